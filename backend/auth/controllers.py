@@ -1,0 +1,228 @@
+"""Sign-in, enrolment, sign-out and one's own passkeys."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import Cookie, State
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
+from litestar.params import Body
+from litestar.response import Redirect, Template
+from sqlmodel import Session
+
+from backend.auth import service
+from backend.auth.schemas import (
+    CredentialJSON,
+    LanguageForm,
+    PasskeyPublic,
+    RemoveForm,
+    RenameForm,
+)
+from backend.auth.schemas import Redirect as RedirectJSON
+from backend.auth.service import AuthError, Viewer
+from backend.i18n import LANGUAGES, N_, _
+from backend.models import Person
+from backend.settings import Settings
+from backend.web import SESSION_COOKIE, page, safe_next
+
+FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
+
+MESSAGES = {
+    "code_unknown": N_("This sign-up link is not valid. Check that you have all of it, or ask "
+                       "your mentor for a new one."),
+    "code_used": N_("This sign-up link has already been used. If it was not you who used it, "
+                    "tell your mentor. You can ask for a new link."),
+    "code_expired": N_("This sign-up link is too old. Ask your mentor for a new one."),
+    "challenge": N_("That took too long, or the request had already been used. Try again."),
+    "unknown_passkey": N_("We do not recognise that passkey. It may have been removed. Try "
+                          "another passkey, or ask your mentor for a new sign-up link."),
+    "verification": N_("The passkey could not be checked. Try again, and unlock your device "
+                       "when it asks."),
+    "sign_count": N_("This passkey may have been copied, so we stopped the sign-in. Ask your "
+                     "mentor for help."),
+    "already_registered": N_("That passkey is already saved for you."),
+    "malformed": N_("Your browser sent something we could not read. Try again."),
+}
+
+
+def refused(error: AuthError) -> Response[dict[str, str]]:
+    message = MESSAGES.get(error.reason, MESSAGES["verification"])
+    status = 410 if error.reason in {"code_used", "code_expired"} else 400
+    return Response({"message": _(message), "reason": error.reason}, status_code=status)
+
+
+def device_name(user_agent: str) -> str:
+    """A first nickname the person recognises; they can rename it."""
+    for needle, name in (("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"),
+                         ("Windows", "Windows"), ("Mac OS", "Mac"), ("CrOS", "Chromebook"),
+                         ("Linux", "Linux")):
+        if needle in user_agent:
+            return name
+    return _("Passkey")
+
+
+def signed_in(settings: Settings, target: str, token: str) -> Response[RedirectJSON]:
+    return Response(RedirectJSON(redirect=target), cookies=[Cookie(
+        key=SESSION_COOKIE, value=token, httponly=True, secure=settings.secure_cookies,
+        samesite="lax", path="/", max_age=settings.session_hours * 3600)])
+
+
+def credential_dict(data: CredentialJSON) -> dict[str, object]:
+    return msgspec.to_builtins(data)  # type: ignore[no-any-return]
+
+
+class AuthController(Controller):
+    """Public: sign-in, enrolment with a one-time code, sign-out, language."""
+
+    @get("/login", include_in_schema=False, sync_to_thread=False)
+    def login_page(self, request: Request[Any, Any, Any], next: str = "/",  # noqa: A002
+                   signed_out: bool = False, removed: bool = False) -> Template:
+        return page(request, "auth/login.html", next=safe_next(next), signed_out=signed_out,
+                    removed=removed)
+
+    @post("/auth/login/options", sync_to_thread=True, summary="Start a usernameless sign-in")
+    def login_options(self, db: Session, state: State) -> dict[str, Any]:
+        return msgspec.json.decode(service.authentication_options(db, settings=state.settings))  # type: ignore[no-any-return]
+
+    @post("/auth/login/verify", sync_to_thread=True, summary="Finish a sign-in",
+          responses=None)
+    def login_verify(self, db: Session, state: State, data: CredentialJSON,
+                     next: str = "/") -> Response[Any]:  # noqa: A002
+        settings: Settings = state.settings
+        try:
+            passkey = service.finish_authentication(db, settings=settings,
+                                                    credential=credential_dict(data))
+        except AuthError as error:
+            return refused(error)
+        token = service.start_session(db, person_id=passkey.person_id, passkey_id=passkey.id,
+                                      hours=settings.session_hours)
+        return signed_in(settings, safe_next(next), token)
+
+    @get("/enrol/{code:str}", include_in_schema=False, sync_to_thread=True)
+    def enrol_page(self, request: Request[Any, Any, Any], db: Session, code: str) -> Template:
+        try:
+            row = service.redeemable_code(db, code=code)
+        except AuthError as error:
+            return page(request, "auth/enrol.html", status_code=410,
+                        error=_(MESSAGES[error.reason]), code=code, person=None)
+        person = db.get(Person, row.person_id)
+        return page(request, "auth/enrol.html", code=code, person=person, error=None)
+
+    @post("/enrol/{code:str}/options", sync_to_thread=True,
+          summary="Start registering a first passkey with a one-time code")
+    def enrol_options(self, db: Session, state: State, code: str) -> Response[Any]:
+        try:
+            row = service.redeemable_code(db, code=code)
+        except AuthError as error:
+            return refused(error)
+        person = db.get(Person, row.person_id)
+        assert person is not None
+        return Response(msgspec.json.decode(service.registration_options(
+            db, settings=state.settings, person=person, code_id=row.id)))
+
+    @post("/enrol/{code:str}/verify", sync_to_thread=True,
+          summary="Finish registering a first passkey; signs the person in")
+    def enrol_verify(self, request: Request[Any, Any, Any], db: Session, state: State,
+                     code: str, data: CredentialJSON) -> Response[Any]:
+        settings: Settings = state.settings
+        try:
+            row = service.redeemable_code(db, code=code)
+            passkey = service.finish_registration(
+                db, settings=settings, credential=credential_dict(data), person_id=row.person_id,
+                nickname=device_name(request.headers.get("user-agent", "")))
+        except AuthError as error:
+            return refused(error)
+        token = service.start_session(db, person_id=passkey.person_id, passkey_id=passkey.id,
+                                      hours=settings.session_hours)
+        return signed_in(settings, "/?welcome=1", token)
+
+    @post("/logout", include_in_schema=False, sync_to_thread=True)
+    def logout(self, request: Request[Any, Any, Any], db: Session) -> Response[Any]:
+        if token := request.cookies.get(SESSION_COOKIE):
+            service.end_session(db, token=token)
+        response = Redirect("/login?signed_out=1", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        # Clears what this browser holds for us: cached files and offline drafts.
+        response.headers["clear-site-data"] = '"cache", "storage"'
+        return response
+
+    @post("/lang", include_in_schema=False, sync_to_thread=False)
+    def language(self, data: Annotated[LanguageForm, FORM]) -> Response[Any]:
+        response = Redirect(safe_next(data.next), status_code=303)
+        if data.lang in LANGUAGES:
+            response.set_cookie("lang", data.lang, max_age=365 * 86400, path="/",
+                                samesite="lax", httponly=True)
+        return response
+
+
+class AccountController(Controller):
+    """One's own passkeys: add, rename, remove."""
+
+    path = "/account"
+
+    @get("/", include_in_schema=False, sync_to_thread=True)
+    def account(self, request: Request[Any, Any, Any], db: Session, viewer: Viewer,
+                saved: bool = False) -> Template:
+        return page(request, "auth/account.html", viewer=viewer, saved=saved,
+                    passkeys=self._passkeys(db, viewer), current=self._current(db, viewer))
+
+    @staticmethod
+    def _passkeys(db: Session, viewer: Viewer) -> list[PasskeyPublic]:
+        return [msgspec.convert(p, PasskeyPublic, from_attributes=True)
+                for p in service.passkeys_of(db, person_id=viewer.person_id)]
+
+    @staticmethod
+    def _current(db: Session, viewer: Viewer) -> int | None:
+        from backend.models import LoginSession
+
+        login = db.get(LoginSession, viewer.session_id)
+        return login.credential_id if login else None
+
+    @post("/passkeys/options", sync_to_thread=True, summary="Start adding another passkey")
+    def add_options(self, db: Session, state: State, viewer: Viewer) -> dict[str, Any]:
+        person = db.get(Person, viewer.person_id)
+        assert person is not None
+        return msgspec.json.decode(service.registration_options(  # type: ignore[no-any-return]
+            db, settings=state.settings, person=person))
+
+    @post("/passkeys/verify", sync_to_thread=True, summary="Finish adding another passkey")
+    def add_verify(self, request: Request[Any, Any, Any], db: Session, state: State,
+                   viewer: Viewer, data: CredentialJSON) -> Response[Any]:
+        try:
+            service.finish_registration(
+                db, settings=state.settings, credential=credential_dict(data),
+                person_id=viewer.person_id,
+                nickname=device_name(request.headers.get("user-agent", "")))
+        except AuthError as error:
+            return refused(error)
+        return Response(RedirectJSON(redirect="/account?saved=1"))
+
+    @post("/passkeys/{passkey_id:int}/rename", include_in_schema=False, sync_to_thread=True)
+    def rename(self, db: Session, viewer: Viewer, passkey_id: int,
+               data: Annotated[RenameForm, FORM]) -> Redirect:
+        try:
+            service.rename_passkey(db, person_id=viewer.person_id, passkey_id=passkey_id,
+                                   nickname=data.nickname or _("Passkey"))
+        except AuthError as error:
+            raise NotFoundException() from error
+        return Redirect("/account?saved=1", status_code=303)
+
+    @post("/passkeys/{passkey_id:int}/remove", include_in_schema=False, sync_to_thread=True)
+    def remove(self, request: Request[Any, Any, Any], db: Session, viewer: Viewer,
+               passkey_id: int, data: Annotated[RemoveForm, FORM]) -> Response[Any]:
+        passkeys = self._passkeys(db, viewer)
+        target = next((p for p in passkeys if p.id == passkey_id), None)
+        if target is None:
+            raise NotFoundException()
+        if len(passkeys) == 1 and data.confirm != "yes":
+            return page(request, "auth/confirm_remove.html", viewer=viewer, passkey=target)
+        current = self._current(db, viewer)
+        service.remove_passkey(db, person_id=viewer.person_id, passkey_id=passkey_id)
+        if current == passkey_id:
+            response = Redirect("/login?removed=1", status_code=303)
+            response.delete_cookie(SESSION_COOKIE, path="/")
+            return response
+        return Redirect("/account?saved=1", status_code=303)

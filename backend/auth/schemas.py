@@ -1,0 +1,44 @@
+"""What crosses the edge of the auth domain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+
+class CredentialJSON(msgspec.Struct, kw_only=True):
+    """A PublicKeyCredential as the browser's toJSON() gives it (WebAuthn L3 §5.1)."""
+
+    id: str
+    rawId: str  # noqa: N815  (the WebAuthn JSON name)
+    type: str
+    response: dict[str, Any]
+    authenticatorAttachment: str | None = None  # noqa: N815
+    clientExtensionResults: dict[str, Any] = msgspec.field(default_factory=dict)  # noqa: N815
+
+
+class Redirect(msgspec.Struct):
+    redirect: str
+
+
+class PasskeyPublic(msgspec.Struct, kw_only=True):
+    id: int
+    nickname: str
+    created_at: datetime
+    last_used_at: datetime | None
+    backed_up: bool
+
+
+class RenameForm(msgspec.Struct, kw_only=True):
+    nickname: str = ""
+
+
+class RemoveForm(msgspec.Struct, kw_only=True):
+    confirm: str = ""
+
+
+class LanguageForm(msgspec.Struct, kw_only=True):
+    lang: str = ""
+    next: str = "/"

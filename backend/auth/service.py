@@ -1,0 +1,357 @@
+"""Passkeys, enrolment codes and sessions. The rules of WebAuthn Level 3 §7 are checked by
+py_webauthn; what is ours: challenges kept server-side, single-use and expiring (webauthn.io),
+the user handle matched to the credential's owner (§7.2 step 6), sign-count regressions refused
+and logged (§6.1.1), enrolment codes stored hashed and used once."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from datetime import datetime, timedelta
+
+import msgspec
+from sqlalchemy import delete, update
+from sqlmodel import Session, col, select
+from webauthn import (
+    generate_authentication_options,
+    generate_registration_options,
+    options_to_json,
+    verify_authentication_response,
+    verify_registration_response,
+)
+from webauthn.helpers import base64url_to_bytes, parse_client_data_json
+from webauthn.helpers.exceptions import WebAuthnException
+from webauthn.helpers.structs import (
+    AuthenticatorSelectionCriteria,
+    AuthenticatorTransport,
+    PublicKeyCredentialDescriptor,
+    ResidentKeyRequirement,
+    UserVerificationRequirement,
+)
+
+from backend.models import (
+    AuditEvent,
+    Challenge,
+    EnrolmentCode,
+    LoginSession,
+    PasskeyCredential,
+    Person,
+    utcnow,
+)
+from backend.settings import Settings
+
+
+class AuthError(Exception):
+    """A refused ceremony or code. `reason` is stable; the message is chosen where shown."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Viewer(msgspec.Struct, frozen=True, kw_only=True):
+    person_id: int
+    given_name: str
+    family_name: str
+    session_id: int
+
+
+def digest(value: bytes | str) -> bytes:
+    return hashlib.sha256(value.encode() if isinstance(value, str) else value).digest()
+
+
+def audit(session: Session, *, kind: str, actor_id: int | None, pupil_id: int | None = None,
+          detail: str = "") -> None:
+    session.add(AuditEvent(kind=kind, actor_id=actor_id, pupil_id=pupil_id, detail=detail[:500]))
+
+
+# Enrolment codes -----------------------------------------------------------------------
+
+def issue_enrolment_code(session: Session, *, person_id: int, hours: int) -> str:
+    """A new code replaces the person's unused ones: staff hand out one code at a time."""
+    now = utcnow()
+    session.execute(
+        update(EnrolmentCode)
+        .where(col(EnrolmentCode.person_id) == person_id, col(EnrolmentCode.used_at).is_(None),
+               col(EnrolmentCode.expires_at) > now)
+        .values(expires_at=now)
+    )
+    code = secrets.token_urlsafe(24)
+    session.add(EnrolmentCode(person_id=person_id, code_hash=digest(code),
+                              expires_at=now + timedelta(hours=hours)))
+    audit(session, kind="enrolment_code_issued", actor_id=None, detail=f"person {person_id}")
+    session.commit()
+    return code
+
+
+def redeemable_code(session: Session, *, code: str) -> EnrolmentCode:
+    row = session.exec(select(EnrolmentCode).where(EnrolmentCode.code_hash == digest(code))).first()
+    if row is None:
+        raise AuthError("code_unknown")
+    if row.used_at is not None:
+        raise AuthError("code_used")
+    if row.expires_at <= utcnow():
+        raise AuthError("code_expired")
+    return row
+
+
+def _consume_code(session: Session, *, code_id: int) -> None:
+    """Single use even when two tabs race: only one UPDATE finds the code unused."""
+    now = utcnow()
+    result = session.execute(
+        update(EnrolmentCode)
+        .where(col(EnrolmentCode.id) == code_id, col(EnrolmentCode.used_at).is_(None),
+               col(EnrolmentCode.expires_at) > now)
+        .values(used_at=now)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        row = session.get(EnrolmentCode, code_id)
+        raise AuthError("code_used" if row is not None and row.used_at else "code_expired")
+
+
+# Challenges ------------------------------------------------------------------------------
+
+def _store_challenge(session: Session, *, settings: Settings, challenge: bytes, purpose: str,
+                     person_id: int | None = None, code_id: int | None = None) -> None:
+    now = utcnow()
+    session.execute(delete(Challenge).where(col(Challenge.expires_at) < now))
+    session.add(Challenge(challenge_hash=digest(challenge), purpose=purpose, person_id=person_id,
+                          enrolment_code_id=code_id,
+                          expires_at=now + timedelta(seconds=settings.challenge_seconds)))
+    session.commit()
+
+
+def _take_challenge(session: Session, *, credential: dict[str, object],
+                    purpose: str) -> tuple[bytes, Challenge]:
+    """Find the challenge the browser signed and delete it, so it can be used only once."""
+    try:
+        response = credential["response"]
+        assert isinstance(response, dict)
+        client_data = parse_client_data_json(base64url_to_bytes(str(response["clientDataJSON"])))
+    except (KeyError, AssertionError, ValueError, WebAuthnException) as error:
+        raise AuthError("malformed") from error
+    challenge = client_data.challenge
+    row = session.exec(
+        select(Challenge).where(Challenge.challenge_hash == digest(challenge),
+                                Challenge.purpose == purpose)
+    ).first()
+    if row is None:
+        raise AuthError("challenge")
+    deleted = session.execute(delete(Challenge).where(col(Challenge.id) == row.id))
+    session.commit()
+    if deleted.rowcount != 1 or row.expires_at <= utcnow():  # type: ignore[attr-defined]
+        raise AuthError("challenge")
+    return challenge, row
+
+
+# Registration ----------------------------------------------------------------------------
+
+def registration_options(session: Session, *, settings: Settings, person: Person,
+                         code_id: int | None = None) -> str:
+    """Discoverable credential, user verification required: the passkey alone signs in."""
+    existing = session.exec(
+        select(PasskeyCredential).where(PasskeyCredential.person_id == person.id)
+    ).all()
+    options = generate_registration_options(
+        rp_id=settings.rp_id,
+        rp_name=settings.rp_name,
+        user_id=person.user_handle,
+        user_name=person.name,
+        user_display_name=person.name,
+        timeout=settings.ceremony_timeout_ms,
+        authenticator_selection=AuthenticatorSelectionCriteria(
+            resident_key=ResidentKeyRequirement.REQUIRED,
+            require_resident_key=True,
+            user_verification=UserVerificationRequirement.REQUIRED,
+        ),
+        exclude_credentials=[
+            PublicKeyCredentialDescriptor(id=c.credential_id, transports=_transports(c.transports))
+            for c in existing
+        ],
+    )
+    _store_challenge(session, settings=settings, challenge=options.challenge, purpose="register",
+                     person_id=person.id, code_id=code_id)
+    return options_to_json(options)
+
+
+def finish_registration(session: Session, *, settings: Settings, credential: dict[str, object],
+                        person_id: int, nickname: str) -> PasskeyCredential:
+    challenge, row = _take_challenge(session, credential=credential, purpose="register")
+    if row.person_id != person_id:
+        raise AuthError("challenge")
+    try:
+        verified = verify_registration_response(
+            credential=credential,
+            expected_challenge=challenge,
+            expected_rp_id=settings.rp_id,
+            expected_origin=settings.origin,
+            require_user_verification=True,
+        )
+    except (WebAuthnException, ValueError, KeyError, TypeError) as error:
+        audit(session, kind="passkey_refused", actor_id=person_id, detail=str(error))
+        session.commit()
+        raise AuthError("verification") from error
+    if row.enrolment_code_id is not None:
+        _consume_code(session, code_id=row.enrolment_code_id)
+    if session.exec(select(PasskeyCredential).where(
+            PasskeyCredential.credential_id == verified.credential_id)).first():
+        raise AuthError("already_registered")
+    response = credential.get("response")
+    transports = response.get("transports", []) if isinstance(response, dict) else []
+    passkey = PasskeyCredential(
+        person_id=person_id,
+        credential_id=verified.credential_id,
+        public_key=verified.credential_public_key,
+        sign_count=verified.sign_count,
+        transports=",".join(str(t) for t in transports if isinstance(t, str)),
+        backup_eligible=verified.credential_device_type == "multi_device",
+        backed_up=verified.credential_backed_up,
+        nickname=nickname[:60],
+    )
+    session.add(passkey)
+    audit(session, kind="passkey_added", actor_id=person_id)
+    session.commit()
+    return passkey
+
+
+def _transports(stored: str) -> list[AuthenticatorTransport]:
+    known = {t.value for t in AuthenticatorTransport}
+    return [AuthenticatorTransport(t) for t in stored.split(",") if t in known]
+
+
+# Authentication --------------------------------------------------------------------------
+
+def authentication_options(session: Session, *, settings: Settings) -> str:
+    """Usernameless: allowCredentials stays empty and the authenticator offers its passkeys."""
+    options = generate_authentication_options(
+        rp_id=settings.rp_id,
+        timeout=settings.ceremony_timeout_ms,
+        user_verification=UserVerificationRequirement.REQUIRED,
+    )
+    _store_challenge(session, settings=settings, challenge=options.challenge,
+                     purpose="authenticate")
+    return options_to_json(options)
+
+
+def finish_authentication(session: Session, *, settings: Settings,
+                          credential: dict[str, object]) -> PasskeyCredential:
+    challenge, _row = _take_challenge(session, credential=credential, purpose="authenticate")
+    try:
+        raw_id = base64url_to_bytes(str(credential["rawId"]))
+    except (KeyError, ValueError) as error:
+        raise AuthError("malformed") from error
+    passkey = session.exec(
+        select(PasskeyCredential).where(PasskeyCredential.credential_id == raw_id)
+    ).first()
+    if passkey is None:
+        raise AuthError("unknown_passkey")
+    owner = session.get(Person, passkey.person_id)
+    response = credential.get("response")
+    handle = response.get("userHandle") if isinstance(response, dict) else None
+    if owner is None or not handle or base64url_to_bytes(str(handle)) != owner.user_handle:
+        audit(session, kind="passkey_refused", actor_id=passkey.person_id, detail="user handle")
+        session.commit()
+        raise AuthError("unknown_passkey")
+    try:
+        # The count is compared below, after the signature is known to be genuine.
+        verified = verify_authentication_response(
+            credential=credential,
+            expected_challenge=challenge,
+            expected_rp_id=settings.rp_id,
+            expected_origin=settings.origin,
+            credential_public_key=passkey.public_key,
+            credential_current_sign_count=0,
+            require_user_verification=True,
+        )
+    except (WebAuthnException, ValueError, KeyError, TypeError) as error:
+        audit(session, kind="passkey_refused", actor_id=passkey.person_id, detail=str(error))
+        session.commit()
+        raise AuthError("verification") from error
+    stored = passkey.sign_count
+    if (verified.new_sign_count > 0 or stored > 0) and verified.new_sign_count <= stored:
+        audit(session, kind="sign_count_regression", actor_id=passkey.person_id,
+              detail=f"passkey {passkey.id}: {verified.new_sign_count} <= {stored}")
+        session.commit()
+        raise AuthError("sign_count")
+    passkey.sign_count = verified.new_sign_count
+    passkey.backed_up = verified.credential_backed_up
+    passkey.last_used_at = utcnow()
+    session.add(passkey)
+    session.commit()
+    return passkey
+
+
+# Sessions --------------------------------------------------------------------------------
+
+def start_session(session: Session, *, person_id: int, passkey_id: int | None,
+                  hours: int) -> str:
+    token = secrets.token_urlsafe(32)
+    session.add(LoginSession(token_hash=digest(token), person_id=person_id,
+                             credential_id=passkey_id,
+                             expires_at=utcnow() + timedelta(hours=hours)))
+    audit(session, kind="signed_in", actor_id=person_id)
+    session.commit()
+    return token
+
+
+def viewer_for(session: Session, *, token: str) -> Viewer | None:
+    row = session.exec(
+        select(LoginSession, Person)
+        .join(Person, col(Person.id) == LoginSession.person_id)
+        .where(LoginSession.token_hash == digest(token), LoginSession.expires_at > utcnow())
+    ).first()
+    if row is None:
+        return None
+    login, person = row
+    assert person.id is not None and login.id is not None
+    return Viewer(person_id=person.id, given_name=person.given_name,
+                  family_name=person.family_name, session_id=login.id)
+
+
+def end_session(session: Session, *, token: str) -> None:
+    session.execute(delete(LoginSession).where(col(LoginSession.token_hash) == digest(token)))
+    session.commit()
+
+
+# Managing one's passkeys -----------------------------------------------------------------
+
+def passkeys_of(session: Session, *, person_id: int) -> list[PasskeyCredential]:
+    return list(session.exec(
+        select(PasskeyCredential).where(PasskeyCredential.person_id == person_id)
+        .order_by(col(PasskeyCredential.created_at))
+    ).all())
+
+
+def _own_passkey(session: Session, *, person_id: int, passkey_id: int) -> PasskeyCredential:
+    passkey = session.get(PasskeyCredential, passkey_id)
+    if passkey is None or passkey.person_id != person_id:
+        raise AuthError("not_found")
+    return passkey
+
+
+def rename_passkey(session: Session, *, person_id: int, passkey_id: int, nickname: str) -> None:
+    passkey = _own_passkey(session, person_id=person_id, passkey_id=passkey_id)
+    passkey.nickname = nickname.strip()[:60]
+    session.add(passkey)
+    session.commit()
+
+
+def remove_passkey(session: Session, *, person_id: int, passkey_id: int) -> None:
+    """The sessions the passkey started end with it (ON DELETE CASCADE, done explicitly too
+    for databases where the cascade is off)."""
+    passkey = _own_passkey(session, person_id=person_id, passkey_id=passkey_id)
+    session.execute(delete(LoginSession).where(col(LoginSession.credential_id) == passkey_id))
+    session.delete(passkey)
+    audit(session, kind="passkey_removed", actor_id=person_id, detail=f"passkey {passkey_id}")
+    session.commit()
+
+
+def parse_json(body: bytes) -> dict[str, object]:
+    try:
+        value = json.loads(body)
+    except ValueError as error:
+        raise AuthError("malformed") from error
+    if not isinstance(value, dict):
+        raise AuthError("malformed")
+    return value

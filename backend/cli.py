@@ -1,0 +1,89 @@
+"""The `iup` command. Exit status 0 on success; otherwise non-zero with a one-line reason
+on stderr (click.ClickException)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+from sqlmodel import Session, col, or_, select
+
+from backend import db
+from backend.auth.service import issue_enrolment_code
+from backend.models import Person
+from backend.settings import Settings, from_env
+
+
+def _person(session: Session, ref: str) -> Person:
+    """Our own id, or the SS 12000 Person.id the person was imported with."""
+    query = select(Person).where(or_(col(Person.external_id) == ref,
+                                     col(Person.id) == (int(ref) if ref.isdigit() else -1)))
+    person = session.exec(query).first()
+    if person is None:
+        raise click.ClickException(f"no person with id {ref}")
+    return person
+
+
+def _enrolment_url(settings: Settings, session: Session, person: Person) -> str:
+    assert person.id is not None
+    code = issue_enrolment_code(session, person_id=person.id, hours=settings.enrolment_hours)
+    return f"{settings.origin}/enrol/{code}"
+
+
+@click.group()
+def main() -> None:
+    """IUP: the pupil's own development plan."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the app with granian (no state in the process: any worker serves any request)."""
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    Granian("backend.asgi:app_from_env", factory=True, address=host, port=port,
+            workers=workers, interface=Interfaces.ASGI, log_access=False).serve()
+
+
+@main.group("db")
+def database() -> None:
+    """The database."""
+
+
+@database.command()
+def upgrade() -> None:
+    """Apply the Alembic migrations."""
+    db.upgrade(from_env().database_url)
+    click.echo("database is up to date")
+
+
+@main.command()
+def demo() -> None:
+    """Seed the demo school (idempotent) and print a one-time sign-in link per person."""
+    from backend.demo import seed
+
+    settings = from_env()
+    with Session(db.make_engine(settings.database_url), expire_on_commit=False) as session:
+        people = seed(session, today=date.today())  # noqa: DTZ011
+        width = max(len(role) for role, _ in people)
+        for role, person in people:
+            url = _enrolment_url(settings, session, person)
+            click.echo(f"{role:<{width}}  {person.name:<18}  {url}")
+
+
+@main.command()
+@click.argument("person_id")
+@click.option("--qr", is_flag=True, help="Also print the link as a QR code.")
+def enrol(person_id: str, qr: bool) -> None:
+    """Print a one-time link with which PERSON_ID creates a passkey (replaces older links)."""
+    settings = from_env()
+    with Session(db.make_engine(settings.database_url), expire_on_commit=False) as session:
+        url = _enrolment_url(settings, session, _person(session, person_id))
+    click.echo(url)
+    if qr:
+        import segno
+
+        segno.make(url, error="m").terminal(compact=True)

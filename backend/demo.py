@@ -1,0 +1,153 @@
+"""A demo school to try the app with: two groups (åk 4 and åk 8), a mentor for each, two
+subject teachers, a principal, pupils with goals, and guardians — one pupil with two
+guardians in separate households, and one guardian without access. Idempotent: people and
+groups are found again by their external id."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import date
+from typing import TypeVar
+
+from sqlmodel import Session, SQLModel, select
+
+from backend.models import (
+    Goal,
+    Group,
+    GroupMentor,
+    GroupPupil,
+    GroupTeacher,
+    Guardianship,
+    Person,
+    Plan,
+    School,
+    SchoolPrincipal,
+    Term,
+)
+
+T = TypeVar("T", bound=SQLModel)
+
+GOALS = {
+    4: [("Matematik", "Jag kan multiplikationstabellerna upp till 10."),
+        ("Svenska", "Jag läser en kapitelbok och kan berätta vad den handlar om."),
+        ("Socialt", "Jag räcker upp handen och väntar på min tur.")],
+    8: [("Matematik", "Jag kan lösa ekvationer i två steg och förklara hur jag tänker."),
+        ("Engelska", "Jag kan skriva en sammanhängande text om en vardaglig händelse."),
+        ("Studieteknik", "Jag planerar mina läxor i kalendern varje söndag.")],
+}
+
+
+def external(key: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"https://iup.invalid/demo/{key}"))
+
+
+def term_for(today: date) -> tuple[str, date, date]:
+    """Spring term (VT) January–July, autumn term (HT) August–December."""
+    if today.month >= 8:
+        return f"HT{today.year}", date(today.year, 8, 1), date(today.year, 12, 31)
+    return f"VT{today.year}", date(today.year, 1, 1), date(today.year, 7, 31)
+
+
+def _one(session: Session, model: type[T], **where: object) -> T | None:
+    query = select(model)
+    for key, value in where.items():
+        query = query.where(getattr(model, key) == value)
+    return session.exec(query).first()
+
+
+def _person(session: Session, key: str, given: str, family: str, locale: str | None = None
+            ) -> Person:
+    person = _one(session, Person, external_id=external(key))
+    if person is None:
+        person = Person(given_name=given, family_name=family, external_id=external(key),
+                        user_handle=secrets.token_bytes(32), locale=locale)
+        session.add(person)
+        session.flush()
+    return person
+
+
+def _link(session: Session, row: SQLModel, key: object) -> None:
+    if session.get(type(row), key) is None:
+        session.add(row)
+
+
+def seed(session: Session, *, today: date) -> list[tuple[str, Person]]:
+    """Returns (role, person) for everyone a demo sign-in link is printed for."""
+    school = _one(session, School, external_id=external("school"))
+    if school is None:
+        school = School(name="Demoskolan", unit_code="12345678", external_id=external("school"))
+        session.add(school)
+        session.flush()
+    assert school.id is not None
+    code, starts, ends = term_for(today)
+    term = _one(session, Term, code=code)
+    if term is None:
+        term = Term(code=code, starts_on=starts, ends_on=ends)
+        session.add(term)
+        session.flush()
+
+    people: list[tuple[str, Person]] = []
+    principal = _person(session, "principal", "Birgitta", "Holm")
+    _link(session, SchoolPrincipal(school_id=school.id, principal_id=principal.id),
+          (school.id, principal.id))
+    people.append(("principal", principal))
+    teachers = [(_person(session, "teacher-ek", "Sara", "Ek"), "Matematik"),
+                (_person(session, "teacher-hassan", "Ali", "Hassan"), "Engelska")]
+
+    classes = [
+        ("4A", 4, ("mentor-4a", "Karin", "Lind"),
+         [("alva", "Alva", "Nilsson"), ("elias", "Elias", "Karlsson")]),
+        ("8B", 8, ("mentor-8b", "Johan", "Berg"),
+         [("maja", "Maja", "Andersson"), ("omar", "Omar", "Haddad")]),
+    ]
+    pupils: dict[str, Person] = {}
+    for name, year, mentor_key, members in classes:
+        group = _one(session, Group, external_id=external(f"group-{name}"))
+        if group is None:
+            group = Group(school_id=school.id, name=name, school_year=year,
+                          external_id=external(f"group-{name}"))
+            session.add(group)
+            session.flush()
+        mentor = _person(session, *mentor_key)
+        _link(session, GroupMentor(group_id=group.id, mentor_id=mentor.id), (group.id, mentor.id))
+        people.append((f"mentor of {name}", mentor))
+        for teacher, subject in teachers:
+            _link(session, GroupTeacher(group_id=group.id, teacher_id=teacher.id,
+                                        subject=subject), (group.id, teacher.id))
+        for key, given, family in members:
+            pupil = _person(session, key, given, family)
+            pupils[key] = pupil
+            _link(session, GroupPupil(group_id=group.id, pupil_id=pupil.id),
+                  (group.id, pupil.id))
+            people.append((f"pupil in {name}", pupil))
+            _plan(session, pupil=pupil, term=term, year=year)
+    people[1:1] = [(f"teacher of {subject}", teacher) for teacher, subject in teachers]
+
+    guardians = [
+        ("anna", "Anna", "Nilsson", "alva", True, None),  # two households: Anna and Per
+        ("per", "Per", "Nilsson", "alva", True, None),
+        ("lina", "Lina", "Karlsson", "elias", True, None),
+        ("eva", "Eva", "Andersson", "maja", True, None),
+        ("mikael", "Mikael", "Andersson", "maja", False, None),  # restricted: no access
+        ("layla", "Layla", "Haddad", "omar", True, "ar"),
+    ]
+    for key, given, family, child, access, locale in guardians:
+        guardian = _person(session, f"guardian-{key}", given, family, locale)
+        _link(session, Guardianship(guardian_id=guardian.id, pupil_id=pupils[child].id,
+                                    has_access=access), (guardian.id, pupils[child].id))
+        role = f"guardian of {pupils[child].name}" + ("" if access else " (restricted, no access)")
+        people.append((role, guardian))
+    session.commit()
+    return people
+
+
+def _plan(session: Session, *, pupil: Person, term: Term, year: int) -> None:
+    if _one(session, Plan, pupil_id=pupil.id, term_id=term.id) is not None:
+        return
+    plan = Plan(pupil_id=pupil.id, term_id=term.id, state="preparing")  # type: ignore[arg-type]
+    session.add(plan)
+    session.flush()
+    for position, (area, text) in enumerate(GOALS[year]):
+        session.add(Goal(plan_id=plan.id, area=area, text=text,  # type: ignore[arg-type]
+                         position=position))

@@ -1,0 +1,92 @@
+"""gettext for Python code and templates. The source strings are English; Swedish is the
+default language. Catalogues are read from i18n/<lang>/LC_MESSAGES/messages.po at start,
+so there is no compile step to forget."""
+
+from __future__ import annotations
+
+import gettext as _gettext
+from contextvars import ContextVar
+from datetime import datetime
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import dates
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+I18N = Path(__file__).resolve().parent.parent / "i18n"
+DEFAULT = "sv"
+LANGUAGES = {"sv": "Svenska", "en": "English"}  # each language names itself
+SCHOOL_TZ = ZoneInfo("Europe/Stockholm")
+RTL = frozenset({"ar", "fa", "he", "ur"})
+
+current: ContextVar[str] = ContextVar("locale", default=DEFAULT)
+
+
+@cache
+def translations(locale: str) -> _gettext.NullTranslations:
+    po = I18N / locale / "LC_MESSAGES" / "messages.po"
+    if not po.exists():
+        return _gettext.NullTranslations()
+    with po.open("rb") as f:
+        catalog = read_po(f, locale=locale)
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return _gettext.GNUTranslations(buffer)
+
+
+def gettext(message: str) -> str:
+    return translations(current.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(current.get()).ngettext(singular, plural, n)
+
+
+_ = gettext
+
+
+def N_(message: str) -> str:
+    """Marks a string for extraction; translated where it is shown."""
+    return message
+
+
+def negotiate(accept_language: str, cookie: str | None) -> str:
+    """The `lang` cookie wins, then the first supported Accept-Language entry by q."""
+    if cookie in LANGUAGES:
+        return cookie
+    ranked: list[tuple[float, int, str]] = []
+    for index, part in enumerate(accept_language.split(",")):
+        tag, _sep, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        ranked.append((-q, index, tag.strip().lower().split("-")[0]))
+    for _q, _i, lang in sorted(ranked):
+        if lang in LANGUAGES:
+            return lang
+    return DEFAULT
+
+
+def direction(locale: str) -> str:
+    return "rtl" if locale in RTL else "ltr"
+
+
+def format_date(value: datetime) -> str:
+    """A date as people at the school read it: their language, the school's time zone."""
+    return dates.format_date(value.astimezone(SCHOOL_TZ), format="medium", locale=current.get())
+
+
+def term_name(code: str) -> str:
+    """HT2026 → "Autumn term 2026" (hösttermin), VT2027 → "Spring term 2027" (vårtermin)."""
+    if code.startswith("HT"):
+        return gettext("Autumn term %(year)s") % {"year": code[2:]}
+    if code.startswith("VT"):
+        return gettext("Spring term %(year)s") % {"year": code[2:]}
+    return code

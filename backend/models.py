@@ -1,0 +1,169 @@
+"""The tables. Every record about a pupil hangs off one pupil (DESIGN: only the pupil's own
+data); no personal identity numbers, addresses, e-mails or phones are stored."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Column, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class School(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    unit_code: str | None = Field(default=None, max_length=20)
+    external_id: str | None = Field(default=None, max_length=64, unique=True)
+
+
+class Group(SQLModel, table=True):
+    __tablename__ = "pupil_group"
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", index=True)
+    name: str = Field(max_length=100)
+    school_year: int | None = None
+    external_id: str | None = Field(default=None, max_length=64, unique=True)
+
+
+class Person(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    given_name: str = Field(max_length=100)
+    family_name: str = Field(max_length=100)
+    external_id: str | None = Field(default=None, max_length=64, unique=True)
+    # WebAuthn user handle: random, never derived from who the person is (WebAuthn §14.6.1).
+    user_handle: bytes = Field(sa_column=Column(LargeBinary(64), unique=True, nullable=False))
+    locale: str | None = Field(default=None, max_length=10)
+    created_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+class GroupPupil(SQLModel, table=True):
+    group_id: int = Field(foreign_key="pupil_group.id", primary_key=True)
+    pupil_id: int = Field(foreign_key="person.id", primary_key=True, index=True)
+
+
+class GroupTeacher(SQLModel, table=True):
+    group_id: int = Field(foreign_key="pupil_group.id", primary_key=True)
+    teacher_id: int = Field(foreign_key="person.id", primary_key=True, index=True)
+    subject: str = Field(default="", max_length=100)
+
+
+class GroupMentor(SQLModel, table=True):
+    group_id: int = Field(foreign_key="pupil_group.id", primary_key=True)
+    mentor_id: int = Field(foreign_key="person.id", primary_key=True, index=True)
+
+
+class Guardianship(SQLModel, table=True):
+    """A guardian of a pupil. `has_access` is false where the guardian must not see the
+    plan (a court order, protected identity): the link is kept, the data is not shown."""
+
+    guardian_id: int = Field(foreign_key="person.id", primary_key=True, index=True)
+    pupil_id: int = Field(foreign_key="person.id", primary_key=True, index=True)
+    has_access: bool = True
+
+
+class SchoolPrincipal(SQLModel, table=True):
+    school_id: int = Field(foreign_key="school.id", primary_key=True)
+    principal_id: int = Field(foreign_key="person.id", primary_key=True, index=True)
+
+
+class Term(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=10, unique=True)  # HT2026, VT2027
+    starts_on: date
+    ends_on: date
+
+
+class Plan(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("pupil_id", "term_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    pupil_id: int = Field(foreign_key="person.id", index=True)
+    term_id: int = Field(foreign_key="term.id")
+    state: str = Field(default="draft", max_length=20)
+    version: int = 1
+
+
+class Goal(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    area: str = Field(max_length=100)  # a subject, or a social area
+    text: str = Field(max_length=1000)
+    position: int = 0
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
+
+
+class SelfAssessment(SQLModel, table=True):
+    """Every rating is kept, so progress shows over time."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    goal_id: int = Field(foreign_key="goal.id", index=True)
+    level: int  # 1..4, shown as words
+    comment: str = Field(default="", max_length=1000)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PasskeyCredential(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    credential_id: bytes = Field(sa_column=Column(LargeBinary(1023), unique=True, nullable=False))
+    public_key: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    sign_count: int = 0
+    transports: str = Field(default="", max_length=200)  # comma-separated
+    backup_eligible: bool = False
+    backed_up: bool = False
+    nickname: str = Field(default="", max_length=60)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+
+
+class EnrolmentCode(SQLModel, table=True):
+    """A one-time code for a first (or replacement) passkey; only its hash is stored."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    code_hash: bytes = Field(sa_column=Column(LargeBinary(32), unique=True, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+class LoginSession(SQLModel, table=True):
+    __tablename__ = "login_session"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: bytes = Field(sa_column=Column(LargeBinary(32), unique=True, nullable=False))
+    person_id: int = Field(foreign_key="person.id", index=True)
+    credential_id: int | None = Field(
+        default=None, foreign_key="passkeycredential.id", ondelete="CASCADE", index=True
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+
+
+class Challenge(SQLModel, table=True):
+    """A WebAuthn challenge: server-side, single-use, expiring. Found again by its hash,
+    which the browser returns inside clientDataJSON."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    challenge_hash: bytes = Field(sa_column=Column(LargeBinary(32), unique=True, nullable=False))
+    purpose: str = Field(max_length=20)  # "register" or "authenticate"
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    enrolment_code_id: int | None = Field(default=None, foreign_key="enrolmentcode.id")
+    expires_at: datetime
+
+
+class AuditEvent(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor_id: int | None = Field(default=None, foreign_key="person.id")
+    pupil_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    kind: str = Field(max_length=40)
+    detail: str = Field(default="", max_length=500)

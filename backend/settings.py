@@ -1,0 +1,51 @@
+"""Settings: one frozen Struct, read from the IUP_* environment once."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import msgspec
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    database_url: str = f"sqlite:///{ROOT / 'var' / 'iup.db'}"
+    origin: str = "http://localhost:8000"
+    rp_id: str = "localhost"
+    rp_name: str = "IUP"
+    secret_key: str = ""
+    session_hours: int = 12
+    enrolment_hours: int = 72
+    challenge_seconds: int = 300
+    ceremony_timeout_ms: int = 120_000
+
+    @property
+    def secure_cookies(self) -> bool:
+        return urlsplit(self.origin).scheme == "https"
+
+
+def _secret(env: dict[str, str]) -> str:
+    """The key that signs CSRF cookies; from IUP_SECRET_KEY, IUP_SECRET_KEY_FILE, or a
+    file under var/ made on first use, so several local processes agree on it."""
+    if key := env.get("IUP_SECRET_KEY"):
+        return key
+    path = Path(env.get("IUP_SECRET_KEY_FILE") or ROOT / "var" / "secret_key")
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def from_env(env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if env is None else env)
+    fields = {
+        name: env[f"IUP_{name.upper()}"]
+        for name in Settings.__struct_fields__
+        if name != "secret_key" and f"IUP_{name.upper()}" in env
+    }
+    return msgspec.convert({**fields, "secret_key": _secret(env)}, Settings, strict=False)

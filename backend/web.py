@@ -1,0 +1,152 @@
+"""What every request shares: language, security headers, the signed-in viewer, page or
+partial rendering, and errors in the user's language."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Request, Response
+from litestar.datastructures import MutableScopeHeaders, State
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.response import Redirect, Template
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from backend import i18n
+from backend.auth.service import Viewer, viewer_for
+from backend.i18n import _
+
+SESSION_COOKIE = "iup_session"
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; manifest-src 'self'; worker-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "content-security-policy": CSP,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+    "cross-origin-opener-policy": "same-origin",
+    "cross-origin-resource-policy": "same-origin",
+    "permissions-policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+}
+
+
+def cookies_of(scope: Scope) -> dict[str, str]:
+    raw = "; ".join(v.decode("latin-1") for k, v in scope["headers"] if k == b"cookie")
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(raw)
+    except Exception:  # noqa: BLE001  (a malformed cookie header is the client's problem)
+        return {}
+    return {key: morsel.value for key, morsel in jar.items()}
+
+
+def web_middleware(app: ASGIApp) -> ASGIApp:
+    """Sets the language for the request and adds the security headers to every response;
+    responses that set no Cache-Control get `no-store`, so a personal page is never cached."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        accept = next((v.decode("latin-1") for k, v in scope["headers"]
+                       if k == b"accept-language"), "")
+        locale = i18n.negotiate(accept, cookies_of(scope).get("lang"))
+        token = i18n.current.set(locale)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableScopeHeaders.from_message(message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+                headers.setdefault("cache-control", "no-store")
+                headers.setdefault("content-language", locale)
+            await send(message)
+
+        try:
+            await app(scope, receive, send_with_headers)
+        finally:
+            i18n.current.reset(token)
+
+    return middleware
+
+
+def provide_db(state: State) -> Iterator[Session]:
+    engine: Engine = state.engine
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+def current_viewer(request: Request[Any, Any, Any], db: Session) -> Viewer:
+    """The signed-in person, or 401. Every route that touches personal data depends on it."""
+    token = request.cookies.get(SESSION_COOKIE)
+    viewer = viewer_for(db, token=token) if token else None
+    if viewer is None:
+        raise NotAuthorizedException(detail="not signed in")
+    return viewer
+
+
+def page(request: Request[Any, Any, Any], template: str, partial: str | None = None,
+         status_code: int = 200, **context: Any) -> Template:
+    """One URL, two answers: the whole page, or (for htmx, not boosted) only the partial."""
+    name = partial if partial and request.headers.get("hx-request") and not request.headers.get(
+        "hx-boosted") else template
+    return Template(template_name=name, context=context, status_code=status_code,
+                    headers={"vary": "HX-Request"})
+
+
+def safe_next(value: str | None) -> str:
+    """Only our own paths: a `next` of //host or https://host would send people away."""
+    if value and value.startswith("/") and not value.startswith(("//", "/\\")):
+        return value
+    return "/"
+
+
+def wants_json(request: Request[Any, Any, Any]) -> bool:
+    return request.url.path.startswith(("/api/", "/auth/")) or request.url.path.endswith(
+        ("/options", "/verify")) or "application/json" in request.headers.get("content-type", "")
+
+
+def error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Errors in the user's language; a missing session sends a page to the sign-in."""
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    if isinstance(exc, NotAuthorizedException):
+        message = _("You are not signed in, or your session has ended. Sign in again.")
+        target = "/login?next=" + quote(
+            request.headers.get("hx-current-url-path") or request.url.path, safe="/")
+        if wants_json(request):
+            return Response({"message": message}, status_code=401)
+        if request.headers.get("hx-request"):
+            return Response("", status_code=401, headers={"hx-redirect": target})
+        if request.method == "GET":
+            return Redirect(target, status_code=303)
+    elif isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
+        message = _("The form was too old to send. Reload the page and send it again "
+                    "— what you wrote is kept on this device.")
+    elif isinstance(exc, PermissionDeniedException):
+        message = _("You do not have access to this page.")
+    elif isinstance(exc, NotFoundException):
+        message = _("We could not find that page. It may have been moved, or you may not "
+                    "have access to it.")
+    elif isinstance(exc, ValidationException):
+        message = _("Something in what was sent was not right. Go back and check it.")
+    elif status < 500:
+        message = _("The request could not be handled.")
+    else:
+        message = _("Something went wrong on our side. Try again in a moment.")
+    if wants_json(request):
+        return Response({"message": message}, status_code=status)
+    return Template(template_name="error.html", status_code=status,
+                    context={"message": message, "status": status})
