@@ -9,11 +9,12 @@ import msgspec
 from jinja2 import Environment, FileSystemLoader
 from litestar import Litestar, Request, Response, get
 from litestar.config.csrf import CSRFConfig
-from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.params import FromPath
 from litestar.response import Template
 from litestar.template import TemplateConfig
 from sqlalchemy import text
@@ -63,7 +64,7 @@ def create_app(settings: Settings) -> Litestar:
         return Health(status="ok", database="ok")
 
     @get("/static/{name:path}", include_in_schema=False, sync_to_thread=False)
-    def static(request: Request[Any, Any, Any], name: str) -> Response[bytes]:
+    def static(request: Request[Any, Any, Any], name: FromPath[str]) -> Response[bytes]:
         asset = assets.by_url.get("/static" + name)
         if asset is None:
             raise NotFoundException()

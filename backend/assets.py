@@ -52,8 +52,9 @@ class Assets:
         shell = ["/offline", *sorted(a.url for p, a in self.by_path.items()
                                       if p.startswith(("css/", "js/")) or p.endswith("192.png"))]
         source = (PWA / "sw.js").read_text()
-        source = source.replace('"__VERSION__"', json.dumps(self.version))
-        return source.replace("__SHELL__", json.dumps(shell)).encode()
+        source = source.replace('const VERSION = "__VERSION__"',
+                                f"const VERSION = {json.dumps(self.version)}")
+        return source.replace("const SHELL = __SHELL__", f"const SHELL = {json.dumps(shell)}").encode()
 
     def manifest(self, *, name: str, short_name: str, description: str, lang: str) -> bytes:
         return json.dumps({

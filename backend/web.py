@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Request, Response
+from litestar.di import NamedDependency
 from litestar.datastructures import MutableScopeHeaders, State
 from litestar.exceptions import (
     HTTPException,
@@ -89,7 +90,7 @@ def provide_db(state: State) -> Iterator[Session]:
         yield session
 
 
-def current_viewer(request: Request[Any, Any, Any], db: Session) -> Viewer:
+def current_viewer(request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Viewer:
     """The signed-in person, or 401. Every route that touches personal data depends on it."""
     token = request.cookies.get(SESSION_COOKIE)
     viewer = viewer_for(db, token=token) if token else None

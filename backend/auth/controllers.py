@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie, State
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, URLEncodedBody, FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
@@ -27,8 +27,6 @@ from backend.i18n import LANGUAGES, N_, _
 from backend.models import Person
 from backend.settings import Settings
 from backend.web import SESSION_COOKIE, page, safe_next
-
-FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 
 MESSAGES = {
     "code_unknown": N_("This sign-up link is not valid. Check that you have all of it, or ask "
@@ -78,19 +76,19 @@ class AuthController(Controller):
     """Public: sign-in, enrolment with a one-time code, sign-out, language."""
 
     @get("/login", include_in_schema=False, sync_to_thread=False)
-    def login_page(self, request: Request[Any, Any, Any], next: str = "/",  # noqa: A002
-                   signed_out: bool = False, removed: bool = False) -> Template:
+    def login_page(self, request: Request[Any, Any, Any], next: FromQuery[str] = "/",  # noqa: A002
+                   signed_out: FromQuery[bool] = False, removed: FromQuery[bool] = False) -> Template:
         return page(request, "auth/login.html", next=safe_next(next), signed_out=signed_out,
                     removed=removed)
 
     @post("/auth/login/options", sync_to_thread=True, summary="Start a usernameless sign-in")
-    def login_options(self, db: Session, state: State) -> dict[str, Any]:
+    def login_options(self, db: NamedDependency[Session], state: State) -> dict[str, Any]:
         return msgspec.json.decode(service.authentication_options(db, settings=state.settings))  # type: ignore[no-any-return]
 
     @post("/auth/login/verify", sync_to_thread=True, summary="Finish a sign-in",
           responses=None)
-    def login_verify(self, db: Session, state: State, data: CredentialJSON,
-                     next: str = "/") -> Response[Any]:  # noqa: A002
+    def login_verify(self, db: NamedDependency[Session], state: State, data: JSONBody[CredentialJSON],
+                     next: FromQuery[str] = "/") -> Response[Any]:  # noqa: A002
         settings: Settings = state.settings
         try:
             passkey = service.finish_authentication(db, settings=settings,
@@ -102,7 +100,7 @@ class AuthController(Controller):
         return signed_in(settings, safe_next(next), token)
 
     @get("/enrol/{code:str}", include_in_schema=False, sync_to_thread=True)
-    def enrol_page(self, request: Request[Any, Any, Any], db: Session, code: str) -> Template:
+    def enrol_page(self, request: Request[Any, Any, Any], db: NamedDependency[Session], code: FromPath[str]) -> Template:
         try:
             row = service.redeemable_code(db, code=code)
         except AuthError as error:
@@ -113,7 +111,7 @@ class AuthController(Controller):
 
     @post("/enrol/{code:str}/options", sync_to_thread=True,
           summary="Start registering a first passkey with a one-time code")
-    def enrol_options(self, db: Session, state: State, code: str) -> Response[Any]:
+    def enrol_options(self, db: NamedDependency[Session], state: State, code: FromPath[str]) -> Response[Any]:
         try:
             row = service.redeemable_code(db, code=code)
         except AuthError as error:
@@ -125,8 +123,8 @@ class AuthController(Controller):
 
     @post("/enrol/{code:str}/verify", sync_to_thread=True,
           summary="Finish registering a first passkey; signs the person in")
-    def enrol_verify(self, request: Request[Any, Any, Any], db: Session, state: State,
-                     code: str, data: CredentialJSON) -> Response[Any]:
+    def enrol_verify(self, request: Request[Any, Any, Any], db: NamedDependency[Session], state: State,
+                     code: FromPath[str], data: JSONBody[CredentialJSON]) -> Response[Any]:
         settings: Settings = state.settings
         try:
             row = service.redeemable_code(db, code=code)
@@ -140,7 +138,7 @@ class AuthController(Controller):
         return signed_in(settings, "/?welcome=1", token)
 
     @post("/logout", include_in_schema=False, sync_to_thread=True)
-    def logout(self, request: Request[Any, Any, Any], db: Session) -> Response[Any]:
+    def logout(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Response[Any]:
         if token := request.cookies.get(SESSION_COOKIE):
             service.end_session(db, token=token)
         response = Redirect("/login?signed_out=1", status_code=303)
@@ -150,7 +148,7 @@ class AuthController(Controller):
         return response
 
     @post("/lang", include_in_schema=False, sync_to_thread=False)
-    def language(self, data: Annotated[LanguageForm, FORM]) -> Response[Any]:
+    def language(self, data: URLEncodedBody[LanguageForm]) -> Response[Any]:
         response = Redirect(safe_next(data.next), status_code=303)
         if data.lang in LANGUAGES:
             response.set_cookie("lang", data.lang, max_age=365 * 86400, path="/",
@@ -164,8 +162,8 @@ class AccountController(Controller):
     path = "/account"
 
     @get("/", include_in_schema=False, sync_to_thread=True)
-    def account(self, request: Request[Any, Any, Any], db: Session, viewer: Viewer,
-                saved: bool = False) -> Template:
+    def account(self, request: Request[Any, Any, Any], db: NamedDependency[Session], viewer: NamedDependency[Viewer],
+                saved: FromQuery[bool] = False) -> Template:
         return page(request, "auth/account.html", viewer=viewer, saved=saved,
                     passkeys=self._passkeys(db, viewer), current=self._current(db, viewer))
 
@@ -182,15 +180,15 @@ class AccountController(Controller):
         return login.credential_id if login else None
 
     @post("/passkeys/options", sync_to_thread=True, summary="Start adding another passkey")
-    def add_options(self, db: Session, state: State, viewer: Viewer) -> dict[str, Any]:
+    def add_options(self, db: NamedDependency[Session], state: State, viewer: NamedDependency[Viewer]) -> dict[str, Any]:
         person = db.get(Person, viewer.person_id)
         assert person is not None
         return msgspec.json.decode(service.registration_options(  # type: ignore[no-any-return]
             db, settings=state.settings, person=person))
 
     @post("/passkeys/verify", sync_to_thread=True, summary="Finish adding another passkey")
-    def add_verify(self, request: Request[Any, Any, Any], db: Session, state: State,
-                   viewer: Viewer, data: CredentialJSON) -> Response[Any]:
+    def add_verify(self, request: Request[Any, Any, Any], db: NamedDependency[Session], state: State,
+                   viewer: NamedDependency[Viewer], data: JSONBody[CredentialJSON]) -> Response[Any]:
         try:
             service.finish_registration(
                 db, settings=state.settings, credential=credential_dict(data),
@@ -201,8 +199,8 @@ class AccountController(Controller):
         return Response(RedirectJSON(redirect="/account?saved=1"))
 
     @post("/passkeys/{passkey_id:int}/rename", include_in_schema=False, sync_to_thread=True)
-    def rename(self, db: Session, viewer: Viewer, passkey_id: int,
-               data: Annotated[RenameForm, FORM]) -> Redirect:
+    def rename(self, db: NamedDependency[Session], viewer: NamedDependency[Viewer], passkey_id: FromPath[int],
+               data: URLEncodedBody[RenameForm]) -> Redirect:
         try:
             service.rename_passkey(db, person_id=viewer.person_id, passkey_id=passkey_id,
                                    nickname=data.nickname or _("Passkey"))
@@ -211,8 +209,8 @@ class AccountController(Controller):
         return Redirect("/account?saved=1", status_code=303)
 
     @post("/passkeys/{passkey_id:int}/remove", include_in_schema=False, sync_to_thread=True)
-    def remove(self, request: Request[Any, Any, Any], db: Session, viewer: Viewer,
-               passkey_id: int, data: Annotated[RemoveForm, FORM]) -> Response[Any]:
+    def remove(self, request: Request[Any, Any, Any], db: NamedDependency[Session], viewer: NamedDependency[Viewer],
+               passkey_id: FromPath[int], data: URLEncodedBody[RemoveForm]) -> Response[Any]:
         passkeys = self._passkeys(db, viewer)
         target = next((p for p in passkeys if p.id == passkey_id), None)
         if target is None:

@@ -192,13 +192,15 @@ def finish_registration(session: Session, *, settings: Settings, credential: dic
         audit(session, kind="passkey_refused", actor_id=person_id, detail=str(error))
         session.commit()
         raise AuthError("verification") from error
-    if row.enrolment_code_id is not None:
-        _consume_code(session, code_id=row.enrolment_code_id)
     if session.exec(select(PasskeyCredential).where(
             PasskeyCredential.credential_id == verified.credential_id)).first():
         raise AuthError("already_registered")
+    if row.enrolment_code_id is not None:
+        _consume_code(session, code_id=row.enrolment_code_id)
     response = credential.get("response")
-    transports = response.get("transports", []) if isinstance(response, dict) else []
+    transports = response.get("transports") if isinstance(response, dict) else None
+    if not isinstance(transports, list):
+        transports = []
     passkey = PasskeyCredential(
         person_id=person_id,
         credential_id=verified.credential_id,
@@ -249,7 +251,11 @@ def finish_authentication(session: Session, *, settings: Settings,
     owner = session.get(Person, passkey.person_id)
     response = credential.get("response")
     handle = response.get("userHandle") if isinstance(response, dict) else None
-    if owner is None or not handle or base64url_to_bytes(str(handle)) != owner.user_handle:
+    try:
+        handle_bytes = base64url_to_bytes(handle) if isinstance(handle, str) else b""
+    except ValueError:
+        handle_bytes = b""
+    if owner is None or not handle_bytes or handle_bytes != owner.user_handle:
         audit(session, kind="passkey_refused", actor_id=passkey.person_id, detail="user handle")
         session.commit()
         raise AuthError("unknown_passkey")

@@ -4,12 +4,12 @@ recording a self-assessment (plain form or htmx), and the same as JSON."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, URLEncodedBody, FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
@@ -23,8 +23,6 @@ from backend.plans.schemas import (
     SelfAssessmentForm,
     SelfAssessmentPublic,
 )
-
-FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 
 
 def today() -> date:
@@ -44,8 +42,8 @@ def readable_plan(db: Session, viewer: Viewer, pupil_id: int) -> tuple[str, Plan
 
 class PlanController(Controller):
     @get("/", include_in_schema=False, sync_to_thread=True)
-    def home(self, request: Request[Any, Any, Any], db: Session, viewer: Viewer,
-             welcome: bool = False, saved: int | None = None) -> Template:
+    def home(self, request: Request[Any, Any, Any], db: NamedDependency[Session], viewer: NamedDependency[Viewer],
+             welcome: FromQuery[bool] = False, saved: FromQuery[int | None] = None) -> Template:
         if relation(db, viewer_id=viewer.person_id, pupil_id=viewer.person_id) == SELF:
             plan = service.plan_of(db, pupil_id=viewer.person_id, today=today())
             return page_plan(request, viewer=viewer, plan=plan, pupil=None, writable=True,
@@ -55,8 +53,8 @@ class PlanController(Controller):
                         context={"viewer": viewer, "pupils": pupils, "welcome": welcome})
 
     @get("/pupils/{pupil_id:int}", include_in_schema=False, sync_to_thread=True)
-    def pupil(self, request: Request[Any, Any, Any], db: Session, viewer: Viewer,
-              pupil_id: int) -> Response[Any]:
+    def pupil(self, request: Request[Any, Any, Any], db: NamedDependency[Session], viewer: NamedDependency[Viewer],
+              pupil_id: FromPath[int]) -> Response[Any]:
         kind, plan = readable_plan(db, viewer, pupil_id)
         if kind == SELF:
             return Redirect("/", status_code=303)
@@ -64,8 +62,8 @@ class PlanController(Controller):
                          writable=False, guardian=kind == GUARDIAN)
 
     @post("/goals/{goal_id:int}/self-assessments", include_in_schema=False, sync_to_thread=True)
-    def assess(self, request: Request[Any, Any, Any], db: Session, viewer: Viewer,
-               goal_id: int, data: Annotated[SelfAssessmentForm, FORM]) -> Response[Any]:
+    def assess(self, request: Request[Any, Any, Any], db: NamedDependency[Session], viewer: NamedDependency[Viewer],
+               goal_id: FromPath[int], data: URLEncodedBody[SelfAssessmentForm]) -> Response[Any]:
         if service.goal_of_pupil(db, pupil_id=viewer.person_id, goal_id=goal_id) is None:
             raise NotFoundException()
         htmx = bool(request.headers.get("hx-request"))
@@ -85,7 +83,7 @@ class PlanController(Controller):
                          saved=goal_id, partial_goal=goal_id)
 
     @get("/api/plan", sync_to_thread=True, summary="The signed-in pupil's plan this term")
-    def plan_json(self, db: Session, viewer: Viewer) -> PlanPublic:
+    def plan_json(self, db: NamedDependency[Session], viewer: NamedDependency[Viewer]) -> PlanPublic:
         plan = service.plan_of(db, pupil_id=viewer.person_id, today=today())
         if plan is None or relation(db, viewer_id=viewer.person_id,
                                     pupil_id=viewer.person_id) != SELF:
@@ -94,7 +92,7 @@ class PlanController(Controller):
 
     @get("/api/pupils/{pupil_id:int}/plan", sync_to_thread=True,
          summary="A pupil's plan this term, for the pupil, a guardian, a teacher or mentor")
-    def pupil_plan_json(self, db: Session, viewer: Viewer, pupil_id: int) -> PlanPublic:
+    def pupil_plan_json(self, db: NamedDependency[Session], viewer: NamedDependency[Viewer], pupil_id: FromPath[int]) -> PlanPublic:
         _kind, plan = readable_plan(db, viewer, pupil_id)
         if plan is None:
             raise NotFoundException()
@@ -102,8 +100,8 @@ class PlanController(Controller):
 
     @post("/api/goals/{goal_id:int}/self-assessments", sync_to_thread=True,
           summary="Record the signed-in pupil's self-assessment of a goal")
-    def assess_json(self, db: Session, viewer: Viewer, goal_id: int,
-                    data: SelfAssessmentCreate) -> Response[Any]:
+    def assess_json(self, db: NamedDependency[Session], viewer: NamedDependency[Viewer], goal_id: FromPath[int],
+                    data: JSONBody[SelfAssessmentCreate]) -> Response[Any]:
         try:
             level, comment = service.check_self_assessment(level=str(data.level),
                                                            comment=data.comment)

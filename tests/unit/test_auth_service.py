@@ -220,8 +220,6 @@ def test_malformed_assertion(session: Session, settings: Settings, person: Perso
         session, settings=settings, credential=credential)) == "malformed"
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="service bug: an undecodable userHandle escapes as binascii.Error")
 def test_undecodable_user_handle(session: Session, settings: Settings, person: Person) -> None:
     authenticator, _ = enrol(session, settings, person)
     credential = assertion(session, settings, authenticator)
@@ -432,8 +430,6 @@ def test_new_code_leaves_other_peoples_codes(session: Session, person: Person,
     assert redeemable_code(session, code=theirs).person_id == other.id
 
 
-@pytest.mark.xfail(strict=True,
-                   reason="service bug: transports given as a string are stored letter by letter")
 def test_transports_not_a_list(session: Session, settings: Settings, person: Person) -> None:
     options = registration_options(session, settings=settings, person=person)
     credential = SoftAuthenticator().register(options)

@@ -116,12 +116,15 @@
     if (!input) { if (conditional) conditional.controller.abort(); return; }
     if (!btn || conditional) return;
     const P = window.PublicKeyCredential;
-    if (!P.isConditionalMediationAvailable || !(await P.isConditionalMediationAvailable().catch(() => false))) return;
+    const available = P.isConditionalMediationAvailable && (await P.isConditionalMediationAvailable().catch(() => false));
+    if (!available) return;
     if (conditional) return;
     const controller = new AbortController();
     // `done` resolves true after a sign-in, false on any failure (never rejects).
     const done = ceremony(btn, controller.signal).then(() => true, (err) => {
-      if (err.name !== "AbortError" && !controller.signal.aborted) say(btn, isCancel(err) ? "cancelled" : "failed", err.serverMessage);
+      if (err.name !== "AbortError" && !controller.signal.aborted) {
+        say(btn, isCancel(err) ? "cancelled" : "failed", err.serverMessage);
+      }
       return false;
     }).finally(() => { if (conditional && conditional.controller === controller) conditional = null; });
     conditional = { controller, done };
@@ -158,7 +161,7 @@
   function saveDraft(form) {
     const data = {};
     fields(form).forEach((el) => {
-      if (el.type === "radio") { if (el.checked) data[el.name] = el.value; } else if (el.value) data[el.name] = el.value;
+      if (el.type === "radio" ? el.checked : el.value) data[el.name] = el.value;
     });
     if (Object.keys(data).length) store.set(form.dataset.draft, data); else store.del(form.dataset.draft);
   }
@@ -190,10 +193,15 @@
   // Signed-out page: forget drafts and the service worker's caches on this device.
   function signedOut() {
     if (!document.querySelector("[data-signed-out]")) return;
-    try { Object.keys(localStorage).filter((k) => k.startsWith(PREFIX)).forEach((k) => localStorage.removeItem(k)); } catch { /* private mode */ }
+    try {
+      Object.keys(localStorage).filter((k) => k.startsWith(PREFIX)).forEach((k) => localStorage.removeItem(k));
+    } catch { /* private mode */ }
     const sw = navigator.serviceWorker?.controller;
     if (sw) sw.postMessage({ type: "clear" });
-    else if (window.caches) caches.keys().then((keys) => keys.filter((k) => k.startsWith("iup-")).forEach((k) => caches.delete(k))).catch(() => {});
+    else if (window.caches) {
+      caches.keys().then((keys) => keys.filter((k) => k.startsWith("iup-")).forEach((k) => caches.delete(k)))
+        .catch(() => {});
+    }
   }
 
   function init() { restoreDrafts(); initPasskeys(); signedOut(); }
