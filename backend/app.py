@@ -9,12 +9,12 @@ import msgspec
 from jinja2 import Environment, FileSystemLoader
 from litestar import Litestar, Request, Response, get
 from litestar.config.csrf import CSRFConfig
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.params import FromPath
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.template import TemplateConfig
 from sqlalchemy import text
@@ -37,8 +37,13 @@ class Health(msgspec.Struct):
 
 
 def make_templates(assets: Assets) -> JinjaTemplateEngine:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True,
-                      extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(
         asset=assets.url,
@@ -68,7 +73,10 @@ def create_app(settings: Settings) -> Litestar:
         asset = assets.by_url.get("/static" + name)
         if asset is None:
             raise NotFoundException()
-        headers = {"cache-control": "public, max-age=31536000, immutable", "vary": "Accept-Encoding"}
+        headers = {
+            "cache-control": "public, max-age=31536000, immutable",
+            "vary": "Accept-Encoding",
+        }
         if asset.gzipped and "gzip" in request.headers.get("accept-encoding", ""):
             headers["content-encoding"] = "gzip"
             return Response(asset.gzipped, media_type=asset.media_type, headers=headers)
@@ -76,36 +84,60 @@ def create_app(settings: Settings) -> Litestar:
 
     @get("/sw.js", include_in_schema=False, sync_to_thread=False)
     def service_worker() -> Response[bytes]:
-        return Response(assets.service_worker(), media_type="text/javascript; charset=utf-8",
-                        headers={"cache-control": "no-cache", "service-worker-allowed": "/"})
+        return Response(
+            assets.service_worker(),
+            media_type="text/javascript; charset=utf-8",
+            headers={"cache-control": "no-cache", "service-worker-allowed": "/"},
+        )
 
     @get("/manifest.webmanifest", include_in_schema=False, sync_to_thread=False)
     def manifest() -> Response[bytes]:
-        body = assets.manifest(name=_("IUP – my development plan"), short_name="IUP",
-                               description=_("Your goals, your self-assessments and your "
-                                             "development talk."), lang=i18n.current.get())
-        return Response(body, media_type="application/manifest+json",
-                        headers={"cache-control": "no-cache", "vary": "Accept-Language, Cookie"})
+        body = assets.manifest(
+            name=_("IUP – my development plan"),
+            short_name="IUP",
+            description=_("Your goals, your self-assessments and your development talk."),
+            lang=i18n.current.get(),
+        )
+        return Response(
+            body,
+            media_type="application/manifest+json",
+            headers={"cache-control": "no-cache", "vary": "Accept-Language, Cookie"},
+        )
 
     @get("/offline", include_in_schema=False, sync_to_thread=False)
     def offline() -> Template:
-        return Template(template_name="offline.html",
-                        headers={"cache-control": "no-cache"})
+        return Template(template_name="offline.html", headers={"cache-control": "no-cache"})
 
     return Litestar(
-        route_handlers=[healthz, static, service_worker, manifest, offline,
-                        AuthController, AccountController, PlanController],
-        dependencies={"db": Provide(provide_db),
-                      "viewer": Provide(current_viewer, sync_to_thread=False)},
+        route_handlers=[
+            healthz,
+            static,
+            service_worker,
+            manifest,
+            offline,
+            AuthController,
+            AccountController,
+            PlanController,
+        ],
+        dependencies={
+            "db": Provide(provide_db),
+            "viewer": Provide(current_viewer, sync_to_thread=False),
+        },
         state=_state(engine=engine, settings=settings, assets=assets),
         middleware=[web_middleware],
-        csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name="iup_csrf",
-                               cookie_secure=settings.secure_cookies, cookie_samesite="strict",
-                               header_name="x-csrftoken", cookie_httponly=True),
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="iup_csrf",
+            cookie_secure=settings.secure_cookies,
+            cookie_samesite="strict",
+            header_name="x-csrftoken",
+            cookie_httponly=True,
+        ),
         template_config=TemplateConfig(engine=make_templates(assets)),
         exception_handlers={Exception: error_handler},
-        openapi_config=OpenAPIConfig(title="IUP", version="0.1.0", path="/schema",
-                                     render_plugins=[JsonRenderPlugin()]),
+        openapi_config=OpenAPIConfig(
+            title="IUP", version="0.1.0", path="/schema", render_plugins=[JsonRenderPlugin()]
+        ),
         debug=False,
     )
 

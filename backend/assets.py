@@ -49,32 +49,56 @@ class Assets:
     def service_worker(self) -> bytes:
         """pwa/sw.js with this build's version and the app shell: hashed assets and the
         offline page, never a person's page."""
-        shell = ["/offline", *sorted(a.url for p, a in self.by_path.items()
-                                      if p.startswith(("css/", "js/")) or p.endswith("192.png"))]
+        shell = [
+            "/offline",
+            *sorted(
+                a.url
+                for p, a in self.by_path.items()
+                if p.startswith(("css/", "js/")) or p.endswith("192.png")
+            ),
+        ]
         source = (PWA / "sw.js").read_text()
-        source = source.replace('const VERSION = "__VERSION__"',
-                                f"const VERSION = {json.dumps(self.version)}")
-        return source.replace("const SHELL = __SHELL__", f"const SHELL = {json.dumps(shell)}").encode()
+        source = source.replace(
+            'const VERSION = "__VERSION__"', f"const VERSION = {json.dumps(self.version)}"
+        )
+        return source.replace(
+            "const SHELL = __SHELL__", f"const SHELL = {json.dumps(shell)}"
+        ).encode()
 
     def manifest(self, *, name: str, short_name: str, description: str, lang: str) -> bytes:
-        return json.dumps({
-            "name": name,
-            "short_name": short_name,
-            "description": description,
-            "lang": lang,
-            "start_url": "/",
-            "scope": "/",
-            "id": "/",
-            "display": "standalone",
-            "background_color": "#ffffff",
-            "theme_color": THEME_COLOUR,
-            "icons": [
-                {"src": self.url("icons/icon-192.png"), "sizes": "192x192", "type": "image/png"},
-                {"src": self.url("icons/icon-512.png"), "sizes": "512x512", "type": "image/png"},
-                {"src": self.url("icons/icon-maskable-512.png"), "sizes": "512x512",
-                 "type": "image/png", "purpose": "maskable"},
-            ],
-        }, ensure_ascii=False).encode()
+        return json.dumps(
+            {
+                "name": name,
+                "short_name": short_name,
+                "description": description,
+                "lang": lang,
+                "start_url": "/",
+                "scope": "/",
+                "id": "/",
+                "display": "standalone",
+                "background_color": "#ffffff",
+                "theme_color": THEME_COLOUR,
+                "icons": [
+                    {
+                        "src": self.url("icons/icon-192.png"),
+                        "sizes": "192x192",
+                        "type": "image/png",
+                    },
+                    {
+                        "src": self.url("icons/icon-512.png"),
+                        "sizes": "512x512",
+                        "type": "image/png",
+                    },
+                    {
+                        "src": self.url("icons/icon-maskable-512.png"),
+                        "sizes": "512x512",
+                        "type": "image/png",
+                        "purpose": "maskable",
+                    },
+                ],
+            },
+            ensure_ascii=False,
+        ).encode()
 
 
 THEME_COLOUR = "#0b5563"

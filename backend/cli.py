@@ -16,8 +16,9 @@ from backend.settings import Settings, from_env
 
 def _person(session: Session, ref: str) -> Person:
     """Our own id, or the SS 12000 Person.id the person was imported with."""
-    query = select(Person).where(or_(col(Person.external_id) == ref,
-                                     col(Person.id) == (int(ref) if ref.isdigit() else -1)))
+    query = select(Person).where(
+        or_(col(Person.external_id) == ref, col(Person.id) == (int(ref) if ref.isdigit() else -1))
+    )
     person = session.exec(query).first()
     if person is None:
         raise click.ClickException(f"no person with id {ref}")
@@ -44,8 +45,15 @@ def serve(host: str, port: int, workers: int) -> None:
     from granian import Granian
     from granian.constants import Interfaces
 
-    Granian("backend.asgi:app_from_env", factory=True, address=host, port=port,
-            workers=workers, interface=Interfaces.ASGI, log_access=False).serve()
+    Granian(
+        "backend.asgi:app_from_env",
+        factory=True,
+        address=host,
+        port=port,
+        workers=workers,
+        interface=Interfaces.ASGI,
+        log_access=False,
+    ).serve()
 
 
 @main.group("db")

@@ -29,12 +29,16 @@ from backend.models import (
 T = TypeVar("T", bound=SQLModel)
 
 GOALS = {
-    4: [("Matematik", "Jag kan multiplikationstabellerna upp till 10."),
+    4: [
+        ("Matematik", "Jag kan multiplikationstabellerna upp till 10."),
         ("Svenska", "Jag läser en kapitelbok och kan berätta vad den handlar om."),
-        ("Socialt", "Jag räcker upp handen och väntar på min tur.")],
-    8: [("Matematik", "Jag kan lösa ekvationer i två steg och förklara hur jag tänker."),
+        ("Socialt", "Jag räcker upp handen och väntar på min tur."),
+    ],
+    8: [
+        ("Matematik", "Jag kan lösa ekvationer i två steg och förklara hur jag tänker."),
         ("Engelska", "Jag kan skriva en sammanhängande text om en vardaglig händelse."),
-        ("Studieteknik", "Jag planerar mina läxor i kalendern varje söndag.")],
+        ("Studieteknik", "Jag planerar mina läxor i kalendern varje söndag."),
+    ],
 }
 
 
@@ -56,20 +60,28 @@ def _one(session: Session, model: type[T], **where: object) -> T | None:
     return session.exec(query).first()
 
 
-def _person(session: Session, key: str, given: str, family: str, locale: str | None = None
-            ) -> Person:
+def _person(
+    session: Session, key: str, given: str, family: str, locale: str | None = None
+) -> Person:
     person = _one(session, Person, external_id=external(key))
     if person is None:
-        person = Person(given_name=given, family_name=family, external_id=external(key),
-                        user_handle=secrets.token_bytes(32), locale=locale)
+        person = Person(
+            given_name=given,
+            family_name=family,
+            external_id=external(key),
+            user_handle=secrets.token_bytes(32),
+            locale=locale,
+        )
         session.add(person)
         session.flush()
     return person
 
 
-def _link(session: Session, row: SQLModel, key: object) -> None:
-    if session.get(type(row), key) is None:
-        session.add(row)
+def _link(session: Session, model: type[SQLModel], **fields: object) -> None:
+    """Adds a link row unless its primary key is there already."""
+    key = tuple(fields[column.name] for column in model.__table__.primary_key)  # type: ignore[attr-defined]
+    if session.get(model, key) is None:
+        session.add(model(**fields))
 
 
 def seed(session: Session, *, today: date) -> list[tuple[str, Person]]:
@@ -87,42 +99,51 @@ def seed(session: Session, *, today: date) -> list[tuple[str, Person]]:
         session.add(term)
         session.flush()
 
-    people: list[tuple[str, Person]] = []
     principal = _person(session, "principal", "Birgitta", "Holm")
-    _link(session, SchoolPrincipal(school_id=school.id, principal_id=principal.id),
-          (school.id, principal.id))
-    people.append(("principal", principal))
-    teachers = [(_person(session, "teacher-ek", "Sara", "Ek"), "Matematik"),
-                (_person(session, "teacher-hassan", "Ali", "Hassan"), "Engelska")]
+    _link(session, SchoolPrincipal, school_id=school.id, principal_id=principal.id)
+    teachers = [
+        (_person(session, "teacher-ek", "Sara", "Ek"), "Matematik"),
+        (_person(session, "teacher-hassan", "Ali", "Hassan"), "Engelska"),
+    ]
+    people = [("principal", principal)]
+    people += [(f"teacher of {subject}", teacher) for teacher, subject in teachers]
 
     classes = [
-        ("4A", 4, ("mentor-4a", "Karin", "Lind"),
-         [("alva", "Alva", "Nilsson"), ("elias", "Elias", "Karlsson")]),
-        ("8B", 8, ("mentor-8b", "Johan", "Berg"),
-         [("maja", "Maja", "Andersson"), ("omar", "Omar", "Haddad")]),
+        (
+            "4A",
+            4,
+            ("mentor-4a", "Karin", "Lind"),
+            [("alva", "Alva", "Nilsson"), ("elias", "Elias", "Karlsson")],
+        ),
+        (
+            "8B",
+            8,
+            ("mentor-8b", "Johan", "Berg"),
+            [("maja", "Maja", "Andersson"), ("omar", "Omar", "Haddad")],
+        ),
     ]
     pupils: dict[str, Person] = {}
     for name, year, mentor_key, members in classes:
         group = _one(session, Group, external_id=external(f"group-{name}"))
         if group is None:
-            group = Group(school_id=school.id, name=name, school_year=year,
-                          external_id=external(f"group-{name}"))
+            group = Group(
+                school_id=school.id,
+                name=name,
+                school_year=year,
+                external_id=external(f"group-{name}"),
+            )
             session.add(group)
             session.flush()
         mentor = _person(session, *mentor_key)
-        _link(session, GroupMentor(group_id=group.id, mentor_id=mentor.id), (group.id, mentor.id))
+        _link(session, GroupMentor, group_id=group.id, mentor_id=mentor.id)
         people.append((f"mentor of {name}", mentor))
         for teacher, subject in teachers:
-            _link(session, GroupTeacher(group_id=group.id, teacher_id=teacher.id,
-                                        subject=subject), (group.id, teacher.id))
+            _link(session, GroupTeacher, group_id=group.id, teacher_id=teacher.id, subject=subject)
         for key, given, family in members:
-            pupil = _person(session, key, given, family)
-            pupils[key] = pupil
-            _link(session, GroupPupil(group_id=group.id, pupil_id=pupil.id),
-                  (group.id, pupil.id))
+            pupil = pupils[key] = _person(session, key, given, family)
+            _link(session, GroupPupil, group_id=group.id, pupil_id=pupil.id)
             people.append((f"pupil in {name}", pupil))
             _plan(session, pupil=pupil, term=term, year=year)
-    people[1:1] = [(f"teacher of {subject}", teacher) for teacher, subject in teachers]
 
     guardians = [
         ("anna", "Anna", "Nilsson", "alva", True, None),  # two households: Anna and Per
@@ -134,8 +155,13 @@ def seed(session: Session, *, today: date) -> list[tuple[str, Person]]:
     ]
     for key, given, family, child, access, locale in guardians:
         guardian = _person(session, f"guardian-{key}", given, family, locale)
-        _link(session, Guardianship(guardian_id=guardian.id, pupil_id=pupils[child].id,
-                                    has_access=access), (guardian.id, pupils[child].id))
+        _link(
+            session,
+            Guardianship,
+            guardian_id=guardian.id,
+            pupil_id=pupils[child].id,
+            has_access=access,
+        )
         role = f"guardian of {pupils[child].name}" + ("" if access else " (restricted, no access)")
         people.append((role, guardian))
     session.commit()
@@ -145,9 +171,12 @@ def seed(session: Session, *, today: date) -> list[tuple[str, Person]]:
 def _plan(session: Session, *, pupil: Person, term: Term, year: int) -> None:
     if _one(session, Plan, pupil_id=pupil.id, term_id=term.id) is not None:
         return
-    plan = Plan(pupil_id=pupil.id, term_id=term.id, state="preparing")  # type: ignore[arg-type]
+    plan = Plan.model_validate({"pupil_id": pupil.id, "term_id": term.id, "state": "preparing"})
     session.add(plan)
     session.flush()
     for position, (area, text) in enumerate(GOALS[year]):
-        session.add(Goal(plan_id=plan.id, area=area, text=text,  # type: ignore[arg-type]
-                         position=position))
+        session.add(
+            Goal.model_validate(
+                {"plan_id": plan.id, "area": area, "text": text, "position": position}
+            )
+        )

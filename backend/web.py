@@ -9,8 +9,9 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Request, Response
-from litestar.di import NamedDependency
 from litestar.datastructures import MutableScopeHeaders, State
+from litestar.di import NamedDependency
+from litestar.enums import ScopeType
 from litestar.exceptions import (
     HTTPException,
     NotAuthorizedException,
@@ -49,7 +50,7 @@ def cookies_of(scope: Scope) -> dict[str, str]:
     jar: SimpleCookie = SimpleCookie()
     try:
         jar.load(raw)
-    except Exception:  # noqa: BLE001  (a malformed cookie header is the client's problem)
+    except Exception:
         return {}
     return {key: morsel.value for key, morsel in jar.items()}
 
@@ -59,11 +60,12 @@ def web_middleware(app: ASGIApp) -> ASGIApp:
     responses that set no Cache-Control get `no-store`, so a personal page is never cached."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
-        accept = next((v.decode("latin-1") for k, v in scope["headers"]
-                       if k == b"accept-language"), "")
+        accept = next(
+            (v.decode("latin-1") for k, v in scope["headers"] if k == b"accept-language"), ""
+        )
         locale = i18n.negotiate(accept, cookies_of(scope).get("lang"))
         token = i18n.current.set(locale)
 
@@ -99,13 +101,22 @@ def current_viewer(request: Request[Any, Any, Any], db: NamedDependency[Session]
     return viewer
 
 
-def page(request: Request[Any, Any, Any], template: str, partial: str | None = None,
-         status_code: int = 200, **context: Any) -> Template:
+def page(
+    request: Request[Any, Any, Any],
+    template: str,
+    partial: str | None = None,
+    status_code: int = 200,
+    **context: Any,
+) -> Template:
     """One URL, two answers: the whole page, or (for htmx, not boosted) only the partial."""
-    name = partial if partial and request.headers.get("hx-request") and not request.headers.get(
-        "hx-boosted") else template
-    return Template(template_name=name, context=context, status_code=status_code,
-                    headers={"vary": "HX-Request"})
+    name = (
+        partial
+        if partial and request.headers.get("hx-request") and not request.headers.get("hx-boosted")
+        else template
+    )
+    return Template(
+        template_name=name, context=context, status_code=status_code, headers={"vary": "HX-Request"}
+    )
 
 
 def safe_next(value: str | None) -> str:
@@ -116,8 +127,11 @@ def safe_next(value: str | None) -> str:
 
 
 def wants_json(request: Request[Any, Any, Any]) -> bool:
-    return request.url.path.startswith(("/api/", "/auth/")) or request.url.path.endswith(
-        ("/options", "/verify")) or "application/json" in request.headers.get("content-type", "")
+    return (
+        request.url.path.startswith(("/api/", "/auth/"))
+        or request.url.path.endswith(("/options", "/verify"))
+        or "application/json" in request.headers.get("content-type", "")
+    )
 
 
 def error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -126,7 +140,8 @@ def error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[A
     if isinstance(exc, NotAuthorizedException):
         message = _("You are not signed in, or your session has ended. Sign in again.")
         target = "/login?next=" + quote(
-            request.headers.get("hx-current-url-path") or request.url.path, safe="/")
+            request.headers.get("hx-current-url-path") or request.url.path, safe="/"
+        )
         if wants_json(request):
             return Response({"message": message}, status_code=401)
         if request.headers.get("hx-request"):
@@ -134,13 +149,16 @@ def error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[A
         if request.method == "GET":
             return Redirect(target, status_code=303)
     elif isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
-        message = _("The form was too old to send. Reload the page and send it again "
-                    "— what you wrote is kept on this device.")
+        message = _(
+            "The form was too old to send. Reload the page and send it again "
+            "— what you wrote is kept on this device."
+        )
     elif isinstance(exc, PermissionDeniedException):
         message = _("You do not have access to this page.")
     elif isinstance(exc, NotFoundException):
-        message = _("We could not find that page. It may have been moved, or you may not "
-                    "have access to it.")
+        message = _(
+            "We could not find that page. It may have been moved, or you may not have access to it."
+        )
     elif isinstance(exc, ValidationException):
         message = _("Something in what was sent was not right. Go back and check it.")
     elif status < 500:
@@ -149,5 +167,8 @@ def error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[A
         message = _("Something went wrong on our side. Try again in a moment.")
     if wants_json(request):
         return Response({"message": message}, status_code=status)
-    return Template(template_name="error.html", status_code=status,
-                    context={"message": message, "status": status})
+    return Template(
+        template_name="error.html",
+        status_code=status,
+        context={"message": message, "status": status},
+    )

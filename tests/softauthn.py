@@ -45,8 +45,12 @@ def _as_json(response: RegistrationResponse | AuthenticationResponse) -> dict[st
 class SoftAuthenticator:
     """One discoverable ES256 (alg -7) credential, as a platform authenticator holds it."""
 
-    def __init__(self, origin: str = "http://localhost:8000", rp_id: str = "localhost",
-                 transports: tuple[str, ...] = ("internal", "hybrid")) -> None:
+    def __init__(
+        self,
+        origin: str = "http://localhost:8000",
+        rp_id: str = "localhost",
+        transports: tuple[str, ...] = ("internal", "hybrid"),
+    ) -> None:
         self.origin = origin
         self.rp_id = rp_id
         self.transports = list(transports)
@@ -63,51 +67,75 @@ class SoftAuthenticator:
         """The credential is scoped to `rp_id`, whatever RP the options name."""
         return hashlib.sha256(self.rp_id.encode()).digest()
 
-    def register(self, options_json: str | dict[str, Any], *, origin: str | None = None,
-                 user_verified: bool = True) -> dict[str, Any]:
+    def register(
+        self,
+        options_json: str | dict[str, Any],
+        *,
+        origin: str | None = None,
+        user_verified: bool = True,
+    ) -> dict[str, Any]:
         """The registration credential JSON for `navigator.credentials.create(options)`."""
         options = _options(options_json)
         client_data = CollectedClientData.create(
-            type=CollectedClientData.TYPE.CREATE, challenge=options["challenge"],
-            origin=origin or self.origin)
+            type=CollectedClientData.TYPE.CREATE,
+            challenge=options["challenge"],
+            origin=origin or self.origin,
+        )
         credential_data = AttestedCredentialData.create(
-            Aaguid.NONE, self.credential_id,
-            ES256.from_cryptography_key(self.private_key.public_key()))
+            Aaguid.NONE,
+            self.credential_id,
+            ES256.from_cryptography_key(self.private_key.public_key()),
+        )
         auth_data = AuthenticatorData.create(
-            self.rp_id_hash, self._flags(user_verified) | FLAG.AT, self.sign_count,
-            credential_data)
+            self.rp_id_hash, self._flags(user_verified) | FLAG.AT, self.sign_count, credential_data
+        )
         selection = options.get("authenticatorSelection", {})
         if selection.get("residentKey") in ("required", "preferred") or selection.get(
-                "requireResidentKey"):
+            "requireResidentKey"
+        ):
             self.user_handle = websafe_decode(options["user"]["id"])
         response = RegistrationResponse(
             raw_id=self.credential_id,
             response=AuthenticatorAttestationResponse(
                 client_data=client_data,
-                attestation_object=AttestationObject.create("none", auth_data, {})),
-            authenticator_attachment=AuthenticatorAttachment.PLATFORM)
+                attestation_object=AttestationObject.create("none", auth_data, {}),
+            ),
+            authenticator_attachment=AuthenticatorAttachment.PLATFORM,
+        )
         result = _as_json(response)
         result["response"]["transports"] = list(self.transports)
         return result
 
-    def login(self, options_json: str | dict[str, Any], *, origin: str | None = None,
-              user_verified: bool = True, sign_count: int | None = None,
-              user_handle: bytes | None = None) -> dict[str, Any]:
+    def login(
+        self,
+        options_json: str | dict[str, Any],
+        *,
+        origin: str | None = None,
+        user_verified: bool = True,
+        sign_count: int | None = None,
+        user_handle: bytes | None = None,
+    ) -> dict[str, Any]:
         """The authentication credential JSON for `navigator.credentials.get(options)`.
         The counter goes up by one per call unless `sign_count` forces a value."""
         options = _options(options_json)
         self.sign_count = self.sign_count + 1 if sign_count is None else sign_count
         client_data = CollectedClientData.create(
-            type=CollectedClientData.TYPE.GET, challenge=options["challenge"],
-            origin=origin or self.origin)
+            type=CollectedClientData.TYPE.GET,
+            challenge=options["challenge"],
+            origin=origin or self.origin,
+        )
         auth_data = AuthenticatorData.create(
-            self.rp_id_hash, self._flags(user_verified), self.sign_count)
-        signature = self.private_key.sign(auth_data + client_data.hash,
-                                          ec.ECDSA(hashes.SHA256()))
+            self.rp_id_hash, self._flags(user_verified), self.sign_count
+        )
+        signature = self.private_key.sign(auth_data + client_data.hash, ec.ECDSA(hashes.SHA256()))
         response = AuthenticationResponse(
             raw_id=self.credential_id,
             response=AuthenticatorAssertionResponse(
-                client_data=client_data, authenticator_data=auth_data, signature=signature,
-                user_handle=self.user_handle if user_handle is None else user_handle),
-            authenticator_attachment=AuthenticatorAttachment.PLATFORM)
+                client_data=client_data,
+                authenticator_data=auth_data,
+                signature=signature,
+                user_handle=self.user_handle if user_handle is None else user_handle,
+            ),
+            authenticator_attachment=AuthenticatorAttachment.PLATFORM,
+        )
         return _as_json(response)

@@ -19,11 +19,17 @@ def relation(session: Session, *, viewer_id: int, pupil_id: int) -> str | None:
     if guardian is not None:
         return GUARDIAN if guardian.has_access else None
     groups = select(GroupPupil.group_id).where(GroupPupil.pupil_id == pupil_id)
-    if session.exec(select(GroupMentor).where(GroupMentor.mentor_id == viewer_id,
-                                              col(GroupMentor.group_id).in_(groups))).first():
+    if session.exec(
+        select(GroupMentor).where(
+            GroupMentor.mentor_id == viewer_id, col(GroupMentor.group_id).in_(groups)
+        )
+    ).first():
         return MENTOR
-    if session.exec(select(GroupTeacher).where(GroupTeacher.teacher_id == viewer_id,
-                                               col(GroupTeacher.group_id).in_(groups))).first():
+    if session.exec(
+        select(GroupTeacher).where(
+            GroupTeacher.teacher_id == viewer_id, col(GroupTeacher.group_id).in_(groups)
+        )
+    ).first():
         return TEACHER
     return None
 
@@ -31,11 +37,18 @@ def relation(session: Session, *, viewer_id: int, pupil_id: int) -> str | None:
 def visible_pupils(session: Session, *, viewer_id: int) -> list[Person]:
     """The pupils a guardian (with access) or a teacher or mentor may open, by name."""
     as_guardian = select(Guardianship.pupil_id).where(
-        Guardianship.guardian_id == viewer_id, col(Guardianship.has_access).is_(True))
-    staff_groups = select(GroupTeacher.group_id).where(GroupTeacher.teacher_id == viewer_id).union(
-        select(GroupMentor.group_id).where(GroupMentor.mentor_id == viewer_id))
+        Guardianship.guardian_id == viewer_id, col(Guardianship.has_access).is_(True)
+    )
+    staff_groups = (
+        select(GroupTeacher.group_id)
+        .where(GroupTeacher.teacher_id == viewer_id)
+        .union(select(GroupMentor.group_id).where(GroupMentor.mentor_id == viewer_id))
+    )
     as_staff = select(GroupPupil.pupil_id).where(col(GroupPupil.group_id).in_(staff_groups))
-    return list(session.exec(
-        select(Person).where(col(Person.id).in_(as_guardian) | col(Person.id).in_(as_staff))
-        .order_by(col(Person.given_name), col(Person.family_name))
-    ).all())
+    return list(
+        session.exec(
+            select(Person)
+            .where(col(Person.id).in_(as_guardian) | col(Person.id).in_(as_staff))
+            .order_by(col(Person.given_name), col(Person.family_name))
+        ).all()
+    )

@@ -7,9 +7,9 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie, State
-from litestar.exceptions import NotFoundException
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, URLEncodedBody, FromPath, FromQuery
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
@@ -29,18 +29,26 @@ from backend.settings import Settings
 from backend.web import SESSION_COOKIE, page, safe_next
 
 MESSAGES = {
-    "code_unknown": N_("This sign-up link is not valid. Check that you have all of it, or ask "
-                       "your mentor for a new one."),
-    "code_used": N_("This sign-up link has already been used. If it was not you who used it, "
-                    "tell your mentor. You can ask for a new link."),
+    "code_unknown": N_(
+        "This sign-up link is not valid. Check that you have all of it, or ask "
+        "your mentor for a new one."
+    ),
+    "code_used": N_(
+        "This sign-up link has already been used. If it was not you who used it, "
+        "tell your mentor. You can ask for a new link."
+    ),
     "code_expired": N_("This sign-up link is too old. Ask your mentor for a new one."),
     "challenge": N_("That took too long, or the request had already been used. Try again."),
-    "unknown_passkey": N_("We do not recognise that passkey. It may have been removed. Try "
-                          "another passkey, or ask your mentor for a new sign-up link."),
-    "verification": N_("The passkey could not be checked. Try again, and unlock your device "
-                       "when it asks."),
-    "sign_count": N_("This passkey may have been copied, so we stopped the sign-in. Ask your "
-                     "mentor for help."),
+    "unknown_passkey": N_(
+        "We do not recognise that passkey. It may have been removed. Try "
+        "another passkey, or ask your mentor for a new sign-up link."
+    ),
+    "verification": N_(
+        "The passkey could not be checked. Try again, and unlock your device when it asks."
+    ),
+    "sign_count": N_(
+        "This passkey may have been copied, so we stopped the sign-in. Ask your mentor for help."
+    ),
     "already_registered": N_("That passkey is already saved for you."),
     "malformed": N_("Your browser sent something we could not read. Try again."),
 }
@@ -54,18 +62,40 @@ def refused(error: AuthError) -> Response[dict[str, str]]:
 
 def device_name(user_agent: str) -> str:
     """A first nickname the person recognises; they can rename it."""
-    for needle, name in (("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"),
-                         ("Windows", "Windows"), ("Mac OS", "Mac"), ("CrOS", "Chromebook"),
-                         ("Linux", "Linux")):
+    for needle, name in (
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Android", "Android"),
+        ("Windows", "Windows"),
+        ("Mac OS", "Mac"),
+        ("CrOS", "Chromebook"),
+        ("Linux", "Linux"),
+    ):
         if needle in user_agent:
             return name
     return _("Passkey")
 
 
 def signed_in(settings: Settings, target: str, token: str) -> Response[RedirectJSON]:
-    return Response(RedirectJSON(redirect=target), cookies=[Cookie(
-        key=SESSION_COOKIE, value=token, httponly=True, secure=settings.secure_cookies,
-        samesite="lax", path="/", max_age=settings.session_hours * 3600)])
+    return Response(
+        RedirectJSON(redirect=target),
+        cookies=[
+            Cookie(
+                key=SESSION_COOKIE,
+                value=token,
+                httponly=True,
+                secure=settings.secure_cookies,
+                samesite="lax",
+                path="/",
+                max_age=settings.session_hours * 3600,
+            )
+        ],
+    )
+
+
+def options(json_text: str) -> dict[str, Any]:
+    """py_webauthn's options_to_json output, as the body of our JSON answer."""
+    return msgspec.json.decode(json_text, type=dict[str, Any])
 
 
 def credential_dict(data: CredentialJSON) -> dict[str, object]:
@@ -76,69 +106,115 @@ class AuthController(Controller):
     """Public: sign-in, enrolment with a one-time code, sign-out, language."""
 
     @get("/login", include_in_schema=False, sync_to_thread=False)
-    def login_page(self, request: Request[Any, Any, Any], next: FromQuery[str] = "/",  # noqa: A002
-                   signed_out: FromQuery[bool] = False, removed: FromQuery[bool] = False) -> Template:
-        return page(request, "auth/login.html", next=safe_next(next), signed_out=signed_out,
-                    removed=removed)
+    def login_page(
+        self,
+        request: Request[Any, Any, Any],
+        next: FromQuery[str] = "/",
+        signed_out: FromQuery[bool] = False,
+        removed: FromQuery[bool] = False,
+    ) -> Template:
+        return page(
+            request, "auth/login.html", next=safe_next(next), signed_out=signed_out, removed=removed
+        )
 
     @post("/auth/login/options", sync_to_thread=True, summary="Start a usernameless sign-in")
     def login_options(self, db: NamedDependency[Session], state: State) -> dict[str, Any]:
-        return msgspec.json.decode(service.authentication_options(db, settings=state.settings))  # type: ignore[no-any-return]
+        return options(service.authentication_options(db, settings=state.settings))
 
-    @post("/auth/login/verify", sync_to_thread=True, summary="Finish a sign-in",
-          responses=None)
-    def login_verify(self, db: NamedDependency[Session], state: State, data: JSONBody[CredentialJSON],
-                     next: FromQuery[str] = "/") -> Response[Any]:  # noqa: A002
+    @post("/auth/login/verify", sync_to_thread=True, summary="Finish a sign-in", responses=None)
+    def login_verify(
+        self,
+        db: NamedDependency[Session],
+        state: State,
+        data: JSONBody[CredentialJSON],
+        next: FromQuery[str] = "/",
+    ) -> Response[Any]:
         settings: Settings = state.settings
         try:
-            passkey = service.finish_authentication(db, settings=settings,
-                                                    credential=credential_dict(data))
+            passkey = service.finish_authentication(
+                db, settings=settings, credential=credential_dict(data)
+            )
         except AuthError as error:
             return refused(error)
-        token = service.start_session(db, person_id=passkey.person_id, passkey_id=passkey.id,
-                                      hours=settings.session_hours)
+        token = service.start_session(
+            db, person_id=passkey.person_id, passkey_id=passkey.id, hours=settings.session_hours
+        )
         return signed_in(settings, safe_next(next), token)
 
     @get("/enrol/{code:str}", include_in_schema=False, sync_to_thread=True)
-    def enrol_page(self, request: Request[Any, Any, Any], db: NamedDependency[Session], code: FromPath[str]) -> Template:
+    def enrol_page(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], code: FromPath[str]
+    ) -> Template:
         try:
             row = service.redeemable_code(db, code=code)
         except AuthError as error:
-            return page(request, "auth/enrol.html", status_code=410,
-                        error=_(MESSAGES[error.reason]), code=code, person=None)
+            return page(
+                request,
+                "auth/enrol.html",
+                status_code=410,
+                error=_(MESSAGES[error.reason]),
+                code=code,
+                person=None,
+            )
         person = db.get(Person, row.person_id)
         return page(request, "auth/enrol.html", code=code, person=person, error=None)
 
-    @post("/enrol/{code:str}/options", sync_to_thread=True,
-          summary="Start registering a first passkey with a one-time code")
-    def enrol_options(self, db: NamedDependency[Session], state: State, code: FromPath[str]) -> Response[Any]:
+    @post(
+        "/enrol/{code:str}/options",
+        sync_to_thread=True,
+        summary="Start registering a first passkey with a one-time code",
+    )
+    def enrol_options(
+        self, db: NamedDependency[Session], state: State, code: FromPath[str]
+    ) -> Response[Any]:
         try:
             row = service.redeemable_code(db, code=code)
         except AuthError as error:
             return refused(error)
         person = db.get(Person, row.person_id)
         assert person is not None
-        return Response(msgspec.json.decode(service.registration_options(
-            db, settings=state.settings, person=person, code_id=row.id)))
+        return Response(
+            options(
+                service.registration_options(
+                    db, settings=state.settings, person=person, code_id=row.id
+                )
+            )
+        )
 
-    @post("/enrol/{code:str}/verify", sync_to_thread=True,
-          summary="Finish registering a first passkey; signs the person in")
-    def enrol_verify(self, request: Request[Any, Any, Any], db: NamedDependency[Session], state: State,
-                     code: FromPath[str], data: JSONBody[CredentialJSON]) -> Response[Any]:
+    @post(
+        "/enrol/{code:str}/verify",
+        sync_to_thread=True,
+        summary="Finish registering a first passkey; signs the person in",
+    )
+    def enrol_verify(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Session],
+        state: State,
+        code: FromPath[str],
+        data: JSONBody[CredentialJSON],
+    ) -> Response[Any]:
         settings: Settings = state.settings
         try:
             row = service.redeemable_code(db, code=code)
             passkey = service.finish_registration(
-                db, settings=settings, credential=credential_dict(data), person_id=row.person_id,
-                nickname=device_name(request.headers.get("user-agent", "")))
+                db,
+                settings=settings,
+                credential=credential_dict(data),
+                person_id=row.person_id,
+                nickname=device_name(request.headers.get("user-agent", "")),
+            )
         except AuthError as error:
             return refused(error)
-        token = service.start_session(db, person_id=passkey.person_id, passkey_id=passkey.id,
-                                      hours=settings.session_hours)
+        token = service.start_session(
+            db, person_id=passkey.person_id, passkey_id=passkey.id, hours=settings.session_hours
+        )
         return signed_in(settings, "/?welcome=1", token)
 
     @post("/logout", include_in_schema=False, sync_to_thread=True)
-    def logout(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Response[Any]:
+    def logout(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session]
+    ) -> Response[Any]:
         if token := request.cookies.get(SESSION_COOKIE):
             service.end_session(db, token=token)
         response = Redirect("/login?signed_out=1", status_code=303)
@@ -151,8 +227,9 @@ class AuthController(Controller):
     def language(self, data: URLEncodedBody[LanguageForm]) -> Response[Any]:
         response = Redirect(safe_next(data.next), status_code=303)
         if data.lang in LANGUAGES:
-            response.set_cookie("lang", data.lang, max_age=365 * 86400, path="/",
-                                samesite="lax", httponly=True)
+            response.set_cookie(
+                "lang", data.lang, max_age=365 * 86400, path="/", samesite="lax", httponly=True
+            )
         return response
 
 
@@ -162,15 +239,28 @@ class AccountController(Controller):
     path = "/account"
 
     @get("/", include_in_schema=False, sync_to_thread=True)
-    def account(self, request: Request[Any, Any, Any], db: NamedDependency[Session], viewer: NamedDependency[Viewer],
-                saved: FromQuery[bool] = False) -> Template:
-        return page(request, "auth/account.html", viewer=viewer, saved=saved,
-                    passkeys=self._passkeys(db, viewer), current=self._current(db, viewer))
+    def account(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Session],
+        viewer: NamedDependency[Viewer],
+        saved: FromQuery[bool] = False,
+    ) -> Template:
+        return page(
+            request,
+            "auth/account.html",
+            viewer=viewer,
+            saved=saved,
+            passkeys=self._passkeys(db, viewer),
+            current=self._current(db, viewer),
+        )
 
     @staticmethod
     def _passkeys(db: Session, viewer: Viewer) -> list[PasskeyPublic]:
-        return [msgspec.convert(p, PasskeyPublic, from_attributes=True)
-                for p in service.passkeys_of(db, person_id=viewer.person_id)]
+        return [
+            msgspec.convert(p, PasskeyPublic, from_attributes=True)
+            for p in service.passkeys_of(db, person_id=viewer.person_id)
+        ]
 
     @staticmethod
     def _current(db: Session, viewer: Viewer) -> int | None:
@@ -180,37 +270,62 @@ class AccountController(Controller):
         return login.credential_id if login else None
 
     @post("/passkeys/options", sync_to_thread=True, summary="Start adding another passkey")
-    def add_options(self, db: NamedDependency[Session], state: State, viewer: NamedDependency[Viewer]) -> dict[str, Any]:
+    def add_options(
+        self, db: NamedDependency[Session], state: State, viewer: NamedDependency[Viewer]
+    ) -> dict[str, Any]:
         person = db.get(Person, viewer.person_id)
         assert person is not None
-        return msgspec.json.decode(service.registration_options(  # type: ignore[no-any-return]
-            db, settings=state.settings, person=person))
+        return options(service.registration_options(db, settings=state.settings, person=person))
 
     @post("/passkeys/verify", sync_to_thread=True, summary="Finish adding another passkey")
-    def add_verify(self, request: Request[Any, Any, Any], db: NamedDependency[Session], state: State,
-                   viewer: NamedDependency[Viewer], data: JSONBody[CredentialJSON]) -> Response[Any]:
+    def add_verify(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Session],
+        state: State,
+        viewer: NamedDependency[Viewer],
+        data: JSONBody[CredentialJSON],
+    ) -> Response[Any]:
         try:
             service.finish_registration(
-                db, settings=state.settings, credential=credential_dict(data),
+                db,
+                settings=state.settings,
+                credential=credential_dict(data),
                 person_id=viewer.person_id,
-                nickname=device_name(request.headers.get("user-agent", "")))
+                nickname=device_name(request.headers.get("user-agent", "")),
+            )
         except AuthError as error:
             return refused(error)
         return Response(RedirectJSON(redirect="/account?saved=1"))
 
     @post("/passkeys/{passkey_id:int}/rename", include_in_schema=False, sync_to_thread=True)
-    def rename(self, db: NamedDependency[Session], viewer: NamedDependency[Viewer], passkey_id: FromPath[int],
-               data: URLEncodedBody[RenameForm]) -> Redirect:
+    def rename(
+        self,
+        db: NamedDependency[Session],
+        viewer: NamedDependency[Viewer],
+        passkey_id: FromPath[int],
+        data: URLEncodedBody[RenameForm],
+    ) -> Redirect:
         try:
-            service.rename_passkey(db, person_id=viewer.person_id, passkey_id=passkey_id,
-                                   nickname=data.nickname or _("Passkey"))
+            service.rename_passkey(
+                db,
+                person_id=viewer.person_id,
+                passkey_id=passkey_id,
+                nickname=data.nickname or _("Passkey"),
+            )
         except AuthError as error:
             raise NotFoundException() from error
         return Redirect("/account?saved=1", status_code=303)
 
     @post("/passkeys/{passkey_id:int}/remove", include_in_schema=False, sync_to_thread=True)
-    def remove(self, request: Request[Any, Any, Any], db: NamedDependency[Session], viewer: NamedDependency[Viewer],
-               passkey_id: FromPath[int], data: URLEncodedBody[RemoveForm]) -> Response[Any]:
+    def remove(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Session],
+        viewer: NamedDependency[Viewer],
+        passkey_id: FromPath[int],
+        data: URLEncodedBody[RemoveForm],
+    ) -> Response[Any]:
         passkeys = self._passkeys(db, viewer)
         target = next((p for p in passkeys if p.id == passkey_id), None)
         if target is None:

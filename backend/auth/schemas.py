@@ -12,11 +12,11 @@ class CredentialJSON(msgspec.Struct, kw_only=True):
     """A PublicKeyCredential as the browser's toJSON() gives it (WebAuthn L3 §5.1)."""
 
     id: str
-    rawId: str  # noqa: N815  (the WebAuthn JSON name)
+    rawId: str
     type: str
     response: dict[str, Any]
-    authenticatorAttachment: str | None = None  # noqa: N815
-    clientExtensionResults: dict[str, Any] = msgspec.field(default_factory=dict)  # noqa: N815
+    authenticatorAttachment: str | None = None
+    clientExtensionResults: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
 class Redirect(msgspec.Struct):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import msgspec
 from sqlalchemy import delete, update
@@ -61,25 +61,38 @@ def digest(value: bytes | str) -> bytes:
     return hashlib.sha256(value.encode() if isinstance(value, str) else value).digest()
 
 
-def audit(session: Session, *, kind: str, actor_id: int | None, pupil_id: int | None = None,
-          detail: str = "") -> None:
+def audit(
+    session: Session,
+    *,
+    kind: str,
+    actor_id: int | None,
+    pupil_id: int | None = None,
+    detail: str = "",
+) -> None:
     session.add(AuditEvent(kind=kind, actor_id=actor_id, pupil_id=pupil_id, detail=detail[:500]))
 
 
 # Enrolment codes -----------------------------------------------------------------------
+
 
 def issue_enrolment_code(session: Session, *, person_id: int, hours: int) -> str:
     """A new code replaces the person's unused ones: staff hand out one code at a time."""
     now = utcnow()
     session.execute(
         update(EnrolmentCode)
-        .where(col(EnrolmentCode.person_id) == person_id, col(EnrolmentCode.used_at).is_(None),
-               col(EnrolmentCode.expires_at) > now)
+        .where(
+            col(EnrolmentCode.person_id) == person_id,
+            col(EnrolmentCode.used_at).is_(None),
+            col(EnrolmentCode.expires_at) > now,
+        )
         .values(expires_at=now)
     )
     code = secrets.token_urlsafe(24)
-    session.add(EnrolmentCode(person_id=person_id, code_hash=digest(code),
-                              expires_at=now + timedelta(hours=hours)))
+    session.add(
+        EnrolmentCode(
+            person_id=person_id, code_hash=digest(code), expires_at=now + timedelta(hours=hours)
+        )
+    )
     audit(session, kind="enrolment_code_issued", actor_id=None, detail=f"person {person_id}")
     session.commit()
     return code
@@ -101,8 +114,11 @@ def _consume_code(session: Session, *, code_id: int) -> None:
     now = utcnow()
     result = session.execute(
         update(EnrolmentCode)
-        .where(col(EnrolmentCode.id) == code_id, col(EnrolmentCode.used_at).is_(None),
-               col(EnrolmentCode.expires_at) > now)
+        .where(
+            col(EnrolmentCode.id) == code_id,
+            col(EnrolmentCode.used_at).is_(None),
+            col(EnrolmentCode.expires_at) > now,
+        )
         .values(used_at=now)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -112,18 +128,33 @@ def _consume_code(session: Session, *, code_id: int) -> None:
 
 # Challenges ------------------------------------------------------------------------------
 
-def _store_challenge(session: Session, *, settings: Settings, challenge: bytes, purpose: str,
-                     person_id: int | None = None, code_id: int | None = None) -> None:
+
+def _store_challenge(
+    session: Session,
+    *,
+    settings: Settings,
+    challenge: bytes,
+    purpose: str,
+    person_id: int | None = None,
+    code_id: int | None = None,
+) -> None:
     now = utcnow()
     session.execute(delete(Challenge).where(col(Challenge.expires_at) < now))
-    session.add(Challenge(challenge_hash=digest(challenge), purpose=purpose, person_id=person_id,
-                          enrolment_code_id=code_id,
-                          expires_at=now + timedelta(seconds=settings.challenge_seconds)))
+    session.add(
+        Challenge(
+            challenge_hash=digest(challenge),
+            purpose=purpose,
+            person_id=person_id,
+            enrolment_code_id=code_id,
+            expires_at=now + timedelta(seconds=settings.challenge_seconds),
+        )
+    )
     session.commit()
 
 
-def _take_challenge(session: Session, *, credential: dict[str, object],
-                    purpose: str) -> tuple[bytes, Challenge]:
+def _take_challenge(
+    session: Session, *, credential: dict[str, object], purpose: str
+) -> tuple[bytes, Challenge]:
     """Find the challenge the browser signed and delete it, so it can be used only once."""
     try:
         response = credential["response"]
@@ -133,8 +164,9 @@ def _take_challenge(session: Session, *, credential: dict[str, object],
         raise AuthError("malformed") from error
     challenge = client_data.challenge
     row = session.exec(
-        select(Challenge).where(Challenge.challenge_hash == digest(challenge),
-                                Challenge.purpose == purpose)
+        select(Challenge).where(
+            Challenge.challenge_hash == digest(challenge), Challenge.purpose == purpose
+        )
     ).first()
     if row is None:
         raise AuthError("challenge")
@@ -147,8 +179,10 @@ def _take_challenge(session: Session, *, credential: dict[str, object],
 
 # Registration ----------------------------------------------------------------------------
 
-def registration_options(session: Session, *, settings: Settings, person: Person,
-                         code_id: int | None = None) -> str:
+
+def registration_options(
+    session: Session, *, settings: Settings, person: Person, code_id: int | None = None
+) -> str:
     """Discoverable credential, user verification required: the passkey alone signs in."""
     existing = session.exec(
         select(PasskeyCredential).where(PasskeyCredential.person_id == person.id)
@@ -170,13 +204,25 @@ def registration_options(session: Session, *, settings: Settings, person: Person
             for c in existing
         ],
     )
-    _store_challenge(session, settings=settings, challenge=options.challenge, purpose="register",
-                     person_id=person.id, code_id=code_id)
+    _store_challenge(
+        session,
+        settings=settings,
+        challenge=options.challenge,
+        purpose="register",
+        person_id=person.id,
+        code_id=code_id,
+    )
     return options_to_json(options)
 
 
-def finish_registration(session: Session, *, settings: Settings, credential: dict[str, object],
-                        person_id: int, nickname: str) -> PasskeyCredential:
+def finish_registration(
+    session: Session,
+    *,
+    settings: Settings,
+    credential: dict[str, object],
+    person_id: int,
+    nickname: str,
+) -> PasskeyCredential:
     challenge, row = _take_challenge(session, credential=credential, purpose="register")
     if row.person_id != person_id:
         raise AuthError("challenge")
@@ -192,8 +238,9 @@ def finish_registration(session: Session, *, settings: Settings, credential: dic
         audit(session, kind="passkey_refused", actor_id=person_id, detail=str(error))
         session.commit()
         raise AuthError("verification") from error
-    if session.exec(select(PasskeyCredential).where(
-            PasskeyCredential.credential_id == verified.credential_id)).first():
+    if session.exec(
+        select(PasskeyCredential).where(PasskeyCredential.credential_id == verified.credential_id)
+    ).first():
         raise AuthError("already_registered")
     if row.enrolment_code_id is not None:
         _consume_code(session, code_id=row.enrolment_code_id)
@@ -224,6 +271,7 @@ def _transports(stored: str) -> list[AuthenticatorTransport]:
 
 # Authentication --------------------------------------------------------------------------
 
+
 def authentication_options(session: Session, *, settings: Settings) -> str:
     """Usernameless: allowCredentials stays empty and the authenticator offers its passkeys."""
     options = generate_authentication_options(
@@ -231,13 +279,15 @@ def authentication_options(session: Session, *, settings: Settings) -> str:
         timeout=settings.ceremony_timeout_ms,
         user_verification=UserVerificationRequirement.REQUIRED,
     )
-    _store_challenge(session, settings=settings, challenge=options.challenge,
-                     purpose="authenticate")
+    _store_challenge(
+        session, settings=settings, challenge=options.challenge, purpose="authenticate"
+    )
     return options_to_json(options)
 
 
-def finish_authentication(session: Session, *, settings: Settings,
-                          credential: dict[str, object]) -> PasskeyCredential:
+def finish_authentication(
+    session: Session, *, settings: Settings, credential: dict[str, object]
+) -> PasskeyCredential:
     challenge, _row = _take_challenge(session, credential=credential, purpose="authenticate")
     try:
         raw_id = base64url_to_bytes(str(credential["rawId"]))
@@ -276,8 +326,12 @@ def finish_authentication(session: Session, *, settings: Settings,
         raise AuthError("verification") from error
     stored = passkey.sign_count
     if (verified.new_sign_count > 0 or stored > 0) and verified.new_sign_count <= stored:
-        audit(session, kind="sign_count_regression", actor_id=passkey.person_id,
-              detail=f"passkey {passkey.id}: {verified.new_sign_count} <= {stored}")
+        audit(
+            session,
+            kind="sign_count_regression",
+            actor_id=passkey.person_id,
+            detail=f"passkey {passkey.id}: {verified.new_sign_count} <= {stored}",
+        )
         session.commit()
         raise AuthError("sign_count")
     passkey.sign_count = verified.new_sign_count
@@ -290,12 +344,17 @@ def finish_authentication(session: Session, *, settings: Settings,
 
 # Sessions --------------------------------------------------------------------------------
 
-def start_session(session: Session, *, person_id: int, passkey_id: int | None,
-                  hours: int) -> str:
+
+def start_session(session: Session, *, person_id: int, passkey_id: int | None, hours: int) -> str:
     token = secrets.token_urlsafe(32)
-    session.add(LoginSession(token_hash=digest(token), person_id=person_id,
-                             credential_id=passkey_id,
-                             expires_at=utcnow() + timedelta(hours=hours)))
+    session.add(
+        LoginSession(
+            token_hash=digest(token),
+            person_id=person_id,
+            credential_id=passkey_id,
+            expires_at=utcnow() + timedelta(hours=hours),
+        )
+    )
     audit(session, kind="signed_in", actor_id=person_id)
     session.commit()
     return token
@@ -311,8 +370,12 @@ def viewer_for(session: Session, *, token: str) -> Viewer | None:
         return None
     login, person = row
     assert person.id is not None and login.id is not None
-    return Viewer(person_id=person.id, given_name=person.given_name,
-                  family_name=person.family_name, session_id=login.id)
+    return Viewer(
+        person_id=person.id,
+        given_name=person.given_name,
+        family_name=person.family_name,
+        session_id=login.id,
+    )
 
 
 def end_session(session: Session, *, token: str) -> None:
@@ -322,11 +385,15 @@ def end_session(session: Session, *, token: str) -> None:
 
 # Managing one's passkeys -----------------------------------------------------------------
 
+
 def passkeys_of(session: Session, *, person_id: int) -> list[PasskeyCredential]:
-    return list(session.exec(
-        select(PasskeyCredential).where(PasskeyCredential.person_id == person_id)
-        .order_by(col(PasskeyCredential.created_at))
-    ).all())
+    return list(
+        session.exec(
+            select(PasskeyCredential)
+            .where(PasskeyCredential.person_id == person_id)
+            .order_by(col(PasskeyCredential.created_at))
+        ).all()
+    )
 
 
 def _own_passkey(session: Session, *, person_id: int, passkey_id: int) -> PasskeyCredential:

@@ -7,9 +7,9 @@ from datetime import date
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.exceptions import NotFoundException
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, URLEncodedBody, FromPath, FromQuery
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
@@ -42,28 +42,60 @@ def readable_plan(db: Session, viewer: Viewer, pupil_id: int) -> tuple[str, Plan
 
 class PlanController(Controller):
     @get("/", include_in_schema=False, sync_to_thread=True)
-    def home(self, request: Request[Any, Any, Any], db: NamedDependency[Session], viewer: NamedDependency[Viewer],
-             welcome: FromQuery[bool] = False, saved: FromQuery[int | None] = None) -> Template:
+    def home(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Session],
+        viewer: NamedDependency[Viewer],
+        welcome: FromQuery[bool] = False,
+        saved: FromQuery[int | None] = None,
+    ) -> Template:
         if relation(db, viewer_id=viewer.person_id, pupil_id=viewer.person_id) == SELF:
             plan = service.plan_of(db, pupil_id=viewer.person_id, today=today())
-            return page_plan(request, viewer=viewer, plan=plan, pupil=None, writable=True,
-                             welcome=welcome, saved=saved)
+            return page_plan(
+                request,
+                viewer=viewer,
+                plan=plan,
+                pupil=None,
+                writable=True,
+                welcome=welcome,
+                saved=saved,
+            )
         pupils = visible_pupils(db, viewer_id=viewer.person_id)
-        return Template(template_name="plans/pupils.html",
-                        context={"viewer": viewer, "pupils": pupils, "welcome": welcome})
+        return Template(
+            template_name="plans/pupils.html",
+            context={"viewer": viewer, "pupils": pupils, "welcome": welcome},
+        )
 
     @get("/pupils/{pupil_id:int}", include_in_schema=False, sync_to_thread=True)
-    def pupil(self, request: Request[Any, Any, Any], db: NamedDependency[Session], viewer: NamedDependency[Viewer],
-              pupil_id: FromPath[int]) -> Response[Any]:
+    def pupil(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Session],
+        viewer: NamedDependency[Viewer],
+        pupil_id: FromPath[int],
+    ) -> Response[Any]:
         kind, plan = readable_plan(db, viewer, pupil_id)
         if kind == SELF:
             return Redirect("/", status_code=303)
-        return page_plan(request, viewer=viewer, plan=plan, pupil=db.get(Person, pupil_id),
-                         writable=False, guardian=kind == GUARDIAN)
+        return page_plan(
+            request,
+            viewer=viewer,
+            plan=plan,
+            pupil=db.get(Person, pupil_id),
+            writable=False,
+            guardian=kind == GUARDIAN,
+        )
 
     @post("/goals/{goal_id:int}/self-assessments", include_in_schema=False, sync_to_thread=True)
-    def assess(self, request: Request[Any, Any, Any], db: NamedDependency[Session], viewer: NamedDependency[Viewer],
-               goal_id: FromPath[int], data: URLEncodedBody[SelfAssessmentForm]) -> Response[Any]:
+    def assess(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Session],
+        viewer: NamedDependency[Viewer],
+        goal_id: FromPath[int],
+        data: URLEncodedBody[SelfAssessmentForm],
+    ) -> Response[Any]:
         if service.goal_of_pupil(db, pupil_id=viewer.person_id, goal_id=goal_id) is None:
             raise NotFoundException()
         htmx = bool(request.headers.get("hx-request"))
@@ -71,64 +103,123 @@ class PlanController(Controller):
             level, comment = service.check_self_assessment(level=data.level, comment=data.comment)
         except service.FormError as error:
             plan = service.plan_of(db, pupil_id=viewer.person_id, today=today())
-            return page_plan(request, viewer=viewer, plan=plan, pupil=None, writable=True,
-                             errors={goal_id: error.errors}, form=data, status_code=422,
-                             partial_goal=goal_id if htmx else None)
-        service.record_self_assessment(db, pupil_id=viewer.person_id, goal_id=goal_id,
-                                       level=level, comment=comment)
+            return page_plan(
+                request,
+                viewer=viewer,
+                plan=plan,
+                pupil=None,
+                writable=True,
+                errors={goal_id: error.errors},
+                form=data,
+                status_code=422,
+                partial_goal=goal_id if htmx else None,
+            )
+        service.record_self_assessment(
+            db, pupil_id=viewer.person_id, goal_id=goal_id, level=level, comment=comment
+        )
         if not htmx:
             return Redirect(f"/?saved={goal_id}#goal-{goal_id}", status_code=303)
         plan = service.plan_of(db, pupil_id=viewer.person_id, today=today())
-        return page_plan(request, viewer=viewer, plan=plan, pupil=None, writable=True,
-                         saved=goal_id, partial_goal=goal_id)
+        return page_plan(
+            request,
+            viewer=viewer,
+            plan=plan,
+            pupil=None,
+            writable=True,
+            saved=goal_id,
+            partial_goal=goal_id,
+        )
 
     @get("/api/plan", sync_to_thread=True, summary="The signed-in pupil's plan this term")
-    def plan_json(self, db: NamedDependency[Session], viewer: NamedDependency[Viewer]) -> PlanPublic:
+    def plan_json(
+        self, db: NamedDependency[Session], viewer: NamedDependency[Viewer]
+    ) -> PlanPublic:
         plan = service.plan_of(db, pupil_id=viewer.person_id, today=today())
-        if plan is None or relation(db, viewer_id=viewer.person_id,
-                                    pupil_id=viewer.person_id) != SELF:
+        if (
+            plan is None
+            or relation(db, viewer_id=viewer.person_id, pupil_id=viewer.person_id) != SELF
+        ):
             raise NotFoundException()
         return plan
 
-    @get("/api/pupils/{pupil_id:int}/plan", sync_to_thread=True,
-         summary="A pupil's plan this term, for the pupil, a guardian, a teacher or mentor")
-    def pupil_plan_json(self, db: NamedDependency[Session], viewer: NamedDependency[Viewer], pupil_id: FromPath[int]) -> PlanPublic:
+    @get(
+        "/api/pupils/{pupil_id:int}/plan",
+        sync_to_thread=True,
+        summary="A pupil's plan this term, for the pupil, a guardian, a teacher or mentor",
+    )
+    def pupil_plan_json(
+        self, db: NamedDependency[Session], viewer: NamedDependency[Viewer], pupil_id: FromPath[int]
+    ) -> PlanPublic:
         _kind, plan = readable_plan(db, viewer, pupil_id)
         if plan is None:
             raise NotFoundException()
         return plan
 
-    @post("/api/goals/{goal_id:int}/self-assessments", sync_to_thread=True,
-          summary="Record the signed-in pupil's self-assessment of a goal")
-    def assess_json(self, db: NamedDependency[Session], viewer: NamedDependency[Viewer], goal_id: FromPath[int],
-                    data: JSONBody[SelfAssessmentCreate]) -> Response[Any]:
+    @post(
+        "/api/goals/{goal_id:int}/self-assessments",
+        sync_to_thread=True,
+        summary="Record the signed-in pupil's self-assessment of a goal",
+    )
+    def assess_json(
+        self,
+        db: NamedDependency[Session],
+        viewer: NamedDependency[Viewer],
+        goal_id: FromPath[int],
+        data: JSONBody[SelfAssessmentCreate],
+    ) -> Response[Any]:
         try:
-            level, comment = service.check_self_assessment(level=str(data.level),
-                                                           comment=data.comment)
+            level, comment = service.check_self_assessment(
+                level=str(data.level), comment=data.comment
+            )
         except service.FormError as error:
             from backend.i18n import _
 
-            return Response({"message": " ".join(_(m) for m in error.errors.values())},
-                            status_code=422)
-        rating = service.record_self_assessment(db, pupil_id=viewer.person_id, goal_id=goal_id,
-                                                level=level, comment=comment)
+            return Response(
+                {"message": " ".join(_(m) for m in error.errors.values())}, status_code=422
+            )
+        rating = service.record_self_assessment(
+            db, pupil_id=viewer.person_id, goal_id=goal_id, level=level, comment=comment
+        )
         if rating is None or rating.id is None:
             raise NotFoundException()
-        return Response(SelfAssessmentPublic(id=rating.id, level=rating.level,
-                                             comment=rating.comment,
-                                             created_at=rating.created_at), status_code=201)
+        return Response(
+            SelfAssessmentPublic(
+                id=rating.id,
+                level=rating.level,
+                comment=rating.comment,
+                created_at=rating.created_at,
+            ),
+            status_code=201,
+        )
 
 
-def page_plan(request: Request[Any, Any, Any], *, viewer: Viewer, plan: PlanPublic | None,
-              pupil: Person | None, writable: bool, status_code: int = 200,
-              partial_goal: int | None = None, **context: Any) -> Template:
+def page_plan(
+    request: Request[Any, Any, Any],
+    *,
+    viewer: Viewer,
+    plan: PlanPublic | None,
+    pupil: Person | None,
+    writable: bool,
+    status_code: int = 200,
+    partial_goal: int | None = None,
+    **context: Any,
+) -> Template:
     """The plan page, or, for htmx, one goal's card."""
     goal = next((g for g in plan.goals if g.id == partial_goal), None) if plan else None
     return Template(
         template_name="plans/_goal.html" if goal else "plans/plan.html",
         status_code=status_code,
         headers={"vary": "HX-Request"},
-        context={"viewer": viewer, "plan": plan, "pupil": pupil, "writable": writable,
-                 "goal": goal, "levels": service.LEVEL_WORDS, "errors": {}, "form": None,
-                 "saved": None, **context},
+        context={
+            "viewer": viewer,
+            "plan": plan,
+            "pupil": pupil,
+            "writable": writable,
+            "goal": goal,
+            "levels": service.LEVEL_WORDS,
+            "errors": {},
+            "form": None,
+            "saved": None,
+            **context,
+        },
     )

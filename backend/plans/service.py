@@ -23,8 +23,10 @@ class FormError(Exception):
 def current_term(session: Session, *, today: date) -> Term | None:
     """The term that holds today; between terms, the latest one that has started."""
     return session.exec(
-        select(Term).where(col(Term.starts_on) <= today)
-        .order_by((col(Term.ends_on) >= today).desc(), col(Term.starts_on).desc()).limit(1)
+        select(Term)
+        .where(col(Term.starts_on) <= today)
+        .order_by((col(Term.ends_on) >= today).desc(), col(Term.starts_on).desc())
+        .limit(1)
     ).first()
 
 
@@ -33,7 +35,8 @@ def plan_of(session: Session, *, pupil_id: int, today: date) -> PlanPublic | Non
     if term is None:
         return None
     plan = session.exec(
-        select(Plan).where(Plan.pupil_id == pupil_id, Plan.term_id == term.id)).first()
+        select(Plan).where(Plan.pupil_id == pupil_id, Plan.term_id == term.id)
+    ).first()
     if plan is None or plan.id is None:
         return None
     goals = session.exec(
@@ -41,22 +44,34 @@ def plan_of(session: Session, *, pupil_id: int, today: date) -> PlanPublic | Non
     ).all()
     ratings: dict[int, list[SelfAssessmentPublic]] = {g.id: [] for g in goals if g.id}
     for row in session.exec(
-        select(SelfAssessment).where(col(SelfAssessment.goal_id).in_(list(ratings)))
+        select(SelfAssessment)
+        .where(col(SelfAssessment.goal_id).in_(list(ratings)))
         .order_by(col(SelfAssessment.created_at), col(SelfAssessment.id))
     ).all():
         ratings[row.goal_id].append(
-            SelfAssessmentPublic(id=row.id or 0, level=row.level, comment=row.comment,
-                                 created_at=row.created_at))
+            SelfAssessmentPublic(
+                id=row.id or 0, level=row.level, comment=row.comment, created_at=row.created_at
+            )
+        )
     return PlanPublic(
-        id=plan.id, pupil_id=pupil_id, term=term.code, state=plan.state,
-        goals=[GoalPublic(id=g.id or 0, area=g.area, text=g.text,
-                          self_assessments=ratings.get(g.id or 0, [])) for g in goals])
+        id=plan.id,
+        pupil_id=pupil_id,
+        term=term.code,
+        state=plan.state,
+        goals=[
+            GoalPublic(
+                id=g.id or 0, area=g.area, text=g.text, self_assessments=ratings.get(g.id or 0, [])
+            )
+            for g in goals
+        ],
+    )
 
 
 def goal_of_pupil(session: Session, *, pupil_id: int, goal_id: int) -> Goal | None:
     """The goal, if it is in one of this pupil's plans that can still change."""
     return session.exec(
-        select(Goal).join(Plan, col(Plan.id) == Goal.plan_id)
+        select(Goal)
+        .join(Plan, col(Plan.id) == Goal.plan_id)
         .where(Goal.id == goal_id, Plan.pupil_id == pupil_id, Plan.state != "archived")
     ).first()
 
@@ -74,8 +89,9 @@ def check_self_assessment(*, level: str, comment: str) -> tuple[int, str]:
     return value, comment
 
 
-def record_self_assessment(session: Session, *, pupil_id: int, goal_id: int, level: int,
-                           comment: str) -> SelfAssessment | None:
+def record_self_assessment(
+    session: Session, *, pupil_id: int, goal_id: int, level: int, comment: str
+) -> SelfAssessment | None:
     """Adds a rating; earlier ones are kept. None when the goal is not the pupil's."""
     if goal_of_pupil(session, pupil_id=pupil_id, goal_id=goal_id) is None:
         return None

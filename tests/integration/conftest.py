@@ -44,8 +44,9 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 def settings(tmp_path: Path, template_db: bytes) -> Settings:
     path = tmp_path / "iup.db"
     path.write_bytes(template_db)
-    return Settings(database_url=f"sqlite:///{path}", origin=ORIGIN, rp_id="localhost",
-                    secret_key="test-secret")
+    return Settings(
+        database_url=f"sqlite:///{path}", origin=ORIGIN, rp_id="localhost", secret_key="test-secret"
+    )
 
 
 @pytest.fixture
@@ -78,7 +79,9 @@ class Visitor:
     @property
     def token(self) -> str:
         if self._token is None:
-            match = re.search(r'name="csrf-token" content="([^"]+)"', self.client.get("/login").text)
+            match = re.search(
+                r'name="csrf-token" content="([^"]+)"', self.client.get("/login").text
+            )
             assert match, "the page carries a CSRF token"
             self._token = match.group(1)
         return self._token
@@ -92,15 +95,15 @@ class Visitor:
 
     def form(self, url: str, data: dict[str, str], **kwargs: Any) -> httpx.Response:
         """A plain HTML form post: the token travels as a form field, not a header."""
-        self.token  # noqa: B018  (fetch the cookie and token first)
-        return self.client.post(url, data={"_csrf_token": self.token, **data},
-                                follow_redirects=False, **kwargs)
+        self.token
+        return self.client.post(
+            url, data={"_csrf_token": self.token, **data}, follow_redirects=False, **kwargs
+        )
 
     def enrol(self, code: str) -> httpx.Response:
         options = self.post(f"/enrol/{code}/options", json={})
         assert options.status_code == 201, options.text
-        return self.post(f"/enrol/{code}/verify",
-                         json=self.authenticator.register(options.json()))
+        return self.post(f"/enrol/{code}/verify", json=self.authenticator.register(options.json()))
 
     def sign_in(self) -> httpx.Response:
         options = self.post("/auth/login/options", json={})

@@ -18,7 +18,8 @@ def goal_ids(db: Session, key: str) -> list[int]:
 
 
 def test_enrol_sign_out_sign_in_and_self_assess(
-        db: Session, signed_in: Callable[[str], Visitor]) -> None:
+    db: Session, signed_in: Callable[[str], Visitor]
+) -> None:
     alva = signed_in("alva")
     home = alva.get("/?welcome=1")
     assert home.status_code == 200
@@ -45,13 +46,16 @@ def test_enrol_sign_out_sign_in_and_self_assess(
     assert sorted(levels) == [2, 3], "every rating is kept"
 
 
-def test_htmx_answers_with_the_goal_card_only(db: Session,
-                                              signed_in: Callable[[str], Visitor]) -> None:
+def test_htmx_answers_with_the_goal_card_only(
+    db: Session, signed_in: Callable[[str], Visitor]
+) -> None:
     alva = signed_in("alva")
     goal = goal_ids(db, "alva")[1]
-    response = alva.post(f"/goals/{goal}/self-assessments",
-                         data={"level": "4", "comment": "Läste klart"},
-                         headers={"hx-request": "true"})
+    response = alva.post(
+        f"/goals/{goal}/self-assessments",
+        data={"level": "4", "comment": "Läste klart"},
+        headers={"hx-request": "true"},
+    )
     assert response.status_code == 200
     assert response.text.lstrip().startswith(f'<article class="goal card" id="goal-{goal}"')
     assert "<html" not in response.text and "Läste klart" in response.text
@@ -59,15 +63,19 @@ def test_htmx_answers_with_the_goal_card_only(db: Session,
 
 
 def test_a_missing_level_is_explained_and_the_comment_kept(
-        db: Session, signed_in: Callable[[str], Visitor]) -> None:
+    db: Session, signed_in: Callable[[str], Visitor]
+) -> None:
     alva = signed_in("alva")
     goal = goal_ids(db, "alva")[0]
     response = alva.form(f"/goals/{goal}/self-assessments", {"comment": "Mitt utkast"})
     assert response.status_code == 422
     assert "Välj" in response.text and "Mitt utkast" in response.text
     assert 'class="error-summary"' in response.text
-    htmx = alva.post(f"/goals/{goal}/self-assessments", data={"level": "9", "comment": "x"},
-                     headers={"hx-request": "true"})
+    htmx = alva.post(
+        f"/goals/{goal}/self-assessments",
+        data={"level": "9", "comment": "x"},
+        headers={"hx-request": "true"},
+    )
     assert htmx.status_code == 422 and "<html" not in htmx.text
     assert db.exec(select(SelfAssessment).where(SelfAssessment.goal_id == goal)).first() is None
 

@@ -1,0 +1,349 @@
+"""Browser tests: the real app (`iup serve`, granian) on a temporary SQLite file, driven by
+Debian's Chromium through Playwright, with a CDP virtual authenticator for passkeys.
+
+One server and one browser per session; a new browser context per test. Every test fails
+on a JavaScript error, a console error (CSP violations are console errors) or a request to
+any host but the test server, unless the test declares the console error it expects."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+CHROMIUM_PATH = "/usr/bin/chromium"
+LAUNCH_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+    "--disable-sync", "--disable-background-networking", "--disable-component-update",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
+]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+BIN = Path(sys.executable).parent
+IUP = str(BIN / "iup")
+DEMO_LINE = re.compile(r"^(?P<role>.+?)\s{2,}(?P<name>\S.*?)\s{2,}(?P<url>https?://\S+/enrol/\S+)$")
+
+
+def chromium() -> str:
+    """The browser, or skip (fail on CI) loudly when it is missing."""
+    path = CHROMIUM_PATH if Path(CHROMIUM_PATH).exists() else shutil.which("chromium")
+    if path:
+        return path
+    reason = ("Chromium not installed: apt-get install -y --no-install-recommends chromium "
+              "— browser tests NOT run")
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason + " (CI=true: a missing browser is an error)", pytrace=False)
+    pytest.skip(reason)
+    raise AssertionError("unreachable")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# ---- The live server ---------------------------------------------------------------------
+
+@dataclass
+class LiveServer:
+    port: int
+    env: dict[str, str]
+    db_path: Path
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+    links: dict[str, str] = field(default_factory=dict)  # name -> unused enrolment URL
+
+    @property
+    def url(self) -> str:
+        return f"http://localhost:{self.port}"
+
+    def iup(self, *args: str) -> str:
+        result = subprocess.run([IUP, *args], env=self.env, capture_output=True, text=True,
+                                timeout=60, check=False)
+        if result.returncode != 0:
+            raise RuntimeError(f"iup {' '.join(args)} failed: {result.stderr.strip()}")
+        return result.stdout
+
+    def demo(self) -> None:
+        """Seed the demo school; remember each person's one-time link."""
+        for line in self.iup("demo").splitlines():
+            match = DEMO_LINE.match(line.rstrip())
+            if match:
+                self.links[match["name"]] = match["url"]
+        assert "Alva Nilsson" in self.links, "`iup demo` printed no link for Alva Nilsson"
+
+    def person_id(self, name: str) -> int:
+        given, family = name.split(" ", 1)
+        with contextlib.closing(sqlite3.connect(self.db_path)) as db:
+            row = db.execute("SELECT id FROM person WHERE given_name = ? AND family_name = ?",
+                             (given, family)).fetchone()
+        assert row is not None, f"no demo person called {name}"
+        return int(row[0])
+
+    def enrolment_url(self, name: str) -> str:
+        """A one-time sign-up link for a demo person: the one `iup demo` printed the first
+        time, afterwards a fresh one from `iup enrol ID` (which replaces older links)."""
+        url = self.links.pop(name, None)
+        if url is None:
+            url = self.iup("enrol", str(self.person_id(name))).strip().splitlines()[-1]
+        assert url.startswith(self.url + "/enrol/"), url
+        return url
+
+    def start(self) -> None:
+        self.log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [IUP, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def wait_healthy(self, seconds: float = 20) -> bool:
+        deadline = time.monotonic() + seconds
+        assert self.process is not None
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                return False
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz",
+                                            timeout=1) as response:
+                    if response.status == 200 and json.load(response).get("status") == "ok":
+                        return True
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.1)
+        return False
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is not None:
+            if process.poll() is None:
+                # granian forks workers: signal the whole group we started (start_new_session)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(process.pid, signal.SIGKILL)
+                    process.wait(timeout=10)
+        if getattr(self, "log", None) is not None:
+            self.log.close()
+            self.log = None
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+
+def _settings_env(tmp: Path, port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IUP_")}
+    env.update({
+        "IUP_DATABASE_URL": f"sqlite:///{tmp / 'iup.db'}",
+        "IUP_ORIGIN": f"http://localhost:{port}",
+        "IUP_RP_ID": "localhost",
+        "IUP_SECRET_KEY": "e2e-test-secret",
+        "PYTHONWARNINGS": "ignore",  # the server's own warnings are not this suite's business
+    })
+    return env
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    chromium()  # no browser: skip before paying for the server
+    tmp = tmp_path_factory.mktemp("e2e")
+    port = free_port()
+    server = LiveServer(port=port, env=_settings_env(tmp, port), db_path=tmp / "iup.db",
+                        log_path=tmp / "server.log")
+    server.iup("db", "upgrade")
+    server.demo()
+    for _attempt in range(3):  # the free port may be taken between choosing and binding
+        server.start()
+        if server.wait_healthy():
+            break
+        server.stop()
+        server.port = free_port()
+        server.env = _settings_env(tmp, server.port)  # the WebAuthn origin follows the port
+        server.links = {name: re.sub(r"^http://localhost:\d+", server.url, url)
+                        for name, url in server.links.items()}
+    else:
+        pytest.fail(f"iup serve did not become healthy:\n{server.log_text()}")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+# ---- The browser ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def browser(live_server: LiveServer) -> Iterator[Any]:
+    path = chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=path, args=LAUNCH_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@dataclass
+class Watch:
+    """What the pages of one context did: errors, console errors, requested URLs."""
+
+    origin: str
+    errors: list[str] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    allowed: list[re.Pattern[str]] = field(default_factory=list)
+
+    def allow_console(self, pattern: str) -> None:
+        """Declare an expected console error (e.g. the browser's note about a 410 page)."""
+        self.allowed.append(re.compile(pattern))
+
+    def attach(self, page: Any) -> None:
+        page.on("pageerror", lambda err: self.errors.append(f"{page.url}: {err}"))
+        page.on("console", lambda msg: msg.type == "error" and self.console.append(
+            f"{page.url}: {msg.text} @ {msg.location.get('url', '')}"))
+
+    def problems(self) -> list[str]:
+        out = [f"page error: {e}" for e in self.errors]
+        out += [f"console error: {c}" for c in self.console
+                if not any(p.search(c) for p in self.allowed)]
+        for url in self.requests:
+            parts = urlsplit(url)
+            if parts.scheme in {"data", "blob", "about"}:
+                continue
+            if f"{parts.scheme}://{parts.netloc}" != self.origin:
+                out.append(f"request to another host: {url}")
+        return out
+
+
+@pytest.fixture
+def watch(live_server: LiveServer) -> Watch:
+    return Watch(origin=live_server.url)
+
+
+@pytest.fixture
+def new_context(browser: Any, live_server: LiveServer, watch: Watch) -> Iterator[Any]:
+    """new_context(**options): a fresh browser context (own cookies, storage, service
+    worker) whose pages are watched; all are closed after the test, then checked."""
+    contexts: list[Any] = []
+
+    def make(**options: Any) -> Any:
+        options.setdefault("base_url", live_server.url)
+        options.setdefault("locale", "sv-SE")
+        context = browser.new_context(**options)
+        context.on("page", watch.attach)
+        context.on("request", lambda request: watch.requests.append(request.url))
+        context.on("weberror", lambda err: watch.errors.append(str(err.error)))
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+    problems = watch.problems()
+    assert not problems, "the browser reported problems:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def context(new_context: Any) -> Any:
+    return new_context()
+
+
+@pytest.fixture
+def page(context: Any) -> Any:
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    return page
+
+
+# ---- Passkeys: the CDP virtual authenticator --------------------------------------------------
+
+class Authenticator:
+    """A platform authenticator with resident keys and user verification, on one page."""
+
+    OPTIONS = {"protocol": "ctap2", "ctap2Version": "ctap2_1", "transport": "internal",
+               "hasResidentKey": True, "hasUserVerification": True, "isUserVerified": True,
+               "automaticPresenceSimulation": True}
+
+    def __init__(self, page: Any) -> None:
+        self.cdp = page.context.new_cdp_session(page)
+        self.cdp.send("WebAuthn.enable", {"enableUI": False})
+        self.id = self.cdp.send("WebAuthn.addVirtualAuthenticator",
+                                {"options": self.OPTIONS})["authenticatorId"]
+
+    def credentials(self) -> list[dict[str, Any]]:
+        return list(self.cdp.send("WebAuthn.getCredentials",
+                                  {"authenticatorId": self.id})["credentials"])
+
+    def remove(self) -> None:
+        self.cdp.send("WebAuthn.removeVirtualAuthenticator", {"authenticatorId": self.id})
+
+
+@pytest.fixture
+def add_authenticator() -> Any:
+    """add_authenticator(page) -> Authenticator."""
+    return Authenticator
+
+
+def _enrol(page: Any, url: str) -> None:
+    """Open a sign-up link and create a passkey; ends on the home page."""
+    page.goto(url)
+    page.locator('[data-passkey="register"]').click()
+    page.wait_for_url(re.compile(r"/\?welcome=1$"))
+
+
+def _sign_in(page: Any) -> None:
+    """Usernameless sign-in with the button on /login; ends on the home page."""
+    page.goto("/login")
+    page.locator('[data-passkey="login"]').click()
+    page.wait_for_url(re.compile(r"^[^?]+://[^/]+/$"))
+
+
+# ---- Accessibility -----------------------------------------------------------------------------
+
+def _axe_check(page: Any) -> None:
+    """axe-core (WCAG 2.0/2.1 A and AA) finds nothing on the page as it is now.
+
+    axe_playwright_python injects axe with page.evaluate, i.e. CDP Runtime.evaluate, which
+    the page's CSP (script-src 'self') does not govern; the app keeps its CSP enforced."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    if results.violations_count:
+        pytest.fail(f"axe on {page.url}:\n{results.generate_report()}", pytrace=False)
+
+
+@pytest.fixture
+def axe_check() -> Any:
+    """axe_check(page): fails the test on any WCAG 2.0/2.1 A/AA violation."""
+    return _axe_check
+
+
+@pytest.fixture
+def enrol() -> Any:
+    """enrol(page, url): create a passkey with a sign-up link; ends on the home page."""
+    return _enrol
+
+
+@pytest.fixture
+def sign_in() -> Any:
+    """sign_in(page): the sign-in button on /login; ends on the home page."""
+    return _sign_in

@@ -1,0 +1,128 @@
+"""The message catalogues: the committed template matches the source, every language under
+i18n/ translates every message with the same placeholders, and the language is chosen as
+documented in backend.i18n."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import PYTHON_FORMAT, Catalog, Message
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+
+from backend import i18n
+
+ROOT = Path(__file__).resolve().parents[2]
+I18N = ROOT / "i18n"
+POT = I18N / "messages.pot"
+LANGS = sorted(p.parent.parent.name for p in I18N.glob("*/LC_MESSAGES/messages.po"))
+
+MsgId = str | tuple[str, ...]
+
+
+def read(path: Path, locale: str | None = None) -> Catalog:
+    with path.open("rb") as f:
+        return read_po(f, locale=locale)
+
+
+def ids(messages: Iterable[Message]) -> set[MsgId]:
+    return {m.id if isinstance(m.id, str) else tuple(m.id) for m in messages if m.id}
+
+
+def placeholders(text: str) -> set[tuple[str | None, str]]:
+    """The %(name)s / %d placeholders of a string; "%%" is a literal percent sign."""
+    return {(name, kind) for name, _spec, kind in PYTHON_FORMAT.findall(text) if kind != "%"}
+
+
+def extract() -> set[MsgId]:
+    """The strings in the source, found as `make messages` finds them (i18n/babel.cfg)."""
+    with (I18N / "babel.cfg").open() as cfg:
+        method_map, options_map = parse_mapping_cfg(cfg)
+    found: set[MsgId] = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        ROOT / "backend", method_map, options_map, keywords=DEFAULT_KEYWORDS
+    ):
+        found.add(message if isinstance(message, str) else tuple(message))
+    return found
+
+
+def test_there_are_catalogues_for_exactly_the_offered_languages() -> None:
+    assert sorted(i18n.LANGUAGES) == LANGS
+    assert i18n.DEFAULT in LANGS
+
+
+def test_template_is_up_to_date() -> None:
+    committed = ids(read(POT))
+    source = extract()
+    assert source - committed == set(), "new strings in the source: run `make messages`"
+    assert committed - source == set(), "strings gone from the source: run `make messages`"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_catalogue_is_complete(lang: str) -> None:
+    template = ids(read(POT))
+    catalog = read(I18N / lang / "LC_MESSAGES" / "messages.po", locale=lang)
+    assert not catalog.fuzzy, "the header is marked fuzzy"
+    assert ids(catalog) == template, "run `make messages`, then translate"
+    for message in catalog:
+        if not message.id:
+            continue
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        assert not message.fuzzy, f"fuzzy: {message.id!r}"
+        assert len(strings) == (catalog.num_plurals if message.pluralizable else 1), message.id
+        assert all(s.strip() for s in strings), f"untranslated: {message.id!r}"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_translations_keep_the_placeholders(lang: str) -> None:
+    catalog = read(I18N / lang / "LC_MESSAGES" / "messages.po", locale=lang)
+    assert [(m.id, [str(e) for e in errors]) for m, errors in catalog.check()] == []
+    for message in catalog:
+        if not message.id:
+            continue
+        if isinstance(message.id, str):
+            assert placeholders(message.string) == placeholders(message.id), message.id
+        else:
+            # Each plural form is built like the singular or like the plural msgid.
+            allowed = [placeholders(message.id[0]), placeholders(message.id[1])]
+            for form in message.string:
+                assert placeholders(form) in allowed, (message.id, form)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_translations_have_no_lone_percent_sign(lang: str) -> None:
+    """Templates %-format every string (newstyle gettext), so a lone "%" would break a page:
+    write "%%" for a percent sign."""
+    catalog = read(I18N / lang / "LC_MESSAGES" / "messages.po", locale=lang)
+    for message in catalog:
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for s in strings:
+            assert "%" not in re.sub(r"%\(\w+\)[sd]|%%", "", s), (message.id, s)
+
+
+def test_swedish_and_english_are_loaded() -> None:
+    assert i18n.translations("sv").gettext("Sign in") == "Logga in"
+    assert i18n.translations("en").gettext("Sign in") == "Sign in"
+    assert (
+        i18n.translations("sv").ngettext("%(num)d rating so far", "All %(num)d ratings so far", 3)
+        % {"num": 3}
+        == "Alla 3 svar hittills"
+    )
+
+
+@pytest.mark.parametrize(
+    ("accept_language", "cookie", "expected"),
+    [
+        ("en-GB,en;q=0.9", None, "en"),
+        ("ar,sv;q=0.5", None, "sv"),
+        ("", None, "sv"),
+        ("en", "sv", "sv"),
+        ("de", None, "sv"),
+    ],
+)
+def test_negotiate(accept_language: str, cookie: str | None, expected: str) -> None:
+    assert i18n.negotiate(accept_language, cookie) == expected
