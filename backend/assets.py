@@ -101,4 +101,4 @@ class Assets:
         ).encode()
 
 
-THEME_COLOUR = "#0b5563"
+THEME_COLOUR = "#0e5566"

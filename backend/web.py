@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from http.cookies import SimpleCookie
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from litestar import Request, Response
 from litestar.datastructures import MutableScopeHeaders, State
@@ -139,9 +139,8 @@ def error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[A
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     if isinstance(exc, NotAuthorizedException):
         message = _("You are not signed in, or your session has ended. Sign in again.")
-        target = "/login?next=" + quote(
-            request.headers.get("hx-current-url-path") or request.url.path, safe="/"
-        )
+        current = urlsplit(request.headers.get("hx-current-url", "")).path
+        target = "/login?next=" + quote(current or request.url.path, safe="/")
         if wants_json(request):
             return Response({"message": message}, status_code=401)
         if request.headers.get("hx-request"):

@@ -23,15 +23,20 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, ClassVar
 from urllib.parse import urlsplit
 
 import pytest
 
 CHROMIUM_PATH = "/usr/bin/chromium"
 LAUNCH_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-    "--disable-sync", "--disable-background-networking", "--disable-component-update",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
 ]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -45,8 +50,10 @@ def chromium() -> str:
     path = CHROMIUM_PATH if Path(CHROMIUM_PATH).exists() else shutil.which("chromium")
     if path:
         return path
-    reason = ("Chromium not installed: apt-get install -y --no-install-recommends chromium "
-              "— browser tests NOT run")
+    reason = (
+        "Chromium not installed: apt-get install -y --no-install-recommends chromium "
+        "— browser tests NOT run"
+    )
     if os.environ.get("CI") == "true":
         pytest.fail(reason + " (CI=true: a missing browser is an error)", pytrace=False)
     pytest.skip(reason)
@@ -61,6 +68,7 @@ def free_port() -> int:
 
 # ---- The live server ---------------------------------------------------------------------
 
+
 @dataclass
 class LiveServer:
     port: int
@@ -68,6 +76,7 @@ class LiveServer:
     db_path: Path
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
+    log: BinaryIO | None = None
     links: dict[str, str] = field(default_factory=dict)  # name -> unused enrolment URL
 
     @property
@@ -75,8 +84,9 @@ class LiveServer:
         return f"http://localhost:{self.port}"
 
     def iup(self, *args: str) -> str:
-        result = subprocess.run([IUP, *args], env=self.env, capture_output=True, text=True,
-                                timeout=60, check=False)
+        result = subprocess.run(
+            [IUP, *args], env=self.env, capture_output=True, text=True, timeout=60, check=False
+        )
         if result.returncode != 0:
             raise RuntimeError(f"iup {' '.join(args)} failed: {result.stderr.strip()}")
         return result.stdout
@@ -92,8 +102,9 @@ class LiveServer:
     def person_id(self, name: str) -> int:
         given, family = name.split(" ", 1)
         with contextlib.closing(sqlite3.connect(self.db_path)) as db:
-            row = db.execute("SELECT id FROM person WHERE given_name = ? AND family_name = ?",
-                             (given, family)).fetchone()
+            row = db.execute(
+                "SELECT id FROM person WHERE given_name = ? AND family_name = ?", (given, family)
+            ).fetchone()
         assert row is not None, f"no demo person called {name}"
         return int(row[0])
 
@@ -110,7 +121,11 @@ class LiveServer:
         self.log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [IUP, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def wait_healthy(self, seconds: float = 20) -> bool:
         deadline = time.monotonic() + seconds
@@ -119,8 +134,9 @@ class LiveServer:
             if self.process.poll() is not None:
                 return False
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz",
-                                            timeout=1) as response:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{self.port}/healthz", timeout=1
+                ) as response:
                     if response.status == 200 and json.load(response).get("status") == "ok":
                         return True
             except (urllib.error.URLError, OSError):
@@ -130,18 +146,17 @@ class LiveServer:
 
     def stop(self) -> None:
         process, self.process = self.process, None
-        if process is not None:
-            if process.poll() is None:
-                # granian forks workers: signal the whole group we started (start_new_session)
+        if process is not None and process.poll() is None:
+            # granian forks workers: signal the whole group we started (start_new_session)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
                 with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGTERM)
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    with contextlib.suppress(ProcessLookupError):
-                        os.killpg(process.pid, signal.SIGKILL)
-                    process.wait(timeout=10)
-        if getattr(self, "log", None) is not None:
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+        if self.log is not None:
             self.log.close()
             self.log = None
 
@@ -151,13 +166,15 @@ class LiveServer:
 
 def _settings_env(tmp: Path, port: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("IUP_")}
-    env.update({
-        "IUP_DATABASE_URL": f"sqlite:///{tmp / 'iup.db'}",
-        "IUP_ORIGIN": f"http://localhost:{port}",
-        "IUP_RP_ID": "localhost",
-        "IUP_SECRET_KEY": "e2e-test-secret",
-        "PYTHONWARNINGS": "ignore",  # the server's own warnings are not this suite's business
-    })
+    env.update(
+        {
+            "IUP_DATABASE_URL": f"sqlite:///{tmp / 'iup.db'}",
+            "IUP_ORIGIN": f"http://localhost:{port}",
+            "IUP_RP_ID": "localhost",
+            "IUP_SECRET_KEY": "e2e-test-secret",
+            "PYTHONWARNINGS": "ignore",  # the server's own warnings are not this suite's business
+        }
+    )
     return env
 
 
@@ -166,8 +183,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     chromium()  # no browser: skip before paying for the server
     tmp = tmp_path_factory.mktemp("e2e")
     port = free_port()
-    server = LiveServer(port=port, env=_settings_env(tmp, port), db_path=tmp / "iup.db",
-                        log_path=tmp / "server.log")
+    server = LiveServer(
+        port=port, env=_settings_env(tmp, port), db_path=tmp / "iup.db", log_path=tmp / "server.log"
+    )
     server.iup("db", "upgrade")
     server.demo()
     for _attempt in range(3):  # the free port may be taken between choosing and binding
@@ -177,8 +195,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         server.stop()
         server.port = free_port()
         server.env = _settings_env(tmp, server.port)  # the WebAuthn origin follows the port
-        server.links = {name: re.sub(r"^http://localhost:\d+", server.url, url)
-                        for name, url in server.links.items()}
+        server.links = {
+            name: re.sub(r"^http://localhost:\d+", server.url, url)
+            for name, url in server.links.items()
+        }
     else:
         pytest.fail(f"iup serve did not become healthy:\n{server.log_text()}")
     try:
@@ -189,17 +209,25 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
 # ---- The browser ------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
-def browser(live_server: LiveServer) -> Iterator[Any]:
-    path = chromium()
+def playwright(live_server: LiveServer) -> Iterator[Any]:
+    chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=path, args=LAUNCH_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Any) -> Iterator[Any]:
+    browser = playwright.chromium.launch(
+        executable_path=chromium(), args=LAUNCH_ARGS, headless=True
+    )
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 @dataclass
@@ -218,13 +246,21 @@ class Watch:
 
     def attach(self, page: Any) -> None:
         page.on("pageerror", lambda err: self.errors.append(f"{page.url}: {err}"))
-        page.on("console", lambda msg: msg.type == "error" and self.console.append(
-            f"{page.url}: {msg.text} @ {msg.location.get('url', '')}"))
+        page.on(
+            "console",
+            lambda msg: (
+                msg.type == "error"
+                and self.console.append(f"{page.url}: {msg.text} @ {msg.location.get('url', '')}")
+            ),
+        )
 
     def problems(self) -> list[str]:
         out = [f"page error: {e}" for e in self.errors]
-        out += [f"console error: {c}" for c in self.console
-                if not any(p.search(c) for p in self.allowed)]
+        out += [
+            f"console error: {c}"
+            for c in self.console
+            if not any(p.search(c) for p in self.allowed)
+        ]
         for url in self.requests:
             parts = urlsplit(url)
             if parts.scheme in {"data", "blob", "about"}:
@@ -240,18 +276,32 @@ def watch(live_server: LiveServer) -> Watch:
 
 
 @pytest.fixture
-def new_context(browser: Any, live_server: LiveServer, watch: Watch) -> Iterator[Any]:
+def new_context(
+    browser: Any, playwright: Any, live_server: LiveServer, watch: Watch, tmp_path: Path
+) -> Iterator[Any]:
     """new_context(**options): a fresh browser context (own cookies, storage, service
-    worker) whose pages are watched; all are closed after the test, then checked."""
+    worker) whose pages are watched; all are closed after the test, then checked.
+    new_context(persistent=True) is a context with a profile on disk, i.e. not incognito,
+    in a browser of its own (Chromium does not offer to install apps in incognito)."""
     contexts: list[Any] = []
 
-    def make(**options: Any) -> Any:
+    def make(*, persistent: bool = False, **options: Any) -> Any:
         options.setdefault("base_url", live_server.url)
         options.setdefault("locale", "sv-SE")
-        context = browser.new_context(**options)
+        if persistent:
+            context = playwright.chromium.launch_persistent_context(
+                tmp_path / f"profile-{len(contexts)}",
+                executable_path=chromium(),
+                args=LAUNCH_ARGS,
+                headless=True,
+                **options,
+            )
+            for page in context.pages:
+                watch.attach(page)
+        else:
+            context = browser.new_context(**options)
         context.on("page", watch.attach)
         context.on("request", lambda request: watch.requests.append(request.url))
-        context.on("weberror", lambda err: watch.errors.append(str(err.error)))
         contexts.append(context)
         return context
 
@@ -276,22 +326,31 @@ def page(context: Any) -> Any:
 
 # ---- Passkeys: the CDP virtual authenticator --------------------------------------------------
 
+
 class Authenticator:
     """A platform authenticator with resident keys and user verification, on one page."""
 
-    OPTIONS = {"protocol": "ctap2", "ctap2Version": "ctap2_1", "transport": "internal",
-               "hasResidentKey": True, "hasUserVerification": True, "isUserVerified": True,
-               "automaticPresenceSimulation": True}
+    OPTIONS: ClassVar[dict[str, Any]] = {
+        "protocol": "ctap2",
+        "ctap2Version": "ctap2_1",
+        "transport": "internal",
+        "hasResidentKey": True,
+        "hasUserVerification": True,
+        "isUserVerified": True,
+        "automaticPresenceSimulation": True,
+    }
 
     def __init__(self, page: Any) -> None:
         self.cdp = page.context.new_cdp_session(page)
         self.cdp.send("WebAuthn.enable", {"enableUI": False})
-        self.id = self.cdp.send("WebAuthn.addVirtualAuthenticator",
-                                {"options": self.OPTIONS})["authenticatorId"]
+        self.id = self.cdp.send("WebAuthn.addVirtualAuthenticator", {"options": self.OPTIONS})[
+            "authenticatorId"
+        ]
 
     def credentials(self) -> list[dict[str, Any]]:
-        return list(self.cdp.send("WebAuthn.getCredentials",
-                                  {"authenticatorId": self.id})["credentials"])
+        return list(
+            self.cdp.send("WebAuthn.getCredentials", {"authenticatorId": self.id})["credentials"]
+        )
 
     def remove(self) -> None:
         self.cdp.send("WebAuthn.removeVirtualAuthenticator", {"authenticatorId": self.id})
@@ -318,6 +377,7 @@ def _sign_in(page: Any) -> None:
 
 
 # ---- Accessibility -----------------------------------------------------------------------------
+
 
 def _axe_check(page: Any) -> None:
     """axe-core (WCAG 2.0/2.1 A and AA) finds nothing on the page as it is now.

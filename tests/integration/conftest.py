@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -112,18 +113,11 @@ class Visitor:
 
 
 @pytest.fixture
-def visitor(app: Litestar) -> Iterator[Callable[[], Visitor]]:
-    clients: list[TestClient[Litestar]] = []
-
-    def make() -> Visitor:
-        client = TestClient(app)
-        client.__enter__()
-        clients.append(client)
-        return Visitor(client)
-
-    yield make
-    for client in clients:
-        client.__exit__(None, None, None)
+def visitor(settings: Settings) -> Iterator[Callable[[], Visitor]]:
+    """Each visitor gets an app of its own over the same database, as if each browser were
+    served by another process: nothing may live in the process."""
+    with ExitStack() as stack:
+        yield lambda: Visitor(stack.enter_context(TestClient(create_app(settings))))
 
 
 @pytest.fixture

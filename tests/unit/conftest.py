@@ -43,8 +43,9 @@ def session(engine: Engine) -> Iterator[Session]:
 @pytest.fixture
 def make_person(session: Session) -> Callable[..., Person]:
     def make(given_name: str = "Alva", family_name: str = "Berg") -> Person:
-        person = Person(given_name=given_name, family_name=family_name,
-                        user_handle=secrets.token_bytes(32))
+        person = Person(
+            given_name=given_name, family_name=family_name, user_handle=secrets.token_bytes(32)
+        )
         session.add(person)
         session.commit()
         session.refresh(person)

@@ -50,28 +50,38 @@ def passkey_id(passkey: PasskeyCredential) -> int:
     return passkey.id
 
 
-def enrol(session: Session, settings: Settings, person: Person,
-          authenticator: SoftAuthenticator | None = None,
-          nickname: str = "Phone") -> tuple[SoftAuthenticator, PasskeyCredential]:
+def enrol(
+    session: Session,
+    settings: Settings,
+    person: Person,
+    authenticator: SoftAuthenticator | None = None,
+    nickname: str = "Phone",
+) -> tuple[SoftAuthenticator, PasskeyCredential]:
     """Code → options → create() → stored passkey, as the enrolment page does it."""
     authenticator = authenticator or SoftAuthenticator()
     code = issue_enrolment_code(session, person_id=person_id(person), hours=72)
     row = redeemable_code(session, code=code)
     options = registration_options(session, settings=settings, person=person, code_id=row.id)
-    passkey = finish_registration(session, settings=settings,
-                                  credential=authenticator.register(options),
-                                  person_id=person_id(person), nickname=nickname)
+    passkey = finish_registration(
+        session,
+        settings=settings,
+        credential=authenticator.register(options),
+        person_id=person_id(person),
+        nickname=nickname,
+    )
     return authenticator, passkey
 
 
-def assertion(session: Session, settings: Settings, authenticator: SoftAuthenticator,
-              **login: Any) -> dict[str, Any]:
+def assertion(
+    session: Session, settings: Settings, authenticator: SoftAuthenticator, **login: Any
+) -> dict[str, Any]:
     options = authentication_options(session, settings=settings)
     return authenticator.login(options, **login)
 
 
-def sign_in(session: Session, settings: Settings, authenticator: SoftAuthenticator,
-            **login: Any) -> PasskeyCredential:
+def sign_in(
+    session: Session, settings: Settings, authenticator: SoftAuthenticator, **login: Any
+) -> PasskeyCredential:
     credential = assertion(session, settings, authenticator, **login)
     return finish_authentication(session, settings=settings, credential=credential)
 
@@ -88,23 +98,28 @@ def kinds(session: Session) -> list[str]:
 
 # The whole journey ----------------------------------------------------------------------
 
-def test_enrol_sign_in_and_out(session: Session, settings: Settings, engine: Engine,
-                               person: Person) -> None:
+
+def test_enrol_sign_in_and_out(
+    session: Session, settings: Settings, engine: Engine, person: Person
+) -> None:
     code = issue_enrolment_code(session, person_id=person_id(person), hours=72)
     code_row = redeemable_code(session, code=code)
     assert code_row.person_id == person.id
 
-    options = registration_options(session, settings=settings, person=person,
-                                   code_id=code_row.id)
+    options = registration_options(session, settings=settings, person=person, code_id=code_row.id)
     parsed = json.loads(options)
     assert parsed["authenticatorSelection"]["residentKey"] == "required"
     assert parsed["authenticatorSelection"]["userVerification"] == "required"
     assert {"type": "public-key", "alg": -7} in parsed["pubKeyCredParams"]
 
     authenticator = SoftAuthenticator()
-    passkey = finish_registration(session, settings=settings,
-                                  credential=authenticator.register(options),
-                                  person_id=person_id(person), nickname="Phone")
+    passkey = finish_registration(
+        session,
+        settings=settings,
+        credential=authenticator.register(options),
+        person_id=person_id(person),
+        nickname="Phone",
+    )
     assert authenticator.user_handle == person.user_handle
 
     with Session(engine) as fresh:  # what was committed, not what the session remembers
@@ -122,8 +137,9 @@ def test_enrol_sign_in_and_out(session: Session, settings: Settings, engine: Eng
         assert used.used_at is not None
     assert refused(lambda: redeemable_code(session, code=code)) == "code_used"
 
-    signed_in = finish_authentication(session, settings=settings,
-                                      credential=assertion(session, settings, authenticator))
+    signed_in = finish_authentication(
+        session, settings=settings, credential=assertion(session, settings, authenticator)
+    )
     assert signed_in.id == passkey.id
     with Session(engine) as fresh:
         stored = fresh.get(PasskeyCredential, passkey.id)
@@ -132,12 +148,15 @@ def test_enrol_sign_in_and_out(session: Session, settings: Settings, engine: Eng
         assert stored.last_used_at is not None
         assert stored.last_used_at <= utcnow()
 
-    token = start_session(session, person_id=person_id(person), passkey_id=passkey_id(passkey),
-                          hours=settings.session_hours)
+    token = start_session(
+        session,
+        person_id=person_id(person),
+        passkey_id=passkey_id(passkey),
+        hours=settings.session_hours,
+    )
     viewer = viewer_for(session, token=token)
     assert viewer is not None
-    assert (viewer.person_id, viewer.given_name, viewer.family_name) == (
-        person.id, "Alva", "Berg")
+    assert (viewer.person_id, viewer.given_name, viewer.family_name) == (person.id, "Alva", "Berg")
     assert viewer_for(session, token=token + "x") is None
 
     end_session(session, token=token)
@@ -147,65 +166,106 @@ def test_enrol_sign_in_and_out(session: Session, settings: Settings, engine: Eng
 
 # Refused ceremonies -----------------------------------------------------------------------
 
-def test_registration_from_wrong_origin(session: Session, settings: Settings,
-                                        person: Person) -> None:
+
+def test_registration_from_wrong_origin(
+    session: Session, settings: Settings, person: Person
+) -> None:
     options = registration_options(session, settings=settings, person=person)
     credential = SoftAuthenticator().register(options, origin=WRONG_ORIGIN)
-    assert refused(lambda: finish_registration(
-        session, settings=settings, credential=credential, person_id=person_id(person),
-        nickname="x")) == "verification"
+    assert (
+        refused(
+            lambda: finish_registration(
+                session,
+                settings=settings,
+                credential=credential,
+                person_id=person_id(person),
+                nickname="x",
+            )
+        )
+        == "verification"
+    )
     assert passkeys_of(session, person_id=person_id(person)) == []
     assert "passkey_refused" in kinds(session)
 
 
-def test_registration_without_user_verification(session: Session, settings: Settings,
-                                                person: Person) -> None:
+def test_registration_without_user_verification(
+    session: Session, settings: Settings, person: Person
+) -> None:
     options = registration_options(session, settings=settings, person=person)
     credential = SoftAuthenticator().register(options, user_verified=False)
-    assert refused(lambda: finish_registration(
-        session, settings=settings, credential=credential, person_id=person_id(person),
-        nickname="x")) == "verification"
+    assert (
+        refused(
+            lambda: finish_registration(
+                session,
+                settings=settings,
+                credential=credential,
+                person_id=person_id(person),
+                nickname="x",
+            )
+        )
+        == "verification"
+    )
     assert passkeys_of(session, person_id=person_id(person)) == []
 
 
-def test_authentication_from_wrong_origin(session: Session, settings: Settings,
-                                          person: Person) -> None:
+def test_authentication_from_wrong_origin(
+    session: Session, settings: Settings, person: Person
+) -> None:
     authenticator, _ = enrol(session, settings, person)
     credential = assertion(session, settings, authenticator, origin=WRONG_ORIGIN)
-    assert refused(lambda: finish_authentication(
-        session, settings=settings, credential=credential)) == "verification"
+    assert (
+        refused(lambda: finish_authentication(session, settings=settings, credential=credential))
+        == "verification"
+    )
 
 
-def test_authentication_without_user_verification(session: Session, settings: Settings,
-                                                  person: Person) -> None:
+def test_authentication_without_user_verification(
+    session: Session, settings: Settings, person: Person
+) -> None:
     authenticator, passkey = enrol(session, settings, person)
     credential = assertion(session, settings, authenticator, user_verified=False)
-    assert refused(lambda: finish_authentication(
-        session, settings=settings, credential=credential)) == "verification"
+    assert (
+        refused(lambda: finish_authentication(session, settings=settings, credential=credential))
+        == "verification"
+    )
     assert passkey.last_used_at is None
 
 
-def test_registration_for_another_rp_id(session: Session, settings: Settings,
-                                        person: Person) -> None:
+def test_registration_for_another_rp_id(
+    session: Session, settings: Settings, person: Person
+) -> None:
     options = registration_options(session, settings=settings, person=person)
     credential = SoftAuthenticator(rp_id="evil.example").register(options)
-    assert refused(lambda: finish_registration(
-        session, settings=settings, credential=credential, person_id=person_id(person),
-        nickname="x")) == "verification"
+    assert (
+        refused(
+            lambda: finish_registration(
+                session,
+                settings=settings,
+                credential=credential,
+                person_id=person_id(person),
+                nickname="x",
+            )
+        )
+        == "verification"
+    )
 
 
-def test_authentication_for_another_rp_id(session: Session, settings: Settings,
-                                          person: Person) -> None:
+def test_authentication_for_another_rp_id(
+    session: Session, settings: Settings, person: Person
+) -> None:
     authenticator, _ = enrol(session, settings, person)
     authenticator.rp_id = "evil.example"
     credential = assertion(session, settings, authenticator)
-    assert refused(lambda: finish_authentication(
-        session, settings=settings, credential=credential)) == "verification"
+    assert (
+        refused(lambda: finish_authentication(session, settings=settings, credential=credential))
+        == "verification"
+    )
 
 
 @pytest.mark.parametrize("damage", ["empty", "response", "client_data", "raw_id"])
-def test_malformed_assertion(session: Session, settings: Settings, person: Person,
-                             damage: str) -> None:
+def test_malformed_assertion(
+    session: Session, settings: Settings, person: Person, damage: str
+) -> None:
     authenticator, _ = enrol(session, settings, person)
     credential = assertion(session, settings, authenticator)
     if damage == "empty":
@@ -216,55 +276,72 @@ def test_malformed_assertion(session: Session, settings: Settings, person: Perso
         credential["response"]["clientDataJSON"] = "a"
     else:
         credential["rawId"] = "a"
-    assert refused(lambda: finish_authentication(
-        session, settings=settings, credential=credential)) == "malformed"
+    assert (
+        refused(lambda: finish_authentication(session, settings=settings, credential=credential))
+        == "malformed"
+    )
 
 
 def test_undecodable_user_handle(session: Session, settings: Settings, person: Person) -> None:
     authenticator, _ = enrol(session, settings, person)
     credential = assertion(session, settings, authenticator)
     credential["response"]["userHandle"] = "a"
-    assert refused(lambda: finish_authentication(
-        session, settings=settings, credential=credential)) == "unknown_passkey"
+    assert (
+        refused(lambda: finish_authentication(session, settings=settings, credential=credential))
+        == "unknown_passkey"
+    )
 
 
 def test_replayed_assertion(session: Session, settings: Settings, person: Person) -> None:
     authenticator, _ = enrol(session, settings, person)
     credential = assertion(session, settings, authenticator)
     finish_authentication(session, settings=settings, credential=credential)
-    assert refused(lambda: finish_authentication(
-        session, settings=settings, credential=credential)) == "challenge"
+    assert (
+        refused(lambda: finish_authentication(session, settings=settings, credential=credential))
+        == "challenge"
+    )
 
 
-def test_fresh_assertion_over_used_challenge(session: Session, settings: Settings,
-                                             person: Person) -> None:
+def test_fresh_assertion_over_used_challenge(
+    session: Session, settings: Settings, person: Person
+) -> None:
     authenticator, _ = enrol(session, settings, person)
     options = authentication_options(session, settings=settings)
     finish_authentication(session, settings=settings, credential=authenticator.login(options))
     again = authenticator.login(options)  # newly signed, higher counter, same challenge
-    assert refused(lambda: finish_authentication(
-        session, settings=settings, credential=again)) == "challenge"
+    assert (
+        refused(lambda: finish_authentication(session, settings=settings, credential=again))
+        == "challenge"
+    )
 
 
-def test_refused_assertion_uses_up_its_challenge(session: Session, settings: Settings,
-                                                 person: Person) -> None:
+def test_refused_assertion_uses_up_its_challenge(
+    session: Session, settings: Settings, person: Person
+) -> None:
     authenticator, _ = enrol(session, settings, person)
     options = authentication_options(session, settings=settings)
     bad = authenticator.login(options, origin=WRONG_ORIGIN)
-    assert refused(lambda: finish_authentication(
-        session, settings=settings, credential=bad)) == "verification"
+    assert (
+        refused(lambda: finish_authentication(session, settings=settings, credential=bad))
+        == "verification"
+    )
     good = authenticator.login(options)
-    assert refused(lambda: finish_authentication(
-        session, settings=settings, credential=good)) == "challenge"
+    assert (
+        refused(lambda: finish_authentication(session, settings=settings, credential=good))
+        == "challenge"
+    )
 
 
-def test_assertion_against_registration_challenge(session: Session, settings: Settings,
-                                                  person: Person) -> None:
+def test_assertion_against_registration_challenge(
+    session: Session, settings: Settings, person: Person
+) -> None:
     authenticator, _ = enrol(session, settings, person)
     options = registration_options(session, settings=settings, person=person)
     credential = authenticator.login(options)
-    assert refused(lambda: finish_authentication(
-        session, settings=settings, credential=credential)) == "challenge"
+    assert (
+        refused(lambda: finish_authentication(session, settings=settings, credential=credential))
+        == "challenge"
+    )
 
 
 def expire_challenges(session: Session) -> None:
@@ -274,56 +351,83 @@ def expire_challenges(session: Session) -> None:
     session.commit()
 
 
-def test_expired_authentication_challenge(session: Session, settings: Settings,
-                                          person: Person) -> None:
+def test_expired_authentication_challenge(
+    session: Session, settings: Settings, person: Person
+) -> None:
     authenticator, _ = enrol(session, settings, person)
     credential = assertion(session, settings, authenticator)
     expire_challenges(session)
-    assert refused(lambda: finish_authentication(
-        session, settings=settings, credential=credential)) == "challenge"
+    assert (
+        refused(lambda: finish_authentication(session, settings=settings, credential=credential))
+        == "challenge"
+    )
 
 
-def test_expired_registration_challenge(session: Session, settings: Settings,
-                                        person: Person) -> None:
+def test_expired_registration_challenge(
+    session: Session, settings: Settings, person: Person
+) -> None:
     options = registration_options(session, settings=settings, person=person)
     credential = SoftAuthenticator().register(options)
     expire_challenges(session)
-    assert refused(lambda: finish_registration(
-        session, settings=settings, credential=credential, person_id=person_id(person),
-        nickname="x")) == "challenge"
+    assert (
+        refused(
+            lambda: finish_registration(
+                session,
+                settings=settings,
+                credential=credential,
+                person_id=person_id(person),
+                nickname="x",
+            )
+        )
+        == "challenge"
+    )
 
 
 def test_registration_challenge_of_another_person(
-        session: Session, settings: Settings, person: Person,
-        make_person: Callable[..., Person]) -> None:
+    session: Session, settings: Settings, person: Person, make_person: Callable[..., Person]
+) -> None:
     other = make_person("Bo", "Ek")
     options = registration_options(session, settings=settings, person=person)
     credential = SoftAuthenticator().register(options)
-    assert refused(lambda: finish_registration(
-        session, settings=settings, credential=credential, person_id=person_id(other),
-        nickname="x")) == "challenge"
+    assert (
+        refused(
+            lambda: finish_registration(
+                session,
+                settings=settings,
+                credential=credential,
+                person_id=person_id(other),
+                nickname="x",
+            )
+        )
+        == "challenge"
+    )
     assert passkeys_of(session, person_id=person_id(other)) == []
     assert passkeys_of(session, person_id=person_id(person)) == []
 
 
 @pytest.mark.parametrize("forced", [0, 1, 2])
-def test_sign_count_regression(session: Session, settings: Settings, person: Person,
-                               forced: int) -> None:
+def test_sign_count_regression(
+    session: Session, settings: Settings, person: Person, forced: int
+) -> None:
     authenticator, passkey = enrol(session, settings, person)
     sign_in(session, settings, authenticator)
     sign_in(session, settings, authenticator)
     assert passkey.sign_count == 2
     credential = assertion(session, settings, authenticator, sign_count=forced)
-    assert refused(lambda: finish_authentication(
-        session, settings=settings, credential=credential)) == "sign_count"
+    assert (
+        refused(lambda: finish_authentication(session, settings=settings, credential=credential))
+        == "sign_count"
+    )
     events = session.exec(
-        select(AuditEvent).where(AuditEvent.kind == "sign_count_regression")).all()
+        select(AuditEvent).where(AuditEvent.kind == "sign_count_regression")
+    ).all()
     assert [event.actor_id for event in events] == [person.id]
     assert passkey.sign_count == 2
 
 
-def test_zero_counter_authenticator_keeps_working(session: Session, settings: Settings,
-                                                  person: Person) -> None:
+def test_zero_counter_authenticator_keeps_working(
+    session: Session, settings: Settings, person: Person
+) -> None:
     """Synced passkeys often report 0 every time; 0 after 0 is not a regression."""
     authenticator, passkey = enrol(session, settings, person)
     sign_in(session, settings, authenticator, sign_count=0)
@@ -332,14 +436,22 @@ def test_zero_counter_authenticator_keeps_working(session: Session, settings: Se
 
 
 @pytest.mark.parametrize("handle", ["other", "random", "empty"])
-def test_user_handle_not_the_owners(session: Session, settings: Settings, person: Person,
-                                    make_person: Callable[..., Person], handle: str) -> None:
+def test_user_handle_not_the_owners(
+    session: Session,
+    settings: Settings,
+    person: Person,
+    make_person: Callable[..., Person],
+    handle: str,
+) -> None:
     authenticator, _ = enrol(session, settings, person)
-    wrong = {"other": make_person("Bo", "Ek").user_handle, "random": b"\x01" * 32,
-             "empty": b""}[handle]
+    wrong = {"other": make_person("Bo", "Ek").user_handle, "random": b"\x01" * 32, "empty": b""}[
+        handle
+    ]
     credential = assertion(session, settings, authenticator, user_handle=wrong)
-    assert refused(lambda: finish_authentication(
-        session, settings=settings, credential=credential)) == "unknown_passkey"
+    assert (
+        refused(lambda: finish_authentication(session, settings=settings, credential=credential))
+        == "unknown_passkey"
+    )
 
 
 def test_unknown_credential(session: Session, settings: Settings, person: Person) -> None:
@@ -347,11 +459,14 @@ def test_unknown_credential(session: Session, settings: Settings, person: Person
     stranger = SoftAuthenticator()
     stranger.user_handle = person.user_handle
     credential = assertion(session, settings, stranger)
-    assert refused(lambda: finish_authentication(
-        session, settings=settings, credential=credential)) == "unknown_passkey"
+    assert (
+        refused(lambda: finish_authentication(session, settings=settings, credential=credential))
+        == "unknown_passkey"
+    )
 
 
 # Enrolment codes ----------------------------------------------------------------------------
+
 
 def test_unknown_code(session: Session) -> None:
     assert refused(lambda: redeemable_code(session, code="no-such-code")) == "code_unknown"
@@ -366,8 +481,9 @@ def test_expired_code(session: Session, person: Person) -> None:
     assert refused(lambda: redeemable_code(session, code=code)) == "code_expired"
 
 
-def test_code_expiring_during_the_ceremony(session: Session, settings: Settings,
-                                           person: Person) -> None:
+def test_code_expiring_during_the_ceremony(
+    session: Session, settings: Settings, person: Person
+) -> None:
     code = issue_enrolment_code(session, person_id=person_id(person), hours=72)
     row = redeemable_code(session, code=code)
     options = registration_options(session, settings=settings, person=person, code_id=row.id)
@@ -375,9 +491,18 @@ def test_code_expiring_during_the_ceremony(session: Session, settings: Settings,
     session.add(row)
     session.commit()
     credential = SoftAuthenticator().register(options)
-    assert refused(lambda: finish_registration(
-        session, settings=settings, credential=credential, person_id=person_id(person),
-        nickname="x")) == "code_expired"
+    assert (
+        refused(
+            lambda: finish_registration(
+                session,
+                settings=settings,
+                credential=credential,
+                person_id=person_id(person),
+                nickname="x",
+            )
+        )
+        == "code_expired"
+    )
     assert passkeys_of(session, person_id=person_id(person)) == []
 
 
@@ -385,45 +510,73 @@ def test_used_code(session: Session, settings: Settings, person: Person) -> None
     code = issue_enrolment_code(session, person_id=person_id(person), hours=72)
     row = redeemable_code(session, code=code)
     options = registration_options(session, settings=settings, person=person, code_id=row.id)
-    finish_registration(session, settings=settings,
-                        credential=SoftAuthenticator().register(options),
-                        person_id=person_id(person), nickname="x")
+    finish_registration(
+        session,
+        settings=settings,
+        credential=SoftAuthenticator().register(options),
+        person_id=person_id(person),
+        nickname="x",
+    )
     assert refused(lambda: redeemable_code(session, code=code)) == "code_used"
 
 
-def test_two_ceremonies_racing_on_one_code(session: Session, settings: Settings,
-                                           person: Person) -> None:
+def test_two_ceremonies_racing_on_one_code(
+    session: Session, settings: Settings, person: Person
+) -> None:
     code = issue_enrolment_code(session, person_id=person_id(person), hours=72)
     row = redeemable_code(session, code=code)
     first = registration_options(session, settings=settings, person=person, code_id=row.id)
     second = registration_options(session, settings=settings, person=person, code_id=row.id)
-    finish_registration(session, settings=settings,
-                        credential=SoftAuthenticator().register(first),
-                        person_id=person_id(person), nickname="one")
+    finish_registration(
+        session,
+        settings=settings,
+        credential=SoftAuthenticator().register(first),
+        person_id=person_id(person),
+        nickname="one",
+    )
     credential = SoftAuthenticator().register(second)
-    assert refused(lambda: finish_registration(
-        session, settings=settings, credential=credential, person_id=person_id(person),
-        nickname="two")) == "code_used"
+    assert (
+        refused(
+            lambda: finish_registration(
+                session,
+                settings=settings,
+                credential=credential,
+                person_id=person_id(person),
+                nickname="two",
+            )
+        )
+        == "code_used"
+    )
     assert [p.nickname for p in passkeys_of(session, person_id=person_id(person))] == ["one"]
 
 
-def test_new_code_replaces_the_unused_one(session: Session, settings: Settings,
-                                          person: Person) -> None:
+def test_new_code_replaces_the_unused_one(
+    session: Session, settings: Settings, person: Person
+) -> None:
     old = issue_enrolment_code(session, person_id=person_id(person), hours=72)
     old_row = redeemable_code(session, code=old)
-    options = registration_options(session, settings=settings, person=person,
-                                   code_id=old_row.id)
+    options = registration_options(session, settings=settings, person=person, code_id=old_row.id)
     new = issue_enrolment_code(session, person_id=person_id(person), hours=72)
     assert refused(lambda: redeemable_code(session, code=old)) == "code_expired"
     credential = SoftAuthenticator().register(options)
-    assert refused(lambda: finish_registration(
-        session, settings=settings, credential=credential, person_id=person_id(person),
-        nickname="x")) == "code_expired"
+    assert (
+        refused(
+            lambda: finish_registration(
+                session,
+                settings=settings,
+                credential=credential,
+                person_id=person_id(person),
+                nickname="x",
+            )
+        )
+        == "code_expired"
+    )
     assert redeemable_code(session, code=new).person_id == person.id
 
 
-def test_new_code_leaves_other_peoples_codes(session: Session, person: Person,
-                                             make_person: Callable[..., Person]) -> None:
+def test_new_code_leaves_other_peoples_codes(
+    session: Session, person: Person, make_person: Callable[..., Person]
+) -> None:
     other = make_person("Bo", "Ek")
     theirs = issue_enrolment_code(session, person_id=person_id(other), hours=72)
     issue_enrolment_code(session, person_id=person_id(person), hours=72)
@@ -434,8 +587,9 @@ def test_transports_not_a_list(session: Session, settings: Settings, person: Per
     options = registration_options(session, settings=settings, person=person)
     credential = SoftAuthenticator().register(options)
     credential["response"]["transports"] = "internal"
-    passkey = finish_registration(session, settings=settings, credential=credential,
-                                  person_id=person_id(person), nickname="x")
+    passkey = finish_registration(
+        session, settings=settings, credential=credential, person_id=person_id(person), nickname="x"
+    )
     assert passkey.transports == ""
 
 
@@ -446,14 +600,19 @@ def test_expired_session(session: Session, person: Person) -> None:
 
 # Managing passkeys ----------------------------------------------------------------------------
 
-def test_remove_passkey_ends_only_its_sessions(session: Session, settings: Settings,
-                                               person: Person) -> None:
+
+def test_remove_passkey_ends_only_its_sessions(
+    session: Session, settings: Settings, person: Person
+) -> None:
     phone, first = enrol(session, settings, person, nickname="Phone")
     laptop, second = enrol(session, settings, person, nickname="Laptop")
     tokens = {
         passkey_id(sign_in(session, settings, authenticator)): start_session(
-            session, person_id=person_id(person), passkey_id=passkey_id(key),
-            hours=settings.session_hours)
+            session,
+            person_id=person_id(person),
+            passkey_id=passkey_id(key),
+            hours=settings.session_hours,
+        )
         for authenticator, key in ((phone, first), (laptop, second))
     }
     remove_passkey(session, person_id=person_id(person), passkey_id=passkey_id(first))
@@ -463,11 +622,16 @@ def test_remove_passkey_ends_only_its_sessions(session: Session, settings: Setti
     assert refused(lambda: sign_in(session, settings, phone)) == "unknown_passkey"
 
 
-def test_rename_own_passkey(session: Session, settings: Settings, engine: Engine,
-                            person: Person) -> None:
+def test_rename_own_passkey(
+    session: Session, settings: Settings, engine: Engine, person: Person
+) -> None:
     _, passkey = enrol(session, settings, person)
-    rename_passkey(session, person_id=person_id(person), passkey_id=passkey_id(passkey),
-                   nickname="  School iPad " + "x" * 80)
+    rename_passkey(
+        session,
+        person_id=person_id(person),
+        passkey_id=passkey_id(passkey),
+        nickname="  School iPad " + "x" * 80,
+    )
     with Session(engine) as fresh:
         stored = fresh.get(PasskeyCredential, passkey.id)
         assert stored is not None
@@ -475,17 +639,25 @@ def test_rename_own_passkey(session: Session, settings: Settings, engine: Engine
 
 
 def test_another_persons_passkey_is_not_found(
-        session: Session, settings: Settings, person: Person,
-        make_person: Callable[..., Person]) -> None:
+    session: Session, settings: Settings, person: Person, make_person: Callable[..., Person]
+) -> None:
     _, passkey = enrol(session, settings, person)
     other = person_id(make_person("Bo", "Ek"))
-    assert refused(lambda: rename_passkey(session, person_id=other,
-                                          passkey_id=passkey_id(passkey),
-                                          nickname="mine")) == "not_found"
-    assert refused(lambda: remove_passkey(session, person_id=other,
-                                          passkey_id=passkey_id(passkey))) == "not_found"
-    assert refused(lambda: remove_passkey(session, person_id=other,
-                                          passkey_id=10_000)) == "not_found"
+    assert (
+        refused(
+            lambda: rename_passkey(
+                session, person_id=other, passkey_id=passkey_id(passkey), nickname="mine"
+            )
+        )
+        == "not_found"
+    )
+    assert (
+        refused(lambda: remove_passkey(session, person_id=other, passkey_id=passkey_id(passkey)))
+        == "not_found"
+    )
+    assert (
+        refused(lambda: remove_passkey(session, person_id=other, passkey_id=10_000)) == "not_found"
+    )
     assert [(p.id, p.nickname) for p in passkeys_of(session, person_id=person_id(person))] == [
-        (passkey.id, "Phone")]
-
+        (passkey.id, "Phone")
+    ]
