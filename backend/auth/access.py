@@ -3,6 +3,8 @@ request; anyone outside them gets 404, never data."""
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from backend.models import GroupMentor, GroupPupil, GroupTeacher, Guardianship, Person
@@ -11,10 +13,16 @@ SELF, GUARDIAN, TEACHER, MENTOR = "self", "guardian", "teacher", "mentor"
 STAFF = frozenset({TEACHER, MENTOR})
 
 
+_IS_PUPIL = (
+    core_select(col(GroupPupil.group_id))
+    .where(col(GroupPupil.pupil_id) == bindparam("pupil_id"))
+    .limit(1)
+)
+
+
 def relation(session: Session, *, viewer_id: int, pupil_id: int) -> str | None:
     if viewer_id == pupil_id:
-        is_pupil = session.exec(select(GroupPupil).where(GroupPupil.pupil_id == pupil_id)).first()
-        return SELF if is_pupil else None
+        return SELF if session.execute(_IS_PUPIL, {"pupil_id": pupil_id}).first() else None
     guardian = session.get(Guardianship, (viewer_id, pupil_id))
     if guardian is not None:
         return GUARDIAN if guardian.has_access else None

@@ -11,7 +11,8 @@ import secrets
 from datetime import timedelta
 
 import msgspec
-from sqlalchemy import delete, update
+from sqlalchemy import bindparam, delete, update
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 from webauthn import (
     generate_authentication_options,
@@ -360,22 +361,25 @@ def start_session(session: Session, *, person_id: int, passkey_id: int | None, h
     return token
 
 
+_VIEWER = (
+    core_select(
+        col(Person.id), col(Person.given_name), col(Person.family_name), col(LoginSession.id)
+    )
+    .select_from(LoginSession)
+    .join(Person, col(Person.id) == LoginSession.person_id)
+    .where(
+        col(LoginSession.token_hash) == bindparam("token_hash"),
+        col(LoginSession.expires_at) > bindparam("now"),
+    )
+)
+
+
 def viewer_for(session: Session, *, token: str) -> Viewer | None:
-    row = session.exec(
-        select(LoginSession, Person)
-        .join(Person, col(Person.id) == LoginSession.person_id)
-        .where(LoginSession.token_hash == digest(token), LoginSession.expires_at > utcnow())
-    ).first()
+    """On every request, so built once and read as columns (DESIGN: hot reads may use Core)."""
+    row = session.execute(_VIEWER, {"token_hash": digest(token), "now": utcnow()}).first()
     if row is None:
         return None
-    login, person = row
-    assert person.id is not None and login.id is not None
-    return Viewer(
-        person_id=person.id,
-        given_name=person.given_name,
-        family_name=person.family_name,
-        session_id=login.id,
-    )
+    return Viewer(person_id=row[0], given_name=row[1], family_name=row[2], session_id=row[3])
 
 
 def end_session(session: Session, *, token: str) -> None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from backend.i18n import N_
@@ -20,51 +23,78 @@ class FormError(Exception):
         self.errors = errors  # field -> message id (untranslated)
 
 
-def current_term(session: Session, *, today: date) -> Term | None:
+# Hot reads are built once, with bind parameters: building a statement costs more than
+# running it on SQLite (bench/pages.py).
+_CURRENT_TERM = (
+    core_select(col(Term.id), col(Term.code))
+    .where(col(Term.starts_on) <= bindparam("today"))
+    .order_by((col(Term.ends_on) >= bindparam("today")).desc(), col(Term.starts_on).desc())
+    .limit(1)
+)
+_PLAN = (
+    core_select(
+        col(Plan.id),
+        col(Plan.state),
+        col(Goal.id),
+        col(Goal.area),
+        col(Goal.text),
+        col(SelfAssessment.id),
+        col(SelfAssessment.level),
+        col(SelfAssessment.comment),
+        col(SelfAssessment.created_at),
+    )
+    .select_from(Plan)
+    .outerjoin(Goal, col(Goal.plan_id) == Plan.id)
+    .outerjoin(SelfAssessment, col(SelfAssessment.goal_id) == Goal.id)
+    .where(col(Plan.pupil_id) == bindparam("pupil_id"), col(Plan.term_id) == bindparam("term_id"))
+    .order_by(
+        col(Goal.position), col(Goal.id), col(SelfAssessment.created_at), col(SelfAssessment.id)
+    )
+)
+
+
+def current_term(session: Session, *, today: date) -> tuple[int, str] | None:
     """The term that holds today; between terms, the latest one that has started."""
-    return session.exec(
-        select(Term)
-        .where(col(Term.starts_on) <= today)
-        .order_by((col(Term.ends_on) >= today).desc(), col(Term.starts_on).desc())
-        .limit(1)
-    ).first()
+    row = session.execute(_CURRENT_TERM, {"today": today}).first()
+    return None if row is None else (row[0], row[1])
 
 
 def plan_of(session: Session, *, pupil_id: int, today: date) -> PlanPublic | None:
+    """The pupil's plan for the current term with its goals and every rating: two queries."""
     term = current_term(session, today=today)
     if term is None:
         return None
-    plan = session.exec(
-        select(Plan).where(Plan.pupil_id == pupil_id, Plan.term_id == term.id)
-    ).first()
-    if plan is None or plan.id is None:
-        return None
-    goals = session.exec(
-        select(Goal).where(Goal.plan_id == plan.id).order_by(col(Goal.position), col(Goal.id))
-    ).all()
-    ratings: dict[int, list[SelfAssessmentPublic]] = {g.id: [] for g in goals if g.id}
-    for row in session.exec(
-        select(SelfAssessment)
-        .where(col(SelfAssessment.goal_id).in_(list(ratings)))
-        .order_by(col(SelfAssessment.created_at), col(SelfAssessment.id))
-    ).all():
-        ratings[row.goal_id].append(
-            SelfAssessmentPublic(
-                id=row.id or 0, level=row.level, comment=row.comment, created_at=row.created_at
+    rows: Any = session.execute(_PLAN, {"pupil_id": pupil_id, "term_id": term[0]})  # 9 columns
+    plan: PlanPublic | None = None
+    goals: dict[int, GoalPublic] = {}
+    for (
+        plan_id,
+        state,
+        goal_id,
+        area,
+        text,
+        rating_id,
+        level,
+        comment,
+        created_at,
+    ) in rows:
+        if plan is None:
+            plan = PlanPublic(id=plan_id, pupil_id=pupil_id, term=term[1], state=state, goals=[])
+        if goal_id is None:
+            continue
+        goal = goals.get(goal_id)
+        if goal is None:
+            goal = goals[goal_id] = GoalPublic(
+                id=goal_id, area=area, text=text, self_assessments=[]
             )
-        )
-    return PlanPublic(
-        id=plan.id,
-        pupil_id=pupil_id,
-        term=term.code,
-        state=plan.state,
-        goals=[
-            GoalPublic(
-                id=g.id or 0, area=g.area, text=g.text, self_assessments=ratings.get(g.id or 0, [])
+            plan.goals.append(goal)
+        if rating_id is not None:
+            goal.self_assessments.append(
+                SelfAssessmentPublic(
+                    id=rating_id, level=level, comment=comment, created_at=created_at
+                )
             )
-            for g in goals
-        ],
-    )
+    return plan
 
 
 def goal_of_pupil(session: Session, *, pupil_id: int, goal_id: int) -> Goal | None:
