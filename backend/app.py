@@ -26,7 +26,13 @@ from backend.db import make_engine
 from backend.i18n import _
 from backend.plans.controllers import PlanController
 from backend.settings import Settings
-from backend.web import current_viewer, error_handler, provide_db, web_middleware
+from backend.web import (
+    current_viewer,
+    error_handler,
+    locale_middleware,
+    provide_db,
+    security_headers,
+)
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -124,7 +130,8 @@ def create_app(settings: Settings) -> Litestar:
             "viewer": Provide(current_viewer, sync_to_thread=False),
         },
         state=_state(engine=engine, settings=settings, assets=assets),
-        middleware=[web_middleware],
+        middleware=[locale_middleware],
+        before_send=[security_headers],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="iup_csrf",

@@ -11,7 +11,6 @@ from urllib.parse import quote, urlsplit
 from litestar import Request, Response
 from litestar.datastructures import MutableScopeHeaders, State
 from litestar.di import NamedDependency
-from litestar.enums import ScopeType
 from litestar.exceptions import (
     HTTPException,
     NotAuthorizedException,
@@ -55,35 +54,33 @@ def cookies_of(scope: Scope) -> dict[str, str]:
     return {key: morsel.value for key, morsel in jar.items()}
 
 
-def web_middleware(app: ASGIApp) -> ASGIApp:
-    """Sets the language for the request and adds the security headers to every response;
-    responses that set no Cache-Control get `no-store`, so a personal page is never cached."""
+def locale_of(scope: Scope) -> str:
+    accept = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"accept-language"), "")
+    return i18n.negotiate(accept, cookies_of(scope).get("lang"))
+
+
+def locale_middleware(app: ASGIApp) -> ASGIApp:
+    """Sets the language for the request; strings are translated when they are shown."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await app(scope, receive, send)
-            return
-        accept = next(
-            (v.decode("latin-1") for k, v in scope["headers"] if k == b"accept-language"), ""
-        )
-        locale = i18n.negotiate(accept, cookies_of(scope).get("lang"))
-        token = i18n.current.set(locale)
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                for name, value in SECURITY_HEADERS.items():
-                    headers.setdefault(name, value)
-                headers.setdefault("cache-control", "no-store")
-                headers.setdefault("content-language", locale)
-            await send(message)
-
+        token = i18n.current.set(locale_of(scope))
         try:
-            await app(scope, receive, send_with_headers)
+            await app(scope, receive, send)
         finally:
             i18n.current.reset(token)
 
     return middleware
+
+
+async def security_headers(message: Message, scope: Scope) -> None:
+    """Runs for every response, 404s and refused CSRF included. A response that sets no
+    Cache-Control gets `no-store`, so a personal page is never cached."""
+    if message["type"] == "http.response.start":
+        headers = MutableScopeHeaders.from_message(message)
+        for name, value in SECURITY_HEADERS.items():
+            headers.setdefault(name, value)
+        headers.setdefault("cache-control", "no-store")
+        headers.setdefault("content-language", i18n.current.get())
 
 
 def provide_db(state: State) -> Iterator[Session]:
@@ -135,7 +132,9 @@ def wants_json(request: Request[Any, Any, Any]) -> bool:
 
 
 def error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """Errors in the user's language; a missing session sends a page to the sign-in."""
+    """Errors in the user's language; a missing session sends a page to the sign-in.
+    Also reached from outside the route's middleware (unknown path, refused CSRF token)."""
+    i18n.current.set(locale_of(request.scope))
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     if isinstance(exc, NotAuthorizedException):
         message = _("You are not signed in, or your session has ended. Sign in again.")
