@@ -145,6 +145,7 @@ def create_app(settings: Settings) -> Litestar:
         openapi_config=OpenAPIConfig(
             title="IUP", version="0.1.0", path="/schema", render_plugins=[JsonRenderPlugin()]
         ),
+        on_shutdown=[engine.dispose],
         debug=False,
     )
 

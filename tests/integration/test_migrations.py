@@ -1,0 +1,208 @@
+"""The Alembic migration matches the models on SQLite and PostgreSQL, goes down and up
+again, and the app runs on PostgreSQL: demo seed, enrolment, the pupil's goals."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import ExitStack
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from litestar.testing import TestClient
+from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, SQLModel, func, select
+
+import backend.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from backend.app import create_app
+from backend.auth.service import issue_enrolment_code
+from backend.db import MIGRATIONS, make_engine, upgrade
+from backend.demo import external, seed
+from backend.models import Goal, Person, Plan, SelfAssessment
+from backend.settings import Settings
+from tests.integration.conftest import ORIGIN, Visitor
+
+POSTGRES = os.environ.get(
+    "IUP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+TABLES = {
+    "school",
+    "pupil_group",
+    "person",
+    "grouppupil",
+    "groupteacher",
+    "groupmentor",
+    "guardianship",
+    "schoolprincipal",
+    "term",
+    "plan",
+    "goal",
+    "selfassessment",
+    "passkeycredential",
+    "enrolmentcode",
+    "login_session",
+    "challenge",
+    "auditevent",
+}
+
+
+def alembic_config(url: str) -> Config:
+    """Built as backend.db.upgrade() builds it."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def differences(engine: Engine) -> list[Any]:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, SQLModel.metadata))
+
+
+def tables(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names()) - {"alembic_version"}
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'iup.db'}"
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    """A database of its own on the local PostgreSQL server, dropped afterwards."""
+    server = make_url(POSTGRES)
+    name = f"iup_test_{secrets.token_hex(6)}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as error:
+        admin.dispose()
+        reason = f"PostgreSQL at {server.render_as_string(hide_password=True)} unusable: {error}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+# SQLite ----------------------------------------------------------------------------------
+
+
+def test_the_migration_matches_the_models_on_sqlite(sqlite_url: str) -> None:
+    upgrade(sqlite_url)
+    engine = make_engine(sqlite_url)
+    try:
+        assert tables(engine) == TABLES
+        assert differences(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_the_comparison_sees_a_difference(sqlite_url: str) -> None:
+    """The check above can fail: a column the models lack is reported."""
+    upgrade(sqlite_url)
+    engine = make_engine(sqlite_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("ALTER TABLE person ADD COLUMN nickname VARCHAR(20)"))
+        found = differences(engine)
+    finally:
+        engine.dispose()
+    assert [(d[0], d[2], d[3].name) for d in found] == [("remove_column", "person", "nickname")]
+
+
+def test_downgrade_to_base_and_upgrade_again_on_sqlite(sqlite_url: str) -> None:
+    config = alembic_config(sqlite_url)
+    upgrade(sqlite_url)
+    engine = make_engine(sqlite_url)
+    try:
+        assert tables(engine) == TABLES
+        command.downgrade(config, "base")
+        assert tables(engine) == set()
+        with engine.connect() as connection:
+            assert MigrationContext.configure(connection).get_current_revision() is None
+        command.upgrade(config, "head")
+        assert tables(engine) == TABLES
+        assert differences(engine) == []
+        with Session(engine) as session:
+            seed(session, today=date.today())  # noqa: DTZ011
+            assert session.exec(select(func.count()).select_from(Person)).one() > 10
+    finally:
+        engine.dispose()
+
+
+# PostgreSQL ------------------------------------------------------------------------------
+
+
+def test_the_migration_matches_the_models_on_postgresql(postgres_url: str) -> None:
+    upgrade(postgres_url)
+    engine = make_engine(postgres_url)
+    try:
+        assert engine.dialect.name == "postgresql"
+        assert tables(engine) == TABLES
+        assert differences(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_the_pupil_journey_on_postgresql(postgres_url: str) -> None:
+    upgrade(postgres_url)  # idempotent: the test above may have run first
+    settings = Settings(
+        database_url=postgres_url, origin=ORIGIN, rp_id="localhost", secret_key="test-secret"
+    )
+    with ExitStack() as stack:
+        engine = make_engine(postgres_url)
+        stack.callback(engine.dispose)
+        with Session(engine, expire_on_commit=False) as db:
+            seed(db, today=date.today())  # noqa: DTZ011
+            people = db.exec(select(func.count()).select_from(Person)).one()
+            seed(db, today=date.today())  # noqa: DTZ011
+            assert db.exec(select(func.count()).select_from(Person)).one() == people > 10
+            alva = db.exec(select(Person).where(Person.external_id == external("alva"))).one()
+            assert alva.id is not None
+            code = issue_enrolment_code(db, person_id=alva.id, hours=1)
+            [goal] = db.exec(
+                select(Goal.id).join(Plan).where(Plan.pupil_id == alva.id, Goal.position == 0)
+            ).all()
+
+        app = create_app(settings)
+        with TestClient(app) as client:
+            assert client.get("/healthz").json() == {"status": "ok", "database": "ok"}
+            pupil = Visitor(client)
+            assert pupil.get(f"/enrol/{code}").status_code == 200
+            enrolled = pupil.enrol(code)
+            assert enrolled.status_code == 201, enrolled.text
+            home = pupil.get("/")
+            assert home.status_code == 200
+            assert "Mina mål" in home.text and "multiplikationstabellerna" in home.text
+            assert pupil.get(f"/enrol/{code}").status_code == 410, "the code is used"
+
+            saved = pupil.form(f"/goals/{goal}/self-assessments", {"level": "3", "comment": "PG"})
+            assert saved.status_code == 303
+            assert pupil.form("/logout", {}).status_code == 303
+            assert pupil.get("/").status_code == 303
+            again = pupil.sign_in()
+            assert again.status_code == 201, again.text
+            plan = pupil.get("/api/plan").json()
+            assert [
+                g["self_assessments"][0]["comment"] for g in plan["goals"] if g["id"] == goal
+            ] == ["PG"]
+
+        with Session(engine) as db:
+            levels = db.exec(select(SelfAssessment.level).where(SelfAssessment.goal_id == goal))
+            assert list(levels) == [3]
