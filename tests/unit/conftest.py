@@ -26,9 +26,17 @@ def settings(tmp_path: Path) -> Settings:
     )
 
 
+@pytest.fixture(scope="session")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """The real Alembic migration, applied once; each test gets a copy of the file."""
+    path = tmp_path_factory.mktemp("migrated") / "iup.db"
+    upgrade(f"sqlite:///{path}")
+    return path.read_bytes()
+
+
 @pytest.fixture
-def engine(settings: Settings) -> Iterator[Engine]:
-    upgrade(settings.database_url)
+def engine(settings: Settings, tmp_path: Path, migrated: bytes) -> Iterator[Engine]:
+    (tmp_path / "iup.db").write_bytes(migrated)
     engine = make_engine(settings.database_url)
     yield engine
     engine.dispose()
