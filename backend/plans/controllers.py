@@ -44,23 +44,13 @@ class PlanController(Controller):
     @get("/", include_in_schema=False, sync_to_thread=True)
     def home(
         self,
-        request: Request[Any, Any, Any],
         db: NamedDependency[Session],
         viewer: NamedDependency[Viewer],
         welcome: FromQuery[bool] = False,
         saved: FromQuery[int | None] = None,
     ) -> Template:
         if relation(db, viewer_id=viewer.person_id, pupil_id=viewer.person_id) == SELF:
-            plan = service.plan_of(db, pupil_id=viewer.person_id, today=today())
-            return page_plan(
-                request,
-                viewer=viewer,
-                plan=plan,
-                pupil=None,
-                writable=True,
-                welcome=welcome,
-                saved=saved,
-            )
+            return own_plan(db, viewer, welcome=welcome, saved=saved)
         pupils = visible_pupils(db, viewer_id=viewer.person_id)
         return Template(
             template_name="plans/pupils.html",
@@ -70,7 +60,6 @@ class PlanController(Controller):
     @get("/pupils/{pupil_id:int}", include_in_schema=False, sync_to_thread=True)
     def pupil(
         self,
-        request: Request[Any, Any, Any],
         db: NamedDependency[Session],
         viewer: NamedDependency[Viewer],
         pupil_id: FromPath[int],
@@ -79,7 +68,6 @@ class PlanController(Controller):
         if kind == SELF:
             return Redirect("/", status_code=303)
         return page_plan(
-            request,
             viewer=viewer,
             plan=plan,
             pupil=db.get(Person, pupil_id),
@@ -102,13 +90,9 @@ class PlanController(Controller):
         try:
             level, comment = service.check_self_assessment(level=data.level, comment=data.comment)
         except service.FormError as error:
-            plan = service.plan_of(db, pupil_id=viewer.person_id, today=today())
-            return page_plan(
-                request,
-                viewer=viewer,
-                plan=plan,
-                pupil=None,
-                writable=True,
+            return own_plan(
+                db,
+                viewer,
                 errors={goal_id: error.errors},
                 form=data,
                 status_code=422,
@@ -119,16 +103,7 @@ class PlanController(Controller):
         )
         if not htmx:
             return Redirect(f"/?saved={goal_id}#goal-{goal_id}", status_code=303)
-        plan = service.plan_of(db, pupil_id=viewer.person_id, today=today())
-        return page_plan(
-            request,
-            viewer=viewer,
-            plan=plan,
-            pupil=None,
-            writable=True,
-            saved=goal_id,
-            partial_goal=goal_id,
-        )
+        return own_plan(db, viewer, saved=goal_id, partial_goal=goal_id)
 
     @get("/api/plan", sync_to_thread=True, summary="The signed-in pupil's plan this term")
     def plan_json(
@@ -193,8 +168,13 @@ class PlanController(Controller):
         )
 
 
+def own_plan(db: Session, viewer: Viewer, **context: Any) -> Template:
+    """The signed-in pupil's own plan, which she may rate."""
+    plan = service.plan_of(db, pupil_id=viewer.person_id, today=today())
+    return page_plan(viewer=viewer, plan=plan, pupil=None, writable=True, **context)
+
+
 def page_plan(
-    request: Request[Any, Any, Any],
     *,
     viewer: Viewer,
     plan: PlanPublic | None,
