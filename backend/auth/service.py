@@ -347,7 +347,9 @@ def finish_authentication(
 
 
 def start_session(session: Session, *, person_id: int, passkey_id: int | None, hours: int) -> str:
+    """Expired sessions are swept here, so the table holds only live ones."""
     token = secrets.token_urlsafe(32)
+    session.execute(delete(LoginSession).where(col(LoginSession.expires_at) < utcnow()))
     session.add(
         LoginSession(
             token_hash=digest(token),

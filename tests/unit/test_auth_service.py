@@ -30,6 +30,7 @@ from backend.models import (
     AuditEvent,
     Challenge,
     EnrolmentCode,
+    LoginSession,
     PasskeyCredential,
     Person,
     utcnow,
@@ -596,6 +597,13 @@ def test_transports_not_a_list(session: Session, settings: Settings, person: Per
 def test_expired_session(session: Session, person: Person) -> None:
     token = start_session(session, person_id=person_id(person), passkey_id=None, hours=0)
     assert viewer_for(session, token=token) is None
+
+
+def test_expired_sessions_are_swept_when_a_new_one_starts(session: Session, person: Person) -> None:
+    start_session(session, person_id=person_id(person), passkey_id=None, hours=0)
+    live = start_session(session, person_id=person_id(person), passkey_id=None, hours=1)
+    assert len(session.exec(select(LoginSession)).all()) == 1
+    assert viewer_for(session, token=live) is not None
 
 
 # Managing passkeys ----------------------------------------------------------------------------
