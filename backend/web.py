@@ -138,8 +138,10 @@ def error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[A
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     if isinstance(exc, NotAuthorizedException):
         message = _("You are not signed in, or your session has ended. Sign in again.")
-        current = urlsplit(request.headers.get("hx-current-url", "")).path
-        target = "/login?next=" + quote(current or request.url.path, safe="/")
+        # Back to the page itself; its query only held one-off notices (?saved=, ?welcome=).
+        back = urlsplit(request.headers.get("hx-current-url", "")).path
+        ended = "expired=1&" if SESSION_COOKIE in request.cookies else ""  # not a first visit
+        target = f"/login?{ended}next=" + quote(back or request.url.path, safe="/")
         if wants_json(request):
             return Response({"message": message}, status_code=401)
         if request.headers.get("hx-request"):

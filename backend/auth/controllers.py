@@ -112,9 +112,15 @@ class AuthController(Controller):
         next: FromQuery[str] = "/",
         signed_out: FromQuery[bool] = False,
         removed: FromQuery[bool] = False,
+        expired: FromQuery[bool] = False,
     ) -> Template:
         return page(
-            request, "auth/login.html", next=safe_next(next), signed_out=signed_out, removed=removed
+            request,
+            "auth/login.html",
+            next=safe_next(next),
+            signed_out=signed_out,
+            removed=removed,
+            expired=expired,
         )
 
     @post("/auth/login/options", sync_to_thread=True, summary="Start a usernameless sign-in")

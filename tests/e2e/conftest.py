@@ -391,10 +391,43 @@ def _axe_check(page: Any) -> None:
         pytest.fail(f"axe on {page.url}:\n{results.generate_report()}", pytrace=False)
 
 
+def _axe_check_without_js(page: Any) -> None:
+    """_axe_check for a page of a context with java_script_enabled=False.
+
+    There page.evaluate waits forever, and even in an isolated world timers never fire, so
+    axe cannot finish. It checks a copy instead: the page's DOM as rendered without
+    scripts (so <noscript> content shown, <script> gone), served at the same URL to a
+    throwaway context with scripts on, where nothing but axe runs."""
+    html = page.content()
+    html = re.sub(r"<script\b[^>]*>.*?</script\s*>", "", html, flags=re.DOTALL | re.IGNORECASE)
+    html = re.sub(r"</?noscript\b[^>]*>", "", html, flags=re.IGNORECASE)
+    target = page.url.split("#", 1)[0]
+    mirror = page.context.browser.new_context()
+    try:
+        copy = mirror.new_page()
+        copy.route(
+            lambda url: url.split("#", 1)[0] == target,
+            lambda route: route.fulfill(
+                status=200, content_type="text/html; charset=utf-8", body=html
+            ),
+        )
+        copy.goto(target)
+        assert copy.locator("script").count() == 0
+        _axe_check(copy)
+    finally:
+        mirror.close()
+
+
 @pytest.fixture
 def axe_check() -> Any:
     """axe_check(page): fails the test on any WCAG 2.0/2.1 A/AA violation."""
     return _axe_check
+
+
+@pytest.fixture
+def axe_check_without_js() -> Any:
+    """axe_check_without_js(page): axe_check for a context with java_script_enabled=False."""
+    return _axe_check_without_js
 
 
 @pytest.fixture

@@ -207,6 +207,12 @@
   function init() { restoreDrafts(); initPasskeys(); signedOut(); }
   init();
   document.body.addEventListener("htmx:afterSettle", init);
+  // A save that never reached the server says so; the draft is still on the device.
+  const sendNote = (e) => e.detail?.elt?.closest?.("form[data-draft]")?.querySelector("[data-send-failed]");
+  const showSendNote = (shown) => (e) => { const note = sendNote(e); if (note) note.hidden = !shown; };
+  document.body.addEventListener("htmx:sendError", showSendNote(true));
+  document.body.addEventListener("htmx:responseError", showSendNote(true));
+  document.body.addEventListener("htmx:beforeRequest", showSendNote(false));
 
   /* ---- Service worker ------------------------------------------------------ */
   if ("serviceWorker" in navigator) {

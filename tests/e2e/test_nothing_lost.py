@@ -1,0 +1,254 @@
+"""Nothing a pupil types is lost: not when her session has ended, not when the connection
+drops, not in a browser without JavaScript; and the stylesheet is ready for right-to-left.
+
+All tests use Maja Andersson, one goal each, so the other files' pupils keep their exact
+histories; assertions look for this file's own comments, not for counts."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+from contextlib import closing
+from urllib.parse import unquote
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.e2e
+
+PUPIL = "Maja Andersson"
+HOME = re.compile(r"^http://localhost:\d+/$")
+# Headless, an autofill request resolves by itself with the virtual authenticator; these
+# tests press the sign-in button, as in a browser without passkey autofill.
+NO_AUTOFILL = "PublicKeyCredential.isConditionalMediationAvailable = async () => false;"
+SAVED = "Sparat! Ditt svar finns nu med bland dina tidigare svar."
+RESTORED = "Vi har tagit fram det du skrev förut."
+
+
+def drafts(page) -> list[str]:
+    return page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('iup-draft:'))")
+
+
+def wait_until_draft_gone(page, key: str) -> None:
+    """The draft is deleted once htmx has settled the swapped card, a moment after it shows."""
+    page.wait_for_function("(k) => localStorage.getItem(k) === null", arg=f"iup-draft:{key}")
+
+
+def draft(page, key: str):
+    return page.evaluate("(k) => JSON.parse(localStorage.getItem(k))", f"iup-draft:{key}")
+
+
+def goal_card(page, index: int):
+    """The index-th goal card, located by its id so that htmx swaps keep it found."""
+    card_id = page.locator("article.goal").nth(index).get_attribute("id")
+    assert card_id and re.fullmatch(r"goal-\d+", card_id), card_id
+    return page.locator(f"#{card_id}"), card_id.removeprefix("goal-")
+
+
+def expire_session(live_server, context) -> None:
+    """End the browser's session on the server (it has expired), keeping its cookie."""
+    cookie = next(c for c in context.cookies(live_server.url) if c["name"] == "iup_session")
+    token_hash = hashlib.sha256(unquote(cookie["value"].strip('"')).encode()).digest()
+    with closing(sqlite3.connect(live_server.db_path)) as db:
+        changed = db.execute(
+            "UPDATE login_session SET expires_at = '2000-01-01 00:00:00.000000' "
+            "WHERE token_hash = ?",
+            (token_hash,),
+        ).rowcount
+        db.commit()
+    assert changed == 1, "the browser's session was not found on the server"
+
+
+def test_typed_text_survives_an_expired_session(
+    live_server, page, watch, add_authenticator, axe_check, enrol
+) -> None:
+    # The save that meets the ended session is answered 401 + HX-Redirect; Chromium notes
+    # the 401 in the console.
+    watch.allow_console(r"status of 401 \(Unauthorized\) @ \S+/self-assessments$")
+    page.add_init_script(NO_AUTOFILL)
+    add_authenticator(page)
+    enrol(page, live_server.enrolment_url(PUPIL))
+    card, goal_id = goal_card(page, 0)
+    comment = "Jag har läst två böcker på engelska i höstas."
+    card.get_by_role("radio", name="Nästan").check()
+    card.get_by_role("textbox").fill(comment)
+    assert draft(page, f"sa-{goal_id}") == {"level": "3", "comment": comment}
+
+    expire_session(live_server, page.context)
+    with page.expect_response(
+        lambda r: r.request.method == "POST" and "/self-assessments" in r.url
+    ) as answer:
+        card.get_by_role("button", name="Spara mitt svar").click()
+    assert answer.value.status == 401
+    assert answer.value.headers.get("hx-redirect") == "/login?expired=1&next=/"
+    page.wait_for_url(re.compile(r"/login\?expired=1&next=/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Logga in")
+    assert f"iup-draft:sa-{goal_id}" in drafts(page), "the sign-in page dropped the draft"
+    axe_check(page)
+
+    page.get_by_role("button", name="Logga in med passkey").click()
+    page.wait_for_url(HOME)
+    card, _ = goal_card(page, 0)
+    assert card.get_attribute("id") == f"goal-{goal_id}"
+    expect(card.get_by_role("textbox")).to_have_value(comment)
+    expect(card.get_by_role("radio", name="Nästan")).to_be_checked()
+    expect(card.locator("[data-draft-restored]")).to_be_visible()
+    expect(card.locator("[data-draft-restored]")).to_contain_text(RESTORED)
+    # Only the goal she was writing on says so.
+    expect(page.locator("[data-draft-restored]:visible")).to_have_count(1)
+    axe_check(page)
+
+    card.get_by_role("button", name="Spara mitt svar").click()
+    expect(card.get_by_role("status")).to_have_text(SAVED)
+    expect(card.locator(".goal__latest")).to_contain_text("Nästan")
+    expect(card.locator("details.history li").first).to_contain_text(f"Nästan – {comment}")
+    expect(card.get_by_role("textbox")).to_have_value("")
+    wait_until_draft_gone(page, f"sa-{goal_id}")
+    axe_check(page)
+
+    page.reload()
+    card, _ = goal_card(page, 0)
+    expect(card.locator("details.history li").first).to_contain_text(f"Nästan – {comment}")
+    expect(page.locator("[data-draft-restored]:visible")).to_have_count(0)
+    expect(card.get_by_role("textbox")).to_have_value("")
+    assert drafts(page) == []
+
+
+def test_typed_text_survives_a_lost_connection(
+    live_server, page, watch, add_authenticator, axe_check, enrol
+) -> None:
+    # The failed request is noted in the console, by Chromium and by htmx.
+    watch.allow_console(r"ERR_INTERNET_DISCONNECTED @ \S+/self-assessments$")
+    watch.allow_console(r"^\S+: htmx:(sendError|afterRequest)\b")
+    add_authenticator(page)
+    enrol(page, live_server.enrolment_url(PUPIL))
+    card, goal_id = goal_card(page, 1)
+    comment = "Jag vågar prata mer på lektionerna nu."
+    card.get_by_role("radio", name="På väg").check()
+    card.get_by_role("textbox").fill(comment)
+
+    page.context.set_offline(True)
+    with page.expect_event("requestfailed") as failed:
+        card.get_by_role("button", name="Spara mitt svar").click()
+    assert failed.value.method == "POST" and "/self-assessments" in failed.value.url
+    assert page.url.rstrip("/").endswith("?welcome=1")  # still the same page, not an error
+    expect(card.get_by_role("textbox")).to_have_value(comment)
+    expect(card.get_by_role("radio", name="På väg")).to_be_checked()
+    assert draft(page, f"sa-{goal_id}") == {"level": "2", "comment": comment}
+
+    page.context.set_offline(False)
+    page.goto("/")
+    card, _ = goal_card(page, 1)
+    expect(card.get_by_role("textbox")).to_have_value(comment)
+    expect(card.get_by_role("radio", name="På väg")).to_be_checked()
+    expect(card.locator("[data-draft-restored]")).to_be_visible()
+    axe_check(page)
+
+    card.get_by_role("button", name="Spara mitt svar").click()
+    expect(card.get_by_role("status")).to_have_text(SAVED)
+    expect(card.locator("details.history li").first).to_contain_text(f"På väg – {comment}")
+    wait_until_draft_gone(page, f"sa-{goal_id}")
+
+
+def test_a_save_that_cannot_be_sent_says_so(
+    live_server, page, watch, add_authenticator, enrol
+) -> None:
+    watch.allow_console(r"ERR_INTERNET_DISCONNECTED @ \S+/self-assessments$")
+    watch.allow_console(r"^\S+: htmx:(sendError|afterRequest)\b")
+    add_authenticator(page)
+    enrol(page, live_server.enrolment_url(PUPIL))
+    card, _ = goal_card(page, 1)
+    card.get_by_role("radio", name="Inte än").check()
+    page.context.set_offline(True)
+    with page.expect_event("requestfailed"):
+        card.get_by_role("button", name="Spara mitt svar").click()
+    # Something in the card tells her it was not saved (and that her text is kept).
+    expect(card.get_by_role("alert")).to_be_visible(timeout=2_000)
+
+
+def test_the_form_works_without_javascript(
+    live_server, new_context, watch, add_authenticator, axe_check_without_js, enrol
+) -> None:
+    # The refused form comes back as a 422 page; Chromium notes the status in the console.
+    watch.allow_console(r"status of 422 \(Unprocessable Entity\) @ \S+/self-assessments$")
+    # Passkeys need JavaScript: sign in with it, then carry the cookies to a browser
+    # without it.
+    with_js = new_context()
+    page = with_js.new_page()
+    add_authenticator(page)
+    enrol(page, live_server.enrolment_url(PUPIL))
+    without_js = new_context(java_script_enabled=False)
+    without_js.add_cookies(with_js.cookies(live_server.url))
+    page.close()
+    page = without_js.new_page()
+    page.set_default_timeout(10_000)
+    page.goto("/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mina mål")
+    card, goal_id = goal_card(page, 2)
+    comment = "Jag behöver öva på bråk <inte> &amp; procent."
+
+    # No level chosen: the whole page again, with an error summary and her comment kept.
+    card.get_by_role("textbox").fill(comment)
+    with page.expect_navigation() as sent:
+        card.get_by_role("button", name="Spara mitt svar").click()
+    assert sent.value is not None and sent.value.status == 422
+    card = page.locator(f"#goal-{goal_id}")
+    summary = card.get_by_role("alert")
+    expect(summary).to_contain_text("Något behöver rättas till")
+    expect(summary.get_by_role("link", name="Välj hur det går.")).to_have_attribute(
+        "href", f"#goal-{goal_id}-level"
+    )
+    expect(card.locator(f"#goal-{goal_id}-level-error")).to_have_text("Välj hur det går.")
+    expect(card.get_by_role("group")).to_have_attribute(
+        "aria-describedby", f"goal-{goal_id}-level-error"
+    )
+    expect(card.get_by_role("textbox")).to_have_value(comment)
+    expect(page.locator(".error-summary")).to_have_count(1)  # only on this goal
+    axe_check_without_js(page)
+
+    # With a level: redirected to the plan, at the goal, with the notice and the history.
+    card.get_by_role("radio", name="Nästan").check()
+    with page.expect_navigation():
+        card.get_by_role("button", name="Spara mitt svar").click()
+    assert re.search(rf"/\?saved={goal_id}#goal-{goal_id}$", page.url), page.url
+    card = page.locator(f"#goal-{goal_id}")
+    expect(card.get_by_role("status")).to_have_text(SAVED)
+    expect(card.locator(".goal__latest")).to_contain_text("Nästan")
+    # The history is a <details>: its text is there even while it is closed.
+    assert f"Nästan – {comment}" in card.locator("details.history li").first.text_content()
+    expect(card.get_by_role("textbox")).to_have_value("")
+    expect(page.locator(".error-summary")).to_have_count(0)
+    axe_check_without_js(page)
+
+
+# Physical directions, where a logical property (inline-start/-end) serves both directions.
+PHYSICAL = re.compile(
+    r"(?<![\w-])(?:margin|padding|border)-(?:left|right)(?![\w-])"
+    r"|(?<![\w-])border-(?:top|bottom)-(?:left|right)-radius(?![\w-])"
+    r"|(?<![\w-])(?:left|right)\s*:"
+    r"|(?<![\w-])(?:text-align|float|clear)\s*:\s*(?:left|right)(?![\w-])",
+    re.IGNORECASE,
+)
+
+
+def test_the_stylesheet_has_no_physical_left_or_right(page, axe_check) -> None:
+    page.goto("/login")
+    axe_check(page)
+    hrefs = page.locator('link[rel="stylesheet"]').evaluate_all(
+        "(links) => links.map((l) => l.href)"
+    )
+    assert hrefs, "no stylesheet on the page"
+    for href in hrefs:
+        response = page.request.get(href)
+        assert response.ok, href
+        css = re.sub(r"/\*.*?\*/", "", response.text(), flags=re.DOTALL)
+        assert "{" in css, f"{href} is not a stylesheet"
+        found = sorted({m.group(0) for m in PHYSICAL.finditer(css)})
+        assert not found, f"{href} uses physical directions: {found}"
+    # The checker itself finds what it should, and leaves logical properties alone.
+    assert PHYSICAL.search("a{margin-left:1rem}") and PHYSICAL.search("b{ right : 0 }")
+    assert PHYSICAL.search("c{text-align: left}") and PHYSICAL.search("d{float:right}")
+    assert not PHYSICAL.search(
+        "e{margin-inline-start:1rem;inset-inline-end:0;text-align:start;--left-pad:1px}"
+    )
