@@ -9,6 +9,7 @@ import msgspec
 from jinja2 import Environment, FileSystemLoader
 from litestar import Litestar, Request, Response, get
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
@@ -127,9 +128,9 @@ def create_app(settings: Settings) -> Litestar:
         ],
         dependencies={
             "db": Provide(provide_db),
-            "viewer": Provide(current_viewer, sync_to_thread=False),
+            "viewer": Provide(current_viewer, sync_to_thread=True),
         },
-        state=_state(engine=engine, settings=settings, assets=assets),
+        state=State({"engine": engine, "settings": settings, "assets": assets}),
         middleware=[locale_middleware],
         before_send=[security_headers],
         csrf_config=CSRFConfig(
@@ -148,9 +149,3 @@ def create_app(settings: Settings) -> Litestar:
         on_shutdown=[engine.dispose],
         debug=False,
     )
-
-
-def _state(**values: Any) -> Any:
-    from litestar.datastructures import State
-
-    return State(values)

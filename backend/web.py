@@ -98,24 +98,6 @@ def current_viewer(request: Request[Any, Any, Any], db: NamedDependency[Session]
     return viewer
 
 
-def page(
-    request: Request[Any, Any, Any],
-    template: str,
-    partial: str | None = None,
-    status_code: int = 200,
-    **context: Any,
-) -> Template:
-    """One URL, two answers: the whole page, or (for htmx, not boosted) only the partial."""
-    name = (
-        partial
-        if partial and request.headers.get("hx-request") and not request.headers.get("hx-boosted")
-        else template
-    )
-    return Template(
-        template_name=name, context=context, status_code=status_code, headers={"vary": "HX-Request"}
-    )
-
-
 def safe_next(value: str | None) -> str:
     """Only our own paths: a `next` of //host or https://host would send people away."""
     if value and value.startswith("/") and not value.startswith(("//", "/\\")):

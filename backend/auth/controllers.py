@@ -26,7 +26,7 @@ from backend.auth.service import AuthError, Viewer
 from backend.i18n import LANGUAGES, N_, _
 from backend.models import Person
 from backend.settings import Settings
-from backend.web import SESSION_COOKIE, page, safe_next
+from backend.web import SESSION_COOKIE, safe_next
 
 MESSAGES = {
     "code_unknown": N_(
@@ -114,13 +114,14 @@ class AuthController(Controller):
         removed: FromQuery[bool] = False,
         expired: FromQuery[bool] = False,
     ) -> Template:
-        return page(
-            request,
+        return Template(
             "auth/login.html",
-            next=safe_next(next),
-            signed_out=signed_out,
-            removed=removed,
-            expired=expired,
+            context={
+                "next": safe_next(next),
+                "signed_out": signed_out,
+                "removed": removed,
+                "expired": expired,
+            },
         )
 
     @post("/auth/login/options", sync_to_thread=True, summary="Start a usernameless sign-in")
@@ -154,16 +155,13 @@ class AuthController(Controller):
         try:
             row = service.redeemable_code(db, code=code)
         except AuthError as error:
-            return page(
-                request,
+            return Template(
                 "auth/enrol.html",
                 status_code=410,
-                error=_(MESSAGES[error.reason]),
-                code=code,
-                person=None,
+                context={"error": _(MESSAGES[error.reason]), "code": code, "person": None},
             )
         person = db.get(Person, row.person_id)
-        return page(request, "auth/enrol.html", code=code, person=person, error=None)
+        return Template("auth/enrol.html", context={"code": code, "person": person, "error": None})
 
     @post(
         "/enrol/{code:str}/options",
@@ -252,13 +250,15 @@ class AccountController(Controller):
         viewer: NamedDependency[Viewer],
         saved: FromQuery[bool] = False,
     ) -> Template:
-        return page(
-            request,
+        return Template(
             "auth/account.html",
-            viewer=viewer,
-            saved=saved,
-            passkeys=self._passkeys(db, viewer),
-            current=self._current(db, viewer),
+            context={
+                "viewer": viewer,
+                "nav": "account",
+                "saved": saved,
+                "passkeys": self._passkeys(db, viewer),
+                "current": self._current(db, viewer),
+            },
         )
 
     @staticmethod
@@ -337,7 +337,10 @@ class AccountController(Controller):
         if target is None:
             raise NotFoundException()
         if len(passkeys) == 1 and data.confirm != "yes":
-            return page(request, "auth/confirm_remove.html", viewer=viewer, passkey=target)
+            return Template(
+                "auth/confirm_remove.html",
+                context={"viewer": viewer, "nav": "account", "passkey": target},
+            )
         current = self._current(db, viewer)
         service.remove_passkey(db, person_id=viewer.person_id, passkey_id=passkey_id)
         if current == passkey_id:

@@ -6,7 +6,6 @@ and logged (§6.1.1), enrolment codes stored hashed and used once."""
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 from datetime import timedelta
 
@@ -424,13 +423,3 @@ def remove_passkey(session: Session, *, person_id: int, passkey_id: int) -> None
     session.delete(passkey)
     audit(session, kind="passkey_removed", actor_id=person_id, detail=f"passkey {passkey_id}")
     session.commit()
-
-
-def parse_json(body: bytes) -> dict[str, object]:
-    try:
-        value = json.loads(body)
-    except ValueError as error:
-        raise AuthError("malformed") from error
-    if not isinstance(value, dict):
-        raise AuthError("malformed")
-    return value

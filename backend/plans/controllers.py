@@ -54,7 +54,7 @@ class PlanController(Controller):
         pupils = visible_pupils(db, viewer_id=viewer.person_id)
         return Template(
             template_name="plans/pupils.html",
-            context={"viewer": viewer, "pupils": pupils, "welcome": welcome},
+            context={"viewer": viewer, "nav": "home", "pupils": pupils, "welcome": welcome},
         )
 
     @get("/pupils/{pupil_id:int}", include_in_schema=False, sync_to_thread=True)
@@ -197,6 +197,7 @@ def page_plan(
             "writable": writable,
             "goal": goal,
             "levels": service.LEVEL_WORDS,
+            "nav": "home",
             "errors": {},
             "form": None,
             "saved": None,
