@@ -3,11 +3,15 @@ request; anyone outside them gets 404, never data."""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from sqlalchemy import bindparam
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from backend.models import GroupMentor, GroupPupil, GroupTeacher, Guardianship, Person
+from backend.auth.schemas import ReadPublic
+from backend.models import AuditEvent, GroupMentor, GroupPupil, GroupTeacher, Guardianship, Person
 
 SELF, GUARDIAN, TEACHER, MENTOR = "self", "guardian", "teacher", "mentor"
 STAFF = frozenset({TEACHER, MENTOR})
@@ -60,3 +64,24 @@ def visible_pupils(session: Session, *, viewer_id: int) -> list[Person]:
             .order_by(col(Person.given_name), col(Person.family_name))
         ).all()
     )
+
+
+_READS = (
+    core_select(col(AuditEvent.at), col(Person.given_name), col(Person.family_name))
+    .select_from(AuditEvent)
+    .join(Person, col(Person.id) == AuditEvent.actor_id)
+    .where(col(AuditEvent.pupil_id) == bindparam("pupil_id"), col(AuditEvent.kind) == "read")
+    .order_by(col(AuditEvent.at).desc())
+    .limit(200)
+)
+
+
+def reads_of(session: Session, *, pupil_id: int) -> list[ReadPublic]:
+    """Who among the staff has read the pupil's plan, newest first: once per person and day,
+    for the pupil and her guardians to see (DESIGN: every read by someone else is logged)."""
+    seen: dict[tuple[str, date], ReadPublic] = {}
+    rows: Any = session.execute(_READS, {"pupil_id": pupil_id})
+    for at, given_name, family_name in rows:
+        name = f"{given_name} {family_name}"
+        seen.setdefault((name, at.date()), ReadPublic(name=name, at=at))
+    return list(seen.values())

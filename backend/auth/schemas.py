@@ -42,3 +42,10 @@ class RemoveForm(msgspec.Struct, kw_only=True):
 class LanguageForm(msgspec.Struct, kw_only=True):
     lang: str = ""
     next: str = "/"
+
+
+class ReadPublic(msgspec.Struct, kw_only=True):
+    """A read of a pupil's plan by staff, as the pupil and her guardians see it."""
+
+    name: str
+    at: datetime

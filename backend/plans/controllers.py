@@ -13,7 +13,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
-from backend.auth.access import GUARDIAN, SELF, STAFF, relation, visible_pupils
+from backend.auth.access import GUARDIAN, SELF, STAFF, reads_of, relation, visible_pupils
 from backend.auth.service import Viewer, audit
 from backend.models import Person
 from backend.plans import service
@@ -72,7 +72,7 @@ class PlanController(Controller):
             plan=plan,
             pupil=db.get(Person, pupil_id),
             writable=False,
-            guardian=kind == GUARDIAN,
+            reads=reads_of(db, pupil_id=pupil_id) if kind == GUARDIAN else None,
         )
 
     @post("/goals/{goal_id:int}/self-assessments", include_in_schema=False, sync_to_thread=True)
@@ -171,7 +171,9 @@ class PlanController(Controller):
 def own_plan(db: Session, viewer: Viewer, **context: Any) -> Template:
     """The signed-in pupil's own plan, which she may rate."""
     plan = service.plan_of(db, pupil_id=viewer.person_id, today=today())
-    return page_plan(viewer=viewer, plan=plan, pupil=None, writable=True, **context)
+    partial = context.get("partial_goal") is not None
+    reads = None if partial else reads_of(db, pupil_id=viewer.person_id)
+    return page_plan(viewer=viewer, plan=plan, pupil=None, writable=True, reads=reads, **context)
 
 
 def page_plan(
@@ -201,6 +203,7 @@ def page_plan(
             "errors": {},
             "form": None,
             "saved": None,
+            "reads": None,
             **context,
         },
     )

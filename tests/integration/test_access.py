@@ -147,3 +147,20 @@ def test_a_self_assessment_without_the_token_is_refused(
     )
     assert response.status_code == 403
     assert db.exec(select(SelfAssessment).where(SelfAssessment.goal_id == goal)).all() == []
+
+
+def test_the_pupil_and_her_guardians_see_who_on_the_staff_read_her_plan(
+    db: Session, signed_in: Callable[[str], Visitor]
+) -> None:
+    alva = demo_person(db, "alva")
+    pupil = signed_in("alva")
+    assert "Ingen i personalen har öppnat planen än." in pupil.get("/").text
+    mentor = signed_in("mentor-4a")
+    mentor.get(f"/pupils/{alva.id}")
+    mentor.get(f"/pupils/{alva.id}")  # twice on one day: listed once
+    home = pupil.get("/").text
+    assert home.count("Karin Lind,") == 1
+    guardian_view = signed_in("guardian-per").get(f"/pupils/{alva.id}").text
+    assert "Karin Lind," in guardian_view
+    mentor_view = mentor.get(f"/pupils/{alva.id}").text
+    assert "Vem har läst planen" not in mentor_view
