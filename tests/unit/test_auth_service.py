@@ -93,6 +93,24 @@ def refused(call: Callable[[], object]) -> str:
     return info.value.reason
 
 
+def registration_refused(
+    session: Session, settings: Settings, credential: dict[str, Any], person: Person
+) -> str:
+    return refused(
+        lambda: finish_registration(
+            session,
+            settings=settings,
+            credential=credential,
+            person_id=person_id(person),
+            nickname="x",
+        )
+    )
+
+
+def authentication_refused(session: Session, settings: Settings, credential: dict[str, Any]) -> str:
+    return refused(lambda: finish_authentication(session, settings=settings, credential=credential))
+
+
 def kinds(session: Session) -> list[str]:
     return [event.kind for event in session.exec(select(AuditEvent)).all()]
 
@@ -173,18 +191,7 @@ def test_registration_from_wrong_origin(
 ) -> None:
     options = registration_options(session, settings=settings, person=person)
     credential = SoftAuthenticator().register(options, origin=WRONG_ORIGIN)
-    assert (
-        refused(
-            lambda: finish_registration(
-                session,
-                settings=settings,
-                credential=credential,
-                person_id=person_id(person),
-                nickname="x",
-            )
-        )
-        == "verification"
-    )
+    assert registration_refused(session, settings, credential, person) == "verification"
     assert passkeys_of(session, person_id=person_id(person)) == []
     assert "passkey_refused" in kinds(session)
 
@@ -194,18 +201,7 @@ def test_registration_without_user_verification(
 ) -> None:
     options = registration_options(session, settings=settings, person=person)
     credential = SoftAuthenticator().register(options, user_verified=False)
-    assert (
-        refused(
-            lambda: finish_registration(
-                session,
-                settings=settings,
-                credential=credential,
-                person_id=person_id(person),
-                nickname="x",
-            )
-        )
-        == "verification"
-    )
+    assert registration_refused(session, settings, credential, person) == "verification"
     assert passkeys_of(session, person_id=person_id(person)) == []
 
 
@@ -214,10 +210,7 @@ def test_authentication_from_wrong_origin(
 ) -> None:
     authenticator, _ = enrol(session, settings, person)
     credential = assertion(session, settings, authenticator, origin=WRONG_ORIGIN)
-    assert (
-        refused(lambda: finish_authentication(session, settings=settings, credential=credential))
-        == "verification"
-    )
+    assert authentication_refused(session, settings, credential) == "verification"
 
 
 def test_authentication_without_user_verification(
@@ -225,10 +218,7 @@ def test_authentication_without_user_verification(
 ) -> None:
     authenticator, passkey = enrol(session, settings, person)
     credential = assertion(session, settings, authenticator, user_verified=False)
-    assert (
-        refused(lambda: finish_authentication(session, settings=settings, credential=credential))
-        == "verification"
-    )
+    assert authentication_refused(session, settings, credential) == "verification"
     assert passkey.last_used_at is None
 
 
@@ -237,18 +227,7 @@ def test_registration_for_another_rp_id(
 ) -> None:
     options = registration_options(session, settings=settings, person=person)
     credential = SoftAuthenticator(rp_id="evil.example").register(options)
-    assert (
-        refused(
-            lambda: finish_registration(
-                session,
-                settings=settings,
-                credential=credential,
-                person_id=person_id(person),
-                nickname="x",
-            )
-        )
-        == "verification"
-    )
+    assert registration_refused(session, settings, credential, person) == "verification"
 
 
 def test_authentication_for_another_rp_id(
@@ -257,10 +236,7 @@ def test_authentication_for_another_rp_id(
     authenticator, _ = enrol(session, settings, person)
     authenticator.rp_id = "evil.example"
     credential = assertion(session, settings, authenticator)
-    assert (
-        refused(lambda: finish_authentication(session, settings=settings, credential=credential))
-        == "verification"
-    )
+    assert authentication_refused(session, settings, credential) == "verification"
 
 
 @pytest.mark.parametrize("damage", ["empty", "response", "client_data", "raw_id"])
@@ -277,30 +253,21 @@ def test_malformed_assertion(
         credential["response"]["clientDataJSON"] = "a"
     else:
         credential["rawId"] = "a"
-    assert (
-        refused(lambda: finish_authentication(session, settings=settings, credential=credential))
-        == "malformed"
-    )
+    assert authentication_refused(session, settings, credential) == "malformed"
 
 
 def test_undecodable_user_handle(session: Session, settings: Settings, person: Person) -> None:
     authenticator, _ = enrol(session, settings, person)
     credential = assertion(session, settings, authenticator)
     credential["response"]["userHandle"] = "a"
-    assert (
-        refused(lambda: finish_authentication(session, settings=settings, credential=credential))
-        == "unknown_passkey"
-    )
+    assert authentication_refused(session, settings, credential) == "unknown_passkey"
 
 
 def test_replayed_assertion(session: Session, settings: Settings, person: Person) -> None:
     authenticator, _ = enrol(session, settings, person)
     credential = assertion(session, settings, authenticator)
     finish_authentication(session, settings=settings, credential=credential)
-    assert (
-        refused(lambda: finish_authentication(session, settings=settings, credential=credential))
-        == "challenge"
-    )
+    assert authentication_refused(session, settings, credential) == "challenge"
 
 
 def test_fresh_assertion_over_used_challenge(
@@ -310,10 +277,7 @@ def test_fresh_assertion_over_used_challenge(
     options = authentication_options(session, settings=settings)
     finish_authentication(session, settings=settings, credential=authenticator.login(options))
     again = authenticator.login(options)  # newly signed, higher counter, same challenge
-    assert (
-        refused(lambda: finish_authentication(session, settings=settings, credential=again))
-        == "challenge"
-    )
+    assert authentication_refused(session, settings, again) == "challenge"
 
 
 def test_refused_assertion_uses_up_its_challenge(
@@ -322,15 +286,9 @@ def test_refused_assertion_uses_up_its_challenge(
     authenticator, _ = enrol(session, settings, person)
     options = authentication_options(session, settings=settings)
     bad = authenticator.login(options, origin=WRONG_ORIGIN)
-    assert (
-        refused(lambda: finish_authentication(session, settings=settings, credential=bad))
-        == "verification"
-    )
+    assert authentication_refused(session, settings, bad) == "verification"
     good = authenticator.login(options)
-    assert (
-        refused(lambda: finish_authentication(session, settings=settings, credential=good))
-        == "challenge"
-    )
+    assert authentication_refused(session, settings, good) == "challenge"
 
 
 def test_assertion_against_registration_challenge(
@@ -339,10 +297,7 @@ def test_assertion_against_registration_challenge(
     authenticator, _ = enrol(session, settings, person)
     options = registration_options(session, settings=settings, person=person)
     credential = authenticator.login(options)
-    assert (
-        refused(lambda: finish_authentication(session, settings=settings, credential=credential))
-        == "challenge"
-    )
+    assert authentication_refused(session, settings, credential) == "challenge"
 
 
 def expire_challenges(session: Session) -> None:
@@ -358,10 +313,7 @@ def test_expired_authentication_challenge(
     authenticator, _ = enrol(session, settings, person)
     credential = assertion(session, settings, authenticator)
     expire_challenges(session)
-    assert (
-        refused(lambda: finish_authentication(session, settings=settings, credential=credential))
-        == "challenge"
-    )
+    assert authentication_refused(session, settings, credential) == "challenge"
 
 
 def test_expired_registration_challenge(
@@ -370,18 +322,7 @@ def test_expired_registration_challenge(
     options = registration_options(session, settings=settings, person=person)
     credential = SoftAuthenticator().register(options)
     expire_challenges(session)
-    assert (
-        refused(
-            lambda: finish_registration(
-                session,
-                settings=settings,
-                credential=credential,
-                person_id=person_id(person),
-                nickname="x",
-            )
-        )
-        == "challenge"
-    )
+    assert registration_refused(session, settings, credential, person) == "challenge"
 
 
 def test_registration_challenge_of_another_person(
@@ -390,18 +331,7 @@ def test_registration_challenge_of_another_person(
     other = make_person("Bo", "Ek")
     options = registration_options(session, settings=settings, person=person)
     credential = SoftAuthenticator().register(options)
-    assert (
-        refused(
-            lambda: finish_registration(
-                session,
-                settings=settings,
-                credential=credential,
-                person_id=person_id(other),
-                nickname="x",
-            )
-        )
-        == "challenge"
-    )
+    assert registration_refused(session, settings, credential, other) == "challenge"
     assert passkeys_of(session, person_id=person_id(other)) == []
     assert passkeys_of(session, person_id=person_id(person)) == []
 
@@ -415,10 +345,7 @@ def test_sign_count_regression(
     sign_in(session, settings, authenticator)
     assert passkey.sign_count == 2
     credential = assertion(session, settings, authenticator, sign_count=forced)
-    assert (
-        refused(lambda: finish_authentication(session, settings=settings, credential=credential))
-        == "sign_count"
-    )
+    assert authentication_refused(session, settings, credential) == "sign_count"
     events = session.exec(
         select(AuditEvent).where(AuditEvent.kind == "sign_count_regression")
     ).all()
@@ -449,10 +376,7 @@ def test_user_handle_not_the_owners(
         handle
     ]
     credential = assertion(session, settings, authenticator, user_handle=wrong)
-    assert (
-        refused(lambda: finish_authentication(session, settings=settings, credential=credential))
-        == "unknown_passkey"
-    )
+    assert authentication_refused(session, settings, credential) == "unknown_passkey"
 
 
 def test_unknown_credential(session: Session, settings: Settings, person: Person) -> None:
@@ -460,10 +384,7 @@ def test_unknown_credential(session: Session, settings: Settings, person: Person
     stranger = SoftAuthenticator()
     stranger.user_handle = person.user_handle
     credential = assertion(session, settings, stranger)
-    assert (
-        refused(lambda: finish_authentication(session, settings=settings, credential=credential))
-        == "unknown_passkey"
-    )
+    assert authentication_refused(session, settings, credential) == "unknown_passkey"
 
 
 # Enrolment codes ----------------------------------------------------------------------------
@@ -492,18 +413,7 @@ def test_code_expiring_during_the_ceremony(
     session.add(row)
     session.commit()
     credential = SoftAuthenticator().register(options)
-    assert (
-        refused(
-            lambda: finish_registration(
-                session,
-                settings=settings,
-                credential=credential,
-                person_id=person_id(person),
-                nickname="x",
-            )
-        )
-        == "code_expired"
-    )
+    assert registration_refused(session, settings, credential, person) == "code_expired"
     assert passkeys_of(session, person_id=person_id(person)) == []
 
 
@@ -560,18 +470,7 @@ def test_new_code_replaces_the_unused_one(
     new = issue_enrolment_code(session, person_id=person_id(person), hours=72)
     assert refused(lambda: redeemable_code(session, code=old)) == "code_expired"
     credential = SoftAuthenticator().register(options)
-    assert (
-        refused(
-            lambda: finish_registration(
-                session,
-                settings=settings,
-                credential=credential,
-                person_id=person_id(person),
-                nickname="x",
-            )
-        )
-        == "code_expired"
-    )
+    assert registration_refused(session, settings, credential, person) == "code_expired"
     assert redeemable_code(session, code=new).person_id == person.id
 
 
