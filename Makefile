@@ -40,7 +40,7 @@ test: lint
 # Extract the strings and merge them into every catalogue (then translate the new ones).
 messages: $(STAMP)
 	$(BIN)/pybabel extract --no-location --sort-output -F i18n/babel.cfg -o i18n/messages.pot backend
-	$(BIN)/pybabel update --no-fuzzy-matching --ignore-pot-creation-date -i i18n/messages.pot -d i18n
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date -i i18n/messages.pot -d i18n
 
 bench: $(STAMP)
 	$(BIN)/python bench/pages.py

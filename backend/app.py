@@ -22,7 +22,8 @@ from sqlalchemy import text
 
 from backend import i18n
 from backend.assets import THEME_COLOUR, Assets
-from backend.auth.controllers import AccountController, AuthController
+from backend.auth.controllers import AccountController, AuthController, refused
+from backend.auth.service import AuthError
 from backend.db import make_engine
 from backend.i18n import _
 from backend.plans.controllers import PlanController
@@ -142,7 +143,7 @@ def create_app(settings: Settings) -> Litestar:
             cookie_httponly=True,
         ),
         template_config=TemplateConfig(engine=make_templates(assets)),
-        exception_handlers={Exception: error_handler},
+        exception_handlers={AuthError: refused, Exception: error_handler},
         openapi_config=OpenAPIConfig(
             title="IUP", version="0.1.0", path="/schema", render_plugins=[JsonRenderPlugin()]
         ),

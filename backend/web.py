@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from http.cookies import SimpleCookie
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
+import msgspec
 from litestar import Request, Response
 from litestar.datastructures import MutableScopeHeaders, State
 from litestar.di import NamedDependency
@@ -18,6 +19,7 @@ from litestar.exceptions import (
     PermissionDeniedException,
     ValidationException,
 )
+from litestar.params import PathParameter
 from litestar.response import Redirect, Template
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy import Engine
@@ -42,6 +44,17 @@ SECURITY_HEADERS = {
     "cross-origin-resource-policy": "same-origin",
     "permissions-policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
 }
+
+
+# Our ids are SQL INTEGER: a larger number in a URL is refused before it reaches the database.
+RowId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
+
+
+class ErrorMessage(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """What a JSON endpoint answers when it refuses: a sentence for the person."""
+
+    message: str
+    reason: str | None = None
 
 
 def cookies_of(scope: Scope) -> dict[str, str]:
@@ -118,6 +131,7 @@ def error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[A
     Also reached from outside the route's middleware (unknown path, refused CSRF token)."""
     i18n.current.set(locale_of(request.scope))
     status = exc.status_code if isinstance(exc, HTTPException) else 500
+    headers = exc.headers if isinstance(exc, HTTPException) else None  # e.g. Allow on a 405
     if isinstance(exc, NotAuthorizedException):
         message = _("You are not signed in, or your session has ended. Sign in again.")
         # Back to the page itself; its query only held one-off notices (?saved=, ?welcome=).
@@ -125,7 +139,7 @@ def error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[A
         ended = "expired=1&" if SESSION_COOKIE in request.cookies else ""  # not a first visit
         target = f"/login?{ended}next=" + quote(back or request.url.path, safe="/")
         if wants_json(request):
-            return Response({"message": message}, status_code=401)
+            return Response(ErrorMessage(message=message), status_code=401)
         if request.headers.get("hx-request"):
             return Response("", status_code=401, headers={"hx-redirect": target})
         if request.method == "GET":
@@ -148,9 +162,10 @@ def error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[A
     else:
         message = _("Something went wrong on our side. Try again in a moment.")
     if wants_json(request):
-        return Response({"message": message}, status_code=status)
+        return Response(ErrorMessage(message=message), status_code=status, headers=headers)
     return Template(
         template_name="error.html",
         status_code=status,
+        headers=headers,
         context={"message": message, "status": status},
     )

@@ -9,6 +9,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlmodel import Session
@@ -26,7 +27,7 @@ from backend.auth.service import AuthError, Viewer
 from backend.i18n import LANGUAGES, N_, _
 from backend.models import Person
 from backend.settings import Settings
-from backend.web import SESSION_COOKIE, safe_next
+from backend.web import SESSION_COOKIE, ErrorMessage, RowId, safe_next
 
 MESSAGES = {
     "code_unknown": N_(
@@ -54,10 +55,22 @@ MESSAGES = {
 }
 
 
-def refused(error: AuthError) -> Response[dict[str, str]]:
+def refused(_request: Request[Any, Any, Any], error: AuthError) -> Response[ErrorMessage]:
+    """Every refused ceremony or code, answered in the user's language (registered in app.py
+    as the handler of AuthError, so the endpoints below need no try/except)."""
     message = MESSAGES.get(error.reason, MESSAGES["verification"])
     status = 410 if error.reason in {"code_used", "code_expired"} else 400
-    return Response({"message": _(message), "reason": error.reason}, status_code=status)
+    return Response(ErrorMessage(message=_(message), reason=error.reason), status_code=status)
+
+
+REFUSED = {
+    400: ResponseSpec(ErrorMessage, description="Refused; `message` says why, translated"),
+    410: ResponseSpec(ErrorMessage, description="The one-time code is used or too old"),
+}
+SIGNED_IN = {
+    401: ResponseSpec(ErrorMessage, description="Not signed in, or the session has ended"),
+    **REFUSED,
+}
 
 
 def device_name(user_agent: str) -> str:
@@ -128,21 +141,18 @@ class AuthController(Controller):
     def login_options(self, db: NamedDependency[Session], state: State) -> dict[str, Any]:
         return options(service.authentication_options(db, settings=state.settings))
 
-    @post("/auth/login/verify", sync_to_thread=True, summary="Finish a sign-in", responses=None)
+    @post("/auth/login/verify", sync_to_thread=True, summary="Finish a sign-in", responses=REFUSED)
     def login_verify(
         self,
         db: NamedDependency[Session],
         state: State,
         data: JSONBody[CredentialJSON],
         next: FromQuery[str] = "/",
-    ) -> Response[Any]:
+    ) -> Response[RedirectJSON]:
         settings: Settings = state.settings
-        try:
-            passkey = service.finish_authentication(
-                db, settings=settings, credential=credential_dict(data)
-            )
-        except AuthError as error:
-            return refused(error)
+        passkey = service.finish_authentication(
+            db, settings=settings, credential=credential_dict(data)
+        )
         token = service.start_session(
             db, person_id=passkey.person_id, passkey_id=passkey.id, hours=settings.session_hours
         )
@@ -167,28 +177,24 @@ class AuthController(Controller):
         "/enrol/{code:str}/options",
         sync_to_thread=True,
         summary="Start registering a first passkey with a one-time code",
+        responses=REFUSED,
     )
     def enrol_options(
         self, db: NamedDependency[Session], state: State, code: FromPath[str]
-    ) -> Response[Any]:
-        try:
-            row = service.redeemable_code(db, code=code)
-        except AuthError as error:
-            return refused(error)
+    ) -> dict[str, Any]:
+        row = service.redeemable_code(db, code=code)
         person = db.get(Person, row.person_id)
         assert person is not None
-        return Response(
-            options(
-                service.registration_options(
-                    db, settings=state.settings, person=person, code_id=row.id
-                )
-            )
+        settings = state.settings
+        return options(
+            service.registration_options(db, settings=settings, person=person, code_id=row.id)
         )
 
     @post(
         "/enrol/{code:str}/verify",
         sync_to_thread=True,
         summary="Finish registering a first passkey; signs the person in",
+        responses=REFUSED,
     )
     def enrol_verify(
         self,
@@ -197,19 +203,16 @@ class AuthController(Controller):
         state: State,
         code: FromPath[str],
         data: JSONBody[CredentialJSON],
-    ) -> Response[Any]:
+    ) -> Response[RedirectJSON]:
         settings: Settings = state.settings
-        try:
-            row = service.redeemable_code(db, code=code)
-            passkey = service.finish_registration(
-                db,
-                settings=settings,
-                credential=credential_dict(data),
-                person_id=row.person_id,
-                nickname=device_name(request.headers.get("user-agent", "")),
-            )
-        except AuthError as error:
-            return refused(error)
+        row = service.redeemable_code(db, code=code)
+        passkey = service.finish_registration(
+            db,
+            settings=settings,
+            credential=credential_dict(data),
+            person_id=row.person_id,
+            nickname=device_name(request.headers.get("user-agent", "")),
+        )
         token = service.start_session(
             db, person_id=passkey.person_id, passkey_id=passkey.id, hours=settings.session_hours
         )
@@ -275,7 +278,12 @@ class AccountController(Controller):
         login = db.get(LoginSession, viewer.session_id)
         return login.credential_id if login else None
 
-    @post("/passkeys/options", sync_to_thread=True, summary="Start adding another passkey")
+    @post(
+        "/passkeys/options",
+        sync_to_thread=True,
+        summary="Start adding another passkey",
+        responses=SIGNED_IN,
+    )
     def add_options(
         self, db: NamedDependency[Session], state: State, viewer: NamedDependency[Viewer]
     ) -> dict[str, Any]:
@@ -283,7 +291,12 @@ class AccountController(Controller):
         assert person is not None
         return options(service.registration_options(db, settings=state.settings, person=person))
 
-    @post("/passkeys/verify", sync_to_thread=True, summary="Finish adding another passkey")
+    @post(
+        "/passkeys/verify",
+        sync_to_thread=True,
+        summary="Finish adding another passkey",
+        responses=SIGNED_IN,
+    )
     def add_verify(
         self,
         request: Request[Any, Any, Any],
@@ -291,25 +304,22 @@ class AccountController(Controller):
         state: State,
         viewer: NamedDependency[Viewer],
         data: JSONBody[CredentialJSON],
-    ) -> Response[Any]:
-        try:
-            service.finish_registration(
-                db,
-                settings=state.settings,
-                credential=credential_dict(data),
-                person_id=viewer.person_id,
-                nickname=device_name(request.headers.get("user-agent", "")),
-            )
-        except AuthError as error:
-            return refused(error)
-        return Response(RedirectJSON(redirect="/account?saved=1"))
+    ) -> RedirectJSON:
+        service.finish_registration(
+            db,
+            settings=state.settings,
+            credential=credential_dict(data),
+            person_id=viewer.person_id,
+            nickname=device_name(request.headers.get("user-agent", "")),
+        )
+        return RedirectJSON(redirect="/account?saved=1")
 
     @post("/passkeys/{passkey_id:int}/rename", include_in_schema=False, sync_to_thread=True)
     def rename(
         self,
         db: NamedDependency[Session],
         viewer: NamedDependency[Viewer],
-        passkey_id: FromPath[int],
+        passkey_id: RowId,
         data: URLEncodedBody[RenameForm],
     ) -> Redirect:
         try:
@@ -329,7 +339,7 @@ class AccountController(Controller):
         request: Request[Any, Any, Any],
         db: NamedDependency[Session],
         viewer: NamedDependency[Viewer],
-        passkey_id: FromPath[int],
+        passkey_id: RowId,
         data: URLEncodedBody[RemoveForm],
     ) -> Response[Any]:
         passkeys = self._passkeys(db, viewer)

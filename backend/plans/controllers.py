@@ -9,7 +9,8 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
+from litestar.openapi import ResponseSpec
+from litestar.params import FromQuery, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
@@ -23,6 +24,13 @@ from backend.plans.schemas import (
     SelfAssessmentForm,
     SelfAssessmentPublic,
 )
+from backend.web import ErrorMessage, RowId
+
+READ = {
+    400: ResponseSpec(ErrorMessage, description="Not a valid request"),
+    401: ResponseSpec(ErrorMessage, description="Not signed in, or the session has ended"),
+    404: ResponseSpec(ErrorMessage, description="No such plan or goal, or not yours to see"),
+}
 
 
 def today() -> date:
@@ -62,7 +70,7 @@ class PlanController(Controller):
         self,
         db: NamedDependency[Session],
         viewer: NamedDependency[Viewer],
-        pupil_id: FromPath[int],
+        pupil_id: RowId,
     ) -> Response[Any]:
         kind, plan = readable_plan(db, viewer, pupil_id)
         if kind == SELF:
@@ -81,7 +89,7 @@ class PlanController(Controller):
         request: Request[Any, Any, Any],
         db: NamedDependency[Session],
         viewer: NamedDependency[Viewer],
-        goal_id: FromPath[int],
+        goal_id: RowId,
         data: URLEncodedBody[SelfAssessmentForm],
     ) -> Response[Any]:
         if service.goal_of_pupil(db, pupil_id=viewer.person_id, goal_id=goal_id) is None:
@@ -105,15 +113,19 @@ class PlanController(Controller):
             return Redirect(f"/?saved={goal_id}#goal-{goal_id}", status_code=303)
         return own_plan(db, viewer, saved=goal_id, partial_goal=goal_id)
 
-    @get("/api/plan", sync_to_thread=True, summary="The signed-in pupil's plan this term")
+    @get(
+        "/api/plan",
+        sync_to_thread=True,
+        summary="The signed-in pupil's plan this term",
+        responses=READ,
+    )
     def plan_json(
         self, db: NamedDependency[Session], viewer: NamedDependency[Viewer]
     ) -> PlanPublic:
+        if relation(db, viewer_id=viewer.person_id, pupil_id=viewer.person_id) != SELF:
+            raise NotFoundException()
         plan = service.plan_of(db, pupil_id=viewer.person_id, today=today())
-        if (
-            plan is None
-            or relation(db, viewer_id=viewer.person_id, pupil_id=viewer.person_id) != SELF
-        ):
+        if plan is None:
             raise NotFoundException()
         return plan
 
@@ -121,9 +133,10 @@ class PlanController(Controller):
         "/api/pupils/{pupil_id:int}/plan",
         sync_to_thread=True,
         summary="A pupil's plan this term, for the pupil, a guardian, a teacher or mentor",
+        responses=READ,
     )
     def pupil_plan_json(
-        self, db: NamedDependency[Session], viewer: NamedDependency[Viewer], pupil_id: FromPath[int]
+        self, db: NamedDependency[Session], viewer: NamedDependency[Viewer], pupil_id: RowId
     ) -> PlanPublic:
         _kind, plan = readable_plan(db, viewer, pupil_id)
         if plan is None:
@@ -134,37 +147,26 @@ class PlanController(Controller):
         "/api/goals/{goal_id:int}/self-assessments",
         sync_to_thread=True,
         summary="Record the signed-in pupil's self-assessment of a goal",
+        responses=READ,
     )
     def assess_json(
         self,
         db: NamedDependency[Session],
         viewer: NamedDependency[Viewer],
-        goal_id: FromPath[int],
+        goal_id: RowId,
         data: JSONBody[SelfAssessmentCreate],
-    ) -> Response[Any]:
-        try:
-            level, comment = service.check_self_assessment(
-                level=str(data.level), comment=data.comment
-            )
-        except service.FormError as error:
-            from backend.i18n import _
-
-            return Response(
-                {"message": " ".join(_(m) for m in error.errors.values())}, status_code=422
-            )
+    ) -> SelfAssessmentPublic:
         rating = service.record_self_assessment(
-            db, pupil_id=viewer.person_id, goal_id=goal_id, level=level, comment=comment
+            db,
+            pupil_id=viewer.person_id,
+            goal_id=goal_id,
+            level=data.level,
+            comment=data.comment.strip(),
         )
         if rating is None or rating.id is None:
             raise NotFoundException()
-        return Response(
-            SelfAssessmentPublic(
-                id=rating.id,
-                level=rating.level,
-                comment=rating.comment,
-                created_at=rating.created_at,
-            ),
-            status_code=201,
+        return SelfAssessmentPublic(
+            id=rating.id, level=rating.level, comment=rating.comment, created_at=rating.created_at
         )
 
 

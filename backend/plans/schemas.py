@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
 
 LEVELS = (1, 2, 3, 4)
+COMMENT_MAX = 1000
 
 
 class SelfAssessmentForm(msgspec.Struct, kw_only=True):
@@ -17,8 +19,8 @@ class SelfAssessmentForm(msgspec.Struct, kw_only=True):
 
 
 class SelfAssessmentCreate(msgspec.Struct, kw_only=True):
-    level: int
-    comment: str = ""
+    level: Annotated[int, msgspec.Meta(ge=1, le=4, description="1 not yet … 4 I can do it")]
+    comment: Annotated[str, msgspec.Meta(max_length=COMMENT_MAX)] = ""
 
 
 class SelfAssessmentPublic(msgspec.Struct, kw_only=True):

@@ -11,9 +11,8 @@ from sqlmodel import Session, col, select
 
 from backend.i18n import N_
 from backend.models import Goal, Plan, SelfAssessment, Term
-from backend.plans.schemas import LEVELS, GoalPublic, PlanPublic, SelfAssessmentPublic
+from backend.plans.schemas import COMMENT_MAX, LEVELS, GoalPublic, PlanPublic, SelfAssessmentPublic
 
-COMMENT_MAX = 1000
 LEVEL_WORDS = {1: N_("Not yet"), 2: N_("On my way"), 3: N_("Almost there"), 4: N_("I can do it")}
 
 
@@ -113,7 +112,7 @@ def check_self_assessment(*, level: str, comment: str) -> tuple[int, str]:
         errors["level"] = N_("Choose how it is going.")
     comment = comment.strip()
     if len(comment) > COMMENT_MAX:
-        errors["comment"] = N_("The comment is too long. Keep it under 1000 characters.")
+        errors["comment"] = N_("The comment is too long. Write at most 1000 characters.")
     if errors:
         raise FormError(errors)
     return value, comment

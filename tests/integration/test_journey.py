@@ -89,4 +89,5 @@ def test_json_api_records_and_reads(db: Session, signed_in: Callable[[str], Visi
     assert plan["term"].startswith(("HT", "VT"))
     assert [g["self_assessments"][0]["comment"] for g in plan["goals"] if g["id"] == goal] == ["ok"]
     bad = omar.post(f"/api/goals/{goal}/self-assessments", json={"level": 7})
-    assert bad.status_code == 422 and "message" in bad.json()
+    assert bad.status_code == 400 and "message" in bad.json()
+    assert omar.post(f"/api/goals/{goal}/self-assessments", json={"level": 0}).status_code == 400
