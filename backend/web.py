@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from backend import i18n
-from backend.auth.service import Viewer, viewer_for
+from backend.auth.sessions import Viewer, viewer_for
 from backend.i18n import _
 
 SESSION_COOKIE = "iup_session"

@@ -14,7 +14,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
-from backend.auth import service
+from backend.auth import service, sessions
 from backend.auth.schemas import (
     CredentialJSON,
     LanguageForm,
@@ -23,7 +23,8 @@ from backend.auth.schemas import (
     RenameForm,
 )
 from backend.auth.schemas import Redirect as RedirectJSON
-from backend.auth.service import AuthError, Viewer
+from backend.auth.service import AuthError
+from backend.auth.sessions import Viewer
 from backend.i18n import LANGUAGES, N_, _
 from backend.models import Person
 from backend.settings import Settings
@@ -153,7 +154,7 @@ class AuthController(Controller):
         passkey = service.finish_authentication(
             db, settings=settings, credential=credential_dict(data)
         )
-        token = service.start_session(
+        token = sessions.start_session(
             db, person_id=passkey.person_id, passkey_id=passkey.id, hours=settings.session_hours
         )
         return signed_in(settings, safe_next(next), token)
@@ -213,7 +214,7 @@ class AuthController(Controller):
             person_id=row.person_id,
             nickname=device_name(request.headers.get("user-agent", "")),
         )
-        token = service.start_session(
+        token = sessions.start_session(
             db, person_id=passkey.person_id, passkey_id=passkey.id, hours=settings.session_hours
         )
         return signed_in(settings, "/?welcome=1", token)
@@ -223,7 +224,7 @@ class AuthController(Controller):
         self, request: Request[Any, Any, Any], db: NamedDependency[Session]
     ) -> Response[Any]:
         if token := request.cookies.get(SESSION_COOKIE):
-            service.end_session(db, token=token)
+            sessions.end_session(db, token=token)
         response = Redirect("/login?signed_out=1", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/")
         # Clears what this browser holds for us: cached files and offline drafts.
@@ -268,7 +269,7 @@ class AccountController(Controller):
     def _passkeys(db: Session, viewer: Viewer) -> list[PasskeyPublic]:
         return [
             msgspec.convert(p, PasskeyPublic, from_attributes=True)
-            for p in service.passkeys_of(db, person_id=viewer.person_id)
+            for p in sessions.passkeys_of(db, person_id=viewer.person_id)
         ]
 
     @staticmethod
@@ -323,7 +324,7 @@ class AccountController(Controller):
         data: URLEncodedBody[RenameForm],
     ) -> Redirect:
         try:
-            service.rename_passkey(
+            sessions.rename_passkey(
                 db,
                 person_id=viewer.person_id,
                 passkey_id=passkey_id,
@@ -352,7 +353,7 @@ class AccountController(Controller):
                 context={"viewer": viewer, "nav": "account", "passkey": target},
             )
         current = self._current(db, viewer)
-        service.remove_passkey(db, person_id=viewer.person_id, passkey_id=passkey_id)
+        sessions.remove_passkey(db, person_id=viewer.person_id, passkey_id=passkey_id)
         if current == passkey_id:
             response = Redirect("/login?removed=1", status_code=303)
             response.delete_cookie(SESSION_COOKIE, path="/")

@@ -15,7 +15,8 @@ from litestar.response import Redirect, Template
 from sqlmodel import Session
 
 from backend.auth.access import GUARDIAN, SELF, STAFF, reads_of, relation, visible_pupils
-from backend.auth.service import Viewer, audit
+from backend.auth.service import audit
+from backend.auth.sessions import Viewer
 from backend.models import Person
 from backend.plans import service
 from backend.plans.schemas import (

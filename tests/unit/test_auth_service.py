@@ -14,13 +14,15 @@ from sqlmodel import Session, select
 from backend.auth.service import (
     AuthError,
     authentication_options,
-    end_session,
     finish_authentication,
     finish_registration,
     issue_enrolment_code,
-    passkeys_of,
     redeemable_code,
     registration_options,
+)
+from backend.auth.sessions import (
+    end_session,
+    passkeys_of,
     remove_passkey,
     rename_passkey,
     start_session,
