@@ -74,8 +74,9 @@ SIGNED_IN = {
 }
 
 
-def device_name(user_agent: str) -> str:
+def device_name(request: Request[Any, Any, Any]) -> str:
     """A first nickname the person recognises; they can rename it."""
+    user_agent = request.headers.get("user-agent", "")
     for needle, name in (
         ("iPhone", "iPhone"),
         ("iPad", "iPad"),
@@ -122,7 +123,6 @@ class AuthController(Controller):
     @get("/login", include_in_schema=False, sync_to_thread=False)
     def login_page(
         self,
-        request: Request[Any, Any, Any],
         next: FromQuery[str] = "/",
         signed_out: FromQuery[bool] = False,
         removed: FromQuery[bool] = False,
@@ -160,9 +160,7 @@ class AuthController(Controller):
         return signed_in(settings, safe_next(next), token)
 
     @get("/enrol/{code:str}", include_in_schema=False, sync_to_thread=True)
-    def enrol_page(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], code: FromPath[str]
-    ) -> Template:
+    def enrol_page(self, db: NamedDependency[Session], code: FromPath[str]) -> Template:
         try:
             row = service.redeemable_code(db, code=code)
         except AuthError as error:
@@ -212,7 +210,7 @@ class AuthController(Controller):
             settings=settings,
             credential=credential_dict(data),
             person_id=row.person_id,
-            nickname=device_name(request.headers.get("user-agent", "")),
+            nickname=device_name(request),
         )
         token = sessions.start_session(
             db, person_id=passkey.person_id, passkey_id=passkey.id, hours=settings.session_hours
@@ -249,7 +247,6 @@ class AccountController(Controller):
     @get("/", include_in_schema=False, sync_to_thread=True)
     def account(
         self,
-        request: Request[Any, Any, Any],
         db: NamedDependency[Session],
         viewer: NamedDependency[Viewer],
         saved: FromQuery[bool] = False,
@@ -261,7 +258,7 @@ class AccountController(Controller):
                 "nav": "account",
                 "saved": saved,
                 "passkeys": self._passkeys(db, viewer),
-                "current": self._current(db, viewer),
+                "current": viewer.passkey_id,
             },
         )
 
@@ -271,13 +268,6 @@ class AccountController(Controller):
             msgspec.convert(p, PasskeyPublic, from_attributes=True)
             for p in sessions.passkeys_of(db, person_id=viewer.person_id)
         ]
-
-    @staticmethod
-    def _current(db: Session, viewer: Viewer) -> int | None:
-        from backend.models import LoginSession
-
-        login = db.get(LoginSession, viewer.session_id)
-        return login.credential_id if login else None
 
     @post(
         "/passkeys/options",
@@ -311,7 +301,7 @@ class AccountController(Controller):
             settings=state.settings,
             credential=credential_dict(data),
             person_id=viewer.person_id,
-            nickname=device_name(request.headers.get("user-agent", "")),
+            nickname=device_name(request),
         )
         return RedirectJSON(redirect="/account?saved=1")
 
@@ -337,7 +327,6 @@ class AccountController(Controller):
     @post("/passkeys/{passkey_id:int}/remove", include_in_schema=False, sync_to_thread=True)
     def remove(
         self,
-        request: Request[Any, Any, Any],
         db: NamedDependency[Session],
         viewer: NamedDependency[Viewer],
         passkey_id: RowId,
@@ -352,9 +341,8 @@ class AccountController(Controller):
                 "auth/confirm_remove.html",
                 context={"viewer": viewer, "nav": "account", "passkey": target},
             )
-        current = self._current(db, viewer)
         sessions.remove_passkey(db, person_id=viewer.person_id, passkey_id=passkey_id)
-        if current == passkey_id:
+        if viewer.passkey_id == passkey_id:
             response = Redirect("/login?removed=1", status_code=303)
             response.delete_cookie(SESSION_COOKIE, path="/")
             return response

@@ -19,7 +19,7 @@ class Viewer(msgspec.Struct, frozen=True, kw_only=True):
     person_id: int
     given_name: str
     family_name: str
-    session_id: int
+    passkey_id: int | None  # the passkey that started this session
 
 
 # Sessions --------------------------------------------------------------------------------
@@ -44,7 +44,10 @@ def start_session(session: Session, *, person_id: int, passkey_id: int | None, h
 
 _VIEWER = (
     core_select(
-        col(Person.id), col(Person.given_name), col(Person.family_name), col(LoginSession.id)
+        col(Person.id),
+        col(Person.given_name),
+        col(Person.family_name),
+        col(LoginSession.credential_id),
     )
     .select_from(LoginSession)
     .join(Person, col(Person.id) == LoginSession.person_id)
@@ -60,7 +63,7 @@ def viewer_for(session: Session, *, token: str) -> Viewer | None:
     row = session.execute(_VIEWER, {"token_hash": digest(token), "now": utcnow()}).first()
     if row is None:
         return None
-    return Viewer(person_id=row[0], given_name=row[1], family_name=row[2], session_id=row[3])
+    return Viewer(person_id=row[0], given_name=row[1], family_name=row[2], passkey_id=row[3])
 
 
 def end_session(session: Session, *, token: str) -> None:
