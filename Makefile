@@ -1,5 +1,7 @@
 # Two commands on a fresh machine: `make run` and `make test`.
-PYTHON ?= python3
+# The first Python >= 3.11.10 found (older ones parse a crafted Cookie header in quadratic time).
+FIT := import sys; sys.exit(sys.version_info < (3, 11, 10))
+PYTHON ?= $(shell for p in python3 python3.13 python3.12 $$(ls -d $$HOME/.pyenv/versions/3.1[1-9]*/bin/python3 /usr/local/bin/python3.1[1-9] 2>/dev/null | sort -rV); do $$p -c '$(FIT)' 2>/dev/null && { echo $$p; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
@@ -7,7 +9,8 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 .PHONY: run test install lint unit integration e2e messages bench clean
 
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -n "$(PYTHON)" || { echo "IUP needs Python 3.11.10 or newer; set PYTHON=/path/to/python3" >&2; exit 1; }
+	$(BIN)/python -c '$(FIT)' 2>/dev/null || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	rm -f $(VENV)/.installed-* && touch $(STAMP)

@@ -1,10 +1,32 @@
-"""The entry point servers import: settings from the environment, read once."""
+"""The entry point servers import: settings from the environment, read once; the log to
+stdout; and a worker that stops with the server that started it."""
+
+import ctypes
+import logging
+import signal
+import sys
 
 from litestar import Litestar
 
 from backend.app import create_app
 from backend.settings import from_env
 
+PR_SET_PDEATHSIG = 1
+
 
 def app_from_env() -> Litestar:
+    logging.basicConfig(
+        stream=sys.stdout,
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    _stop_with_parent()
     return create_app(from_env())
+
+
+def _stop_with_parent() -> None:
+    """granian runs the app in a worker process; if only the main process is killed, the
+    worker would go on serving the port. On Linux the kernel tells it to stop."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)

@@ -3,7 +3,9 @@ on stderr (click.ClickException)."""
 
 from __future__ import annotations
 
-from datetime import date
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 from sqlmodel import Session, col, or_, select
@@ -31,6 +33,17 @@ def _enrolment_url(settings: Settings, session: Session, person: Person) -> str:
     return f"{settings.origin}/enrol/{code}"
 
 
+@contextmanager
+def _database() -> Iterator[tuple[Settings, Session]]:
+    settings = from_env()
+    engine = db.make_engine(settings.database_url)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            yield settings, session
+    finally:
+        engine.dispose()
+
+
 @click.group()
 def main() -> None:
     """IUP: the pupil's own development plan."""
@@ -39,12 +52,15 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=1, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int, help="About one per core.")
 def serve(host: str, port: int, workers: int) -> None:
-    """Serve the app with granian (no state in the process: any worker serves any request)."""
+    """Serve the app with granian (no state in the process: any worker serves any request).
+    Each worker runs requests one at a time on its event loop, with one database
+    connection; more cores, more workers. One line per request goes to stdout."""
     from granian import Granian
     from granian.constants import Interfaces
 
+    _refuse_a_taken_port(host, port)
     Granian(
         "backend.asgi:app_from_env",
         factory=True,
@@ -53,7 +69,21 @@ def serve(host: str, port: int, workers: int) -> None:
         workers=workers,
         interface=Interfaces.ASGI,
         log_access=False,
+        websockets=False,
     ).serve()
+
+
+def _refuse_a_taken_port(host: str, port: int) -> None:
+    """granian binds with SO_REUSEPORT, so a second server on the same port would silently
+    share the requests with the first. A plain bind tells."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise click.ClickException(
+                f"cannot listen on {host}:{port}: {error.strerror} (is IUP already running?)"
+            ) from error
 
 
 @main.group("db")
@@ -73,9 +103,8 @@ def demo() -> None:
     """Seed the demo school (idempotent) and print a one-time sign-in link per person."""
     from backend.demo import seed
 
-    settings = from_env()
-    with Session(db.make_engine(settings.database_url), expire_on_commit=False) as session:
-        people = seed(session, today=date.today())  # noqa: DTZ011
+    with _database() as (settings, session):
+        people = seed(session, today=settings.today())
         width = max(len(role) for role, _ in people)
         for role, person in people:
             url = _enrolment_url(settings, session, person)
@@ -87,8 +116,7 @@ def demo() -> None:
 @click.option("--qr", is_flag=True, help="Also print the link as a QR code.")
 def enrol(person_id: str, qr: bool) -> None:
     """Print a one-time link with which PERSON_ID creates a passkey (replaces older links)."""
-    settings = from_env()
-    with Session(db.make_engine(settings.database_url), expire_on_commit=False) as session:
+    with _database() as (settings, session):
         url = _enrolment_url(settings, session, _person(session, person_id))
     click.echo(url)
     if qr:

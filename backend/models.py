@@ -4,13 +4,42 @@ data); no personal identity numbers, addresses, e-mails or phones are stored."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from enum import StrEnum
 
-from sqlalchemy import Column, LargeBinary, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class PlanState(StrEnum):
+    """DESIGN, "A term, step by step": every transition is recorded."""
+
+    DRAFT = "draft"
+    PREPARING = "preparing"
+    HELD = "held"
+    SIGNED = "signed"
+    FOLLOWED_UP = "followed_up"
+    ARCHIVED = "archived"
+
+
+class CeremonyPurpose(StrEnum):
+    REGISTER = "register"
+    AUTHENTICATE = "authenticate"
+
+
+class AuditKind(StrEnum):
+    SIGNED_IN = "signed_in"
+    SIGN_IN_REFUSED = "sign_in_refused"
+    PASSKEY_ADDED = "passkey_added"
+    PASSKEY_REFUSED = "passkey_refused"
+    PASSKEY_REMOVED = "passkey_removed"
+    SIGN_COUNT_REGRESSION = "sign_count_regression"
+    ENROLMENT_CODE_ISSUED = "enrolment_code_issued"
+    ENROLMENT_CODE_REFUSED = "enrolment_code_refused"
+    RATE_LIMITED = "rate_limited"
 
 
 class School(SQLModel, table=True):
@@ -86,7 +115,7 @@ class Plan(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     pupil_id: int = Field(foreign_key="person.id", index=True)
     term_id: int = Field(foreign_key="term.id")
-    state: str = Field(default="draft", max_length=20)
+    state: str = Field(default=PlanState.DRAFT, max_length=20)  # a PlanState
     version: int = 1
 
 
@@ -102,13 +131,20 @@ class Goal(SQLModel, table=True):
 
 
 class SelfAssessment(SQLModel, table=True):
-    """Every rating is kept, so progress shows over time."""
+    """Every rating is kept, so progress shows over time. A save sent again (a retry after
+    a time-out) carries the same idempotency key and is stored once."""
 
+    __table_args__ = (
+        UniqueConstraint(
+            "goal_id", "idempotency_key", name="uq_selfassessment_goal_id_idempotency_key"
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     goal_id: int = Field(foreign_key="goal.id", index=True)
     level: int  # 1..4, shown as words
     comment: str = Field(default="", max_length=1000)
     created_at: datetime = Field(default_factory=utcnow)
+    idempotency_key: str | None = Field(default=None, max_length=64)
 
 
 class PasskeyCredential(SQLModel, table=True):
@@ -154,10 +190,10 @@ class Challenge(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     challenge_hash: bytes = Field(sa_column=Column(LargeBinary(32), unique=True, nullable=False))
-    purpose: str = Field(max_length=20)  # "register" or "authenticate"
+    purpose: str = Field(max_length=20)  # a CeremonyPurpose
     person_id: int | None = Field(default=None, foreign_key="person.id")
     enrolment_code_id: int | None = Field(default=None, foreign_key="enrolmentcode.id")
-    expires_at: datetime
+    expires_at: datetime = Field(index=True)  # swept by an indexed delete
 
 
 class AuditEvent(SQLModel, table=True):
@@ -165,5 +201,29 @@ class AuditEvent(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow, index=True)
     actor_id: int | None = Field(default=None, foreign_key="person.id")
     pupil_id: int | None = Field(default=None, foreign_key="person.id", index=True)
-    kind: str = Field(max_length=40)
+    kind: str = Field(max_length=40)  # an AuditKind
     detail: str = Field(default="", max_length=500)
+
+
+class ReadLog(SQLModel, table=True):
+    """A read of a pupil's data by someone else (DESIGN: who, what, when), which the pupil
+    and her guardians can see."""
+
+    __tablename__ = "read_log"
+    __table_args__ = (Index("ix_read_log_pupil_id_at", "pupil_id", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow)
+    reader_id: int = Field(foreign_key="person.id")
+    pupil_id: int = Field(foreign_key="person.id")
+    kind: str = Field(max_length=20)  # a readlog.ReadKind
+    role: str = Field(default="", max_length=20)  # an access.Relation: how the reader is linked
+
+
+class RateLimit(SQLModel, table=True):
+    """A fixed-window counter of attempts, shared by every process (auth/limits.py). The
+    bucket names the limit and a hash of who tried: no address is stored."""
+
+    __tablename__ = "rate_limit"
+    bucket: str = Field(primary_key=True, max_length=80)
+    window_start: int = Field(index=True)  # seconds since the epoch
+    count: int = 0

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import msgspec
 
@@ -22,10 +24,23 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     enrolment_hours: int = 72
     challenge_seconds: int = 300
     ceremony_timeout_ms: int = 120_000
+    time_zone: str = "Europe/Stockholm"  # the school's day: dates, "this month", terms
+    trusted_proxies: str = ""  # comma-separated addresses of the reverse proxies in front
 
     @property
     def secure_cookies(self) -> bool:
         return urlsplit(self.origin).scheme == "https"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    @property
+    def proxies(self) -> frozenset[str]:
+        return frozenset(p.strip() for p in self.trusted_proxies.split(",") if p.strip())
+
+    def today(self) -> date:
+        return datetime.now(self.zone).date()
 
 
 def _secret(env: dict[str, str]) -> str:

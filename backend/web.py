@@ -1,35 +1,27 @@
-"""What every request shares: language, security headers, the signed-in viewer, page or
-partial rendering, and errors in the user's language."""
+"""HTTP plumbing every room shares: the request's id, language and log line, bounded
+parsing of what a client sends (cookies, JSON, `next`, text), security headers, and
+rendering a full page or, for htmx, its fragment."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from http.cookies import SimpleCookie
+import logging
+import re
+import secrets
+import time
 from typing import Annotated, Any
-from urllib.parse import quote, urlsplit
 
-import msgspec
-from litestar import Request, Response
-from litestar.datastructures import MutableScopeHeaders, State
-from litestar.di import NamedDependency
-from litestar.exceptions import (
-    HTTPException,
-    NotAuthorizedException,
-    NotFoundException,
-    PermissionDeniedException,
-    ValidationException,
-)
+from litestar import Litestar
+from litestar.datastructures import MutableScopeHeaders
 from litestar.params import PathParameter
-from litestar.response import Redirect, Template
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
-from sqlalchemy import Engine
-from sqlmodel import Session
+from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Template
+from litestar.types import Message, Scope, Send
 
 from backend import i18n
-from backend.auth.sessions import Viewer, viewer_for
-from backend.i18n import _
+from backend.errors import BadRequest, request_id
 
-SESSION_COOKIE = "iup_session"
+log = logging.getLogger("iup.access")
+
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; manifest-src 'self'; worker-src 'self'; "
@@ -44,45 +36,68 @@ SECURITY_HEADERS = {
     "cross-origin-resource-policy": "same-origin",
     "permissions-policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
 }
-
+# Our three cookies take under 300 bytes; a browser sends at most a few KB. A larger Cookie
+# header is refused before anything parses it (CVE-2024-7592 made parsing it quadratic).
+MAX_COOKIE_HEADER = 8192
+MAX_JSON_DEPTH = 32
+MAX_NEXT = 512
+MAX_BODY = 256 * 1024
 
 # Our ids are SQL INTEGER: a larger number in a URL is refused before it reaches the database.
 RowId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 
-
-class ErrorMessage(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """What a JSON endpoint answers when it refuses: a sentence for the person."""
-
-    message: str
-    reason: str | None = None
+# Text that people write: no control characters but tab and line breaks, no lone surrogates
+# (PostgreSQL refuses NUL and invalid UTF-8; nothing a person types contains them).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]*$"  # for JSON Schema too
 
 
-def cookies_of(scope: Scope) -> dict[str, str]:
-    raw = "; ".join(v.decode("latin-1") for k, v in scope["headers"] if k == b"cookie")
-    jar: SimpleCookie = SimpleCookie()
-    try:
-        jar.load(raw)
-    except Exception:
-        return {}
-    return {key: morsel.value for key, morsel in jar.items()}
+def has_control_characters(value: str) -> bool:
+    return CONTROL.search(value) is not None
+
+
+def safe_next(value: str | None) -> str:
+    """Only our own paths: `//host`, `/\\host`, control characters (a browser drops TAB and
+    line breaks, so `/\\t/host` is `//host`) and very long values all fall back to "/"."""
+    if (
+        not value
+        or len(value) > MAX_NEXT
+        or not value.startswith("/")
+        or value.startswith("//")
+        or "\\" in value
+        or has_control_characters(value)
+        or any(c in value for c in "\t\r\n")
+    ):
+        return "/"
+    return value
+
+
+def client_address(scope: Scope, trusted_proxies: frozenset[str]) -> str:
+    """Who is asking, for abuse limits: the peer, or the address a trusted proxy in front
+    of us saw (the last entry of X-Forwarded-For, the only one the proxy vouches for)."""
+    client = scope.get("client")
+    peer = client[0] if client else "unknown"
+    if peer in trusted_proxies:
+        for key, value in scope["headers"]:
+            if key == b"x-forwarded-for":
+                return value.decode("latin-1").rsplit(",", 1)[-1].strip()[:64] or peer
+    return str(peer)
+
+
+def cookie(scope: Scope, name: str) -> str | None:
+    """One cookie's value, by a linear scan of the (bounded) Cookie header."""
+    for key, value in scope["headers"]:
+        if key == b"cookie":
+            for part in value.decode("latin-1").split(";"):
+                k, sep, v = part.partition("=")
+                if sep and k.strip() == name:
+                    return v.strip()
+    return None
 
 
 def locale_of(scope: Scope) -> str:
     accept = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"accept-language"), "")
-    return i18n.negotiate(accept, cookies_of(scope).get("lang"))
-
-
-def locale_middleware(app: ASGIApp) -> ASGIApp:
-    """Sets the language for the request; strings are translated when they are shown."""
-
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        token = i18n.current.set(locale_of(scope))
-        try:
-            await app(scope, receive, send)
-        finally:
-            i18n.current.reset(token)
-
-    return middleware
+    return i18n.negotiate(accept[:200], cookie(scope, "lang"))
 
 
 async def security_headers(message: Message, scope: Scope) -> None:
@@ -94,78 +109,119 @@ async def security_headers(message: Message, scope: Scope) -> None:
             headers.setdefault(name, value)
         headers.setdefault("cache-control", "no-store")
         headers.setdefault("content-language", i18n.current.get())
+        headers["x-request-id"] = request_id.get()
 
 
-def provide_db(state: State) -> Iterator[Session]:
-    engine: Engine = state.engine
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
+_TOO_LARGE = (
+    b"<!doctype html><title>431</title><p>Too many cookies for this site. Clear this site's "
+    b"cookies in the browser and try again.</p>"
+)
 
 
-def current_viewer(request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Viewer:
-    """The signed-in person, or 401. Every route that touches personal data depends on it."""
-    token = request.cookies.get(SESSION_COOKIE)
-    viewer = viewer_for(db, token=token) if token else None
-    if viewer is None:
-        raise NotAuthorizedException(detail="not signed in")
-    return viewer
+class App(Litestar):
+    """Litestar, with what must hold for every request, unknown paths included: an id, the
+    language, a bounded Cookie header, and one log line (method, route, status, duration,
+    id; never cookies, names or the path's values)."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 0
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        rid = _incoming_id(scope) or secrets.token_hex(6)
+        rid_token = request_id.set(rid)
+        if sum(len(v) for k, v in scope["headers"] if k == b"cookie") > MAX_COOKIE_HEADER:
+            scope["headers"] = [(k, v) for k, v in scope["headers"] if k != b"cookie"]
+            locale_token = i18n.current.set(locale_of(scope))
+            await _refuse_cookies(send_and_note, rid)
+        else:
+            locale_token = i18n.current.set(locale_of(scope))
+            try:
+                await super().__call__(scope, receive, send_and_note)
+            finally:
+                log.info(
+                    "%s %s %d %.1fms id=%s",
+                    scope["method"],
+                    scope.get("path_template") or "(no route)",
+                    status,
+                    (time.perf_counter() - started) * 1000,
+                    rid,
+                )
+        i18n.current.reset(locale_token)
+        request_id.reset(rid_token)
 
 
-def safe_next(value: str | None) -> str:
-    """Only our own paths: a `next` of //host or https://host would send people away."""
-    if value and value.startswith("/") and not value.startswith(("//", "/\\")):
+_ID = re.compile(rb"[A-Za-z0-9._-]{1,64}")
+
+
+def _incoming_id(scope: Scope) -> str | None:
+    """A request id set by the proxy in front, when it is a plain token."""
+    for key, value in scope["headers"]:
+        if key == b"x-request-id" and _ID.fullmatch(value):
+            return value.decode()
+    return None
+
+
+async def _refuse_cookies(send: Send, rid: str) -> None:
+    log.info("refused (cookie header) 431 request_header_fields_too_large id=%s", rid)
+    headers = [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+    start: Any = {
+        "type": "http.response.start",
+        "status": 431,
+        "headers": [
+            *headers,
+            (b"content-type", b"text/html; charset=utf-8"),
+            (b"cache-control", b"no-store"),
+            (b"x-request-id", rid.encode()),
+        ],
+    }
+    body: Any = {"type": "http.response.body", "body": _TOO_LARGE}
+    await send(start)
+    await send(body)
+
+
+class IupRequest(HTMXRequest):
+    """Litestar's htmx request (`request.htmx`), with JSON bodies bounded in depth: nesting
+    deeper than any of our Structs is refused before it can exhaust the recursion limit."""
+
+    async def json(self) -> Any:
+        try:
+            value = await super().json()
+        except RecursionError as error:
+            raise BadRequest("too_deep") from error
+        stack = [(value, 1)]
+        while stack:
+            item, depth = stack.pop()
+            if depth > MAX_JSON_DEPTH:
+                raise BadRequest("too_deep")
+            if isinstance(item, dict):
+                stack.extend((v, depth + 1) for v in item.values())
+            elif isinstance(item, list):
+                stack.extend((v, depth + 1) for v in item)
         return value
-    return "/"
 
 
-def wants_json(request: Request[Any, Any, Any]) -> bool:
-    return (
-        request.url.path.startswith(("/api/", "/auth/"))
-        or request.url.path.endswith(("/options", "/verify"))
-        or "application/json" in request.headers.get("content-type", "")
-    )
-
-
-def error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """Errors in the user's language; a missing session sends a page to the sign-in.
-    Also reached from outside the route's middleware (unknown path, refused CSRF token)."""
-    i18n.current.set(locale_of(request.scope))
-    status = exc.status_code if isinstance(exc, HTTPException) else 500
-    headers = exc.headers if isinstance(exc, HTTPException) else None  # e.g. Allow on a 405
-    if isinstance(exc, NotAuthorizedException):
-        message = _("You are not signed in, or your session has ended. Sign in again.")
-        # Back to the page itself; its query only held one-off notices (?saved=, ?welcome=).
-        back = urlsplit(request.headers.get("hx-current-url", "")).path
-        ended = "expired=1&" if SESSION_COOKIE in request.cookies else ""  # not a first visit
-        target = f"/login?{ended}next=" + quote(back or request.url.path, safe="/")
-        if wants_json(request):
-            return Response(ErrorMessage(message=message), status_code=401)
-        if request.headers.get("hx-request"):
-            return Response("", status_code=401, headers={"hx-redirect": target})
-        if request.method == "GET":
-            return Redirect(target, status_code=303)
-    elif isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
-        message = _(
-            "The form was too old to send. Reload the page and send it again "
-            "— what you wrote is kept on this device."
-        )
-    elif isinstance(exc, PermissionDeniedException):
-        message = _("You do not have access to this page.")
-    elif isinstance(exc, NotFoundException):
-        message = _(
-            "We could not find that page. It may have been moved, or you may not have access to it."
-        )
-    elif isinstance(exc, ValidationException):
-        message = _("Something in what was sent was not right. Go back and check it.")
-    elif status < 500:
-        message = _("The request could not be handled.")
-    else:
-        message = _("Something went wrong on our side. Try again in a moment.")
-    if wants_json(request):
-        return Response(ErrorMessage(message=message), status_code=status, headers=headers)
+def render(
+    request: HTMXRequest,
+    page: str,
+    *,
+    partial: str | None = None,
+    status_code: int = 200,
+    **context: Any,
+) -> Template:
+    """One URL, two answers (DESIGN, principle 4): the full page, or for an htmx request the
+    fragment that the page template includes. Caches keep them apart by `Vary: HX-Request`."""
     return Template(
-        template_name="error.html",
-        status_code=status,
-        headers=headers,
-        context={"message": message, "status": status},
+        template_name=partial if partial and request.htmx else page,
+        status_code=status_code,
+        headers={"vary": "HX-Request"},
+        context=context,
     )

@@ -8,12 +8,12 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
+from backend.access import PUBLIC, SIGNED_IN
 from backend.auth import service, sessions
 from backend.auth.schemas import (
     CredentialJSON,
@@ -24,51 +24,19 @@ from backend.auth.schemas import (
 )
 from backend.auth.schemas import Redirect as RedirectJSON
 from backend.auth.service import AuthError
-from backend.auth.sessions import Viewer
-from backend.i18n import LANGUAGES, N_, _
+from backend.auth.sessions import SESSION_COOKIE, Viewer
+from backend.errors import ErrorMessage, NotFound
+from backend.i18n import LANGUAGES, _
 from backend.models import Person
 from backend.settings import Settings
-from backend.web import SESSION_COOKIE, ErrorMessage, RowId, safe_next
-
-MESSAGES = {
-    "code_unknown": N_(
-        "This sign-up link is not valid. Check that you have all of it, or ask "
-        "your mentor for a new one."
-    ),
-    "code_used": N_(
-        "This sign-up link has already been used. If it was not you who used it, "
-        "tell your mentor. You can ask for a new link."
-    ),
-    "code_expired": N_("This sign-up link is too old. Ask your mentor for a new one."),
-    "challenge": N_("That took too long, or the request had already been used. Try again."),
-    "unknown_passkey": N_(
-        "We do not recognise that passkey. It may have been removed. Try "
-        "another passkey, or ask your mentor for a new sign-up link."
-    ),
-    "verification": N_(
-        "The passkey could not be checked. Try again, and unlock your device when it asks."
-    ),
-    "sign_count": N_(
-        "This passkey may have been copied, so we stopped the sign-in. Ask your mentor for help."
-    ),
-    "already_registered": N_("That passkey is already saved for you."),
-    "malformed": N_("Your browser sent something we could not read. Try again."),
-}
-
-
-def refused(_request: Request[Any, Any, Any], error: AuthError) -> Response[ErrorMessage]:
-    """Every refused ceremony or code, answered in the user's language (registered in app.py
-    as the handler of AuthError, so the endpoints below need no try/except)."""
-    message = MESSAGES.get(error.reason, MESSAGES["verification"])
-    status = 410 if error.reason in {"code_used", "code_expired"} else 400
-    return Response(ErrorMessage(message=_(message), reason=error.reason), status_code=status)
-
+from backend.web import RowId, client_address, safe_next
 
 REFUSED = {
     400: ResponseSpec(ErrorMessage, description="Refused; `message` says why, translated"),
     410: ResponseSpec(ErrorMessage, description="The one-time code is used or too old"),
+    429: ResponseSpec(ErrorMessage, description="Too many tries; see Retry-After"),
 }
-SIGNED_IN = {
+ACCOUNT_RESPONSES = {
     401: ResponseSpec(ErrorMessage, description="Not signed in, or the session has ended"),
     **REFUSED,
 }
@@ -108,6 +76,10 @@ def signed_in(settings: Settings, target: str, token: str) -> Response[RedirectJ
     )
 
 
+def client(request: Request[Any, Any, Any]) -> str:
+    return client_address(request.scope, request.app.state.settings.proxies)
+
+
 def options(json_text: str) -> dict[str, Any]:
     """py_webauthn's options_to_json output, as the body of our JSON answer."""
     return msgspec.json.decode(json_text, type=dict[str, Any])
@@ -119,6 +91,8 @@ def credential_dict(data: CredentialJSON) -> dict[str, object]:
 
 class AuthController(Controller):
     """Public: sign-in, enrolment with a one-time code, sign-out, language."""
+
+    dependencies = PUBLIC
 
     @get("/login", include_in_schema=False, sync_to_thread=False)
     def login_page(
@@ -138,13 +112,23 @@ class AuthController(Controller):
             },
         )
 
-    @post("/auth/login/options", sync_to_thread=True, summary="Start a usernameless sign-in")
-    def login_options(self, db: NamedDependency[Session], state: State) -> dict[str, Any]:
-        return options(service.authentication_options(db, settings=state.settings))
+    @post(
+        "/auth/login/options",
+        sync_to_thread=False,
+        summary="Start a usernameless sign-in",
+        responses=REFUSED,
+    )
+    def login_options(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], state: State
+    ) -> dict[str, Any]:
+        return options(
+            service.authentication_options(db, settings=state.settings, client=client(request))
+        )
 
-    @post("/auth/login/verify", sync_to_thread=True, summary="Finish a sign-in", responses=REFUSED)
+    @post("/auth/login/verify", sync_to_thread=False, summary="Finish a sign-in", responses=REFUSED)
     def login_verify(
         self,
+        request: Request[Any, Any, Any],
         db: NamedDependency[Session],
         state: State,
         data: JSONBody[CredentialJSON],
@@ -152,36 +136,42 @@ class AuthController(Controller):
     ) -> Response[RedirectJSON]:
         settings: Settings = state.settings
         passkey = service.finish_authentication(
-            db, settings=settings, credential=credential_dict(data)
+            db, settings=settings, credential=credential_dict(data), client=client(request)
         )
         token = sessions.start_session(
             db, person_id=passkey.person_id, passkey_id=passkey.id, hours=settings.session_hours
         )
         return signed_in(settings, safe_next(next), token)
 
-    @get("/enrol/{code:str}", include_in_schema=False, sync_to_thread=True)
-    def enrol_page(self, db: NamedDependency[Session], code: FromPath[str]) -> Template:
+    @get("/enrol/{code:str}", include_in_schema=False, sync_to_thread=False)
+    def enrol_page(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], code: FromPath[str]
+    ) -> Template:
         try:
-            row = service.redeemable_code(db, code=code)
+            row = service.redeemable_code(db, code=code, client=client(request))
         except AuthError as error:
             return Template(
                 "auth/enrol.html",
                 status_code=410,
-                context={"error": _(MESSAGES[error.reason]), "code": code, "person": None},
+                context={"error": _(error.message), "code": code, "person": None},
             )
         person = db.get(Person, row.person_id)
         return Template("auth/enrol.html", context={"code": code, "person": person, "error": None})
 
     @post(
         "/enrol/{code:str}/options",
-        sync_to_thread=True,
+        sync_to_thread=False,
         summary="Start registering a first passkey with a one-time code",
         responses=REFUSED,
     )
     def enrol_options(
-        self, db: NamedDependency[Session], state: State, code: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Session],
+        state: State,
+        code: FromPath[str],
     ) -> dict[str, Any]:
-        row = service.redeemable_code(db, code=code)
+        row = service.redeemable_code(db, code=code, client=client(request))
         person = db.get(Person, row.person_id)
         assert person is not None
         settings = state.settings
@@ -191,7 +181,7 @@ class AuthController(Controller):
 
     @post(
         "/enrol/{code:str}/verify",
-        sync_to_thread=True,
+        sync_to_thread=False,
         summary="Finish registering a first passkey; signs the person in",
         responses=REFUSED,
     )
@@ -204,7 +194,7 @@ class AuthController(Controller):
         data: JSONBody[CredentialJSON],
     ) -> Response[RedirectJSON]:
         settings: Settings = state.settings
-        row = service.redeemable_code(db, code=code)
+        row = service.redeemable_code(db, code=code, client=client(request))
         passkey = service.finish_registration(
             db,
             settings=settings,
@@ -217,7 +207,7 @@ class AuthController(Controller):
         )
         return signed_in(settings, "/?welcome=1", token)
 
-    @post("/logout", include_in_schema=False, sync_to_thread=True)
+    @post("/logout", include_in_schema=False, sync_to_thread=False)
     def logout(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session]
     ) -> Response[Any]:
@@ -243,22 +233,23 @@ class AccountController(Controller):
     """One's own passkeys: add, rename, remove."""
 
     path = "/account"
+    dependencies = SIGNED_IN
 
-    @get("/", include_in_schema=False, sync_to_thread=True)
+    @get("/", include_in_schema=False, sync_to_thread=False)
     def account(
         self,
         db: NamedDependency[Session],
-        viewer: NamedDependency[Viewer],
+        access: NamedDependency[Viewer],
         saved: FromQuery[bool] = False,
     ) -> Template:
         return Template(
             "auth/account.html",
             context={
-                "viewer": viewer,
+                "viewer": access,
                 "nav": "account",
                 "saved": saved,
-                "passkeys": self._passkeys(db, viewer),
-                "current": viewer.passkey_id,
+                "passkeys": self._passkeys(db, access),
+                "current": access.passkey_id,
             },
         )
 
@@ -271,78 +262,75 @@ class AccountController(Controller):
 
     @post(
         "/passkeys/options",
-        sync_to_thread=True,
+        sync_to_thread=False,
         summary="Start adding another passkey",
-        responses=SIGNED_IN,
+        responses=ACCOUNT_RESPONSES,
     )
     def add_options(
-        self, db: NamedDependency[Session], state: State, viewer: NamedDependency[Viewer]
+        self, db: NamedDependency[Session], state: State, access: NamedDependency[Viewer]
     ) -> dict[str, Any]:
-        person = db.get(Person, viewer.person_id)
+        person = db.get(Person, access.person_id)
         assert person is not None
         return options(service.registration_options(db, settings=state.settings, person=person))
 
     @post(
         "/passkeys/verify",
-        sync_to_thread=True,
+        sync_to_thread=False,
         summary="Finish adding another passkey",
-        responses=SIGNED_IN,
+        responses=ACCOUNT_RESPONSES,
     )
     def add_verify(
         self,
         request: Request[Any, Any, Any],
         db: NamedDependency[Session],
         state: State,
-        viewer: NamedDependency[Viewer],
+        access: NamedDependency[Viewer],
         data: JSONBody[CredentialJSON],
     ) -> RedirectJSON:
         service.finish_registration(
             db,
             settings=state.settings,
             credential=credential_dict(data),
-            person_id=viewer.person_id,
+            person_id=access.person_id,
             nickname=device_name(request),
         )
         return RedirectJSON(redirect="/account?saved=1")
 
-    @post("/passkeys/{passkey_id:int}/rename", include_in_schema=False, sync_to_thread=True)
+    @post("/passkeys/{passkey_id:int}/rename", include_in_schema=False, sync_to_thread=False)
     def rename(
         self,
         db: NamedDependency[Session],
-        viewer: NamedDependency[Viewer],
+        access: NamedDependency[Viewer],
         passkey_id: RowId,
         data: URLEncodedBody[RenameForm],
     ) -> Redirect:
-        try:
-            sessions.rename_passkey(
-                db,
-                person_id=viewer.person_id,
-                passkey_id=passkey_id,
-                nickname=data.nickname or _("Passkey"),
-            )
-        except AuthError as error:
-            raise NotFoundException() from error
+        sessions.rename_passkey(
+            db,
+            person_id=access.person_id,
+            passkey_id=passkey_id,
+            nickname=data.nickname or _("Passkey"),
+        )
         return Redirect("/account?saved=1", status_code=303)
 
-    @post("/passkeys/{passkey_id:int}/remove", include_in_schema=False, sync_to_thread=True)
+    @post("/passkeys/{passkey_id:int}/remove", include_in_schema=False, sync_to_thread=False)
     def remove(
         self,
         db: NamedDependency[Session],
-        viewer: NamedDependency[Viewer],
+        access: NamedDependency[Viewer],
         passkey_id: RowId,
         data: URLEncodedBody[RemoveForm],
     ) -> Response[Any]:
-        passkeys = self._passkeys(db, viewer)
+        passkeys = self._passkeys(db, access)
         target = next((p for p in passkeys if p.id == passkey_id), None)
         if target is None:
-            raise NotFoundException()
+            raise NotFound()
         if len(passkeys) == 1 and data.confirm != "yes":
             return Template(
                 "auth/confirm_remove.html",
-                context={"viewer": viewer, "nav": "account", "passkey": target},
+                context={"viewer": access, "nav": "account", "passkey": target},
             )
-        sessions.remove_passkey(db, person_id=viewer.person_id, passkey_id=passkey_id)
-        if viewer.passkey_id == passkey_id:
+        sessions.remove_passkey(db, person_id=access.person_id, passkey_id=passkey_id)
+        if access.passkey_id == passkey_id:
             response = Redirect("/login?removed=1", status_code=303)
             response.delete_cookie(SESSION_COOKIE, path="/")
             return response

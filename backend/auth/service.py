@@ -28,8 +28,13 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
+from backend.auth import limits
+from backend.errors import Refusal
+from backend.i18n import N_
 from backend.models import (
     AuditEvent,
+    AuditKind,
+    CeremonyPurpose,
     Challenge,
     EnrolmentCode,
     PasskeyCredential,
@@ -37,14 +42,42 @@ from backend.models import (
     utcnow,
 )
 from backend.settings import Settings
+from backend.web import CONTROL
+
+MESSAGES = {
+    "code_unknown": N_(
+        "This sign-up link is not valid. Check that you have all of it, or ask "
+        "your mentor for a new one."
+    ),
+    "code_used": N_(
+        "This sign-up link has already been used. If it was not you who used it, "
+        "tell your mentor. You can ask for a new link."
+    ),
+    "code_expired": N_("This sign-up link is too old. Ask your mentor for a new one."),
+    "challenge": N_("That took too long, or the request had already been used. Try again."),
+    "unknown_passkey": N_(
+        "We do not recognise that passkey. It may have been removed. Try "
+        "another passkey, or ask your mentor for a new sign-up link."
+    ),
+    "verification": N_(
+        "The passkey could not be checked. Try again, and unlock your device when it asks."
+    ),
+    "sign_count": N_(
+        "This passkey may have been copied, so we stopped the sign-in. Ask your mentor for help."
+    ),
+    "already_registered": N_("That passkey is already saved for you."),
+    "malformed": N_("Your browser sent something we could not read. Try again."),
+}
 
 
-class AuthError(Exception):
-    """A refused ceremony or code. `reason` is stable; the message is chosen where shown."""
+class AuthError(Refusal):
+    """A refused ceremony or code, with a stable reason and its message (410 for a code
+    that was good once)."""
 
     def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+        super().__init__(reason, MESSAGES.get(reason, MESSAGES["verification"]))
+        if reason in {"code_used", "code_expired"}:
+            self.status = 410
 
 
 def digest(value: bytes | str) -> bytes:
@@ -59,7 +92,9 @@ def audit(
     pupil_id: int | None = None,
     detail: str = "",
 ) -> None:
-    session.add(AuditEvent(kind=kind, actor_id=actor_id, pupil_id=pupil_id, detail=detail[:500]))
+    """Control characters are dropped: details may quote what a client sent."""
+    detail = CONTROL.sub("", detail)[:500]
+    session.add(AuditEvent(kind=kind, actor_id=actor_id, pupil_id=pupil_id, detail=detail))
 
 
 # Enrolment codes -----------------------------------------------------------------------
@@ -83,19 +118,30 @@ def issue_enrolment_code(session: Session, *, person_id: int, hours: int) -> str
             person_id=person_id, code_hash=digest(code), expires_at=now + timedelta(hours=hours)
         )
     )
-    audit(session, kind="enrolment_code_issued", actor_id=None, detail=f"person {person_id}")
+    audit(
+        session, kind=AuditKind.ENROLMENT_CODE_ISSUED, actor_id=None, detail=f"person {person_id}"
+    )
     session.commit()
     return code
 
 
-def redeemable_code(session: Session, *, code: str) -> EnrolmentCode:
+def redeemable_code(session: Session, *, code: str, client: str) -> EnrolmentCode:
+    """Each look-up counts against the client's address; a wrong code counts as a guess."""
+    limits.hit(session, limit=limits.ENROL_ATTEMPT, who=client)
+    limits.check(session, limit=limits.CODE_GUESS, who=client)
     row = session.exec(select(EnrolmentCode).where(EnrolmentCode.code_hash == digest(code))).first()
-    if row is None:
-        raise AuthError("code_unknown")
-    if row.used_at is not None:
-        raise AuthError("code_used")
-    if row.expires_at <= utcnow():
-        raise AuthError("code_expired")
+    reason = (
+        "code_unknown"
+        if row is None
+        else "code_used"
+        if row.used_at is not None
+        else "code_expired"
+        if row.expires_at <= utcnow()
+        else None
+    )
+    if reason is not None or row is None:
+        limits.hit(session, limit=limits.CODE_GUESS, who=client, refuse=False)
+        raise AuthError(reason or "code_unknown")
     return row
 
 
@@ -129,7 +175,8 @@ def _store_challenge(
     code_id: int | None = None,
 ) -> None:
     now = utcnow()
-    session.execute(delete(Challenge).where(col(Challenge.expires_at) < now))
+    session.execute(delete(Challenge).where(col(Challenge.expires_at) < now))  # indexed
+    limits.check_live_challenges(session)
     session.add(
         Challenge(
             challenge_hash=digest(challenge),
@@ -174,6 +221,8 @@ def registration_options(
     session: Session, *, settings: Settings, person: Person, code_id: int | None = None
 ) -> str:
     """Discoverable credential, user verification required: the passkey alone signs in."""
+    if code_id is not None:
+        limits.hit(session, limit=limits.CODE_TRIES, who=f"code {code_id}")
     existing = session.exec(
         select(PasskeyCredential).where(PasskeyCredential.person_id == person.id)
     ).all()
@@ -198,7 +247,7 @@ def registration_options(
         session,
         settings=settings,
         challenge=options.challenge,
-        purpose="register",
+        purpose=CeremonyPurpose.REGISTER,
         person_id=person.id,
         code_id=code_id,
     )
@@ -213,7 +262,9 @@ def finish_registration(
     person_id: int,
     nickname: str,
 ) -> PasskeyCredential:
-    challenge, row = _take_challenge(session, credential=credential, purpose="register")
+    challenge, row = _take_challenge(
+        session, credential=credential, purpose=CeremonyPurpose.REGISTER
+    )
     if row.person_id != person_id:
         raise AuthError("challenge")
     try:
@@ -225,7 +276,7 @@ def finish_registration(
             require_user_verification=True,
         )
     except (WebAuthnException, ValueError, KeyError, TypeError) as error:
-        audit(session, kind="passkey_refused", actor_id=person_id, detail=str(error))
+        audit(session, kind=AuditKind.PASSKEY_REFUSED, actor_id=person_id, detail=str(error))
         session.commit()
         raise AuthError("verification") from error
     if session.exec(
@@ -249,7 +300,7 @@ def finish_registration(
         nickname=nickname[:60],
     )
     session.add(passkey)
-    audit(session, kind="passkey_added", actor_id=person_id)
+    audit(session, kind=AuditKind.PASSKEY_ADDED, actor_id=person_id)
     session.commit()
     return passkey
 
@@ -262,23 +313,49 @@ def _transports(stored: str) -> list[AuthenticatorTransport]:
 # Authentication --------------------------------------------------------------------------
 
 
-def authentication_options(session: Session, *, settings: Settings) -> str:
+def authentication_options(session: Session, *, settings: Settings, client: str) -> str:
     """Usernameless: allowCredentials stays empty and the authenticator offers its passkeys."""
+    limits.hit(session, limit=limits.SIGN_IN_START, who=client)
     options = generate_authentication_options(
         rp_id=settings.rp_id,
         timeout=settings.ceremony_timeout_ms,
         user_verification=UserVerificationRequirement.REQUIRED,
     )
     _store_challenge(
-        session, settings=settings, challenge=options.challenge, purpose="authenticate"
+        session,
+        settings=settings,
+        challenge=options.challenge,
+        purpose=CeremonyPurpose.AUTHENTICATE,
     )
     return options_to_json(options)
 
 
 def finish_authentication(
+    session: Session, *, settings: Settings, credential: dict[str, object], client: str
+) -> PasskeyCredential:
+    """Failures count against the address and against the passkey tried, and are logged
+    (as refusals, by the error room; those that name a person also as audit events)."""
+    limits.check(session, limit=limits.SIGN_IN_FAILED, who=client)
+    try:
+        return _authenticate(session, settings=settings, credential=credential)
+    except AuthError:
+        session.rollback()
+        limits.hit(session, limit=limits.SIGN_IN_FAILED, who=client, refuse=False)
+        raw_id = credential.get("rawId")
+        if isinstance(raw_id, str):
+            limits.hit(session, limit=limits.PASSKEY_FAILED, who=raw_id[:200], refuse=False)
+        raise
+
+
+def _authenticate(
     session: Session, *, settings: Settings, credential: dict[str, object]
 ) -> PasskeyCredential:
-    challenge, _row = _take_challenge(session, credential=credential, purpose="authenticate")
+    raw = credential.get("rawId")
+    if isinstance(raw, str):
+        limits.check(session, limit=limits.PASSKEY_FAILED, who=raw[:200])
+    challenge, _row = _take_challenge(
+        session, credential=credential, purpose=CeremonyPurpose.AUTHENTICATE
+    )
     try:
         raw_id = base64url_to_bytes(str(credential["rawId"]))
     except (KeyError, ValueError) as error:
@@ -296,7 +373,12 @@ def finish_authentication(
     except ValueError:
         handle_bytes = b""
     if owner is None or not handle_bytes or handle_bytes != owner.user_handle:
-        audit(session, kind="passkey_refused", actor_id=passkey.person_id, detail="user handle")
+        audit(
+            session,
+            kind=AuditKind.PASSKEY_REFUSED,
+            actor_id=passkey.person_id,
+            detail="user handle",
+        )
         session.commit()
         raise AuthError("unknown_passkey")
     try:
@@ -311,14 +393,16 @@ def finish_authentication(
             require_user_verification=True,
         )
     except (WebAuthnException, ValueError, KeyError, TypeError) as error:
-        audit(session, kind="passkey_refused", actor_id=passkey.person_id, detail=str(error))
+        audit(
+            session, kind=AuditKind.PASSKEY_REFUSED, actor_id=passkey.person_id, detail=str(error)
+        )
         session.commit()
         raise AuthError("verification") from error
     stored = passkey.sign_count
     if (verified.new_sign_count > 0 or stored > 0) and verified.new_sign_count <= stored:
         audit(
             session,
-            kind="sign_count_regression",
+            kind=AuditKind.SIGN_COUNT_REGRESSION,
             actor_id=passkey.person_id,
             detail=f"passkey {passkey.id}: {verified.new_sign_count} <= {stored}",
         )

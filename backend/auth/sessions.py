@@ -1,18 +1,27 @@
-"""Sessions, and each person's own passkeys. A session is a random token in an HttpOnly
-cookie; only its hash is stored, so a copy of the database signs nobody in."""
+"""Sessions, the viewer dependency, and each person's own passkeys. A session is a random
+token in an HttpOnly cookie; only its hash is stored, so a copy of the database signs
+nobody in."""
 
 from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from typing import Any
 
 import msgspec
-from sqlalchemy import bindparam, delete
+from litestar import Request
+from litestar.di import NamedDependency
+from sqlalchemy import bindparam, delete, exists
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from backend.auth.service import AuthError, audit, digest
-from backend.models import LoginSession, PasskeyCredential, Person, utcnow
+from backend.auth.service import audit, digest
+from backend.errors import Invalid, NotFound, NotSignedIn
+from backend.i18n import N_
+from backend.models import AuditKind, GroupPupil, LoginSession, PasskeyCredential, Person, utcnow
+from backend.web import has_control_characters
+
+SESSION_COOKIE = "iup_session"
 
 
 class Viewer(msgspec.Struct, frozen=True, kw_only=True):
@@ -20,6 +29,21 @@ class Viewer(msgspec.Struct, frozen=True, kw_only=True):
     given_name: str
     family_name: str
     passkey_id: int | None  # the passkey that started this session
+    is_pupil: bool  # in a group as a pupil: the app opens on her own plan
+
+    @property
+    def name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+def current_viewer(request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Viewer:
+    """The signed-in person (a dependency every policy but the public one builds on), or
+    401: `session_ended` when the browser still had a session that is no longer valid."""
+    token = request.cookies.get(SESSION_COOKIE)
+    viewer = viewer_for(db, token=token) if token else None
+    if viewer is None:
+        raise NotSignedIn("session_ended" if token else None)
+    return viewer
 
 
 # Sessions --------------------------------------------------------------------------------
@@ -37,7 +61,7 @@ def start_session(session: Session, *, person_id: int, passkey_id: int | None, h
             expires_at=utcnow() + timedelta(hours=hours),
         )
     )
-    audit(session, kind="signed_in", actor_id=person_id)
+    audit(session, kind=AuditKind.SIGNED_IN, actor_id=person_id)
     session.commit()
     return token
 
@@ -48,6 +72,7 @@ _VIEWER = (
         col(Person.given_name),
         col(Person.family_name),
         col(LoginSession.credential_id),
+        exists().where(col(GroupPupil.pupil_id) == LoginSession.person_id),
     )
     .select_from(LoginSession)
     .join(Person, col(Person.id) == LoginSession.person_id)
@@ -60,10 +85,20 @@ _VIEWER = (
 
 def viewer_for(session: Session, *, token: str) -> Viewer | None:
     """On every request, so built once and read as columns (DESIGN: hot reads may use Core)."""
-    row = session.execute(_VIEWER, {"token_hash": digest(token), "now": utcnow()}).first()
+    row: Any = (
+        session.connection()
+        .execute(_VIEWER, {"token_hash": digest(token), "now": utcnow()})
+        .first()
+    )
     if row is None:
         return None
-    return Viewer(person_id=row[0], given_name=row[1], family_name=row[2], passkey_id=row[3])
+    return Viewer(
+        person_id=row[0],
+        given_name=row[1],
+        family_name=row[2],
+        passkey_id=row[3],
+        is_pupil=bool(row[4]),
+    )
 
 
 def end_session(session: Session, *, token: str) -> None:
@@ -87,12 +122,14 @@ def passkeys_of(session: Session, *, person_id: int) -> list[PasskeyCredential]:
 def _own_passkey(session: Session, *, person_id: int, passkey_id: int) -> PasskeyCredential:
     passkey = session.get(PasskeyCredential, passkey_id)
     if passkey is None or passkey.person_id != person_id:
-        raise AuthError("not_found")
+        raise NotFound()
     return passkey
 
 
 def rename_passkey(session: Session, *, person_id: int, passkey_id: int, nickname: str) -> None:
     passkey = _own_passkey(session, person_id=person_id, passkey_id=passkey_id)
+    if has_control_characters(nickname):
+        raise Invalid("nickname", N_("Use letters, digits and punctuation in the name."))
     passkey.nickname = nickname.strip()[:60]
     session.add(passkey)
     session.commit()
@@ -104,5 +141,7 @@ def remove_passkey(session: Session, *, person_id: int, passkey_id: int) -> None
     passkey = _own_passkey(session, person_id=person_id, passkey_id=passkey_id)
     session.execute(delete(LoginSession).where(col(LoginSession.credential_id) == passkey_id))
     session.delete(passkey)
-    audit(session, kind="passkey_removed", actor_id=person_id, detail=f"passkey {passkey_id}")
+    audit(
+        session, kind=AuditKind.PASSKEY_REMOVED, actor_id=person_id, detail=f"passkey {passkey_id}"
+    )
     session.commit()

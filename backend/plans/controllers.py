@@ -3,20 +3,21 @@ recording a self-assessment (plain form or htmx), and the same as JSON."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException
 from litestar.openapi import ResponseSpec
-from litestar.params import FromQuery, JSONBody, URLEncodedBody
+from litestar.params import FromHeader, FromQuery, JSONBody, URLEncodedBody
+from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
-from backend.auth.access import GUARDIAN, SELF, STAFF, reads_of, relation, visible_pupils
-from backend.auth.service import audit
+from backend import readlog
+from backend.access import OWN, SIGNED_IN, Access, Relation, for_pupil, visible_pupils
 from backend.auth.sessions import Viewer
+from backend.errors import BadRequest, ErrorMessage, NotFound
 from backend.models import Person
 from backend.plans import service
 from backend.plans.schemas import (
@@ -25,188 +26,200 @@ from backend.plans.schemas import (
     SelfAssessmentForm,
     SelfAssessmentPublic,
 )
-from backend.web import ErrorMessage, RowId
+from backend.readlog import ReadKind
+from backend.settings import Settings
+from backend.web import RowId, render
 
 READ = {
     400: ResponseSpec(ErrorMessage, description="Not a valid request"),
     401: ResponseSpec(ErrorMessage, description="Not signed in, or the session has ended"),
     404: ResponseSpec(ErrorMessage, description="No such plan or goal, or not yours to see"),
 }
-
-
-def today() -> date:
-    return date.today()  # noqa: DTZ011  (the school's day, in the server's time zone)
-
-
-def readable_plan(db: Session, viewer: Viewer, pupil_id: int) -> tuple[str, PlanPublic | None]:
-    """The plan, if the viewer may read it; reads by staff are logged for pupil and guardian."""
-    kind = relation(db, viewer_id=viewer.person_id, pupil_id=pupil_id)
-    if kind is None:
-        raise NotFoundException()
-    if kind in STAFF:
-        audit(db, kind="read", actor_id=viewer.person_id, pupil_id=pupil_id, detail="plan")
-        db.commit()
-    return kind, service.plan_of(db, pupil_id=pupil_id, today=today())
+WRITE = {**READ, 422: ResponseSpec(ErrorMessage, description="Not a valid rating")}
 
 
 class PlanController(Controller):
-    @get("/", include_in_schema=False, sync_to_thread=True)
+    @get("/", include_in_schema=False, sync_to_thread=False, dependencies=SIGNED_IN)
     def home(
         self,
+        *,
+        request: HTMXRequest,
         db: NamedDependency[Session],
-        viewer: NamedDependency[Viewer],
+        state: State,
+        access: NamedDependency[Viewer],
         welcome: FromQuery[bool] = False,
         saved: FromQuery[int | None] = None,
     ) -> Template:
-        if relation(db, viewer_id=viewer.person_id, pupil_id=viewer.person_id) == SELF:
-            return own_plan(db, viewer, welcome=welcome, saved=saved)
-        pupils = visible_pupils(db, viewer_id=viewer.person_id)
+        if access.is_pupil:
+            own = Access(viewer=access, pupil_id=access.person_id, relation=Relation.SELF)
+            return plan_page(request, db, state.settings, own, welcome=welcome, saved=saved)
         return Template(
             template_name="plans/pupils.html",
-            context={"viewer": viewer, "nav": "home", "pupils": pupils, "welcome": welcome},
+            context={
+                "viewer": access,
+                "nav": "home",
+                "pupils": visible_pupils(db, viewer_id=access.person_id),
+                "welcome": welcome,
+            },
         )
 
-    @get("/pupils/{pupil_id:int}", include_in_schema=False, sync_to_thread=True)
-    def pupil(
+    @get(
+        "/pupils/{pupil_id:int}",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=for_pupil(ReadKind.PLAN),
+    )
+    def pupil_page(
         self,
+        *,
+        request: HTMXRequest,
         db: NamedDependency[Session],
-        viewer: NamedDependency[Viewer],
-        pupil_id: RowId,
+        state: State,
+        access: NamedDependency[Access],
     ) -> Response[Any]:
-        kind, plan = readable_plan(db, viewer, pupil_id)
-        if kind == SELF:
+        if access.is_self:
             return Redirect("/", status_code=303)
-        return page_plan(
-            viewer=viewer,
-            plan=plan,
-            pupil=db.get(Person, pupil_id),
-            writable=False,
-            reads=reads_of(db, pupil_id=pupil_id) if kind == GUARDIAN else None,
-        )
+        return plan_page(request, db, state.settings, access)
 
-    @post("/goals/{goal_id:int}/self-assessments", include_in_schema=False, sync_to_thread=True)
+    @post(
+        "/goals/{goal_id:int}/self-assessments",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=OWN,
+    )
     def assess(
         self,
-        request: Request[Any, Any, Any],
+        *,
+        request: HTMXRequest,
         db: NamedDependency[Session],
-        viewer: NamedDependency[Viewer],
+        state: State,
+        access: NamedDependency[Access],
         goal_id: RowId,
         data: URLEncodedBody[SelfAssessmentForm],
     ) -> Response[Any]:
-        if service.goal_of_pupil(db, pupil_id=viewer.person_id, goal_id=goal_id) is None:
-            raise NotFoundException()
-        htmx = bool(request.headers.get("hx-request"))
+        if service.goal_of_pupil(db, pupil_id=access.pupil_id, goal_id=goal_id) is None:
+            raise NotFound()
         try:
             level, comment = service.check_self_assessment(level=data.level, comment=data.comment)
         except service.FormError as error:
-            return own_plan(
+            return plan_page(
+                request,
                 db,
-                viewer,
+                state.settings,
+                access,
                 errors={goal_id: error.errors},
                 form=data,
                 status_code=422,
-                partial_goal=goal_id if htmx else None,
+                goal_id=goal_id,
             )
         service.record_self_assessment(
-            db, pupil_id=viewer.person_id, goal_id=goal_id, level=level, comment=comment
+            db,
+            pupil_id=access.pupil_id,
+            goal_id=goal_id,
+            level=level,
+            comment=comment,
+            key=service.checked_key(data.key),
         )
-        if not htmx:
+        if not request.htmx:
             return Redirect(f"/?saved={goal_id}#goal-{goal_id}", status_code=303)
-        return own_plan(db, viewer, saved=goal_id, partial_goal=goal_id)
+        return plan_page(request, db, state.settings, access, saved=goal_id, goal_id=goal_id)
 
     @get(
         "/api/plan",
-        sync_to_thread=True,
+        sync_to_thread=False,
         summary="The signed-in pupil's plan this term",
         responses=READ,
+        dependencies=OWN,
     )
     def plan_json(
-        self, db: NamedDependency[Session], viewer: NamedDependency[Viewer]
+        self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
     ) -> PlanPublic:
-        if relation(db, viewer_id=viewer.person_id, pupil_id=viewer.person_id) != SELF:
-            raise NotFoundException()
-        plan = service.plan_of(db, pupil_id=viewer.person_id, today=today())
+        plan = service.plan_of(db, pupil_id=access.pupil_id, today=state.settings.today())
         if plan is None:
-            raise NotFoundException()
+            raise NotFound()
         return plan
 
     @get(
         "/api/pupils/{pupil_id:int}/plan",
-        sync_to_thread=True,
+        sync_to_thread=False,
         summary="A pupil's plan this term, for the pupil, a guardian, a teacher or mentor",
         responses=READ,
+        dependencies=for_pupil(ReadKind.PLAN),
     )
     def pupil_plan_json(
-        self, db: NamedDependency[Session], viewer: NamedDependency[Viewer], pupil_id: RowId
+        self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
     ) -> PlanPublic:
-        _kind, plan = readable_plan(db, viewer, pupil_id)
+        plan = service.plan_of(db, pupil_id=access.pupil_id, today=state.settings.today())
         if plan is None:
-            raise NotFoundException()
+            raise NotFound()
         return plan
 
     @post(
         "/api/goals/{goal_id:int}/self-assessments",
-        sync_to_thread=True,
+        sync_to_thread=False,
         summary="Record the signed-in pupil's self-assessment of a goal",
-        responses=READ,
+        description=(
+            "Send an `Idempotency-Key` header (up to 64 letters, digits, `-` or `_`) to make "
+            "a retry safe: the same key for the same goal is stored once, and the retry "
+            "answers 200 with the rating stored the first time."
+        ),
+        responses=WRITE,
+        dependencies=OWN,
     )
     def assess_json(
         self,
+        *,
         db: NamedDependency[Session],
-        viewer: NamedDependency[Viewer],
+        access: NamedDependency[Access],
         goal_id: RowId,
         data: JSONBody[SelfAssessmentCreate],
-    ) -> SelfAssessmentPublic:
-        rating = service.record_self_assessment(
+        idempotency_key: FromHeader[str | None] = None,
+    ) -> Response[SelfAssessmentPublic]:
+        if idempotency_key is not None and service.checked_key(idempotency_key) is None:
+            raise BadRequest("idempotency_key")
+        rating, created = service.record_self_assessment(
             db,
-            pupil_id=viewer.person_id,
+            pupil_id=access.pupil_id,
             goal_id=goal_id,
             level=data.level,
             comment=data.comment.strip(),
+            key=idempotency_key,
         )
-        if rating is None or rating.id is None:
-            raise NotFoundException()
-        return SelfAssessmentPublic(
-            id=rating.id, level=rating.level, comment=rating.comment, created_at=rating.created_at
-        )
+        return Response(rating, status_code=201 if created else 200)
 
 
-def own_plan(db: Session, viewer: Viewer, **context: Any) -> Template:
-    """The signed-in pupil's own plan, which she may rate."""
-    plan = service.plan_of(db, pupil_id=viewer.person_id, today=today())
-    partial = context.get("partial_goal") is not None
-    reads = None if partial else reads_of(db, pupil_id=viewer.person_id)
-    return page_plan(viewer=viewer, plan=plan, pupil=None, writable=True, reads=reads, **context)
-
-
-def page_plan(
+def plan_page(
+    request: HTMXRequest,
+    db: Session,
+    settings: Settings,
+    access: Access,
     *,
-    viewer: Viewer,
-    plan: PlanPublic | None,
-    pupil: Person | None,
-    writable: bool,
+    goal_id: int | None = None,
     status_code: int = 200,
-    partial_goal: int | None = None,
     **context: Any,
 ) -> Template:
-    """The plan page, or, for htmx, one goal's card."""
-    goal = next((g for g in plan.goals if g.id == partial_goal), None) if plan else None
-    return Template(
-        template_name="plans/_goal.html" if goal else "plans/plan.html",
+    """The plan page, or for htmx the card of the goal just rated."""
+    plan = service.plan_of(db, pupil_id=access.pupil_id, today=settings.today())
+    goal = next((g for g in plan.goals if g.id == goal_id), None) if plan else None
+    partial = goal is not None and request.htmx
+    reads = None
+    if access.sees_read_log and not partial:
+        reads = readlog.reads_of(db, pupil_id=access.pupil_id, zone=settings.zone)
+    return render(
+        request,
+        "plans/plan.html",
+        partial="plans/_goal.html" if goal is not None else None,
         status_code=status_code,
-        headers={"vary": "HX-Request"},
-        context={
-            "viewer": viewer,
-            "plan": plan,
-            "pupil": pupil,
-            "writable": writable,
-            "goal": goal,
-            "levels": service.LEVEL_WORDS,
-            "nav": "home",
-            "errors": {},
-            "form": None,
-            "saved": None,
-            "reads": None,
-            **context,
-        },
+        viewer=access.viewer,
+        plan=plan,
+        pupil=None if access.is_self else db.get(Person, access.pupil_id),
+        writable=access.may_rate,
+        goal=goal,
+        levels=service.LEVEL_WORDS,
+        nav="home",
+        errors=context.pop("errors", {}),
+        form=context.pop("form", None),
+        saved=context.pop("saved", None),
+        reads=reads,
+        **context,
     )

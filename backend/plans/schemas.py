@@ -7,8 +7,17 @@ from typing import Annotated
 
 import msgspec
 
-LEVELS = (1, 2, 3, 4)
+from backend.web import TEXT_PATTERN
+
 COMMENT_MAX = 1000
+Comment = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=COMMENT_MAX,
+        pattern=TEXT_PATTERN,
+        description="What is going well, what is hard (no control characters)",
+    ),
+]
 
 
 class SelfAssessmentForm(msgspec.Struct, kw_only=True):
@@ -16,11 +25,12 @@ class SelfAssessmentForm(msgspec.Struct, kw_only=True):
 
     level: str = ""
     comment: str = ""
+    key: str = ""  # idempotency key, new with each rendered form: a resent form is stored once
 
 
 class SelfAssessmentCreate(msgspec.Struct, kw_only=True):
     level: Annotated[int, msgspec.Meta(ge=1, le=4, description="1 not yet … 4 I can do it")]
-    comment: Annotated[str, msgspec.Meta(max_length=COMMENT_MAX)] = ""
+    comment: Comment = ""
 
 
 class SelfAssessmentPublic(msgspec.Struct, kw_only=True):

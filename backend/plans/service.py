@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
 from sqlalchemy import bindparam
 from sqlalchemy import select as core_select
-from sqlmodel import Session, col, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
 
+from backend.errors import NotFound
 from backend.i18n import N_
-from backend.models import Goal, Plan, SelfAssessment, Term
-from backend.plans.schemas import COMMENT_MAX, LEVELS, GoalPublic, PlanPublic, SelfAssessmentPublic
+from backend.models import Goal, Plan, PlanState, SelfAssessment, Term
+from backend.plans.schemas import COMMENT_MAX, GoalPublic, PlanPublic, SelfAssessmentPublic
+from backend.web import has_control_characters
 
 LEVEL_WORDS = {1: N_("Not yet"), 2: N_("On my way"), 3: N_("Almost there"), 4: N_("I can do it")}
 
@@ -22,16 +26,20 @@ class FormError(Exception):
         self.errors = errors  # field -> message id (untranslated)
 
 
-# Hot reads are built once, with bind parameters: building a statement costs more than
-# running it on SQLite (bench/pages.py).
+_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+# Hot reads are built once, with bind parameters, and run on the session's connection:
+# building a statement, or the ORM's machinery around it, costs more than running it.
 _CURRENT_TERM = (
-    core_select(col(Term.id), col(Term.code))
+    core_select(col(Term.id))
     .where(col(Term.starts_on) <= bindparam("today"))
     .order_by((col(Term.ends_on) >= bindparam("today")).desc(), col(Term.starts_on).desc())
     .limit(1)
+    .scalar_subquery()
 )
 _PLAN = (
     core_select(
+        col(Term.code),
         col(Plan.id),
         col(Plan.state),
         col(Goal.id),
@@ -43,42 +51,43 @@ _PLAN = (
         col(SelfAssessment.created_at),
     )
     .select_from(Plan)
+    .join(Term, col(Term.id) == Plan.term_id)
     .outerjoin(Goal, col(Goal.plan_id) == Plan.id)
     .outerjoin(SelfAssessment, col(SelfAssessment.goal_id) == Goal.id)
-    .where(col(Plan.pupil_id) == bindparam("pupil_id"), col(Plan.term_id) == bindparam("term_id"))
+    .where(col(Plan.pupil_id) == bindparam("pupil_id"), col(Plan.term_id) == _CURRENT_TERM)
     .order_by(
         col(Goal.position), col(Goal.id), col(SelfAssessment.created_at), col(SelfAssessment.id)
     )
 )
-
-
-def current_term(session: Session, *, today: date) -> tuple[int, str] | None:
-    """The term that holds today; between terms, the latest one that has started."""
-    row = session.execute(_CURRENT_TERM, {"today": today}).first()
-    return None if row is None else (row[0], row[1])
+_GOAL_OF_PUPIL = (
+    core_select(col(Goal.id))
+    .join(Plan, col(Plan.id) == Goal.plan_id)
+    .where(
+        col(Goal.id) == bindparam("goal_id"),
+        col(Plan.pupil_id) == bindparam("pupil_id"),
+        col(Plan.state) != PlanState.ARCHIVED,
+    )
+)
+_BY_KEY = core_select(
+    col(SelfAssessment.id),
+    col(SelfAssessment.level),
+    col(SelfAssessment.comment),
+    col(SelfAssessment.created_at),
+).where(
+    col(SelfAssessment.goal_id) == bindparam("goal_id"),
+    col(SelfAssessment.idempotency_key) == bindparam("key"),
+)
 
 
 def plan_of(session: Session, *, pupil_id: int, today: date) -> PlanPublic | None:
-    """The pupil's plan for the current term with its goals and every rating: two queries."""
-    term = current_term(session, today=today)
-    if term is None:
-        return None
-    rows: Any = session.execute(_PLAN, {"pupil_id": pupil_id, "term_id": term[0]})  # 9 columns
+    """The pupil's plan for the term that holds today (between terms, the latest begun),
+    with its goals and every rating: one query."""
+    rows: Any = session.connection().execute(_PLAN, {"pupil_id": pupil_id, "today": today})
     plan: PlanPublic | None = None
     goals: dict[int, GoalPublic] = {}
-    for (
-        plan_id,
-        state,
-        goal_id,
-        area,
-        text,
-        rating_id,
-        level,
-        comment,
-        created_at,
-    ) in rows:
+    for term, plan_id, state, goal_id, area, text, rating_id, level, comment, created_at in rows:
         if plan is None:
-            plan = PlanPublic(id=plan_id, pupil_id=pupil_id, term=term[1], state=state, goals=[])
+            plan = PlanPublic(id=plan_id, pupil_id=pupil_id, term=term, state=state, goals=[])
         if goal_id is None:
             continue
         goal = goals.get(goal_id)
@@ -96,35 +105,63 @@ def plan_of(session: Session, *, pupil_id: int, today: date) -> PlanPublic | Non
     return plan
 
 
-def goal_of_pupil(session: Session, *, pupil_id: int, goal_id: int) -> Goal | None:
-    """The goal, if it is in one of this pupil's plans that can still change."""
-    return session.exec(
-        select(Goal)
-        .join(Plan, col(Plan.id) == Goal.plan_id)
-        .where(Goal.id == goal_id, Plan.pupil_id == pupil_id, Plan.state != "archived")
-    ).first()
+def goal_of_pupil(session: Session, *, pupil_id: int, goal_id: int) -> int | None:
+    """The goal's id, if it is in one of this pupil's plans that can still change."""
+    return session.connection().execute(
+        _GOAL_OF_PUPIL, {"goal_id": goal_id, "pupil_id": pupil_id}
+    ).scalar()
+
+
+def checked_key(value: str) -> str | None:
+    """An idempotency key, if it is one (a form's hidden field, an API header)."""
+    return value if _KEY.fullmatch(value) else None
 
 
 def check_self_assessment(*, level: str, comment: str) -> tuple[int, str]:
+    """The form's strings; only the ASCII digits 1–4 are a level."""
     errors: dict[str, str] = {}
-    value = int(level) if level.strip().isdigit() else 0
-    if value not in LEVELS:
+    if level.strip() not in {"1", "2", "3", "4"}:
         errors["level"] = N_("Choose how it is going.")
     comment = comment.strip()
     if len(comment) > COMMENT_MAX:
         errors["comment"] = N_("The comment is too long. Write at most 1000 characters.")
+    elif has_control_characters(comment):
+        errors["comment"] = N_(
+            "The comment has a sign in it that we cannot save. Write it again without it."
+        )
     if errors:
         raise FormError(errors)
-    return value, comment
+    return int(level), comment
 
 
 def record_self_assessment(
-    session: Session, *, pupil_id: int, goal_id: int, level: int, comment: str
-) -> SelfAssessment | None:
-    """Adds a rating; earlier ones are kept. None when the goal is not the pupil's."""
+    session: Session, *, pupil_id: int, goal_id: int, level: int, comment: str, key: str | None
+) -> tuple[SelfAssessmentPublic, bool]:
+    """Adds a rating (earlier ones are kept) and says whether it is new: a save sent again
+    with the same key returns the rating stored the first time. 404 when the goal is not
+    the pupil's or its plan is archived."""
     if goal_of_pupil(session, pupil_id=pupil_id, goal_id=goal_id) is None:
-        return None
-    rating = SelfAssessment(goal_id=goal_id, level=level, comment=comment)
+        raise NotFound()
+    if key is not None and (earlier := _by_key(session, goal_id=goal_id, key=key)):
+        return earlier, False
+    rating = SelfAssessment(goal_id=goal_id, level=level, comment=comment, idempotency_key=key)
     session.add(rating)
-    session.commit()
-    return rating
+    try:
+        session.commit()
+    except IntegrityError:  # the same key, sent twice at the same moment
+        session.rollback()
+        earlier = _by_key(session, goal_id=goal_id, key=key or "")
+        if earlier is None:
+            raise
+        return earlier, False
+    assert rating.id is not None
+    return SelfAssessmentPublic(
+        id=rating.id, level=rating.level, comment=rating.comment, created_at=rating.created_at
+    ), True
+
+
+def _by_key(session: Session, *, goal_id: int, key: str) -> SelfAssessmentPublic | None:
+    row: Any = session.connection().execute(_BY_KEY, {"goal_id": goal_id, "key": key}).first()
+    if row is None:
+        return None
+    return SelfAssessmentPublic(id=row[0], level=row[1], comment=row[2], created_at=row[3])

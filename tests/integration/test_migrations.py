@@ -51,6 +51,8 @@ TABLES = {
     "login_session",
     "challenge",
     "auditevent",
+    "read_log",
+    "rate_limit",
 }
 
 

@@ -270,10 +270,10 @@ def test_unknown_routes_get_a_page_or_json(visitor: Callable[[], Visitor]) -> No
     assert page.status_code == 404
     assert page.headers["content-type"].startswith("text/html")
     assert "Sidan hittades inte" in page.text and "Vi hittade inte sidan" in page.text
-    api = guest.get("/api/no-such-thing")
+    api = guest.get("/api/no-such-thing", headers={"accept": "application/json"})
     assert api.status_code == 404
     assert api.headers["content-type"].startswith("application/json")
-    assert set(api.json()) == {"message"}
+    assert api.json()["reason"] == "not_found"
     assert api.json()["message"].startswith("Vi hittade inte sidan")
 
 
@@ -282,7 +282,7 @@ def test_the_404_page_is_in_the_users_language(visitor: Callable[[], Visitor]) -
     page = guest.get("/no-such-page", headers=ENGLISH)
     assert page.status_code == 404
     assert '<html lang="en"' in page.text and "We could not find that page" in page.text
-    api = guest.get("/api/no-such-thing", headers=ENGLISH)
+    api = guest.get("/api/no-such-thing", headers={**ENGLISH, "accept": "application/json"})
     assert api.json()["message"].startswith("We could not find that page")
 
 

@@ -12,7 +12,6 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from backend.auth.service import (
-    AuthError,
     authentication_options,
     finish_authentication,
     finish_registration,
@@ -28,6 +27,7 @@ from backend.auth.sessions import (
     start_session,
     viewer_for,
 )
+from backend.errors import Refusal
 from backend.models import (
     AuditEvent,
     Challenge,
@@ -41,6 +41,7 @@ from backend.settings import Settings
 from tests.softauthn import SoftAuthenticator
 
 WRONG_ORIGIN = "http://evil.example:8000"
+CLIENT = "192.0.2.1"
 
 
 def person_id(person: Person) -> int:
@@ -63,7 +64,7 @@ def enrol(
     """Code → options → create() → stored passkey, as the enrolment page does it."""
     authenticator = authenticator or SoftAuthenticator()
     code = issue_enrolment_code(session, person_id=person_id(person), hours=72)
-    row = redeemable_code(session, code=code)
+    row = redeemable_code(session, code=code, client=CLIENT)
     options = registration_options(session, settings=settings, person=person, code_id=row.id)
     passkey = finish_registration(
         session,
@@ -78,7 +79,7 @@ def enrol(
 def assertion(
     session: Session, settings: Settings, authenticator: SoftAuthenticator, **login: Any
 ) -> dict[str, Any]:
-    options = authentication_options(session, settings=settings)
+    options = authentication_options(session, settings=settings, client=CLIENT)
     return authenticator.login(options, **login)
 
 
@@ -86,11 +87,11 @@ def sign_in(
     session: Session, settings: Settings, authenticator: SoftAuthenticator, **login: Any
 ) -> PasskeyCredential:
     credential = assertion(session, settings, authenticator, **login)
-    return finish_authentication(session, settings=settings, credential=credential)
+    return finish_authentication(session, settings=settings, credential=credential, client=CLIENT)
 
 
 def refused(call: Callable[[], object]) -> str:
-    with pytest.raises(AuthError) as info:
+    with pytest.raises(Refusal) as info:
         call()
     return info.value.reason
 
@@ -110,7 +111,11 @@ def registration_refused(
 
 
 def authentication_refused(session: Session, settings: Settings, credential: dict[str, Any]) -> str:
-    return refused(lambda: finish_authentication(session, settings=settings, credential=credential))
+    return refused(
+        lambda: finish_authentication(
+            session, settings=settings, credential=credential, client=CLIENT
+        )
+    )
 
 
 def kinds(session: Session) -> list[str]:
@@ -124,7 +129,7 @@ def test_enrol_sign_in_and_out(
     session: Session, settings: Settings, engine: Engine, person: Person
 ) -> None:
     code = issue_enrolment_code(session, person_id=person_id(person), hours=72)
-    code_row = redeemable_code(session, code=code)
+    code_row = redeemable_code(session, code=code, client=CLIENT)
     assert code_row.person_id == person.id
 
     options = registration_options(session, settings=settings, person=person, code_id=code_row.id)
@@ -156,10 +161,13 @@ def test_enrol_sign_in_and_out(
         used = fresh.get(EnrolmentCode, code_row.id)
         assert used is not None
         assert used.used_at is not None
-    assert refused(lambda: redeemable_code(session, code=code)) == "code_used"
+    assert refused(lambda: redeemable_code(session, code=code, client=CLIENT)) == "code_used"
 
     signed_in = finish_authentication(
-        session, settings=settings, credential=assertion(session, settings, authenticator)
+        session,
+        settings=settings,
+        credential=assertion(session, settings, authenticator),
+        client=CLIENT,
     )
     assert signed_in.id == passkey.id
     with Session(engine) as fresh:
@@ -268,7 +276,7 @@ def test_undecodable_user_handle(session: Session, settings: Settings, person: P
 def test_replayed_assertion(session: Session, settings: Settings, person: Person) -> None:
     authenticator, _ = enrol(session, settings, person)
     credential = assertion(session, settings, authenticator)
-    finish_authentication(session, settings=settings, credential=credential)
+    finish_authentication(session, settings=settings, credential=credential, client=CLIENT)
     assert authentication_refused(session, settings, credential) == "challenge"
 
 
@@ -276,8 +284,10 @@ def test_fresh_assertion_over_used_challenge(
     session: Session, settings: Settings, person: Person
 ) -> None:
     authenticator, _ = enrol(session, settings, person)
-    options = authentication_options(session, settings=settings)
-    finish_authentication(session, settings=settings, credential=authenticator.login(options))
+    options = authentication_options(session, settings=settings, client=CLIENT)
+    finish_authentication(
+        session, settings=settings, credential=authenticator.login(options), client=CLIENT
+    )
     again = authenticator.login(options)  # newly signed, higher counter, same challenge
     assert authentication_refused(session, settings, again) == "challenge"
 
@@ -286,7 +296,7 @@ def test_refused_assertion_uses_up_its_challenge(
     session: Session, settings: Settings, person: Person
 ) -> None:
     authenticator, _ = enrol(session, settings, person)
-    options = authentication_options(session, settings=settings)
+    options = authentication_options(session, settings=settings, client=CLIENT)
     bad = authenticator.login(options, origin=WRONG_ORIGIN)
     assert authentication_refused(session, settings, bad) == "verification"
     good = authenticator.login(options)
@@ -393,23 +403,26 @@ def test_unknown_credential(session: Session, settings: Settings, person: Person
 
 
 def test_unknown_code(session: Session) -> None:
-    assert refused(lambda: redeemable_code(session, code="no-such-code")) == "code_unknown"
+    assert (
+        refused(lambda: redeemable_code(session, code="no-such-code", client=CLIENT))
+        == "code_unknown"
+    )
 
 
 def test_expired_code(session: Session, person: Person) -> None:
     code = issue_enrolment_code(session, person_id=person_id(person), hours=72)
-    row = redeemable_code(session, code=code)
+    row = redeemable_code(session, code=code, client=CLIENT)
     row.expires_at = utcnow() - timedelta(seconds=1)
     session.add(row)
     session.commit()
-    assert refused(lambda: redeemable_code(session, code=code)) == "code_expired"
+    assert refused(lambda: redeemable_code(session, code=code, client=CLIENT)) == "code_expired"
 
 
 def test_code_expiring_during_the_ceremony(
     session: Session, settings: Settings, person: Person
 ) -> None:
     code = issue_enrolment_code(session, person_id=person_id(person), hours=72)
-    row = redeemable_code(session, code=code)
+    row = redeemable_code(session, code=code, client=CLIENT)
     options = registration_options(session, settings=settings, person=person, code_id=row.id)
     row.expires_at = utcnow() - timedelta(seconds=1)
     session.add(row)
@@ -421,7 +434,7 @@ def test_code_expiring_during_the_ceremony(
 
 def test_used_code(session: Session, settings: Settings, person: Person) -> None:
     code = issue_enrolment_code(session, person_id=person_id(person), hours=72)
-    row = redeemable_code(session, code=code)
+    row = redeemable_code(session, code=code, client=CLIENT)
     options = registration_options(session, settings=settings, person=person, code_id=row.id)
     finish_registration(
         session,
@@ -430,14 +443,14 @@ def test_used_code(session: Session, settings: Settings, person: Person) -> None
         person_id=person_id(person),
         nickname="x",
     )
-    assert refused(lambda: redeemable_code(session, code=code)) == "code_used"
+    assert refused(lambda: redeemable_code(session, code=code, client=CLIENT)) == "code_used"
 
 
 def test_two_ceremonies_racing_on_one_code(
     session: Session, settings: Settings, person: Person
 ) -> None:
     code = issue_enrolment_code(session, person_id=person_id(person), hours=72)
-    row = redeemable_code(session, code=code)
+    row = redeemable_code(session, code=code, client=CLIENT)
     first = registration_options(session, settings=settings, person=person, code_id=row.id)
     second = registration_options(session, settings=settings, person=person, code_id=row.id)
     finish_registration(
@@ -467,13 +480,13 @@ def test_new_code_replaces_the_unused_one(
     session: Session, settings: Settings, person: Person
 ) -> None:
     old = issue_enrolment_code(session, person_id=person_id(person), hours=72)
-    old_row = redeemable_code(session, code=old)
+    old_row = redeemable_code(session, code=old, client=CLIENT)
     options = registration_options(session, settings=settings, person=person, code_id=old_row.id)
     new = issue_enrolment_code(session, person_id=person_id(person), hours=72)
-    assert refused(lambda: redeemable_code(session, code=old)) == "code_expired"
+    assert refused(lambda: redeemable_code(session, code=old, client=CLIENT)) == "code_expired"
     credential = SoftAuthenticator().register(options)
     assert registration_refused(session, settings, credential, person) == "code_expired"
-    assert redeemable_code(session, code=new).person_id == person.id
+    assert redeemable_code(session, code=new, client=CLIENT).person_id == person.id
 
 
 def test_new_code_leaves_other_peoples_codes(
@@ -482,7 +495,7 @@ def test_new_code_leaves_other_peoples_codes(
     other = make_person("Bo", "Ek")
     theirs = issue_enrolment_code(session, person_id=person_id(other), hours=72)
     issue_enrolment_code(session, person_id=person_id(person), hours=72)
-    assert redeemable_code(session, code=theirs).person_id == other.id
+    assert redeemable_code(session, code=theirs, client=CLIENT).person_id == other.id
 
 
 def test_transports_not_a_list(session: Session, settings: Settings, person: Person) -> None:

@@ -1,0 +1,198 @@
+"""One room for every refusal and failure (DESIGN, HTTP API): a small hierarchy of refusals
+with stable reasons, and one handler that answers JSON to the API and a page to people,
+logs each refusal's reason, and logs every 5xx with its traceback and the request id that
+the error page shows."""
+
+from __future__ import annotations
+
+import logging
+from contextvars import ContextVar
+from typing import Any, ClassVar
+from urllib.parse import quote, urlsplit
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+)
+from litestar.handlers import HTTPRouteHandler
+from litestar.response import Redirect, Template
+
+from backend.i18n import N_, _
+
+log = logging.getLogger("iup")
+request_id: ContextVar[str] = ContextVar("request_id", default="-")
+
+
+class ErrorMessage(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """What the API answers when it refuses: a stable reason and a sentence for the person."""
+
+    reason: str
+    message: str
+    errors: dict[str, str] | None = None  # field -> sentence, for 422
+    request_id: str | None = None  # on 5xx: quote it to the school's IT staff
+
+
+class Refusal(Exception):
+    """A request we refuse on purpose. `reason` is stable (tests and clients match on it);
+    `message` is an untranslated message id, translated where it is shown."""
+
+    status: int = 400
+    default_reason: ClassVar[str] = "bad_request"
+    default_message: ClassVar[str] = N_(
+        "Something in what was sent was not right. Go back and check it."
+    )
+
+    def __init__(
+        self,
+        reason: str | None = None,
+        message: str | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        errors: dict[str, str] | None = None,
+    ) -> None:
+        self.reason = reason or self.default_reason
+        self.message = message or self.default_message
+        self.headers = headers or {}
+        self.errors = errors  # field -> message id
+        super().__init__(self.reason)
+
+
+class BadRequest(Refusal):
+    pass
+
+
+class NotSignedIn(Refusal):
+    status = 401
+    default_reason = "not_signed_in"
+    default_message = N_("You are not signed in, or your session has ended. Sign in again.")
+
+
+class Forbidden(Refusal):
+    status = 403
+    default_reason = "forbidden"
+    default_message = N_("You do not have access to this page.")
+
+
+class NotFound(Refusal):
+    """Also what someone outside a pupil's links gets: never a hint that the pupil exists."""
+
+    status = 404
+    default_reason = "not_found"
+    default_message = N_(
+        "We could not find that page. It may have been moved, or you may not have access to it."
+    )
+
+
+class Conflict(Refusal):
+    status = 409
+    default_reason = "conflict"
+    default_message = N_("Someone else changed this while you were writing. Nothing was lost.")
+
+
+class Gone(Refusal):
+    status = 410
+    default_reason = "gone"
+
+
+class Invalid(Refusal):
+    status = 422
+    default_reason = "invalid"
+
+
+class TooManyRequests(Refusal):
+    status = 429
+    default_reason = "too_many_requests"
+    default_message = N_("Too many tries in a short time. Wait a moment and try again.")
+
+    def __init__(self, reason: str, *, retry_after: int) -> None:
+        super().__init__(reason, headers={"retry-after": str(max(1, retry_after))})
+        self.retry_after = retry_after
+
+
+CSRF_MESSAGE = N_(
+    "The form was too old to send. Reload the page and send it again "
+    "— what you wrote is kept on this device."
+)
+
+
+def as_refusal(exc: Exception) -> Refusal | None:
+    """Litestar's own exceptions (unknown route, refused CSRF token, invalid body) as our
+    refusals; None for a failure (a bug, a database that is down)."""
+    if isinstance(exc, Refusal):
+        return exc
+    if not isinstance(exc, HTTPException) or exc.status_code >= 500:
+        return None
+    headers = dict(exc.headers or {})  # e.g. Allow on a 405
+    if isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
+        return Forbidden("csrf", CSRF_MESSAGE, headers=headers)
+    for theirs, ours in (
+        (NotAuthorizedException, NotSignedIn),
+        (PermissionDeniedException, Forbidden),
+        (NotFoundException, NotFound),
+    ):
+        if isinstance(exc, theirs):
+            return ours(headers=headers)
+    refusal = Refusal(
+        "invalid_request" if exc.status_code == 400 else f"http_{exc.status_code}",
+        N_("The request could not be handled.") if exc.status_code != 400 else None,
+        headers=headers,
+    )
+    refusal.status = exc.status_code
+    return refusal
+
+
+def wants_json(request: Request[Any, Any, Any]) -> bool:
+    """The API answers JSON: a route in the OpenAPI document is an API route, a page route is
+    not. Without a route (an unknown path), the Accept header decides."""
+    handler = request.scope.get("route_handler")
+    if isinstance(handler, HTTPRouteHandler):
+        return bool(handler.resolve_include_in_schema())
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The one exception handler (registered for Exception in app.py)."""
+    refusal = as_refusal(exc)
+    rid = request_id.get()
+    route = request.scope.get("path_template") or "(no route)"
+    if refusal is None:
+        log.error("failure %s %s id=%s", request.method, route, rid, exc_info=exc)
+        status, reason, errors = 500, "server_error", None
+        message = _("Something went wrong on our side. Try again in a moment.")
+        headers: dict[str, str] = {}
+    else:
+        log.info(
+            "refused %s %s %d %s id=%s", request.method, route, refusal.status, refusal.reason, rid
+        )
+        status, reason, headers = refusal.status, refusal.reason, refusal.headers
+        message = _(refusal.message)
+        errors = {k: _(v) for k, v in refusal.errors.items()} if refusal.errors else None
+    json = wants_json(request)
+    if isinstance(refusal, NotSignedIn) and not json:
+        # Back to the page itself; its query only held one-off notices (?saved=, ?welcome=).
+        back = urlsplit(request.headers.get("hx-current-url", "")).path
+        ended = "expired=1&" if refusal.reason == "session_ended" else ""
+        target = f"/login?{ended}next=" + quote(back or request.url.path, safe="/")
+        if request.headers.get("hx-request"):
+            return Response("", status_code=401, headers={"hx-redirect": target})
+        if request.method == "GET":
+            return Redirect(target, status_code=303)
+    if json:
+        body = ErrorMessage(
+            reason=reason,
+            message=message,
+            errors=errors,
+            request_id=rid if status >= 500 else None,
+        )
+        return Response(body, status_code=status, headers=headers)
+    return Template(
+        template_name="error.html",
+        status_code=status,
+        headers=headers,
+        context={"message": message, "status": status, "request_id": rid},
+    )

@@ -1,0 +1,77 @@
+"""The read log (DESIGN: every read of a pupil's data by someone else is logged, and the
+pupil and her guardians can see it). Recorded by the access dependency, so no domain can
+forget it; listed once per reader, kind and day."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+from sqlalchemy import bindparam, insert
+from sqlalchemy import select as core_select
+from sqlmodel import Session, col
+
+from backend.models import Person, ReadLog, utcnow
+
+
+class ReadKind(StrEnum):
+    """What was read; each domain that shows a pupil's data adds its kind."""
+
+    PLAN = "plan"
+
+
+class ReadPublic(msgspec.Struct, kw_only=True):
+    """A read of a pupil's data, as the pupil and her guardians see it."""
+
+    name: str
+    role: str  # how the reader is linked to the pupil: mentor, teacher, guardian, principal
+    kind: ReadKind
+    at: datetime
+
+
+_RECORD = insert(ReadLog).values(
+    at=bindparam("at"),
+    reader_id=bindparam("reader_id"),
+    pupil_id=bindparam("pupil_id"),
+    kind=bindparam("kind"),
+    role=bindparam("role"),
+)
+_READS = (
+    core_select(
+        col(ReadLog.at),
+        col(ReadLog.kind),
+        col(ReadLog.role),
+        col(Person.given_name),
+        col(Person.family_name),
+    )
+    .select_from(ReadLog)
+    .join(Person, col(Person.id) == ReadLog.reader_id)
+    .where(col(ReadLog.pupil_id) == bindparam("pupil_id"))
+    .order_by(col(ReadLog.at).desc())
+    .limit(500)
+)
+
+
+def record(session: Session, *, reader_id: int, pupil_id: int, kind: ReadKind, role: str) -> None:
+    """Committed at once: the read happened whether or not the rest of the request works."""
+    session.connection().execute(
+        _RECORD,
+        {"at": utcnow(), "reader_id": reader_id, "pupil_id": pupil_id, "kind": kind, "role": role},
+    )
+    session.commit()
+
+
+def reads_of(session: Session, *, pupil_id: int, zone: ZoneInfo) -> list[ReadPublic]:
+    """Who has read the pupil's data, newest first: once per reader, kind and school day."""
+    seen: dict[tuple[str, str, date], ReadPublic] = {}
+    rows: Any = session.connection().execute(_READS, {"pupil_id": pupil_id})
+    for at, kind, role, given_name, family_name in rows:
+        name = f"{given_name} {family_name}"
+        seen.setdefault(
+            (name, kind, at.astimezone(zone).date()),
+            ReadPublic(name=name, role=role, kind=ReadKind(kind), at=at),
+        )
+    return list(seen.values())

@@ -1,0 +1,75 @@
+"""The app shell: hashed static files, the service worker, the manifest, the offline page,
+and the health check. Public (no personal data), and all of it cacheable but /healthz."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, get
+from litestar.datastructures import State
+from litestar.params import FromPath
+from litestar.response import Template
+from sqlalchemy import text
+
+from backend import i18n
+from backend.access import PUBLIC
+from backend.errors import NotFound
+from backend.i18n import _
+
+
+class Health(msgspec.Struct):
+    status: str
+    database: str
+
+
+@get("/healthz", sync_to_thread=False, summary="Liveness and database check", dependencies=PUBLIC)
+def healthz(state: State) -> Health:
+    """A connection held only for `SELECT 1`: it answers while the app is busy."""
+    with state.engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+    return Health(status="ok", database="ok")
+
+
+@get("/static/{name:path}", include_in_schema=False, sync_to_thread=False, dependencies=PUBLIC)
+def static(request: Request[Any, Any, Any], state: State, name: FromPath[str]) -> Response[bytes]:
+    asset = state.assets.by_url.get("/static" + name)
+    if asset is None:
+        raise NotFound()
+    headers = {"cache-control": "public, max-age=31536000, immutable", "vary": "Accept-Encoding"}
+    if asset.gzipped and "gzip" in request.headers.get("accept-encoding", ""):
+        headers["content-encoding"] = "gzip"
+        return Response(asset.gzipped, media_type=asset.media_type, headers=headers)
+    return Response(asset.body, media_type=asset.media_type, headers=headers)
+
+
+@get("/sw.js", include_in_schema=False, sync_to_thread=False, dependencies=PUBLIC)
+def service_worker(state: State) -> Response[bytes]:
+    return Response(
+        state.assets.service_worker(),
+        media_type="text/javascript; charset=utf-8",
+        headers={"cache-control": "no-cache", "service-worker-allowed": "/"},
+    )
+
+
+@get("/manifest.webmanifest", include_in_schema=False, sync_to_thread=False, dependencies=PUBLIC)
+def manifest(state: State) -> Response[bytes]:
+    body = state.assets.manifest(
+        name=_("IUP – my development plan"),
+        short_name="IUP",
+        description=_("Your goals, your self-assessments and your development talk."),
+        lang=i18n.current.get(),
+    )
+    return Response(
+        body,
+        media_type="application/manifest+json",
+        headers={"cache-control": "no-cache", "vary": "Accept-Language, Cookie"},
+    )
+
+
+@get("/offline", include_in_schema=False, sync_to_thread=False, dependencies=PUBLIC)
+def offline() -> Template:
+    return Template(template_name="offline.html", headers={"cache-control": "no-cache"})
+
+
+ROUTES = [healthz, static, service_worker, manifest, offline]
