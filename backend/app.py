@@ -81,5 +81,6 @@ def create_app(settings: Settings) -> App:
             title="IUP", version="0.1.0", path="/schema", render_plugins=[JsonRenderPlugin()]
         ),
         on_shutdown=[engine.dispose],
+        logging_config=None,  # the server's entry point logs to stdout (asgi.py)
         debug=False,
     )

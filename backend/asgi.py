@@ -19,6 +19,7 @@ def app_from_env() -> Litestar:
         stream=sys.stdout,
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        force=True,
     )
     _stop_with_parent()
     return create_app(from_env())

@@ -3,9 +3,6 @@ again, and the app runs on PostgreSQL: demo seed, enrolment, the pupil's goals."
 
 from __future__ import annotations
 
-import os
-import secrets
-from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
@@ -17,8 +14,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from litestar.testing import TestClient
-from sqlalchemy import Engine, create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, inspect, text
 from sqlmodel import Session, SQLModel, func, select
 
 import backend.models  # noqa: F401  (registers the tables on SQLModel.metadata)
@@ -30,9 +26,6 @@ from backend.models import Goal, Person, Plan, SelfAssessment
 from backend.settings import Settings
 from tests.integration.conftest import ORIGIN, Visitor
 
-POSTGRES = os.environ.get(
-    "IUP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 TABLES = {
     "school",
     "pupil_group",
@@ -77,29 +70,6 @@ def tables(engine: Engine) -> set[str]:
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'iup.db'}"
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    """A database of its own on the local PostgreSQL server, dropped afterwards."""
-    server = make_url(POSTGRES)
-    name = f"iup_test_{secrets.token_hex(6)}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:
-        admin.dispose()
-        reason = f"PostgreSQL at {server.render_as_string(hide_password=True)} unusable: {error}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 # SQLite ----------------------------------------------------------------------------------
