@@ -17,12 +17,13 @@ from typing import Any
 
 import msgspec
 from litestar.di import NamedDependency, Provide
-from sqlalchemy import bindparam, literal, union_all
+from sqlalchemy import bindparam, literal_column, true, union_all
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from backend import readlog
 from backend.auth.sessions import Viewer
+from backend.db import Query
 from backend.errors import NotFound
 from backend.i18n import N_
 from backend.models import (
@@ -138,20 +139,22 @@ def for_pupil(
 _V: Any = bindparam("viewer_id")
 _P: Any = bindparam("pupil_id")
 _PUPIL_GROUPS = core_select(col(GroupPupil.group_id)).where(col(GroupPupil.pupil_id) == _P)
-_RELATIONS = union_all(
-    core_select(literal("guardian"), col(Guardianship.has_access)).where(
-        col(Guardianship.guardian_id) == _V, col(Guardianship.pupil_id) == _P
-    ),
-    core_select(literal("mentor"), literal(True)).where(
-        col(GroupMentor.mentor_id) == _V, col(GroupMentor.group_id).in_(_PUPIL_GROUPS)
-    ),
-    core_select(literal("teacher"), literal(True)).where(
-        col(GroupTeacher.teacher_id) == _V, col(GroupTeacher.group_id).in_(_PUPIL_GROUPS)
-    ),
-    core_select(literal("principal"), literal(True))
-    .select_from(SchoolPrincipal)
-    .join(Group, col(Group.school_id) == SchoolPrincipal.school_id)
-    .where(col(SchoolPrincipal.principal_id) == _V, col(Group.id).in_(_PUPIL_GROUPS)),
+_RELATIONS = Query(
+    union_all(
+        core_select(literal_column("'guardian'"), col(Guardianship.has_access)).where(
+            col(Guardianship.guardian_id) == _V, col(Guardianship.pupil_id) == _P
+        ),
+        core_select(literal_column("'mentor'"), true()).where(
+            col(GroupMentor.mentor_id) == _V, col(GroupMentor.group_id).in_(_PUPIL_GROUPS)
+        ),
+        core_select(literal_column("'teacher'"), true()).where(
+            col(GroupTeacher.teacher_id) == _V, col(GroupTeacher.group_id).in_(_PUPIL_GROUPS)
+        ),
+        core_select(literal_column("'principal'"), true())
+        .select_from(SchoolPrincipal)
+        .join(Group, col(Group.school_id) == SchoolPrincipal.school_id)
+        .where(col(SchoolPrincipal.principal_id) == _V, col(Group.id).in_(_PUPIL_GROUPS)),
+    )
 )
 _RANK = [Relation.GUARDIAN, Relation.MENTOR, Relation.TEACHER, Relation.PRINCIPAL]
 
@@ -161,11 +164,7 @@ def relation(session: Session, *, viewer: Viewer, pupil_id: int) -> Relation | N
     is nobody to this pupil, whatever else she is."""
     if viewer.person_id == pupil_id:
         return Relation.SELF if viewer.is_pupil else None
-    rows = (
-        session.connection()
-        .execute(_RELATIONS, {"viewer_id": viewer.person_id, "pupil_id": pupil_id})
-        .all()
-    )
+    rows = _RELATIONS.rows(session, {"viewer_id": viewer.person_id, "pupil_id": pupil_id})
     if any(kind == "guardian" and not allowed for kind, allowed in rows):
         return None
     kinds = {kind for kind, _allowed in rows}

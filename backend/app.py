@@ -20,7 +20,7 @@ from backend.access import ROLE_WORDS
 from backend.assets import THEME_COLOUR, Assets
 from backend.auth.controllers import AccountController, AuthController
 from backend.auth.sessions import current_viewer
-from backend.db import make_engine, provide_db
+from backend.db import make_engine, provide_db, release_db
 from backend.plans.controllers import PlanController
 from backend.settings import Settings
 from backend.web import MAX_BODY, App, IupRequest, security_headers
@@ -32,13 +32,13 @@ def make_templates(assets: Assets, settings: Settings) -> JinjaTemplateEngine:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=True,
-        extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
     )
-    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(
+        _=i18n.template_gettext,
+        ngettext=i18n.template_ngettext,
         asset=assets.url,
         locale=i18n.current.get,
         direction=lambda: i18n.direction(i18n.current.get()),
@@ -60,13 +60,13 @@ def create_app(settings: Settings) -> App:
     return App(
         route_handlers=[*shell.ROUTES, AuthController, AccountController, PlanController],
         dependencies={
-            "db": Provide(provide_db),
+            "db": Provide(provide_db, sync_to_thread=False),
             "viewer": Provide(current_viewer, sync_to_thread=False),
         },
         state=State({"engine": engine, "settings": settings, "assets": assets}),
         request_class=IupRequest,
         request_max_body_size=MAX_BODY,
-        before_send=[security_headers],
+        before_send=[release_db, security_headers],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="iup_csrf",

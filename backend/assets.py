@@ -7,6 +7,7 @@ import gzip
 import hashlib
 import json
 import mimetypes
+from functools import cached_property
 from pathlib import Path
 
 import msgspec
@@ -46,6 +47,7 @@ class Assets:
     def url(self, path: str) -> str:
         return self.by_path[path].url
 
+    @cached_property
     def service_worker(self) -> bytes:
         """pwa/sw.js with this build's version and the app shell: hashed assets and the
         offline page, never a person's page."""

@@ -12,6 +12,7 @@ from urllib.parse import quote, urlsplit
 
 import msgspec
 from litestar import Request, Response
+from litestar.enums import MediaType
 from litestar.exceptions import (
     HTTPException,
     NotAuthorizedException,
@@ -192,6 +193,7 @@ def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         return Response(body, status_code=status, headers=headers)
     return Template(
         template_name="error.html",
+        media_type=MediaType.HTML,
         status_code=status,
         headers=headers,
         context={"message": message, "status": status, "request_id": rid},

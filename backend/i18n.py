@@ -10,6 +10,7 @@ from datetime import date, datetime
 from functools import cache, lru_cache
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import dates
@@ -46,6 +47,19 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current.get()).ngettext(singular, plural, n)
 
 
+def template_gettext(message: str, **variables: Any) -> str:
+    """`_()` in templates: a plain str, escaped on output by autoescape like any value.
+    (Jinja's "newstyle" gettext wraps every string in Markup and formats it even without
+    variables: two thirds of a page's rendering time.)"""
+    text = translations(current.get()).gettext(message)
+    return text % variables if variables else text
+
+
+def template_ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
+    variables.setdefault("num", n)
+    return translations(current.get()).ngettext(singular, plural, n) % variables
+
+
 _ = gettext
 
 
@@ -54,6 +68,7 @@ def N_(message: str) -> str:
     return message
 
 
+@lru_cache(maxsize=1024)
 def negotiate(accept_language: str, cookie: str | None) -> str:
     """The `lang` cookie wins, then the first supported Accept-Language entry by q."""
     if cookie in LANGUAGES:

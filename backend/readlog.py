@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -14,6 +13,7 @@ from sqlalchemy import bindparam, insert
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col
 
+from backend.db import Query
 from backend.models import Person, ReadLog, utcnow
 
 
@@ -39,7 +39,7 @@ _RECORD = insert(ReadLog).values(
     kind=bindparam("kind"),
     role=bindparam("role"),
 )
-_READS = (
+_READS = Query(
     core_select(
         col(ReadLog.at),
         col(ReadLog.kind),
@@ -67,7 +67,7 @@ def record(session: Session, *, reader_id: int, pupil_id: int, kind: ReadKind, r
 def reads_of(session: Session, *, pupil_id: int, zone: ZoneInfo) -> list[ReadPublic]:
     """Who has read the pupil's data, newest first: once per reader, kind and school day."""
     seen: dict[tuple[str, str, date], ReadPublic] = {}
-    rows: Any = session.connection().execute(_READS, {"pupil_id": pupil_id})
+    rows = _READS.rows(session, {"pupil_id": pupil_id})
     for at, kind, role, given_name, family_name in rows:
         name = f"{given_name} {family_name}"
         seen.setdefault(

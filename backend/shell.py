@@ -10,12 +10,12 @@ from litestar import Request, Response, get
 from litestar.datastructures import State
 from litestar.params import FromPath
 from litestar.response import Template
-from sqlalchemy import text
 
 from backend import i18n
 from backend.access import PUBLIC
 from backend.errors import NotFound
 from backend.i18n import _
+from backend.web import Page
 
 
 class Health(msgspec.Struct):
@@ -26,8 +26,13 @@ class Health(msgspec.Struct):
 @get("/healthz", sync_to_thread=False, summary="Liveness and database check", dependencies=PUBLIC)
 def healthz(state: State) -> Health:
     """A connection held only for `SELECT 1`: it answers while the app is busy."""
-    with state.engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
+    connection = state.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute("SELECT 1")
+        cursor.close()
+    finally:
+        connection.close()
     return Health(status="ok", database="ok")
 
 
@@ -46,7 +51,7 @@ def static(request: Request[Any, Any, Any], state: State, name: FromPath[str]) -
 @get("/sw.js", include_in_schema=False, sync_to_thread=False, dependencies=PUBLIC)
 def service_worker(state: State) -> Response[bytes]:
     return Response(
-        state.assets.service_worker(),
+        state.assets.service_worker,
         media_type="text/javascript; charset=utf-8",
         headers={"cache-control": "no-cache", "service-worker-allowed": "/"},
     )
@@ -69,7 +74,7 @@ def manifest(state: State) -> Response[bytes]:
 
 @get("/offline", include_in_schema=False, sync_to_thread=False, dependencies=PUBLIC)
 def offline() -> Template:
-    return Template(template_name="offline.html", headers={"cache-control": "no-cache"})
+    return Page("offline.html", headers={"cache-control": "no-cache"})
 
 
 ROUTES = [healthz, static, service_worker, manifest, offline]

@@ -11,13 +11,14 @@ import time
 from typing import Annotated, Any
 
 from litestar import Litestar
-from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import MediaType
 from litestar.params import PathParameter
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 from litestar.types import Message, Scope, Send
 
 from backend import i18n
+from backend.db import close_db
 from backend.errors import BadRequest, request_id
 
 log = logging.getLogger("iup.access")
@@ -100,16 +101,23 @@ def locale_of(scope: Scope) -> str:
     return i18n.negotiate(accept[:200], cookie(scope, "lang"))
 
 
+_DEFAULT_HEADERS = [
+    (name.encode(), value.encode())
+    for name, value in {**SECURITY_HEADERS, "cache-control": "no-store"}.items()
+]
+
+
 async def security_headers(message: Message, scope: Scope) -> None:
     """Runs for every response, 404s and refused CSRF included. A response that sets no
-    Cache-Control gets `no-store`, so a personal page is never cached."""
+    Cache-Control gets `no-store`, so a personal page is never cached. (Raw header pairs:
+    setdefault on Litestar's header view scans the list once per header.)"""
     if message["type"] == "http.response.start":
-        headers = MutableScopeHeaders.from_message(message)
-        for name, value in SECURITY_HEADERS.items():
-            headers.setdefault(name, value)
-        headers.setdefault("cache-control", "no-store")
-        headers.setdefault("content-language", i18n.current.get())
-        headers["x-request-id"] = request_id.get()
+        headers = message.setdefault("headers", [])
+        present = {name.lower() for name, _value in headers}
+        headers.extend(pair for pair in _DEFAULT_HEADERS if pair[0] not in present)
+        if b"content-language" not in present:
+            headers.append((b"content-language", i18n.current.get().encode()))
+        headers.append((b"x-request-id", request_id.get().encode()))
 
 
 _TOO_LARGE = (
@@ -147,6 +155,7 @@ class App(Litestar):
             try:
                 await super().__call__(scope, receive, send_and_note)
             finally:
+                close_db(scope)  # when no response started (a client gone, say)
                 log.info(
                     "%s %s %d %.1fms id=%s",
                     scope["method"],
@@ -209,6 +218,15 @@ class IupRequest(HTMXRequest):
         return value
 
 
+class Page(Template):
+    """A template response that is HTML: said up front, since Litestar otherwise guesses
+    the type from the file name (pathlib and mimetypes) on every response."""
+
+    def __init__(self, template_name: str, **kwargs: Any) -> None:
+        kwargs.setdefault("media_type", MediaType.HTML)
+        super().__init__(template_name, **kwargs)
+
+
 def render(
     request: HTMXRequest,
     page: str,
@@ -219,8 +237,8 @@ def render(
 ) -> Template:
     """One URL, two answers (DESIGN, principle 4): the full page, or for an htmx request the
     fragment that the page template includes. Caches keep them apart by `Vary: HX-Request`."""
-    return Template(
-        template_name=partial if partial and request.htmx else page,
+    return Page(
+        partial if partial and request.htmx else page,
         status_code=status_code,
         headers={"vary": "HX-Request"},
         context=context,

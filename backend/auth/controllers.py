@@ -29,7 +29,7 @@ from backend.errors import ErrorMessage, NotFound
 from backend.i18n import LANGUAGES, _
 from backend.models import Person
 from backend.settings import Settings
-from backend.web import RowId, client_address, safe_next
+from backend.web import Page, RowId, client_address, safe_next
 
 REFUSED = {
     400: ResponseSpec(ErrorMessage, description="Refused; `message` says why, translated"),
@@ -102,7 +102,7 @@ class AuthController(Controller):
         removed: FromQuery[bool] = False,
         expired: FromQuery[bool] = False,
     ) -> Template:
-        return Template(
+        return Page(
             "auth/login.html",
             context={
                 "next": safe_next(next),
@@ -150,13 +150,13 @@ class AuthController(Controller):
         try:
             row = service.redeemable_code(db, code=code, client=client(request))
         except AuthError as error:
-            return Template(
+            return Page(
                 "auth/enrol.html",
                 status_code=410,
                 context={"error": _(error.message), "code": code, "person": None},
             )
         person = db.get(Person, row.person_id)
-        return Template("auth/enrol.html", context={"code": code, "person": person, "error": None})
+        return Page("auth/enrol.html", context={"code": code, "person": person, "error": None})
 
     @post(
         "/enrol/{code:str}/options",
@@ -242,7 +242,7 @@ class AccountController(Controller):
         access: NamedDependency[Viewer],
         saved: FromQuery[bool] = False,
     ) -> Template:
-        return Template(
+        return Page(
             "auth/account.html",
             context={
                 "viewer": access,
@@ -325,7 +325,7 @@ class AccountController(Controller):
         if target is None:
             raise NotFound()
         if len(passkeys) == 1 and data.confirm != "yes":
-            return Template(
+            return Page(
                 "auth/confirm_remove.html",
                 context={"viewer": access, "nav": "account", "passkey": target},
             )

@@ -16,6 +16,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from backend.auth.service import audit, digest
+from backend.db import Query
 from backend.errors import Invalid, NotFound, NotSignedIn
 from backend.i18n import N_
 from backend.models import AuditKind, GroupPupil, LoginSession, PasskeyCredential, Person, utcnow
@@ -66,7 +67,7 @@ def start_session(session: Session, *, person_id: int, passkey_id: int | None, h
     return token
 
 
-_VIEWER = (
+_VIEWER = Query(
     core_select(
         col(Person.id),
         col(Person.given_name),
@@ -85,11 +86,7 @@ _VIEWER = (
 
 def viewer_for(session: Session, *, token: str) -> Viewer | None:
     """On every request, so built once and read as columns (DESIGN: hot reads may use Core)."""
-    row: Any = (
-        session.connection()
-        .execute(_VIEWER, {"token_hash": digest(token), "now": utcnow()})
-        .first()
-    )
+    row: Any = _VIEWER.first(session, {"token_hash": digest(token), "now": utcnow()})
     if row is None:
         return None
     return Viewer(

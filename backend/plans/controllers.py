@@ -3,13 +3,13 @@ recording a self-assessment (plain form or htmx), and the same as JSON."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
-from litestar.params import FromHeader, FromQuery, JSONBody, URLEncodedBody
+from litestar.params import FromQuery, HeaderParameter, JSONBody, URLEncodedBody
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel import Session
@@ -28,7 +28,7 @@ from backend.plans.schemas import (
 )
 from backend.readlog import ReadKind
 from backend.settings import Settings
-from backend.web import RowId, render
+from backend.web import Page, RowId, render
 
 READ = {
     400: ResponseSpec(ErrorMessage, description="Not a valid request"),
@@ -53,8 +53,8 @@ class PlanController(Controller):
         if access.is_pupil:
             own = Access(viewer=access, pupil_id=access.person_id, relation=Relation.SELF)
             return plan_page(request, db, state.settings, own, welcome=welcome, saved=saved)
-        return Template(
-            template_name="plans/pupils.html",
+        return Page(
+            "plans/pupils.html",
             context={
                 "viewer": access,
                 "nav": "home",
@@ -80,6 +80,22 @@ class PlanController(Controller):
         if access.is_self:
             return Redirect("/", status_code=303)
         return plan_page(request, db, state.settings, access)
+
+    @get("/goals/{goal_id:int}", include_in_schema=False, sync_to_thread=False, dependencies=OWN)
+    def goal(
+        self,
+        *,
+        request: HTMXRequest,
+        db: NamedDependency[Session],
+        state: State,
+        access: NamedDependency[Access],
+        goal_id: RowId,
+    ) -> Template:
+        """One goal opened to be rated: its card for htmx, else the plan with it open. The
+        other cards stay closed (DESIGN: compact cards that open one thing at a time)."""
+        if service.goal_of_pupil(db, pupil_id=access.pupil_id, goal_id=goal_id) is None:
+            raise NotFound()
+        return plan_page(request, db, state.settings, access, goal_id=goal_id, open=goal_id)
 
     @post(
         "/goals/{goal_id:int}/self-assessments",
@@ -111,6 +127,7 @@ class PlanController(Controller):
                 form=data,
                 status_code=422,
                 goal_id=goal_id,
+                open=goal_id,
             )
         service.record_self_assessment(
             db,
@@ -173,7 +190,7 @@ class PlanController(Controller):
         access: NamedDependency[Access],
         goal_id: RowId,
         data: JSONBody[SelfAssessmentCreate],
-        idempotency_key: FromHeader[str | None] = None,
+        idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key")] = None,
     ) -> Response[SelfAssessmentPublic]:
         if idempotency_key is not None and service.checked_key(idempotency_key) is None:
             raise BadRequest("idempotency_key")
@@ -221,5 +238,6 @@ def plan_page(
         form=context.pop("form", None),
         saved=context.pop("saved", None),
         reads=reads,
+        open=context.pop("open", None),
         **context,
     )

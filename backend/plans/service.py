@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
 
 from sqlalchemy import bindparam
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from backend.db import Query
 from backend.errors import NotFound
 from backend.i18n import N_
 from backend.models import Goal, Plan, PlanState, SelfAssessment, Term
@@ -37,7 +37,7 @@ _CURRENT_TERM = (
     .limit(1)
     .scalar_subquery()
 )
-_PLAN = (
+_PLAN = Query(
     core_select(
         col(Term.code),
         col(Plan.id),
@@ -59,7 +59,7 @@ _PLAN = (
         col(Goal.position), col(Goal.id), col(SelfAssessment.created_at), col(SelfAssessment.id)
     )
 )
-_GOAL_OF_PUPIL = (
+_GOAL_OF_PUPIL = Query(
     core_select(col(Goal.id))
     .join(Plan, col(Plan.id) == Goal.plan_id)
     .where(
@@ -68,21 +68,23 @@ _GOAL_OF_PUPIL = (
         col(Plan.state) != PlanState.ARCHIVED,
     )
 )
-_BY_KEY = core_select(
-    col(SelfAssessment.id),
-    col(SelfAssessment.level),
-    col(SelfAssessment.comment),
-    col(SelfAssessment.created_at),
-).where(
-    col(SelfAssessment.goal_id) == bindparam("goal_id"),
-    col(SelfAssessment.idempotency_key) == bindparam("key"),
+_BY_KEY = Query(
+    core_select(
+        col(SelfAssessment.id),
+        col(SelfAssessment.level),
+        col(SelfAssessment.comment),
+        col(SelfAssessment.created_at),
+    ).where(
+        col(SelfAssessment.goal_id) == bindparam("goal_id"),
+        col(SelfAssessment.idempotency_key) == bindparam("key"),
+    )
 )
 
 
 def plan_of(session: Session, *, pupil_id: int, today: date) -> PlanPublic | None:
     """The pupil's plan for the term that holds today (between terms, the latest begun),
     with its goals and every rating: one query."""
-    rows: Any = session.connection().execute(_PLAN, {"pupil_id": pupil_id, "today": today})
+    rows = _PLAN.rows(session, {"pupil_id": pupil_id, "today": today})
     plan: PlanPublic | None = None
     goals: dict[int, GoalPublic] = {}
     for term, plan_id, state, goal_id, area, text, rating_id, level, comment, created_at in rows:
@@ -107,9 +109,8 @@ def plan_of(session: Session, *, pupil_id: int, today: date) -> PlanPublic | Non
 
 def goal_of_pupil(session: Session, *, pupil_id: int, goal_id: int) -> int | None:
     """The goal's id, if it is in one of this pupil's plans that can still change."""
-    return session.connection().execute(
-        _GOAL_OF_PUPIL, {"goal_id": goal_id, "pupil_id": pupil_id}
-    ).scalar()
+    row = _GOAL_OF_PUPIL.first(session, {"goal_id": goal_id, "pupil_id": pupil_id})
+    return None if row is None else int(row[0])
 
 
 def checked_key(value: str) -> str | None:
@@ -161,7 +162,7 @@ def record_self_assessment(
 
 
 def _by_key(session: Session, *, goal_id: int, key: str) -> SelfAssessmentPublic | None:
-    row: Any = session.connection().execute(_BY_KEY, {"goal_id": goal_id, "key": key}).first()
+    row = _BY_KEY.first(session, {"goal_id": goal_id, "key": key})
     if row is None:
         return None
     return SelfAssessmentPublic(id=row[0], level=row[1], comment=row[2], created_at=row[3])
