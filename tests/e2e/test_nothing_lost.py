@@ -46,6 +46,12 @@ def goal_card(page, index: int):
     return page.locator(f"#{card_id}"), card_id.removeprefix("goal-")
 
 
+def open_card(card) -> None:
+    """A goal card opens its rating form with "Hur går det?" (one card at a time)."""
+    card.get_by_role("link", name="Hur går det?").click()
+    expect(card.get_by_role("radio").first).to_be_visible()
+
+
 def expire_session(live_server, context) -> None:
     """End the browser's session on the server (it has expired), keeping its cookie."""
     cookie = next(c for c in context.cookies(live_server.url) if c["name"] == "iup_session")
@@ -71,6 +77,8 @@ def test_typed_text_survives_an_expired_session(
     enrol(page, live_server.enrolment_url(PUPIL))
     card, goal_id = goal_card(page, 0)
     comment = "Jag har läst två böcker på engelska i höstas."
+    open_card(card)
+    expect(card.get_by_role("radio").first).to_be_focused()
     card.get_by_role("radio", name="Nästan").check()
     card.get_by_role("textbox").fill(comment)
     assert draft(page, f"sa-{goal_id}") == {"level": "3", "comment": comment}
@@ -91,6 +99,8 @@ def test_typed_text_survives_an_expired_session(
     page.wait_for_url(HOME)
     card, _ = goal_card(page, 0)
     assert card.get_attribute("id") == f"goal-{goal_id}"
+    # The card with the draft opened by itself, in place.
+    assert HOME.match(page.url), page.url
     expect(card.get_by_role("textbox")).to_have_value(comment)
     expect(card.get_by_role("radio", name="Nästan")).to_be_checked()
     expect(card.locator("[data-draft-restored]")).to_be_visible()
@@ -103,15 +113,17 @@ def test_typed_text_survives_an_expired_session(
     expect(card.get_by_role("status")).to_have_text(SAVED)
     expect(card.locator(".goal__latest")).to_contain_text("Nästan")
     expect(card.locator("details.history li").first).to_contain_text(f"Nästan – {comment}")
-    expect(card.get_by_role("textbox")).to_have_value("")
+    expect(card.get_by_role("textbox")).to_have_count(0)  # the card closed again
+    expect(card.get_by_role("link", name="Hur går det?")).to_be_visible()
     wait_until_draft_gone(page, f"sa-{goal_id}")
     axe_check(page)
 
     page.reload()
+    assert HOME.match(page.url), page.url
     card, _ = goal_card(page, 0)
     expect(card.locator("details.history li").first).to_contain_text(f"Nästan – {comment}")
     expect(page.locator("[data-draft-restored]:visible")).to_have_count(0)
-    expect(card.get_by_role("textbox")).to_have_value("")
+    expect(page.get_by_role("textbox")).to_have_count(0)  # no card opened by itself
     assert drafts(page) == []
 
 
@@ -125,6 +137,7 @@ def test_typed_text_survives_a_lost_connection(
     enrol(page, live_server.enrolment_url(PUPIL))
     card, goal_id = goal_card(page, 1)
     comment = "Jag vågar prata mer på lektionerna nu."
+    open_card(card)
     card.get_by_role("radio", name="På väg").check()
     card.get_by_role("textbox").fill(comment)
 
@@ -159,6 +172,7 @@ def test_a_save_that_cannot_be_sent_says_so(
     add_authenticator(page)
     enrol(page, live_server.enrolment_url(PUPIL))
     card, _ = goal_card(page, 1)
+    open_card(card)
     card.get_by_role("radio", name="Inte än").check()
     page.context.set_offline(True)
     with page.expect_event("requestfailed"):
@@ -187,6 +201,13 @@ def test_the_form_works_without_javascript(
     expect(page.get_by_role("heading", level=1)).to_have_text("Mina mål")
     card, goal_id = goal_card(page, 2)
     comment = "Jag behöver öva på bråk <inte> &amp; procent."
+    expect(page.get_by_role("textbox")).to_have_count(0)  # every card closed
+    with page.expect_navigation():
+        card.get_by_role("link", name="Hur går det?").click()
+    assert page.url.endswith(f"/goals/{goal_id}#goal-{goal_id}"), page.url
+    card = page.locator(f"#goal-{goal_id}")
+    expect(page.get_by_role("textbox")).to_have_count(1)  # this goal's form only
+    axe_check_without_js(page)
 
     # No level chosen: the whole page again, with an error summary and her comment kept.
     card.get_by_role("textbox").fill(comment)
@@ -217,7 +238,7 @@ def test_the_form_works_without_javascript(
     expect(card.locator(".goal__latest")).to_contain_text("Nästan")
     # The history is a <details>: its text is there even while it is closed.
     assert f"Nästan – {comment}" in card.locator("details.history li").first.text_content()
-    expect(card.get_by_role("textbox")).to_have_value("")
+    expect(card.get_by_role("textbox")).to_have_count(0)
     expect(page.locator(".error-summary")).to_have_count(0)
     axe_check_without_js(page)
 

@@ -54,6 +54,10 @@ def test_alva_signs_up_signs_in_and_rates_a_goal(
     card = page.locator(f"#{card_id}")
     expect(card.locator("svg.chart")).to_have_count(0)
     page.evaluate("window.__samePage = true")  # gone if the form posted the whole page
+    expect(card.get_by_role("radio")).to_have_count(0)  # a compact card: nothing open
+    card.get_by_role("link", name="Hur går det?").click()
+    expect(card.get_by_role("radio", name="Inte än")).to_be_focused()  # the first choice
+    assert page.evaluate("window.__samePage") is True, "the card opened in place"
     with page.expect_response(
         lambda r: r.request.method == "POST" and r.request.headers.get("hx-request") == "true"
     ) as response:
@@ -72,10 +76,11 @@ def test_alva_signs_up_signs_in_and_rates_a_goal(
     expect(history).to_have_attribute("open", "")
     expect(history.locator("li")).to_have_count(1)
     expect(history.locator("li").first).to_contain_text("På väg – Sjuans tabell är svår.")
-    # The form is ready for the next rating.
-    expect(card.get_by_role("textbox")).to_have_value("")
+    # The card closed again, ready for the next rating.
+    expect(card.get_by_role("textbox")).to_have_count(0)
 
     # A second one: the history keeps both, the newest first.
+    card.get_by_role("link", name="Hur går det?").click()
     card.get_by_role("radio", name="Nästan").check()
     card.get_by_role("textbox").fill("Nu går det bättre.")
     card.get_by_role("button", name="Spara mitt svar").click()

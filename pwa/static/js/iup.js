@@ -186,6 +186,16 @@
     });
   }
 
+  // A closed card whose goal has a draft on this device opens by itself, so the text shows.
+  function openDrafted() {
+    $$("[data-opens]").forEach((link) => {
+      if (!store.get(link.dataset.opens)) return;
+      if (window.htmx) {
+        htmx.ajax("GET", link.getAttribute("hx-get"), { target: link.getAttribute("hx-target"), swap: "outerHTML" });
+      } else location.assign(link.href);
+    });
+  }
+
   const onEdit = (e) => { const form = e.target.form; if (form && form.dataset.draft) saveDraft(form); };
   document.addEventListener("input", onEdit);
   document.addEventListener("change", onEdit);
@@ -204,7 +214,7 @@
     }
   }
 
-  function init() { restoreDrafts(); initPasskeys(); signedOut(); }
+  function init() { restoreDrafts(); openDrafted(); initPasskeys(); signedOut(); }
   init();
   document.body.addEventListener("htmx:afterSettle", init);
   // A save that never reached the server says so; the draft is still on the device.
