@@ -18,7 +18,6 @@ from litestar import Request
 from litestar.types import Message, Scope
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Dialect
-from sqlalchemy.sql.base import Executable
 from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -94,7 +93,7 @@ class Query:
     about 0.1 ms, more than SQLite's own; the statement, its bind and result types stay
     SQLAlchemy's, so the SQL and the values are exactly what `session.execute` would use."""
 
-    def __init__(self, statement: Executable) -> None:
+    def __init__(self, statement: Any) -> None:
         self.statement = statement
         self._plans: dict[str, _Plan] = {}
 
@@ -110,7 +109,7 @@ class Query:
         cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
             cursor.execute(plan.sql, [values[n] for n in plan.names] if plan.names else values)
-            rows = cursor.fetchall()
+            rows: list[Any] = list(cursor.fetchall())
         finally:
             cursor.close()
         if plan.results:

@@ -112,7 +112,7 @@ async def security_headers(message: Message, scope: Scope) -> None:
     Cache-Control gets `no-store`, so a personal page is never cached. (Raw header pairs:
     setdefault on Litestar's header view scans the list once per header.)"""
     if message["type"] == "http.response.start":
-        headers = message.setdefault("headers", [])
+        headers: Any = message.setdefault("headers", [])
         present = {name.lower() for name, _value in headers}
         headers.extend(pair for pair in _DEFAULT_HEADERS if pair[0] not in present)
         if b"content-language" not in present:
