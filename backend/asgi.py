@@ -15,6 +15,9 @@ PR_SET_PDEATHSIG = 1
 
 
 def app_from_env() -> Litestar:
+    # One line per request: skip what the format does not show (logging HOWTO, Optimization).
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     logging.basicConfig(
         stream=sys.stdout,
         level=logging.INFO,

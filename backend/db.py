@@ -57,12 +57,36 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 SCOPE_KEY = "iup.db"
 
 
+class DbSession(Session):
+    """The app's session: ORM writes as usual and, for prebuilt reads (`Query`), a DBAPI
+    connection of its own, taken from the pool at the first read and given back at close.
+    (Checking out the session's own connection costs about 25 µs, five times as much.)
+    Reads see what is committed; every write here commits before it is read back."""
+
+    _raw: Any = None
+
+    def raw(self) -> tuple[Any, Dialect]:
+        engine = self.get_bind()
+        assert isinstance(engine, Engine)
+        if self._raw is None:
+            self._raw = engine.raw_connection()
+        return self._raw, engine.dialect
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            raw, self._raw = self._raw, None
+            if raw is not None:
+                raw.close()
+
+
 def provide_db(request: Request[Any, Any, Any]) -> Session:
     """The request's session (a dependency). Closed, and its connection given back, as soon
     as the response starts (`release_db`), before its body is sent, whether the handler
     returned or something on the way raised. (A generator dependency is not closed when a
     later dependency raises, and Litestar closes a sync one in a worker thread.)"""
-    session = Session(request.app.state.engine, expire_on_commit=False)
+    session = DbSession(request.app.state.engine, expire_on_commit=False)
     request.scope[SCOPE_KEY] = session  # type: ignore[literal-required]
     return session
 
@@ -98,15 +122,18 @@ class Query:
         self._plans: dict[str, _Plan] = {}
 
     def rows(self, session: Session, params: dict[str, Any] | None = None) -> list[Any]:
-        connection = session.connection()
-        dialect = connection.dialect
+        if isinstance(session, DbSession):
+            raw, dialect = session.raw()
+        else:
+            connection = session.connection()
+            raw, dialect = connection.connection.dbapi_connection, connection.dialect
         plan = self._plans.get(dialect.name) or self._plan(dialect)
         values = dict(plan.defaults)
         if params:
             values.update(params)
         for name, process in plan.binds:
             values[name] = process(values[name])
-        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor = raw.cursor()
         try:
             cursor.execute(plan.sql, [values[n] for n in plan.names] if plan.names else values)
             rows: list[Any] = list(cursor.fetchall())
