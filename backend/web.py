@@ -4,11 +4,12 @@ rendering a full page or, for htmx, its fragment."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import secrets
 import time
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 from litestar import Litestar
 from litestar.enums import MediaType
@@ -85,20 +86,39 @@ def client_address(scope: Scope, trusted_proxies: frozenset[str]) -> str:
     return str(peer)
 
 
-def cookie(scope: Scope, name: str) -> str | None:
+def cookie(header: str, name: str) -> str | None:
     """One cookie's value, by a linear scan of the (bounded) Cookie header."""
-    for key, value in scope["headers"]:
-        if key == b"cookie":
-            for part in value.decode("latin-1").split(";"):
-                k, sep, v = part.partition("=")
-                if sep and k.strip() == name:
-                    return v.strip()
+    for part in header.split(";"):
+        key, sep, value = part.partition("=")
+        if sep and key.strip() == name:
+            return value.strip()
     return None
 
 
-def locale_of(scope: Scope) -> str:
-    accept = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"accept-language"), "")
-    return i18n.negotiate(accept[:200], cookie(scope, "lang"))
+class Incoming(NamedTuple):
+    """What every request's wrapper reads from the headers, in one pass."""
+
+    cookie_bytes: int
+    locale: str
+    request_id: str | None
+
+
+_ID = re.compile(rb"[A-Za-z0-9._-]{1,64}")
+
+
+def incoming(scope: Scope) -> Incoming:
+    cookies: list[bytes] = []
+    accept, rid = b"", None
+    for key, value in scope["headers"]:
+        if key == b"cookie":
+            cookies.append(value)
+        elif key == b"accept-language":
+            accept = value[:200]
+        elif key == b"x-request-id" and _ID.fullmatch(value):
+            rid = value.decode()  # set by the proxy in front, when it is a plain token
+    size = sum(map(len, cookies))
+    header = b"; ".join(cookies).decode("latin-1") if size <= MAX_COOKIE_HEADER else ""
+    return Incoming(size, i18n.negotiate(accept.decode("latin-1"), cookie(header, "lang")), rid)
 
 
 _DEFAULT_HEADERS = [
@@ -118,12 +138,18 @@ async def security_headers(message: Message, scope: Scope) -> None:
         if b"content-language" not in present:
             headers.append((b"content-language", i18n.current.get().encode()))
         headers.append((b"x-request-id", request_id.get().encode()))
+        scope[STATUS_KEY] = message["status"]  # type: ignore[literal-required]  # the log line
 
 
 _TOO_LARGE = (
     b"<!doctype html><title>431</title><p>Too many cookies for this site. Clear this site's "
     b"cookies in the browser and try again.</p>"
 )
+
+
+STATUS_KEY = "iup.status"
+_IDS = itertools.count(1)
+_PROCESS = secrets.token_hex(3)  # ids: this process's random prefix and a counter
 
 
 class App(Litestar):
@@ -136,47 +162,29 @@ class App(Litestar):
             await super().__call__(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 0
-
-        async def send_and_note(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        rid = _incoming_id(scope) or secrets.token_hex(6)
+        seen = incoming(scope)
+        rid = seen.request_id or f"{_PROCESS}{next(_IDS):06x}"
         rid_token = request_id.set(rid)
-        if sum(len(v) for k, v in scope["headers"] if k == b"cookie") > MAX_COOKIE_HEADER:
-            scope["headers"] = [(k, v) for k, v in scope["headers"] if k != b"cookie"]
-            locale_token = i18n.current.set(locale_of(scope))
-            await _refuse_cookies(send_and_note, rid)
-        else:
-            locale_token = i18n.current.set(locale_of(scope))
+        locale_token = i18n.current.set(seen.locale)
+        try:
+            if seen.cookie_bytes > MAX_COOKIE_HEADER:
+                await _refuse_cookies(send, rid)
+                return
             try:
-                await super().__call__(scope, receive, send_and_note)
+                await super().__call__(scope, receive, send)
             finally:
                 close_db(scope)  # when no response started (a client gone, say)
                 log.info(
                     "%s %s %d %.1fms id=%s",
                     scope["method"],
                     scope.get("path_template") or "(no route)",
-                    status,
+                    scope.get(STATUS_KEY, 0),
                     (time.perf_counter() - started) * 1000,
                     rid,
                 )
-        i18n.current.reset(locale_token)
-        request_id.reset(rid_token)
-
-
-_ID = re.compile(rb"[A-Za-z0-9._-]{1,64}")
-
-
-def _incoming_id(scope: Scope) -> str | None:
-    """A request id set by the proxy in front, when it is a plain token."""
-    for key, value in scope["headers"]:
-        if key == b"x-request-id" and _ID.fullmatch(value):
-            return value.decode()
-    return None
+        finally:
+            i18n.current.reset(locale_token)
+            request_id.reset(rid_token)
 
 
 async def _refuse_cookies(send: Send, rid: str) -> None:

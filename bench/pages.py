@@ -376,7 +376,9 @@ def profile(generator: LoadGenerator, app: Server, url: str, args: argparse.Name
             except subprocess.TimeoutExpired:
                 recorder.kill()
                 output = recorder.communicate()[0]
-        samples, text = summarise(raw.read_text() if raw.exists() else "", args.profile_top)
+        stacks = raw.read_text() if raw.exists() else ""
+        Path(args.profile + ".stacks").write_text(stacks)  # for flame graphs, other cuts
+        samples, text = summarise(stacks, args.profile_top)
     if not samples:
         print(f"\n--profile: py-spy recorded no samples.\n{output.strip()}")
         return

@@ -255,10 +255,7 @@ class AccountController(Controller):
 
     @staticmethod
     def _passkeys(db: Session, viewer: Viewer) -> list[PasskeyPublic]:
-        return [
-            msgspec.convert(p, PasskeyPublic, from_attributes=True)
-            for p in sessions.passkeys_of(db, person_id=viewer.person_id)
-        ]
+        return sessions.passkeys_of(db, person_id=viewer.person_id)
 
     @post(
         "/passkeys/options",

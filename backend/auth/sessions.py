@@ -13,8 +13,9 @@ from litestar import Request
 from litestar.di import NamedDependency
 from sqlalchemy import bindparam, delete, exists
 from sqlalchemy import select as core_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
+from backend.auth.schemas import PasskeyPublic
 from backend.auth.service import audit, digest
 from backend.db import Query
 from backend.errors import Invalid, NotFound, NotSignedIn
@@ -106,14 +107,30 @@ def end_session(session: Session, *, token: str) -> None:
 # Managing one's passkeys -----------------------------------------------------------------
 
 
-def passkeys_of(session: Session, *, person_id: int) -> list[PasskeyCredential]:
-    return list(
-        session.exec(
-            select(PasskeyCredential)
-            .where(PasskeyCredential.person_id == person_id)
-            .order_by(col(PasskeyCredential.created_at))
-        ).all()
+_PASSKEYS = Query(
+    core_select(
+        col(PasskeyCredential.id),
+        col(PasskeyCredential.nickname),
+        col(PasskeyCredential.created_at),
+        col(PasskeyCredential.last_used_at),
+        col(PasskeyCredential.backed_up),
     )
+    .where(col(PasskeyCredential.person_id) == bindparam("person_id"))
+    .order_by(col(PasskeyCredential.created_at), col(PasskeyCredential.id))
+)
+
+
+def passkeys_of(session: Session, *, person_id: int) -> list[PasskeyPublic]:
+    return [
+        PasskeyPublic(
+            id=row[0],
+            nickname=row[1],
+            created_at=row[2],
+            last_used_at=row[3],
+            backed_up=bool(row[4]),
+        )
+        for row in _PASSKEYS.rows(session, {"person_id": person_id})
+    ]
 
 
 def _own_passkey(session: Session, *, person_id: int, passkey_id: int) -> PasskeyCredential:
