@@ -32,14 +32,11 @@ class CeremonyPurpose(StrEnum):
 
 class AuditKind(StrEnum):
     SIGNED_IN = "signed_in"
-    SIGN_IN_REFUSED = "sign_in_refused"
     PASSKEY_ADDED = "passkey_added"
     PASSKEY_REFUSED = "passkey_refused"
     PASSKEY_REMOVED = "passkey_removed"
     SIGN_COUNT_REGRESSION = "sign_count_regression"
     ENROLMENT_CODE_ISSUED = "enrolment_code_issued"
-    ENROLMENT_CODE_REFUSED = "enrolment_code_refused"
-    RATE_LIMITED = "rate_limited"
 
 
 class School(SQLModel, table=True):

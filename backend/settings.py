@@ -26,6 +26,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     ceremony_timeout_ms: int = 120_000
     time_zone: str = "Europe/Stockholm"  # the school's day: dates, "this month", terms
     trusted_proxies: str = ""  # comma-separated addresses of the reverse proxies in front
+    sign_ins_per_address: int = 120  # a minute, from one address (a school's, a city's NAT)
 
     @property
     def secure_cookies(self) -> bool:

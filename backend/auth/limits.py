@@ -26,8 +26,15 @@ class Limit(msgspec.Struct, frozen=True):
 
 
 # A class behind one school address signs in within minutes; a script tries thousands.
+# Where a whole municipality shares one address, IUP_SIGN_INS_PER_ADDRESS raises the first
+# two (settings.py); the rest guard codes and passkeys, whatever the address.
 SIGN_IN_START = Limit("sign_in_start", 120, 60)  # per address
 SIGN_IN_FAILED = Limit("sign_in_failed", 30, 600)  # per address
+
+
+def per_address(limit: Limit, per_minute: int) -> Limit:
+    """`limit`, scaled to the configured sign-ins per minute from one address."""
+    return Limit(limit.name, max(1, limit.max * per_minute // SIGN_IN_START.max), limit.window)
 PASSKEY_FAILED = Limit("passkey_failed", 10, 600)  # per passkey, wherever it is tried from
 ENROL_ATTEMPT = Limit("enrol_attempt", 60, 60)  # per address: pages, options, verify
 CODE_GUESS = Limit("code_guess", 20, 600)  # per address: unknown, used or expired codes

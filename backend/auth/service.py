@@ -315,7 +315,8 @@ def _transports(stored: str) -> list[AuthenticatorTransport]:
 
 def authentication_options(session: Session, *, settings: Settings, client: str) -> str:
     """Usernameless: allowCredentials stays empty and the authenticator offers its passkeys."""
-    limits.hit(session, limit=limits.SIGN_IN_START, who=client)
+    limit = limits.per_address(limits.SIGN_IN_START, settings.sign_ins_per_address)
+    limits.hit(session, limit=limit, who=client)
     options = generate_authentication_options(
         rp_id=settings.rp_id,
         timeout=settings.ceremony_timeout_ms,
@@ -335,12 +336,13 @@ def finish_authentication(
 ) -> PasskeyCredential:
     """Failures count against the address and against the passkey tried, and are logged
     (as refusals, by the error room; those that name a person also as audit events)."""
-    limits.check(session, limit=limits.SIGN_IN_FAILED, who=client)
+    failed = limits.per_address(limits.SIGN_IN_FAILED, settings.sign_ins_per_address)
+    limits.check(session, limit=failed, who=client)
     try:
         return _authenticate(session, settings=settings, credential=credential)
     except AuthError:
         session.rollback()
-        limits.hit(session, limit=limits.SIGN_IN_FAILED, who=client, refuse=False)
+        limits.hit(session, limit=failed, who=client, refuse=False)
         raw_id = credential.get("rawId")
         if isinstance(raw_id, str):
             limits.hit(session, limit=limits.PASSKEY_FAILED, who=raw_id[:200], refuse=False)

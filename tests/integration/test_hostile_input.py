@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+import msgspec
 import pytest
 from sqlalchemy import text
 from sqlmodel import Session, func, select
@@ -296,3 +297,17 @@ def test_one_log_line_per_request_without_secrets(
     assert lines[0].startswith("GET / 200 ") and "ms id=" in lines[0]
     assert lines[1].startswith("GET /pupils/{pupil_id} 404 ")
     assert token not in caplog.text and "Alva" not in caplog.text
+
+
+def test_a_municipality_behind_one_address_can_raise_the_limit(
+    settings: Settings, tmp_path: Path
+) -> None:
+    from litestar.testing import TestClient
+
+    from backend.app import create_app
+
+    roomy = msgspec.structs.replace(settings, sign_ins_per_address=600)
+    with TestClient(create_app(roomy)) as client:
+        guest = Visitor(client)
+        statuses = [guest.post("/auth/login/options", json={}).status_code for _ in range(650)]
+    assert statuses.index(429) == 600
