@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -27,6 +26,8 @@ from typing import Any, BinaryIO, ClassVar
 from urllib.parse import urlsplit
 
 import pytest
+
+from tests.support import free_port
 
 CHROMIUM_PATH = "/usr/bin/chromium"
 LAUNCH_ARGS = [
@@ -58,12 +59,6 @@ def chromium() -> str:
         pytest.fail(reason + " (CI=true: a missing browser is an error)", pytrace=False)
     pytest.skip(reason)
     raise AssertionError("unreachable")
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # ---- The live server ---------------------------------------------------------------------

@@ -3,9 +3,7 @@ and a `Visitor`: a client with its CSRF token and its own software authenticator
 
 from __future__ import annotations
 
-import os
 import re
-import secrets
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from datetime import date
@@ -16,8 +14,7 @@ import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from backend.app import create_app
@@ -27,34 +24,15 @@ from backend.demo import external, seed
 from backend.models import Person
 from backend.settings import Settings
 from tests.softauthn import SoftAuthenticator
+from tests.support import postgres_database
 
 ORIGIN = "http://localhost:8000"
-POSTGRES = os.environ.get(
-    "IUP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 
 
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
-    """A database of its own on the local PostgreSQL server, dropped afterwards."""
-    server = make_url(POSTGRES)
-    name = f"iup_test_{secrets.token_hex(6)}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:
-        admin.dispose()
-        reason = f"PostgreSQL at {server.render_as_string(hide_password=True)} unusable: {error}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database("iup_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

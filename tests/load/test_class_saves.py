@@ -16,20 +16,21 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, col, func, select
 
@@ -38,15 +39,14 @@ from backend.db import make_engine, upgrade
 from backend.demo import external, seed
 from backend.models import Goal, Group, GroupPupil, Person, Plan, School, SelfAssessment, Term
 from backend.settings import Settings
+from tests.support import free_port, postgres_database
 
 IUP = str(Path(sys.executable).parent / "iup")
-POSTGRES = os.environ.get(
-    "IUP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 PUPILS = 100
 LOAD_SECONDS = 15.0
 HEALTH_EVERY = 0.5
 CLIENT_TIMEOUT = 10.0
+T = TypeVar("T")
 CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 
@@ -62,24 +62,8 @@ def database_url(
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('load') / 'iup.db'}"
         return
-    server = make_url(POSTGRES)
-    name = f"iup_load_{secrets.token_hex(6)}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:
-        admin.dispose()
-        reason = f"PostgreSQL at {server.render_as_string(hide_password=True)} unusable: {error}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database("iup_load") as url:
+        yield url
 
 
 @dataclass(frozen=True)
@@ -121,13 +105,14 @@ def add_pupils(session: Session, *, count: int, today_term: Term, school_id: int
     ]
 
 
+def run_apart(main: Callable[[Served], Coroutine[Any, Any, T]], served: Served) -> T:
+    """asyncio.run in a thread of its own: the browser tests' Playwright keeps an event loop
+    running in this one for the whole session."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(main(served))).result()
+
+
 # The server ------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -368,7 +353,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def test_a_whole_class_saves_at_once(served: Served) -> None:
-    run = asyncio.run(a_class_saves(served))
+    run = run_apart(a_class_saves, served)
     saves, health, elapsed = run.saves, run.health, run.seconds
     acknowledged = saves.statuses[201]
     stored = served.rows(*(pupil.goal_id for pupil in served.pupils))
@@ -421,7 +406,7 @@ async def resend(served: Served) -> tuple[list[httpx.Response], list[httpx.Respo
 
 
 def test_a_save_sent_again_is_stored_once(served: Served) -> None:
-    once, at_once, first_key, shared_key = asyncio.run(resend(served))
+    once, at_once, first_key, shared_key = run_apart(resend, served)
     goal = served.spare.goal_id
     log = served.log_tail()
 

@@ -20,14 +20,9 @@ from pathlib import Path
 import pytest
 
 from backend.db import upgrade
+from tests.support import free_port
 
 IUP = str(Path(sys.executable).parent / "iup")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
