@@ -71,10 +71,6 @@ class Access(msgspec.Struct, frozen=True, kw_only=True):
         return self.relation is Relation.SELF
 
     @property
-    def is_staff(self) -> bool:
-        return self.relation in STAFF
-
-    @property
     def may_rate(self) -> bool:
         """Self-assessments are the pupil's own words."""
         return self.relation is Relation.SELF

@@ -33,7 +33,6 @@ class ErrorMessage(msgspec.Struct, kw_only=True, omit_defaults=True):
 
     reason: str
     message: str
-    errors: dict[str, str] | None = None  # field -> sentence, for 422
     request_id: str | None = None  # on 5xx: quote it to the school's IT staff
 
 
@@ -53,12 +52,10 @@ class Refusal(Exception):
         message: str | None = None,
         *,
         headers: dict[str, str] | None = None,
-        errors: dict[str, str] | None = None,
     ) -> None:
         self.reason = reason or self.default_reason
         self.message = message or self.default_message
         self.headers = headers or {}
-        self.errors = errors  # field -> message id
         super().__init__(self.reason)
 
 
@@ -88,17 +85,6 @@ class NotFound(Refusal):
     )
 
 
-class Conflict(Refusal):
-    status = 409
-    default_reason = "conflict"
-    default_message = N_("Someone else changed this while you were writing. Nothing was lost.")
-
-
-class Gone(Refusal):
-    status = 410
-    default_reason = "gone"
-
-
 class Invalid(Refusal):
     status = 422
     default_reason = "invalid"
@@ -111,7 +97,6 @@ class TooManyRequests(Refusal):
 
     def __init__(self, reason: str, *, retry_after: int) -> None:
         super().__init__(reason, headers={"retry-after": str(max(1, retry_after))})
-        self.retry_after = retry_after
 
 
 CSRF_MESSAGE = N_(
@@ -163,7 +148,7 @@ def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     route = request.scope.get("path_template") or "(no route)"
     if refusal is None:
         log.error("failure %s %s id=%s", request.method, route, rid, exc_info=exc)
-        status, reason, errors = 500, "server_error", None
+        status, reason = 500, "server_error"
         message = _("Something went wrong on our side. Try again in a moment.")
         headers: dict[str, str] = {}
     else:
@@ -172,7 +157,6 @@ def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         )
         status, reason, headers = refusal.status, refusal.reason, refusal.headers
         message = _(refusal.message)
-        errors = {k: _(v) for k, v in refusal.errors.items()} if refusal.errors else None
     json = wants_json(request)
     if isinstance(refusal, NotSignedIn) and not json:
         # Back to the page itself; its query only held one-off notices (?saved=, ?welcome=).
@@ -187,7 +171,6 @@ def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         body = ErrorMessage(
             reason=reason,
             message=message,
-            errors=errors,
             request_id=rid if status >= 500 else None,
         )
         return Response(body, status_code=status, headers=headers)

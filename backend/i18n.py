@@ -20,7 +20,6 @@ from babel.messages.pofile import read_po
 I18N = Path(__file__).resolve().parent.parent / "i18n"
 DEFAULT = "sv"
 LANGUAGES = {"sv": "Svenska", "en": "English"}  # each language names itself
-SCHOOL_TZ = ZoneInfo("Europe/Stockholm")
 RTL = frozenset({"ar", "fa", "he", "ur"})
 
 current: ContextVar[str] = ContextVar("locale", default=DEFAULT)
@@ -41,10 +40,6 @@ def translations(locale: str) -> _gettext.NullTranslations:
 
 def gettext(message: str) -> str:
     return translations(current.get()).gettext(message)
-
-
-def ngettext(singular: str, plural: str, n: int) -> str:
-    return translations(current.get()).ngettext(singular, plural, n)
 
 
 def template_gettext(message: str, **variables: Any) -> str:
@@ -93,7 +88,7 @@ def direction(locale: str) -> str:
     return "rtl" if locale in RTL else "ltr"
 
 
-def format_date(value: datetime, *, zone: ZoneInfo = SCHOOL_TZ) -> str:
+def format_date(value: datetime, *, zone: ZoneInfo) -> str:
     """A date as people at the school read it: their language, the school's time zone."""
     return _format_day(value.astimezone(zone).date(), current.get())
 

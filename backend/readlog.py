@@ -44,6 +44,7 @@ _READS = Query(
         col(ReadLog.at),
         col(ReadLog.kind),
         col(ReadLog.role),
+        col(ReadLog.reader_id),
         col(Person.given_name),
         col(Person.family_name),
     )
@@ -64,11 +65,17 @@ def record(session: Session, *, reader_id: int, pupil_id: int, kind: ReadKind, r
     session.commit()
 
 
-def reads_of(session: Session, *, pupil_id: int, zone: ZoneInfo) -> list[ReadPublic]:
-    """Who has read the pupil's data, newest first: once per reader, kind and school day."""
+def reads_of(
+    session: Session, *, pupil_id: int, zone: ZoneInfo, viewer_id: int
+) -> list[ReadPublic]:
+    """Who has read the pupil's data, newest first: once per reader, kind and school day.
+    A guardian sees the staff's reads and her own, not another guardian's (households may
+    be apart); the pupil sees them all."""
     seen: dict[tuple[str, str, date], ReadPublic] = {}
     rows = _READS.rows(session, {"pupil_id": pupil_id})
-    for at, kind, role, given_name, family_name in rows:
+    for at, kind, role, reader_id, given_name, family_name in rows:
+        if role == "guardian" and viewer_id not in (pupil_id, reader_id):
+            continue
         name = f"{given_name} {family_name}"
         seen.setdefault(
             (name, kind, at.astimezone(zone).date()),

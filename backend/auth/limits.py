@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from backend.errors import TooManyRequests
-from backend.models import RateLimit
+from backend.models import Challenge, RateLimit
 
 
 class Limit(msgspec.Struct, frozen=True):
@@ -105,8 +105,6 @@ def check(session: Session, *, limit: Limit, who: str) -> None:
 
 def check_live_challenges(session: Session) -> None:
     """However many addresses an attack comes from, the challenge table stays bounded."""
-    from backend.models import Challenge
-
     live = session.connection().execute(select(func.count()).select_from(Challenge)).scalar()
     if live is not None and live >= LIVE_CHALLENGES:
         raise TooManyRequests("live_challenges", retry_after=60)

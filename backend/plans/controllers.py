@@ -221,7 +221,9 @@ def plan_page(
     partial = goal is not None and request.htmx
     reads = None
     if access.sees_read_log and not partial:
-        reads = readlog.reads_of(db, pupil_id=access.pupil_id, zone=settings.zone)
+        reads = readlog.reads_of(
+            db, pupil_id=access.pupil_id, zone=settings.zone, viewer_id=access.viewer.person_id
+        )
     return render(
         request,
         "plans/plan.html",

@@ -114,6 +114,11 @@ def test_a_foreign_pupil_can_neither_read_nor_write(
     assert "multiplikationstabellerna" in elias.get("/").text  # his own plan (same class)
     assert elias.get(f"/pupils/{alva.id}").status_code == 404
     assert elias.get(f"/api/pupils/{alva.id}/plan").status_code == 404
+    own_goal = goals_of(db, "elias")[0]
+    assert f'id="goal-{own_goal}-comment"' in elias.get(f"/goals/{own_goal}").text
+    opened = elias.get(f"/goals/{alva_goal}")
+    assert opened.status_code == 404 and "hack" not in opened.text
+    assert elias.get(f"/goals/{alva_goal}", headers={"hx-request": "true"}).status_code == 404
     html = elias.form(f"/goals/{alva_goal}/self-assessments", {"level": "1", "comment": "hack"})
     assert html.status_code == 404
     api = elias.post(f"/api/goals/{alva_goal}/self-assessments", json={"level": 1})
@@ -204,5 +209,8 @@ def test_the_pupil_and_her_guardians_see_who_on_the_staff_read_her_plan(
     guardian_view = signed_in("guardian-per").get(f"/pupils/{alva.id}").text
     assert "Karin Lind (mentor)," in guardian_view
     assert "Per Nilsson (vårdnadshavare)," in pupil.get("/").text  # guardians' reads too
+    anna_view = signed_in("guardian-anna").get(f"/pupils/{alva.id}").text
+    assert "Karin Lind (mentor)," in anna_view
+    assert "Per Nilsson" not in anna_view, "another household's reads are not shown"
     mentor_view = mentor.get(f"/pupils/{alva.id}").text
     assert "Vem har läst planen" not in mentor_view
