@@ -75,9 +75,11 @@ def serve(host: str, port: int, workers: int) -> None:
 
 def _refuse_a_taken_port(host: str, port: int) -> None:
     """granian binds with SO_REUSEPORT, so a second server on the same port would silently
-    share the requests with the first. A plain bind tells."""
+    share the requests with the first. A bind without it tells; SO_REUSEADDR lets a
+    restart through while the last run's connections linger in TIME_WAIT."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as error:

@@ -133,12 +133,12 @@ def as_refusal(exc: Exception) -> Refusal | None:
 
 def wants_json(request: Request[Any, Any, Any]) -> bool:
     """The API answers JSON: a route in the OpenAPI document is an API route, a page route is
-    not. Without a route (an unknown path), the Accept header decides."""
+    not. Without a route (an unknown path), the Accept header decides: a browser asks for
+    text/html, an API client for JSON or anything."""
     handler = request.scope.get("route_handler")
     if isinstance(handler, HTTPRouteHandler):
         return bool(handler.resolve_include_in_schema())
-    accept = request.headers.get("accept", "")
-    return "application/json" in accept and "text/html" not in accept
+    return "text/html" not in request.headers.get("accept", "")
 
 
 def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

@@ -35,7 +35,14 @@ READ = {
     401: ResponseSpec(ErrorMessage, description="Not signed in, or the session has ended"),
     404: ResponseSpec(ErrorMessage, description="No such plan or goal, or not yours to see"),
 }
-WRITE = {**READ, 422: ResponseSpec(ErrorMessage, description="Not a valid rating")}
+WRITE = {
+    **READ,
+    200: ResponseSpec(
+        SelfAssessmentPublic,
+        description="The save was sent again with the same Idempotency-Key: stored once",
+    ),
+    422: ResponseSpec(ErrorMessage, description="Not a valid rating"),
+}
 
 
 class PlanController(Controller):

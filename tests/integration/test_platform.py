@@ -25,6 +25,7 @@ from tests.integration.conftest import ORIGIN, Visitor, demo_person
 from tests.softauthn import SoftAuthenticator
 
 IMMUTABLE = "public, max-age=31536000, immutable"
+BROWSER = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 ENGLISH = {"accept-language": "en-GB,en;q=0.9"}
 # Swedish texts, straight from i18n/sv/LC_MESSAGES/messages.po.
 SV_UNKNOWN_PASSKEY = "Vi känner inte igen den passkeyn"
@@ -89,7 +90,7 @@ def test_security_headers_on_pages_json_static_files_and_handled_errors(
 def test_security_headers_on_the_404_page_of_an_unknown_route(
     visitor: Callable[[], Visitor],
 ) -> None:
-    response = visitor().get("/no-such-page")
+    response = visitor().get("/no-such-page", headers=BROWSER)
     assert response.status_code == 404
     assert_security_headers(response)
 
@@ -266,11 +267,11 @@ def test_the_csrf_failure_page_explains_itself(visitor: Callable[[], Visitor]) -
 
 def test_unknown_routes_get_a_page_or_json(visitor: Callable[[], Visitor]) -> None:
     guest = visitor()
-    page = guest.get("/no-such-page")
+    page = guest.get("/no-such-page", headers=BROWSER)
     assert page.status_code == 404
     assert page.headers["content-type"].startswith("text/html")
     assert "Sidan hittades inte" in page.text and "Vi hittade inte sidan" in page.text
-    api = guest.get("/api/no-such-thing", headers={"accept": "application/json"})
+    api = guest.get("/api/no-such-thing")  # an API client: JSON, or anything
     assert api.status_code == 404
     assert api.headers["content-type"].startswith("application/json")
     assert api.json()["reason"] == "not_found"
@@ -279,7 +280,7 @@ def test_unknown_routes_get_a_page_or_json(visitor: Callable[[], Visitor]) -> No
 
 def test_the_404_page_is_in_the_users_language(visitor: Callable[[], Visitor]) -> None:
     guest = visitor()
-    page = guest.get("/no-such-page", headers=ENGLISH)
+    page = guest.get("/no-such-page", headers={**BROWSER, **ENGLISH})
     assert page.status_code == 404
     assert '<html lang="en"' in page.text and "We could not find that page" in page.text
     api = guest.get("/api/no-such-thing", headers={**ENGLISH, "accept": "application/json"})

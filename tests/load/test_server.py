@@ -160,3 +160,20 @@ def test_the_worker_stops_with_the_server_that_started_it(
         assert not healthy(port, seconds=0.5), "a worker went on serving the port"
     finally:
         stop(process)
+
+
+def test_a_restart_on_the_same_port_starts_at_once(env: dict[str, str], tmp_path: Path) -> None:
+    """The last run's connections linger in TIME_WAIT; that is no reason to refuse."""
+    port = free_port()
+    first = serve({**env, "IUP_ORIGIN": f"http://localhost:{port}"}, port, tmp_path / "1.log")
+    try:
+        assert healthy(port)
+        for _ in range(5):  # urllib asks the server to close: its side lingers in TIME_WAIT
+            assert Server(port=port, process=first, log=tmp_path / "1.log").get("/healthz") == 200
+    finally:
+        stop(first)
+    again = serve({**env, "IUP_ORIGIN": f"http://localhost:{port}"}, port, tmp_path / "2.log")
+    try:
+        assert healthy(port), (tmp_path / "2.log").read_text(errors="replace")
+    finally:
+        stop(again)
