@@ -43,6 +43,11 @@ LIVE_CHALLENGES = 10_000  # at most, across the whole service
 SWEEP_AFTER = 86_400
 
 
+def clock() -> int:
+    """Seconds since the epoch (tests hold it still, so no window ends mid-test)."""
+    return int(time.time())
+
+
 def _bucket(limit: Limit, who: str) -> str:
     return f"{limit.name}:{hashlib.sha256(who.encode()).hexdigest()[:32]}"
 
@@ -71,7 +76,7 @@ def _upsert(dialect: str) -> Any:
 def hit(session: Session, *, limit: Limit, who: str, refuse: bool = True) -> int:
     """Counts one attempt and commits it; over the limit, refuses (unless `refuse` is off,
     for counting failures after the fact)."""
-    now = int(time.time())
+    now = clock()
     start = now - now % limit.window
     connection = session.connection()
     count: int = connection.execute(
@@ -88,7 +93,7 @@ def hit(session: Session, *, limit: Limit, who: str, refuse: bool = True) -> int
 
 def check(session: Session, *, limit: Limit, who: str) -> None:
     """Refuses when earlier failures have used up the limit; counts nothing."""
-    now = int(time.time())
+    now = clock()
     start = now - now % limit.window
     count = (
         session.connection()

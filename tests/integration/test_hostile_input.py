@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session, func, select
 
+from backend.auth import limits
 from backend.db import make_engine, upgrade
 from backend.demo import seed
 from backend.models import Challenge, PasskeyCredential, SelfAssessment
@@ -41,6 +43,13 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path, template_db: bytes)
             db.commit()
         engine.dispose()
     return Settings(database_url=url, origin=ORIGIN, rp_id="localhost", secret_key="test-secret")
+
+
+@pytest.fixture(autouse=True)
+def still_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A limit's window does not end in the middle of a test."""
+    start = int(time.time()) // 600 * 600 + 1
+    monkeypatch.setattr(limits, "clock", lambda: start)
 
 
 def ratings(db: Session, goal: int) -> int:
