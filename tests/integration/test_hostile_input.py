@@ -91,9 +91,7 @@ def test_deep_json_is_a_400_everywhere(
         f"/api/goals/{goal}/self-assessments",
         "/account/passkeys/verify",
     ):
-        response = alva.post(
-            url, content=deep(depth), headers={"content-type": "application/json"}
-        )
+        response = alva.post(url, content=deep(depth), headers={"content-type": "application/json"})
         assert 400 <= response.status_code < 500, (url, response.status_code, response.text)
         assert response.json()["reason"] in {"too_deep", "invalid_request", "code_unknown"}
     nested = {"level": 2, "comment": "x", "extra": json.loads(deep(100))}
@@ -320,3 +318,15 @@ def test_a_municipality_behind_one_address_can_raise_the_limit(
         guest = Visitor(client)
         statuses = [guest.post("/auth/login/options", json={}).status_code for _ in range(650)]
     assert statuses.index(429) == 600
+
+
+def test_failed_sign_ins_are_limited_per_passkey(visitor: Callable[[], Visitor]) -> None:
+    one_passkey = SoftAuthenticator(origin=ORIGIN)  # tried again and again, from anywhere
+    statuses = []
+    for _ in range(12):
+        guest = visitor()
+        options = guest.post("/auth/login/options", json={}).json()
+        statuses.append(
+            guest.post("/auth/login/verify", json=one_passkey.login(options)).status_code
+        )
+    assert statuses == [400] * 10 + [429] * 2
