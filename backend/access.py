@@ -100,10 +100,15 @@ def _signed_in(viewer: NamedDependency[Viewer]) -> Viewer:
     return viewer
 
 
-def _own(viewer: NamedDependency[Viewer]) -> Access:
+def own(viewer: Viewer) -> Access:
+    """The signed-in pupil towards her own plan; 404 for anyone who is not a pupil."""
     if not viewer.is_pupil:
         raise NotFound()
     return Access(viewer=viewer, pupil_id=viewer.person_id, relation=Relation.SELF)
+
+
+def _own(viewer: NamedDependency[Viewer]) -> Access:
+    return own(viewer)
 
 
 PUBLIC = _declare(Policy.PUBLIC, _public)

@@ -1,10 +1,14 @@
-"""What several test folders need: a free port, and a throwaway PostgreSQL database."""
+"""What several test folders need: a free port, stopping a server, and a throwaway
+PostgreSQL database."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import signal
 import socket
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -21,6 +25,21 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    """`iup serve` started with start_new_session: the whole group, since granian's worker
+    is a process of its own. SIGTERM first, SIGKILL for whatever is left."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    with contextlib.suppress(ProcessLookupError):  # a worker left behind
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 @contextmanager

@@ -18,7 +18,6 @@ from backend.auth import service, sessions
 from backend.auth.schemas import (
     CredentialJSON,
     LanguageForm,
-    PasskeyPublic,
     RemoveForm,
     RenameForm,
 )
@@ -248,14 +247,10 @@ class AccountController(Controller):
                 "viewer": access,
                 "nav": "account",
                 "saved": saved,
-                "passkeys": self._passkeys(db, access),
+                "passkeys": sessions.passkeys_of(db, person_id=access.person_id),
                 "current": access.passkey_id,
             },
         )
-
-    @staticmethod
-    def _passkeys(db: Session, viewer: Viewer) -> list[PasskeyPublic]:
-        return sessions.passkeys_of(db, person_id=viewer.person_id)
 
     @post(
         "/passkeys/options",
@@ -317,7 +312,7 @@ class AccountController(Controller):
         passkey_id: RowId,
         data: URLEncodedBody[RemoveForm],
     ) -> Response[Any]:
-        passkeys = self._passkeys(db, access)
+        passkeys = sessions.passkeys_of(db, person_id=access.person_id)
         target = next((p for p in passkeys if p.id == passkey_id), None)
         if target is None:
             raise NotFound()

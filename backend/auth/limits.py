@@ -30,17 +30,17 @@ class Limit(msgspec.Struct, frozen=True):
 # two (settings.py); the rest guard codes and passkeys, whatever the address.
 SIGN_IN_START = Limit("sign_in_start", 120, 60)  # per address
 SIGN_IN_FAILED = Limit("sign_in_failed", 30, 600)  # per address
-
-
-def per_address(limit: Limit, per_minute: int) -> Limit:
-    """`limit`, scaled to the configured sign-ins per minute from one address."""
-    return Limit(limit.name, max(1, limit.max * per_minute // SIGN_IN_START.max), limit.window)
 PASSKEY_FAILED = Limit("passkey_failed", 10, 600)  # per passkey, wherever it is tried from
 ENROL_ATTEMPT = Limit("enrol_attempt", 60, 60)  # per address: pages, options, verify
 CODE_GUESS = Limit("code_guess", 20, 600)  # per address: unknown, used or expired codes
 CODE_TRIES = Limit("code_tries", 10, 600)  # per code: ceremonies started with it
 LIVE_CHALLENGES = 10_000  # at most, across the whole service
 SWEEP_AFTER = 86_400
+
+
+def per_address(limit: Limit, per_minute: int) -> Limit:
+    """`limit`, scaled to the configured sign-ins per minute from one address."""
+    return Limit(limit.name, max(1, limit.max * per_minute // SIGN_IN_START.max), limit.window)
 
 
 def clock() -> int:
@@ -73,7 +73,7 @@ def _upsert(dialect: str) -> Any:
     ).returning(col(RateLimit.count))
 
 
-def hit(session: Session, *, limit: Limit, who: str, refuse: bool = True) -> int:
+def hit(session: Session, *, limit: Limit, who: str, refuse: bool = True) -> None:
     """Counts one attempt and commits it; over the limit, refuses (unless `refuse` is off,
     for counting failures after the fact)."""
     now = clock()
@@ -88,7 +88,6 @@ def hit(session: Session, *, limit: Limit, who: str, refuse: bool = True) -> int
     session.commit()
     if refuse and count > limit.max:
         raise TooManyRequests(limit.name, retry_after=start + limit.window - now)
-    return count
 
 
 def check(session: Session, *, limit: Limit, who: str) -> None:

@@ -15,7 +15,7 @@ from litestar.response import Redirect, Template
 from sqlmodel import Session
 
 from backend import readlog
-from backend.access import OWN, SIGNED_IN, Access, Relation, for_pupil, visible_pupils
+from backend.access import OWN, SIGNED_IN, Access, for_pupil, own, visible_pupils
 from backend.auth.sessions import Viewer
 from backend.errors import BadRequest, ErrorMessage, NotFound
 from backend.models import Person
@@ -58,8 +58,8 @@ class PlanController(Controller):
         saved: FromQuery[int | None] = None,
     ) -> Template:
         if access.is_pupil:
-            own = Access(viewer=access, pupil_id=access.person_id, relation=Relation.SELF)
-            return plan_page(request, db, state.settings, own, welcome=welcome, saved=saved)
+            mine = own(access)
+            return plan_page(request, db, state.settings, mine, welcome=welcome, saved=saved)
         return Page(
             "plans/pupils.html",
             context={

@@ -12,7 +12,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.support import free_port
+from tests.support import free_port, stop_server
 
 CHROMIUM_PATH = "/usr/bin/chromium"
 LAUNCH_ARGS = [
@@ -142,15 +141,7 @@ class LiveServer:
     def stop(self) -> None:
         process, self.process = self.process, None
         if process is not None and process.poll() is None:
-            # granian forks workers: signal the whole group we started (start_new_session)
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
+            stop_server(process)
         if self.log is not None:
             self.log.close()
             self.log = None

@@ -100,3 +100,47 @@ def test_alva_signs_up_signs_in_and_rates_a_goal(
     page.reload()
     card = page.locator(f"#{card_id}")
     expect(card.locator("details.history li")).to_have_count(2)
+
+
+PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
+
+
+def on_screen(locator) -> bool:
+    box = locator.bounding_box()
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 740
+
+
+def test_omar_rates_a_goal_on_a_phone_with_touch(
+    live_server, new_context, add_authenticator, axe_check, enrol
+) -> None:
+    """360 px, touch: the cards are closed and compact, the one tapped opens in place with
+    its first choice in view and focused, and the saved card says so on screen."""
+    page = new_context(**PHONE).new_page()
+    add_authenticator(page)
+    enrol(page, live_server.enrolment_url("Omar Haddad"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mina mål")
+    expect(page.get_by_role("radio")).to_have_count(0)  # no open forms
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 360, "no sideways scroll"
+    axe_check(page)
+
+    card = page.locator("article.goal").first
+    card = page.locator(f"#{card.get_attribute('id')}")
+    opener = card.get_by_role("link", name="Hur går det?")
+    box = opener.bounding_box()
+    assert box is not None and box["height"] >= 44, "a touch target of 44 px"
+    opener.tap()
+    first = card.get_by_role("radio", name="Inte än")
+    expect(first).to_be_focused()
+    assert on_screen(first), "the opened scale starts where the finger was"
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 360
+    axe_check(page)
+
+    card.get_by_text("Nästan").tap()
+    card.get_by_role("textbox").fill("Jag läser varje kväll.")
+    card.get_by_role("button", name="Spara mitt svar").tap()
+    saved = card.get_by_role("status")
+    expect(saved).to_have_text("Sparat! Ditt svar finns nu med bland dina tidigare svar.")
+    expect(card.locator(".goal__latest")).to_contain_text("Nästan")
+    expect(card.get_by_role("textbox")).to_have_count(0)  # closed again
+    assert on_screen(card.locator(".goal__latest")), "the result shows where the finger was"
+    axe_check(page)

@@ -15,7 +15,6 @@ import math
 import os
 import re
 import secrets
-import signal
 import subprocess
 import sys
 import time
@@ -39,7 +38,7 @@ from backend.db import make_engine, upgrade
 from backend.demo import external, seed
 from backend.models import Goal, Group, GroupPupil, Person, Plan, School, SelfAssessment, Term
 from backend.settings import Settings
-from tests.support import free_port, postgres_database
+from tests.support import free_port, postgres_database, stop_server
 
 IUP = str(Path(sys.executable).parent / "iup")
 PUPILS = 100
@@ -159,20 +158,6 @@ class Served:
             return session.exec(query).one()
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """The whole process group: granian's worker would outlive its parent."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
-    with contextlib.suppress(ProcessLookupError):  # a worker left behind
-        os.killpg(process.pid, signal.SIGKILL)
-
-
 def wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], log_tail: str) -> None:
     deadline = time.monotonic() + 30
     last = "no answer"
@@ -232,7 +217,7 @@ def served(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
             wait_until_healthy(base_url, process, it.log_tail())
             yield it
         finally:
-            stop(process)
+            stop_server(process)
     finally:
         engine.dispose()
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from backend.db import upgrade
-from tests.support import free_port
+from tests.support import free_port, stop_server
 
 IUP = str(Path(sys.executable).parent / "iup")
 
@@ -64,12 +64,6 @@ def healthy(port: int, seconds: float = 20) -> bool:
     return False
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     tmp = tmp_path_factory.mktemp("server")
@@ -88,7 +82,7 @@ def server(env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Ite
         assert healthy(port), log.read_text(errors="replace")[-3000:]
         yield Server(port=port, process=process, log=log)
     finally:
-        stop(process)
+        stop_server(process)
 
 
 def crafted_cookie_request(port: int, size: int, answers: list[bytes]) -> None:
@@ -159,7 +153,7 @@ def test_the_worker_stops_with_the_server_that_started_it(
             time.sleep(0.2)
         assert not healthy(port, seconds=0.5), "a worker went on serving the port"
     finally:
-        stop(process)
+        stop_server(process)
 
 
 def test_a_restart_on_the_same_port_starts_at_once(env: dict[str, str], tmp_path: Path) -> None:
@@ -171,9 +165,9 @@ def test_a_restart_on_the_same_port_starts_at_once(env: dict[str, str], tmp_path
         for _ in range(5):  # urllib asks the server to close: its side lingers in TIME_WAIT
             assert Server(port=port, process=first, log=tmp_path / "1.log").get("/healthz") == 200
     finally:
-        stop(first)
+        stop_server(first)
     again = serve({**env, "IUP_ORIGIN": f"http://localhost:{port}"}, port, tmp_path / "2.log")
     try:
         assert healthy(port), (tmp_path / "2.log").read_text(errors="replace")
     finally:
-        stop(again)
+        stop_server(again)
