@@ -19,7 +19,7 @@ import msgspec
 from litestar.di import NamedDependency, Provide
 from sqlalchemy import bindparam, literal_column, true, union_all
 from sqlalchemy import select as core_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from backend import readlog
 from backend.auth.sessions import Viewer
@@ -172,21 +172,77 @@ def relation(session: Session, *, viewer: Viewer, pupil_id: int) -> Relation | N
     return next((r for r in _RANK if r.value in kinds), None)
 
 
-def visible_pupils(session: Session, *, viewer_id: int) -> list[Person]:
-    """The pupils a guardian (with access) or a teacher or mentor may open, by name."""
-    as_guardian = select(Guardianship.pupil_id).where(
-        Guardianship.guardian_id == viewer_id, col(Guardianship.has_access).is_(True)
+class Reader(msgspec.Struct, frozen=True, kw_only=True):
+    role: Relation
+    name: str
+
+
+_READERS = Query(
+    union_all(
+        core_select(literal_column("'guardian'"), col(Person.given_name), col(Person.family_name))
+        .join(Guardianship, col(Guardianship.guardian_id) == Person.id)
+        .where(col(Guardianship.pupil_id) == _P, col(Guardianship.has_access).is_(True)),
+        core_select(literal_column("'mentor'"), col(Person.given_name), col(Person.family_name))
+        .join(GroupMentor, col(GroupMentor.mentor_id) == Person.id)
+        .where(col(GroupMentor.group_id).in_(_PUPIL_GROUPS)),
+        core_select(literal_column("'teacher'"), col(Person.given_name), col(Person.family_name))
+        .join(GroupTeacher, col(GroupTeacher.teacher_id) == Person.id)
+        .where(col(GroupTeacher.group_id).in_(_PUPIL_GROUPS)),
     )
-    staff_groups = (
-        select(GroupTeacher.group_id)
-        .where(GroupTeacher.teacher_id == viewer_id)
-        .union(select(GroupMentor.group_id).where(GroupMentor.mentor_id == viewer_id))
+)
+
+
+def readers_of(session: Session, *, pupil_id: int) -> list[Reader]:
+    """Who reads what the pupil writes: her guardians with access, her mentors and her
+    teachers, each person once under the closest relation, by name (one query)."""
+    found: dict[str, Reader] = {}
+    for role, given_name, family_name in _READERS.rows(session, {"pupil_id": pupil_id}):
+        name = f"{given_name} {family_name}"
+        if name not in found or _RANK.index(Relation(role)) < _RANK.index(found[name].role):
+            found[name] = Reader(role=Relation(role), name=name)
+    return sorted(found.values(), key=lambda r: (_RANK.index(r.role), r.name))
+
+
+class PupilEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """A pupil on an adult's start page, under the group she is there by (None: a child of
+    the viewer's)."""
+
+    id: int
+    name: str
+    group: str | None
+
+
+_PUPILS_OF = Query(
+    union_all(
+        core_select(
+            col(Person.id), col(Person.given_name), col(Person.family_name), literal_column("NULL")
+        )
+        .join(Guardianship, col(Guardianship.pupil_id) == Person.id)
+        .where(col(Guardianship.guardian_id) == _V, col(Guardianship.has_access).is_(True)),
+        core_select(
+            col(Person.id), col(Person.given_name), col(Person.family_name), col(Group.name)
+        )
+        .join(GroupPupil, col(GroupPupil.pupil_id) == Person.id)
+        .join(Group, col(Group.id) == GroupPupil.group_id)
+        .where(
+            col(GroupPupil.group_id).in_(
+                core_select(col(GroupTeacher.group_id))
+                .where(col(GroupTeacher.teacher_id) == _V)
+                .union(
+                    core_select(col(GroupMentor.group_id)).where(col(GroupMentor.mentor_id) == _V)
+                )
+            )
+        ),
     )
-    as_staff = select(GroupPupil.pupil_id).where(col(GroupPupil.group_id).in_(staff_groups))
-    return list(
-        session.exec(
-            select(Person)
-            .where(col(Person.id).in_(as_guardian) | col(Person.id).in_(as_staff))
-            .order_by(col(Person.given_name), col(Person.family_name))
-        ).all()
-    )
+)
+
+
+def visible_pupils(session: Session, *, viewer_id: int) -> list[PupilEntry]:
+    """The pupils a guardian (with access) or a teacher or mentor may open: her own children
+    first, then each group she teaches or mentors, by name (one query)."""
+    rows = _PUPILS_OF.rows(session, {"viewer_id": viewer_id})
+    entries = {
+        PupilEntry(id=pupil_id, name=f"{given} {family}", group=group)
+        for pupil_id, given, family, group in rows
+    }
+    return sorted(entries, key=lambda e: (e.group is not None, e.group or "", e.name))

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel import dates
+from babel import dates, lists
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -97,6 +97,26 @@ def format_date(value: datetime, *, zone: ZoneInfo) -> str:
 def _format_day(day: date, locale: str) -> str:
     """Babel takes ~30 µs a date; a page shows the same few days again and again."""
     return dates.format_date(day, format="medium", locale=locale)
+
+
+def format_day(value: datetime, *, zone: ZoneInfo) -> str:
+    """A short day for a chart's axis: "12 nov." (sv), "Nov 12" (en)."""
+    return _format_short_day(value.astimezone(zone).date(), current.get())
+
+
+@lru_cache(maxsize=4096)
+def _format_short_day(day: date, locale: str) -> str:
+    return dates.format_skeleton("MMMd", day, locale=locale)
+
+
+def format_time(value: datetime, *, zone: ZoneInfo) -> str:
+    """The time of day: "14:32" (sv), "2:32 PM" (en)."""
+    return dates.format_time(value.astimezone(zone), format="short", locale=current.get())
+
+
+def format_list(items: list[str]) -> str:
+    """ "Anna, Per och Karin" (sv), "Anna, Per, and Karin" (en)."""
+    return lists.format_list(items, locale=current.get())
 
 
 def term_name(code: str) -> str:

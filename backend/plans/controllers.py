@@ -15,7 +15,15 @@ from litestar.response import Redirect, Template
 from sqlmodel import Session
 
 from backend import readlog
-from backend.access import OWN, SIGNED_IN, Access, for_pupil, own, visible_pupils
+from backend.access import (
+    OWN,
+    SIGNED_IN,
+    Access,
+    for_pupil,
+    own,
+    readers_of,
+    visible_pupils,
+)
 from backend.auth.sessions import Viewer
 from backend.errors import BadRequest, ErrorMessage, NotFound
 from backend.models import Person
@@ -56,18 +64,17 @@ class PlanController(Controller):
         access: NamedDependency[Viewer],
         welcome: FromQuery[bool] = False,
         saved: FromQuery[int | None] = None,
-    ) -> Template:
+    ) -> Response[Any]:
         if access.is_pupil:
             mine = own(access)
             return plan_page(request, db, state.settings, mine, welcome=welcome, saved=saved)
+        pupils = visible_pupils(db, viewer_id=access.person_id)
+        if len(pupils) == 1 and pupils[0].group is None:  # a guardian with one child
+            query = "?welcome=true" if welcome else ""
+            return Redirect(f"/pupils/{pupils[0].id}{query}", status_code=303)
         return Page(
             "plans/pupils.html",
-            context={
-                "viewer": access,
-                "nav": "home",
-                "pupils": visible_pupils(db, viewer_id=access.person_id),
-                "welcome": welcome,
-            },
+            context={"viewer": access, "nav": "home", "pupils": pupils, "welcome": welcome},
         )
 
     @get(
@@ -83,10 +90,11 @@ class PlanController(Controller):
         db: NamedDependency[Session],
         state: State,
         access: NamedDependency[Access],
+        welcome: FromQuery[bool] = False,
     ) -> Response[Any]:
         if access.is_self:
             return Redirect("/", status_code=303)
-        return plan_page(request, db, state.settings, access)
+        return plan_page(request, db, state.settings, access, welcome=welcome)
 
     @get("/goals/{goal_id:int}", include_in_schema=False, sync_to_thread=False, dependencies=OWN)
     def goal(
@@ -145,7 +153,7 @@ class PlanController(Controller):
             key=service.checked_key(data.key),
         )
         if not request.htmx:
-            return Redirect(f"/?saved={goal_id}#goal-{goal_id}", status_code=303)
+            return Redirect(f"/?saved={goal_id}#goal-{goal_id}-saved", status_code=303)
         return plan_page(request, db, state.settings, access, saved=goal_id, goal_id=goal_id)
 
     @get(
@@ -223,9 +231,11 @@ def plan_page(
     **context: Any,
 ) -> Template:
     """The plan page, or for htmx the card of the goal just rated."""
-    plan = service.plan_of(db, pupil_id=access.pupil_id, today=settings.today())
+    today = settings.today()
+    plan = service.plan_of(db, pupil_id=access.pupil_id, today=today)
     goal = next((g for g in plan.goals if g.id == goal_id), None) if plan else None
     partial = goal is not None and request.htmx
+    opened = context.pop("open", None)
     reads = None
     if access.sees_read_log and not partial:
         reads = readlog.reads_of(
@@ -247,6 +257,10 @@ def plan_page(
         form=context.pop("form", None),
         saved=context.pop("saved", None),
         reads=reads,
-        open=context.pop("open", None),
+        open=opened,
+        readers=readers_of(db, pupil_id=access.pupil_id) if opened else [],
+        rated_this_month=(
+            service.rated_this_month(plan, today=today, zone=settings.zone) if plan else set()
+        ),
         **context,
     )

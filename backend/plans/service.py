@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam
 from sqlalchemy import select as core_select
@@ -105,6 +106,16 @@ def plan_of(session: Session, *, pupil_id: int, today: date) -> PlanPublic | Non
                 )
             )
     return plan
+
+
+def rated_this_month(plan: PlanPublic, *, today: date, zone: ZoneInfo) -> set[int]:
+    """The goals the pupil has rated since the first of the month, at the school."""
+    since = datetime.combine(today.replace(day=1), time(), tzinfo=zone)
+    return {
+        g.id
+        for g in plan.goals
+        if g.self_assessments and g.self_assessments[-1].created_at >= since
+    }
 
 
 def goal_of_pupil(session: Session, *, pupil_id: int, goal_id: int) -> int | None:

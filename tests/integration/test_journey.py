@@ -35,7 +35,7 @@ def test_enrol_sign_out_sign_in_and_self_assess(
     goal = goal_ids(db, "alva")[0]
     saved = alva.form(f"/goals/{goal}/self-assessments", {"level": "2", "comment": "Sjuans tabell"})
     assert saved.status_code == 303
-    assert saved.headers["location"] == f"/?saved={goal}#goal-{goal}"
+    assert saved.headers["location"] == f"/?saved={goal}#goal-{goal}-saved"
     again = alva.form(f"/goals/{goal}/self-assessments", {"level": "3", "comment": ""})
     assert again.status_code == 303
     page = alva.get(f"/?saved={goal}").text
@@ -57,8 +57,11 @@ def test_htmx_answers_with_the_goal_card_only(
         headers={"hx-request": "true"},
     )
     assert response.status_code == 200
-    assert response.text.lstrip().startswith(f'<article class="goal card" id="goal-{goal}"')
-    assert "<html" not in response.text and "Läste klart" in response.text
+    card = response.text.lstrip()
+    assert card.startswith(f'<article class="goal card goal--reached" id="goal-{goal}"')
+    assert "<html" not in card and "<td>Läste klart</td>" in card
+    assert "Du valde <strong>Jag kan det</strong> · sparat" in card  # where the form was
+    assert "Du har nått målet" in card and "data-focus" in card
     assert response.headers["vary"] == "HX-Request"
 
 

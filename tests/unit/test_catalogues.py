@@ -108,9 +108,11 @@ def test_swedish_and_english_are_loaded() -> None:
     assert i18n.translations("sv").gettext("Sign in") == "Logga in"
     assert i18n.translations("en").gettext("Sign in") == "Sign in"
     assert (
-        i18n.translations("sv").ngettext("%(num)d rating so far", "All %(num)d ratings so far", 3)
+        i18n.translations("sv").ngettext(
+            "How it has gone: %(num)d rating", "How it has gone: %(num)d ratings", 3
+        )
         % {"num": 3}
-        == "Alla 3 svar hittills"
+        == "Så har det gått: 3 skattningar"
     )
 
 

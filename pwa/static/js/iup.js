@@ -214,12 +214,33 @@
     }
   }
 
-  function init() { restoreDrafts(); openDrafted(); initPasskeys(); signedOut(); }
+  /* ---- The result of a save holds the focus, on screen ---------------------- */
+  // A saved rating's confirmation or a refused save's error summary is marked [data-focus]:
+  // focused, scrolled into view, and read out by the live region that was there first.
+  function show(el) {
+    el.focus({ preventScroll: true });
+    el.scrollIntoView({ block: "nearest" });
+    const live = document.getElementById("live");
+    if (live) { live.textContent = ""; setTimeout(() => { live.textContent = el.textContent.replace(/\s+/g, " ").trim(); }, 50); }
+  }
+  function focusResult() {
+    const el = document.querySelector("[data-focus]");
+    if (!el) return;
+    el.removeAttribute("data-focus");
+    show(el);
+  }
+
+  function init() { restoreDrafts(); openDrafted(); initPasskeys(); signedOut(); focusResult(); }
   init();
   document.body.addEventListener("htmx:afterSettle", init);
   // A save that never reached the server says so; the draft is still on the device.
   const sendNote = (e) => e.detail?.elt?.closest?.("form[data-draft]")?.querySelector("[data-send-failed]");
-  const showSendNote = (shown) => (e) => { const note = sendNote(e); if (note) note.hidden = !shown; };
+  const showSendNote = (shown) => (e) => {
+    const note = sendNote(e);
+    if (!note) return;
+    note.hidden = !shown;
+    if (shown) show(note);
+  };
   document.body.addEventListener("htmx:sendError", showSendNote(true));
   document.body.addEventListener("htmx:responseError", showSendNote(true));
   document.body.addEventListener("htmx:beforeRequest", showSendNote(false));
