@@ -27,7 +27,7 @@ def test_alva_signs_up_signs_in_and_rates_a_goal(
     page.wait_for_url(re.compile(r"/\?welcome=1$"))
     assert len(authenticator.credentials()) == 1
     expect(page.get_by_role("heading", level=1)).to_have_text("Mina mål")
-    expect(page.get_by_role("status").first).to_have_text("Din passkey är klar och du är inloggad.")
+    expect(page.locator(".notice--success")).to_have_text("Din passkey är klar och du är inloggad.")
     expect(page.locator("article.goal")).to_have_count(3)
     axe_check(page)
 
@@ -52,7 +52,7 @@ def test_alva_signs_up_signs_in_and_rates_a_goal(
     card_id = card.get_attribute("id")
     assert card_id and card_id.startswith("goal-")
     card = page.locator(f"#{card_id}")
-    expect(card.locator("svg.chart")).to_have_count(0)
+    expect(card.locator("svg.chart")).to_have_count(0)  # nothing rated yet
     page.evaluate("window.__samePage = true")  # gone if the form posted the whole page
     expect(card.get_by_role("radio")).to_have_count(0)  # a compact card: nothing open
     card.get_by_role("link", name="Hur går det?").click()
@@ -63,34 +63,41 @@ def test_alva_signs_up_signs_in_and_rates_a_goal(
     ) as response:
         card.get_by_role("radio", name="På väg").check()
         card.get_by_role("textbox").fill("Sjuans tabell är svår.")
-        card.get_by_role("button", name="Spara mitt svar").click()
+        card.get_by_role("button", name="Spara min skattning").click()
     assert response.value.status == 200
-    expect(card.get_by_role("status")).to_have_text(
-        "Sparat! Ditt svar finns nu med bland dina tidigare svar."
-    )
+    saved = card.locator(".notice--success")
+    expect(saved).to_have_text(re.compile(r"^\s*Du valde På väg · sparat \d{2}:\d{2}\s*$"))
+    expect(saved).to_be_focused()
+    expect(page.locator("#live")).to_have_text(saved.inner_text().strip())  # read out
     assert page.evaluate("window.__samePage") is True
     expect(card.locator(".goal__latest")).to_contain_text("På väg")
-    expect(card.locator("svg.chart")).to_have_count(1)
-    history = card.locator("details.history")
-    history.locator("summary").click()
-    expect(history).to_have_attribute("open", "")
-    expect(history.locator("li")).to_have_count(1)
-    expect(history.locator("li").first).to_contain_text("På väg – Sjuans tabell är svår.")
+    progress = card.locator("details.progress")
+    progress.locator("summary").click()
+    expect(progress).to_have_attribute("open", "")
+    expect(progress.locator("svg.chart")).to_have_count(1)
+    rows = progress.locator("table.ratings tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("På väg")
+    expect(rows.first).to_contain_text("Sjuans tabell är svår.")
     # The card closed again, ready for the next rating.
     expect(card.get_by_role("textbox")).to_have_count(0)
 
-    # A second one: the history keeps both, the newest first.
+    # A second one: the table keeps both, the newest first; reaching the goal shows.
     card.get_by_role("link", name="Hur går det?").click()
-    card.get_by_role("radio", name="Nästan").check()
-    card.get_by_role("textbox").fill("Nu går det bättre.")
-    card.get_by_role("button", name="Spara mitt svar").click()
-    expect(card.locator(".goal__latest")).to_contain_text("Nästan")
-    history = card.locator("details.history")
-    history.locator("summary").click()
-    expect(history.locator("summary")).to_have_text("Alla 2 svar hittills")
-    expect(history.locator("li")).to_have_count(2)
-    expect(history.locator("li").first).to_contain_text("Nästan – Nu går det bättre.")
-    expect(history.locator("li").nth(1)).to_contain_text("På väg – Sjuans tabell är svår.")
+    card.get_by_role("radio", name="Jag kan det").check()
+    card.get_by_role("textbox").fill("Nu kan jag den!")
+    card.get_by_role("button", name="Spara min skattning").click()
+    expect(card.locator(".goal__latest")).to_contain_text("Jag kan det")
+    expect(card).to_have_class(re.compile(r"goal--reached"))
+    expect(card.locator(".notice--success")).to_contain_text("Du har nått målet. Bra jobbat!")
+    expect(card.locator(".notice--success")).to_be_focused()
+    progress = card.locator("details.progress")
+    progress.locator("summary").click()
+    expect(progress.locator("summary")).to_have_text("Så har det gått: 2 skattningar")
+    rows = progress.locator("table.ratings tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text("Nu kan jag den!")
+    expect(rows.nth(1)).to_contain_text("Sjuans tabell är svår.")
     expect(card.locator("svg.chart polyline")).to_have_count(1)
     expect(card.locator("svg.chart circle")).to_have_count(2)
     assert page.evaluate("window.__samePage") is True
@@ -99,7 +106,7 @@ def test_alva_signs_up_signs_in_and_rates_a_goal(
     # Both ratings are stored: a reload shows them too.
     page.reload()
     card = page.locator(f"#{card_id}")
-    expect(card.locator("details.history li")).to_have_count(2)
+    expect(card.locator("table.ratings tbody tr")).to_have_count(2)
 
 
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
@@ -111,7 +118,7 @@ def on_screen(locator) -> bool:
 
 
 def test_omar_rates_a_goal_on_a_phone_with_touch(
-    live_server, new_context, add_authenticator, axe_check, enrol
+    live_server, new_context, add_authenticator, axe_check, enrol, watch
 ) -> None:
     """360 px, touch: the cards are closed and compact, the one tapped opens in place with
     its first choice in view and focused, and the saved card says so on screen."""
@@ -135,12 +142,49 @@ def test_omar_rates_a_goal_on_a_phone_with_touch(
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 360
     axe_check(page)
 
-    card.get_by_text("Nästan").tap()
+    # A refused save (no level chosen): the error summary is on screen and holds the focus.
+    watch.allow_console("status of 422")
     card.get_by_role("textbox").fill("Jag läser varje kväll.")
-    card.get_by_role("button", name="Spara mitt svar").tap()
-    saved = card.get_by_role("status")
-    expect(saved).to_have_text("Sparat! Ditt svar finns nu med bland dina tidigare svar.")
+    card.get_by_role("button", name="Spara min skattning").tap()
+    summary = card.locator(".error-summary")
+    expect(summary).to_be_focused()
+    assert on_screen(summary), "the error shows where the finger was"
+    expect(card.get_by_role("textbox")).to_have_value("Jag läser varje kväll.")  # kept
+    axe_check(page)
+
+    card.get_by_text("Nästan").tap()
+    card.get_by_role("button", name="Spara min skattning").tap()
+    saved = card.locator(".notice--success")
+    expect(saved).to_contain_text("Du valde Nästan · sparat")
+    expect(saved).to_be_focused()
+    assert on_screen(saved), "the saved choice shows where the finger was"
     expect(card.locator(".goal__latest")).to_contain_text("Nästan")
     expect(card.get_by_role("textbox")).to_have_count(0)  # closed again
-    assert on_screen(card.locator(".goal__latest")), "the result shows where the finger was"
     axe_check(page)
+
+
+def test_the_pupils_home_is_at_most_two_screens_on_a_phone(
+    live_server, new_context, add_authenticator, enrol, axe_check
+) -> None:
+    """Three goals, each rated, with the header, "to do now" and the read log: at most two
+    screens of 740 px at 360 px, nothing sideways, and the same in English."""
+    page = new_context(**PHONE).new_page()
+    add_authenticator(page)
+    enrol(page, live_server.enrolment_url("Elias Karlsson"))
+    cards = page.locator("article.goal")
+    expect(cards).to_have_count(3)
+    for i in range(3):
+        card = page.locator(f"#{cards.nth(i).get_attribute('id')}")
+        card.get_by_role("link", name="Hur går det?").tap()
+        card.get_by_text("På väg").tap()
+        card.get_by_role("button", name="Spara min skattning").tap()
+        expect(card.locator(".goal__latest")).to_contain_text("På väg")
+    for lang in ("Svenska", "English"):
+        page.goto(live_server.url + "/")
+        if lang == "English":
+            page.get_by_role("button", name="English").tap()
+            expect(page.get_by_role("heading", level=1)).to_have_text("My goals")
+        height = page.evaluate("document.scrollingElement.scrollHeight")
+        assert 740 < height <= 2 * 740, f"{lang}: {height} px tall"
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= 360
+        axe_check(page)

@@ -94,3 +94,55 @@ def test_json_api_records_and_reads(db: Session, signed_in: Callable[[str], Visi
     bad = omar.post(f"/api/goals/{goal}/self-assessments", json={"level": 7})
     assert bad.status_code == 400 and "message" in bad.json()
     assert omar.post(f"/api/goals/{goal}/self-assessments", json={"level": 0}).status_code == 400
+
+
+def test_the_opened_goal_says_who_reads_the_comment(
+    db: Session, signed_in: Callable[[str], Visitor]
+) -> None:
+    alva, maja = signed_in("alva"), signed_in("maja")
+    goal = goal_ids(db, "alva")[0]
+    card = alva.get(f"/goals/{goal}", headers={"hx-request": "true"}).text
+    assert (
+        "Det du skriver läses av dina vårdnadshavare Anna Nilsson och Per Nilsson, "
+        "din mentor Karin Lind och dina lärare."
+    ) in card
+    assert 'aria-describedby="goal-' in card and f"goal-{goal}-readers" in card
+    # Maja's restricted guardian Mikael does not read her words, so he is not named.
+    other = maja.get(f"/goals/{goal_ids(db, 'maja')[0]}", headers={"hx-request": "true"}).text
+    assert "din vårdnadshavare Eva Andersson, din mentor Johan Berg" in other
+    assert "Mikael" not in other
+
+
+def test_to_do_now_names_the_goals_not_rated_this_month(
+    db: Session, signed_in: Callable[[str], Visitor]
+) -> None:
+    alva = signed_in("alva")
+    first, *rest = goal_ids(db, "alva")
+    before = alva.get("/").text
+    assert "Du har inte skattat Matematik, Svenska och Socialt den här månaden." in before
+    alva.form(f"/goals/{first}/self-assessments", {"level": "3"})
+    after = alva.get("/").text
+    assert "Du har inte skattat Svenska och Socialt den här månaden." in after
+    assert f'hx-get="/goals/{rest[0]}"' in after.split("Att göra nu")[1].split("</div>")[0]
+    for goal in rest:
+        alva.form(f"/goals/{goal}/self-assessments", {"level": "4"})
+    done = alva.get("/").text
+    assert "Du har skattat alla mål den här månaden. Bra jobbat!" in done
+    assert done.count("goal card goal--reached") == 2  # "Jag kan det" marks the card
+
+
+def test_the_chart_names_the_levels_and_dates_and_the_table_every_rating(
+    db: Session, signed_in: Callable[[str], Visitor]
+) -> None:
+    alva = signed_in("alva")
+    goal = goal_ids(db, "alva")[0]
+    alva.form(f"/goals/{goal}/self-assessments", {"level": "1", "comment": "Svårt"})
+    alva.form(f"/goals/{goal}/self-assessments", {"level": "4", "comment": "Nu kan jag!"})
+    card = alva.get(f"/goals/{goal}", headers={"hx-request": "true"}).text
+    chart = card.split('<svg class="chart"')[1].split("</svg>")[0]
+    for word in ("Inte än", "På väg", "Nästan", "Jag kan det"):
+        assert f">{word}</text>" in chart
+    assert chart.count('y="134"') == 2, "a date under each point"
+    rows = card.split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]
+    assert len(rows) == 2 and "Nu kan jag!" in rows[0] and "Svårt" in rows[1]
+    assert re.search(r"\d{1,2} \w+\.? \d{4} \d{2}:\d{2}</time>", rows[0]), "date and time"
