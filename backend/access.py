@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 import msgspec
+from litestar import Request
 from litestar.di import NamedDependency, Provide
 from sqlalchemy import bindparam, literal_column, true, union_all
 from sqlalchemy import select as core_select
@@ -36,7 +37,7 @@ from backend.models import (
     SchoolPrincipal,
 )
 from backend.readlog import ReadKind
-from backend.web import RowId
+from backend.web import RowId, is_head
 
 
 class Relation(StrEnum):
@@ -123,12 +124,15 @@ def for_pupil(
     in the read log when the viewer is not the pupil; None for a route that only writes."""
 
     def resolve(
-        db: NamedDependency[Session], viewer: NamedDependency[Viewer], pupil_id: RowId
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Session],
+        viewer: NamedDependency[Viewer],
+        pupil_id: RowId,
     ) -> Access:
         found = relation(db, viewer=viewer, pupil_id=pupil_id)
         if found is None or found not in allow:
             raise NotFound()
-        if reads is not None and found is not Relation.SELF:
+        if reads is not None and found is not Relation.SELF and not is_head(request.scope):
             readlog.record(
                 db, reader_id=viewer.person_id, pupil_id=pupil_id, kind=reads, role=found
             )

@@ -19,7 +19,7 @@ from backend import errors, i18n, shell
 from backend.access import ROLE_WORDS
 from backend.assets import THEME_COLOUR, Assets
 from backend.auth.controllers import AccountController, AuthController
-from backend.auth.sessions import current_viewer
+from backend.auth.sessions import current_viewer, peek_viewer
 from backend.db import make_engine, provide_db, release_db
 from backend.plans.controllers import PlanController
 from backend.settings import Settings
@@ -79,7 +79,7 @@ def create_app(settings: Settings) -> App:
             cookie_httponly=True,
         ),
         template_config=TemplateConfig(engine=make_templates(assets, settings)),
-        exception_handlers={Exception: errors.handle},
+        exception_handlers={Exception: errors.handler(peek_viewer)},
         openapi_config=OpenAPIConfig(
             title="IUP", version="0.1.0", path="/schema", render_plugins=[JsonRenderPlugin()]
         ),

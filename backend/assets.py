@@ -47,8 +47,14 @@ class Assets:
     def url(self, path: str) -> str:
         return self.by_path[path].url
 
+    def service_worker(self, lang: str) -> bytes:
+        """The worker for a language: its bytes differ per language (a last comment line),
+        so a browser whose language changed installs it again and re-caches the offline
+        page, which the shell fetches in the current language."""
+        return self._service_worker + f"\n// offline page: {lang}\n".encode()
+
     @cached_property
-    def service_worker(self) -> bytes:
+    def _service_worker(self) -> bytes:
         """pwa/sw.js with this build's version and the app shell: hashed assets and the
         offline page, never a person's page."""
         shell = [
@@ -67,13 +73,16 @@ class Assets:
             "const SHELL = __SHELL__", f"const SHELL = {json.dumps(shell)}"
         ).encode()
 
-    def manifest(self, *, name: str, short_name: str, description: str, lang: str) -> bytes:
+    def manifest(
+        self, *, name: str, short_name: str, description: str, lang: str, direction: str
+    ) -> bytes:
         return json.dumps(
             {
                 "name": name,
                 "short_name": short_name,
                 "description": description,
                 "lang": lang,
+                "dir": direction,
                 "start_url": "/",
                 "scope": "/",
                 "id": "/",

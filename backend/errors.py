@@ -6,8 +6,9 @@ the error page shows."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 from urllib.parse import quote, urlsplit
 
 import msgspec
@@ -141,32 +142,72 @@ def wants_json(request: Request[Any, Any, Any]) -> bool:
     return "text/html" not in request.headers.get("accept", "")
 
 
-def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """The one exception handler (registered for Exception in app.py)."""
+HEADINGS = {
+    404: N_("Not found"),
+    403: N_("No access"),
+}
+NOT_POSSIBLE = N_("Not possible")
+WENT_WRONG = N_("Something went wrong")
+
+
+def heading(status: int) -> str:
+    """The error page's <h1>, and its <title>."""
+    return _(WENT_WRONG if status >= 500 else HEADINGS.get(status, NOT_POSSIBLE))
+
+
+class FindViewer(Protocol):
+    """Who is signed in, if anyone, without ever raising (auth.sessions.peek_viewer; passed
+    in by app.py, since the viewer's room builds on this one)."""
+
+    def __call__(self, request: Request[Any, Any, Any], *, look_up: bool = ...) -> Any: ...
+
+
+Handler = Callable[[Request[Any, Any, Any], Exception], Response[Any]]
+
+
+def handler(find_viewer: FindViewer) -> Handler:
+    """The one exception handler (registered for Exception in app.py). An error page keeps
+    the header and menu of the person signed in: after a failure only when she was already
+    known, since looking her up needs the database that may be what failed."""
+
+    def handle_with_viewer(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+        return handle(request, exc, find_viewer=find_viewer)
+
+    return handle_with_viewer
+
+
+def handle(
+    request: Request[Any, Any, Any], exc: Exception, *, find_viewer: FindViewer | None = None
+) -> Response[Any]:
     refusal = as_refusal(exc)
     rid = request_id.get()
     route = request.scope.get("path_template") or "(no route)"
     if refusal is None:
         log.error("failure %s %s id=%s", request.method, route, rid, exc_info=exc)
         status, reason = 500, "server_error"
-        message = _("Something went wrong on our side. Try again in a moment.")
+        message_id = N_("Something went wrong on our side. Try again in a moment.")
         headers: dict[str, str] = {}
     else:
         log.info(
             "refused %s %s %d %s id=%s", request.method, route, refusal.status, refusal.reason, rid
         )
         status, reason, headers = refusal.status, refusal.reason, refusal.headers
-        message = _(refusal.message)
+        message_id = refusal.message
     json = wants_json(request)
-    if isinstance(refusal, NotSignedIn) and not json:
-        # Back to the page itself; its query only held one-off notices (?saved=, ?welcome=).
-        back = urlsplit(request.headers.get("hx-current-url", "")).path
-        ended = "expired=1&" if refusal.reason == "session_ended" else ""
-        target = f"/login?{ended}next=" + quote(back or request.url.path, safe="/")
-        if request.headers.get("hx-request"):
-            return Response("", status_code=401, headers={"hx-redirect": target})
-        if request.method == "GET":
-            return Redirect(target, status_code=303)
+    viewer = None
+    if isinstance(refusal, NotSignedIn):
+        if not json:
+            # Back to the page itself; its query only held one-off notices (?saved=, ?welcome=).
+            back = urlsplit(request.headers.get("hx-current-url", "")).path
+            ended = "expired=1&" if refusal.reason == "session_ended" else ""
+            target = f"/login?{ended}next=" + quote(back or request.url.path, safe="/")
+            if request.headers.get("hx-request"):
+                return Response("", status_code=401, headers={"hx-redirect": target})
+            if request.method == "GET":
+                return Redirect(target, status_code=303)
+    elif find_viewer is not None:  # also switches to her stored language
+        viewer = find_viewer(request, look_up=status < 500)
+    message = _(message_id)
     if json:
         body = ErrorMessage(
             reason=reason,
@@ -179,5 +220,12 @@ def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         media_type=MediaType.HTML,
         status_code=status,
         headers=headers,
-        context={"message": message, "status": status, "request_id": rid},
+        context={
+            "heading": heading(status),
+            "message": message,
+            "status": status,
+            "request_id": rid,
+            "viewer": viewer,
+            "nav": None,
+        },
     )

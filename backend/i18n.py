@@ -1,11 +1,22 @@
 """gettext for Python code and templates. The source strings are English; Swedish is the
 default language. Catalogues are read from i18n/<lang>/LC_MESSAGES/messages.po at start,
-so there is no compile step to forget."""
+so there is no compile step to forget.
+
+Which language a request gets, first rule that applies:
+1. a signed-in person's stored language (`Person.locale`, set by the language switch),
+   when we have it — found with the session, later in the request (`current.switch`);
+2. the `lang` cookie (the language switch, for this browser);
+3. the browser's Accept-Language: the listed language we have with the highest q;
+   else, when its first choice reads Swedish easily (Norwegian, Danish), Swedish;
+4. Swedish when the browser names no language (or any, `*`); English when it names only
+   languages we do not have yet (a guardian's browser in German or Arabic).
+A language we add later (Arabic, Somali, ...) needs only its catalogue and an entry in
+LANGUAGES; the direction follows from RTL."""
 
 from __future__ import annotations
 
 import gettext as _gettext
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from datetime import date, datetime
 from functools import cache, lru_cache
 from io import BytesIO
@@ -19,10 +30,40 @@ from babel.messages.pofile import read_po
 
 I18N = Path(__file__).resolve().parent.parent / "i18n"
 DEFAULT = "sv"
+FALLBACK = "en"  # for a browser that asks only for languages we do not have
 LANGUAGES = {"sv": "Svenska", "en": "English"}  # each language names itself
-RTL = frozenset({"ar", "fa", "he", "ur"})
+NEAR = {"nb": "sv", "nn": "sv", "no": "sv", "da": "sv"}  # readers who read Swedish easily
+RTL = frozenset({"ar", "fa", "he", "ur", "ps", "ckb"})
 
-current: ContextVar[str] = ContextVar("locale", default=DEFAULT)
+
+class RequestLocale:
+    """The request's language: a box of its own per request (`set` when it starts). The
+    person's stored language is only known once the session is resolved, in a dependency
+    that Litestar may run in a task of its own; `switch` changes the box, so what renders
+    after it (the page, the error page, the Content-Language header) sees the change."""
+
+    def __init__(self) -> None:
+        self._box: ContextVar[list[str]] = ContextVar("locale")
+
+    def get(self) -> str:
+        box = self._box.get(None)
+        return box[0] if box else DEFAULT
+
+    def set(self, locale: str) -> Token[list[str]]:
+        return self._box.set([locale])
+
+    def reset(self, token: Token[list[str]]) -> None:
+        self._box.reset(token)
+
+    def switch(self, locale: str) -> None:
+        box = self._box.get(None)
+        if box is None:
+            self._box.set([locale])
+        else:
+            box[0] = locale
+
+
+current = RequestLocale()
 
 
 @cache
@@ -65,10 +106,11 @@ def N_(message: str) -> str:
 
 @lru_cache(maxsize=1024)
 def negotiate(accept_language: str, cookie: str | None) -> str:
-    """The `lang` cookie wins, then the first supported Accept-Language entry by q."""
+    """Rules 2–4 of the module's docstring; an entry with q=0 is one the browser refuses."""
     if cookie in LANGUAGES:
         return cookie
     ranked: list[tuple[float, int, str]] = []
+    named = False
     for index, part in enumerate(accept_language.split(",")):
         tag, _sep, params = part.strip().partition(";")
         q = 1.0
@@ -77,11 +119,26 @@ def negotiate(accept_language: str, cookie: str | None) -> str:
                 q = float(params.strip()[2:])
             except ValueError:
                 q = 0.0
-        ranked.append((-q, index, tag.strip().lower().split("-")[0]))
-    for _q, _i, lang in sorted(ranked):
+        lang = tag.strip().lower().split("-")[0]
+        named = named or bool(lang)
+        if lang and q > 0:
+            ranked.append((-q, index, lang))
+    ranked.sort()
+    for _q, _i, lang in ranked:
         if lang in LANGUAGES:
             return lang
-    return DEFAULT
+    if not named or (ranked and ranked[0][2] == "*"):
+        return DEFAULT
+    return NEAR.get(ranked[0][2], FALLBACK) if ranked else FALLBACK
+
+
+def stored(locale: str | None) -> str | None:
+    """A person's stored language, when we have it ("en-GB" is "en"); None leaves the
+    choice to the browser (rule 1 of the module's docstring)."""
+    if not locale:
+        return None
+    lang = locale.lower().split("-")[0].split("_")[0]
+    return lang if lang in LANGUAGES else None
 
 
 def direction(locale: str) -> str:

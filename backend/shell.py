@@ -13,6 +13,7 @@ from litestar.response import Template
 
 from backend import i18n
 from backend.access import PUBLIC
+from backend.auth.sessions import peek_viewer
 from backend.errors import NotFound
 from backend.i18n import _
 from backend.web import Page
@@ -48,33 +49,49 @@ def static(request: Request[Any, Any, Any], state: State, name: FromPath[str]) -
     return Response(asset.body, media_type=asset.media_type, headers=headers)
 
 
+# The worker, the manifest and the offline page speak the language of the person and the
+# browser asking (backend/i18n.py): fetched with cookies (the manifest link says
+# crossorigin="use-credentials"), they look up a signed-in person's stored language, and
+# caches keep the languages apart by Vary.
+BY_LANGUAGE = "Accept-Language, Cookie"
+
+
 @get("/sw.js", include_in_schema=False, sync_to_thread=False, dependencies=PUBLIC)
-def service_worker(state: State) -> Response[bytes]:
+def service_worker(request: Request[Any, Any, Any], state: State) -> Response[bytes]:
+    """The worker carries the language its offline page was cached in: after a language
+    switch the browser's next update check finds a changed worker, which installs and
+    caches the offline page anew, so the page shown offline is in the current language."""
+    peek_viewer(request)
     return Response(
-        state.assets.service_worker,
+        state.assets.service_worker(i18n.current.get()),
         media_type="text/javascript; charset=utf-8",
-        headers={"cache-control": "no-cache", "service-worker-allowed": "/"},
+        headers={"cache-control": "no-cache", "service-worker-allowed": "/", "vary": BY_LANGUAGE},
     )
 
 
 @get("/manifest.webmanifest", include_in_schema=False, sync_to_thread=False, dependencies=PUBLIC)
-def manifest(state: State) -> Response[bytes]:
+def manifest(request: Request[Any, Any, Any], state: State) -> Response[bytes]:
+    peek_viewer(request)
+    lang = i18n.current.get()
     body = state.assets.manifest(
         name=_("IUP – my development plan"),
         short_name="IUP",
         description=_("Your goals, your self-assessments and your development talk."),
-        lang=i18n.current.get(),
+        lang=lang,
+        direction=i18n.direction(lang),
     )
     return Response(
         body,
         media_type="application/manifest+json",
-        headers={"cache-control": "no-cache", "vary": "Accept-Language, Cookie"},
+        headers={"cache-control": "no-cache", "vary": BY_LANGUAGE},
     )
 
 
 @get("/offline", include_in_schema=False, sync_to_thread=False, dependencies=PUBLIC)
-def offline() -> Template:
-    return Page("offline.html", headers={"cache-control": "no-cache"})
+def offline(request: Request[Any, Any, Any]) -> Template:
+    """Without the header's menu: offline, its links lead nowhere."""
+    peek_viewer(request)
+    return Page("offline.html", headers={"cache-control": "no-cache", "vary": BY_LANGUAGE})
 
 
 ROUTES = [healthz, static, service_worker, manifest, offline]

@@ -148,20 +148,45 @@ _TOO_LARGE = (
 
 
 STATUS_KEY = "iup.status"
+HEAD_KEY = "iup.head"
 _IDS = itertools.count(1)
 _PROCESS = secrets.token_hex(3)  # ids: this process's random prefix and a counter
 
 
+def is_head(scope: Scope) -> bool:
+    """A HEAD request, answered as a GET without its body: nothing beyond what a GET does
+    happens for it, and a read of a pupil's data is not logged (no data left the server)."""
+    return bool(scope.get(HEAD_KEY))
+
+
+def _without_body(send: Send) -> Send:
+    """RFC 9110 §9.3.2: the same status and headers as the GET (Content-Length included),
+    no content."""
+
+    async def head_send(message: Message) -> None:
+        if message["type"] != "http.response.body":
+            await send(message)
+        elif not message.get("more_body", False):
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    return head_send
+
+
 class App(Litestar):
     """Litestar, with what must hold for every request, unknown paths included: an id, the
-    language, a bounded Cookie header, and one log line (method, route, status, duration,
-    id; never cookies, names or the path's values)."""
+    language, a bounded Cookie header, HEAD for every GET route, and one log line (method,
+    route, status, duration, id; never cookies, names or the path's values)."""
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
         started = time.perf_counter()
+        method = scope["method"]
+        if method == "HEAD":  # uptime monitors: every GET route answers HEAD too
+            scope["method"] = "GET"
+            scope[HEAD_KEY] = True
+            send = _without_body(send)
         seen = incoming(scope)
         rid = seen.request_id or f"{_PROCESS}{next(_IDS):06x}"
         rid_token = request_id.set(rid)
@@ -176,7 +201,7 @@ class App(Litestar):
                 close_db(scope)  # when no response started (a client gone, say)
                 log.info(
                     "%s %s %d %.1fms id=%s",
-                    scope["method"],
+                    method,
                     scope.get("path_template") or "(no route)",
                     scope.get(STATUS_KEY, 0),
                     (time.perf_counter() - started) * 1000,

@@ -218,13 +218,28 @@ class AuthController(Controller):
         response.headers["clear-site-data"] = '"cache", "storage"'
         return response
 
+    @get("/logout", include_in_schema=False, sync_to_thread=False)
+    def logout_page(self, request: Request[Any, Any, Any]) -> Template:
+        """A typed or bookmarked /logout: the sign-out button (signing out is a POST, so
+        that no link or prefetch can end a session)."""
+        return Page("auth/logout.html", context={"viewer": sessions.peek_viewer(request)})
+
     @post("/lang", include_in_schema=False, sync_to_thread=False)
-    def language(self, data: URLEncodedBody[LanguageForm]) -> Response[Any]:
+    def language(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Session],
+        data: URLEncodedBody[LanguageForm],
+    ) -> Response[Any]:
+        """For this browser (a cookie) and, when someone is signed in, for her (stored: her
+        other devices follow, and it wins over what a browser asks for)."""
         response = Redirect(safe_next(data.next), status_code=303)
         if data.lang in LANGUAGES:
             response.set_cookie(
                 "lang", data.lang, max_age=365 * 86400, path="/", samesite="lax", httponly=True
             )
+            if viewer := sessions.peek_viewer(request):
+                sessions.store_language(db, person_id=viewer.person_id, locale=data.lang)
         return response
 
 

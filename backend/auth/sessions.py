@@ -4,6 +4,7 @@ nobody in."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -11,19 +12,23 @@ from typing import Any
 import msgspec
 from litestar import Request
 from litestar.di import NamedDependency
-from sqlalchemy import bindparam, delete, exists
+from sqlalchemy import bindparam, delete, exists, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col
 
+from backend import i18n
 from backend.auth.schemas import PasskeyPublic
 from backend.auth.service import audit, digest
-from backend.db import Query
-from backend.errors import Invalid, NotFound, NotSignedIn
+from backend.db import SCOPE_KEY as DB_KEY
+from backend.db import Query, provide_db
+from backend.errors import Invalid, NotFound, NotSignedIn, request_id
 from backend.i18n import N_
 from backend.models import AuditKind, GroupPupil, LoginSession, PasskeyCredential, Person, utcnow
 from backend.web import has_control_characters
 
 SESSION_COOKIE = "iup_session"
+VIEWER_KEY = "iup.viewer"
+log = logging.getLogger("iup")
 
 
 class Viewer(msgspec.Struct, frozen=True, kw_only=True):
@@ -32,6 +37,7 @@ class Viewer(msgspec.Struct, frozen=True, kw_only=True):
     family_name: str
     passkey_id: int | None  # the passkey that started this session
     is_pupil: bool  # in a group as a pupil: the app opens on her own plan
+    locale: str | None = None  # the language she chose (Person.locale); None: her browser's
 
     @property
     def name(self) -> str:
@@ -45,7 +51,45 @@ def current_viewer(request: Request[Any, Any, Any], db: NamedDependency[Session]
     viewer = viewer_for(db, token=token) if token else None
     if viewer is None:
         raise NotSignedIn("session_ended" if token else None)
+    return _seen(request, viewer)
+
+
+def _seen(request: Request[Any, Any, Any], viewer: Viewer) -> Viewer:
+    """Kept for the rest of the request (an error page shows her menu), and her stored
+    language wins over her browser's from here on (backend/i18n.py, rule 1)."""
+    request.scope[VIEWER_KEY] = viewer  # type: ignore[literal-required]
+    if lang := i18n.stored(viewer.locale):
+        i18n.current.switch(lang)
     return viewer
+
+
+def peek_viewer(request: Request[Any, Any, Any], *, look_up: bool = True) -> Viewer | None:
+    """The signed-in person, if there is one, for a page that does not need her: a public
+    page in her language, an error page with her menu. Never raises: a refusal or a failure
+    may have happened before the viewer dependency ran, or instead of it; then this looks
+    the session up (one indexed read; not with `look_up=False`, e.g. when the database may
+    be what failed), and a lookup that fails shows the page without her."""
+    seen = request.scope.get(VIEWER_KEY)
+    if isinstance(seen, Viewer) or not look_up:
+        return seen if isinstance(seen, Viewer) else None
+    try:
+        token = request.cookies.get(SESSION_COOKIE)
+        if not token:
+            return None
+        db = request.scope.get(DB_KEY)
+        if not isinstance(db, Session):
+            db = provide_db(request)
+        viewer = viewer_for(db, token=token)
+    except Exception:
+        log.warning("viewer lookup failed id=%s", request_id.get(), exc_info=True)
+        return None
+    return _seen(request, viewer) if viewer is not None else None
+
+
+def store_language(session: Session, *, person_id: int, locale: str) -> None:
+    """The language switch, for a signed-in person: it follows her to every device."""
+    session.execute(update(Person).where(col(Person.id) == person_id).values(locale=locale))
+    session.commit()
 
 
 # Sessions --------------------------------------------------------------------------------
@@ -75,6 +119,7 @@ _VIEWER = Query(
         col(Person.family_name),
         col(LoginSession.credential_id),
         exists().where(col(GroupPupil.pupil_id) == LoginSession.person_id),
+        col(Person.locale),
     )
     .select_from(LoginSession)
     .join(Person, col(Person.id) == LoginSession.person_id)
@@ -96,6 +141,7 @@ def viewer_for(session: Session, *, token: str) -> Viewer | None:
         family_name=row[2],
         passkey_id=row[3],
         is_pupil=bool(row[4]),
+        locale=row[5],
     )
 
 

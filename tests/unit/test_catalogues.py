@@ -123,8 +123,38 @@ def test_swedish_and_english_are_loaded() -> None:
         ("ar,sv;q=0.5", None, "sv"),
         ("", None, "sv"),
         ("en", "sv", "sv"),
-        ("de", None, "sv"),
+        ("de", None, "en"),  # a language we do not have: English, not Swedish
+        ("de-DE,de;q=0.9,fr;q=0.5", None, "en"),
+        ("ar", None, "en"),
+        ("de,sv;q=0.1", None, "sv"),  # a language we have, however low, wins
+        ("sv;q=0,en;q=0.5", None, "en"),
+        ("sv;q=0", None, "en"),  # refused Swedish
+        ("nb-NO,nb;q=0.9", None, "sv"),  # Norwegian and Danish readers read Swedish
+        ("da", None, "sv"),
+        ("nb,en;q=0.8", None, "en"),  # ...unless they list one we have
+        ("*", None, "sv"),
+        ("", "en", "en"),
+        ("", "xx", "sv"),
     ],
 )
 def test_negotiate(accept_language: str, cookie: str | None, expected: str) -> None:
     assert i18n.negotiate(accept_language, cookie) == expected
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [("en", "en"), ("en-GB", "en"), ("sv_SE", "sv"), ("ar", None), ("", None), (None, None)],
+)
+def test_a_stored_language_counts_only_when_we_have_it(
+    locale: str | None, expected: str | None
+) -> None:
+    assert i18n.stored(locale) == expected
+
+
+def test_the_request_language_can_switch_once_the_person_is_known() -> None:
+    token = i18n.current.set("sv")
+    try:
+        i18n.current.switch("en")
+        assert i18n.current.get() == "en"
+    finally:
+        i18n.current.reset(token)
