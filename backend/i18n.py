@@ -1,6 +1,7 @@
 """gettext for Python code and templates. The source strings are English; Swedish is the
-default language. Catalogues are read from i18n/<lang>/LC_MESSAGES/messages.po at start,
-so there is no compile step to forget."""
+default language. An installed wheel reads the catalogues compiled when it was built
+(backend/locale/<lang>/LC_MESSAGES/messages.mo, see build_hooks.py); the source tree reads
+i18n/<lang>/LC_MESSAGES/messages.po at start, so there is no compile step to forget."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from babel import dates
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-I18N = Path(__file__).resolve().parent.parent / "i18n"
+COMPILED = Path(__file__).resolve().parent / "locale"  # only in a built wheel
+I18N = Path(__file__).resolve().parent.parent / "i18n"  # the source tree
 DEFAULT = "sv"
 LANGUAGES = {"sv": "Svenska", "en": "English"}  # each language names itself
 RTL = frozenset({"ar", "fa", "he", "ur"})
@@ -27,6 +29,10 @@ current: ContextVar[str] = ContextVar("locale", default=DEFAULT)
 
 @cache
 def translations(locale: str) -> _gettext.NullTranslations:
+    mo = COMPILED / locale / "LC_MESSAGES" / "messages.mo"
+    if mo.exists():
+        with mo.open("rb") as compiled:
+            return _gettext.GNUTranslations(compiled)
     po = I18N / locale / "LC_MESSAGES" / "messages.po"
     if not po.exists():
         return _gettext.NullTranslations()

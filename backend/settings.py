@@ -11,7 +11,10 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-ROOT = Path(__file__).resolve().parent.parent
+_CHECKOUT = Path(__file__).resolve().parent.parent
+# var/ (the SQLite file, the key file) sits in the checkout when running from source; an
+# installed wheel must not write into site-packages, so there it is the working directory's.
+ROOT = _CHECKOUT if (_CHECKOUT / "pyproject.toml").is_file() else Path.cwd()
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
