@@ -67,4 +67,6 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         for name in Settings.__struct_fields__
         if name != "secret_key" and f"IUP_{name.upper()}" in env
     }
+    if "origin" in fields and "rp_id" not in fields:  # passkeys belong to the origin's host
+        fields["rp_id"] = urlsplit(fields["origin"]).hostname or "localhost"
     return msgspec.convert({**fields, "secret_key": _secret(env)}, Settings, strict=False)
