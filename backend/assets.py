@@ -12,7 +12,9 @@ from pathlib import Path
 
 import msgspec
 
-PWA = Path(__file__).resolve().parent.parent / "pwa"
+_PACKAGE = Path(__file__).resolve().parent
+# A wheel carries pwa/ inside the package (build_hooks.py); the source tree has it at the top.
+PWA = _PACKAGE / "pwa" if (_PACKAGE / "pwa").is_dir() else _PACKAGE.parent / "pwa"
 COMPRESSIBLE = {".css", ".js", ".svg", ".json", ".webmanifest", ".html"}
 
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
+from sqlalchemy.engine import make_url
 from sqlmodel import Session, col, or_, select
 
 from backend import db
@@ -95,29 +97,55 @@ def database() -> None:
 
 @database.command()
 def upgrade() -> None:
-    """Apply the Alembic migrations."""
-    db.upgrade(from_env().database_url)
-    click.echo("database is up to date")
+    """Apply the Alembic migrations (a new database is created)."""
+    url = from_env().database_url
+    before, after = db.upgrade(url)
+    where = make_url(url).render_as_string(hide_password=True)
+    if before is None:
+        click.echo(f"created the database {where} (revision {after})")
+    elif before != after:
+        click.echo(f"upgraded the database {where} from revision {before} to {after}")
+    else:
+        click.echo(f"the database {where} is up to date (revision {after})")
 
 
 @main.command()
-def demo() -> None:
-    """Seed the demo school (idempotent) and print a one-time sign-in link per person."""
+@click.option(
+    "--save",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Also write the lines to this file (readable only by you).",
+)
+def demo(save: Path | None) -> None:
+    """Seed the demo school (idempotent) and print one line per person: the id that
+    `iup enrol` takes, role, name and a one-time sign-in link."""
     from backend.demo import seed
 
     with _database() as (settings, session):
         people = seed(session, today=settings.today())
-        width = max(len(role) for role, _ in people)
-        for role, person in people:
-            url = _enrolment_url(settings, session, person)
-            click.echo(f"{role:<{width}}  {person.name:<18}  {url}")
+        links = [
+            (person, role, _enrolment_url(settings, session, person)) for role, person in people
+        ]
+    id_width = max(len(str(person.id)) for person, _, _ in links)
+    role_width = max(len(role) for _, role, _ in links)
+    text = "".join(
+        f"{person.id!s:<{id_width}}  {role:<{role_width}}  {person.name:<18}  {url}\n"
+        for person, role, url in links
+    )
+    if save is not None:
+        save.parent.mkdir(parents=True, exist_ok=True)
+        save.touch(mode=0o600)  # one-time links: whoever has one can become that person
+        save.chmod(0o600)
+        save.write_text(text)
+    click.echo(text, nl=False)
 
 
 @main.command()
 @click.argument("person_id")
 @click.option("--qr", is_flag=True, help="Also print the link as a QR code.")
 def enrol(person_id: str, qr: bool) -> None:
-    """Print a one-time link with which PERSON_ID creates a passkey (replaces older links)."""
+    """Print a one-time link with which PERSON_ID creates a passkey (replaces older links).
+    PERSON_ID is the id `iup demo` prints, or the SS 12000 Person.id. The link (and QR
+    code) leads to IUP_ORIGIN: the address the phone or computer will open."""
     with _database() as (settings, session):
         url = _enrolment_url(settings, session, _person(session, person_id))
     click.echo(url)

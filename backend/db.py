@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from litestar import Request
 from litestar.types import Message, Scope
 from sqlalchemy import Engine, create_engine, event
@@ -110,12 +111,26 @@ def close_db(scope: Scope) -> None:
         session.close()
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "head") -> tuple[str | None, str | None]:
+    """Applies the migrations; returns the revision before (None: a new database) and after,
+    so `iup db upgrade` can say what it did."""
     _make_parent(url)
+    before = current_revision(url)
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     command.upgrade(config, revision)
+    return before, current_revision(url)
+
+
+def current_revision(url: str) -> str | None:
+    """The Alembic revision the database is at; None when it has none (a new database)."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
 
 
 class Query:

@@ -1,6 +1,7 @@
 """gettext for Python code and templates. The source strings are English; Swedish is the
-default language. Catalogues are read from i18n/<lang>/LC_MESSAGES/messages.po at start,
-so there is no compile step to forget.
+default language. An installed wheel reads the catalogues compiled when it was built
+(backend/locale/<lang>/LC_MESSAGES/messages.mo, see build_hooks.py); the source tree reads
+i18n/<lang>/LC_MESSAGES/messages.po at start, so there is no compile step to forget.
 
 Which language a request gets, first rule that applies:
 1. a signed-in person's stored language (`Person.locale`, set by the language switch),
@@ -28,7 +29,8 @@ from babel import dates, lists
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-I18N = Path(__file__).resolve().parent.parent / "i18n"
+COMPILED = Path(__file__).resolve().parent / "locale"  # only in a built wheel
+I18N = Path(__file__).resolve().parent.parent / "i18n"  # the source tree
 DEFAULT = "sv"
 FALLBACK = "en"  # for a browser that asks only for languages we do not have
 LANGUAGES = {"sv": "Svenska", "en": "English"}  # each language names itself
@@ -68,6 +70,10 @@ current = RequestLocale()
 
 @cache
 def translations(locale: str) -> _gettext.NullTranslations:
+    mo = COMPILED / locale / "LC_MESSAGES" / "messages.mo"
+    if mo.exists():
+        with mo.open("rb") as compiled:
+            return _gettext.GNUTranslations(compiled)
     po = I18N / locale / "LC_MESSAGES" / "messages.po"
     if not po.exists():
         return _gettext.NullTranslations()

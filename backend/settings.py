@@ -11,7 +11,10 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-ROOT = Path(__file__).resolve().parent.parent
+_CHECKOUT = Path(__file__).resolve().parent.parent
+# var/ (the SQLite file, the key file) sits in the checkout when running from source; an
+# installed wheel must not write into site-packages, so there it is the working directory's.
+ROOT = _CHECKOUT if (_CHECKOUT / "pyproject.toml").is_file() else Path.cwd()
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -64,4 +67,6 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         for name in Settings.__struct_fields__
         if name != "secret_key" and f"IUP_{name.upper()}" in env
     }
+    if "origin" in fields and "rp_id" not in fields:  # passkeys belong to the origin's host
+        fields["rp_id"] = urlsplit(fields["origin"]).hostname or "localhost"
     return msgspec.convert({**fields, "secret_key": _secret(env)}, Settings, strict=False)

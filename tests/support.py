@@ -1,10 +1,11 @@
-"""What several test folders need: a free port, stopping a server, and a throwaway
-PostgreSQL database."""
+"""What several test folders need: a free port, stopping a server, a throwaway PostgreSQL
+database, and reading the lines `iup demo` prints."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import signal
 import socket
@@ -18,6 +19,11 @@ from sqlalchemy.engine import make_url
 
 POSTGRES = os.environ.get(
     "IUP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+# `iup demo`: "id  role  name  link", two or more spaces between the columns.
+DEMO_LINE = re.compile(
+    r"^(?P<id>\d+)\s{2,}(?P<role>\S.*?)\s{2,}(?P<name>\S.*?)\s{2,}(?P<url>https?://\S+/enrol/\S+)$"
 )
 
 

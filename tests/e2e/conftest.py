@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.support import free_port, stop_server
+from tests.support import DEMO_LINE, free_port, stop_server
 
 CHROMIUM_PATH = "/usr/bin/chromium"
 LAUNCH_ARGS = [
@@ -42,7 +42,6 @@ LAUNCH_ARGS = [
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BIN = Path(sys.executable).parent
 IUP = str(BIN / "iup")
-DEMO_LINE = re.compile(r"^(?P<role>.+?)\s{2,}(?P<name>\S.*?)\s{2,}(?P<url>https?://\S+/enrol/\S+)$")
 
 
 def chromium() -> str:

@@ -1,12 +1,22 @@
 """The `iup` command through click's CliRunner, on a copy of the migrated, seeded database:
-printed links work, errors are one line on stderr, the seed is idempotent."""
+printed links work, errors are one line on stderr, the seed is idempotent. And `make run`
+as a newcomer meets it: what it installs, and the demo's people printed last."""
 
 from __future__ import annotations
 
+import io
+import os
 import re
+import shutil
+import stat
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import msgspec
 import pytest
+import segno
 from click.testing import CliRunner, Result
 from litestar.testing import TestClient
 from sqlalchemy import inspect
@@ -17,9 +27,11 @@ from backend.cli import main
 from backend.db import make_engine
 from backend.demo import external
 from backend.models import Person
-from backend.settings import Settings
+from backend.settings import Settings, from_env
+from tests.support import DEMO_LINE, free_port, stop_server
 
 LINK = re.compile(r"(https?://\S+)/enrol/([A-Za-z0-9_-]{16,})")
+REPO = Path(__file__).resolve().parents[2]
 
 
 def env_for(settings: Settings) -> dict[str, str]:
@@ -97,8 +109,11 @@ def test_demo_is_idempotent(tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
         lines = result.stdout.splitlines()
         assert len(lines) == people, "one line per person"
-        assert all(LINK.search(line) for line in lines)
-        assert sum(line.startswith("pupil in 4A") and "Alva Nilsson" in line for line in lines) == 1
+        rows = [DEMO_LINE.match(line) for line in lines]
+        assert all(rows), lines
+        assert [(r["role"], r["name"]) for r in rows if r and r["name"] == "Alva Nilsson"] == [
+            ("pupil in 4A", "Alva Nilsson")
+        ]
     codes = LINK.findall(first.stdout + second.stdout)
     assert len(codes) == 2 * people
     assert len(set(codes)) == len(codes), "each run prints fresh links"
@@ -109,7 +124,11 @@ def test_db_upgrade_creates_the_tables(tmp_path: Path) -> None:
     assert not (tmp_path / "iup.db").exists()
     result = iup(fresh, "db", "upgrade")
     assert result.exit_code == 0, result.output
-    assert "up to date" in result.stdout
+    assert result.stdout.startswith("created the database"), result.stdout
+    assert "up to date" not in result.stdout
+    again = iup(fresh, "db", "upgrade")
+    assert again.exit_code == 0, again.output
+    assert "up to date" in again.stdout and "created" not in again.stdout
     engine = make_engine(fresh.database_url)
     tables = set(inspect(engine).get_table_names())
     engine.dispose()
@@ -125,3 +144,129 @@ def test_db_upgrade_creates_the_directory_too(tmp_path: Path) -> None:
     result = iup(fresh, "db", "upgrade")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "new" / "iup.db").exists()
+
+
+def test_demo_prints_each_persons_id_for_enrol_and_saves_the_lines(tmp_path: Path) -> None:
+    fresh = Settings(database_url=f"sqlite:///{tmp_path / 'iup.db'}", secret_key="test-secret")
+    assert iup(fresh, "db", "upgrade").exit_code == 0
+    saved = tmp_path / "var" / "demo-links.txt"
+    result = iup(fresh, "demo", "--save", str(saved))
+    assert result.exit_code == 0, result.output
+    assert saved.read_text() == result.stdout, "the file holds exactly the printed lines"
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600, "one-time links: for the owner only"
+    rows = {m["name"]: m for m in map(DEMO_LINE.match, result.stdout.splitlines()) if m}
+    assert len(rows) == count_people(fresh)
+    code = code_from(fresh, iup(fresh, "enrol", rows["Elias Karlsson"]["id"]))
+    assert code not in result.stdout
+    with TestClient(create_app(fresh)) as client:
+        page = client.get(f"/enrol/{code}")
+        assert page.status_code == 200 and "Elias" in page.text
+        printed = LINK.search(rows["Elias Karlsson"]["url"])
+        assert printed
+        assert client.get(f"/enrol/{printed.group(2)}").status_code == 410, "replaced"
+
+
+def test_links_and_the_qr_code_lead_to_iup_origin(settings: Settings) -> None:
+    """On a phone the link must lead to the address the phone reaches (IUP_ORIGIN), not
+    to localhost; the QR code holds the same link."""
+    tunnel = msgspec.structs.replace(settings, origin="https://iup-demo.example.org")
+    result = iup(tunnel, "enrol", external("maja"), "--qr")
+    assert result.exit_code == 0, result.output
+    url, *qr = result.stdout.splitlines()
+    assert url.startswith("https://iup-demo.example.org/enrol/")
+    drawn = io.StringIO()
+    segno.make(url, error="m").terminal(out=drawn, compact=True)
+    assert qr == drawn.getvalue().splitlines()
+    demo = iup(tunnel, "demo")
+    assert all(
+        line.split()[-1].startswith("https://iup-demo.example.org/enrol/")
+        for line in demo.stdout.splitlines()
+    )
+
+
+def test_rp_id_follows_iup_origin_unless_set() -> None:
+    """One variable to try it on a phone through a tunnel: the passkeys' RP id is the
+    origin's host name unless IUP_RP_ID says otherwise."""
+    base = {"IUP_SECRET_KEY": "test-secret"}
+    tunnel = from_env({**base, "IUP_ORIGIN": "https://iup-demo.example.org"})
+    assert tunnel.rp_id == "iup-demo.example.org"
+    parent = from_env({**base, "IUP_ORIGIN": "https://iup.kommun.se", "IUP_RP_ID": "kommun.se"})
+    assert parent.rp_id == "kommun.se"
+    assert from_env(base).rp_id == "localhost"
+
+
+# ---- make run ---------------------------------------------------------------------------
+
+needs_make = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+
+
+def make_dry_run(folder: Path, target: str) -> str:
+    """The commands `make TARGET` would run in a copy of the Makefile, without running them."""
+    result = subprocess.run(
+        ["make", "-n", "-C", str(folder), target], capture_output=True, text=True, check=True
+    )
+    return result.stdout
+
+
+@needs_make
+def test_make_run_installs_only_what_running_needs(tmp_path: Path) -> None:
+    for name in ("Makefile", "pyproject.toml"):
+        shutil.copy(REPO / name, tmp_path / name)
+    venv = tmp_path / ".venv"
+    first_run = make_dry_run(tmp_path, "run")
+    assert "pip install --quiet -e .\n" in first_run and "[test]" not in first_run
+    (stamp,) = re.findall(r"touch (\.venv/\.installed-run-\d+)", first_run)
+    venv.mkdir()
+    (tmp_path / stamp).touch()
+    assert "pip install" not in make_dry_run(tmp_path, "run"), "installed once"
+    then_test = make_dry_run(tmp_path, "test")
+    assert '-e ".[test]"' in then_test, "`make test` after `make run` brings the test tools"
+    for touched in re.findall(r"touch (\S+) (\S+)", then_test)[0]:
+        (tmp_path / touched).touch()
+    assert "pip install" not in make_dry_run(tmp_path, "test")
+    assert "pip install" not in make_dry_run(tmp_path, "run"), "`make test` installed it all"
+
+
+@needs_make
+def test_make_run_prints_the_demo_people_last_and_saves_them(tmp_path: Path) -> None:
+    """The real recipe (the installation skipped: its stamp is there), in a folder of its
+    own: migration first, then the people with their ids and links, then the server."""
+    shutil.copy(REPO / "Makefile", tmp_path / "Makefile")
+    shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
+    (stamp,) = re.findall(r"touch (\.venv/\.installed-run-\d+)", make_dry_run(tmp_path, "run"))
+    (tmp_path / stamp).parent.mkdir()
+    (tmp_path / stamp).touch()
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IUP_")}
+    env |= {
+        "IUP_DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'iup.db'}",
+        "IUP_SECRET_KEY": "test-secret",
+        "PYTHONWARNINGS": "ignore",
+    }
+    out = tmp_path / "make.out"
+    with out.open("wb") as log:
+        process = subprocess.Popen(
+            ["make", "-s", "run", f"BIN={Path(sys.executable).parent}", f"PORT={port}"],
+            cwd=tmp_path,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while "Serving" not in out.read_text() and process.poll() is None:
+            assert time.monotonic() < deadline, out.read_text()
+            time.sleep(0.1)
+    finally:
+        stop_server(process)
+    printed = out.read_text().splitlines()
+    assert printed[0].startswith("created the database"), printed
+    serving = next(i for i, line in enumerate(printed) if line.startswith("Serving"))
+    assert f"http://localhost:{port} " in printed[serving]
+    people = [line for line in printed if DEMO_LINE.match(line)]
+    assert len(people) > 10
+    last = printed[serving - 1 - len(people) : serving - 1]
+    assert last == people, "the people come last before the server starts, one block"
+    assert (tmp_path / "var" / "demo-links.txt").read_text().splitlines() == people
+    assert all(f"http://localhost:{port}/enrol/" in line for line in people)
