@@ -70,7 +70,7 @@ class PlanController(Controller):
             return plan_page(request, db, state.settings, mine, welcome=welcome, saved=saved)
         pupils = visible_pupils(db, viewer_id=access.person_id)
         if len(pupils) == 1 and pupils[0].group is None:  # a guardian with one child
-            query = "?welcome=true" if welcome else ""
+            query = "?welcome=1" if welcome else ""
             return Redirect(f"/pupils/{pupils[0].id}{query}", status_code=303)
         return Page(
             "plans/pupils.html",

@@ -351,7 +351,7 @@ def _enrol(page: Any, url: str) -> None:
     """Open a sign-up link and create a passkey; ends on the home page."""
     page.goto(url)
     page.locator('[data-passkey="register"]').click()
-    page.wait_for_url(re.compile(r"/\?welcome=1$"))
+    page.wait_for_url(re.compile(r"/(pupils/\d+)?\?welcome=1$"))  # a guardian: her child
 
 
 def _sign_in(page: Any) -> None:

@@ -25,7 +25,8 @@ def test_the_error_page_and_get_logout_keep_the_menu(
     expect(heading).to_have_text("Sidan hittades inte")
     expect(page).to_have_title("Sidan hittades inte – IUP")
     expect(menu).to_be_visible()
-    expect(menu.get_by_role("button", name="Logga ut")).to_be_visible()
+    expect(page.get_by_role("banner").get_by_role("button", name="Logga ut")).to_be_visible()
+    expect(page.get_by_role("banner")).to_contain_text("Inloggad: Johan Berg")
     axe_check(page)
 
     response = page.goto("/logout")

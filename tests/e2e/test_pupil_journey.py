@@ -188,3 +188,5 @@ def test_the_pupils_home_is_at_most_two_screens_on_a_phone(
         assert 740 < height <= 2 * 740, f"{lang}: {height} px tall"
         assert page.evaluate("document.scrollingElement.scrollWidth") <= 360
         axe_check(page)
+    page.get_by_role("button", name="Svenska").tap()  # Elias's stored language, as it was
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mina mål")

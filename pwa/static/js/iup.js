@@ -220,7 +220,7 @@
   function show(el) {
     el.focus({ preventScroll: true });
     el.scrollIntoView({ block: "nearest" });
-    const live = document.getElementById("live");
+    const live = el.getAttribute("role") !== "alert" && document.getElementById("live");
     if (live) { live.textContent = ""; setTimeout(() => { live.textContent = el.textContent.replace(/\s+/g, " ").trim(); }, 50); }
   }
   function focusResult() {
