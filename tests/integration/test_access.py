@@ -216,7 +216,9 @@ def test_the_pupil_and_her_guardians_see_who_on_the_staff_read_her_plan(
     assert "Vem har läst planen" not in mentor_view
 
 
-def test_a_teacher_sees_her_pupils_by_group(db: Session, signed_in: Callable[[str], Visitor]) -> None:
+def test_a_teacher_sees_her_pupils_by_group(
+    db: Session, signed_in: Callable[[str], Visitor]
+) -> None:
     teacher = signed_in("teacher-ek")  # teaches both 4A and 8B
     home = teacher.get("/").text
     assert home.index("<h2>4A</h2>") < home.index("Alva Nilsson") < home.index("<h2>8B</h2>")
