@@ -236,6 +236,7 @@ def plan_page(
     goal = next((g for g in plan.goals if g.id == goal_id), None) if plan else None
     partial = goal is not None and request.htmx
     opened = context.pop("open", None)
+    saved = context.pop("saved", None)
     reads = None
     if access.sees_read_log and not partial:
         reads = readlog.reads_of(
@@ -244,7 +245,7 @@ def plan_page(
     return render(
         request,
         "plans/plan.html",
-        partial="plans/_goal.html" if goal is not None else None,
+        partial=None if goal is None else "plans/_saved.html" if saved else "plans/_goal.html",
         status_code=status_code,
         viewer=access.viewer,
         plan=plan,
@@ -255,7 +256,7 @@ def plan_page(
         nav="home",
         errors=context.pop("errors", {}),
         form=context.pop("form", None),
-        saved=context.pop("saved", None),
+        saved=saved,
         reads=reads,
         open=opened,
         readers=readers_of(db, pupil_id=access.pupil_id) if opened else [],

@@ -69,6 +69,7 @@ def test_alva_signs_up_signs_in_and_rates_a_goal(
     expect(saved).to_have_text(re.compile(r"^\s*Du valde På väg · sparat \d{2}:\d{2}\s*$"))
     expect(saved).to_be_focused()
     expect(page.locator("#live")).to_have_text(saved.inner_text().strip())  # read out
+    expect(page.locator("#todo")).to_contain_text("Du har inte skattat Svenska och Socialt")
     assert page.evaluate("window.__samePage") is True
     expect(card.locator(".goal__latest")).to_contain_text("På väg")
     progress = card.locator("details.progress")

@@ -62,6 +62,8 @@ def test_htmx_answers_with_the_goal_card_only(
     assert "<html" not in card and "<td>Läste klart</td>" in card
     assert "Du valde <strong>Jag kan det</strong> · sparat" in card  # where the form was
     assert "Du har nått målet" in card and "data-focus" in card
+    todo = card.split('<div class="todo notice" id="todo" hx-swap-oob="true">')[1]
+    assert "Du har inte skattat Matematik och Socialt den här månaden." in todo  # not Svenska
     assert response.headers["vary"] == "HX-Request"
 
 
