@@ -163,6 +163,13 @@ def test_omar_rates_a_goal_on_a_phone_with_touch(
     expect(card.get_by_role("textbox")).to_have_count(0)  # closed again
     axe_check(page)
 
+    # The progress chart and table fit a 320 px phone too, with nothing sideways.
+    page.set_viewport_size({"width": 320, "height": 640})
+    card.locator("details.progress summary").tap()
+    expect(card.locator("table.ratings tbody tr")).to_have_count(1)
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 320
+    axe_check(page)
+
 
 def test_the_pupils_home_is_at_most_two_screens_on_a_phone(
     live_server, new_context, add_authenticator, enrol, axe_check
