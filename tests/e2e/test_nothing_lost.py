@@ -95,7 +95,7 @@ def test_typed_text_survives_an_expired_session(
     assert f"iup-draft:sa-{goal_id}" in drafts(page), "the sign-in page dropped the draft"
     axe_check(page)
 
-    page.get_by_role("button", name="Logga in med passkey").click()
+    page.get_by_role("button", name="Logga in", exact=True).click()
     page.wait_for_url(HOME)
     card, _ = goal_card(page, 0)
     assert card.get_attribute("id") == f"goal-{goal_id}"

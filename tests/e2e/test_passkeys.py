@@ -150,7 +150,7 @@ def test_without_the_json_helpers_the_fallback_signs_up_and_in(
 
     page.get_by_role("button", name="Logga ut").click()
     page.wait_for_url(re.compile(r"/login\?signed_out=1$"))
-    page.get_by_role("button", name="Logga in med passkey").click()
+    page.get_by_role("button", name="Logga in", exact=True).click()
     page.wait_for_url(HOME)
     # A guardian reads her child's plan, without a form to rate with.
     page.get_by_role("link", name="Alva Nilsson").click()
