@@ -37,16 +37,35 @@ def healthz(state: State) -> Health:
     return Health(status="ok", database="ok")
 
 
+# Static files and the worker's script carry only the headers they need (every byte counts on
+# a first load): a page's policies (CSP, framing, permissions, opener, referrer) govern
+# documents, and CSP also the worker; static files are public, the same for everyone.
+# web.security_headers leaves these responses alone.
+STATIC_HEADERS = {
+    "cache-control": "public, max-age=31536000, immutable",
+    "vary": "Accept-Encoding",
+    "x-content-type-options": "nosniff",
+}
+# A worker fetches and imports; frames, forms, images and <base> are no part of it.
+WORKER_CSP = "default-src 'self'"
+WORKER_HEADERS = {
+    "cache-control": "no-cache",
+    "content-security-policy": WORKER_CSP,
+    "x-content-type-options": "nosniff",
+}
+
+
 @get("/static/{name:path}", include_in_schema=False, sync_to_thread=False, dependencies=PUBLIC)
 def static(request: Request[Any, Any, Any], state: State, name: FromPath[str]) -> Response[bytes]:
     asset = state.assets.by_url.get("/static" + name)
     if asset is None:
         raise NotFound()
-    headers = {"cache-control": "public, max-age=31536000, immutable", "vary": "Accept-Encoding"}
-    if asset.gzipped and "gzip" in request.headers.get("accept-encoding", ""):
-        headers["content-encoding"] = "gzip"
-        return Response(asset.gzipped, media_type=asset.media_type, headers=headers)
-    return Response(asset.body, media_type=asset.media_type, headers=headers)
+    accepted = request.headers.get("accept-encoding", "")
+    for encoding, body in (("br", asset.brotli), ("gzip", asset.gzipped)):
+        if body and encoding in accepted:
+            headers = {**STATIC_HEADERS, "content-encoding": encoding}
+            return Response(body, media_type=asset.media_type, headers=headers)
+    return Response(asset.body, media_type=asset.media_type, headers=STATIC_HEADERS)
 
 
 # The worker, the manifest and the offline page speak the language of the person and the
@@ -64,8 +83,8 @@ def service_worker(request: Request[Any, Any, Any], state: State) -> Response[by
     peek_viewer(request)
     return Response(
         state.assets.service_worker(i18n.current.get()),
-        media_type="text/javascript; charset=utf-8",
-        headers={"cache-control": "no-cache", "service-worker-allowed": "/", "vary": BY_LANGUAGE},
+        media_type="text/javascript",  # Litestar adds the charset
+        headers={**WORKER_HEADERS, "vary": BY_LANGUAGE},
     )
 
 

@@ -1,7 +1,5 @@
-/* IUP service worker (template). The server replaces "__VERSION__" (with its quotes)
-   by a JSON string and __SHELL__ by a JSON array of same-origin URLs before serving.
-   Rule: only the app shell and /static/ files are cached. Pages are never stored:
-   they hold a pupil's personal data. */
+/* IUP service worker. The server fills in VERSION and SHELL (same-origin URLs).
+   Only the shell and /static/ files are cached; pages never: they hold personal data. */
 const VERSION = "__VERSION__";
 const SHELL = __SHELL__;
 const PREFIX = "iup-";
@@ -12,23 +10,20 @@ const dropCaches = (keep) =>
   caches.keys().then((keys) =>
     Promise.all(keys.filter((k) => k.startsWith(PREFIX) && k !== keep).map((k) => caches.delete(k))));
 
+// Shell: the offline page and its files; the HTTP cache has them already (no cache:"reload").
 self.addEventListener("install", (event) => {
-  event.waitUntil(
-    caches.open(CACHE)
-      .then((cache) => cache.addAll(SHELL.map((url) => new Request(url, { cache: "reload" }))))
-      .then(() => self.skipWaiting()));
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
 });
 
 self.addEventListener("activate", (event) => {
   event.waitUntil((async () => {
     await dropCaches(CACHE);
-    // Navigation preload starts the page request while the worker boots.
     if (self.registration.navigationPreload) await self.registration.navigationPreload.enable();
     await self.clients.claim();
   })());
 });
 
-// Sign-out: forget everything this app cached on the device.
+// Sign-out: forget what this app cached.
 self.addEventListener("message", (event) => {
   if (event.data && event.data.type === "clear") event.waitUntil(dropCaches(null));
 });
@@ -40,10 +35,9 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== self.location.origin) return;
   if (request.mode === "navigate") event.respondWith(page(event));
   else if (url.pathname.startsWith("/static/")) event.respondWith(staticFile(event));
-  // Everything else (htmx partials, JSON, /sw.js, manifest): straight to the network.
 });
 
-// Pages: network only, never cached; the cached offline page when the network fails.
+// Pages: network only; the offline page when it fails.
 async function page(event) {
   try {
     const preloaded = await event.preloadResponse;
@@ -53,7 +47,7 @@ async function page(event) {
   }
 }
 
-// Static files carry a version in their name: cache first, then network.
+// Static files (hashed names): cache first.
 async function staticFile(event) {
   const cache = await caches.open(CACHE);
   const hit = await cache.match(event.request);

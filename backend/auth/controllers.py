@@ -14,7 +14,7 @@ from litestar.response import Redirect, Template
 from sqlmodel import Session
 
 from backend.access import PUBLIC, SIGNED_IN
-from backend.auth import service, sessions
+from backend.auth import devices, service, sessions
 from backend.auth.schemas import (
     CredentialJSON,
     LanguageForm,
@@ -41,21 +41,16 @@ ACCOUNT_RESPONSES = {
 }
 
 
-def device_name(request: Request[Any, Any, Any]) -> str:
+def device_name(request: Request[Any, Any, Any], data: CredentialJSON) -> str:
     """A first nickname the person recognises; they can rename it."""
-    user_agent = request.headers.get("user-agent", "")
-    for needle, name in (
-        ("iPhone", "iPhone"),
-        ("iPad", "iPad"),
-        ("Android", "Android"),
-        ("Windows", "Windows"),
-        ("Mac OS", "Mac"),
-        ("CrOS", "Chromebook"),
-        ("Linux", "Linux"),
-    ):
-        if needle in user_agent:
-            return name
-    return _("Passkey")
+    transports = data.response.get("transports")
+    return devices.device_name(
+        user_agent=request.headers.get("user-agent", "")[:512],
+        attachment=data.authenticatorAttachment,
+        transports=[t for t in transports if isinstance(t, str)]
+        if isinstance(transports, list)
+        else [],
+    )
 
 
 def signed_in(settings: Settings, target: str, token: str) -> Response[RedirectJSON]:
@@ -145,10 +140,14 @@ class AuthController(Controller):
     @get("/enrol/{code:str}", include_in_schema=False, sync_to_thread=False)
     def enrol_page(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], code: FromPath[str]
-    ) -> Template:
+    ) -> Template | Redirect:
         try:
             row = service.redeemable_code(db, code=code, client=client(request))
         except AuthError as error:
+            # Someone already signed in (often the person who used the link) goes home.
+            token = request.cookies.get(SESSION_COOKIE)
+            if token and sessions.viewer_for(db, token=token) is not None:
+                return Redirect("/", status_code=303)
             return Page(
                 "auth/enrol.html",
                 status_code=410,
@@ -199,7 +198,7 @@ class AuthController(Controller):
             settings=settings,
             credential=credential_dict(data),
             person_id=row.person_id,
-            nickname=device_name(request),
+            nickname=device_name(request, data),
         )
         token = sessions.start_session(
             db, person_id=passkey.person_id, passkey_id=passkey.id, hours=settings.session_hours
@@ -299,7 +298,7 @@ class AccountController(Controller):
             settings=state.settings,
             credential=credential_dict(data),
             person_id=access.person_id,
-            nickname=device_name(request),
+            nickname=device_name(request, data),
         )
         return RedirectJSON(redirect="/account?saved=1")
 

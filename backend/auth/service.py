@@ -47,23 +47,26 @@ from backend.web import CONTROL
 MESSAGES = {
     "code_unknown": N_(
         "This sign-up link is not valid. Check that you have all of it, or ask "
-        "your mentor for a new one."
+        "the school for a new one (pupils can ask their mentor)."
     ),
     "code_used": N_(
         "This sign-up link has already been used. If it was not you who used it, "
-        "tell your mentor. You can ask for a new link."
+        "tell the school. You can ask for a new link."
     ),
-    "code_expired": N_("This sign-up link is too old. Ask your mentor for a new one."),
+    "code_expired": N_(
+        "This sign-up link is too old. Ask the school for a new one (pupils can ask their "
+        "mentor)."
+    ),
     "challenge": N_("That took too long, or the request had already been used. Try again."),
     "unknown_passkey": N_(
         "We do not recognise that passkey. It may have been removed. Try "
-        "another passkey, or ask your mentor for a new sign-up link."
+        "another passkey, or ask the school for a new sign-up link."
     ),
     "verification": N_(
         "The passkey could not be checked. Try again, and unlock your device when it asks."
     ),
     "sign_count": N_(
-        "This passkey may have been copied, so we stopped the sign-in. Ask your mentor for help."
+        "This passkey may have been copied, so we stopped the sign-in. Ask the school for help."
     ),
     "already_registered": N_("That passkey is already saved for you."),
     "malformed": N_("Your browser sent something we could not read. Try again."),
@@ -298,6 +301,7 @@ def finish_registration(
         backup_eligible=verified.credential_device_type == "multi_device",
         backed_up=verified.credential_backed_up,
         nickname=nickname[:60],
+        last_used_at=utcnow(),  # it has just signed the person up (or in, when added)
     )
     session.add(passkey)
     audit(session, kind=AuditKind.PASSKEY_ADDED, actor_id=person_id)

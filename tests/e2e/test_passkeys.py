@@ -34,6 +34,11 @@ def test_add_rename_and_remove_a_second_passkey(
     )
     axe_check(page)
 
+    # The same device again: it refuses (excludeCredentials), and the page says so truly.
+    page.get_by_role("button", name="Lägg till passkey").click()
+    expect(page.get_by_role("alert")).to_contain_text("Den här enheten har redan en passkey")
+    expect(passkey_items(page)).to_have_count(1)
+
     # A second device: the first authenticator would refuse (excludeCredentials), so the
     # phone goes away and a computer's authenticator takes its place; the session stays.
     phone.remove()
@@ -71,7 +76,7 @@ def test_add_rename_and_remove_a_second_passkey(
 def test_removing_the_last_passkey_asks_first_and_signs_out(
     live_server, page, watch, add_authenticator, axe_check, enrol
 ) -> None:
-    add_authenticator(page)
+    device = add_authenticator(page)
     enrol(page, live_server.enrolment_url("Eva Andersson"))
     page.goto("/account")
     expect(passkey_items(page)).to_have_count(1)
@@ -93,6 +98,8 @@ def test_removing_the_last_passkey_asks_first_and_signs_out(
     # the server does not know it any more, says so, and nobody is signed in.
     watch.allow_console(r"/login\?removed=1: Failed to load resource: .* 400")
     expect(page.get_by_role("alert")).to_contain_text("Vi känner inte igen den passkeyn")
+    # ...and tells the device, which stops offering it: the next sign-in page waits.
+    assert device.credentials() == []
     page.goto("/account")
     page.wait_for_url(re.compile(r"/login\?next=/account$"))
 
@@ -150,7 +157,7 @@ def test_without_the_json_helpers_the_fallback_signs_up_and_in(
 
     page.get_by_role("button", name="Logga ut").click()
     page.wait_for_url(re.compile(r"/login\?signed_out=1$"))
-    page.get_by_role("button", name="Logga in med passkey").click()
+    page.get_by_role("button", name="Logga in", exact=True).click()
     # A guardian with one child lands on her plan, without a form to rate with.
     page.wait_for_url(re.compile(r"/pupils/\d+$"))
     expect(page.locator("article.goal")).to_have_count(3)
@@ -163,6 +170,10 @@ def test_a_used_signup_link_shows_a_clear_error(
     url = live_server.enrolment_url("Per Nilsson")
     add_authenticator(page)
     enrol(page, url)
+
+    # The person who used it opens it again while signed in: home, not an error.
+    page.goto(url)
+    page.wait_for_url(HOME)
 
     # Someone else opens the same link later, in another browser.
     other = new_context().new_page()

@@ -93,7 +93,7 @@ def test_language_switch_to_english(page, axe_check) -> None:
     page.wait_for_url(re.compile(r"/login$"))
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
-    expect(page.get_by_role("button", name="Sign in with passkey")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
     # The switch offers the other language, at the top: the third stop for the keyboard
     # (after "skip to content" and the app's name).
     expect(page.get_by_role("button", name="English")).to_have_count(0)

@@ -83,8 +83,13 @@ def test_security_headers_on_pages_json_static_files_and_handled_errors(
     assert static.status_code == 200
     missing_file = guest.get("/static/css/app.000000000000.css")  # 404 raised by a handler
     assert missing_file.status_code == 404
-    for response in (page, health, static, missing_file):
+    for response in (page, health, missing_file):
         assert_security_headers(response)
+    # A script or stylesheet needs no page policy (CSP governs documents and workers).
+    assert static.headers["x-content-type-options"] == "nosniff"
+    worker = guest.get("/sw.js")
+    assert worker.headers["content-security-policy"]
+    assert worker.headers["x-content-type-options"] == "nosniff"
 
 
 def test_security_headers_on_the_404_page_of_an_unknown_route(
