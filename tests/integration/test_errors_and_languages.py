@@ -10,6 +10,7 @@ import html
 import json
 import re
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -330,7 +331,9 @@ def asgi(
     async def send(message: dict[str, Any]) -> None:
         messages.append(message)
 
-    asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
+    # In a thread of its own: after the browser tests, Playwright's loop runs in this one.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result()  # type: ignore[arg-type]
     start = next(m for m in messages if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
     names = {k.decode().lower(): v.decode() for k, v in start["headers"]}
@@ -369,7 +372,7 @@ def test_head_on_a_static_file_and_a_signed_in_page(
 ) -> None:
     app = raw_app
     static = asgi(app, "GET", "/sw.js")[2].decode()
-    shell = json.loads(re.search(r"const SHELL = (\[.*?\]);", static).group(1))  # type: ignore[union-attr]
+    shell = json.loads(re.search(r"const SHELL=(\[.*?\]);", static).group(1))  # type: ignore[union-attr]
     css = next(url for url in shell if url.endswith(".css"))
     alva = cookie_header(signed_in("alva"))
     for path, cookie in ((css, ""), ("/", alva), ("/account", alva)):

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+from backend.assets import minified
 from tests.support import free_port, stop_server
 
 REPO = Path(__file__).resolve().parents[2]
@@ -160,9 +161,9 @@ def test_the_installed_app_serves_pages_in_swedish_and_its_static_files(
     assert any(ext == "css" for _url, _stem, _tag, ext in assets), "the page links its stylesheet"
     for url, stem, _tag, ext in assets:
         body, _ = get(served + url)
-        assert body == (REPO / "pwa" / "static" / f"{stem}.{ext}").read_bytes(), url
+        assert body == minified(REPO / "pwa" / "static" / f"{stem}.{ext}"), url
 
     worker, media_type = get(f"{served}/sw.js")
     assert "javascript" in media_type
-    assert re.search(rb'const VERSION = "[0-9a-f]{12}"', worker), "this build's version"
+    assert re.search(rb'const VERSION="[0-9a-f]{12}"', worker), "this build's version"
     assert re.search(rb"/static/css/app\.[0-9a-f]{12}\.css", worker), "the shell is listed"
