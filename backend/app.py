@@ -7,7 +7,6 @@ from functools import partial
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader
-from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -78,15 +77,6 @@ def create_app(settings: Settings) -> App:
             cookie_samesite="strict",
             header_name="x-csrftoken",
             cookie_httponly=True,
-        ),
-        # Pages and JSON are compressed per response (brotli where the browser takes it, a
-        # 12 KB page in well under a millisecond); static files come compressed already.
-        compression_config=CompressionConfig(
-            backend="brotli",
-            brotli_quality=5,
-            gzip_compress_level=6,
-            minimum_size=500,
-            exclude="^/static/",
         ),
         template_config=TemplateConfig(engine=make_templates(assets, settings)),
         exception_handlers={Exception: errors.handler(peek_viewer)},

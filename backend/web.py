@@ -4,6 +4,7 @@ rendering a full page or, for htmx, its fragment."""
 
 from __future__ import annotations
 
+import gzip
 import itertools
 import logging
 import re
@@ -11,6 +12,7 @@ import secrets
 import time
 from typing import Annotated, Any, NamedTuple
 
+import brotli
 from litestar import Litestar
 from litestar.enums import MediaType
 from litestar.params import PathParameter
@@ -103,6 +105,7 @@ class Incoming(NamedTuple):
     cookie_bytes: int
     locale: str
     request_id: str | None
+    encoding: str | None  # "br" or "gzip": how the browser takes a compressed answer
 
 
 _ID = re.compile(rb"[A-Za-z0-9._-]{1,64}")
@@ -110,17 +113,84 @@ _ID = re.compile(rb"[A-Za-z0-9._-]{1,64}")
 
 def incoming(scope: Scope) -> Incoming:
     cookies: list[bytes] = []
-    accept, rid = b"", None
+    accept, rid, encodings = b"", None, b""
     for key, value in scope["headers"]:
         if key == b"cookie":
             cookies.append(value)
         elif key == b"accept-language":
             accept = value[:200]
+        elif key == b"accept-encoding":
+            encodings = value[:200]
         elif key == b"x-request-id" and _ID.fullmatch(value):
             rid = value.decode()  # set by the proxy in front, when it is a plain token
     size = sum(map(len, cookies))
     header = b"; ".join(cookies).decode("latin-1") if size <= MAX_COOKIE_HEADER else ""
-    return Incoming(size, i18n.negotiate(accept.decode("latin-1"), cookie(header, "lang")), rid)
+    locale = i18n.negotiate(accept.decode("latin-1"), cookie(header, "lang"))
+    return Incoming(size, locale, rid, _encoding(encodings))
+
+
+def _encoding(accept_encoding: bytes) -> str | None:
+    """brotli if the browser takes it (Chromium does, on HTTPS and on localhost), else gzip."""
+    taken = set()
+    for item in accept_encoding.split(b","):
+        name, _, params = item.partition(b";")
+        if params.replace(b" ", b"") not in (b"q=0", b"q=0.0", b"q=0.00", b"q=0.000"):
+            taken.add(name.strip().lower())
+    return "br" if b"br" in taken else "gzip" if b"gzip" in taken else None
+
+
+# Pages, fragments and JSON are compressed in one piece when they are this large or more.
+# (Litestar's CompressionMiddleware cost a page 0.3 ms of CPU, most of it its own machinery;
+# compressing a 13 KB page costs 0.04 ms.) Static files come compressed already.
+COMPRESS_MIN = 500
+_COMPRESSIBLE = (b"text/", b"application/json", b"application/manifest+json")
+
+
+def _compressing(send: Send, encoding: str) -> Send:
+    """Holds the response's start until its body is known; a whole body of a compressible
+    type is sent compressed, with its new length and `Vary: Accept-Encoding`. A streamed or
+    already encoded response passes as it is."""
+    held: Any = None
+
+    async def compress_send(message: Message) -> None:
+        nonlocal held
+        if message["type"] == "http.response.start":
+            held = message
+            return
+        start, held = held, None
+        if start is None:
+            await send(message)
+            return
+        body: bytes = message.get("body", b"")  # type: ignore[assignment]
+        headers = list(start.get("headers", []))
+        names = {name.lower(): value for name, value in headers}
+        if (
+            message.get("more_body", False)
+            or len(body) < COMPRESS_MIN
+            or b"content-encoding" in names
+            or not names.get(b"content-type", b"").startswith(_COMPRESSIBLE)
+        ):
+            await send(start)
+            await send(message)
+            return
+        packed = (
+            brotli.compress(body, quality=5)
+            if encoding == "br"
+            else gzip.compress(body, 6, mtime=0)
+        )
+        vary = names.get(b"vary")
+        headers = [(k, v) for k, v in headers if k.lower() not in (b"content-length", b"vary")]
+        headers += [
+            (b"content-encoding", encoding.encode()),
+            (b"content-length", str(len(packed)).encode()),
+            (b"vary", vary + b", Accept-Encoding" if vary else b"Accept-Encoding"),
+        ]
+        start["headers"] = headers
+        message["body"] = packed  # type: ignore[typeddict-unknown-key]
+        await send(start)
+        await send(message)
+
+    return compress_send
 
 
 _DEFAULT_HEADERS = [
@@ -181,8 +251,8 @@ def _without_body(send: Send) -> Send:
 
 class App(Litestar):
     """Litestar, with what must hold for every request, unknown paths included: an id, the
-    language, a bounded Cookie header, HEAD for every GET route, and one log line (method,
-    route, status, duration, id; never cookies, names or the path's values)."""
+    language, a bounded Cookie header, HEAD for every GET route, compression, and one log
+    line (method, route, status, duration, id; never cookies, names or the path's values)."""
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -195,6 +265,8 @@ class App(Litestar):
             scope[HEAD_KEY] = True
             send = _without_body(send)
         seen = incoming(scope)
+        if seen.encoding:  # outside HEAD's wrapper: the length is the compressed body's
+            send = _compressing(send, seen.encoding)
         rid = seen.request_id or f"{_PROCESS}{next(_IDS):06x}"
         rid_token = request_id.set(rid)
         locale_token = i18n.current.set(seen.locale)
