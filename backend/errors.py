@@ -150,9 +150,13 @@ NOT_POSSIBLE = N_("Not possible")
 WENT_WRONG = N_("Something went wrong")
 
 
-def heading(status: int) -> str:
-    """The error page's <h1>, and its <title>."""
-    return _(WENT_WRONG if status >= 500 else HEADINGS.get(status, NOT_POSSIBLE))
+def heading(status: int, reason: str) -> str:
+    """The error page's <h1>, and its <title>. A form sent too late (CSRF) is not a matter
+    of access: its message says to send it again."""
+    if status >= 500:
+        return _(WENT_WRONG)
+    words = NOT_POSSIBLE if reason == "csrf" else HEADINGS.get(status, NOT_POSSIBLE)
+    return _(words)
 
 
 class FindViewer(Protocol):
@@ -221,7 +225,7 @@ def handle(
         status_code=status,
         headers=headers,
         context={
-            "heading": heading(status),
+            "heading": heading(status, reason),
             "message": message,
             "status": status,
             "request_id": rid,
