@@ -54,8 +54,7 @@ MESSAGES = {
         "tell the school. You can ask for a new link."
     ),
     "code_expired": N_(
-        "This sign-up link is too old. Ask the school for a new one (pupils can ask their "
-        "mentor)."
+        "This sign-up link is too old. Ask the school for a new one (pupils can ask their mentor)."
     ),
     "challenge": N_("That took too long, or the request had already been used. Try again."),
     "unknown_passkey": N_(

@@ -19,6 +19,8 @@ from backend.access import (
     OWN,
     SIGNED_IN,
     Access,
+    PupilEntry,
+    Reader,
     for_pupil,
     own,
     readers_of,
@@ -170,6 +172,30 @@ class PlanController(Controller):
         if plan is None:
             raise NotFound()
         return plan
+
+    @get(
+        "/api/plan/readers",
+        sync_to_thread=False,
+        summary="Who reads what the signed-in pupil writes: guardians, mentors, teachers",
+        responses=READ,
+        dependencies=OWN,
+    )
+    def readers_json(
+        self, *, db: NamedDependency[Session], access: NamedDependency[Access]
+    ) -> list[Reader]:
+        return readers_of(db, pupil_id=access.pupil_id)
+
+    @get(
+        "/api/pupils",
+        sync_to_thread=False,
+        summary="The pupils whose plans the signed-in adult may read, by group",
+        responses=READ,
+        dependencies=SIGNED_IN,
+    )
+    def pupils_json(
+        self, *, db: NamedDependency[Session], access: NamedDependency[Viewer]
+    ) -> list[PupilEntry]:
+        return visible_pupils(db, viewer_id=access.person_id)
 
     @get(
         "/api/pupils/{pupil_id:int}/plan",

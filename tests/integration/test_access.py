@@ -223,3 +223,20 @@ def test_a_teacher_sees_her_pupils_by_group(
     home = teacher.get("/").text
     assert home.index("<h2>4A</h2>") < home.index("Alva Nilsson") < home.index("<h2>8B</h2>")
     assert home.index("<h2>8B</h2>") < home.index("Maja Andersson")
+
+
+def test_the_readers_and_the_pupil_list_as_json(
+    db: Session, signed_in: Callable[[str], Visitor]
+) -> None:
+    readers = signed_in("alva").get("/api/plan/readers")
+    assert readers.status_code == 200
+    assert [(r["role"], r["name"]) for r in readers.json()][:3] == [
+        ("guardian", "Anna Nilsson"),
+        ("guardian", "Per Nilsson"),
+        ("mentor", "Karin Lind"),
+    ]
+    assert {r["role"] for r in readers.json()[3:]} == {"teacher"}
+    assert signed_in("guardian-anna").get("/api/plan/readers").status_code == 404  # pupils only
+    pupils = signed_in("teacher-ek").get("/api/pupils").json()
+    assert [p["group"] for p in pupils] == ["4A", "4A", "8B", "8B"]
+    assert signed_in("guardian-mikael").get("/api/pupils").json() == []  # restricted

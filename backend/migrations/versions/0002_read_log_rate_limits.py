@@ -48,9 +48,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("selfassessment", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column(
-                "idempotency_key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True
-            )
+            sa.Column("idempotency_key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True)
         )
         batch_op.create_unique_constraint(
             "uq_selfassessment_goal_id_idempotency_key", ["goal_id", "idempotency_key"]
