@@ -19,17 +19,24 @@ CACHED_URLS = """async () => {
   }
   return urls;
 }"""
-SW_READY = """async () => {
-  const registration = await navigator.serviceWorker.ready;
-  return [registration.scope, registration.active && registration.active.scriptURL];
+# getRegistration() answers at once; `ready` would wait for ever if no worker activates.
+SW_ACTIVE = """async () => {
+  const registration = await navigator.serviceWorker.getRegistration();
+  return registration && registration.active && registration.active.state === "activated"
+    ? [registration.scope, registration.active.scriptURL] : null;
 }"""
+
+
+def active_worker(page) -> list[str]:
+    """The active service worker's scope and script, or a failure within 20 s."""
+    return page.wait_for_function(SW_ACTIVE, timeout=20_000).json_value()
 
 
 def test_manifest_is_installable(live_server, new_context) -> None:
     context = new_context(persistent=True)
     page = context.pages[0] if context.pages else context.new_page()
     page.goto("/login")
-    page.evaluate(SW_READY)
+    active_worker(page)
     cdp = page.context.new_cdp_session(page)
     errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
     assert errors == [], errors
@@ -43,7 +50,7 @@ def test_service_worker_caches_the_shell_but_no_personal_page(
 ) -> None:
     add_authenticator(page)
     enrol(page, live_server.enrolment_url("Elias Karlsson"))
-    scope, script = page.evaluate(SW_READY)
+    scope, script = active_worker(page)
     assert scope == f"{live_server.url}/"
     assert script == f"{live_server.url}/sw.js"
     # Visit the personal pages once more, now under the active worker.
