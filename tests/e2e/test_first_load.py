@@ -108,7 +108,17 @@ def settle(page: Any) -> None:
     """The worker is active (its install fetches are done) and the network is quiet."""
     page.wait_for_function(SW_ACTIVE)
     page.wait_for_load_state("networkidle")
-    time.sleep(0.3)  # the log line is written after the response is sent
+
+
+def logged(live_server: Any, before: int, count: int) -> list[str]:
+    """The server's request lines since `before`, once there are `count` of them: each is
+    written just after its response is sent, so wait for them (at most 5 s), not a clock."""
+    deadline = time.monotonic() + 5
+    while True:
+        lines = server_requests(live_server, before)
+        if len(lines) >= count or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.02)
 
 
 def cold_load(live_server: Any, context: Any, path: str) -> tuple[Wire, Any, list[str]]:
@@ -117,7 +127,7 @@ def cold_load(live_server: Any, context: Any, path: str) -> tuple[Wire, Any, lis
     before = log_size(live_server)
     page.goto(path)
     settle(page)
-    return wire, page, server_requests(live_server, before)
+    return wire, page, logged(live_server, before, len(wire.transfers))
 
 
 def check_limits(wire: Wire, answered: list[str], what: str) -> None:
@@ -140,8 +150,7 @@ def check_repeat(live_server: Any, page: Any, wire: Wire, path: str) -> None:
     wire.transfers.clear()
     page.goto(path)
     page.wait_for_load_state("networkidle")
-    time.sleep(0.3)
-    answered = server_requests(live_server, before)
+    answered = logged(live_server, before, len(wire.transfers))
     assert answered, "the page itself comes from the server"
     static = [line for line in answered if " /static/" in line]
     assert static == [], f"static files fetched again: {static}\n{wire.report('repeat')}"

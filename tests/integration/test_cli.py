@@ -197,8 +197,6 @@ def test_rp_id_follows_iup_origin_unless_set() -> None:
 
 # ---- make run ---------------------------------------------------------------------------
 
-needs_make = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
-
 
 def make_dry_run(folder: Path, target: str) -> str:
     """The commands `make TARGET` would run in a copy of the Makefile, without running them."""
@@ -208,7 +206,6 @@ def make_dry_run(folder: Path, target: str) -> str:
     return result.stdout
 
 
-@needs_make
 def test_make_run_installs_only_what_running_needs(tmp_path: Path) -> None:
     for name in ("Makefile", "pyproject.toml"):
         shutil.copy(REPO / name, tmp_path / name)
@@ -227,7 +224,6 @@ def test_make_run_installs_only_what_running_needs(tmp_path: Path) -> None:
     assert "pip install" not in make_dry_run(tmp_path, "run"), "`make test` installed it all"
 
 
-@needs_make
 def test_make_run_prints_the_demo_people_last_and_saves_them(tmp_path: Path) -> None:
     """The real recipe (the installation skipped: its stamp is there), in a folder of its
     own: migration first, then the people with their ids and links, then the server."""
