@@ -12,6 +12,7 @@ declares no policy.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -25,16 +26,22 @@ from sqlmodel import Session, col
 from backend import readlog
 from backend.auth.sessions import Viewer
 from backend.db import Query
-from backend.errors import NotFound
+from backend.errors import Forbidden, NotFound
 from backend.i18n import N_
 from backend.models import (
+    Goal,
+    GoalProposal,
     Group,
     GroupMentor,
     GroupPupil,
     GroupTeacher,
     Guardianship,
+    Note,
     Person,
+    Plan,
     SchoolPrincipal,
+    SelfAssessment,
+    utcnow,
 )
 from backend.readlog import ReadKind
 from backend.web import RowId, is_head
@@ -55,9 +62,26 @@ ROLE_WORDS = {
     Relation.PRINCIPAL: N_("principal"),
 }
 STAFF = frozenset({Relation.MENTOR, Relation.TEACHER})
-# Who reads a pupil's plan. The principal is resolved but reads an individual plan only
-# with a logged reason (DESIGN), which a later domain adds.
-PLAN_READERS = frozenset({Relation.SELF, Relation.GUARDIAN, *STAFF})
+# Who reads a pupil's plan. The principal reads an individual plan only with a reason she
+# has typed within REASON_LASTS, which the read log keeps and the family sees (DESIGN).
+PLAN_READERS = frozenset({Relation.SELF, Relation.GUARDIAN, *STAFF, Relation.PRINCIPAL})
+FAMILY = frozenset({Relation.SELF, Relation.GUARDIAN})
+REASON_LASTS = timedelta(hours=1)
+
+
+class ReasonNeeded(Forbidden):
+    """A principal asked for one pupil's data without a recent reason: the page asks for it
+    (`location`), the API answers 403 with this reason."""
+
+    default_reason = "reason_needed"
+    default_message = N_(
+        "Write why you need to open this pupil's plan. The pupil and the guardians see it."
+    )
+
+
+_V: Any = bindparam("viewer_id")
+_P: Any = bindparam("pupil_id")
+_PUPIL_GROUPS = core_select(col(GroupPupil.group_id)).where(col(GroupPupil.pupil_id) == _P)
 
 
 class Access(msgspec.Struct, frozen=True, kw_only=True):
@@ -86,6 +110,11 @@ class Policy(StrEnum):
     SIGNED_IN = "signed_in"  # anyone signed in, about themselves (their passkeys)
     OWN = "own"  # the signed-in pupil's own plan
     PUPIL = "pupil"  # the pupil named in the path, by the viewer's relation
+    RECORD = "record"  # the pupil a goal, note, rating or proposal in the path is about
+    STAFF = "staff"  # a teacher, mentor or principal, over her own groups and schools
+    GROUP = "group"  # the group in the path, for its mentors and teachers
+    SCHOOL = "school"  # the school in the path, for its principals
+    PERSON = "person"  # someone the viewer may issue a sign-up link for
 
 
 def _declare(policy: Policy, fn: Callable[..., Any]) -> dict[str, Provide]:
@@ -129,21 +158,258 @@ def for_pupil(
         viewer: NamedDependency[Viewer],
         pupil_id: RowId,
     ) -> Access:
-        found = relation(db, viewer=viewer, pupil_id=pupil_id)
-        if found is None or found not in allow:
-            raise NotFound()
-        if reads is not None and found is not Relation.SELF and not is_head(request.scope):
-            readlog.record(
-                db, reader_id=viewer.person_id, pupil_id=pupil_id, kind=reads, role=found
-            )
-        return Access(viewer=viewer, pupil_id=pupil_id, relation=found)
+        return _checked(request, db, viewer=viewer, pupil_id=pupil_id, reads=reads, allow=allow)
 
     return _declare(Policy.PUPIL, resolve)
 
 
-_V: Any = bindparam("viewer_id")
-_P: Any = bindparam("pupil_id")
-_PUPIL_GROUPS = core_select(col(GroupPupil.group_id)).where(col(GroupPupil.pupil_id) == _P)
+def _checked(
+    request: Request[Any, Any, Any],
+    db: Session,
+    *,
+    viewer: Viewer,
+    pupil_id: int,
+    reads: ReadKind | None,
+    allow: frozenset[Relation],
+) -> Access:
+    found = relation(db, viewer=viewer, pupil_id=pupil_id)
+    if found is None or found not in allow:
+        raise NotFound()
+    if found is Relation.PRINCIPAL and not readlog.has_reason(
+        db, reader_id=viewer.person_id, pupil_id=pupil_id, since=utcnow() - REASON_LASTS
+    ):
+        raise ReasonNeeded(location=f"/pupils/{pupil_id}/reason")
+    if reads is not None and found is not Relation.SELF and not is_head(request.scope):
+        readlog.record(db, reader_id=viewer.person_id, pupil_id=pupil_id, kind=reads, role=found)
+    return Access(viewer=viewer, pupil_id=pupil_id, relation=found)
+
+
+class Record(StrEnum):
+    """A record in the path that belongs to one pupil: the path parameter that names it."""
+
+    GOAL = "goal_id"
+    PROPOSAL = "proposal_id"
+    ASSESSMENT = "assessment_id"
+    NOTE = "note_id"
+
+
+_ID: Any = bindparam("id")
+_PUPIL_OF = {
+    Record.GOAL: Query(
+        core_select(col(Plan.pupil_id))
+        .join(Goal, col(Goal.plan_id) == Plan.id)
+        .where(col(Goal.id) == _ID)
+    ),
+    Record.PROPOSAL: Query(
+        core_select(col(Plan.pupil_id))
+        .join(GoalProposal, col(GoalProposal.plan_id) == Plan.id)
+        .where(col(GoalProposal.id) == _ID)
+    ),
+    Record.ASSESSMENT: Query(
+        core_select(col(Plan.pupil_id))
+        .join(Goal, col(Goal.plan_id) == Plan.id)
+        .join(SelfAssessment, col(SelfAssessment.goal_id) == Goal.id)
+        .where(col(SelfAssessment.id) == _ID)
+    ),
+    Record.NOTE: Query(core_select(col(Note.pupil_id)).where(col(Note.id) == _ID)),
+}
+
+
+def for_record(
+    record: Record, reads: ReadKind | None, allow: frozenset[Relation] = PLAN_READERS
+) -> dict[str, Provide]:
+    """Like `for_pupil`, for a path that names one of the pupil's records (`/api/goals/{goal_id}`):
+    404 when the record does not exist or its pupil is not the viewer's to touch. What the
+    viewer may do with the record itself (her own note, her subject's goal) is the
+    domain's rule, in its service."""
+
+    def resolve(
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Session],
+        viewer: NamedDependency[Viewer],
+    ) -> Access:
+        raw = request.path_params.get(record.value)
+        row = _PUPIL_OF[record].first(db, {"id": raw}) if isinstance(raw, int) else None
+        if row is None:
+            raise NotFound()
+        return _checked(request, db, viewer=viewer, pupil_id=int(row[0]), reads=reads, allow=allow)
+
+    return _declare(Policy.RECORD, resolve)
+
+
+class StaffGroup(msgspec.Struct, frozen=True, kw_only=True):
+    """A group a member of staff works with, and how: its mentor, or a teacher of
+    `subjects` in it."""
+
+    id: int
+    name: str
+    school_id: int
+    school_year: int | None
+    relation: Relation
+    subjects: tuple[str, ...] = ()
+
+
+class Staff(msgspec.Struct, frozen=True, kw_only=True):
+    """A teacher, mentor or principal, with what she works with."""
+
+    viewer: Viewer
+    groups: tuple[StaffGroup, ...]  # mentored groups first, then taught, by name
+    school_ids: tuple[int, ...]  # the schools she leads
+
+    def group(self, group_id: int) -> StaffGroup | None:
+        return next((g for g in self.groups if g.id == group_id), None)
+
+
+_STAFF_OF = Query(
+    union_all(
+        core_select(
+            literal_column("'mentor'"),
+            col(Group.id),
+            col(Group.name),
+            col(Group.school_id),
+            col(Group.school_year),
+            literal_column("''"),
+        )
+        .join(GroupMentor, col(GroupMentor.group_id) == Group.id)
+        .where(col(GroupMentor.mentor_id) == _V),
+        core_select(
+            literal_column("'teacher'"),
+            col(Group.id),
+            col(Group.name),
+            col(Group.school_id),
+            col(Group.school_year),
+            col(GroupTeacher.subject),
+        )
+        .join(GroupTeacher, col(GroupTeacher.group_id) == Group.id)
+        .where(col(GroupTeacher.teacher_id) == _V),
+        core_select(
+            literal_column("'principal'"),
+            literal_column("NULL"),
+            literal_column("NULL"),
+            col(SchoolPrincipal.school_id),
+            literal_column("NULL"),
+            literal_column("''"),
+        ).where(col(SchoolPrincipal.principal_id) == _V),
+    )
+)
+
+
+def staff_of(session: Session, *, viewer: Viewer) -> Staff:
+    """Her groups and schools, in one query. A mentor who also teaches in her group is
+    its mentor, with her subjects kept."""
+    groups: dict[int, StaffGroup] = {}
+    schools: list[int] = []
+    for kind, group_id, name, school_id, year, subject in _STAFF_OF.rows(
+        session, {"viewer_id": viewer.person_id}
+    ):
+        if kind == "principal":
+            schools.append(school_id)
+            continue
+        earlier = groups.get(group_id)
+        subjects = (*(earlier.subjects if earlier else ()), *((subject,) if subject else ()))
+        mentor = kind == "mentor" or (earlier is not None and earlier.relation is Relation.MENTOR)
+        groups[group_id] = StaffGroup(
+            id=group_id,
+            name=name,
+            school_id=school_id,
+            school_year=year,
+            relation=Relation.MENTOR if mentor else Relation.TEACHER,
+            subjects=tuple(sorted(set(subjects))),
+        )
+    ordered = sorted(groups.values(), key=lambda g: (g.relation is not Relation.MENTOR, g.name))
+    return Staff(viewer=viewer, groups=tuple(ordered), school_ids=tuple(sorted(schools)))
+
+
+def _staff(db: NamedDependency[Session], viewer: NamedDependency[Viewer]) -> Staff:
+    found = staff_of(db, viewer=viewer)
+    if not found.groups and not found.school_ids:
+        raise Forbidden()
+    return found
+
+
+class GroupAccess(msgspec.Struct, frozen=True, kw_only=True):
+    """A mentor or teacher towards one of her groups."""
+
+    staff: Staff
+    group: StaffGroup
+
+
+def _group(
+    db: NamedDependency[Session], viewer: NamedDependency[Viewer], group_id: RowId
+) -> GroupAccess:
+    staff = staff_of(db, viewer=viewer)
+    group = staff.group(group_id)
+    if group is None:
+        raise NotFound()
+    return GroupAccess(staff=staff, group=group)
+
+
+def _school(
+    db: NamedDependency[Session], viewer: NamedDependency[Viewer], school_id: RowId
+) -> Staff:
+    staff = staff_of(db, viewer=viewer)
+    if school_id not in staff.school_ids:
+        raise NotFound()
+    return staff
+
+
+STAFF_ONLY = _declare(Policy.STAFF, _staff)
+FOR_GROUP = _declare(Policy.GROUP, _group)
+FOR_SCHOOL = _declare(Policy.SCHOOL, _school)
+
+
+class PersonAccess(msgspec.Struct, frozen=True, kw_only=True):
+    """Someone the viewer may issue a sign-up link for: a mentor for the pupils of her
+    groups and their guardians, a principal for the staff of her school."""
+
+    viewer: Viewer
+    person_id: int
+    relation: Relation  # the issuer's: MENTOR or PRINCIPAL
+
+
+_MENTORED_GROUPS = core_select(col(GroupMentor.group_id)).where(col(GroupMentor.mentor_id) == _V)
+_LED_GROUPS = core_select(col(Group.id)).where(
+    col(Group.school_id).in_(
+        core_select(col(SchoolPrincipal.school_id)).where(col(SchoolPrincipal.principal_id) == _V)
+    )
+)
+_PERSON_ID: Any = bindparam("person_id")
+_ISSUER = Query(
+    union_all(
+        core_select(literal_column("'mentor'")).where(
+            col(GroupPupil.pupil_id) == _PERSON_ID, col(GroupPupil.group_id).in_(_MENTORED_GROUPS)
+        ),
+        core_select(literal_column("'mentor'"))
+        .select_from(Guardianship)
+        .join(GroupPupil, col(GroupPupil.pupil_id) == Guardianship.pupil_id)
+        .where(
+            col(Guardianship.guardian_id) == _PERSON_ID,
+            col(GroupPupil.group_id).in_(_MENTORED_GROUPS),
+        ),
+        core_select(literal_column("'principal'")).where(
+            col(GroupTeacher.teacher_id) == _PERSON_ID, col(GroupTeacher.group_id).in_(_LED_GROUPS)
+        ),
+        core_select(literal_column("'principal'")).where(
+            col(GroupMentor.mentor_id) == _PERSON_ID, col(GroupMentor.group_id).in_(_LED_GROUPS)
+        ),
+    )
+)
+
+
+def _person(
+    db: NamedDependency[Session], viewer: NamedDependency[Viewer], person_id: RowId
+) -> PersonAccess:
+    rows = _ISSUER.rows(db, {"viewer_id": viewer.person_id, "person_id": person_id})
+    if not rows or person_id == viewer.person_id:
+        raise NotFound()
+    kinds = {kind for (kind,) in rows}
+    relation = Relation.MENTOR if "mentor" in kinds else Relation.PRINCIPAL
+    return PersonAccess(viewer=viewer, person_id=person_id, relation=relation)
+
+
+FOR_PERSON = _declare(Policy.PERSON, _person)
+
+
 _RELATIONS = Query(
     union_all(
         core_select(literal_column("'guardian'"), col(Guardianship.has_access)).where(

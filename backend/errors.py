@@ -53,10 +53,12 @@ class Refusal(Exception):
         message: str | None = None,
         *,
         headers: dict[str, str] | None = None,
+        location: str | None = None,
     ) -> None:
         self.reason = reason or self.default_reason
         self.message = message or self.default_message
         self.headers = headers or {}
+        self.location = location  # a page that helps (a form to give a reason): people go there
         super().__init__(self.reason)
 
 
@@ -209,6 +211,10 @@ def handle(
                 return Response("", status_code=401, headers={"hx-redirect": target})
             if request.method == "GET":
                 return Redirect(target, status_code=303)
+    elif refusal is not None and refusal.location and not json and request.method == "GET":
+        if request.headers.get("hx-request"):
+            return Response("", status_code=status, headers={"hx-redirect": refusal.location})
+        return Redirect(refusal.location, status_code=303)
     elif find_viewer is not None:  # also switches to her stored language
         viewer = find_viewer(request, look_up=status < 500)
     message = _(message_id)

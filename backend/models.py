@@ -39,6 +39,12 @@ class AuditKind(StrEnum):
     ENROLMENT_CODE_ISSUED = "enrolment_code_issued"
 
 
+class ProposalState(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
 class School(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
@@ -117,14 +123,39 @@ class Plan(SQLModel, table=True):
 
 
 class Goal(SQLModel, table=True):
+    """Written by the mentor, or by a teacher in her subject. A goal with ratings is
+    retired, never deleted (its history stays); each edit raises `version`."""
+
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id", index=True)
     area: str = Field(max_length=100)  # a subject, or a social area
     text: str = Field(max_length=1000)
+    how: str = Field(default="", max_length=1000)  # "how I will get there"
     position: int = 0
     created_by_id: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = Field(default_factory=utcnow)
+    updated_by_id: int | None = Field(default=None, foreign_key="person.id")
+    updated_at: datetime | None = None
+    retired_at: datetime | None = None
     version: int = 1
+
+
+class GoalProposal(SQLModel, table=True):
+    """A goal the pupil proposes herself; the mentor accepts it (as is or edited: `goal_id`)
+    or declines it with a short reason, and the pupil sees which."""
+
+    __tablename__ = "goal_proposal"
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    area: str = Field(max_length=100)
+    text: str = Field(max_length=1000)
+    how: str = Field(default="", max_length=1000)
+    state: str = Field(default=ProposalState.PENDING, max_length=20)  # a ProposalState
+    created_at: datetime = Field(default_factory=utcnow)
+    decided_by_id: int | None = Field(default=None, foreign_key="person.id")
+    decided_at: datetime | None = None
+    reason: str = Field(default="", max_length=500)  # why it was declined
+    goal_id: int | None = Field(default=None, foreign_key="goal.id")
 
 
 class SelfAssessment(SQLModel, table=True):
@@ -142,6 +173,43 @@ class SelfAssessment(SQLModel, table=True):
     comment: str = Field(default="", max_length=1000)
     created_at: datetime = Field(default_factory=utcnow)
     idempotency_key: str | None = Field(default=None, max_length=64)
+
+
+class Reply(SQLModel, table=True):
+    """A teacher's short answer to a self-assessment, shown to the pupil and her guardians
+    under the rating."""
+
+    __tablename__ = "reflection_reply"
+    id: int | None = Field(default=None, primary_key=True)
+    self_assessment_id: int = Field(foreign_key="selfassessment.id", index=True)
+    author_id: int = Field(foreign_key="person.id")
+    text: str = Field(max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Seen(SQLModel, table=True):
+    """A member of staff has seen a self-assessment: it is no longer new in her list."""
+
+    __tablename__ = "reflection_seen"
+    self_assessment_id: int = Field(foreign_key="selfassessment.id", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", primary_key=True, index=True)
+    at: datetime = Field(default_factory=utcnow)
+
+
+class Note(SQLModel, table=True):
+    """A running note about a pupil (löpande anteckning). Staff-only unless `shared`, when
+    the pupil and her guardians read it on the plan. Only the author edits or deletes it."""
+
+    __table_args__ = (Index("ix_note_pupil_id_created_at", "pupil_id", "created_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    pupil_id: int = Field(foreign_key="person.id")
+    author_id: int = Field(foreign_key="person.id", index=True)
+    subject: str = Field(default="", max_length=100)
+    text: str = Field(max_length=2000)
+    shared: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime | None = None
+    version: int = 1
 
 
 class PasskeyCredential(SQLModel, table=True):
@@ -167,6 +235,8 @@ class EnrolmentCode(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     used_at: datetime | None = None
+    issued_by_id: int | None = Field(default=None, foreign_key="person.id")
+    voided_at: datetime | None = None  # a newer link was issued
 
 
 class LoginSession(SQLModel, table=True):
@@ -214,6 +284,7 @@ class ReadLog(SQLModel, table=True):
     pupil_id: int = Field(foreign_key="person.id")
     kind: str = Field(max_length=20)  # a readlog.ReadKind
     role: str = Field(default="", max_length=20)  # an access.Relation: how the reader is linked
+    reason: str = Field(default="", max_length=500)  # a principal's stated reason to read
 
 
 class RateLimit(SQLModel, table=True):

@@ -21,6 +21,9 @@ class ReadKind(StrEnum):
     """What was read; each domain that shows a pupil's data adds its kind."""
 
     PLAN = "plan"
+    NOTES = "notes"  # running notes, staff-only ones included
+    REFLECTIONS = "reflections"  # self-assessments with comments, in a teacher's list
+    OVERVIEW = "overview"  # a row in the group at a glance
 
 
 class ReadPublic(msgspec.Struct, kw_only=True):
@@ -30,6 +33,7 @@ class ReadPublic(msgspec.Struct, kw_only=True):
     role: str  # how the reader is linked to the pupil: mentor, teacher, guardian, principal
     kind: ReadKind
     at: datetime
+    reasons: list[str] = []  # why a principal opened the plan, in her words
 
 
 _RECORD = insert(ReadLog).values(
@@ -38,6 +42,17 @@ _RECORD = insert(ReadLog).values(
     pupil_id=bindparam("pupil_id"),
     kind=bindparam("kind"),
     role=bindparam("role"),
+    reason=bindparam("reason"),
+)
+_REASON = Query(
+    core_select(col(ReadLog.id))
+    .where(
+        col(ReadLog.reader_id) == bindparam("reader_id"),
+        col(ReadLog.pupil_id) == bindparam("pupil_id"),
+        col(ReadLog.reason) != "",
+        col(ReadLog.at) >= bindparam("since"),
+    )
+    .limit(1)
 )
 _READS = Query(
     core_select(
@@ -45,6 +60,7 @@ _READS = Query(
         col(ReadLog.kind),
         col(ReadLog.role),
         col(ReadLog.reader_id),
+        col(ReadLog.reason),
         col(Person.given_name),
         col(Person.family_name),
     )
@@ -56,13 +72,36 @@ _READS = Query(
 )
 
 
-def record(session: Session, *, reader_id: int, pupil_id: int, kind: ReadKind, role: str) -> None:
+def record(
+    session: Session, *, reader_id: int, pupil_id: int, kind: ReadKind, role: str, reason: str = ""
+) -> None:
     """Committed at once: the read happened whether or not the rest of the request works."""
+    record_many(session, reader_id=reader_id, pupils={pupil_id: role}, kind=kind, reason=reason)
+
+
+def record_many(
+    session: Session, *, reader_id: int, pupils: dict[int, str], kind: ReadKind, reason: str = ""
+) -> None:
+    """One read of several pupils' data (a group's rows, a list of reflections): a row for
+    each pupil, with the reader's relation to her, in one statement."""
+    if not pupils:
+        return
+    at = utcnow()
     session.connection().execute(
         _RECORD,
-        {"at": utcnow(), "reader_id": reader_id, "pupil_id": pupil_id, "kind": kind, "role": role},
+        [
+            {"at": at, "reader_id": reader_id, "pupil_id": pupil_id, "kind": kind, "role": role}
+            | {"reason": reason}
+            for pupil_id, role in pupils.items()
+        ],
     )
     session.commit()
+
+
+def has_reason(session: Session, *, reader_id: int, pupil_id: int, since: datetime) -> bool:
+    """Whether the reader has stated a reason to read this pupil's data since then."""
+    params = {"reader_id": reader_id, "pupil_id": pupil_id, "since": since}
+    return _REASON.first(session, params) is not None
 
 
 def reads_of(
@@ -73,12 +112,14 @@ def reads_of(
     be apart); the pupil sees them all."""
     seen: dict[tuple[str, str, date], ReadPublic] = {}
     rows = _READS.rows(session, {"pupil_id": pupil_id})
-    for at, kind, role, reader_id, given_name, family_name in rows:
+    for at, kind, role, reader_id, reason, given_name, family_name in rows:
         if role == "guardian" and viewer_id not in (pupil_id, reader_id):
             continue
         name = f"{given_name} {family_name}"
-        seen.setdefault(
-            (name, kind, at.astimezone(zone).date()),
-            ReadPublic(name=name, role=role, kind=ReadKind(kind), at=at),
-        )
+        key = (name, kind, at.astimezone(zone).date())
+        earlier = seen.get(key)
+        if earlier is None:
+            earlier = seen[key] = ReadPublic(name=name, role=role, kind=ReadKind(kind), at=at)
+        if reason and reason not in earlier.reasons:  # every reason given is shown
+            earlier.reasons.append(reason)
     return list(seen.values())

@@ -33,11 +33,21 @@ class SelfAssessmentCreate(msgspec.Struct, kw_only=True):
     comment: Comment = ""
 
 
+class ReplyPublic(msgspec.Struct, kw_only=True):
+    """A teacher's answer to a self-assessment, shown under it."""
+
+    id: int
+    author: str
+    text: str
+    created_at: datetime
+
+
 class SelfAssessmentPublic(msgspec.Struct, kw_only=True):
     id: int
     level: int
     comment: str
     created_at: datetime
+    replies: list[ReplyPublic] = []
 
 
 class GoalPublic(msgspec.Struct, kw_only=True):
@@ -45,6 +55,9 @@ class GoalPublic(msgspec.Struct, kw_only=True):
     area: str
     text: str
     self_assessments: list[SelfAssessmentPublic]
+    how: str = ""  # "how I will get there"
+    version: int = 1  # sent back with an edit; a stale one is refused (409)
+    retired_at: datetime | None = None
 
 
 class PlanPublic(msgspec.Struct, kw_only=True):
@@ -52,4 +65,5 @@ class PlanPublic(msgspec.Struct, kw_only=True):
     pupil_id: int
     term: str
     state: str
-    goals: list[GoalPublic]
+    goals: list[GoalPublic]  # the goals in force, in order
+    retired: list[GoalPublic] = []  # retired goals, with their history

@@ -14,8 +14,14 @@ from sqlmodel import Session, col
 from backend.db import Query
 from backend.errors import NotFound
 from backend.i18n import N_
-from backend.models import Goal, Plan, PlanState, SelfAssessment, Term
-from backend.plans.schemas import COMMENT_MAX, GoalPublic, PlanPublic, SelfAssessmentPublic
+from backend.models import Goal, Person, Plan, PlanState, Reply, SelfAssessment, Term
+from backend.plans.schemas import (
+    COMMENT_MAX,
+    GoalPublic,
+    PlanPublic,
+    ReplyPublic,
+    SelfAssessmentPublic,
+)
 from backend.web import has_control_characters
 
 LEVEL_WORDS = {1: N_("Not yet"), 2: N_("On my way"), 3: N_("Almost there"), 4: N_("I can do it")}
@@ -46,6 +52,9 @@ _PLAN = Query(
         col(Goal.id),
         col(Goal.area),
         col(Goal.text),
+        col(Goal.how),
+        col(Goal.version),
+        col(Goal.retired_at),
         col(SelfAssessment.id),
         col(SelfAssessment.level),
         col(SelfAssessment.comment),
@@ -60,6 +69,21 @@ _PLAN = Query(
         col(Goal.position), col(Goal.id), col(SelfAssessment.created_at), col(SelfAssessment.id)
     )
 )
+_REPLIES = Query(
+    core_select(
+        col(Reply.self_assessment_id),
+        col(Reply.id),
+        col(Person.given_name),
+        col(Person.family_name),
+        col(Reply.text),
+        col(Reply.created_at),
+    )
+    .join(Person, col(Person.id) == Reply.author_id)
+    .join(SelfAssessment, col(SelfAssessment.id) == Reply.self_assessment_id)
+    .join(Goal, col(Goal.id) == SelfAssessment.goal_id)
+    .where(col(Goal.plan_id) == bindparam("plan_id"))
+    .order_by(col(Reply.created_at), col(Reply.id))
+)
 _GOAL_OF_PUPIL = Query(
     core_select(col(Goal.id))
     .join(Plan, col(Plan.id) == Goal.plan_id)
@@ -67,6 +91,7 @@ _GOAL_OF_PUPIL = Query(
         col(Goal.id) == bindparam("goal_id"),
         col(Plan.pupil_id) == bindparam("pupil_id"),
         col(Plan.state) != PlanState.ARCHIVED,
+        col(Goal.retired_at).is_(None),
     )
 )
 _BY_KEY = Query(
@@ -84,11 +109,27 @@ _BY_KEY = Query(
 
 def plan_of(session: Session, *, pupil_id: int, today: date) -> PlanPublic | None:
     """The pupil's plan for the term that holds today (between terms, the latest begun),
-    with its goals and every rating: one query."""
+    with its goals (retired ones apart), every rating and the replies to them: two
+    queries."""
     rows = _PLAN.rows(session, {"pupil_id": pupil_id, "today": today})
     plan: PlanPublic | None = None
     goals: dict[int, GoalPublic] = {}
-    for term, plan_id, state, goal_id, area, text, rating_id, level, comment, created_at in rows:
+    ratings: dict[int, SelfAssessmentPublic] = {}
+    for (
+        term,
+        plan_id,
+        state,
+        goal_id,
+        area,
+        text,
+        how,
+        version,
+        retired_at,
+        rating_id,
+        level,
+        comment,
+        created_at,
+    ) in rows:
         if plan is None:
             plan = PlanPublic(id=plan_id, pupil_id=pupil_id, term=term, state=state, goals=[])
         if goal_id is None:
@@ -96,14 +137,26 @@ def plan_of(session: Session, *, pupil_id: int, today: date) -> PlanPublic | Non
         goal = goals.get(goal_id)
         if goal is None:
             goal = goals[goal_id] = GoalPublic(
-                id=goal_id, area=area, text=text, self_assessments=[]
+                id=goal_id,
+                area=area,
+                text=text,
+                how=how,
+                version=version,
+                retired_at=retired_at,
+                self_assessments=[],
             )
-            plan.goals.append(goal)
+            (plan.goals if retired_at is None else plan.retired).append(goal)
         if rating_id is not None:
-            goal.self_assessments.append(
-                SelfAssessmentPublic(
-                    id=rating_id, level=level, comment=comment, created_at=created_at
-                )
+            rating = ratings[rating_id] = SelfAssessmentPublic(
+                id=rating_id, level=level, comment=comment, created_at=created_at
+            )
+            goal.self_assessments.append(rating)
+    if plan is not None and ratings:
+        for rating_id, reply_id, given, family, text, at in _REPLIES.rows(
+            session, {"plan_id": plan.id}
+        ):
+            ratings[rating_id].replies.append(
+                ReplyPublic(id=reply_id, author=f"{given} {family}", text=text, created_at=at)
             )
     return plan
 

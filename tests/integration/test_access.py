@@ -165,8 +165,12 @@ def test_staff_read_only_their_groups_and_each_read_is_logged(
     assert mentor_4a.get(f"/pupils/{maja.id}").status_code == 404
     teacher = signed_in("teacher-ek")
     assert teacher.get(f"/api/pupils/{maja.id}/plan").status_code == 200
-    principal = signed_in("principal")  # an individual plan only with a logged reason: later
-    assert principal.get(f"/pupils/{alva.id}").status_code == 404
+    principal = signed_in("principal")  # an individual plan only with a logged reason
+    asked = principal.get(f"/pupils/{alva.id}")
+    assert asked.status_code == 303 and asked.headers["location"] == f"/pupils/{alva.id}/reason"
+    refused = principal.get(f"/api/pupils/{alva.id}/plan")
+    assert refused.status_code == 403 and refused.json()["reason"] == "reason_needed"
+    assert "multiplikation" not in refused.text
     reads = db.exec(select(ReadLog)).all()
     assert {(e.reader_id, e.pupil_id, e.kind, e.role) for e in reads} == {
         (demo_person(db, "mentor-4a").id, alva.id, "plan", "mentor"),

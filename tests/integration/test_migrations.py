@@ -46,6 +46,10 @@ TABLES = {
     "auditevent",
     "read_log",
     "rate_limit",
+    "goal_proposal",
+    "reflection_reply",
+    "reflection_seen",
+    "note",
 }
 
 
