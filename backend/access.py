@@ -147,10 +147,11 @@ OWN = _declare(Policy.OWN, _own)
 
 
 def for_pupil(
-    reads: ReadKind | None, allow: frozenset[Relation] = PLAN_READERS
+    reads: ReadKind | None, allow: frozenset[Relation] = PLAN_READERS, *, reason: bool = True
 ) -> dict[str, Provide]:
     """The pupil of `{pupil_id}` in the path. `reads` names what the route shows, recorded
-    in the read log when the viewer is not the pupil; None for a route that only writes."""
+    in the read log when the viewer is not the pupil; None for a route that only writes.
+    `reason=False` only for the route where a principal gives her reason."""
 
     def resolve(
         request: Request[Any, Any, Any],
@@ -158,7 +159,9 @@ def for_pupil(
         viewer: NamedDependency[Viewer],
         pupil_id: RowId,
     ) -> Access:
-        return _checked(request, db, viewer=viewer, pupil_id=pupil_id, reads=reads, allow=allow)
+        return _checked(
+            request, db, viewer=viewer, pupil_id=pupil_id, reads=reads, allow=allow, reason=reason
+        )
 
     return _declare(Policy.PUPIL, resolve)
 
@@ -171,12 +174,17 @@ def _checked(
     pupil_id: int,
     reads: ReadKind | None,
     allow: frozenset[Relation],
+    reason: bool = True,
 ) -> Access:
     found = relation(db, viewer=viewer, pupil_id=pupil_id)
     if found is None or found not in allow:
         raise NotFound()
-    if found is Relation.PRINCIPAL and not readlog.has_reason(
-        db, reader_id=viewer.person_id, pupil_id=pupil_id, since=utcnow() - REASON_LASTS
+    if (
+        reason
+        and found is Relation.PRINCIPAL
+        and not readlog.has_reason(
+            db, reader_id=viewer.person_id, pupil_id=pupil_id, since=utcnow() - REASON_LASTS
+        )
     ):
         raise ReasonNeeded(location=f"/pupils/{pupil_id}/reason")
     if reads is not None and found is not Relation.SELF and not is_head(request.scope):

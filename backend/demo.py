@@ -1,7 +1,9 @@
 """A demo school to try the app with: two groups (åk 4 and åk 8), a mentor for each, two
 subject teachers, a principal, pupils with goals, and guardians — one pupil with two
-guardians in separate households, and one guardian without access. Idempotent: people and
-groups are found again by their external id."""
+guardians in separate households, and one guardian without access. Staff pages get
+something to show: running notes, a teacher's reply, a pending goal proposal, and a group
+of five pupils in åk 5 and one of four in åk 6 (a group under five is suppressed in the
+principal's overview). Idempotent: people and groups are found again by their external id."""
 
 from __future__ import annotations
 
@@ -14,15 +16,19 @@ from sqlmodel import Session, SQLModel, select
 
 from backend.models import (
     Goal,
+    GoalProposal,
     Group,
     GroupMentor,
     GroupPupil,
     GroupTeacher,
     Guardianship,
+    Note,
     Person,
     Plan,
+    Reply,
     School,
     SchoolPrincipal,
+    SelfAssessment,
     Term,
 )
 
@@ -33,6 +39,16 @@ GOALS = {
         ("Matematik", "Jag kan multiplikationstabellerna upp till 10."),
         ("Svenska", "Jag läser en kapitelbok och kan berätta vad den handlar om."),
         ("Socialt", "Jag räcker upp handen och väntar på min tur."),
+    ],
+    5: [
+        ("Matematik", "Jag kan räkna med bråk och visa hur jag tänker."),
+        ("Engelska", "Jag kan berätta om min vardag på engelska."),
+        ("Socialt", "Jag lyssnar när andra pratar i gruppen."),
+    ],
+    6: [
+        ("Matematik", "Jag kan räkna med procent i vardagliga exempel."),
+        ("Engelska", "Jag kan läsa en kort text och svara på frågor om den."),
+        ("Studieteknik", "Jag lämnar in mina uppgifter i tid."),
     ],
     8: [
         ("Matematik", "Jag kan lösa ekvationer i två steg och förklara hur jag tänker."),
@@ -121,6 +137,29 @@ def seed(session: Session, *, today: date) -> list[tuple[str, Person]]:
             ("mentor-8b", "Johan", "Berg"),
             [("maja", "Maja", "Andersson"), ("omar", "Omar", "Haddad")],
         ),
+        (
+            "5C",
+            5,
+            ("mentor-4a", "Karin", "Lind"),
+            [
+                ("hugo", "Hugo", "Lund"),
+                ("ella", "Ella", "Berg"),
+                ("noah", "Noah", "Ström"),
+                ("saga", "Saga", "Holm"),
+                ("liam", "Liam", "Sjö"),
+            ],
+        ),
+        (
+            "6D",
+            6,
+            ("mentor-6d", "Nils", "Ahl"),
+            [
+                ("wilma", "Wilma", "Dahl"),
+                ("adam", "Adam", "Falk"),
+                ("ebba", "Ebba", "Wik"),
+                ("leo", "Leo", "Ek"),
+            ],
+        ),
     ]
     pupils: dict[str, Person] = {}
     for name, year, mentor_key, members in classes:
@@ -136,8 +175,9 @@ def seed(session: Session, *, today: date) -> list[tuple[str, Person]]:
             session.flush()
         mentor = _person(session, *mentor_key)
         _link(session, GroupMentor, group_id=group.id, mentor_id=mentor.id)
-        people.append((f"mentor of {name}", mentor))
-        for teacher, subject in teachers:
+        if all(mentor is not person for _role, person in people):  # Karin mentors two groups
+            people.append((f"mentor of {name}", mentor))
+        for teacher, subject in teachers if year != 6 else []:
             _link(session, GroupTeacher, group_id=group.id, teacher_id=teacher.id, subject=subject)
         for key, given, family in members:
             pupil = pupils[key] = _person(session, key, given, family)
@@ -164,8 +204,81 @@ def seed(session: Session, *, today: date) -> list[tuple[str, Person]]:
         )
         role = f"guardian of {pupils[child].name}" + ("" if access else " (restricted, no access)")
         people.append((role, guardian))
+    _staff_work(session, pupils=pupils)
+    people += _elsewhere(session)
     session.commit()
     return people
+
+
+def _elsewhere(session: Session) -> list[tuple[str, Person]]:
+    """Staff outside the demo pupils' groups, to try access with: a teacher of 6D only, and
+    the principal of another school."""
+    other = _one(session, School, external_id=external("school-2"))
+    if other is None:
+        other = School(name="Andraskolan", unit_code="87654321", external_id=external("school-2"))
+        session.add(other)
+        session.flush()
+    principal = _person(session, "principal-2", "Greta", "Sund")
+    _link(session, SchoolPrincipal, school_id=other.id, principal_id=principal.id)
+    group = _one(session, Group, external_id=external("group-6D"))
+    teacher = _person(session, "teacher-6d", "Ulla", "Strand")
+    assert group is not None
+    _link(session, GroupTeacher, group_id=group.id, teacher_id=teacher.id, subject="Svenska")
+    return [("principal of Andraskolan", principal), ("teacher of Svenska in 6D", teacher)]
+
+
+def _staff_work(session: Session, *, pupils: dict[str, Person]) -> None:
+    """Notes, a rating with a teacher's reply, and a pending proposal, once."""
+    alva, elias = pupils["alva"], pupils["elias"]
+    if _one(session, Note, pupil_id=alva.id) is not None:
+        return
+    ek = _person(session, "teacher-ek", "Sara", "Ek")
+    assert alva.id is not None and elias.id is not None and ek.id is not None
+    session.add(
+        Note(
+            pupil_id=alva.id,
+            author_id=ek.id,
+            subject="Matematik",
+            text="Alva använder tallinjen själv när hon räknar. Nästa steg: sjuans tabell.",
+            shared=True,
+        )
+    )
+    session.add(
+        Note(
+            pupil_id=alva.id,
+            author_id=ek.id,
+            subject="Matematik",
+            text="Prata med mentorn om extra lästid på torsdagar.",
+            shared=False,
+        )
+    )
+    goal = session.exec(
+        select(Goal)
+        .join(Plan, Plan.id == Goal.plan_id)  # type: ignore[arg-type]
+        .where(Plan.pupil_id == elias.id, Goal.area == "Matematik")
+    ).first()
+    if goal is not None and goal.id is not None:
+        rating = SelfAssessment(goal_id=goal.id, level=2, comment="Sjuans tabell är svår.")
+        session.add(rating)
+        session.flush()
+        assert rating.id is not None
+        session.add(
+            Reply(
+                self_assessment_id=rating.id,
+                author_id=ek.id,
+                text="Bra att du säger det! Vi övar sjuans tabell med kort på tisdag.",
+            )
+        )
+    plan = _one(session, Plan, pupil_id=alva.id)
+    if plan is not None and plan.id is not None:
+        session.add(
+            GoalProposal(
+                plan_id=plan.id,
+                area="Idrott och hälsa",
+                text="Jag vill kunna simma 200 meter.",
+                how="Jag tränar i simhallen på lördagar.",
+            )
+        )
 
 
 def _plan(session: Session, *, pupil: Person, term: Term, year: int) -> None:

@@ -35,6 +35,7 @@ class ErrorMessage(msgspec.Struct, kw_only=True, omit_defaults=True):
     reason: str
     message: str
     request_id: str | None = None  # on 5xx: quote it to the school's IT staff
+    current: dict[str, Any] | None = None  # on 409: the record as it is now, to compare
 
 
 class Refusal(Exception):
@@ -91,6 +92,21 @@ class NotFound(Refusal):
 class Invalid(Refusal):
     status = 422
     default_reason = "invalid"
+
+
+class Conflict(Refusal):
+    """A save based on an older version (DESIGN: nothing is silently overwritten). Carries
+    the record as it is now, so the person can compare it with what she wrote."""
+
+    status = 409
+    default_reason = "stale_version"
+    default_message = N_(
+        "Someone else changed this while you were writing. Compare the two texts and save again."
+    )
+
+    def __init__(self, current: dict[str, Any], reason: str | None = None) -> None:
+        super().__init__(reason)
+        self.current = current
 
 
 class TooManyRequests(Refusal):
@@ -223,6 +239,7 @@ def handle(
             reason=reason,
             message=message,
             request_id=rid if status >= 500 else None,
+            current=refusal.current if isinstance(refusal, Conflict) else None,
         )
         return Response(body, status_code=status, headers=headers)
     return Template(
