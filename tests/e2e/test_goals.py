@@ -1,4 +1,4 @@
-"""Goals in the browser: the mentor writes one for Alva on a phone and Alva rates it; Alva
+"""Goals in the browser: the mentor writes one for Hugo on a phone and Hugo rates it; Hugo
 proposes one of her own and the mentor accepts it. axe on every page, at 360 and 1280 px."""
 
 from __future__ import annotations
@@ -23,23 +23,23 @@ def tall_enough(locator) -> None:
     assert box is not None and box["height"] >= 44, "a touch target of 44 px"
 
 
-def test_the_mentor_writes_a_goal_on_a_phone_and_alva_rates_it(
+def test_the_mentor_writes_a_goal_on_a_phone_and_hugo_rates_it(
     live_server, new_context, add_authenticator, enrol, axe_check, watch
 ) -> None:
     watch.allow_console("status of 422")  # the refused form, on purpose
-    alva_id = live_server.person_id("Alva Nilsson")
+    hugo_id = live_server.person_id("Hugo Lund")
     mentor = new_context(**PHONE).new_page()
     add_authenticator(mentor)
     enrol(mentor, live_server.enrolment_url("Karin Lind"))
-    mentor.goto(f"/pupils/{alva_id}")
-    expect(mentor.get_by_role("heading", level=1)).to_have_text("Mål för Alva Nilsson")
+    mentor.goto(f"/pupils/{hugo_id}")
+    expect(mentor.get_by_role("heading", level=1)).to_have_text("Mål för Hugo Lund")
     fits(mentor)
     axe_check(mentor)
 
     write = mentor.get_by_role("link", name="Skriv ett nytt mål")
     tall_enough(write)
     write.tap()
-    expect(mentor.get_by_role("heading", level=1)).to_have_text("Nytt mål för Alva Nilsson")
+    expect(mentor.get_by_role("heading", level=1)).to_have_text("Nytt mål för Hugo Lund")
     mentor.locator("details.guidance summary").tap()  # the writing guidance opens in place
     expect(mentor.locator("details.guidance")).to_contain_text("Inga uppgifter om hälsa")
     fits(mentor)
@@ -55,7 +55,7 @@ def test_the_mentor_writes_a_goal_on_a_phone_and_alva_rates_it(
         "Jag frågar på rasten om någon vill vara med."
     )
     mentor.get_by_role("button", name="Spara målet").tap()
-    mentor.wait_for_url(re.compile(rf"/pupils/{alva_id}#goal-\d+$"))
+    mentor.wait_for_url(re.compile(rf"/pupils/{hugo_id}#goal-\d+$"))
     card = mentor.locator("article.goal", has_text="Jag hjälper en kompis varje dag.")
     expect(card).to_contain_text("Så ska jag nå dit: Jag frågar på rasten om någon vill vara med.")
     for role, name in (("link", "Ändra"), ("button", "Flytta upp"), ("link", "Avsluta")):
@@ -66,20 +66,20 @@ def test_the_mentor_writes_a_goal_on_a_phone_and_alva_rates_it(
     card.get_by_role("button", name="Flytta upp").tap()
     expect(mentor.locator("article.goal").nth(2)).to_contain_text("Jag hjälper en kompis")
 
-    # Alva, on a computer, sees the goal and rates it.
-    alva = new_context(**DESKTOP).new_page()
-    add_authenticator(alva)
-    enrol(alva, live_server.enrolment_url("Alva Nilsson"))
-    card = alva.locator("article.goal", has_text="Jag hjälper en kompis varje dag.")
+    # Hugo, on a computer, sees the goal and rates it.
+    hugo = new_context(**DESKTOP).new_page()
+    add_authenticator(hugo)
+    enrol(hugo, live_server.enrolment_url("Hugo Lund"))
+    card = hugo.locator("article.goal", has_text="Jag hjälper en kompis varje dag.")
     expect(card).to_contain_text("Jag frågar på rasten om någon vill vara med.")
     expect(card.get_by_role("link", name="Ändra")).to_have_count(0)  # her words to rate
-    axe_check(alva)
+    axe_check(hugo)
     card.get_by_role("link", name="Hur går det?").click()
     card.get_by_text("På väg").click()
     card.get_by_role("textbox").fill("Jag frågade Ella i dag.")
     card.get_by_role("button", name="Spara min skattning").click()
     expect(card.locator(".goal__latest")).to_contain_text("På väg")
-    axe_check(alva)
+    axe_check(hugo)
 
     # The mentor retires it after a confirmation; it stays, with the rating, further down.
     mentor.reload()
@@ -96,48 +96,48 @@ def test_the_mentor_writes_a_goal_on_a_phone_and_alva_rates_it(
     axe_check(mentor)
 
 
-def test_alva_proposes_a_goal_and_the_mentor_accepts_it(
+def test_hugo_proposes_a_goal_and_the_mentor_accepts_it(
     live_server, new_context, add_authenticator, enrol, axe_check
 ) -> None:
-    alva_id = live_server.person_id("Alva Nilsson")
-    alva = new_context(**PHONE).new_page()
-    add_authenticator(alva)
-    enrol(alva, live_server.enrolment_url("Alva Nilsson"))
-    propose = alva.locator("details.propose")
+    hugo_id = live_server.person_id("Hugo Lund")
+    hugo = new_context(**PHONE).new_page()
+    add_authenticator(hugo)
+    enrol(hugo, live_server.enrolment_url("Hugo Lund"))
+    propose = hugo.locator("details.propose")
     expect(propose).not_to_have_attribute("open", "")  # closed until she asks
     propose.locator("summary").tap()
-    fits(alva)
-    axe_check(alva)
+    fits(hugo)
+    axe_check(hugo)
     propose.get_by_label("Område").fill("Bild")
     propose.get_by_label("Målet", exact=True).fill("Jag ritar en serie med fyra rutor.")
     propose.get_by_role("button", name="Skicka mitt förslag").tap()
-    alva.wait_for_url(re.compile(r"/#my-proposals$"))
-    mine = alva.locator("#my-proposals li", has_text="Jag ritar en serie med fyra rutor.")
+    hugo.wait_for_url(re.compile(r"/#my-proposals$"))
+    mine = hugo.locator("#my-proposals li", has_text="Jag ritar en serie med fyra rutor.")
     expect(mine).to_contain_text("Väntar på din mentor")
-    fits(alva)
-    axe_check(alva)
+    fits(hugo)
+    axe_check(hugo)
 
     mentor = new_context(**DESKTOP).new_page()
     add_authenticator(mentor)
     enrol(mentor, live_server.enrolment_url("Karin Lind"))
-    mentor.goto(f"/pupils/{alva_id}")
+    mentor.goto(f"/pupils/{hugo_id}")
     proposal = mentor.locator("#proposals article", has_text="Jag ritar en serie med fyra rutor.")
     expect(proposal).to_have_count(1)
     axe_check(mentor)
     proposal.get_by_role("link", name="Ändra eller avböj").click()
-    expect(mentor.get_by_role("heading", level=1)).to_have_text("Ett mål som Alva Nilsson föreslår")
+    expect(mentor.get_by_role("heading", level=1)).to_have_text("Ett mål som Hugo Lund föreslår")
     axe_check(mentor)
     mentor.get_by_label("Så ska jag nå dit (om du vill)").fill("Jag ritar på fritids.")
     mentor.get_by_role("button", name="Godkänn målet").click()
-    mentor.wait_for_url(re.compile(rf"/pupils/{alva_id}#goal-\d+$"))
+    mentor.wait_for_url(re.compile(rf"/pupils/{hugo_id}#goal-\d+$"))
     expect(mentor.locator("article.goal", has_text="Jag ritar en serie")).to_contain_text(
         "Jag ritar på fritids."
     )
     axe_check(mentor)
 
-    alva.reload()
+    hugo.reload()
     expect(
-        alva.locator("article.goal", has_text="Jag ritar en serie med fyra rutor.")
+        hugo.locator("article.goal", has_text="Jag ritar en serie med fyra rutor.")
     ).to_have_count(1)
     expect(mine).to_contain_text("Godkänt")
-    axe_check(alva)
+    axe_check(hugo)
