@@ -21,7 +21,9 @@ from backend.assets import THEME_COLOUR, Assets
 from backend.auth.controllers import AccountController, AuthController
 from backend.auth.sessions import current_viewer, peek_viewer
 from backend.db import make_engine, provide_db, release_db
+from backend.notes.controllers import NoteController
 from backend.plans.controllers import PlanController
+from backend.reflections.controllers import ReflectionController
 from backend.settings import Settings
 from backend.web import MAX_BODY, App, IupRequest, security_headers
 
@@ -61,7 +63,14 @@ def create_app(settings: Settings) -> App:
     engine = make_engine(settings.database_url)
     assets = Assets()
     return App(
-        route_handlers=[*shell.ROUTES, AuthController, AccountController, PlanController],
+        route_handlers=[
+            *shell.ROUTES,
+            AuthController,
+            AccountController,
+            PlanController,
+            NoteController,
+            ReflectionController,
+        ],
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),
             "viewer": Provide(current_viewer, sync_to_thread=False),
