@@ -21,7 +21,7 @@ from backend.notes import service
 from backend.notes.schemas import NoteCreate, NoteForm, NotePublic, NoteUpdate
 from backend.plans.service import FormError
 from backend.readlog import ReadKind
-from backend.web import Page, render, safe_next
+from backend.web import Page, RowId, render, safe_next
 
 READ = {
     401: ResponseSpec(ErrorMessage, description="Not signed in, or the session has ended"),
@@ -127,7 +127,7 @@ class NoteController(Controller):
         dependencies=for_record(Record.NOTE, None, STAFF),
     )
     def edit(
-        self, *, db: NamedDependency[Session], access: NamedDependency[Access], note_id: int
+        self, *, db: NamedDependency[Session], access: NamedDependency[Access], note_id: RowId
     ) -> Template:
         note = service.own_note(db, note_id=note_id, author_id=access.viewer.person_id)
         form = NoteForm(text=note.text, shared="1" if note.shared else "0")
@@ -144,7 +144,7 @@ class NoteController(Controller):
         *,
         db: NamedDependency[Session],
         access: NamedDependency[Access],
-        note_id: int,
+        note_id: RowId,
         data: URLEncodedBody[NoteForm],
     ) -> Response[Any]:
         note = service.own_note(db, note_id=note_id, author_id=access.viewer.person_id)
@@ -176,7 +176,7 @@ class NoteController(Controller):
         dependencies=for_record(Record.NOTE, None, STAFF),
     )
     def remove(
-        self, *, db: NamedDependency[Session], access: NamedDependency[Access], note_id: int
+        self, *, db: NamedDependency[Session], access: NamedDependency[Access], note_id: RowId
     ) -> Redirect:
         note = service.delete_note(db, note_id=note_id, author_id=access.viewer.person_id)
         return Redirect(f"/pupils/{note.pupil_id}/notes?deleted=1", status_code=303)
@@ -239,7 +239,7 @@ class NoteController(Controller):
         *,
         db: NamedDependency[Session],
         access: NamedDependency[Access],
-        note_id: int,
+        note_id: RowId,
         data: JSONBody[NoteUpdate],
     ) -> NotePublic:
         note = service.own_note(db, note_id=note_id, author_id=access.viewer.person_id)
@@ -266,7 +266,7 @@ class NoteController(Controller):
         dependencies=for_record(Record.NOTE, None, STAFF),
     )
     def delete_json(
-        self, *, db: NamedDependency[Session], access: NamedDependency[Access], note_id: int
+        self, *, db: NamedDependency[Session], access: NamedDependency[Access], note_id: RowId
     ) -> None:
         service.delete_note(db, note_id=note_id, author_id=access.viewer.person_id)
 

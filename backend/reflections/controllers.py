@@ -27,7 +27,7 @@ from backend.reflections.schemas import (
     ReplyCreate,
     ReplyForm,
 )
-from backend.web import Page
+from backend.web import Page, RowId
 
 READ = {
     401: ResponseSpec(ErrorMessage, description="Not signed in, or the session has ended"),
@@ -68,7 +68,7 @@ class ReflectionController(Controller):
         request: HTMXRequest,
         db: NamedDependency[Session],
         access: NamedDependency[Access],
-        assessment_id: int,
+        assessment_id: RowId,
         data: URLEncodedBody[ReplyForm],
     ) -> Response[Any]:
         try:
@@ -94,7 +94,7 @@ class ReflectionController(Controller):
         request: HTMXRequest,
         db: NamedDependency[Session],
         access: NamedDependency[Access],
-        assessment_id: int,
+        assessment_id: RowId,
     ) -> Response[Any]:
         service.mark_seen(db, assessment_id=assessment_id, person_id=access.viewer.person_id)
         return _done(request, db, access, assessment_id, "seen")
@@ -125,7 +125,7 @@ class ReflectionController(Controller):
         *,
         db: NamedDependency[Session],
         access: NamedDependency[Access],
-        assessment_id: int,
+        assessment_id: RowId,
         data: JSONBody[ReplyCreate],
     ) -> Response[ReplyPublic]:
         try:
@@ -144,7 +144,7 @@ class ReflectionController(Controller):
         dependencies=for_record(Record.ASSESSMENT, None, STAFF),
     )
     def seen_json(
-        self, *, db: NamedDependency[Session], access: NamedDependency[Access], assessment_id: int
+        self, *, db: NamedDependency[Session], access: NamedDependency[Access], assessment_id: RowId
     ) -> ReflectionPublic:
         service.mark_seen(db, assessment_id=assessment_id, person_id=access.viewer.person_id)
         staff = staff_of(db, viewer=access.viewer)
@@ -194,7 +194,7 @@ def _list_page(
 def _item(
     db: Session,
     staff: Staff,
-    assessment_id: int,
+    assessment_id: RowId,
     *,
     errors: dict[int, dict[str, str]] | None = None,
     form: ReplyForm | None = None,
