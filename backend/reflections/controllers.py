@@ -27,7 +27,7 @@ from backend.reflections.schemas import (
     ReplyCreate,
     ReplyForm,
 )
-from backend.web import Page, RowId
+from backend.web import Page, RowId, is_head
 
 READ = {
     401: ResponseSpec(ErrorMessage, description="Not signed in, or the session has ended"),
@@ -47,6 +47,7 @@ class ReflectionController(Controller):
     def page(
         self,
         *,
+        request: HTMXRequest,
         db: NamedDependency[Session],
         access: NamedDependency[Staff],
         replied: FromQuery[int | None] = None,
@@ -54,7 +55,7 @@ class ReflectionController(Controller):
     ) -> Template:
         """The list; after a plain (no-JS) save, the item saved says so."""
         done = {replied: "replied"} if replied else {seen: "seen"} if seen else {}
-        return _list_page(db, access, done=done)
+        return _list_page(db, access, done=done, log=not is_head(request.scope))
 
     @post(
         "/self-assessments/{assessment_id:int}/replies",
@@ -108,9 +109,9 @@ class ReflectionController(Controller):
         dependencies=STAFF_ONLY,
     )
     def list_json(
-        self, *, db: NamedDependency[Session], access: NamedDependency[Staff]
+        self, *, request: HTMXRequest, db: NamedDependency[Session], access: NamedDependency[Staff]
     ) -> ReflectionList:
-        items = _read(db, access)
+        items = _read(db, access, log=not is_head(request.scope))
         return ReflectionList(items=items, days=service.DAYS, limit=service.LIMIT)
 
     @post(
@@ -151,15 +152,17 @@ class ReflectionController(Controller):
         return service.reflection(db, staff=staff, assessment_id=assessment_id)
 
 
-def _read(db: Session, staff: Staff) -> list[ReflectionPublic]:
-    """Her list, with a read of each pupil shown in the read log."""
+def _read(db: Session, staff: Staff, *, log: bool = True) -> list[ReflectionPublic]:
+    """Her list, with a read of each pupil shown in the read log (not for a HEAD: no data
+    left the server)."""
     items = service.reflections_for(db, staff=staff)
-    readlog.record_many(
-        db,
-        reader_id=staff.viewer.person_id,
-        pupils=service.readers(staff, items),
-        kind=ReadKind.REFLECTIONS,
-    )
+    if log:
+        readlog.record_many(
+            db,
+            reader_id=staff.viewer.person_id,
+            pupils=service.readers(staff, items),
+            kind=ReadKind.REFLECTIONS,
+        )
     return items
 
 
@@ -171,8 +174,9 @@ def _list_page(
     form: ReplyForm | None = None,
     done: dict[int, str] | None = None,
     status: int = 200,
+    log: bool = True,
 ) -> Template:
-    items = _read(db, staff)
+    items = _read(db, staff, log=log)
     return Page(
         "reflections/list.html",
         status_code=status,
@@ -194,7 +198,7 @@ def _list_page(
 def _item(
     db: Session,
     staff: Staff,
-    assessment_id: RowId,
+    assessment_id: int,
     *,
     errors: dict[int, dict[str, str]] | None = None,
     form: ReplyForm | None = None,
