@@ -22,7 +22,9 @@ from backend.auth.controllers import AccountController, AuthController
 from backend.auth.sessions import current_viewer, peek_viewer
 from backend.db import make_engine, provide_db, release_db
 from backend.goals.controllers import GoalController
+from backend.notes.controllers import NoteController
 from backend.plans.controllers import PlanController
+from backend.reflections.controllers import ReflectionController
 from backend.settings import Settings
 from backend.web import MAX_BODY, App, IupRequest, security_headers
 
@@ -68,6 +70,8 @@ def create_app(settings: Settings) -> App:
             AccountController,
             PlanController,
             GoalController,
+            NoteController,
+            ReflectionController,
         ],
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),

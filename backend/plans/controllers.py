@@ -30,6 +30,7 @@ from backend.auth.sessions import Viewer
 from backend.errors import BadRequest, ErrorMessage, NotFound
 from backend.goals.service import plan_context as goals_context
 from backend.models import Person
+from backend.notes.service import notes_of
 from backend.plans import service
 from backend.plans.schemas import (
     PlanPublic,
@@ -287,6 +288,7 @@ def plan_page(
         reads=reads,
         open=opened,
         readers=readers_of(db, pupil_id=access.pupil_id) if opened else [],
+        shared_notes=[] if partial else notes_of(db, pupil_id=access.pupil_id, shared_only=True),
         rated_this_month=(
             service.rated_this_month(plan, today=today, zone=settings.zone) if plan else set()
         ),

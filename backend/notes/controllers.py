@@ -1,0 +1,327 @@
+"""Running notes: the note form that opens in place from the group list (three
+interactions: open, type, save as staff-only or shared), a pupil's notes for staff, the
+author's edit and delete, and the same as JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Response, delete, get, patch, post
+from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
+from litestar.params import FromQuery, JSONBody, URLEncodedBody
+from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Redirect, Template
+from sqlmodel import Session
+
+from backend.access import FAMILY, STAFF, Access, Record, for_pupil, for_record
+from backend.errors import Conflict, ErrorMessage, Invalid
+from backend.models import Person
+from backend.notes import service
+from backend.notes.schemas import NoteCreate, NoteForm, NotePublic, NoteUpdate
+from backend.plans.service import FormError
+from backend.readlog import ReadKind
+from backend.web import Page, RowId, render, safe_next
+
+READ = {
+    401: ResponseSpec(ErrorMessage, description="Not signed in, or the session has ended"),
+    404: ResponseSpec(ErrorMessage, description="No such pupil or note, or not yours to see"),
+}
+WRITE = {
+    **READ,
+    403: ResponseSpec(ErrorMessage, description="Not the note's author"),
+    422: ResponseSpec(ErrorMessage, description="Not a valid note"),
+}
+CHANGE = {
+    **WRITE,
+    409: ResponseSpec(
+        ErrorMessage, description="Changed since `version`: `current` holds the note as it is now"
+    ),
+}
+
+
+def _back(value: str | None, pupil_id: int) -> str:
+    """Where a plain save returns: our own path from `back`, else the pupil's notes."""
+    return safe_next(value) if value else f"/pupils/{pupil_id}/notes"
+
+
+class NoteController(Controller):
+    @get(
+        "/pupils/{pupil_id:int}/notes/new",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=for_pupil(None, STAFF),
+    )
+    def new(
+        self,
+        *,
+        request: HTMXRequest,
+        db: NamedDependency[Session],
+        access: NamedDependency[Access],
+        back: FromQuery[str | None] = None,
+    ) -> Template:
+        """The form: in place for htmx (the group list's "Note" link), else a page."""
+        form = NoteForm(back=_back(back, access.pupil_id))
+        return _new_form(request, db, access, form=form)
+
+    @post(
+        "/pupils/{pupil_id:int}/notes",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=for_pupil(None, STAFF),
+    )
+    def create(
+        self,
+        *,
+        request: HTMXRequest,
+        db: NamedDependency[Session],
+        access: NamedDependency[Access],
+        data: URLEncodedBody[NoteForm],
+    ) -> Response[Any]:
+        choices = service.subjects_for(db, viewer=access.viewer, pupil_id=access.pupil_id)
+        try:
+            text, subject = service.check_note(
+                text=data.text, subject=data.subject, choices=choices
+            )
+        except FormError as error:
+            return _new_form(request, db, access, form=data, errors=error.errors, status_code=422)
+        note = service.add_note(
+            db,
+            author=access.viewer,
+            pupil_id=access.pupil_id,
+            text=text,
+            shared=data.shared == "1",
+            subject=subject,
+        )
+        if not request.htmx:
+            return Redirect(_back(data.back, access.pupil_id), status_code=303)
+        return Page(
+            "notes/_saved.html",
+            headers={"vary": "HX-Request"},
+            context={"note": note, "pupil": db.get(Person, access.pupil_id)},
+        )
+
+    @get(
+        "/pupils/{pupil_id:int}/notes",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=for_pupil(ReadKind.NOTES, STAFF),
+    )
+    def pupil_notes(
+        self, *, db: NamedDependency[Session], access: NamedDependency[Access]
+    ) -> Template:
+        return Page(
+            "notes/list.html",
+            context={
+                "viewer": access.viewer,
+                "nav": "home",
+                "pupil": db.get(Person, access.pupil_id),
+                "notes": service.notes_of(db, pupil_id=access.pupil_id, shared_only=False),
+            },
+        )
+
+    @get(
+        "/notes/{note_id:int}/edit",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=for_record(Record.NOTE, None, STAFF),
+    )
+    def edit(
+        self, *, db: NamedDependency[Session], access: NamedDependency[Access], note_id: RowId
+    ) -> Template:
+        note = service.own_note(db, note_id=note_id, author_id=access.viewer.person_id)
+        form = NoteForm(text=note.text, shared="1" if note.shared else "0")
+        return _edit_page(db, access, note=note, form=form)
+
+    @post(
+        "/notes/{note_id:int}/edit",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=for_record(Record.NOTE, None, STAFF),
+    )
+    def change(
+        self,
+        *,
+        db: NamedDependency[Session],
+        access: NamedDependency[Access],
+        note_id: RowId,
+        data: URLEncodedBody[NoteForm],
+    ) -> Response[Any]:
+        note = service.own_note(db, note_id=note_id, author_id=access.viewer.person_id)
+        try:
+            text, _subject = service.check_note(
+                text=data.text, subject=note.subject, choices=[note.subject]
+            )
+        except FormError as error:
+            return _edit_page(db, access, note=note, form=data, errors=error.errors, status=422)
+        version = int(data.version) if data.version.isdigit() else 0
+        try:
+            service.update_note(
+                db,
+                note_id=note_id,
+                author_id=access.viewer.person_id,
+                text=text,
+                shared=data.shared == "1",
+                version=version,
+            )
+        except Conflict:
+            current = service.own_note(db, note_id=note_id, author_id=access.viewer.person_id)
+            return _edit_page(db, access, note=current, form=data, stale=True, status=409)
+        return Redirect(f"/pupils/{note.pupil_id}/notes#note-{note_id}", status_code=303)
+
+    @post(
+        "/notes/{note_id:int}/delete",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=for_record(Record.NOTE, None, STAFF),
+    )
+    def remove(
+        self, *, db: NamedDependency[Session], access: NamedDependency[Access], note_id: RowId
+    ) -> Redirect:
+        note = service.delete_note(db, note_id=note_id, author_id=access.viewer.person_id)
+        return Redirect(f"/pupils/{note.pupil_id}/notes?deleted=1", status_code=303)
+
+    @get(
+        "/api/pupils/{pupil_id:int}/notes",
+        sync_to_thread=False,
+        summary="Running notes about a pupil: all for her mentor and teachers, shared ones "
+        "for the pupil and her guardians",
+        responses=READ,
+        dependencies=for_pupil(ReadKind.NOTES, STAFF | FAMILY),
+    )
+    def notes_json(
+        self, *, db: NamedDependency[Session], access: NamedDependency[Access]
+    ) -> list[NotePublic]:
+        staff = access.relation in STAFF
+        return service.notes_of(db, pupil_id=access.pupil_id, shared_only=not staff)
+
+    @post(
+        "/api/pupils/{pupil_id:int}/notes",
+        sync_to_thread=False,
+        summary="Write a running note about a pupil (her mentor or a teacher), tagged with "
+        "the author's subject",
+        responses=WRITE,
+        dependencies=for_pupil(None, STAFF),
+    )
+    def create_json(
+        self,
+        *,
+        db: NamedDependency[Session],
+        access: NamedDependency[Access],
+        data: JSONBody[NoteCreate],
+    ) -> Response[NotePublic]:
+        choices = service.subjects_for(db, viewer=access.viewer, pupil_id=access.pupil_id)
+        try:
+            text, subject = service.check_note(
+                text=data.text, subject=data.subject or "", choices=choices
+            )
+        except FormError as error:
+            raise _invalid(error) from error
+        note = service.add_note(
+            db,
+            author=access.viewer,
+            pupil_id=access.pupil_id,
+            text=text,
+            shared=data.shared,
+            subject=subject,
+        )
+        return Response(note, status_code=201)
+
+    @patch(
+        "/api/notes/{note_id:int}",
+        sync_to_thread=False,
+        summary="Change one's own note, with the `version` it is based on",
+        responses=CHANGE,
+        dependencies=for_record(Record.NOTE, None, STAFF),
+    )
+    def update_json(
+        self,
+        *,
+        db: NamedDependency[Session],
+        access: NamedDependency[Access],
+        note_id: RowId,
+        data: JSONBody[NoteUpdate],
+    ) -> NotePublic:
+        note = service.own_note(db, note_id=note_id, author_id=access.viewer.person_id)
+        try:
+            text, _subject = service.check_note(
+                text=data.text, subject=note.subject, choices=[note.subject]
+            )
+        except FormError as error:
+            raise _invalid(error) from error
+        return service.update_note(
+            db,
+            note_id=note_id,
+            author_id=access.viewer.person_id,
+            text=text,
+            shared=data.shared,
+            version=data.version,
+        )
+
+    @delete(
+        "/api/notes/{note_id:int}",
+        sync_to_thread=False,
+        summary="Delete one's own note",
+        responses=WRITE,
+        dependencies=for_record(Record.NOTE, None, STAFF),
+    )
+    def delete_json(
+        self, *, db: NamedDependency[Session], access: NamedDependency[Access], note_id: RowId
+    ) -> None:
+        service.delete_note(db, note_id=note_id, author_id=access.viewer.person_id)
+
+
+def _new_form(
+    request: HTMXRequest,
+    db: Session,
+    access: Access,
+    *,
+    form: NoteForm,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Template:
+    return render(
+        request,
+        "notes/new.html",
+        partial="notes/_form.html",
+        status_code=status_code,
+        viewer=access.viewer,
+        nav="home",
+        pupil=db.get(Person, access.pupil_id),
+        choices=service.subjects_for(db, viewer=access.viewer, pupil_id=access.pupil_id),
+        form=form,
+        errors=errors or {},
+        note=None,
+    )
+
+
+def _edit_page(
+    db: Session,
+    access: Access,
+    *,
+    note: NotePublic,
+    form: NoteForm,
+    errors: dict[str, str] | None = None,
+    stale: bool = False,
+    status: int = 200,
+) -> Template:
+    return Page(
+        "notes/edit.html",
+        status_code=status,
+        context={
+            "viewer": access.viewer,
+            "nav": "home",
+            "pupil": db.get(Person, note.pupil_id),
+            "note": note,
+            "choices": [note.subject],
+            "form": form,
+            "errors": errors or {},
+            "stale": stale,
+        },
+    )
+
+
+def _invalid(error: FormError) -> Invalid:
+    """The form's first error, for the API: `invalid_text`, `invalid_subject`."""
+    field, message = next(iter(error.errors.items()))
+    return Invalid(f"invalid_{field}", message)

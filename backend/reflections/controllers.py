@@ -1,0 +1,229 @@
+"""Reflections, reviewed: a teacher's "New from my pupils" list, marking one as seen or
+answering it (htmx swaps the item in place; without JavaScript, post/redirect/get), and
+the same as JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
+from litestar.params import FromQuery, JSONBody, URLEncodedBody
+from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Redirect, Template
+from sqlmodel import Session
+
+from backend import readlog
+from backend.access import STAFF, STAFF_ONLY, Access, Record, Staff, for_record, staff_of
+from backend.errors import ErrorMessage, Invalid
+from backend.plans.schemas import ReplyPublic
+from backend.plans.service import LEVEL_WORDS, FormError
+from backend.readlog import ReadKind
+from backend.reflections import service
+from backend.reflections.schemas import (
+    ReflectionList,
+    ReflectionPublic,
+    ReplyCreate,
+    ReplyForm,
+)
+from backend.web import Page, RowId, is_head
+
+READ = {
+    401: ResponseSpec(ErrorMessage, description="Not signed in, or the session has ended"),
+    403: ResponseSpec(ErrorMessage, description="Not a teacher, mentor or principal"),
+}
+WRITE = {
+    401: READ[401],
+    404: ResponseSpec(
+        ErrorMessage, description="No such self-assessment, or not one of your pupils'"
+    ),
+    422: ResponseSpec(ErrorMessage, description="Not a valid reply"),
+}
+
+
+class ReflectionController(Controller):
+    @get("/reflections", include_in_schema=False, sync_to_thread=False, dependencies=STAFF_ONLY)
+    def page(
+        self,
+        *,
+        request: HTMXRequest,
+        db: NamedDependency[Session],
+        access: NamedDependency[Staff],
+        replied: FromQuery[int | None] = None,
+        seen: FromQuery[int | None] = None,
+    ) -> Template:
+        """The list; after a plain (no-JS) save, the item saved says so."""
+        done = {replied: "replied"} if replied else {seen: "seen"} if seen else {}
+        return _list_page(db, access, done=done, log=not is_head(request.scope))
+
+    @post(
+        "/self-assessments/{assessment_id:int}/replies",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=for_record(Record.ASSESSMENT, None, STAFF),
+    )
+    def reply(
+        self,
+        *,
+        request: HTMXRequest,
+        db: NamedDependency[Session],
+        access: NamedDependency[Access],
+        assessment_id: RowId,
+        data: URLEncodedBody[ReplyForm],
+    ) -> Response[Any]:
+        try:
+            text = service.check_reply(data.text)
+        except FormError as error:
+            errors = {assessment_id: error.errors}
+            staff = staff_of(db, viewer=access.viewer)
+            if not request.htmx:
+                return _list_page(db, staff, errors=errors, form=data, status=422)
+            return _item(db, staff, assessment_id, errors=errors, form=data, status=422)
+        service.add_reply(db, assessment_id=assessment_id, author=access.viewer, text=text)
+        return _done(request, db, access, assessment_id, "replied")
+
+    @post(
+        "/self-assessments/{assessment_id:int}/seen",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=for_record(Record.ASSESSMENT, None, STAFF),
+    )
+    def seen(
+        self,
+        *,
+        request: HTMXRequest,
+        db: NamedDependency[Session],
+        access: NamedDependency[Access],
+        assessment_id: RowId,
+    ) -> Response[Any]:
+        service.mark_seen(db, assessment_id=assessment_id, person_id=access.viewer.person_id)
+        return _done(request, db, access, assessment_id, "seen")
+
+    @get(
+        "/api/reflections",
+        sync_to_thread=False,
+        summary="New from my pupils: self-assessments with comments from the pupils of the "
+        "viewer's groups, her subjects first, then newest first",
+        responses=READ,
+        dependencies=STAFF_ONLY,
+    )
+    def list_json(
+        self, *, request: HTMXRequest, db: NamedDependency[Session], access: NamedDependency[Staff]
+    ) -> ReflectionList:
+        items = _read(db, access, log=not is_head(request.scope))
+        return ReflectionList(items=items, days=service.DAYS, limit=service.LIMIT)
+
+    @post(
+        "/api/self-assessments/{assessment_id:int}/replies",
+        sync_to_thread=False,
+        summary="Answer a pupil's self-assessment (also marks it seen)",
+        responses=WRITE,
+        dependencies=for_record(Record.ASSESSMENT, None, STAFF),
+    )
+    def reply_json(
+        self,
+        *,
+        db: NamedDependency[Session],
+        access: NamedDependency[Access],
+        assessment_id: RowId,
+        data: JSONBody[ReplyCreate],
+    ) -> Response[ReplyPublic]:
+        try:
+            text = service.check_reply(data.text)
+        except FormError as error:
+            raise Invalid("invalid_text", error.errors["text"]) from error
+        reply = service.add_reply(db, assessment_id=assessment_id, author=access.viewer, text=text)
+        return Response(reply, status_code=201)
+
+    @post(
+        "/api/self-assessments/{assessment_id:int}/seen",
+        sync_to_thread=False,
+        status_code=200,
+        summary="Mark a pupil's self-assessment as seen: no longer new in the viewer's list",
+        responses=WRITE,
+        dependencies=for_record(Record.ASSESSMENT, None, STAFF),
+    )
+    def seen_json(
+        self, *, db: NamedDependency[Session], access: NamedDependency[Access], assessment_id: RowId
+    ) -> ReflectionPublic:
+        service.mark_seen(db, assessment_id=assessment_id, person_id=access.viewer.person_id)
+        staff = staff_of(db, viewer=access.viewer)
+        return service.reflection(db, staff=staff, assessment_id=assessment_id)
+
+
+def _read(db: Session, staff: Staff, *, log: bool = True) -> list[ReflectionPublic]:
+    """Her list, with a read of each pupil shown in the read log (not for a HEAD: no data
+    left the server)."""
+    items = service.reflections_for(db, staff=staff)
+    if log:
+        readlog.record_many(
+            db,
+            reader_id=staff.viewer.person_id,
+            pupils=service.readers(staff, items),
+            kind=ReadKind.REFLECTIONS,
+        )
+    return items
+
+
+def _list_page(
+    db: Session,
+    staff: Staff,
+    *,
+    errors: dict[int, dict[str, str]] | None = None,
+    form: ReplyForm | None = None,
+    done: dict[int, str] | None = None,
+    status: int = 200,
+    log: bool = True,
+) -> Template:
+    items = _read(db, staff, log=log)
+    return Page(
+        "reflections/list.html",
+        status_code=status,
+        context={
+            "viewer": staff.viewer,
+            "nav": "reflections",
+            "items": items,
+            "unread": sum(item.unread for item in items),
+            "days": service.DAYS,
+            "limit": service.LIMIT,
+            "levels": LEVEL_WORDS,
+            "errors": errors or {},
+            "form": form,
+            "done": done or {},
+        },
+    )
+
+
+def _item(
+    db: Session,
+    staff: Staff,
+    assessment_id: int,
+    *,
+    errors: dict[int, dict[str, str]] | None = None,
+    form: ReplyForm | None = None,
+    done: str | None = None,
+    status: int = 200,
+) -> Template:
+    """One item, for htmx to swap in place."""
+    return Page(
+        "reflections/_item.html",
+        status_code=status,
+        headers={"vary": "HX-Request"},
+        context={
+            "item": service.reflection(db, staff=staff, assessment_id=assessment_id),
+            "levels": LEVEL_WORDS,
+            "errors": errors or {},
+            "form": form,
+            "done": {assessment_id: done} if done else {},
+        },
+    )
+
+
+def _done(
+    request: HTMXRequest, db: Session, access: Access, assessment_id: int, done: str
+) -> Response[Any]:
+    if not request.htmx:
+        target = f"/reflections?{done}={assessment_id}#reflection-{assessment_id}"
+        return Redirect(target, status_code=303)
+    return _item(db, staff_of(db, viewer=access.viewer), assessment_id, done=done)

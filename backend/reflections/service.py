@@ -1,0 +1,182 @@
+"""Reflections, reviewed: the self-assessments with comments from a teacher's or mentor's
+pupils, which she marks as seen or answers with a short reply.
+
+Unread, for a viewer V (the group overview counts the same thing): a self-assessment with
+a non-empty comment, in a plan of a pupil V may review (a pupil of a group V teaches or
+mentors), that V has neither marked seen nor replied to."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists
+from sqlalchemy import select as core_select
+from sqlmodel import Session, col
+
+from backend.access import Relation, Staff
+from backend.auth.sessions import Viewer
+from backend.errors import NotFound
+from backend.i18n import N_
+from backend.models import Goal, GroupPupil, Person, Plan, Reply, Seen, SelfAssessment, utcnow
+from backend.plans.schemas import ReplyPublic
+from backend.plans.service import FormError
+from backend.reflections.schemas import REPLY_MAX, ReflectionPublic
+from backend.web import has_control_characters
+
+DAYS = 60  # the list reaches this far back …
+LIMIT = 100  # … and shows at most this many
+_ROWS_MAX = 2000  # rows read at most (a pupil in two of her groups comes twice)
+
+
+def reflections_for(
+    session: Session, *, staff: Staff, assessment_id: int | None = None
+) -> list[ReflectionPublic]:
+    """Her list: the goal areas she teaches first, then newest first (two queries). With
+    `assessment_id`, that one item (any age), if it is hers to see."""
+    groups = {g.id: g for g in staff.groups}
+    if not groups:
+        return []
+    viewer_id = staff.viewer.person_id
+    replied = exists().where(
+        col(Reply.self_assessment_id) == SelfAssessment.id, col(Reply.author_id) == viewer_id
+    )
+    query = (
+        core_select(
+            col(SelfAssessment.id),
+            col(SelfAssessment.level),
+            col(SelfAssessment.comment),
+            col(SelfAssessment.created_at),
+            col(Goal.id),
+            col(Goal.area),
+            col(Goal.text),
+            col(Plan.pupil_id),
+            col(Person.given_name),
+            col(Person.family_name),
+            col(GroupPupil.group_id),
+            col(Seen.person_id),
+            replied,
+        )
+        .join(Goal, col(Goal.id) == SelfAssessment.goal_id)
+        .join(Plan, col(Plan.id) == Goal.plan_id)
+        .join(GroupPupil, col(GroupPupil.pupil_id) == Plan.pupil_id)
+        .join(Person, col(Person.id) == Plan.pupil_id)
+        .outerjoin(
+            Seen,
+            and_(
+                col(Seen.self_assessment_id) == SelfAssessment.id,
+                col(Seen.person_id) == viewer_id,
+            ),
+        )
+        .where(col(GroupPupil.group_id).in_(list(groups)), col(SelfAssessment.comment) != "")
+        .order_by(col(SelfAssessment.created_at).desc(), col(SelfAssessment.id).desc())
+        .limit(_ROWS_MAX)
+    )
+    if assessment_id is None:
+        query = query.where(col(SelfAssessment.created_at) >= utcnow() - timedelta(days=DAYS))
+    else:
+        query = query.where(col(SelfAssessment.id) == assessment_id)
+    items: dict[int, ReflectionPublic] = {}
+    for row in session.execute(query):
+        rating_id, level, comment, at, goal_id, area, text, pupil_id, given, family = row[:10]
+        group_id, seen_by, has_reply = row[10:]
+        group = groups[group_id]
+        mine = area in group.subjects
+        earlier = items.get(rating_id)
+        if earlier is not None:  # the pupil is in two of her groups
+            earlier.in_my_subject = earlier.in_my_subject or mine
+            continue
+        items[rating_id] = ReflectionPublic(
+            id=rating_id,
+            pupil_id=pupil_id,
+            pupil=f"{given} {family}",
+            group_id=group_id,
+            group=group.name,
+            goal_id=goal_id,
+            area=area,
+            goal=text,
+            level=level,
+            comment=comment,
+            created_at=at,
+            unread=seen_by is None and not has_reply,
+            in_my_subject=mine,
+        )
+    ordered = sorted(items.values(), key=lambda r: not r.in_my_subject)[:LIMIT]  # stable
+    _add_replies(session, ordered)
+    return ordered
+
+
+def _add_replies(session: Session, items: list[ReflectionPublic]) -> None:
+    by_id = {item.id: item for item in items}
+    if not by_id:
+        return
+    rows: Any = session.execute(
+        core_select(
+            col(Reply.self_assessment_id),
+            col(Reply.id),
+            col(Person.given_name),
+            col(Person.family_name),
+            col(Reply.text),
+            col(Reply.created_at),
+        )
+        .join(Person, col(Person.id) == Reply.author_id)
+        .where(col(Reply.self_assessment_id).in_(list(by_id)))
+        .order_by(col(Reply.created_at), col(Reply.id))
+    )
+    for rating_id, reply_id, given, family, text, at in rows:
+        by_id[rating_id].replies.append(
+            ReplyPublic(id=reply_id, author=f"{given} {family}", text=text, created_at=at)
+        )
+
+
+def reflection(session: Session, *, staff: Staff, assessment_id: int) -> ReflectionPublic:
+    """One item of her list, as it is now; 404 when it is not hers to see."""
+    found = reflections_for(session, staff=staff, assessment_id=assessment_id)
+    if not found:
+        raise NotFound()
+    return found[0]
+
+
+def readers(staff: Staff, items: list[ReflectionPublic]) -> dict[int, str]:
+    """The pupils shown, each with the viewer's relation to her (for the read log)."""
+    relation = {g.id: g.relation for g in staff.groups}
+    pupils: dict[int, str] = {}
+    for item in items:
+        role = relation.get(item.group_id, Relation.TEACHER)
+        if pupils.get(item.pupil_id) != Relation.MENTOR:
+            pupils[item.pupil_id] = role
+    return pupils
+
+
+def check_reply(text: str) -> str:
+    text = text.strip()
+    message = None
+    if not text:
+        message = N_("Write a reply.")
+    elif len(text) > REPLY_MAX:
+        message = N_("The reply is too long. Write at most 500 characters.")
+    elif has_control_characters(text):
+        message = N_("The reply has a sign in it that we cannot save. Write it again without it.")
+    if message is not None:
+        raise FormError({"text": message})
+    return text
+
+
+def mark_seen(session: Session, *, assessment_id: int, person_id: int) -> None:
+    """Idempotent: seen once is seen."""
+    if session.get(Seen, (assessment_id, person_id)) is None:
+        session.add(Seen(self_assessment_id=assessment_id, person_id=person_id))
+        session.commit()
+
+
+def add_reply(session: Session, *, assessment_id: int, author: Viewer, text: str) -> ReplyPublic:
+    """Stores a reply already checked (check_reply); replying also marks it seen."""
+    reply = Reply(self_assessment_id=assessment_id, author_id=author.person_id, text=text)
+    session.add(reply)
+    if session.get(Seen, (assessment_id, author.person_id)) is None:
+        session.add(Seen(self_assessment_id=assessment_id, person_id=author.person_id))
+    session.commit()
+    assert reply.id is not None
+    return ReplyPublic(
+        id=reply.id, author=author.name, text=reply.text, created_at=reply.created_at
+    )
