@@ -1,5 +1,5 @@
-"""Teachers at work in the browser: Alva comments a rating, Sara Ek (teacher of Matematik)
-finds it marked new in "New from my pupils" and replies, and Alva reads the reply; Sara
+"""Teachers at work in the browser: Ella comments a rating, Sara Ek (teacher of Matematik)
+finds it marked new in "New from my pupils" and replies, and Ella reads the reply; Sara
 writes a shared and a staff-only note about Alva in three interactions each, and Alva's
 guardian sees the first and not the second. Phones with touch at 360 px and desktops at
 1,280 px, axe on every page at both widths."""
@@ -33,11 +33,11 @@ def test_a_comment_is_answered_and_the_pupil_reads_the_reply(
     comment = "Jag blandar ihop sjuans och åttans tabell."
     answer = "Vi övar dem med kort på tisdag!"
 
-    # Alva rates a goal with a comment, on her phone (the existing UI).
+    # Ella (5C) rates a goal with a comment, on her phone (the existing UI).
     alva = new_context(**PHONE).new_page()
     add_authenticator(alva)
-    enrol(alva, live_server.enrolment_url("Alva Nilsson"))
-    card = alva.locator("article.goal").filter(has_text="multiplikationstabellerna")
+    enrol(alva, live_server.enrolment_url("Ella Berg"))
+    card = alva.locator("article.goal").filter(has_text="räkna med bråk")
     card.get_by_role("link", name="Hur går det?").click()
     card.get_by_role("radio", name="På väg").check()
     card.get_by_role("textbox").fill(comment)
@@ -53,12 +53,12 @@ def test_a_comment_is_answered_and_the_pupil_reads_the_reply(
     item = teacher.locator("article.reflection").filter(has_text=comment)
     expect(item).to_have_count(1)
     expect(item.locator(".reflection__new")).to_have_text("Ny")
-    expect(item).to_contain_text("Alva Nilsson")
+    expect(item).to_contain_text("Ella Berg")
     expect(item).to_contain_text("På väg")
     axe_both(teacher, axe_check)
     teacher.evaluate("window.__samePage = true")
     item.locator("details.reply > summary").click()
-    item.get_by_role("textbox", name="Svar till Alva Nilsson").fill(answer)
+    item.get_by_role("textbox", name="Svar till Ella Berg").fill(answer)
     item.get_by_role("button", name="Skicka svaret").click()
     done = teacher.locator(".reflection .notice--success")
     expect(done).to_contain_text("Svaret är skickat.")
@@ -69,9 +69,9 @@ def test_a_comment_is_answered_and_the_pupil_reads_the_reply(
     expect(item.locator(".replies")).to_contain_text(answer)
     axe_both(teacher, axe_check)
 
-    # Alva reads the reply under her rating.
+    # Ella reads the reply under her rating.
     alva.goto("/")
-    card = alva.locator("article.goal").filter(has_text="multiplikationstabellerna")
+    card = alva.locator("article.goal").filter(has_text="räkna med bråk")
     under = card.locator(".goal__latest + .replies")  # under her latest rating, not folded
     expect(under).to_be_visible()
     expect(under).to_contain_text("Svar från Sara Ek")
