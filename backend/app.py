@@ -21,6 +21,7 @@ from backend.assets import THEME_COLOUR, Assets
 from backend.auth.controllers import AccountController, AuthController
 from backend.auth.sessions import current_viewer, peek_viewer
 from backend.db import make_engine, provide_db, release_db
+from backend.people.controllers import PeopleController
 from backend.plans.controllers import PlanController
 from backend.settings import Settings
 from backend.web import MAX_BODY, App, IupRequest, security_headers
@@ -52,6 +53,7 @@ def make_templates(assets: Assets, settings: Settings) -> JinjaTemplateEngine:
         htmx=next(p for p in assets.by_path if p.startswith("js/htmx-")),
         new_key=lambda: secrets.token_urlsafe(12),
         roles=ROLE_WORDS,
+        in_language=i18n.in_language,  # {% call in_language(lang) %}: a letter in hers
     )
     return JinjaTemplateEngine.from_environment(env)
 
@@ -61,7 +63,13 @@ def create_app(settings: Settings) -> App:
     engine = make_engine(settings.database_url)
     assets = Assets()
     return App(
-        route_handlers=[*shell.ROUTES, AuthController, AccountController, PlanController],
+        route_handlers=[
+            *shell.ROUTES,
+            AuthController,
+            AccountController,
+            PlanController,
+            PeopleController,
+        ],
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),
             "viewer": Provide(current_viewer, sync_to_thread=False),
