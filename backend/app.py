@@ -21,6 +21,7 @@ from backend.assets import THEME_COLOUR, Assets
 from backend.auth.controllers import AccountController, AuthController
 from backend.auth.sessions import current_viewer, peek_viewer
 from backend.db import make_engine, provide_db, release_db
+from backend.goals.controllers import GoalController
 from backend.people.controllers import PeopleController
 from backend.plans.controllers import PlanController
 from backend.settings import Settings
@@ -68,6 +69,7 @@ def create_app(settings: Settings) -> App:
             AuthController,
             AccountController,
             PlanController,
+            GoalController,
             PeopleController,
         ],
         dependencies={

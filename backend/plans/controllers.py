@@ -28,6 +28,7 @@ from backend.access import (
 )
 from backend.auth.sessions import Viewer
 from backend.errors import BadRequest, ErrorMessage, NotFound
+from backend.goals.service import plan_context as goals_context
 from backend.models import Person
 from backend.plans import service
 from backend.plans.schemas import (
@@ -289,5 +290,6 @@ def plan_page(
         rated_this_month=(
             service.rated_this_month(plan, today=today, zone=settings.zone) if plan else set()
         ),
+        **goals_context(db, access=access, plan=plan, partial=bool(partial)),
         **context,
     )

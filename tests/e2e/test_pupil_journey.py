@@ -184,7 +184,7 @@ def test_the_pupils_home_is_at_most_two_screens_on_a_phone(
     for i in range(3):
         card = page.locator(f"#{cards.nth(i).get_attribute('id')}")
         card.get_by_role("link", name="Hur går det?").tap()
-        card.get_by_text("På väg").tap()
+        card.get_by_role("radio", name="På väg").tap()
         card.get_by_role("button", name="Spara min skattning").tap()
         expect(card.locator(".goal__latest")).to_contain_text("På väg")
     for lang in ("Svenska", "English"):

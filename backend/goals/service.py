@@ -1,0 +1,512 @@
+"""Goals as staff write them, and the pupil's own proposals. The rule of who may write which
+goal lives here (the access policy only says the viewer is linked to the pupil): the mentor
+any goal of the pupil's current plan, a subject teacher the goals in her subjects in a
+group of the pupil. Every change of a goal's words raises its version; a change based on
+an older one is refused with the goal as it is now (DESIGN: nothing silently overwritten).
+A goal is retired, never deleted: its ratings are its history."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import msgspec
+from sqlalchemy import bindparam, func
+from sqlalchemy import select as core_select
+from sqlmodel import Session, col, select
+
+from backend.access import Access, Relation
+from backend.db import Query
+from backend.errors import Conflict, Forbidden, Invalid, NotFound
+from backend.goals.schemas import (
+    AREA_MAX,
+    HOW_MAX,
+    REASON_MAX,
+    TEXT_MAX,
+    GoalSavedPublic,
+    ProposalPublic,
+)
+from backend.i18n import N_
+from backend.models import (
+    Goal,
+    GoalProposal,
+    GroupPupil,
+    GroupTeacher,
+    Plan,
+    PlanState,
+    ProposalState,
+    SelfAssessment,
+    Term,
+    utcnow,
+)
+from backend.plans.schemas import PlanPublic
+from backend.plans.service import FormError
+from backend.web import has_control_characters
+
+SOCIAL_AREAS = ("Socialt", "Studieteknik")  # areas are data, in Swedish like the subjects
+PENDING_MAX = 5  # proposals waiting at once: enough for a pupil, not a flood for the mentor
+
+TOO_LONG = {
+    "area": N_("The area is too long. Write at most 100 characters."),
+    "text": N_("The goal is too long. Write at most 1000 characters."),
+    "how": N_("“How I will get there” is too long. Write at most 1000 characters."),
+    "reason": N_("The reason is too long. Write at most 500 characters."),
+}
+MISSING = {
+    "area": N_("Choose or write the area the goal is about."),
+    "text": N_("Write the goal."),
+    "reason": N_("Write why the proposal is declined, shortly."),
+}
+CONTROL = N_("The text has a sign in it that we cannot save. Write it again without it.")
+NOT_YOUR_SUBJECT = N_("You can only write goals in your own subjects.")
+MENTOR_ONLY = N_("Only the mentor answers the pupil's proposals.")
+RETIRED = N_("This goal has been retired. It can no longer be changed.")
+ARCHIVED = N_("This plan is closed. Its goals can no longer be changed.")
+DECIDED = N_("This proposal has already been answered.")
+TOO_MANY = N_("You have five proposals waiting for an answer. Wait until your mentor has answered.")
+
+_P: Any = bindparam("pupil_id")
+_PUPIL_GROUPS = core_select(col(GroupPupil.group_id)).where(col(GroupPupil.pupil_id) == _P)
+_TEACHER_SUBJECTS = Query(
+    core_select(col(GroupTeacher.subject))
+    .where(
+        col(GroupTeacher.teacher_id) == bindparam("viewer_id"),
+        col(GroupTeacher.group_id).in_(_PUPIL_GROUPS),
+        col(GroupTeacher.subject) != "",
+    )
+    .distinct()
+)
+_GROUP_SUBJECTS = Query(
+    core_select(col(GroupTeacher.subject))
+    .where(col(GroupTeacher.group_id).in_(_PUPIL_GROUPS), col(GroupTeacher.subject) != "")
+    .distinct()
+)
+_CURRENT_PLAN = Query(
+    core_select(col(Plan.id), col(Plan.state))
+    .join(Term, col(Term.id) == Plan.term_id)
+    .where(col(Plan.pupil_id) == _P, col(Term.starts_on) <= bindparam("today"))
+    .order_by((col(Term.ends_on) >= bindparam("today")).desc(), col(Term.starts_on).desc())
+    .limit(1)
+)
+_CURRENT_TERM = Query(
+    core_select(col(Term.id))
+    .where(col(Term.starts_on) <= bindparam("today"))
+    .order_by((col(Term.ends_on) >= bindparam("today")).desc(), col(Term.starts_on).desc())
+    .limit(1)
+)
+_PROPOSALS = Query(
+    core_select(
+        col(GoalProposal.id),
+        col(GoalProposal.area),
+        col(GoalProposal.text),
+        col(GoalProposal.how),
+        col(GoalProposal.state),
+        col(GoalProposal.created_at),
+        col(GoalProposal.reason),
+        col(GoalProposal.goal_id),
+        col(GoalProposal.decided_at),
+    )
+    .where(col(GoalProposal.plan_id) == bindparam("plan_id"))
+    .order_by(col(GoalProposal.created_at).desc(), col(GoalProposal.id).desc())
+)
+
+
+class Rights(msgspec.Struct, frozen=True, kw_only=True):
+    """Which of the pupil's goals the viewer may write: the mentor all, a teacher those in
+    her subjects (in a group the pupil is in)."""
+
+    mentor: bool
+    subjects: tuple[str, ...] = ()
+
+    def may(self, area: str) -> bool:
+        return self.mentor or area in self.subjects
+
+
+def rights_of(session: Session, *, access: Access) -> Rights | None:
+    """None for anyone who writes no goals (the pupil, guardians, the principal)."""
+    if access.relation is Relation.MENTOR:
+        return Rights(mentor=True)
+    if access.relation is Relation.TEACHER:
+        rows = _TEACHER_SUBJECTS.rows(
+            session, {"viewer_id": access.viewer.person_id, "pupil_id": access.pupil_id}
+        )
+        subjects = tuple(sorted({subject for (subject,) in rows}))
+        return Rights(mentor=False, subjects=subjects) if subjects else None
+    return None
+
+
+def _conflict(goal: Goal, reason: str, message: str) -> Conflict:
+    refusal = Conflict(current(goal), reason=reason)
+    refusal.message = message
+    return refusal
+
+
+def writer(session: Session, *, access: Access) -> Rights:
+    """The viewer's rights, or 403: she is linked to the pupil but writes no goals."""
+    rights = rights_of(session, access=access)
+    if rights is None:
+        raise Forbidden(message=NOT_YOUR_SUBJECT)
+    return rights
+
+
+def area_choices(
+    session: Session, *, pupil_id: int, rights: Rights, plan_id: int | None
+) -> list[str]:
+    """What the area field offers: a teacher her subjects; the mentor the subjects taught
+    in the pupil's groups, the social areas and any area the plan already has."""
+    if not rights.mentor:
+        return list(rights.subjects)
+    found = {subject for (subject,) in _GROUP_SUBJECTS.rows(session, {"pupil_id": pupil_id})}
+    if plan_id is not None:
+        found |= set(session.exec(select(Goal.area).where(Goal.plan_id == plan_id)).all())
+    return sorted(found - set(SOCIAL_AREAS)) + list(SOCIAL_AREAS)
+
+
+def _clean(value: str, field: str, limit: int, errors: dict[str, str]) -> str:
+    value = value.strip()
+    if not value and field in MISSING:
+        errors[field] = MISSING[field]
+    elif len(value) > limit:
+        errors[field] = TOO_LONG[field]
+    elif has_control_characters(value):
+        errors[field] = CONTROL
+    return value
+
+
+def check_goal(*, area: str, text: str, how: str) -> tuple[str, str, str]:
+    """A goal's three fields, stripped, or FormError naming each field that is wrong."""
+    errors: dict[str, str] = {}
+    area = _clean(area, "area", AREA_MAX, errors)
+    text = _clean(text, "text", TEXT_MAX, errors)
+    how = _clean(how, "how", HOW_MAX, errors)
+    if errors:
+        raise FormError(errors)
+    return area, text, how
+
+
+def check_reason(reason: str) -> str:
+    errors: dict[str, str] = {}
+    reason = _clean(reason, "reason", REASON_MAX, errors)
+    if errors:
+        raise FormError(errors)
+    return reason
+
+
+def invalid(error: FormError) -> Invalid:
+    """A form's first error as the API's 422."""
+    field, message = next(iter(error.errors.items()))
+    return Invalid(f"invalid_{field}", message)
+
+
+def public(goal: Goal) -> GoalSavedPublic:
+    assert goal.id is not None
+    return GoalSavedPublic(
+        id=goal.id,
+        area=goal.area,
+        text=goal.text,
+        how=goal.how,
+        version=goal.version,
+        position=goal.position,
+        retired_at=goal.retired_at,
+    )
+
+
+def current(goal: Goal) -> dict[str, Any]:
+    """The goal as it is now, for a 409."""
+    return msgspec.to_builtins(public(goal))  # type: ignore[no-any-return]
+
+
+def current_plan(session: Session, *, pupil_id: int, today: date) -> tuple[int, str] | None:
+    row = _CURRENT_PLAN.first(session, {"pupil_id": pupil_id, "today": today})
+    return None if row is None else (int(row[0]), str(row[1]))
+
+
+def _writable_plan(session: Session, *, pupil_id: int, today: date) -> int:
+    """The current plan, made for the term when the pupil has none yet; 409 when closed."""
+    found = current_plan(session, pupil_id=pupil_id, today=today)
+    if found is None:
+        term = _CURRENT_TERM.first(session, {"today": today})
+        if term is None:
+            raise NotFound()
+        plan = Plan(pupil_id=pupil_id, term_id=int(term[0]))
+        session.add(plan)
+        session.flush()
+        assert plan.id is not None
+        return plan.id
+    plan_id, state = found
+    if state == PlanState.ARCHIVED:
+        refusal = Conflict({"plan_id": plan_id, "state": state}, reason="archived")
+        refusal.message = ARCHIVED
+        raise refusal
+    return plan_id
+
+
+def _next_position(session: Session, *, plan_id: int) -> int:
+    last = session.exec(select(func.max(Goal.position)).where(Goal.plan_id == plan_id)).one()
+    return 0 if last is None else int(last) + 1
+
+
+def create_goal(
+    session: Session, *, access: Access, today: date, area: str, text: str, how: str
+) -> GoalSavedPublic:
+    """A new goal, last in the plan. 403 for a teacher outside her subjects."""
+    rights = writer(session, access=access)
+    if not rights.may(area):
+        raise Forbidden(message=NOT_YOUR_SUBJECT)
+    plan_id = _writable_plan(session, pupil_id=access.pupil_id, today=today)
+    goal = Goal(
+        plan_id=plan_id,
+        area=area,
+        text=text,
+        how=how,
+        position=_next_position(session, plan_id=plan_id),
+        created_by_id=access.viewer.person_id,
+    )
+    session.add(goal)
+    session.commit()
+    return public(goal)
+
+
+def goal_to_write(session: Session, *, access: Access, goal_id: int, today: date) -> Goal:
+    """The goal, if the viewer may change it: 403 outside her subjects, 409 when it is
+    retired or its plan is not the current one (history stays as it was)."""
+    rights = writer(session, access=access)
+    goal = session.get(Goal, goal_id)
+    if goal is None:
+        raise NotFound()
+    if not rights.may(goal.area):
+        raise Forbidden(message=NOT_YOUR_SUBJECT)
+    if goal.retired_at is not None:
+        raise _conflict(goal, "retired", RETIRED)
+    found = current_plan(session, pupil_id=access.pupil_id, today=today)
+    if found is None or found[0] != goal.plan_id or found[1] == PlanState.ARCHIVED:
+        raise _conflict(goal, "archived", ARCHIVED)
+    return goal
+
+
+def update_goal(
+    session: Session,
+    *,
+    access: Access,
+    goal_id: int,
+    today: date,
+    version: int,
+    area: str | None = None,
+    text: str | None = None,
+    how: str | None = None,
+    position: int | None = None,
+) -> GoalSavedPublic:
+    """Changes what is given. A stale `version` is 409 with the goal as it is now. The
+    version rises when the words change; a new place in the list is not a new text, so an
+    edit opened before a reorder still saves."""
+    goal = goal_to_write(session, access=access, goal_id=goal_id, today=today)
+    if version != goal.version:
+        raise Conflict(current(goal))
+    if area is not None and area != goal.area and not writer(session, access=access).may(area):
+        raise Forbidden(message=NOT_YOUR_SUBJECT)
+    words = {"area": area, "text": text, "how": how}
+    changed = {k: v for k, v in words.items() if v is not None and v != getattr(goal, k)}
+    for key, value in changed.items():
+        setattr(goal, key, value)
+    if changed:
+        goal.version += 1
+    if position is not None:
+        _place(session, goal=goal, index=position)
+    if changed or position is not None:
+        goal.updated_at = utcnow()
+        goal.updated_by_id = access.viewer.person_id
+        session.add(goal)
+        session.commit()
+    return public(goal)
+
+
+def _in_force(session: Session, *, plan_id: int) -> list[Goal]:
+    query = (
+        select(Goal)
+        .where(Goal.plan_id == plan_id, col(Goal.retired_at).is_(None))
+        .order_by(col(Goal.position), col(Goal.id))
+    )
+    return list(session.exec(query).all())
+
+
+def _place(session: Session, *, goal: Goal, index: int) -> None:
+    """Puts the goal at `index` among the goals in force and numbers them 0, 1, 2 …"""
+    goals = [g for g in _in_force(session, plan_id=goal.plan_id) if g.id != goal.id]
+    goals.insert(max(0, min(index, len(goals))), goal)
+    for position, each in enumerate(goals):
+        if each.position != position:
+            each.position = position
+            session.add(each)
+
+
+def move_goal(
+    session: Session, *, access: Access, goal_id: int, today: date, direction: str
+) -> GoalSavedPublic:
+    """One step up or down in the list (buttons, no drag and drop)."""
+    if direction not in {"up", "down"}:
+        raise Invalid("invalid_direction")
+    goal = goal_to_write(session, access=access, goal_id=goal_id, today=today)
+    ids = [g.id for g in _in_force(session, plan_id=goal.plan_id)]
+    index = ids.index(goal.id) + (-1 if direction == "up" else 1)
+    if 0 <= index < len(ids):
+        _place(session, goal=goal, index=index)
+        goal.updated_at = utcnow()
+        goal.updated_by_id = access.viewer.person_id
+        session.add(goal)
+        session.commit()
+    return public(goal)
+
+
+def ratings_count(session: Session, *, goal_id: int) -> int:
+    query = (
+        select(func.count()).select_from(SelfAssessment).where(SelfAssessment.goal_id == goal_id)
+    )
+    return int(session.exec(query).one())
+
+
+def retire_goal(session: Session, *, access: Access, goal_id: int, today: date) -> GoalSavedPublic:
+    """Takes the goal out of the plan in force; it stays, with every rating, among the
+    earlier goals. Never a delete: even an unrated goal was something the pupil was shown.
+    Retiring a retired goal again changes nothing."""
+    goal = session.get(Goal, goal_id)
+    if goal is not None and goal.retired_at is not None:
+        if not writer(session, access=access).may(goal.area):
+            raise Forbidden(message=NOT_YOUR_SUBJECT)
+        return public(goal)
+    goal = goal_to_write(session, access=access, goal_id=goal_id, today=today)
+    goal.retired_at = goal.updated_at = utcnow()
+    goal.updated_by_id = access.viewer.person_id
+    goal.version += 1
+    session.add(goal)
+    session.commit()
+    return public(goal)
+
+
+# ---- The pupil's own proposals ------------------------------------------------------------
+
+
+def proposal_public(row: GoalProposal) -> ProposalPublic:
+    assert row.id is not None
+    return ProposalPublic(
+        id=row.id,
+        area=row.area,
+        text=row.text,
+        how=row.how,
+        state=row.state,  # type: ignore[arg-type]
+        created_at=row.created_at,
+        reason=row.reason,
+        goal_id=row.goal_id,
+        decided_at=row.decided_at,
+    )
+
+
+def proposals_of(
+    session: Session, *, plan_id: int, pending_only: bool = False
+) -> list[ProposalPublic]:
+    """The plan's proposals, newest first (one query)."""
+    found = [
+        ProposalPublic(
+            id=pid,
+            area=area,
+            text=text,
+            how=how,
+            state=state,
+            created_at=created_at,
+            reason=reason,
+            goal_id=goal_id,
+            decided_at=decided_at,
+        )
+        for pid, area, text, how, state, created_at, reason, goal_id, decided_at in (
+            _PROPOSALS.rows(session, {"plan_id": plan_id})
+        )
+    ]
+    return [p for p in found if p.state == "pending"] if pending_only else found
+
+
+def pupil_proposals(session: Session, *, pupil_id: int, today: date) -> list[ProposalPublic]:
+    found = current_plan(session, pupil_id=pupil_id, today=today)
+    return [] if found is None else proposals_of(session, plan_id=found[0])
+
+
+def propose(
+    session: Session, *, pupil_id: int, today: date, area: str, text: str, how: str
+) -> ProposalPublic:
+    """The pupil's own goal, waiting for the mentor. At most PENDING_MAX wait at once."""
+    plan_id = _writable_plan(session, pupil_id=pupil_id, today=today)
+    waiting = session.exec(
+        select(func.count())
+        .select_from(GoalProposal)
+        .where(GoalProposal.plan_id == plan_id, GoalProposal.state == ProposalState.PENDING)
+    ).one()
+    if waiting >= PENDING_MAX:
+        raise Invalid("too_many_pending", TOO_MANY)
+    proposal = GoalProposal(plan_id=plan_id, area=area, text=text, how=how)
+    session.add(proposal)
+    session.commit()
+    return proposal_public(proposal)
+
+
+def proposal_to_decide(session: Session, *, access: Access, proposal_id: int) -> GoalProposal:
+    """A pending proposal, for the pupil's mentor: 403 for a teacher, 409 once answered."""
+    if access.relation is not Relation.MENTOR:
+        raise Forbidden(message=MENTOR_ONLY)
+    proposal = session.get(GoalProposal, proposal_id)
+    if proposal is None:
+        raise NotFound()
+    if proposal.state != ProposalState.PENDING:
+        refusal = Conflict(msgspec.to_builtins(proposal_public(proposal)), reason="decided")
+        refusal.message = DECIDED
+        raise refusal
+    return proposal
+
+
+def decide(
+    session: Session,
+    *,
+    access: Access,
+    proposal_id: int,
+    today: date,
+    accept: bool,
+    reason: str = "",
+    area: str | None = None,
+    text: str | None = None,
+    how: str | None = None,
+) -> ProposalPublic:
+    """Accepting makes the goal (last in the plan), as proposed or with the mentor's
+    changes; declining needs a short reason, which the pupil reads. Checked values only."""
+    proposal = proposal_to_decide(session, access=access, proposal_id=proposal_id)
+    now = utcnow()
+    if accept:
+        plan_id = _writable_plan(session, pupil_id=access.pupil_id, today=today)
+        goal = Goal(
+            plan_id=plan_id,
+            area=proposal.area if area is None else area,
+            text=proposal.text if text is None else text,
+            how=proposal.how if how is None else how,
+            position=_next_position(session, plan_id=plan_id),
+            created_by_id=access.viewer.person_id,
+        )
+        session.add(goal)
+        session.flush()
+        proposal.goal_id = goal.id
+        proposal.state = ProposalState.ACCEPTED
+    else:
+        proposal.state = ProposalState.DECLINED
+        proposal.reason = reason
+    proposal.decided_by_id = access.viewer.person_id
+    proposal.decided_at = now
+    session.add(proposal)
+    session.commit()
+    return proposal_public(proposal)
+
+
+def plan_context(
+    session: Session, *, access: Access, plan: PlanPublic | None, partial: bool
+) -> dict[str, Any]:
+    """What the plan page shows of this domain: the viewer's rights on the goals, the
+    pupil's proposals (to her all of them, to the mentor those waiting)."""
+    rights = None if access.is_self else rights_of(session, access=access)
+    proposals: list[ProposalPublic] = []
+    if plan is not None and not partial and (access.is_self or (rights and rights.mentor)):
+        proposals = proposals_of(session, plan_id=plan.id, pending_only=not access.is_self)
+    return {"rights": rights, "proposals": proposals}
