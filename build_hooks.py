@@ -26,16 +26,17 @@ class BuildPy(build_py):
 
 
 def compile_catalogues(source: Path, target: Path) -> None:
-    """Each i18n/<lang>/LC_MESSAGES/messages.po as a .mo (fuzzy entries left out, as at
-    run time from the source tree)."""
+    """Each i18n/<lang>/LC_MESSAGES/*.po (messages.po; letter.po for a language only the
+    sign-up letter is in) as a .mo (fuzzy entries left out, as at run time from the source
+    tree)."""
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
-    for po in sorted(source.glob("*/LC_MESSAGES/messages.po")):
+    for po in sorted(source.glob("*/LC_MESSAGES/*.po")):
         locale = po.parent.parent.name
         with po.open("rb") as f:
             catalog = read_po(f, locale=locale)
-        mo = target / locale / "LC_MESSAGES" / "messages.mo"
+        mo = target / locale / "LC_MESSAGES" / f"{po.stem}.mo"
         mo.parent.mkdir(parents=True, exist_ok=True)
         with mo.open("wb") as f:
             write_mo(f, catalog)

@@ -23,6 +23,7 @@ from backend.auth.sessions import current_viewer, peek_viewer
 from backend.db import make_engine, provide_db, release_db
 from backend.goals.controllers import GoalController
 from backend.notes.controllers import NoteController
+from backend.people.controllers import PeopleController
 from backend.plans.controllers import PlanController
 from backend.reflections.controllers import ReflectionController
 from backend.settings import Settings
@@ -55,6 +56,7 @@ def make_templates(assets: Assets, settings: Settings) -> JinjaTemplateEngine:
         htmx=next(p for p in assets.by_path if p.startswith("js/htmx-")),
         new_key=lambda: secrets.token_urlsafe(12),
         roles=ROLE_WORDS,
+        in_language=i18n.in_language,  # {% call in_language(lang) %}: a letter in hers
     )
     return JinjaTemplateEngine.from_environment(env)
 
@@ -72,6 +74,7 @@ def create_app(settings: Settings) -> App:
             GoalController,
             NoteController,
             ReflectionController,
+            PeopleController,
         ],
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),

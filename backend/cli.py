@@ -13,8 +13,8 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, col, or_, select
 
 from backend import db
-from backend.auth.service import issue_enrolment_code
 from backend.models import Person
+from backend.people.service import issue_link
 from backend.settings import Settings, from_env
 
 
@@ -30,9 +30,16 @@ def _person(session: Session, ref: str) -> Person:
 
 
 def _enrolment_url(settings: Settings, session: Session, person: Person) -> str:
+    """As staff issue one from the web (people.service), by no one in particular."""
     assert person.id is not None
-    code = issue_enrolment_code(session, person_id=person.id, hours=settings.enrolment_hours)
-    return f"{settings.origin}/enrol/{code}"
+    link = issue_link(
+        session,
+        person_id=person.id,
+        issued_by_id=None,
+        origin=settings.origin,
+        hours=settings.enrolment_hours,
+    )
+    return link.url
 
 
 @contextmanager

@@ -17,6 +17,8 @@ LANGUAGES; the direction follows from RTL."""
 from __future__ import annotations
 
 import gettext as _gettext
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from datetime import date, datetime
 from functools import cache, lru_cache
@@ -28,6 +30,7 @@ from zoneinfo import ZoneInfo
 from babel import dates, lists
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from markupsafe import Markup
 
 COMPILED = Path(__file__).resolve().parent / "locale"  # only in a built wheel
 I18N = Path(__file__).resolve().parent.parent / "i18n"  # the source tree
@@ -36,6 +39,10 @@ FALLBACK = "en"  # for a browser that asks only for languages we do not have
 LANGUAGES = {"sv": "Svenska", "en": "English"}  # each language names itself
 NEAR = {"nb": "sv", "nn": "sv", "no": "sv", "da": "sv"}  # readers who read Swedish easily
 RTL = frozenset({"ar", "fa", "he", "ur", "ps", "ckb"})
+# The sign-up letter reaches people before they use the app, so it is offered in more
+# languages: each one beyond LANGUAGES has i18n/<lang>/LC_MESSAGES/letter.po, which
+# translates only the letter's strings (tests/integration/test_people.py checks them).
+LETTER_LANGUAGES = frozenset({*LANGUAGES, "ar"})
 
 
 class RequestLocale:
@@ -70,19 +77,21 @@ current = RequestLocale()
 
 @cache
 def translations(locale: str) -> _gettext.NullTranslations:
-    mo = COMPILED / locale / "LC_MESSAGES" / "messages.mo"
-    if mo.exists():
-        with mo.open("rb") as compiled:
-            return _gettext.GNUTranslations(compiled)
-    po = I18N / locale / "LC_MESSAGES" / "messages.po"
-    if not po.exists():
-        return _gettext.NullTranslations()
-    with po.open("rb") as f:
-        catalog = read_po(f, locale=locale)
-    buffer = BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return _gettext.GNUTranslations(buffer)
+    """The app's catalogue; for a language only the sign-up letter is in, the letter's."""
+    for domain in ("messages", "letter"):
+        mo = COMPILED / locale / "LC_MESSAGES" / f"{domain}.mo"
+        if mo.exists():
+            with mo.open("rb") as compiled:
+                return _gettext.GNUTranslations(compiled)
+        po = I18N / locale / "LC_MESSAGES" / f"{domain}.po"
+        if po.exists():
+            with po.open("rb") as f:
+                catalog = read_po(f, locale=locale)
+            buffer = BytesIO()
+            write_mo(buffer, catalog)
+            buffer.seek(0)
+            return _gettext.GNUTranslations(buffer)
+    return _gettext.NullTranslations()
 
 
 def gettext(message: str) -> str:
@@ -149,6 +158,30 @@ def stored(locale: str | None) -> str | None:
 
 def direction(locale: str) -> str:
     return "rtl" if locale in RTL else "ltr"
+
+
+def letter_language(locale: str | None) -> str:
+    """The language of a letter to someone: hers when the letter is in it, else Swedish."""
+    lang = (locale or "").lower().split("-")[0].split("_")[0]
+    return lang if lang in LETTER_LANGUAGES else DEFAULT
+
+
+@contextmanager
+def speaking(locale: str) -> Iterator[None]:
+    """Part of a page in another language (a letter in its reader's): gettext and the
+    date formats follow `locale` inside, the request's language again after."""
+    before = current.get()
+    current.switch(locale)
+    try:
+        yield
+    finally:
+        current.switch(before)
+
+
+def in_language(locale: str, *, caller: Callable[[], Markup]) -> Markup:
+    """`speaking` for templates: {% call in_language("ar") %}…{% endcall %}."""
+    with speaking(locale):
+        return caller()
 
 
 def format_date(value: datetime, *, zone: ZoneInfo) -> str:

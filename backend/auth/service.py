@@ -56,6 +56,7 @@ MESSAGES = {
     "code_expired": N_(
         "This sign-up link is too old. Ask the school for a new one (pupils can ask their mentor)."
     ),
+    "code_replaced": N_("This link has been replaced by a newer one. Ask for the newest."),
     "challenge": N_("That took too long, or the request had already been used. Try again."),
     "unknown_passkey": N_(
         "We do not recognise that passkey. It may have been removed. Try "
@@ -78,7 +79,7 @@ class AuthError(Refusal):
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason, MESSAGES.get(reason, MESSAGES["verification"]))
-        if reason in {"code_used", "code_expired"}:
+        if reason in {"code_used", "code_expired", "code_replaced"}:
             self.status = 410
 
 
@@ -102,8 +103,11 @@ def audit(
 # Enrolment codes -----------------------------------------------------------------------
 
 
-def issue_enrolment_code(session: Session, *, person_id: int, hours: int) -> str:
-    """A new code replaces the person's unused ones: staff hand out one code at a time."""
+def issue_enrolment_code(
+    session: Session, *, person_id: int, hours: int, issued_by_id: int | None = None
+) -> str:
+    """A new code replaces the person's unused ones: staff hand out one code at a time. The
+    old ones are marked void (so that opening one says it was replaced) and expire now."""
     now = utcnow()
     session.execute(
         update(EnrolmentCode)
@@ -112,16 +116,23 @@ def issue_enrolment_code(session: Session, *, person_id: int, hours: int) -> str
             col(EnrolmentCode.used_at).is_(None),
             col(EnrolmentCode.expires_at) > now,
         )
-        .values(expires_at=now)
+        .values(expires_at=now, voided_at=now)
     )
     code = secrets.token_urlsafe(24)
     session.add(
         EnrolmentCode(
-            person_id=person_id, code_hash=digest(code), expires_at=now + timedelta(hours=hours)
+            person_id=person_id,
+            code_hash=digest(code),
+            created_at=now,
+            expires_at=now + timedelta(hours=hours),
+            issued_by_id=issued_by_id,
         )
     )
     audit(
-        session, kind=AuditKind.ENROLMENT_CODE_ISSUED, actor_id=None, detail=f"person {person_id}"
+        session,
+        kind=AuditKind.ENROLMENT_CODE_ISSUED,
+        actor_id=issued_by_id,
+        detail=f"person {person_id}",
     )
     session.commit()
     return code
@@ -137,6 +148,8 @@ def redeemable_code(session: Session, *, code: str, client: str) -> EnrolmentCod
         if row is None
         else "code_used"
         if row.used_at is not None
+        else "code_replaced"
+        if row.voided_at is not None
         else "code_expired"
         if row.expires_at <= utcnow()
         else None
@@ -161,7 +174,8 @@ def _consume_code(session: Session, *, code_id: int) -> None:
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         row = session.get(EnrolmentCode, code_id)
-        raise AuthError("code_used" if row is not None and row.used_at else "code_expired")
+        used, voided = (row.used_at, row.voided_at) if row is not None else (None, None)
+        raise AuthError("code_used" if used else "code_replaced" if voided else "code_expired")
 
 
 # Challenges ------------------------------------------------------------------------------

@@ -195,13 +195,18 @@ def rename_passkey(session: Session, *, person_id: int, passkey_id: int, nicknam
     session.commit()
 
 
-def remove_passkey(session: Session, *, person_id: int, passkey_id: int) -> None:
+def remove_passkey(
+    session: Session, *, person_id: int, passkey_id: int, removed_by_id: int | None = None
+) -> None:
     """The sessions the passkey started end with it (ON DELETE CASCADE, done explicitly too
-    for databases where the cascade is off)."""
+    for databases where the cascade is off). `removed_by_id`: staff handling a lost phone."""
     passkey = _own_passkey(session, person_id=person_id, passkey_id=passkey_id)
     session.execute(delete(LoginSession).where(col(LoginSession.credential_id) == passkey_id))
     session.delete(passkey)
     audit(
-        session, kind=AuditKind.PASSKEY_REMOVED, actor_id=person_id, detail=f"passkey {passkey_id}"
+        session,
+        kind=AuditKind.PASSKEY_REMOVED,
+        actor_id=person_id if removed_by_id is None else removed_by_id,
+        detail=f"passkey {passkey_id} of person {person_id}",
     )
     session.commit()

@@ -485,9 +485,9 @@ def test_new_code_replaces_the_unused_one(
     old_row = redeemable_code(session, code=old, client=CLIENT)
     options = registration_options(session, settings=settings, person=person, code_id=old_row.id)
     new = issue_enrolment_code(session, person_id=person_id(person), hours=72)
-    assert refused(lambda: redeemable_code(session, code=old, client=CLIENT)) == "code_expired"
+    assert refused(lambda: redeemable_code(session, code=old, client=CLIENT)) == "code_replaced"
     credential = SoftAuthenticator().register(options)
-    assert registration_refused(session, settings, credential, person) == "code_expired"
+    assert registration_refused(session, settings, credential, person) == "code_replaced"
     assert redeemable_code(session, code=new, client=CLIENT).person_id == person.id
 
 

@@ -1,0 +1,308 @@
+"""Sign-up links from the web: a mentor's list of her group's pupils and guardians, a
+principal's list of her school's staff, one person's passkeys (removed when a phone is
+lost) and a new one-time link, shown as a QR code and a printable letter in the
+recipient's language. The same as JSON under /api/."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Response, delete, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
+from litestar.params import FromQuery, URLEncodedBody
+from litestar.response import Redirect, Template
+from sqlmodel import Session
+
+from backend import i18n
+from backend.access import (
+    FOR_GROUP,
+    FOR_PERSON,
+    FOR_SCHOOL,
+    GroupAccess,
+    PersonAccess,
+    Relation,
+    Staff,
+)
+from backend.auth.schemas import PasskeyPublic
+from backend.errors import ErrorMessage, Forbidden, NotFound
+from backend.models import Group, School, utcnow
+from backend.people import service
+from backend.people.schemas import (
+    EnrolmentLinkPublic,
+    PersonPublic,
+    PupilEntry,
+    RemoveForm,
+    StaffEntry,
+)
+from backend.settings import Settings
+from backend.web import Page, RowId
+
+REFUSED = {
+    401: ResponseSpec(ErrorMessage, description="Not signed in, or the session has ended"),
+    403: ResponseSpec(ErrorMessage, description="Not her mentor (a teacher of the group)"),
+    404: ResponseSpec(
+        ErrorMessage, description="No such person or passkey, or not one the viewer may handle"
+    ),
+}
+
+
+def _mentor(access: GroupAccess) -> None:
+    """Sign-up links for a group's pupils and guardians are her mentor's to hand out."""
+    if access.group.relation is not Relation.MENTOR:
+        raise Forbidden()
+
+
+def _back(person: PersonPublic, access: PersonAccess, school_id: int | None) -> str | None:
+    """The list the person was found in: her group's, or her school's staff."""
+    if access.relation is Relation.PRINCIPAL and school_id is not None:
+        return f"/schools/{school_id}/staff"
+    family = [r for r in person.roles if r.role in {"pupil", "guardian"}]
+    return f"/groups/{family[0].group_id}/people" if family else None
+
+
+def _school_id(db: Session, person: PersonPublic) -> int | None:
+    group = db.get(Group, person.roles[0].group_id) if person.roles else None
+    return group.school_id if group is not None else None
+
+
+class PeopleController(Controller):
+    @get(
+        "/groups/{group_id:int}/people",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=FOR_GROUP,
+    )
+    def group_page(
+        self, *, db: NamedDependency[Session], access: NamedDependency[GroupAccess]
+    ) -> Template:
+        _mentor(access)
+        return Page(
+            "people/group.html",
+            context={
+                "viewer": access.staff.viewer,
+                "nav": "home",
+                "group": access.group,
+                "pupils": service.group_people(db, group_id=access.group.id),
+            },
+        )
+
+    @get(
+        "/schools/{school_id:int}/staff",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=FOR_SCHOOL,
+    )
+    def staff_page(
+        self, *, db: NamedDependency[Session], access: NamedDependency[Staff], school_id: RowId
+    ) -> Template:
+        school = db.get(School, school_id)
+        assert school is not None  # FOR_SCHOOL found her school
+        return Page(
+            "people/staff.html",
+            context={
+                "viewer": access.viewer,
+                "nav": "home",
+                "school": school,
+                "staff": service.school_staff(db, school_id=school_id),
+            },
+        )
+
+    @get(
+        "/people/{person_id:int}",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=FOR_PERSON,
+    )
+    def person_page(
+        self,
+        *,
+        db: NamedDependency[Session],
+        access: NamedDependency[PersonAccess],
+        removed: FromQuery[bool] = False,
+    ) -> Template:
+        person = service.person_of(
+            db, person_id=access.person_id, viewer_id=access.viewer.person_id
+        )
+        return Page(
+            "people/person.html",
+            context={
+                "viewer": access.viewer,
+                "nav": "home",
+                "person": person,
+                "removed": removed,
+                "days": service.LINK_DAYS,
+                "back": _back(person, access, _school_id(db, person)),
+            },
+        )
+
+    @post(
+        "/people/{person_id:int}/enrolment-links",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=FOR_PERSON,
+        status_code=200,
+    )
+    def issue(
+        self, *, db: NamedDependency[Session], state: State, access: NamedDependency[PersonAccess]
+    ) -> Template:
+        """The link is shown on this one answer only (no redirect: only its hash is kept)."""
+        settings: Settings = state.settings
+        link = service.issue_link(
+            db,
+            person_id=access.person_id,
+            issued_by_id=access.viewer.person_id,
+            origin=settings.origin,
+        )
+        person = service.person_of(
+            db, person_id=access.person_id, viewer_id=access.viewer.person_id
+        )
+        return Page(
+            "people/issued.html",
+            context={
+                "viewer": access.viewer,
+                "nav": "home",
+                "person": person,
+                "link": link,
+                "qr": service.qr_svg(link.url),
+                "letter_lang": person.language,
+                "letter_dir": i18n.direction(person.language),
+                "issued_at": utcnow(),
+                "back": _back(person, access, _school_id(db, person)),
+            },
+        )
+
+    @post(
+        "/people/{person_id:int}/passkeys/{passkey_id:int}/remove",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=FOR_PERSON,
+    )
+    def remove(
+        self,
+        *,
+        db: NamedDependency[Session],
+        access: NamedDependency[PersonAccess],
+        passkey_id: RowId,
+        data: URLEncodedBody[RemoveForm],
+    ) -> Response[Any]:
+        """Asks first (without JavaScript: a page with the two choices), then removes."""
+        passkeys = service.passkeys_of(db, person_id=access.person_id)
+        target = next((p for p in passkeys if p.id == passkey_id), None)
+        if target is None:
+            raise NotFound()
+        if data.confirm != "yes":
+            person = service.person_of(
+                db, person_id=access.person_id, viewer_id=access.viewer.person_id
+            )
+            return Page(
+                "people/confirm_remove.html",
+                context={
+                    "viewer": access.viewer,
+                    "nav": "home",
+                    "person": person,
+                    "passkey": target,
+                    "last": len(passkeys) == 1,
+                },
+            )
+        service.remove_passkey(
+            db,
+            person_id=access.person_id,
+            passkey_id=passkey_id,
+            removed_by_id=access.viewer.person_id,
+        )
+        return Redirect(f"/people/{access.person_id}?removed=1", status_code=303)
+
+    # JSON -----------------------------------------------------------------------------
+
+    @get(
+        "/api/groups/{group_id:int}/people",
+        sync_to_thread=False,
+        summary="A mentor's group: its pupils and their guardians, with how many passkeys each has",
+        responses=REFUSED,
+        dependencies=FOR_GROUP,
+    )
+    def group_json(
+        self, *, db: NamedDependency[Session], access: NamedDependency[GroupAccess]
+    ) -> list[PupilEntry]:
+        _mentor(access)
+        return service.group_people(db, group_id=access.group.id)
+
+    @get(
+        "/api/schools/{school_id:int}/staff",
+        sync_to_thread=False,
+        summary="A principal's school: its teachers and mentors, with how many passkeys each has",
+        responses=REFUSED,
+        dependencies=FOR_SCHOOL,
+    )
+    def staff_json(
+        self, *, db: NamedDependency[Session], access: NamedDependency[Staff], school_id: RowId
+    ) -> list[StaffEntry]:
+        return service.school_staff(db, school_id=school_id)
+
+    @get(
+        "/api/people/{person_id:int}",
+        sync_to_thread=False,
+        summary="Someone the viewer may issue a sign-up link for: her links, school and passkeys",
+        responses=REFUSED,
+        dependencies=FOR_PERSON,
+    )
+    def person_json(
+        self, *, db: NamedDependency[Session], access: NamedDependency[PersonAccess]
+    ) -> PersonPublic:
+        return service.person_of(db, person_id=access.person_id, viewer_id=access.viewer.person_id)
+
+    @get(
+        "/api/people/{person_id:int}/passkeys",
+        sync_to_thread=False,
+        summary="The passkeys of someone the viewer may issue a sign-up link for",
+        responses=REFUSED,
+        dependencies=FOR_PERSON,
+    )
+    def passkeys_json(
+        self, *, db: NamedDependency[Session], access: NamedDependency[PersonAccess]
+    ) -> list[PasskeyPublic]:
+        return service.passkeys_of(db, person_id=access.person_id)
+
+    @delete(
+        "/api/people/{person_id:int}/passkeys/{passkey_id:int}",
+        sync_to_thread=False,
+        summary="Remove a passkey (a lost phone); the sessions it started end",
+        responses=REFUSED,
+        dependencies=FOR_PERSON,
+    )
+    def remove_json(
+        self,
+        *,
+        db: NamedDependency[Session],
+        access: NamedDependency[PersonAccess],
+        passkey_id: RowId,
+    ) -> None:
+        service.remove_passkey(
+            db,
+            person_id=access.person_id,
+            passkey_id=passkey_id,
+            removed_by_id=access.viewer.person_id,
+        )
+
+    @post(
+        "/api/people/{person_id:int}/enrolment-links",
+        sync_to_thread=False,
+        summary="Issue a one-time sign-up link; the person's older unused links stop working",
+        description=(
+            f"The link lasts {service.LINK_DAYS} days and works once. It is returned only "
+            "here: only a hash of its code is stored."
+        ),
+        responses=REFUSED,
+        dependencies=FOR_PERSON,
+    )
+    def issue_json(
+        self, *, db: NamedDependency[Session], state: State, access: NamedDependency[PersonAccess]
+    ) -> EnrolmentLinkPublic:
+        return service.issue_link(
+            db,
+            person_id=access.person_id,
+            issued_by_id=access.viewer.person_id,
+            origin=state.settings.origin,
+        )
