@@ -21,8 +21,10 @@ from backend.assets import THEME_COLOUR, Assets
 from backend.auth.controllers import AccountController, AuthController
 from backend.auth.sessions import current_viewer, peek_viewer
 from backend.db import make_engine, provide_db, release_db
+from backend.groups.controllers import GroupController
 from backend.plans.controllers import PlanController
 from backend.settings import Settings
+from backend.stats.controllers import StatsController
 from backend.web import MAX_BODY, App, IupRequest, security_headers
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -61,7 +63,14 @@ def create_app(settings: Settings) -> App:
     engine = make_engine(settings.database_url)
     assets = Assets()
     return App(
-        route_handlers=[*shell.ROUTES, AuthController, AccountController, PlanController],
+        route_handlers=[
+            *shell.ROUTES,
+            AuthController,
+            AccountController,
+            PlanController,
+            GroupController,
+            StatsController,
+        ],
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),
             "viewer": Provide(current_viewer, sync_to_thread=False),
