@@ -167,7 +167,7 @@ CSV_HEADERS = (
     N_("School year"),
     N_("Group"),
     N_("Pupils with a plan"),
-    N_("Share who rated this term (%)"),
+    N_("Share who rated this term, in percent"),
     N_("Goals per pupil"),
     N_("Last activity"),
 )
