@@ -67,6 +67,12 @@ def groups_with_pupils(session: Session, *, staff: Staff) -> list[GroupPupils]:
     ]
 
 
+def unread_total(groups: list[GroupPupils]) -> int:
+    """What is unread for her over all her groups, each pupil once (a pupil may be in her
+    class and in a teaching group of hers)."""
+    return sum({p.id: p.unread for g in groups for p in g.pupils}.values())
+
+
 def month_start(today: date, zone: ZoneInfo) -> datetime:
     """The first of the month at the school: "this month" in the overview."""
     return datetime.combine(today.replace(day=1), time(), tzinfo=zone)

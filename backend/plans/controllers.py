@@ -79,6 +79,7 @@ class PlanController(Controller):
         if not is_staff and len(pupils) == 1 and pupils[0].group is None:  # a guardian
             query = "?welcome=1" if welcome else ""
             return Redirect(f"/pupils/{pupils[0].id}{query}", status_code=303)
+        groups = groups_service.groups_with_pupils(db, staff=staff) if is_staff else []
         return Page(
             "plans/pupils.html",
             context={
@@ -87,7 +88,8 @@ class PlanController(Controller):
                 "pupils": [p for p in pupils if p.group is None or not is_staff],
                 "welcome": welcome,
                 # Staff: her groups, what is new in them, her schools (the staff start page).
-                "groups": groups_service.groups_with_pupils(db, staff=staff) if is_staff else [],
+                "groups": groups,
+                "unread": groups_service.unread_total(groups),
                 "schools": stats_service.school_names(db, school_ids=staff.school_ids),
             },
         )

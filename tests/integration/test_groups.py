@@ -426,3 +426,14 @@ def test_outsiders_get_nothing_about_the_group(
             assert listed.status_code == 403, key
         home = outsider.get("/")
         assert f'href="/groups/{g4a}"' not in home.text, key
+
+
+def test_a_pupil_in_two_of_her_groups_is_unread_once_on_the_start_page(
+    db: Session, signed_in: Callable[[str], Visitor]
+) -> None:
+    elias = demo_person(db, "elias")
+    db.add(GroupPupil(group_id=group_id(db, "5C"), pupil_id=elias.id))  # type: ignore[arg-type]
+    db.commit()
+    page = english(signed_in("mentor-4a")).get("/").text
+    assert "New from my pupils (1 unread)" in page
+    assert page.count("<strong>1 unread reflection</strong>") == 2  # in 4A and in 5C
