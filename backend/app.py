@@ -22,11 +22,13 @@ from backend.auth.controllers import AccountController, AuthController
 from backend.auth.sessions import current_viewer, peek_viewer
 from backend.db import make_engine, provide_db, release_db
 from backend.goals.controllers import GoalController
+from backend.groups.controllers import GroupController
 from backend.notes.controllers import NoteController
 from backend.people.controllers import PeopleController
 from backend.plans.controllers import PlanController
 from backend.reflections.controllers import ReflectionController
 from backend.settings import Settings
+from backend.stats.controllers import StatsController
 from backend.web import MAX_BODY, App, IupRequest, security_headers
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -75,6 +77,8 @@ def create_app(settings: Settings) -> App:
             NoteController,
             ReflectionController,
             PeopleController,
+            GroupController,
+            StatsController,
         ],
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),

@@ -24,11 +24,13 @@ from backend.access import (
     for_pupil,
     own,
     readers_of,
+    staff_of,
     visible_pupils,
 )
 from backend.auth.sessions import Viewer
 from backend.errors import BadRequest, ErrorMessage, NotFound
 from backend.goals.service import plan_context as goals_context
+from backend.groups import service as groups_service
 from backend.models import Person
 from backend.notes.service import notes_of
 from backend.plans import service
@@ -40,6 +42,7 @@ from backend.plans.schemas import (
 )
 from backend.readlog import ReadKind
 from backend.settings import Settings
+from backend.stats import service as stats_service
 from backend.web import Page, RowId, render
 
 READ = {
@@ -73,12 +76,24 @@ class PlanController(Controller):
             mine = own(access)
             return plan_page(request, db, state.settings, mine, welcome=welcome, saved=saved)
         pupils = visible_pupils(db, viewer_id=access.person_id)
-        if len(pupils) == 1 and pupils[0].group is None:  # a guardian with one child
+        staff = staff_of(db, viewer=access)
+        is_staff = bool(staff.groups or staff.school_ids)
+        if not is_staff and len(pupils) == 1 and pupils[0].group is None:  # a guardian
             query = "?welcome=1" if welcome else ""
             return Redirect(f"/pupils/{pupils[0].id}{query}", status_code=303)
+        groups = groups_service.groups_with_pupils(db, staff=staff) if is_staff else []
         return Page(
             "plans/pupils.html",
-            context={"viewer": access, "nav": "home", "pupils": pupils, "welcome": welcome},
+            context={
+                "viewer": access,
+                "nav": "home",
+                "pupils": [p for p in pupils if p.group is None or not is_staff],
+                "welcome": welcome,
+                # Staff: her groups, what is new in them, her schools (the staff start page).
+                "groups": groups,
+                "unread": groups_service.unread_total(groups),
+                "schools": stats_service.school_names(db, school_ids=staff.school_ids),
+            },
         )
 
     @get(

@@ -1,0 +1,129 @@
+"""The group at a glance (issue 7, item 4): for a mentor her groups, for a teacher the groups
+she teaches. A page that works without JavaScript (sorting and choosing a group are plain
+links and a GET form) and the same as JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
+from litestar.params import FromQuery
+from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Redirect, Template
+from sqlmodel import Session
+
+from backend import readlog
+from backend.access import FOR_GROUP, STAFF_ONLY, GroupAccess, Staff
+from backend.errors import ErrorMessage, NotFound
+from backend.groups import service
+from backend.groups.schemas import GroupOverviewPublic, GroupPublic
+from backend.plans.service import LEVEL_WORDS
+from backend.readlog import ReadKind
+from backend.web import is_head, render
+
+READ = {
+    401: ResponseSpec(ErrorMessage, description="Not signed in, or the session has ended"),
+    403: ResponseSpec(ErrorMessage, description="Not a teacher, mentor or principal"),
+    404: ResponseSpec(ErrorMessage, description="No such group, or not one of hers"),
+}
+
+
+def _overview(
+    request: Request[Any, Any, Any], db: Session, state: State, access: GroupAccess, sort: str
+) -> GroupOverviewPublic:
+    """The overview, with a read of every pupil shown recorded in the read log."""
+    settings = state.settings
+    found = service.overview(
+        db,
+        staff=access.staff,
+        group=access.group,
+        today=settings.today(),
+        zone=settings.zone,
+        sort=sort,
+    )
+    if not is_head(request.scope):
+        readlog.record_many(
+            db,
+            reader_id=access.staff.viewer.person_id,
+            pupils={row.id: access.group.relation.value for row in found.rows},
+            kind=ReadKind.OVERVIEW,
+        )
+    return found
+
+
+class GroupController(Controller):
+    @get("/groups", include_in_schema=False, sync_to_thread=False, dependencies=STAFF_ONLY)
+    def choose(
+        self, *, access: NamedDependency[Staff], group_id: FromQuery[int | None] = None
+    ) -> Redirect:
+        """The group filter's GET form lands here and goes on to the group's page."""
+        if group_id is None:
+            return Redirect("/", status_code=303)
+        if access.group(group_id) is None:
+            raise NotFound()
+        return Redirect(f"/groups/{group_id}", status_code=303)
+
+    @get(
+        "/groups/{group_id:int}",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=FOR_GROUP,
+    )
+    def page(
+        self,
+        *,
+        request: HTMXRequest,
+        db: NamedDependency[Session],
+        state: State,
+        access: NamedDependency[GroupAccess],
+        sort: FromQuery[str] = "name",
+    ) -> Template:
+        found = _overview(request, db, state, access, sort)
+        return render(
+            request,
+            "groups/overview.html",
+            viewer=access.staff.viewer,
+            nav="home",
+            overview=found,
+            groups=access.staff.groups,
+            levels=LEVEL_WORDS,
+            sorts=service.SORTS,
+            area_sort=service.AREA_SORT,
+        )
+
+    @get(
+        "/api/groups",
+        sync_to_thread=False,
+        summary="The groups the signed-in teacher or mentor works with",
+        responses=READ,
+        dependencies=STAFF_ONLY,
+    )
+    def groups_json(
+        self, *, db: NamedDependency[Session], access: NamedDependency[Staff]
+    ) -> list[GroupPublic]:
+        return [g.group for g in service.groups_with_pupils(db, staff=access)]
+
+    @get(
+        "/api/groups/{group_id:int}/overview",
+        sync_to_thread=False,
+        summary="The group at a glance: one row per pupil, the latest level per goal area",
+        description=(
+            "`sort` is `name` (the default), `unread`, `not_rated` or `area:<area>` "
+            "(lowest level first). Every pupil shown is a read in her read log."
+        ),
+        responses=READ,
+        dependencies=FOR_GROUP,
+    )
+    def overview_json(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Session],
+        state: State,
+        access: NamedDependency[GroupAccess],
+        sort: FromQuery[str] = "name",
+    ) -> Response[GroupOverviewPublic]:
+        return Response(_overview(request, db, state, access, sort))

@@ -1,0 +1,115 @@
+"""The group at a glance, measured hot: prebuilt statements whose number does not grow with
+the group (tests/integration/test_groups.py counts them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, bindparam, exists, func
+from sqlalchemy import select as core_select
+from sqlalchemy.orm import aliased
+from sqlmodel import col
+
+from backend.db import Query
+from backend.models import (
+    Goal,
+    GroupMentor,
+    GroupPupil,
+    GroupTeacher,
+    Person,
+    Plan,
+    Reply,
+    Seen,
+    SelfAssessment,
+    Term,
+)
+
+_V: Any = bindparam("viewer_id")
+_G: Any = bindparam("group_id")
+
+# The term that holds today (between terms, the latest begun), as plans.service has it.
+CURRENT_TERM = (
+    core_select(col(Term.id))
+    .where(col(Term.starts_on) <= bindparam("today"))
+    .order_by((col(Term.ends_on) >= bindparam("today")).desc(), col(Term.starts_on).desc())
+    .limit(1)
+    .scalar_subquery()
+)
+
+# Unread, for viewer V (the reflections list uses the same rule): a self-assessment with a
+# comment that V has neither marked seen nor replied to. Correlated on the pupil's row.
+UNREAD = (
+    core_select(func.count())
+    .select_from(SelfAssessment)
+    .join(Goal, col(Goal.id) == SelfAssessment.goal_id)
+    .join(Plan, col(Plan.id) == Goal.plan_id)
+    .where(
+        col(Plan.pupil_id) == GroupPupil.pupil_id,
+        col(SelfAssessment.comment) != "",
+        ~exists().where(
+            col(Seen.self_assessment_id) == SelfAssessment.id, col(Seen.person_id) == _V
+        ),
+        ~exists().where(
+            col(Reply.self_assessment_id) == SelfAssessment.id, col(Reply.author_id) == _V
+        ),
+    )
+    .correlate(GroupPupil)
+    .scalar_subquery()
+)
+
+
+def _pupils(where: Any) -> Query:
+    return Query(
+        core_select(
+            col(GroupPupil.group_id),
+            col(Person.id),
+            col(Person.given_name),
+            col(Person.family_name),
+            UNREAD,
+        )
+        .select_from(GroupPupil)
+        .join(Person, col(Person.id) == GroupPupil.pupil_id)
+        .where(where)
+        .order_by(col(Person.given_name), col(Person.family_name), col(Person.id))
+    )
+
+
+# The pupils of every group the viewer mentors or teaches (her start page), and of one.
+PUPILS_OF_STAFF = _pupils(
+    col(GroupPupil.group_id).in_(
+        core_select(col(GroupTeacher.group_id))
+        .where(col(GroupTeacher.teacher_id) == _V)
+        .union(core_select(col(GroupMentor.group_id)).where(col(GroupMentor.mentor_id) == _V))
+    )
+)
+PUPILS_OF_GROUP = _pupils(col(GroupPupil.group_id) == _G)
+
+# Each goal in force this term of the group's pupils, with its latest rating (if any).
+_Later = aliased(SelfAssessment)
+LATEST_BY_GOAL = Query(
+    core_select(
+        col(Plan.pupil_id),
+        col(Goal.area),
+        col(SelfAssessment.level),
+        col(SelfAssessment.created_at),
+    )
+    .select_from(Plan)
+    .join(Goal, col(Goal.plan_id) == Plan.id)
+    .outerjoin(
+        SelfAssessment,
+        and_(
+            col(SelfAssessment.goal_id) == Goal.id,
+            col(SelfAssessment.created_at)
+            == core_select(func.max(col(_Later.created_at)))
+            .where(col(_Later.goal_id) == Goal.id)
+            .scalar_subquery(),
+        ),
+    )
+    .where(
+        col(Plan.pupil_id).in_(
+            core_select(col(GroupPupil.pupil_id)).where(col(GroupPupil.group_id) == _G)
+        ),
+        col(Plan.term_id) == CURRENT_TERM,
+        col(Goal.retired_at).is_(None),
+    )
+)

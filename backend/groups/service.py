@@ -1,0 +1,158 @@
+"""A member of staff's groups and the group at a glance. Each is built with a fixed number
+of statements whatever the group's size (groups/queries.py), so a class of 30 costs what a
+class of 5 does."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+from sqlmodel import Session
+
+from backend.access import Staff, StaffGroup
+from backend.groups import queries
+from backend.groups.schemas import (
+    AreaLevelPublic,
+    GroupOverviewPublic,
+    GroupPublic,
+    PupilRowPublic,
+)
+
+SORTS = ("name", "unread", "not_rated")  # and "area:<area>"
+AREA_SORT = "area:"
+
+
+class PupilName(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    name: str
+    unread: int
+
+
+class GroupPupils(msgspec.Struct, frozen=True, kw_only=True):
+    """A group on the staff start page: the group, and its pupils by name."""
+
+    group: GroupPublic
+    pupils: list[PupilName]
+
+
+def _public(group: StaffGroup, pupils: list[PupilName]) -> GroupPublic:
+    return GroupPublic(
+        id=group.id,
+        name=group.name,
+        school_id=group.school_id,
+        school_year=group.school_year,
+        relation=group.relation.value,
+        subjects=list(group.subjects),
+        pupils=len(pupils),
+        unread=sum(p.unread for p in pupils),
+    )
+
+
+def groups_with_pupils(session: Session, *, staff: Staff) -> list[GroupPupils]:
+    """Her groups (mentored first, then taught, by name), each with its pupils and what is
+    unread for her: one query for all of them."""
+    by_group: dict[int, list[PupilName]] = {g.id: [] for g in staff.groups}
+    for group_id, pupil_id, given, family, unread in queries.PUPILS_OF_STAFF.rows(
+        session, {"viewer_id": staff.viewer.person_id}
+    ):
+        if group_id in by_group:
+            by_group[group_id].append(
+                PupilName(id=pupil_id, name=f"{given} {family}", unread=int(unread))
+            )
+    return [
+        GroupPupils(group=_public(g, by_group[g.id]), pupils=by_group[g.id]) for g in staff.groups
+    ]
+
+
+def unread_total(groups: list[GroupPupils]) -> int:
+    """What is unread for her over all her groups, each pupil once (a pupil may be in her
+    class and in a teaching group of hers)."""
+    return sum({p.id: p.unread for g in groups for p in g.pupils}.values())
+
+
+def month_start(today: date, zone: ZoneInfo) -> datetime:
+    """The first of the month at the school: "this month" in the overview."""
+    return datetime.combine(today.replace(day=1), time(), tzinfo=zone)
+
+
+def checked_sort(sort: str, areas: list[str]) -> str:
+    """The sort asked for, if it is one we offer; otherwise by name."""
+    if sort in SORTS or (sort.startswith(AREA_SORT) and sort[len(AREA_SORT) :] in areas):
+        return sort
+    return "name"
+
+
+def overview(
+    session: Session,
+    *,
+    staff: Staff,
+    group: StaffGroup,
+    today: date,
+    zone: ZoneInfo,
+    sort: str = "name",
+) -> GroupOverviewPublic:
+    """One row per pupil, one column per goal area of the goals in force this term: the
+    latest level in the area and when, whether she has rated anything this month, and how
+    many of her reflections are unread for the viewer. Two queries."""
+    viewer_id = staff.viewer.person_id
+    pupils = [
+        PupilName(id=pupil_id, name=f"{given} {family}", unread=int(unread))
+        for _group, pupil_id, given, family, unread in queries.PUPILS_OF_GROUP.rows(
+            session, {"group_id": group.id, "viewer_id": viewer_id}
+        )
+    ]
+    latest: dict[int, dict[str, datetime | None]] = {}
+    levels: dict[tuple[int, str], int] = {}
+    for pupil_id, area, level, at in queries.LATEST_BY_GOAL.rows(
+        session, {"group_id": group.id, "today": today}
+    ):
+        areas_of = latest.setdefault(pupil_id, {})
+        earlier = areas_of.get(area)
+        if area not in areas_of or (at is not None and (earlier is None or at > earlier)):
+            areas_of[area] = at
+            if level is not None:
+                levels[(pupil_id, area)] = level
+    areas = sorted({area for found in latest.values() for area in found})
+    since = month_start(today, zone)
+    rows = []
+    for pupil in pupils:
+        found = latest.get(pupil.id, {})
+        cells = []
+        for area in areas:
+            at = found.get(area)
+            cells.append(
+                AreaLevelPublic(
+                    area=area,
+                    level=levels.get((pupil.id, area)) if at is not None else None,
+                    rated_at=at,
+                    rated_on=at.astimezone(zone).date() if at is not None else None,
+                    this_month=at is not None and at >= since,
+                )
+            )
+        rows.append(
+            PupilRowPublic(
+                id=pupil.id,
+                name=pupil.name,
+                areas=cells,
+                not_rated_this_month=not any(c.this_month for c in cells),
+                unread=pupil.unread,
+            )
+        )
+    sort = checked_sort(sort, areas)
+    rows.sort(key=_sort_key(sort, areas))
+    return GroupOverviewPublic(group=_public(group, pupils), areas=areas, sort=sort, rows=rows)
+
+
+def _sort_key(sort: str, areas: list[str]) -> Callable[[PupilRowPublic], Any]:
+    """Name always breaks ties. By an area: lowest level first, not rated before that."""
+    if sort == "unread":
+        return lambda r: (-r.unread, r.name)
+    if sort == "not_rated":
+        return lambda r: (not r.not_rated_this_month, r.name)
+    if sort.startswith(AREA_SORT):
+        index = areas.index(sort[len(AREA_SORT) :])
+        return lambda r: (r.areas[index].level or 0, r.name)
+    return lambda r: r.name

@@ -1,0 +1,211 @@
+"""The principal (issue 7, item 5): her school's overview as a page with a chart and its
+table, as CSV and as JSON; and the reason she types before one pupil's plan opens to her."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Response, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
+from litestar.params import JSONBody, URLEncodedBody
+from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Redirect, Template
+from sqlmodel import Session
+
+from backend.access import FOR_SCHOOL, Access, Relation, Staff, for_pupil
+from backend.errors import ErrorMessage, Invalid
+from backend.models import Person
+from backend.stats import service
+from backend.stats.schemas import (
+    REASON_MAX,
+    REASON_MIN,
+    ReadReasonCreate,
+    ReadReasonPublic,
+    ReasonForm,
+    SchoolOverviewPublic,
+)
+from backend.web import RowId, render
+
+READ = {
+    401: ResponseSpec(ErrorMessage, description="Not signed in, or the session has ended"),
+    404: ResponseSpec(ErrorMessage, description="No such school, or not one she leads"),
+}
+REASON = {
+    401: READ[401],
+    403: ResponseSpec(ErrorMessage, description="Not sent with the page's CSRF token"),
+    404: ResponseSpec(ErrorMessage, description="No such pupil, or not at a school she leads"),
+    422: ResponseSpec(ErrorMessage, description="No reason, or one too short or too long"),
+}
+# Only the principal gives a reason, and giving it needs none.
+GIVES_REASON = for_pupil(None, allow=frozenset({Relation.PRINCIPAL}), reason=False)
+
+
+class StatsController(Controller):
+    @get(
+        "/schools/{school_id:int}",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=FOR_SCHOOL,
+    )
+    def page(
+        self,
+        *,
+        request: HTMXRequest,
+        db: NamedDependency[Session],
+        state: State,
+        access: NamedDependency[Staff],
+        school_id: RowId,
+    ) -> Template:
+        settings = state.settings
+        overview, pupils = service.school_page(
+            db, school_id=school_id, today=settings.today(), zone=settings.zone
+        )
+        return render(
+            request,
+            "stats/school.html",
+            viewer=access.viewer,
+            nav="home",
+            overview=overview,
+            pupils=pupils,
+        )
+
+    @get(
+        "/schools/{school_id:int}/overview.csv",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=FOR_SCHOOL,
+    )
+    def csv(
+        self,
+        *,
+        db: NamedDependency[Session],
+        state: State,
+        access: NamedDependency[Staff],
+        school_id: RowId,
+    ) -> Response[bytes]:
+        settings = state.settings
+        overview = service.school_overview(
+            db, school_id=school_id, today=settings.today(), zone=settings.zone
+        )
+        name = f"school-{school_id}-{overview.term or 'overview'}.csv"
+        return Response(
+            service.overview_csv(overview).encode(),
+            media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": f'attachment; filename="{name}"'},
+        )
+
+    @get(
+        "/api/schools/{school_id:int}/overview",
+        sync_to_thread=False,
+        summary="The principal's school overview: per group and school year, this term",
+        description=(
+            "Any figure about fewer than `min_pupils` pupils is null with `suppressed: true`; "
+            "a school year's total is suppressed when any of its groups is."
+        ),
+        responses=READ,
+        dependencies=FOR_SCHOOL,
+    )
+    def overview_json(
+        self,
+        *,
+        db: NamedDependency[Session],
+        state: State,
+        access: NamedDependency[Staff],
+        school_id: RowId,
+    ) -> SchoolOverviewPublic:
+        settings = state.settings
+        return service.school_overview(
+            db, school_id=school_id, today=settings.today(), zone=settings.zone
+        )
+
+    @get(
+        "/pupils/{pupil_id:int}/reason",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=GIVES_REASON,
+    )
+    def reason_page(
+        self,
+        *,
+        request: HTMXRequest,
+        db: NamedDependency[Session],
+        access: NamedDependency[Access],
+    ) -> Template:
+        return _reason_page(request, db, access)
+
+    @post(
+        "/pupils/{pupil_id:int}/reason",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=GIVES_REASON,
+    )
+    def give_reason(
+        self,
+        *,
+        request: HTMXRequest,
+        db: NamedDependency[Session],
+        access: NamedDependency[Access],
+        data: URLEncodedBody[ReasonForm],
+    ) -> Response[Any]:
+        try:
+            reason = service.check_reason(data.reason)
+        except service.FormError as error:
+            return _reason_page(request, db, access, form=data, errors=error.errors)
+        service.record_reason(
+            db, principal_id=access.viewer.person_id, pupil_id=access.pupil_id, reason=reason
+        )
+        return Redirect(f"/pupils/{access.pupil_id}", status_code=303)
+
+    @post(
+        "/api/pupils/{pupil_id:int}/read-reasons",
+        sync_to_thread=False,
+        summary="A principal's reason to open one pupil's plan",
+        description=(
+            "The reason is kept in the read log that the pupil and the guardians see; then "
+            "`GET /api/pupils/{pupil_id}/plan` answers her until `valid_until`."
+        ),
+        responses=REASON,
+        dependencies=GIVES_REASON,
+    )
+    def reason_json(
+        self,
+        *,
+        db: NamedDependency[Session],
+        access: NamedDependency[Access],
+        data: JSONBody[ReadReasonCreate],
+    ) -> Response[ReadReasonPublic]:
+        try:
+            reason = service.check_reason(data.reason)
+        except service.FormError as error:
+            raise Invalid("invalid_reason", error.errors["reason"]) from error
+        return Response(
+            service.record_reason(
+                db, principal_id=access.viewer.person_id, pupil_id=access.pupil_id, reason=reason
+            ),
+            status_code=201,
+        )
+
+
+def _reason_page(
+    request: HTMXRequest,
+    db: Session,
+    access: Access,
+    *,
+    form: ReasonForm | None = None,
+    errors: dict[str, str] | None = None,
+) -> Template:
+    pupil = db.get(Person, access.pupil_id)
+    return render(
+        request,
+        "stats/reason.html",
+        status_code=422 if errors else 200,
+        viewer=access.viewer,
+        nav="home",
+        pupil=pupil,
+        form=form,
+        errors=errors or {},
+        reason_min=REASON_MIN,
+        reason_max=REASON_MAX,
+    )

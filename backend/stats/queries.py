@@ -1,0 +1,67 @@
+"""The school overview in one statement: a row per group and pupil, with her plan this term,
+its goals in force and its latest rating."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, bindparam, func
+from sqlalchemy import select as core_select
+from sqlmodel import col
+
+from backend.db import Query
+from backend.models import Goal, Group, GroupPupil, Person, Plan, SelfAssessment, Term
+
+_TODAY: Any = bindparam("today")
+# The term that holds today (between terms, the latest begun), as plans.service has it.
+_CURRENT_TERM = (
+    core_select(col(Term.id))
+    .where(col(Term.starts_on) <= _TODAY)
+    .order_by((col(Term.ends_on) >= _TODAY).desc(), col(Term.starts_on).desc())
+    .limit(1)
+    .scalar_subquery()
+)
+_GOALS = (
+    core_select(func.count())
+    .select_from(Goal)
+    .where(col(Goal.plan_id) == Plan.id, col(Goal.retired_at).is_(None))
+    .correlate(Plan)
+    .scalar_subquery()
+)
+_LAST_RATING = (
+    core_select(func.max(col(SelfAssessment.created_at)))
+    .join(Goal, col(Goal.id) == SelfAssessment.goal_id)
+    .where(col(Goal.plan_id) == Plan.id)
+    .correlate(Plan)
+    .scalar_subquery()
+)
+_TERM_CODE = core_select(col(Term.code)).where(col(Term.id) == _CURRENT_TERM).scalar_subquery()
+
+SCHOOL = Query(
+    core_select(
+        col(Group.id),
+        col(Group.name),
+        col(Group.school_year),
+        col(Person.id),
+        col(Person.given_name),
+        col(Person.family_name),
+        col(Plan.id),
+        _GOALS,
+        _LAST_RATING,
+        _TERM_CODE,
+    )
+    .select_from(Group)
+    .outerjoin(GroupPupil, col(GroupPupil.group_id) == Group.id)
+    .outerjoin(Person, col(Person.id) == GroupPupil.pupil_id)
+    .outerjoin(
+        Plan, and_(col(Plan.pupil_id) == GroupPupil.pupil_id, col(Plan.term_id) == _CURRENT_TERM)
+    )
+    .where(col(Group.school_id) == bindparam("school_id"))
+    .order_by(
+        col(Group.school_year),
+        col(Group.name),
+        col(Group.id),
+        col(Person.given_name),
+        col(Person.family_name),
+    )
+)

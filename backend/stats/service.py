@@ -1,0 +1,233 @@
+"""The principal's school overview (issue 7, item 5): per group and per school year, how the
+plans are used this term, with no figure about fewer than MIN_PUPILS pupils; and her reason
+to open one pupil's plan, which the read log keeps and the family sees.
+
+Suppression, kept simple: a group whose pupils with a plan this term are fewer than
+MIN_PUPILS shows no figure at all. A school year's total is shown only when none of its
+groups is suppressed, so no suppressed group can be worked out by subtracting the groups
+that are shown from the total (even two small groups of a year are not added together).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import msgspec
+from sqlmodel import Session, col, select
+
+from backend import readlog
+from backend.access import REASON_LASTS, Relation
+from backend.i18n import N_, gettext
+from backend.models import School, utcnow
+from backend.readlog import ReadKind
+from backend.stats import queries
+from backend.stats.schemas import (
+    MIN_PUPILS,
+    REASON_MAX,
+    REASON_MIN,
+    GroupPupilNames,
+    GroupStatsPublic,
+    PupilName,
+    ReadReasonPublic,
+    SchoolOverviewPublic,
+    StatsPublic,
+    YearStatsPublic,
+)
+from backend.web import has_control_characters
+
+
+class FormError(Exception):
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(errors)
+        self.errors = errors  # field -> message id (untranslated)
+
+
+class _Pupil(msgspec.Struct, kw_only=True):
+    has_plan: bool
+    goals: int
+    last: datetime | None
+
+
+class _Group(msgspec.Struct, kw_only=True):
+    id: int
+    name: str
+    year: int | None
+    pupils: dict[int, _Pupil]
+    names: list[PupilName]
+
+
+_SUPPRESSED: dict[str, object] = {
+    "suppressed": True,
+    "pupils_with_plan": None,
+    "share_rated": None,
+    "goals_per_pupil": None,
+    "last_activity": None,
+}
+
+
+def _figures(pupils: Iterable[_Pupil], zone: ZoneInfo) -> dict[str, object]:
+    """The figures about these pupils, or none when they are fewer than MIN_PUPILS."""
+    planned = [p for p in pupils if p.has_plan]
+    if len(planned) < MIN_PUPILS:
+        return dict(_SUPPRESSED)
+    rated = [p.last for p in planned if p.last is not None]
+    return {
+        "suppressed": False,
+        "pupils_with_plan": len(planned),
+        "share_rated": round(100 * len(rated) / len(planned), 1),
+        "goals_per_pupil": round(sum(p.goals for p in planned) / len(planned), 1),
+        "last_activity": max(rated).astimezone(zone).date() if rated else None,
+    }
+
+
+def _read(session: Session, *, school_id: int, today: date) -> tuple[list[_Group], str | None]:
+    groups: dict[int, _Group] = {}
+    term: str | None = None
+    for (
+        group_id,
+        name,
+        year,
+        pupil_id,
+        given,
+        family,
+        plan_id,
+        goals,
+        last,
+        code,
+    ) in queries.SCHOOL.rows(session, {"school_id": school_id, "today": today}):
+        term = term or code
+        group = groups.setdefault(
+            group_id, _Group(id=group_id, name=name, year=year, pupils={}, names=[])
+        )
+        if pupil_id is not None and pupil_id not in group.pupils:
+            group.pupils[pupil_id] = _Pupil(
+                has_plan=plan_id is not None, goals=int(goals or 0), last=last
+            )
+            group.names.append(PupilName(id=pupil_id, name=f"{given} {family}"))
+    return list(groups.values()), term
+
+
+def school_overview(
+    session: Session, *, school_id: int, today: date, zone: ZoneInfo
+) -> SchoolOverviewPublic:
+    """Two queries: the school's name, and a row per group and pupil."""
+    return school_page(session, school_id=school_id, today=today, zone=zone)[0]
+
+
+def school_page(
+    session: Session, *, school_id: int, today: date, zone: ZoneInfo
+) -> tuple[SchoolOverviewPublic, list[GroupPupilNames]]:
+    """The overview, and the school's groups with their pupils' names, for opening one
+    plan (with a reason); the names never enter the figures. Two queries."""
+    school = session.get(School, school_id)
+    groups, term = _read(session, school_id=school_id, today=today)
+    rows = [
+        GroupStatsPublic(
+            group_id=g.id,
+            name=g.name,
+            school_year=g.year,
+            **_figures(g.pupils.values(), zone),  # type: ignore[arg-type]
+        )
+        for g in groups
+    ]
+    years: list[YearStatsPublic] = []
+    for year in sorted({g.year for g in groups}, key=lambda y: (y is None, y or 0)):
+        in_year = [(g, r) for g, r in zip(groups, rows, strict=True) if g.year == year]
+        if any(r.suppressed for _g, r in in_year):
+            figures = dict(_SUPPRESSED)
+        else:
+            figures = _figures((p for g, _r in in_year for p in g.pupils.values()), zone)
+        years.append(
+            YearStatsPublic(school_year=year, groups=len(in_year), **figures)  # type: ignore[arg-type]
+        )
+    overview = SchoolOverviewPublic(
+        school_id=school_id,
+        name=school.name if school else "",
+        term=term,
+        min_pupils=MIN_PUPILS,
+        groups=rows,
+        years=years,
+    )
+    return overview, [GroupPupilNames(id=g.id, name=g.name, pupils=g.names) for g in groups]
+
+
+def school_names(session: Session, *, school_ids: Iterable[int]) -> dict[int, str]:
+    ids = list(school_ids)
+    if not ids:
+        return {}
+    found = session.exec(select(School).where(col(School.id).in_(ids))).all()
+    return {s.id: s.name for s in found if s.id is not None}
+
+
+CSV_HEADERS = (
+    N_("School year"),
+    N_("Group"),
+    N_("Pupils with a plan"),
+    N_("Share who rated this term, in percent"),
+    N_("Goals per pupil"),
+    N_("Last activity"),
+)
+FEWER = N_("fewer than 5")
+
+
+def overview_csv(overview: SchoolOverviewPublic) -> str:
+    """The overview as CSV for a spreadsheet, in the viewer's language, suppressed cells
+    written as such; a UTF-8 byte order mark so that Excel reads å, ä and ö."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([gettext(h) for h in CSV_HEADERS])
+    fewer = gettext(FEWER)
+
+    def cells(stats: StatsPublic) -> list[str]:
+        if stats.suppressed:
+            return [fewer] * 4
+        return [
+            str(stats.pupils_with_plan),
+            f"{stats.share_rated:g}",
+            f"{stats.goals_per_pupil:g}",
+            stats.last_activity.isoformat() if stats.last_activity else "",
+        ]
+
+    for group in overview.groups:
+        year = "" if group.school_year is None else str(group.school_year)
+        writer.writerow([year, group.name, *cells(group)])
+    total = gettext(N_("All groups"))
+    for year_stats in overview.years:
+        year = "" if year_stats.school_year is None else str(year_stats.school_year)
+        writer.writerow([year, total, *cells(year_stats)])
+    return "\ufeff" + out.getvalue()
+
+
+def check_reason(reason: str) -> str:
+    """The form's reason: stripped, 10–500 characters, no control characters."""
+    reason = reason.strip()
+    if len(reason) < REASON_MIN:
+        raise FormError({"reason": N_("Write why, in at least 10 characters.")})
+    if len(reason) > REASON_MAX:
+        raise FormError({"reason": N_("The reason is too long. Write at most 500 characters.")})
+    if has_control_characters(reason):
+        raise FormError(
+            {"reason": N_("The reason has a sign in it that we cannot save. Write it without it.")}
+        )
+    return reason
+
+
+def record_reason(
+    session: Session, *, principal_id: int, pupil_id: int, reason: str
+) -> ReadReasonPublic:
+    """Her reason, in the read log the pupil and the guardians see; the plan opens to her
+    for REASON_LASTS (access.py)."""
+    at = utcnow()
+    readlog.record(
+        session,
+        reader_id=principal_id,
+        pupil_id=pupil_id,
+        kind=ReadKind.PLAN,
+        role=Relation.PRINCIPAL.value,
+        reason=reason,
+    )
+    return ReadReasonPublic(pupil_id=pupil_id, reason=reason, at=at, valid_until=at + REASON_LASTS)

@@ -1,0 +1,156 @@
+"""Staff at a glance in Chromium: the mentor's group as cards on a phone and as a sortable
+table on a desktop, and the principal's school overview, from which she opens one plan
+with a reason that the guardian then reads in the plan's read log."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.e2e
+
+PHONE = {
+    "locale": "sv-SE",
+    "viewport": {"width": 360, "height": 740},
+    "is_mobile": True,
+    "has_touch": True,
+}
+DESKTOP = {"locale": "en-GB", "viewport": {"width": 1280, "height": 800}}
+
+
+def no_sideways_scroll(page, width: int) -> None:
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= width, page.url
+
+
+def test_the_mentor_sees_her_group_at_a_glance(
+    live_server, new_context, add_authenticator, enrol, axe_check
+) -> None:
+    alva = live_server.person_id("Alva Nilsson")
+
+    # On a phone: the start page, then the group as one card per pupil.
+    page = new_context(**PHONE).new_page()
+    add_authenticator(page)
+    enrol(page, live_server.enrolment_url("Karin Lind"))
+    expect(page.get_by_role("heading", level=2, name="4A")).to_be_visible()
+    no_sideways_scroll(page, 360)
+    axe_check(page)
+    page.get_by_role("link", name="4A i överblick").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Grupp 4A i överblick")
+    row = page.locator(f"#pupil-{alva}")
+    expect(row).to_contain_text("Ingen skattning den här månaden")
+    expect(page.locator("table.overview thead")).to_be_hidden()  # cards, each cell labelled
+    box = row.bounding_box()
+    assert box is not None and box["width"] <= 360
+    assert (
+        page.evaluate(f"getComputedStyle(document.getElementById('pupil-{alva}')).display")
+        == "block"
+    )
+    expect(row.get_by_role("link", name="Anteckning om Alva Nilsson")).to_be_visible()
+    no_sideways_scroll(page, 360)
+    axe_check(page)
+
+    # On a desktop: a table, sorted by a link in its header, by keyboard too.
+    page = new_context(**DESKTOP).new_page()
+    add_authenticator(page)
+    enrol(page, live_server.enrolment_url("Karin Lind"))
+    page.get_by_role("link", name="4A at a glance").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Group 4A at a glance")
+    expect(page.locator("table.overview thead")).to_be_visible()
+    axe_check(page)
+    page.locator("thead").get_by_role("link", name="Unread").click()
+    page.wait_for_url(re.compile(r"\?sort=unread$"))
+    header = page.locator("th[aria-sort]")
+    expect(header).to_have_count(1)
+    expect(header).to_have_attribute("aria-sort", "descending")
+    expect(header).to_have_text(re.compile("Unread"))
+    elias = live_server.person_id("Elias Karlsson")
+    first = page.locator("table.overview tbody tr").first
+    expect(first).to_have_attribute("id", f"pupil-{elias}")  # his comment is unread
+    axe_check(page)
+    page.locator("thead").get_by_role("link", name="Pupil").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"\?sort=name$"))
+    expect(page.locator("th[aria-sort]")).to_have_text(re.compile("Pupil"))
+    page.get_by_label("Group").focus()
+    page.get_by_label("Group").select_option(label="5C")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Show the group")).to_be_focused()
+    page.keyboard.press("Enter")  # the GET form goes to the group's page
+    expect(page.get_by_role("heading", level=1)).to_have_text("Group 5C at a glance")
+    expect(page.locator("table.overview tbody tr")).to_have_count(5)
+    no_sideways_scroll(page, 1280)
+    axe_check(page)
+
+
+def test_the_principal_sees_her_school_and_opens_a_plan_with_a_reason(
+    live_server, new_context, add_authenticator, enrol, axe_check, watch
+) -> None:
+    watch.allow_console(r"status of 422")
+    alva = live_server.person_id("Alva Nilsson")
+
+    # On a phone: the overview, its chart and its table as cards.
+    page = new_context(**PHONE).new_page()
+    add_authenticator(page)
+    enrol(page, live_server.enrolment_url("Birgitta Holm"))
+    axe_check(page)
+    page.get_by_role("link", name="Skolöversikt").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Skolöversikt: Demoskolan")
+    expect(page.locator("tr", has=page.get_by_role("rowheader", name="5C"))).not_to_contain_text(
+        "färre än 5"
+    )
+    expect(page.locator("tr", has=page.get_by_role("rowheader", name="6D"))).to_contain_text(
+        "färre än 5"
+    )
+    no_sideways_scroll(page, 360)
+    axe_check(page)
+
+    # On a desktop: chart beside table; then one plan, after a reason.
+    page = new_context(**DESKTOP).new_page()
+    add_authenticator(page)
+    enrol(page, live_server.enrolment_url("Birgitta Holm"))
+    page.get_by_role("link", name="School overview").click()
+    chart = page.locator(".stats__chart svg")
+    expect(chart).to_be_visible()
+    expect(chart.locator("title")).to_have_text(re.compile("Share who rated"))
+    expect(chart.locator(".stats__bar")).to_have_count(1)  # 5C's; the others: no bar
+    table = page.locator("table.stats__table")
+    chart_box, table_box = chart.bounding_box(), table.bounding_box()
+    assert chart_box and table_box and chart_box["x"] + chart_box["width"] <= table_box["x"] + 1
+    row_5c = page.locator("tr", has=page.get_by_role("rowheader", name="5C"))
+    expect(row_5c.locator("td").nth(1)).to_have_text("5")
+    expect(page.locator("tr", has=page.get_by_role("rowheader", name="6D"))).to_contain_text(
+        "fewer than 5"
+    )
+    axe_check(page)
+
+    page.get_by_text("Group 4A", exact=True).click()  # the <summary>
+    page.get_by_role("link", name="Alva Nilsson").click()
+    page.wait_for_url(re.compile(rf"/pupils/{alva}/reason$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Why do you open this plan?")
+    axe_check(page)
+    page.get_by_label("Why do you need to open the plan of Alva Nilsson?").fill("Kort")
+    page.get_by_role("button", name="Open the plan").click()
+    expect(page.locator(".error-summary")).to_contain_text("at least 10 characters")
+    expect(page.get_by_label("Why do you need to open the plan of Alva Nilsson?")).to_have_value(
+        "Kort"
+    )
+    axe_check(page)
+    reason = "Vårdnadshavaren har bett om ett möte om stödet i svenska."
+    page.get_by_label("Why do you need to open the plan of Alva Nilsson?").fill(reason)
+    page.get_by_role("button", name="Open the plan").click()
+    page.wait_for_url(re.compile(rf"/pupils/{alva}$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Goals of Alva Nilsson")
+    axe_check(page)
+
+    # Anna, Alva's guardian, sees who opened the plan and why, on a phone and a desktop.
+    for options in (PHONE, DESKTOP):
+        page = new_context(**options).new_page()
+        add_authenticator(page)
+        enrol(page, live_server.enrolment_url("Anna Nilsson"))
+        page.locator("details.read-log summary").click()
+        entry = page.locator("details.read-log li", has_text="Birgitta Holm")
+        expect(entry).to_contain_text(reason)
+        no_sideways_scroll(page, options["viewport"]["width"])
+        axe_check(page)
