@@ -17,7 +17,7 @@ from litestar.template import TemplateConfig
 
 from backend import errors, i18n, shell
 from backend.access import ROLE_WORDS
-from backend.assets import THEME_COLOUR, Assets
+from backend.assets import THEME_COLOUR, Assets, built
 from backend.auth.controllers import AccountController, AuthController
 from backend.auth.sessions import current_viewer, peek_viewer
 from backend.db import make_engine, provide_db, release_db
@@ -66,7 +66,7 @@ def make_templates(assets: Assets, settings: Settings) -> JinjaTemplateEngine:
 def create_app(settings: Settings) -> App:
     settings.zone  # noqa: B018  (an unknown IUP_TIME_ZONE stops the start, not a request)
     engine = make_engine(settings.database_url)
-    assets = Assets()
+    assets = built()
     return App(
         route_handlers=[
             *shell.ROUTES,

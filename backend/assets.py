@@ -9,7 +9,7 @@ import gzip
 import hashlib
 import json
 import mimetypes
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 
 import brotli
@@ -132,3 +132,17 @@ class Assets:
 
 
 THEME_COLOUR = "#0e5566"
+
+
+def built(root: Path = PWA / "static") -> Assets:
+    """The static files of this checkout, minified and compressed once per process for as
+    long as no file changes (several apps in one process, as the tests make, share them)."""
+    files = sorted(f for f in root.rglob("*") if f.is_file())
+    return _built(
+        root, tuple((f.as_posix(), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+    )
+
+
+@cache
+def _built(root: Path, _files: tuple[tuple[str, int, int], ...]) -> Assets:
+    return Assets(root)
