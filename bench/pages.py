@@ -8,8 +8,9 @@ request, sent to a temporary file), one worker each, pinned to core 1; the app i
 data, and a pupil signs in with an enrolment code and a software passkey. The load comes from
 `wrk -t1 -c64 --latency` pinned to core 0, carrying the pupil's cookies and accepting gzip
 (bench/load.py, an asyncio client on core 0, when wrk is missing: slower, and then the floor is
-driven by it as well). Per page: one check with httpx (it must answer 200), a warm-up, then
---seconds of load. Columns:
+driven by it as well). The staff pages (STAFF_PAGES) are loaded the same way with the
+cookies of the demo mentor, teacher or principal they are for. Per page: one check with httpx
+(it must answer 200), a warm-up, then --seconds of load. Columns:
   ms CPU/req   utime+stime of the granian worker (/proc/PID/stat) / requests wrk completed
   % of floor   floor CPU / page CPU: the page's throughput, in per cent of the bare
                endpoint's, when the server's core is the limit
@@ -49,7 +50,7 @@ sys.path.insert(0, str(ROOT))
 from backend.auth.service import issue_enrolment_code
 from backend.db import make_engine, upgrade
 from backend.demo import external, seed
-from backend.models import Person
+from backend.models import Group, Person, School
 from tests.softauthn import SoftAuthenticator
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -57,6 +58,15 @@ MULTICORE = (os.cpu_count() or 1) > 1
 SERVER_CORE, CLIENT_CORE = 1, 0
 CSS = "<css>"  # stands for the stylesheet the /login page links
 PAGES = ["/healthz", "/login", "/", "/api/plan", "/account", CSS, "/sw.js"]
+# Staff pages, each loaded by the demo person it is for ({group}: 4A, {school}: the school).
+STAFF_PAGES = [
+    ("mentor-4a", "/"),
+    ("mentor-4a", "/groups/{group}"),
+    ("mentor-4a", "/api/groups/{group}/overview"),
+    ("teacher-ek", "/reflections"),
+    ("mentor-4a", "/pupils/{pupil}/notes"),
+    ("principal", "/schools/{school}"),
+]
 PROFILED = "/"
 UNITS_MS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3}
 HEADER = (f"{'page':<30}{'ms CPU/req':>11}{'% of floor':>11}{'× floor CPU':>12}"
@@ -249,12 +259,12 @@ def check(client: httpx.Client, path: str) -> None:
                          f"{response.text[:500]}")
 
 
-def sign_in(base: str, url: str) -> httpx.Client:
+def sign_in(base: str, url: str, key: str = "alva") -> httpx.Client:
     engine = make_engine(url)
     with Session(engine) as db:
-        pupil = db.exec(select(Person).where(Person.external_id == external("alva"))).one()
-        assert pupil.id is not None
-        code = issue_enrolment_code(db, person_id=pupil.id, hours=1)
+        person = db.exec(select(Person).where(Person.external_id == external(key))).one()
+        assert person.id is not None
+        code = issue_enrolment_code(db, person_id=person.id, hours=1)
     client = httpx.Client(base_url=base, headers={"accept-encoding": "gzip"})
     page = client.get("/login").text
     token = page.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
@@ -273,8 +283,34 @@ def stylesheet(client: httpx.Client) -> str:
     raise SystemExit("/login links no stylesheet")
 
 
+def demo_ids(url: str) -> dict[str, int]:
+    """The ids the staff pages' paths name, from the demo data."""
+    engine = make_engine(url)
+    with Session(engine) as db:
+        group = db.exec(select(Group).where(Group.external_id == external("group-4A"))).one()
+        school = db.exec(select(School).where(School.external_id == external("school"))).one()
+        pupil = db.exec(select(Person).where(Person.external_id == external("alva"))).one()
+    assert group.id and school.id and pupil.id
+    return {"group": group.id, "school": school.id, "pupil": pupil.id}
+
+
+def generator_for(kind: str, connections: int, client: httpx.Client) -> LoadGenerator:
+    cookies = "; ".join(f"{cookie.name}={cookie.value}" for cookie in client.cookies.jar)
+    return LoadGenerator(kind, connections, [f"Cookie: {cookies}", "Accept-Encoding: gzip"])
+
+
+def staff_loads(args: argparse.Namespace, base: str,
+                url: str) -> list[tuple[httpx.Client, LoadGenerator, str, str]]:
+    """A signed-in client and its load generator for each staff page."""
+    ids = demo_ids(url)
+    clients = {key: sign_in(base, url, key) for key in dict.fromkeys(k for k, _ in STAFF_PAGES)}
+    return [(clients[key], generator_for(args.client, args.connections, clients[key]),
+             path.format(**ids), f"{key} {path}") for key, path in STAFF_PAGES]
+
+
 def table(generator: LoadGenerator, servers: tuple[Server, Server], bases: tuple[str, str],
-          *, client: httpx.Client, pages: list[str], args: argparse.Namespace) -> list[Row]:
+          *, client: httpx.Client, pages: list[str], args: argparse.Namespace,
+          staff: list[tuple[httpx.Client, LoadGenerator, str, str]]) -> list[Row]:
     bare, app = servers
     print(HEADER, flush=True)
     with httpx.Client(base_url=bases[0]) as plain:
@@ -286,6 +322,11 @@ def table(generator: LoadGenerator, servers: tuple[Server, Server], bases: tuple
     for path in pages:
         check(client, path)
         rows.append(measure(generator, app, path, bases[1] + path, seconds=args.seconds,
+                            warmup=args.warmup))
+        print(rows[-1].line(floor), flush=True)
+    for staff_client, staff_generator, path, label in staff:
+        check(staff_client, path)
+        rows.append(measure(staff_generator, app, label, bases[1] + path, seconds=args.seconds,
                             warmup=args.warmup))
         print(rows[-1].line(floor), flush=True)
     return rows
@@ -440,9 +481,8 @@ def main() -> None:
             bare, app = servers
             client = sign_in(bases[1], url)
             pages = [stylesheet(client) if page == CSS else page for page in PAGES]
-            cookies = "; ".join(f"{cookie.name}={cookie.value}" for cookie in client.cookies.jar)
-            generator = LoadGenerator(args.client, args.connections,
-                                      [f"Cookie: {cookies}", "Accept-Encoding: gzip"])
+            generator = generator_for(args.client, args.connections, client)
+            staff = staff_loads(args, bases[1], url)
             print(f"{args.client}, {args.connections} connections, {args.seconds} s per page "
                   f"after {args.warmup} s warm-up; cookies: "
                   f"{', '.join(cookie.name for cookie in client.cookies.jar)}")
@@ -451,7 +491,7 @@ def main() -> None:
                 if args.repeat > 1:
                     print(f"\nrun {number} of {args.repeat}")
                 runs.append(table(generator, (bare, app), bases, client=client, pages=pages,
-                              args=args))
+                              args=args, staff=staff))
             if args.repeat > 1:
                 spread(runs)
             if args.json:
