@@ -78,21 +78,17 @@ class NoteController(Controller):
         access: NamedDependency[Access],
         data: URLEncodedBody[NoteForm],
     ) -> Response[Any]:
-        choices = service.subjects_for(db, viewer=access.viewer, pupil_id=access.pupil_id)
         try:
-            text, subject = service.check_note(
-                text=data.text, subject=data.subject, choices=choices
+            note = service.add_note(
+                db,
+                author=access.viewer,
+                pupil_id=access.pupil_id,
+                text=data.text,
+                shared=data.shared == "1",
+                subject=data.subject,
             )
         except FormError as error:
             return _new_form(request, db, access, form=data, errors=error.errors, status_code=422)
-        note = service.add_note(
-            db,
-            author=access.viewer,
-            pupil_id=access.pupil_id,
-            text=text,
-            shared=data.shared == "1",
-            subject=subject,
-        )
         if not request.htmx:
             return Redirect(_back(data.back, access.pupil_id), status_code=303)
         return Page(
@@ -129,9 +125,7 @@ class NoteController(Controller):
     def edit(
         self, *, db: NamedDependency[Session], access: NamedDependency[Access], note_id: RowId
     ) -> Template:
-        note = service.own_note(db, note_id=note_id, author_id=access.viewer.person_id)
-        form = NoteForm(text=note.text, shared="1" if note.shared else "0")
-        return _edit_page(db, access, note=note, form=form)
+        return _edit_page(db, access, note_id=note_id)
 
     @post(
         "/notes/{note_id:int}/edit",
@@ -147,26 +141,21 @@ class NoteController(Controller):
         note_id: RowId,
         data: URLEncodedBody[NoteForm],
     ) -> Response[Any]:
-        note = service.own_note(db, note_id=note_id, author_id=access.viewer.person_id)
         try:
-            text, _subject = service.check_note(
-                text=data.text, subject=note.subject, choices=[note.subject]
-            )
-        except FormError as error:
-            return _edit_page(db, access, note=note, form=data, errors=error.errors, status=422)
-        version = int(data.version) if data.version.isdigit() else 0
-        try:
-            service.update_note(
+            note = service.update_note(
                 db,
                 note_id=note_id,
                 author_id=access.viewer.person_id,
-                text=text,
+                text=data.text,
                 shared=data.shared == "1",
-                version=version,
+                version=int(data.version) if data.version.isdigit() else 0,
+            )
+        except FormError as error:
+            return _edit_page(
+                db, access, note_id=note_id, form=data, errors=error.errors, status=422
             )
         except Conflict:
-            current = service.own_note(db, note_id=note_id, author_id=access.viewer.person_id)
-            return _edit_page(db, access, note=current, form=data, stale=True, status=409)
+            return _edit_page(db, access, note_id=note_id, form=data, stale=True, status=409)
         return Redirect(f"/pupils/{note.pupil_id}/notes#note-{note_id}", status_code=303)
 
     @post(
@@ -210,21 +199,17 @@ class NoteController(Controller):
         access: NamedDependency[Access],
         data: JSONBody[NoteCreate],
     ) -> Response[NotePublic]:
-        choices = service.subjects_for(db, viewer=access.viewer, pupil_id=access.pupil_id)
         try:
-            text, subject = service.check_note(
-                text=data.text, subject=data.subject or "", choices=choices
+            note = service.add_note(
+                db,
+                author=access.viewer,
+                pupil_id=access.pupil_id,
+                text=data.text,
+                shared=data.shared,
+                subject=data.subject or "",
             )
         except FormError as error:
             raise _invalid(error) from error
-        note = service.add_note(
-            db,
-            author=access.viewer,
-            pupil_id=access.pupil_id,
-            text=text,
-            shared=data.shared,
-            subject=subject,
-        )
         return Response(note, status_code=201)
 
     @patch(
@@ -242,21 +227,17 @@ class NoteController(Controller):
         note_id: RowId,
         data: JSONBody[NoteUpdate],
     ) -> NotePublic:
-        note = service.own_note(db, note_id=note_id, author_id=access.viewer.person_id)
         try:
-            text, _subject = service.check_note(
-                text=data.text, subject=note.subject, choices=[note.subject]
+            return service.update_note(
+                db,
+                note_id=note_id,
+                author_id=access.viewer.person_id,
+                text=data.text,
+                shared=data.shared,
+                version=data.version,
             )
         except FormError as error:
             raise _invalid(error) from error
-        return service.update_note(
-            db,
-            note_id=note_id,
-            author_id=access.viewer.person_id,
-            text=text,
-            shared=data.shared,
-            version=data.version,
-        )
 
     @delete(
         "/api/notes/{note_id:int}",
@@ -299,12 +280,16 @@ def _edit_page(
     db: Session,
     access: Access,
     *,
-    note: NotePublic,
-    form: NoteForm,
+    note_id: int,
+    form: NoteForm | None = None,
     errors: dict[str, str] | None = None,
     stale: bool = False,
     status: int = 200,
 ) -> Template:
+    """The edit page with the note as it is now (after a 409: the other person's text), and
+    the form as sent, else as the note is."""
+    note = service.own_note(db, note_id=note_id, author_id=access.viewer.person_id)
+    form = form or NoteForm(text=note.text, shared="1" if note.shared else "0")
     return Page(
         "notes/edit.html",
         status_code=status,

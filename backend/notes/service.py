@@ -35,7 +35,7 @@ def subjects_for(session: Session, *, viewer: Viewer, pupil_id: int) -> list[str
     return subjects or [MENTOR if mentor else ""]
 
 
-def check_note(*, text: str, subject: str, choices: list[str]) -> tuple[str, str]:
+def _check_note(*, text: str, subject: str, choices: list[str]) -> tuple[str, str]:
     """The form's (or the API's) text and subject: the text stripped and bounded, the
     subject one of hers (none given: her first)."""
     errors: dict[str, str] = {}
@@ -75,7 +75,9 @@ def _public(note: Note, author: str) -> NotePublic:
 def add_note(
     session: Session, *, author: Viewer, pupil_id: int, text: str, shared: bool, subject: str
 ) -> NotePublic:
-    """Stores a note already checked (check_note)."""
+    """Checks the note (FormError, for the form and the API alike) and stores it."""
+    choices = subjects_for(session, viewer=author, pupil_id=pupil_id)
+    text, subject = _check_note(text=text, subject=subject, choices=choices)
     note = Note(
         pupil_id=pupil_id, author_id=author.person_id, subject=subject, text=text, shared=shared
     )
@@ -123,9 +125,11 @@ def update_note(
     shared: bool | None,
     version: int,
 ) -> NotePublic:
-    """Changes the author's note if nobody has changed it since `version`: else 409 with
-    the note as it is now (nothing is silently overwritten)."""
+    """Checks the text (FormError) and changes the author's note if nobody has changed it
+    since `version`: else 409 with the note as it is now (nothing is silently overwritten).
+    Its subject stays."""
     before = own_note(session, note_id=note_id, author_id=author_id)
+    text, _subject = _check_note(text=text, subject=before.subject, choices=[before.subject])
     values: dict[str, object] = {
         "text": text,
         "updated_at": utcnow(),

@@ -69,7 +69,9 @@ _PLAN = Query(
         col(Goal.position), col(Goal.id), col(SelfAssessment.created_at), col(SelfAssessment.id)
     )
 )
-_REPLIES = Query(
+# Replies with their authors' names, oldest first: the plan's below, and a teacher's list
+# of reflections (which ones it narrows to by itself).
+REPLY_ROWS = (
     core_select(
         col(Reply.self_assessment_id),
         col(Reply.id),
@@ -79,10 +81,12 @@ _REPLIES = Query(
         col(Reply.created_at),
     )
     .join(Person, col(Person.id) == Reply.author_id)
-    .join(SelfAssessment, col(SelfAssessment.id) == Reply.self_assessment_id)
+    .order_by(col(Reply.created_at), col(Reply.id))
+)
+_REPLIES = Query(
+    REPLY_ROWS.join(SelfAssessment, col(SelfAssessment.id) == Reply.self_assessment_id)
     .join(Goal, col(Goal.id) == SelfAssessment.goal_id)
     .where(col(Goal.plan_id) == bindparam("plan_id"))
-    .order_by(col(Reply.created_at), col(Reply.id))
 )
 _GOAL_OF_PUPIL = Query(
     core_select(col(Goal.id))

@@ -75,13 +75,9 @@ class ReflectionController(Controller):
         try:
             text = service.check_reply(data.text)
         except FormError as error:
-            errors = {assessment_id: error.errors}
-            staff = staff_of(db, viewer=access.viewer)
-            if not request.htmx:
-                return _list_page(db, staff, errors=errors, form=data, status=422)
-            return _item(db, staff, assessment_id, errors=errors, form=data, status=422)
+            return _answer(request, db, access, assessment_id, errors=error.errors, form=data)
         service.add_reply(db, assessment_id=assessment_id, author=access.viewer, text=text)
-        return _done(request, db, access, assessment_id, "replied")
+        return _answer(request, db, access, assessment_id, done="replied")
 
     @post(
         "/self-assessments/{assessment_id:int}/seen",
@@ -98,7 +94,7 @@ class ReflectionController(Controller):
         assessment_id: RowId,
     ) -> Response[Any]:
         service.mark_seen(db, assessment_id=assessment_id, person_id=access.viewer.person_id)
-        return _done(request, db, access, assessment_id, "seen")
+        return _answer(request, db, access, assessment_id, done="seen")
 
     @get(
         "/api/reflections",
@@ -195,17 +191,26 @@ def _list_page(
     )
 
 
-def _item(
+def _answer(
+    request: HTMXRequest,
     db: Session,
-    staff: Staff,
+    access: Access,
     assessment_id: int,
     *,
-    errors: dict[int, dict[str, str]] | None = None,
+    done: str = "",
+    errors: dict[str, str] | None = None,
     form: ReplyForm | None = None,
-    done: str | None = None,
-    status: int = 200,
-) -> Template:
-    """One item, for htmx to swap in place."""
+) -> Response[Any]:
+    """After a reply or a seen mark: for htmx the item, swapped in place; without
+    JavaScript post/redirect/get to the list, or on an error the list with it at the item."""
+    if not request.htmx and not errors:
+        target = f"/reflections?{done}={assessment_id}#reflection-{assessment_id}"
+        return Redirect(target, status_code=303)
+    staff = staff_of(db, viewer=access.viewer)
+    status = 422 if errors else 200
+    marked = {assessment_id: errors} if errors else {}
+    if not request.htmx:
+        return _list_page(db, staff, errors=marked, form=form, status=status)
     return Page(
         "reflections/_item.html",
         status_code=status,
@@ -213,17 +218,8 @@ def _item(
         context={
             "item": service.reflection(db, staff=staff, assessment_id=assessment_id),
             "levels": LEVEL_WORDS,
-            "errors": errors or {},
+            "errors": marked,
             "form": form,
             "done": {assessment_id: done} if done else {},
         },
     )
-
-
-def _done(
-    request: HTMXRequest, db: Session, access: Access, assessment_id: int, done: str
-) -> Response[Any]:
-    if not request.htmx:
-        target = f"/reflections?{done}={assessment_id}#reflection-{assessment_id}"
-        return Redirect(target, status_code=303)
-    return _item(db, staff_of(db, viewer=access.viewer), assessment_id, done=done)

@@ -20,7 +20,7 @@ from backend.errors import NotFound
 from backend.i18n import N_
 from backend.models import Goal, GroupPupil, Person, Plan, Reply, Seen, SelfAssessment, utcnow
 from backend.plans.schemas import ReplyPublic
-from backend.plans.service import FormError
+from backend.plans.service import REPLY_ROWS, FormError
 from backend.reflections.schemas import REPLY_MAX, ReflectionPublic
 from backend.web import has_control_characters
 
@@ -110,19 +110,7 @@ def _add_replies(session: Session, items: list[ReflectionPublic]) -> None:
     by_id = {item.id: item for item in items}
     if not by_id:
         return
-    rows: Any = session.execute(
-        core_select(
-            col(Reply.self_assessment_id),
-            col(Reply.id),
-            col(Person.given_name),
-            col(Person.family_name),
-            col(Reply.text),
-            col(Reply.created_at),
-        )
-        .join(Person, col(Person.id) == Reply.author_id)
-        .where(col(Reply.self_assessment_id).in_(list(by_id)))
-        .order_by(col(Reply.created_at), col(Reply.id))
-    )
+    rows: Any = session.execute(REPLY_ROWS.where(col(Reply.self_assessment_id).in_(list(by_id))))
     for rating_id, reply_id, given, family, text, at in rows:
         by_id[rating_id].replies.append(
             ReplyPublic(id=reply_id, author=f"{given} {family}", text=text, created_at=at)

@@ -1,8 +1,9 @@
 """Teachers at work in the browser: Ella comments a rating, Sara Ek (teacher of Matematik)
 finds it marked new in "New from my pupils" and replies, and Ella reads the reply; Sara
-writes a shared and a staff-only note about Alva in three interactions each, and Alva's
-guardian sees the first and not the second. Phones with touch at 360 px and desktops at
-1,280 px, axe on every page at both widths."""
+writes a shared note about Alva from her group's page and a staff-only one on the form's
+own page, in three interactions each, and Alva's guardian sees the first and not the
+second. Phones with touch at 360 px and desktops at 1,280 px, axe on every page at both
+widths."""
 
 from __future__ import annotations
 
@@ -91,23 +92,16 @@ def test_notes_in_three_interactions_and_the_guardian_sees_only_the_shared_one(
     teacher = new_context(**PHONE).new_page()
     add_authenticator(teacher)
     enrol(teacher, live_server.enrolment_url("Sara Ek"))
-    teacher.goto(f"/pupils/{alva_id}/notes")
-    expect(teacher.get_by_role("heading", level=1)).to_have_text("Anteckningar om Alva Nilsson")
+    # The group page of 4A, as her start page links to it.
+    href = teacher.get_by_role("link", name="4A i överblick").get_attribute("href")
+    found = re.fullmatch(r"/groups/(\d+)", href or "")
+    assert found, href
+    teacher.goto(f"/groups/{found[1]}")
+    expect(teacher.get_by_role("heading", level=1)).to_have_text("Grupp 4A i överblick")
     axe_both(teacher, axe_check)
-    # The group list's row, as the group page renders it (built elsewhere): a "Note" link
-    # that opens the form in place.
-    teacher.evaluate(
-        """id => {
-        const row = document.createElement("div");
-        row.innerHTML = `<a href="/pupils/${id}/notes/new" hx-get="/pupils/${id}/notes/new"
-          hx-target="#note-${id}">Anteckning</a><div id="note-${id}"></div>`;
-        document.querySelector("h1").after(row);
-        htmx.process(row);
-        window.__samePage = true;
-    }""",
-        alva_id,
-    )
-    teacher.get_by_role("link", name="Anteckning", exact=True).tap()  # 1
+    teacher.evaluate("window.__samePage = true")
+    row = teacher.locator(f"#pupil-{alva_id}")
+    row.get_by_role("link", name="Anteckning om Alva Nilsson").tap()  # 1
     textbox = teacher.get_by_role("textbox", name="Anteckning om Alva Nilsson")
     expect(textbox).to_be_focused()
     expect(teacher.locator(f"#note-{alva_id}")).to_contain_text("Taggad: Matematik")
@@ -130,6 +124,7 @@ def test_notes_in_three_interactions_and_the_guardian_sees_only_the_shared_one(
     expect(saved).to_be_focused()
     saved.get_by_role("link").tap()
     teacher.wait_for_url(re.compile(rf"/pupils/{alva_id}/notes$"))
+    expect(teacher.get_by_role("heading", level=1)).to_have_text("Anteckningar om Alva Nilsson")
     staff_note = teacher.locator("article.note").filter(has_text=staff_only)
     expect(staff_note).to_contain_text("Bara personalen")
     expect(teacher.locator("article.note").filter(has_text=shared)).to_contain_text(
