@@ -22,6 +22,7 @@ from backend.auth.controllers import AccountController, AuthController
 from backend.auth.sessions import current_viewer, peek_viewer
 from backend.db import make_engine, provide_db, release_db
 from backend.goals.controllers import GoalController
+from backend.goals.proposals_controllers import ProposalController
 from backend.groups.controllers import GroupController
 from backend.notes.controllers import NoteController
 from backend.people.controllers import PeopleController
@@ -74,6 +75,7 @@ def create_app(settings: Settings) -> App:
             AccountController,
             PlanController,
             GoalController,
+            ProposalController,
             NoteController,
             ReflectionController,
             PeopleController,

@@ -1,7 +1,7 @@
-"""Goals written by staff on the pupil's plan, and the pupil's own proposals with the
-mentor's answer: pages with plain forms (post/redirect/get, a confirmation step without
-JavaScript) and the same as JSON. Who may write which goal is the service's rule; the
-policies here only say who is linked to the pupil."""
+"""Goals written by staff on the pupil's plan: pages with plain forms (post/redirect/get, a
+confirmation step without JavaScript) and the same as JSON. Who may write which goal is the
+service's rule; the policies here only say who is linked to the pupil. The pupil's proposals
+are in proposals_controllers.py, which shares the helpers at the end of this module."""
 
 from __future__ import annotations
 
@@ -12,34 +12,27 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, URLEncodedBody
-from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
-from backend.access import OWN, STAFF, Access, Relation, for_pupil, for_record
+from backend.access import STAFF, Access, for_pupil, for_record
 from backend.access import Record as R
-from backend.errors import Conflict, ErrorMessage, Invalid, NotFound
+from backend.errors import Conflict, ErrorMessage
 from backend.goals import service
 from backend.goals.schemas import (
     ConfirmForm,
-    DecisionCreate,
-    DecisionForm,
     GoalCreate,
     GoalForm,
     GoalSavedPublic,
     GoalUpdate,
     MoveForm,
-    ProposalCreate,
-    ProposalPublic,
 )
-from backend.models import Goal, GoalProposal, Person
-from backend.plans.controllers import plan_page
+from backend.models import Goal, Person
 from backend.plans.service import FormError
 from backend.readlog import ReadKind
 from backend.web import Page, RowId
 
 WRITERS = STAFF  # staff linked to the pupil; which goals each may write: service.Rights
-PROPOSAL_READERS = frozenset({Relation.SELF, Relation.MENTOR})
 
 _REFUSED = {
     401: ResponseSpec(ErrorMessage, description="Not signed in, or the session has ended"),
@@ -57,11 +50,12 @@ WRITE = {
 READ = {k: v for k, v in _REFUSED.items() if k != 422}
 
 
-def _today(state: State) -> Any:
+def today_of(state: State) -> Any:
     return state.settings.today()
 
 
-def _back(pupil_id: int, anchor: str = "") -> Redirect:
+def back(pupil_id: int, anchor: str = "") -> Redirect:
+    """To the pupil's plan, at what was just written (post/redirect/get)."""
     return Redirect(f"/pupils/{pupil_id}{anchor}", status_code=303)
 
 
@@ -77,7 +71,7 @@ class GoalController(Controller):
     def new_goal(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
     ) -> Template:
-        return _goal_page(db, access, today=_today(state), goal=None, form=GoalForm())
+        return _goal_page(db, access, today=today_of(state), goal=None, form=GoalForm())
 
     @post(
         "/pupils/{pupil_id:int}/goals",
@@ -97,12 +91,12 @@ class GoalController(Controller):
             area, text, how = service.check_goal(area=data.area, text=data.text, how=data.how)
         except FormError as error:
             return _goal_page(
-                db, access, today=_today(state), goal=None, form=data, errors=error.errors
+                db, access, today=today_of(state), goal=None, form=data, errors=error.errors
             )
         goal = service.create_goal(
-            db, access=access, today=_today(state), area=area, text=text, how=how
+            db, access=access, today=today_of(state), area=area, text=text, how=how
         )
-        return _back(access.pupil_id, f"#goal-{goal.id}")
+        return back(access.pupil_id, f"#goal-{goal.id}")
 
     @get(
         "/goals/{goal_id:int}/edit",
@@ -118,9 +112,9 @@ class GoalController(Controller):
         access: NamedDependency[Access],
         goal_id: RowId,
     ) -> Template:
-        goal = service.goal_to_write(db, access=access, goal_id=goal_id, today=_today(state))
+        goal = service.goal_to_write(db, access=access, goal_id=goal_id, today=today_of(state))
         form = GoalForm(area=goal.area, text=goal.text, how=goal.how, version=str(goal.version))
-        return _goal_page(db, access, today=_today(state), goal=goal, form=form)
+        return _goal_page(db, access, today=today_of(state), goal=goal, form=form)
 
     @post(
         "/goals/{goal_id:int}/edit",
@@ -137,7 +131,7 @@ class GoalController(Controller):
         goal_id: RowId,
         data: URLEncodedBody[GoalForm],
     ) -> Response[Any]:
-        today = _today(state)
+        today = today_of(state)
         goal = service.goal_to_write(db, access=access, goal_id=goal_id, today=today)
         try:
             area, text, how = service.check_goal(area=data.area, text=data.text, how=data.how)
@@ -161,7 +155,7 @@ class GoalController(Controller):
             # Her words stay in the fields; the saved ones are shown beside them, and the
             # form now carries the current version: saving again is a choice she makes.
             return _goal_page(db, access, today=today, goal=goal, form=data, conflict=goal)
-        return _back(access.pupil_id, f"#goal-{goal_id}")
+        return back(access.pupil_id, f"#goal-{goal_id}")
 
     @post(
         "/goals/{goal_id:int}/move",
@@ -179,9 +173,9 @@ class GoalController(Controller):
         data: URLEncodedBody[MoveForm],
     ) -> Redirect:
         service.move_goal(
-            db, access=access, goal_id=goal_id, today=_today(state), direction=data.direction
+            db, access=access, goal_id=goal_id, today=today_of(state), direction=data.direction
         )
-        return _back(access.pupil_id, f"#goal-{goal_id}")
+        return back(access.pupil_id, f"#goal-{goal_id}")
 
     @get(
         "/goals/{goal_id:int}/retire",
@@ -197,17 +191,9 @@ class GoalController(Controller):
         access: NamedDependency[Access],
         goal_id: RowId,
     ) -> Template:
-        goal = service.goal_to_write(db, access=access, goal_id=goal_id, today=_today(state))
-        return Page(
-            "goals/retire.html",
-            context={
-                "viewer": access.viewer,
-                "nav": "home",
-                "pupil": db.get(Person, access.pupil_id),
-                "goal": goal,
-                "ratings": service.ratings_count(db, goal_id=goal_id),
-            },
-        )
+        goal = service.goal_to_write(db, access=access, goal_id=goal_id, today=today_of(state))
+        ratings = service.ratings_count(db, goal_id=goal_id)
+        return pupil_page("retire", db, access, goal=goal, ratings=ratings)
 
     @post(
         "/goals/{goal_id:int}/retire",
@@ -227,100 +213,8 @@ class GoalController(Controller):
         """Only from the confirmation page; anything else is sent there first."""
         if data.confirm != "yes":
             return Redirect(f"/goals/{goal_id}/retire", status_code=303)
-        service.retire_goal(db, access=access, goal_id=goal_id, today=_today(state))
-        return _back(access.pupil_id, "#earlier-goals")
-
-    # ---- Pages: the pupil proposes, the mentor answers --------------------------------
-
-    @post("/plan/goal-proposals", include_in_schema=False, sync_to_thread=False, dependencies=OWN)
-    def propose(
-        self,
-        *,
-        request: HTMXRequest,
-        db: NamedDependency[Session],
-        state: State,
-        access: NamedDependency[Access],
-        data: URLEncodedBody[GoalForm],
-    ) -> Response[Any]:
-        try:
-            area, text, how = service.check_goal(area=data.area, text=data.text, how=data.how)
-            service.propose(
-                db, pupil_id=access.pupil_id, today=_today(state), area=area, text=text, how=how
-            )
-        except FormError as error:
-            errors = error.errors
-        except Invalid as refusal:
-            errors = {"text": refusal.message}
-        else:
-            return Redirect("/#my-proposals", status_code=303)
-        return plan_page(
-            request,
-            db,
-            state.settings,
-            access,
-            status_code=422,
-            proposal_errors=errors,
-            proposal_form=data,
-        )
-
-    @get(
-        "/goal-proposals/{proposal_id:int}",
-        include_in_schema=False,
-        sync_to_thread=False,
-        dependencies=for_record(R.PROPOSAL, ReadKind.PLAN, WRITERS),
-    )
-    def proposal(
-        self, *, db: NamedDependency[Session], access: NamedDependency[Access], proposal_id: RowId
-    ) -> Template:
-        found = service.proposal_to_decide(db, access=access, proposal_id=proposal_id)
-        form = DecisionForm(area=found.area, text=found.text, how=found.how)
-        return _proposal_page(db, access, proposal=found, form=form)
-
-    @post(
-        "/goal-proposals/{proposal_id:int}/decision",
-        include_in_schema=False,
-        sync_to_thread=False,
-        dependencies=for_record(R.PROPOSAL, None, WRITERS),
-    )
-    def decide(
-        self,
-        *,
-        db: NamedDependency[Session],
-        state: State,
-        access: NamedDependency[Access],
-        proposal_id: RowId,
-        data: URLEncodedBody[DecisionForm],
-    ) -> Response[Any]:
-        found = service.proposal_to_decide(db, access=access, proposal_id=proposal_id)
-        try:
-            if data.decision == "decline":
-                reason = service.check_reason(data.reason)
-                service.decide(
-                    db,
-                    access=access,
-                    proposal_id=proposal_id,
-                    today=_today(state),
-                    accept=False,
-                    reason=reason,
-                )
-                return _back(access.pupil_id, "#proposals")
-            if data.decision != "accept":
-                raise NotFound()
-            edits: dict[str, str] = {}
-            if data.edited:
-                area, text, how = service.check_goal(area=data.area, text=data.text, how=data.how)
-                edits = {"area": area, "text": text, "how": how}
-            done = service.decide(
-                db,
-                access=access,
-                proposal_id=proposal_id,
-                today=_today(state),
-                accept=True,
-                **edits,
-            )
-        except FormError as error:
-            return _proposal_page(db, access, proposal=found, form=data, errors=error.errors)
-        return _back(access.pupil_id, f"#goal-{done.goal_id}")
+        service.retire_goal(db, access=access, goal_id=goal_id, today=today_of(state))
+        return back(access.pupil_id, "#earlier-goals")
 
     # ---- JSON ---------------------------------------------------------------------------
 
@@ -339,12 +233,10 @@ class GoalController(Controller):
         access: NamedDependency[Access],
         data: JSONBody[GoalCreate],
     ) -> GoalSavedPublic:
-        try:
+        with service.as_invalid():
             area, text, how = service.check_goal(area=data.area, text=data.text, how=data.how)
-        except FormError as error:
-            raise service.invalid(error) from error
         return service.create_goal(
-            db, access=access, today=_today(state), area=area, text=text, how=how
+            db, access=access, today=today_of(state), area=area, text=text, how=how
         )
 
     @patch(
@@ -364,24 +256,21 @@ class GoalController(Controller):
         data: JSONBody[GoalUpdate],
     ) -> GoalSavedPublic:
         fields: dict[str, str | None] = {"area": data.area, "text": data.text, "how": data.how}
-        if data.area is not None or data.text is not None or data.how is not None:
+        if any(value is not None for value in fields.values()):
             goal = db.get(Goal, goal_id)
             assert goal is not None  # the policy found it
-            try:
-                area, text, how = service.check_goal(
-                    area=goal.area if data.area is None else data.area,
-                    text=goal.text if data.text is None else data.text,
-                    how=goal.how if data.how is None else data.how,
-                )
-            except FormError as error:
-                raise service.invalid(error) from error
-            checked = {"area": area, "text": text, "how": how}
-            fields = {k: checked[k] if v is not None else None for k, v in fields.items()}
+            with service.as_invalid():
+                checked = service.check_changes(goal, **fields)
+            # Only what was sent is changed: the rest stays as it is, to the letter.
+            fields = {
+                key: new if fields[key] is not None else None
+                for key, new in zip(fields, checked, strict=True)
+            }
         return service.update_goal(
             db,
             access=access,
             goal_id=goal_id,
-            today=_today(state),
+            today=today_of(state),
             version=data.version,
             position=data.position,
             **fields,
@@ -403,96 +292,7 @@ class GoalController(Controller):
         access: NamedDependency[Access],
         goal_id: RowId,
     ) -> GoalSavedPublic:
-        return service.retire_goal(db, access=access, goal_id=goal_id, today=_today(state))
-
-    @post(
-        "/api/plan/goal-proposals",
-        sync_to_thread=False,
-        summary="The signed-in pupil proposes a goal of her own",
-        responses=WRITE,
-        dependencies=OWN,
-    )
-    def propose_json(
-        self,
-        *,
-        db: NamedDependency[Session],
-        state: State,
-        access: NamedDependency[Access],
-        data: JSONBody[ProposalCreate],
-    ) -> ProposalPublic:
-        try:
-            area, text, how = service.check_goal(area=data.area, text=data.text, how=data.how)
-        except FormError as error:
-            raise service.invalid(error) from error
-        return service.propose(
-            db, pupil_id=access.pupil_id, today=_today(state), area=area, text=text, how=how
-        )
-
-    @get(
-        "/api/plan/goal-proposals",
-        sync_to_thread=False,
-        summary="The signed-in pupil's own proposals this term and their answers",
-        responses=READ,
-        dependencies=OWN,
-    )
-    def own_proposals_json(
-        self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
-    ) -> list[ProposalPublic]:
-        return service.pupil_proposals(db, pupil_id=access.pupil_id, today=_today(state))
-
-    @get(
-        "/api/pupils/{pupil_id:int}/goal-proposals",
-        sync_to_thread=False,
-        summary="A pupil's proposals this term, for the pupil and her mentor",
-        responses=READ,
-        dependencies=for_pupil(ReadKind.PLAN, PROPOSAL_READERS),
-    )
-    def proposals_json(
-        self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
-    ) -> list[ProposalPublic]:
-        return service.pupil_proposals(db, pupil_id=access.pupil_id, today=_today(state))
-
-    @post(
-        "/api/goal-proposals/{proposal_id:int}/decision",
-        sync_to_thread=False,
-        status_code=200,
-        summary="The mentor accepts a proposal (as is or edited) or declines it with a reason",
-        responses=WRITE,
-        dependencies=for_record(R.PROPOSAL, None, WRITERS),
-    )
-    def decide_json(
-        self,
-        *,
-        db: NamedDependency[Session],
-        state: State,
-        access: NamedDependency[Access],
-        proposal_id: RowId,
-        data: JSONBody[DecisionCreate],
-    ) -> ProposalPublic:
-        found = service.proposal_to_decide(db, access=access, proposal_id=proposal_id)
-        edits: dict[str, str] = {}
-        reason = ""
-        try:
-            if data.accept:
-                area, text, how = service.check_goal(
-                    area=found.area if data.area is None else data.area,
-                    text=found.text if data.text is None else data.text,
-                    how=found.how if data.how is None else data.how,
-                )
-                edits = {"area": area, "text": text, "how": how}
-            else:
-                reason = service.check_reason(data.reason)
-        except FormError as error:
-            raise service.invalid(error) from error
-        return service.decide(
-            db,
-            access=access,
-            proposal_id=proposal_id,
-            today=_today(state),
-            accept=data.accept,
-            reason=reason,
-            **edits,
-        )
+        return service.retire_goal(db, access=access, goal_id=goal_id, today=today_of(state))
 
 
 def _goal_page(
@@ -506,51 +306,55 @@ def _goal_page(
     conflict: Goal | None = None,
 ) -> Template:
     """The new-goal and edit page; 422 with the errors in place, 409 with both texts."""
-    rights = service.writer(db, access=access)
     plan = service.current_plan(db, pupil_id=access.pupil_id, today=today)
-    choices = service.area_choices(
-        db, pupil_id=access.pupil_id, rights=rights, plan_id=plan[0] if plan else None
+    return fields_page(
+        "edit",
+        db,
+        access,
+        plan_id=plan[0] if plan else None,
+        form=form,
+        errors=errors,
+        status=409 if conflict else None,
+        goal=goal,
+        conflict=conflict,
+        version=conflict.version if conflict else form.version,
     )
-    status = 409 if conflict else 422 if errors else 200
+
+
+def pupil_page(
+    name: str, db: Session, access: Access, *, status: int = 200, **context: Any
+) -> Template:
+    """A goals page about one pupil, under the home tab."""
+    pupil = db.get(Person, access.pupil_id)
     return Page(
-        "goals/edit.html",
+        f"goals/{name}.html",
         status_code=status,
-        context={
-            "viewer": access.viewer,
-            "nav": "home",
-            "pupil": db.get(Person, access.pupil_id),
-            "goal": goal,
-            "form": form,
-            "version": conflict.version if conflict else form.version,
-            "errors": errors or {},
-            "conflict": conflict,
-            "rights": rights,
-            "choices": choices,
-        },
+        context={"viewer": access.viewer, "nav": "home", "pupil": pupil, **context},
     )
 
 
-def _proposal_page(
+def fields_page(
+    name: str,
     db: Session,
     access: Access,
     *,
-    proposal: GoalProposal,
-    form: DecisionForm,
+    plan_id: int | None,
+    form: Any,
     errors: dict[str, str] | None = None,
+    status: int | None = None,
+    **context: Any,
 ) -> Template:
+    """A page with a goal's fields (a goal, or a proposal to answer): the areas the viewer's
+    rights offer, and 422 with the errors in place."""
     rights = service.writer(db, access=access)
-    return Page(
-        "goals/proposal.html",
-        status_code=422 if errors else 200,
-        context={
-            "viewer": access.viewer,
-            "nav": "home",
-            "pupil": db.get(Person, access.pupil_id),
-            "proposal": proposal,
-            "form": form,
-            "errors": errors or {},
-            "choices": service.area_choices(
-                db, pupil_id=access.pupil_id, rights=rights, plan_id=proposal.plan_id
-            ),
-        },
+    return pupil_page(
+        name,
+        db,
+        access,
+        status=status or (422 if errors else 200),
+        form=form,
+        errors=errors or {},
+        rights=rights,
+        choices=service.area_choices(db, pupil_id=access.pupil_id, rights=rights, plan_id=plan_id),
+        **context,
     )

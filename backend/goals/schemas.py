@@ -102,10 +102,8 @@ class GoalSavedPublic(msgspec.Struct, kw_only=True):
     retired_at: datetime | None = None
 
 
-class ProposalCreate(msgspec.Struct, kw_only=True):
-    area: Area
-    text: GoalText
-    how: How = ""
+class ProposalCreate(GoalCreate, kw_only=True):
+    pass  # the same fields as a goal staff write (a docstring would change the API schema)
 
 
 class DecisionCreate(msgspec.Struct, kw_only=True):

@@ -1,14 +1,17 @@
-"""Goals as staff write them, and the pupil's own proposals. The rule of who may write which
-goal lives here (the access policy only says the viewer is linked to the pupil): the mentor
-any goal of the pupil's current plan, a subject teacher the goals in her subjects in a
-group of the pupil. Every change of a goal's words raises its version; a change based on
-an older one is refused with the goal as it is now (DESIGN: nothing silently overwritten).
-A goal is retired, never deleted: its ratings are its history."""
+"""Goals as staff write them. The rule of who may write which goal lives here (the access
+policy only says the viewer is linked to the pupil): the mentor any goal of the pupil's
+current plan, a subject teacher the goals in her subjects in a group of the pupil. Every
+change of a goal's words raises its version; a change based on an older one is refused with
+the goal as it is now (DESIGN: nothing silently overwritten). A goal is retired, never
+deleted: its ratings are its history. The pupil's own proposals, which become goals when
+the mentor accepts them, are in proposals.py."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 from sqlalchemy import bindparam, func
@@ -24,17 +27,14 @@ from backend.goals.schemas import (
     REASON_MAX,
     TEXT_MAX,
     GoalSavedPublic,
-    ProposalPublic,
 )
 from backend.i18n import N_
 from backend.models import (
     Goal,
-    GoalProposal,
     GroupPupil,
     GroupTeacher,
     Plan,
     PlanState,
-    ProposalState,
     SelfAssessment,
     Term,
     utcnow,
@@ -44,7 +44,6 @@ from backend.plans.service import FormError
 from backend.web import has_control_characters
 
 SOCIAL_AREAS = ("Socialt", "Studieteknik")  # areas are data, in Swedish like the subjects
-PENDING_MAX = 5  # proposals waiting at once: enough for a pupil, not a flood for the mentor
 
 TOO_LONG = {
     "area": N_("The area is too long. Write at most 100 characters."),
@@ -59,11 +58,8 @@ MISSING = {
 }
 CONTROL = N_("The text has a sign in it that we cannot save. Write it again without it.")
 NOT_YOUR_SUBJECT = N_("You can only write goals in your own subjects.")
-MENTOR_ONLY = N_("Only the mentor answers the pupil's proposals.")
 RETIRED = N_("This goal has been retired. It can no longer be changed.")
 ARCHIVED = N_("This plan is closed. Its goals can no longer be changed.")
-DECIDED = N_("This proposal has already been answered.")
-TOO_MANY = N_("You have five proposals waiting for an answer. Wait until your mentor has answered.")
 
 _P: Any = bindparam("pupil_id")
 _PUPIL_GROUPS = core_select(col(GroupPupil.group_id)).where(col(GroupPupil.pupil_id) == _P)
@@ -93,21 +89,6 @@ _CURRENT_TERM = Query(
     .where(col(Term.starts_on) <= bindparam("today"))
     .order_by((col(Term.ends_on) >= bindparam("today")).desc(), col(Term.starts_on).desc())
     .limit(1)
-)
-_PROPOSALS = Query(
-    core_select(
-        col(GoalProposal.id),
-        col(GoalProposal.area),
-        col(GoalProposal.text),
-        col(GoalProposal.how),
-        col(GoalProposal.state),
-        col(GoalProposal.created_at),
-        col(GoalProposal.reason),
-        col(GoalProposal.goal_id),
-        col(GoalProposal.decided_at),
-    )
-    .where(col(GoalProposal.plan_id) == bindparam("plan_id"))
-    .order_by(col(GoalProposal.created_at).desc(), col(GoalProposal.id).desc())
 )
 
 
@@ -192,23 +173,37 @@ def check_reason(reason: str) -> str:
     return reason
 
 
-def invalid(error: FormError) -> Invalid:
-    """A form's first error as the API's 422."""
-    field, message = next(iter(error.errors.items()))
-    return Invalid(f"invalid_{field}", message)
+class Words(Protocol):
+    """A goal's words as a goal or a proposal holds them."""
+
+    area: str
+    text: str
+    how: str
+
+
+def check_changes(
+    base: Words, *, area: str | None, text: str | None, how: str | None
+) -> tuple[str, str, str]:
+    """check_goal for JSON, where a field left out (None) keeps the base's words."""
+    return check_goal(
+        area=base.area if area is None else area,
+        text=base.text if text is None else text,
+        how=base.how if how is None else how,
+    )
+
+
+@contextmanager
+def as_invalid() -> Iterator[None]:
+    """For the API: a FormError raised inside becomes a 422 with its first error."""
+    try:
+        yield
+    except FormError as error:
+        field, message = next(iter(error.errors.items()))
+        raise Invalid(f"invalid_{field}", message) from error
 
 
 def public(goal: Goal) -> GoalSavedPublic:
-    assert goal.id is not None
-    return GoalSavedPublic(
-        id=goal.id,
-        area=goal.area,
-        text=goal.text,
-        how=goal.how,
-        version=goal.version,
-        position=goal.position,
-        retired_at=goal.retired_at,
-    )
+    return msgspec.convert(goal, GoalSavedPublic, from_attributes=True)
 
 
 def current(goal: Goal) -> dict[str, Any]:
@@ -221,7 +216,7 @@ def current_plan(session: Session, *, pupil_id: int, today: date) -> tuple[int, 
     return None if row is None else (int(row[0]), str(row[1]))
 
 
-def _writable_plan(session: Session, *, pupil_id: int, today: date) -> int:
+def writable_plan(session: Session, *, pupil_id: int, today: date) -> int:
     """The current plan, made for the term when the pupil has none yet; 409 when closed."""
     found = current_plan(session, pupil_id=pupil_id, today=today)
     if found is None:
@@ -241,28 +236,33 @@ def _writable_plan(session: Session, *, pupil_id: int, today: date) -> int:
     return plan_id
 
 
-def _next_position(session: Session, *, plan_id: int) -> int:
+def add_goal(
+    session: Session, *, access: Access, today: date, area: str, text: str, how: str
+) -> Goal:
+    """A goal last in the pupil's current plan, by the viewer (flushed, not committed):
+    written by staff, or a proposal the mentor accepts. Checked values only."""
+    plan_id = writable_plan(session, pupil_id=access.pupil_id, today=today)
     last = session.exec(select(func.max(Goal.position)).where(Goal.plan_id == plan_id)).one()
-    return 0 if last is None else int(last) + 1
+    goal = Goal(
+        plan_id=plan_id,
+        area=area,
+        text=text,
+        how=how,
+        position=0 if last is None else int(last) + 1,
+        created_by_id=access.viewer.person_id,
+    )
+    session.add(goal)
+    session.flush()
+    return goal
 
 
 def create_goal(
     session: Session, *, access: Access, today: date, area: str, text: str, how: str
 ) -> GoalSavedPublic:
     """A new goal, last in the plan. 403 for a teacher outside her subjects."""
-    rights = writer(session, access=access)
-    if not rights.may(area):
+    if not writer(session, access=access).may(area):
         raise Forbidden(message=NOT_YOUR_SUBJECT)
-    plan_id = _writable_plan(session, pupil_id=access.pupil_id, today=today)
-    goal = Goal(
-        plan_id=plan_id,
-        area=area,
-        text=text,
-        how=how,
-        position=_next_position(session, plan_id=plan_id),
-        created_by_id=access.viewer.person_id,
-    )
-    session.add(goal)
+    goal = add_goal(session, access=access, today=today, area=area, text=text, how=how)
     session.commit()
     return public(goal)
 
@@ -382,131 +382,15 @@ def retire_goal(session: Session, *, access: Access, goal_id: int, today: date) 
     return public(goal)
 
 
-# ---- The pupil's own proposals ------------------------------------------------------------
-
-
-def proposal_public(row: GoalProposal) -> ProposalPublic:
-    assert row.id is not None
-    return ProposalPublic(
-        id=row.id,
-        area=row.area,
-        text=row.text,
-        how=row.how,
-        state=row.state,  # type: ignore[arg-type]
-        created_at=row.created_at,
-        reason=row.reason,
-        goal_id=row.goal_id,
-        decided_at=row.decided_at,
-    )
-
-
-def proposals_of(
-    session: Session, *, plan_id: int, pending_only: bool = False
-) -> list[ProposalPublic]:
-    """The plan's proposals, newest first (one query)."""
-    found = [
-        ProposalPublic(
-            id=pid,
-            area=area,
-            text=text,
-            how=how,
-            state=state,
-            created_at=created_at,
-            reason=reason,
-            goal_id=goal_id,
-            decided_at=decided_at,
-        )
-        for pid, area, text, how, state, created_at, reason, goal_id, decided_at in (
-            _PROPOSALS.rows(session, {"plan_id": plan_id})
-        )
-    ]
-    return [p for p in found if p.state == "pending"] if pending_only else found
-
-
-def pupil_proposals(session: Session, *, pupil_id: int, today: date) -> list[ProposalPublic]:
-    found = current_plan(session, pupil_id=pupil_id, today=today)
-    return [] if found is None else proposals_of(session, plan_id=found[0])
-
-
-def propose(
-    session: Session, *, pupil_id: int, today: date, area: str, text: str, how: str
-) -> ProposalPublic:
-    """The pupil's own goal, waiting for the mentor. At most PENDING_MAX wait at once."""
-    plan_id = _writable_plan(session, pupil_id=pupil_id, today=today)
-    waiting = session.exec(
-        select(func.count())
-        .select_from(GoalProposal)
-        .where(GoalProposal.plan_id == plan_id, GoalProposal.state == ProposalState.PENDING)
-    ).one()
-    if waiting >= PENDING_MAX:
-        raise Invalid("too_many_pending", TOO_MANY)
-    proposal = GoalProposal(plan_id=plan_id, area=area, text=text, how=how)
-    session.add(proposal)
-    session.commit()
-    return proposal_public(proposal)
-
-
-def proposal_to_decide(session: Session, *, access: Access, proposal_id: int) -> GoalProposal:
-    """A pending proposal, for the pupil's mentor: 403 for a teacher, 409 once answered."""
-    if access.relation is not Relation.MENTOR:
-        raise Forbidden(message=MENTOR_ONLY)
-    proposal = session.get(GoalProposal, proposal_id)
-    if proposal is None:
-        raise NotFound()
-    if proposal.state != ProposalState.PENDING:
-        refusal = Conflict(msgspec.to_builtins(proposal_public(proposal)), reason="decided")
-        refusal.message = DECIDED
-        raise refusal
-    return proposal
-
-
-def decide(
-    session: Session,
-    *,
-    access: Access,
-    proposal_id: int,
-    today: date,
-    accept: bool,
-    reason: str = "",
-    area: str | None = None,
-    text: str | None = None,
-    how: str | None = None,
-) -> ProposalPublic:
-    """Accepting makes the goal (last in the plan), as proposed or with the mentor's
-    changes; declining needs a short reason, which the pupil reads. Checked values only."""
-    proposal = proposal_to_decide(session, access=access, proposal_id=proposal_id)
-    now = utcnow()
-    if accept:
-        plan_id = _writable_plan(session, pupil_id=access.pupil_id, today=today)
-        goal = Goal(
-            plan_id=plan_id,
-            area=proposal.area if area is None else area,
-            text=proposal.text if text is None else text,
-            how=proposal.how if how is None else how,
-            position=_next_position(session, plan_id=plan_id),
-            created_by_id=access.viewer.person_id,
-        )
-        session.add(goal)
-        session.flush()
-        proposal.goal_id = goal.id
-        proposal.state = ProposalState.ACCEPTED
-    else:
-        proposal.state = ProposalState.DECLINED
-        proposal.reason = reason
-    proposal.decided_by_id = access.viewer.person_id
-    proposal.decided_at = now
-    session.add(proposal)
-    session.commit()
-    return proposal_public(proposal)
-
-
 def plan_context(
     session: Session, *, access: Access, plan: PlanPublic | None, partial: bool
 ) -> dict[str, Any]:
     """What the plan page shows of this domain: the viewer's rights on the goals, the
     pupil's proposals (to her all of them, to the mentor those waiting)."""
+    from backend.goals.proposals import proposals_of  # proposals.py builds on this module
+
     rights = None if access.is_self else rights_of(session, access=access)
-    proposals: list[ProposalPublic] = []
+    proposals = []
     if plan is not None and not partial and (access.is_self or (rights and rights.mentor)):
         proposals = proposals_of(session, plan_id=plan.id, pending_only=not access.is_self)
     return {"rights": rights, "proposals": proposals}

@@ -45,6 +45,21 @@ def patch(visitor: Visitor, url: str, body: dict[str, Any]) -> httpx.Response:
     return visitor.client.patch(url, json=body, headers={"x-csrftoken": visitor.token})
 
 
+def test_each_goal_moves_one_step_except_past_the_ends(db: Session, signed_in: Signed) -> None:
+    alva, mentor = demo_person(db, "alva"), signed_in("mentor-4a")
+    page = mentor.get(f"/pupils/{alva.id}").text
+    ids = [g.id for g in in_force(db, "alva")]
+    assert len(ids) >= 2
+    moves = re.findall(
+        r'action="/goals/(\d+)/move">\s*<input[^>]*>\s*'
+        r'<input type="hidden" name="direction" value="(up|down)">\s*<button[^>]*>(.+?)</button>',
+        page,
+    )
+    expected = [(str(i), "up", "Flytta upp") for i in ids[1:]]  # Swedish, the demo's language
+    expected += [(str(i), "down", "Flytta ner") for i in ids[:-1]]
+    assert sorted(moves) == sorted(expected)
+
+
 def test_the_mentor_writes_changes_moves_and_retires_a_goal(db: Session, signed_in: Signed) -> None:
     alva, mentor = demo_person(db, "alva"), signed_in("mentor-4a")
     new = mentor.get(f"/pupils/{alva.id}/goals/new")
