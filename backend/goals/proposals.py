@@ -19,6 +19,7 @@ from backend.goals import service
 from backend.goals.schemas import ProposalPublic
 from backend.i18n import N_
 from backend.models import GoalProposal, ProposalState, utcnow
+from backend.plans.schemas import PlanPublic
 
 PENDING_MAX = 5  # proposals waiting at once: enough for a pupil, not a flood for the mentor
 
@@ -136,3 +137,15 @@ def check_answer(
         return {"reason": service.check_reason(reason)}
     area, text, how = service.check_changes(proposal, area=area, text=text, how=how)
     return {"area": area, "text": text, "how": how}
+
+
+def plan_context(
+    session: Session, *, access: Access, plan: PlanPublic | None, partial: bool
+) -> dict[str, Any]:
+    """What the plan page shows of this domain: the viewer's rights on the goals, the
+    pupil's proposals (to her all of them, to the mentor those waiting)."""
+    rights = None if access.is_self else service.rights_of(session, access=access)
+    proposals = []
+    if plan is not None and not partial and (access.is_self or (rights and rights.mentor)):
+        proposals = proposals_of(session, plan_id=plan.id, pending_only=not access.is_self)
+    return {"rights": rights, "proposals": proposals}

@@ -27,7 +27,7 @@ from backend.goals.schemas import (
     ProposalPublic,
 )
 from backend.models import GoalProposal
-from backend.plans.controllers import plan_page
+from backend.plans.page import plan_page
 from backend.plans.service import FormError
 from backend.readlog import ReadKind
 from backend.web import RowId

@@ -39,7 +39,6 @@ from backend.models import (
     Term,
     utcnow,
 )
-from backend.plans.schemas import PlanPublic
 from backend.plans.service import FormError
 from backend.web import has_control_characters
 
@@ -380,17 +379,3 @@ def retire_goal(session: Session, *, access: Access, goal_id: int, today: date) 
     session.add(goal)
     session.commit()
     return public(goal)
-
-
-def plan_context(
-    session: Session, *, access: Access, plan: PlanPublic | None, partial: bool
-) -> dict[str, Any]:
-    """What the plan page shows of this domain: the viewer's rights on the goals, the
-    pupil's proposals (to her all of them, to the mentor those waiting)."""
-    from backend.goals.proposals import proposals_of  # proposals.py builds on this module
-
-    rights = None if access.is_self else rights_of(session, access=access)
-    proposals = []
-    if plan is not None and not partial and (access.is_self or (rights and rights.mentor)):
-        proposals = proposals_of(session, plan_id=plan.id, pending_only=not access.is_self)
-    return {"rights": rights, "proposals": proposals}

@@ -14,7 +14,6 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
-from backend import readlog
 from backend.access import (
     OWN,
     SIGNED_IN,
@@ -29,11 +28,9 @@ from backend.access import (
 )
 from backend.auth.sessions import Viewer
 from backend.errors import BadRequest, ErrorMessage, NotFound
-from backend.goals.service import plan_context as goals_context
 from backend.groups import service as groups_service
-from backend.models import Person
-from backend.notes.service import notes_of
 from backend.plans import service
+from backend.plans.page import plan_page
 from backend.plans.schemas import (
     PlanPublic,
     SelfAssessmentCreate,
@@ -41,9 +38,8 @@ from backend.plans.schemas import (
     SelfAssessmentPublic,
 )
 from backend.readlog import ReadKind
-from backend.settings import Settings
 from backend.stats import service as stats_service
-from backend.web import Page, RowId, render
+from backend.web import Page, RowId
 
 READ = {
     400: ResponseSpec(ErrorMessage, description="Not a valid request"),
@@ -261,52 +257,3 @@ class PlanController(Controller):
             key=idempotency_key,
         )
         return Response(rating, status_code=201 if created else 200)
-
-
-def plan_page(
-    request: HTMXRequest,
-    db: Session,
-    settings: Settings,
-    access: Access,
-    *,
-    goal_id: int | None = None,
-    status_code: int = 200,
-    **context: Any,
-) -> Template:
-    """The plan page, or for htmx the card of the goal just rated."""
-    today = settings.today()
-    plan = service.plan_of(db, pupil_id=access.pupil_id, today=today)
-    goal = next((g for g in plan.goals if g.id == goal_id), None) if plan else None
-    partial = goal is not None and request.htmx
-    opened = context.pop("open", None)
-    saved = context.pop("saved", None)
-    reads = None
-    if access.sees_read_log and not partial:
-        reads = readlog.reads_of(
-            db, pupil_id=access.pupil_id, zone=settings.zone, viewer_id=access.viewer.person_id
-        )
-    return render(
-        request,
-        "plans/plan.html",
-        partial=None if goal is None else "plans/_saved.html" if saved else "plans/_goal.html",
-        status_code=status_code,
-        viewer=access.viewer,
-        plan=plan,
-        pupil=None if access.is_self else db.get(Person, access.pupil_id),
-        writable=access.may_rate,
-        goal=goal,
-        levels=service.LEVEL_WORDS,
-        nav="home",
-        errors=context.pop("errors", {}),
-        form=context.pop("form", None),
-        saved=saved,
-        reads=reads,
-        open=opened,
-        readers=readers_of(db, pupil_id=access.pupil_id) if opened else [],
-        shared_notes=[] if partial else notes_of(db, pupil_id=access.pupil_id, shared_only=True),
-        rated_this_month=(
-            service.rated_this_month(plan, today=today, zone=settings.zone) if plan else set()
-        ),
-        **goals_context(db, access=access, plan=plan, partial=bool(partial)),
-        **context,
-    )
