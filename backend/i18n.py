@@ -184,9 +184,11 @@ def in_language(locale: str, *, caller: Callable[[], Markup]) -> Markup:
         return caller()
 
 
-def format_date(value: datetime, *, zone: ZoneInfo) -> str:
-    """A date as people at the school read it: their language, the school's time zone."""
-    return _format_day(value.astimezone(zone).date(), current.get())
+def format_date(value: date, *, zone: ZoneInfo) -> str:
+    """A date as people at the school read it: their language, the school's time zone (a
+    datetime's day there; a date is taken as the school's day already)."""
+    day = value.astimezone(zone).date() if isinstance(value, datetime) else value
+    return _format_day(day, current.get())
 
 
 @lru_cache(maxsize=4096)

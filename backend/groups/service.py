@@ -13,6 +13,7 @@ import msgspec
 from sqlmodel import Session
 
 from backend.access import Staff, StaffGroup
+from backend.db import Query
 from backend.groups import queries
 from backend.groups.schemas import (
     AreaLevelPublic,
@@ -51,17 +52,23 @@ def _public(group: StaffGroup, pupils: list[PupilName]) -> GroupPublic:
     )
 
 
+def _pupils(session: Session, query: Query, params: dict[str, int]) -> list[tuple[int, PupilName]]:
+    """(group id, pupil) for each row of queries.PUPILS_OF_*, by name."""
+    return [
+        (group_id, PupilName(id=pupil_id, name=f"{given} {family}", unread=int(unread)))
+        for group_id, pupil_id, given, family, unread in query.rows(session, params)
+    ]
+
+
 def groups_with_pupils(session: Session, *, staff: Staff) -> list[GroupPupils]:
     """Her groups (mentored first, then taught, by name), each with its pupils and what is
     unread for her: one query for all of them."""
     by_group: dict[int, list[PupilName]] = {g.id: [] for g in staff.groups}
-    for group_id, pupil_id, given, family, unread in queries.PUPILS_OF_STAFF.rows(
-        session, {"viewer_id": staff.viewer.person_id}
+    for group_id, pupil in _pupils(
+        session, queries.PUPILS_OF_STAFF, {"viewer_id": staff.viewer.person_id}
     ):
         if group_id in by_group:
-            by_group[group_id].append(
-                PupilName(id=pupil_id, name=f"{given} {family}", unread=int(unread))
-            )
+            by_group[group_id].append(pupil)
     return [
         GroupPupils(group=_public(g, by_group[g.id]), pupils=by_group[g.id]) for g in staff.groups
     ]
@@ -99,9 +106,9 @@ def overview(
     many of her reflections are unread for the viewer. Two queries."""
     viewer_id = staff.viewer.person_id
     pupils = [
-        PupilName(id=pupil_id, name=f"{given} {family}", unread=int(unread))
-        for _group, pupil_id, given, family, unread in queries.PUPILS_OF_GROUP.rows(
-            session, {"group_id": group.id, "viewer_id": viewer_id}
+        pupil
+        for _group, pupil in _pupils(
+            session, queries.PUPILS_OF_GROUP, {"group_id": group.id, "viewer_id": viewer_id}
         )
     ]
     latest: dict[int, dict[str, datetime | None]] = {}

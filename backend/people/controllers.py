@@ -25,6 +25,7 @@ from backend.access import (
     Relation,
     Staff,
 )
+from backend.auth import sessions
 from backend.auth.schemas import PasskeyPublic
 from backend.errors import ErrorMessage, Forbidden, NotFound
 from backend.models import Group, School, utcnow
@@ -54,17 +55,38 @@ def _mentor(access: GroupAccess) -> None:
         raise Forbidden()
 
 
-def _back(person: PersonPublic, access: PersonAccess, school_id: int | None) -> str | None:
-    """The list the person was found in: her group's, or her school's staff."""
-    if access.relation is Relation.PRINCIPAL and school_id is not None:
-        return f"/schools/{school_id}/staff"
+def _back(db: Session, person: PersonPublic, access: PersonAccess) -> str | None:
+    """The list the person was found in: her school's staff, or her group's."""
+    if access.relation is Relation.PRINCIPAL and person.roles:
+        group = db.get(Group, person.roles[0].group_id)
+        if group is not None:
+            return f"/schools/{group.school_id}/staff"
     family = [r for r in person.roles if r.role in {"pupil", "guardian"}]
     return f"/groups/{family[0].group_id}/people" if family else None
 
 
-def _school_id(db: Session, person: PersonPublic) -> int | None:
-    group = db.get(Group, person.roles[0].group_id) if person.roles else None
-    return group.school_id if group is not None else None
+def _person(db: Session, access: PersonAccess) -> PersonPublic:
+    """The person as the viewer may see her (only the links that let her issue)."""
+    return service.person_of(db, person_id=access.person_id, viewer_id=access.viewer.person_id)
+
+
+def _page(template: str, viewer: sessions.Viewer, **context: Any) -> Template:
+    return Page(template, context={"viewer": viewer, "nav": "home", **context})
+
+
+def _issue(db: Session, state: State, access: PersonAccess) -> EnrolmentLinkPublic:
+    settings: Settings = state.settings
+    return service.issue_link(
+        db, person_id=access.person_id, issued_by_id=access.viewer.person_id, origin=settings.origin
+    )
+
+
+def _remove(db: Session, access: PersonAccess, passkey_id: int) -> None:
+    """A lost phone: the passkey goes and every session it started ends; the audit log names
+    the member of staff. 404 for a passkey that is not the person's."""
+    sessions.remove_passkey(
+        db, person_id=access.person_id, passkey_id=passkey_id, removed_by_id=access.viewer.person_id
+    )
 
 
 class PeopleController(Controller):
@@ -78,14 +100,11 @@ class PeopleController(Controller):
         self, *, db: NamedDependency[Session], access: NamedDependency[GroupAccess]
     ) -> Template:
         _mentor(access)
-        return Page(
+        return _page(
             "people/group.html",
-            context={
-                "viewer": access.staff.viewer,
-                "nav": "home",
-                "group": access.group,
-                "pupils": service.group_people(db, group_id=access.group.id),
-            },
+            access.staff.viewer,
+            group=access.group,
+            pupils=service.group_people(db, group_id=access.group.id),
         )
 
     @get(
@@ -99,14 +118,11 @@ class PeopleController(Controller):
     ) -> Template:
         school = db.get(School, school_id)
         assert school is not None  # FOR_SCHOOL found her school
-        return Page(
+        return _page(
             "people/staff.html",
-            context={
-                "viewer": access.viewer,
-                "nav": "home",
-                "school": school,
-                "staff": service.school_staff(db, school_id=school_id),
-            },
+            access.viewer,
+            school=school,
+            staff=service.school_staff(db, school_id=school_id),
         )
 
     @get(
@@ -122,19 +138,14 @@ class PeopleController(Controller):
         access: NamedDependency[PersonAccess],
         removed: FromQuery[bool] = False,
     ) -> Template:
-        person = service.person_of(
-            db, person_id=access.person_id, viewer_id=access.viewer.person_id
-        )
-        return Page(
+        person = _person(db, access)
+        return _page(
             "people/person.html",
-            context={
-                "viewer": access.viewer,
-                "nav": "home",
-                "person": person,
-                "removed": removed,
-                "days": service.LINK_DAYS,
-                "back": _back(person, access, _school_id(db, person)),
-            },
+            access.viewer,
+            person=person,
+            removed=removed,
+            days=service.LINK_DAYS,
+            back=_back(db, person, access),
         )
 
     @post(
@@ -148,29 +159,18 @@ class PeopleController(Controller):
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[PersonAccess]
     ) -> Template:
         """The link is shown on this one answer only (no redirect: only its hash is kept)."""
-        settings: Settings = state.settings
-        link = service.issue_link(
-            db,
-            person_id=access.person_id,
-            issued_by_id=access.viewer.person_id,
-            origin=settings.origin,
-        )
-        person = service.person_of(
-            db, person_id=access.person_id, viewer_id=access.viewer.person_id
-        )
-        return Page(
+        link = _issue(db, state, access)
+        person = _person(db, access)
+        return _page(
             "people/issued.html",
-            context={
-                "viewer": access.viewer,
-                "nav": "home",
-                "person": person,
-                "link": link,
-                "qr": service.qr_svg(link.url),
-                "letter_lang": person.language,
-                "letter_dir": i18n.direction(person.language),
-                "issued_at": utcnow(),
-                "back": _back(person, access, _school_id(db, person)),
-            },
+            access.viewer,
+            person=person,
+            link=link,
+            qr=service.qr_svg(link.url),
+            letter_lang=person.language,
+            letter_dir=i18n.direction(person.language),
+            issued_at=utcnow(),
+            back=_back(db, person, access),
         )
 
     @post(
@@ -188,30 +188,19 @@ class PeopleController(Controller):
         data: URLEncodedBody[RemoveForm],
     ) -> Response[Any]:
         """Asks first (without JavaScript: a page with the two choices), then removes."""
-        passkeys = service.passkeys_of(db, person_id=access.person_id)
+        passkeys = sessions.passkeys_of(db, person_id=access.person_id)
         target = next((p for p in passkeys if p.id == passkey_id), None)
         if target is None:
             raise NotFound()
         if data.confirm != "yes":
-            person = service.person_of(
-                db, person_id=access.person_id, viewer_id=access.viewer.person_id
-            )
-            return Page(
+            return _page(
                 "people/confirm_remove.html",
-                context={
-                    "viewer": access.viewer,
-                    "nav": "home",
-                    "person": person,
-                    "passkey": target,
-                    "last": len(passkeys) == 1,
-                },
+                access.viewer,
+                person=_person(db, access),
+                passkey=target,
+                last=len(passkeys) == 1,
             )
-        service.remove_passkey(
-            db,
-            person_id=access.person_id,
-            passkey_id=passkey_id,
-            removed_by_id=access.viewer.person_id,
-        )
+        _remove(db, access, passkey_id)
         return Redirect(f"/people/{access.person_id}?removed=1", status_code=303)
 
     # JSON -----------------------------------------------------------------------------
@@ -251,7 +240,7 @@ class PeopleController(Controller):
     def person_json(
         self, *, db: NamedDependency[Session], access: NamedDependency[PersonAccess]
     ) -> PersonPublic:
-        return service.person_of(db, person_id=access.person_id, viewer_id=access.viewer.person_id)
+        return _person(db, access)
 
     @get(
         "/api/people/{person_id:int}/passkeys",
@@ -263,7 +252,7 @@ class PeopleController(Controller):
     def passkeys_json(
         self, *, db: NamedDependency[Session], access: NamedDependency[PersonAccess]
     ) -> list[PasskeyPublic]:
-        return service.passkeys_of(db, person_id=access.person_id)
+        return sessions.passkeys_of(db, person_id=access.person_id)
 
     @delete(
         "/api/people/{person_id:int}/passkeys/{passkey_id:int}",
@@ -279,12 +268,7 @@ class PeopleController(Controller):
         access: NamedDependency[PersonAccess],
         passkey_id: RowId,
     ) -> None:
-        service.remove_passkey(
-            db,
-            person_id=access.person_id,
-            passkey_id=passkey_id,
-            removed_by_id=access.viewer.person_id,
-        )
+        _remove(db, access, passkey_id)
 
     @post(
         "/api/people/{person_id:int}/enrolment-links",
@@ -300,9 +284,4 @@ class PeopleController(Controller):
     def issue_json(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[PersonAccess]
     ) -> EnrolmentLinkPublic:
-        return service.issue_link(
-            db,
-            person_id=access.person_id,
-            issued_by_id=access.viewer.person_id,
-            origin=state.settings.origin,
-        )
+        return _issue(db, state, access)

@@ -31,17 +31,11 @@ class PersonEntry(msgspec.Struct, kw_only=True):
     passkeys: int
 
 
-class PupilEntry(msgspec.Struct, kw_only=True):
-    id: int
-    name: str
-    passkeys: int
+class PupilEntry(PersonEntry, kw_only=True):
     guardians: list[PersonEntry]  # those with access to the plan
 
 
-class StaffEntry(msgspec.Struct, kw_only=True):
-    id: int
-    name: str
-    passkeys: int
+class StaffEntry(PersonEntry, kw_only=True):
     roles: list[RolePublic]
 
 

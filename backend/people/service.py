@@ -16,7 +16,6 @@ from sqlmodel import Session, col
 from backend import i18n
 from backend.auth import service as auth
 from backend.auth import sessions
-from backend.auth.schemas import PasskeyPublic
 from backend.db import Query
 from backend.models import (
     EnrolmentCode,
@@ -35,6 +34,7 @@ from backend.people.schemas import (
     PersonEntry,
     PersonPublic,
     PupilEntry,
+    Role,
     RolePublic,
     StaffEntry,
 )
@@ -86,7 +86,7 @@ def _name(given: str, family: str) -> str:
     return f"{given} {family}"
 
 
-def _by_name(entry: PersonEntry | PupilEntry | StaffEntry) -> tuple[str, int]:
+def _by_name(entry: PersonEntry) -> tuple[str, int]:
     return entry.name.casefold(), entry.id
 
 
@@ -110,45 +110,37 @@ def group_people(session: Session, *, group_id: int) -> list[PupilEntry]:
     return sorted(pupils, key=_by_name)
 
 
-def _staff_rows(where_teacher: Any, where_mentor: Any) -> Any:
-    """(person id, given, family, role, group id, group name, subject, school name,
-    passkeys) for the teachers and mentors of the groups `where_*` selects."""
-    columns = (
-        col(Person.id),
-        col(Person.given_name),
-        col(Person.family_name),
-    )
-    return union_all(
+def _link(role: Role, link: Any, *, of: Any = None, subject: Any = None) -> Any:
+    """(role, group id, of, subject, school name) for each row of `link`, a table with a
+    group_id: `of` is the group's name and there is no subject unless given."""
+    return (
         core_select(
-            *columns,
-            literal_column("'teacher'"),
+            literal_column(f"'{role}'"),
             col(Group.id),
-            col(Group.name),
-            col(GroupTeacher.subject),
+            col(Group.name) if of is None else of,
+            literal_column("''") if subject is None else subject,
             col(School.name),
-            _passkeys_of(Person.id),
         )
-        .join(GroupTeacher, col(GroupTeacher.teacher_id) == Person.id)
-        .join(Group, col(Group.id) == GroupTeacher.group_id)
+        .select_from(link)
+        .join(Group, col(Group.id) == link.group_id)
         .join(School, col(School.id) == Group.school_id)
-        .where(where_teacher),
-        core_select(
-            *columns,
-            literal_column("'mentor'"),
-            col(Group.id),
-            col(Group.name),
-            literal_column("''"),
-            col(School.name),
-            _passkeys_of(Person.id),
-        )
-        .join(GroupMentor, col(GroupMentor.mentor_id) == Person.id)
-        .join(Group, col(Group.id) == GroupMentor.group_id)
-        .join(School, col(School.id) == Group.school_id)
-        .where(where_mentor),
     )
 
 
-_STAFF = Query(_staff_rows(col(Group.school_id) == _SCHOOL, col(Group.school_id) == _SCHOOL))
+_TEACHER = _link("teacher", GroupTeacher, subject=col(GroupTeacher.subject))
+_MENTOR = _link("mentor", GroupMentor)
+_WHO = (col(Person.id), col(Person.given_name), col(Person.family_name), _passkeys_of(Person.id))
+# The school's teachers and mentors: a role's five columns, then who she is.
+_STAFF = Query(
+    union_all(
+        _TEACHER.add_columns(*_WHO)
+        .join(Person, col(Person.id) == GroupTeacher.teacher_id)
+        .where(col(Group.school_id) == _SCHOOL),
+        _MENTOR.add_columns(*_WHO)
+        .join(Person, col(Person.id) == GroupMentor.mentor_id)
+        .where(col(Group.school_id) == _SCHOOL),
+    )
+)
 
 
 def _roles(rows: list[Any]) -> list[RolePublic]:
@@ -166,7 +158,7 @@ def school_staff(session: Session, *, school_id: int) -> list[StaffEntry]:
     """The teachers and mentors of the school's groups, each once with her roles (one
     query)."""
     found: dict[int, tuple[str, int, list[Any]]] = {}
-    for person_id, given, family, role, group_id, group, subject, _school, count in _STAFF.rows(
+    for role, group_id, group, subject, _school, person_id, given, family, count in _STAFF.rows(
         session, {"school_id": school_id}
     ):
         roles = found.setdefault(person_id, (_name(given, family), count, []))[2]
@@ -186,52 +178,15 @@ _LED = core_select(col(SchoolPrincipal.school_id)).where(col(SchoolPrincipal.pri
 _CHILD = aliased(Person, name="child")
 _PERSON_ROLES = Query(
     union_all(
-        core_select(
-            literal_column("'pupil'"),
-            col(Group.id),
-            col(Group.name),
-            literal_column("''"),
-            col(School.name),
-        )
-        .select_from(GroupPupil)
-        .join(Group, col(Group.id) == GroupPupil.group_id)
-        .join(School, col(School.id) == Group.school_id)
-        .where(col(GroupPupil.pupil_id) == _PERSON, col(Group.id).in_(_MENTORED)),
-        core_select(
-            literal_column("'guardian'"),
-            col(Group.id),
-            col(_CHILD.given_name) + " " + col(_CHILD.family_name),
-            literal_column("''"),
-            col(School.name),
-        )
-        .select_from(Guardianship)
+        _link("pupil", GroupPupil).where(
+            col(GroupPupil.pupil_id) == _PERSON, col(Group.id).in_(_MENTORED)
+        ),
+        _link("guardian", GroupPupil, of=col(_CHILD.given_name) + " " + col(_CHILD.family_name))
+        .join(Guardianship, col(Guardianship.pupil_id) == GroupPupil.pupil_id)
         .join(_CHILD, col(_CHILD.id) == Guardianship.pupil_id)
-        .join(GroupPupil, col(GroupPupil.pupil_id) == Guardianship.pupil_id)
-        .join(Group, col(Group.id) == GroupPupil.group_id)
-        .join(School, col(School.id) == Group.school_id)
         .where(col(Guardianship.guardian_id) == _PERSON, col(Group.id).in_(_MENTORED)),
-        core_select(
-            literal_column("'teacher'"),
-            col(Group.id),
-            col(Group.name),
-            col(GroupTeacher.subject),
-            col(School.name),
-        )
-        .select_from(GroupTeacher)
-        .join(Group, col(Group.id) == GroupTeacher.group_id)
-        .join(School, col(School.id) == Group.school_id)
-        .where(col(GroupTeacher.teacher_id) == _PERSON, col(Group.school_id).in_(_LED)),
-        core_select(
-            literal_column("'mentor'"),
-            col(Group.id),
-            col(Group.name),
-            literal_column("''"),
-            col(School.name),
-        )
-        .select_from(GroupMentor)
-        .join(Group, col(Group.id) == GroupMentor.group_id)
-        .join(School, col(School.id) == Group.school_id)
-        .where(col(GroupMentor.mentor_id) == _PERSON, col(Group.school_id).in_(_LED)),
+        _TEACHER.where(col(GroupTeacher.teacher_id) == _PERSON, col(Group.school_id).in_(_LED)),
+        _MENTOR.where(col(GroupMentor.mentor_id) == _PERSON, col(Group.school_id).in_(_LED)),
     )
 )
 
@@ -250,20 +205,6 @@ def person_of(session: Session, *, person_id: int, viewer_id: int) -> PersonPubl
         school=schools[0] if schools else "",
         language=i18n.letter_language(person.locale),
         passkeys=sessions.passkeys_of(session, person_id=person_id),
-    )
-
-
-def passkeys_of(session: Session, *, person_id: int) -> list[PasskeyPublic]:
-    return sessions.passkeys_of(session, person_id=person_id)
-
-
-def remove_passkey(
-    session: Session, *, person_id: int, passkey_id: int, removed_by_id: int
-) -> None:
-    """A lost phone: the passkey goes, and every session it started ends (auth.sessions);
-    404 for a passkey that is not hers."""
-    sessions.remove_passkey(
-        session, person_id=person_id, passkey_id=passkey_id, removed_by_id=removed_by_id
     )
 
 

@@ -17,10 +17,12 @@ from sqlmodel import Session
 from backend.access import FOR_SCHOOL, Access, Relation, Staff, for_pupil
 from backend.errors import ErrorMessage, Invalid
 from backend.models import Person
+from backend.plans.service import FormError
 from backend.stats import service
 from backend.stats.schemas import (
     REASON_MAX,
     REASON_MIN,
+    GroupPupilNames,
     ReadReasonCreate,
     ReadReasonPublic,
     ReasonForm,
@@ -42,6 +44,23 @@ REASON = {
 GIVES_REASON = for_pupil(None, allow=frozenset({Relation.PRINCIPAL}), reason=False)
 
 
+def _overview(
+    db: Session, state: State, school_id: int
+) -> tuple[SchoolOverviewPublic, list[GroupPupilNames]]:
+    """This term's overview at the school's date and in its time zone."""
+    settings = state.settings
+    return service.school_overview(
+        db, school_id=school_id, today=settings.today(), zone=settings.zone
+    )
+
+
+def _give(db: Session, access: Access, reason: str) -> ReadReasonPublic:
+    """FormError for a reason that is too short, too long or has a control character."""
+    return service.record_reason(
+        db, principal_id=access.viewer.person_id, pupil_id=access.pupil_id, reason=reason
+    )
+
+
 class StatsController(Controller):
     @get(
         "/schools/{school_id:int}",
@@ -58,10 +77,7 @@ class StatsController(Controller):
         access: NamedDependency[Staff],
         school_id: RowId,
     ) -> Template:
-        settings = state.settings
-        overview, pupils = service.school_page(
-            db, school_id=school_id, today=settings.today(), zone=settings.zone
-        )
+        overview, pupils = _overview(db, state, school_id)
         return render(
             request,
             "stats/school.html",
@@ -85,10 +101,7 @@ class StatsController(Controller):
         access: NamedDependency[Staff],
         school_id: RowId,
     ) -> Response[bytes]:
-        settings = state.settings
-        overview = service.school_overview(
-            db, school_id=school_id, today=settings.today(), zone=settings.zone
-        )
+        overview, _pupils = _overview(db, state, school_id)
         name = f"school-{school_id}-{overview.term or 'overview'}.csv"
         return Response(
             service.overview_csv(overview).encode(),
@@ -115,10 +128,7 @@ class StatsController(Controller):
         access: NamedDependency[Staff],
         school_id: RowId,
     ) -> SchoolOverviewPublic:
-        settings = state.settings
-        return service.school_overview(
-            db, school_id=school_id, today=settings.today(), zone=settings.zone
-        )
+        return _overview(db, state, school_id)[0]
 
     @get(
         "/pupils/{pupil_id:int}/reason",
@@ -150,12 +160,9 @@ class StatsController(Controller):
         data: URLEncodedBody[ReasonForm],
     ) -> Response[Any]:
         try:
-            reason = service.check_reason(data.reason)
-        except service.FormError as error:
+            _give(db, access, data.reason)
+        except FormError as error:
             return _reason_page(request, db, access, form=data, errors=error.errors)
-        service.record_reason(
-            db, principal_id=access.viewer.person_id, pupil_id=access.pupil_id, reason=reason
-        )
         return Redirect(f"/pupils/{access.pupil_id}", status_code=303)
 
     @post(
@@ -177,15 +184,10 @@ class StatsController(Controller):
         data: JSONBody[ReadReasonCreate],
     ) -> Response[ReadReasonPublic]:
         try:
-            reason = service.check_reason(data.reason)
-        except service.FormError as error:
+            given = _give(db, access, data.reason)
+        except FormError as error:
             raise Invalid("invalid_reason", error.errors["reason"]) from error
-        return Response(
-            service.record_reason(
-                db, principal_id=access.viewer.person_id, pupil_id=access.pupil_id, reason=reason
-            ),
-            status_code=201,
-        )
+        return Response(given, status_code=201)
 
 
 def _reason_page(

@@ -23,6 +23,7 @@ from backend import readlog
 from backend.access import REASON_LASTS, Relation
 from backend.i18n import N_, gettext
 from backend.models import School, utcnow
+from backend.plans.service import FormError
 from backend.readlog import ReadKind
 from backend.stats import queries
 from backend.stats.schemas import (
@@ -38,12 +39,6 @@ from backend.stats.schemas import (
     YearStatsPublic,
 )
 from backend.web import has_control_characters
-
-
-class FormError(Exception):
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(errors)
-        self.errors = errors  # field -> message id (untranslated)
 
 
 class _Pupil(msgspec.Struct, kw_only=True):
@@ -113,16 +108,10 @@ def _read(session: Session, *, school_id: int, today: date) -> tuple[list[_Group
 
 def school_overview(
     session: Session, *, school_id: int, today: date, zone: ZoneInfo
-) -> SchoolOverviewPublic:
-    """Two queries: the school's name, and a row per group and pupil."""
-    return school_page(session, school_id=school_id, today=today, zone=zone)[0]
-
-
-def school_page(
-    session: Session, *, school_id: int, today: date, zone: ZoneInfo
 ) -> tuple[SchoolOverviewPublic, list[GroupPupilNames]]:
     """The overview, and the school's groups with their pupils' names, for opening one
-    plan (with a reason); the names never enter the figures. Two queries."""
+    plan (with a reason; only the page shows them): the names never enter the figures. Two
+    queries: the school's name, and a row per group and pupil."""
     school = session.get(School, school_id)
     groups, term = _read(session, school_id=school_id, today=today)
     rows = [
@@ -202,7 +191,7 @@ def overview_csv(overview: SchoolOverviewPublic) -> str:
     return "\ufeff" + out.getvalue()
 
 
-def check_reason(reason: str) -> str:
+def _checked(reason: str) -> str:
     """The form's reason: stripped, 10–500 characters, no control characters."""
     reason = reason.strip()
     if len(reason) < REASON_MIN:
@@ -219,8 +208,9 @@ def check_reason(reason: str) -> str:
 def record_reason(
     session: Session, *, principal_id: int, pupil_id: int, reason: str
 ) -> ReadReasonPublic:
-    """Her reason, in the read log the pupil and the guardians see; the plan opens to her
-    for REASON_LASTS (access.py)."""
+    """Her reason (FormError unless it is 10–500 characters), in the read log the pupil and
+    the guardians see; the plan opens to her for REASON_LASTS (access.py)."""
+    reason = _checked(reason)
     at = utcnow()
     readlog.record(
         session,

@@ -20,19 +20,28 @@ PHONE = {
 DESKTOP = {"locale": "en-GB", "viewport": {"width": 1280, "height": 800}}
 
 
+@pytest.fixture
+def signed_up(live_server, new_context, add_authenticator, enrol):
+    """A new browser (PHONE or DESKTOP) in which `name` has just signed up with a link."""
+
+    def open_as(name: str, options: dict) -> object:
+        page = new_context(**options).new_page()
+        add_authenticator(page)
+        enrol(page, live_server.enrolment_url(name))
+        return page
+
+    return open_as
+
+
 def no_sideways_scroll(page, width: int) -> None:
     assert page.evaluate("document.scrollingElement.scrollWidth") <= width, page.url
 
 
-def test_the_mentor_sees_her_group_at_a_glance(
-    live_server, new_context, add_authenticator, enrol, axe_check
-) -> None:
+def test_the_mentor_sees_her_group_at_a_glance(live_server, signed_up, axe_check) -> None:
     alva = live_server.person_id("Alva Nilsson")
 
     # On a phone: the start page, then the group as one card per pupil.
-    page = new_context(**PHONE).new_page()
-    add_authenticator(page)
-    enrol(page, live_server.enrolment_url("Karin Lind"))
+    page = signed_up("Karin Lind", PHONE)
     expect(page.get_by_role("heading", level=2, name="4A")).to_be_visible()
     no_sideways_scroll(page, 360)
     axe_check(page)
@@ -52,9 +61,7 @@ def test_the_mentor_sees_her_group_at_a_glance(
     axe_check(page)
 
     # On a desktop: a table, sorted by a link in its header, by keyboard too.
-    page = new_context(**DESKTOP).new_page()
-    add_authenticator(page)
-    enrol(page, live_server.enrolment_url("Karin Lind"))
+    page = signed_up("Karin Lind", DESKTOP)
     page.get_by_role("link", name="4A at a glance").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Group 4A at a glance")
     expect(page.locator("table.overview thead")).to_be_visible()
@@ -85,15 +92,13 @@ def test_the_mentor_sees_her_group_at_a_glance(
 
 
 def test_the_principal_sees_her_school_and_opens_a_plan_with_a_reason(
-    live_server, new_context, add_authenticator, enrol, axe_check, watch
+    live_server, signed_up, axe_check, watch
 ) -> None:
     watch.allow_console(r"status of 422")
     alva = live_server.person_id("Alva Nilsson")
 
     # On a phone: the overview, its chart and its table as cards.
-    page = new_context(**PHONE).new_page()
-    add_authenticator(page)
-    enrol(page, live_server.enrolment_url("Birgitta Holm"))
+    page = signed_up("Birgitta Holm", PHONE)
     axe_check(page)
     page.get_by_role("link", name="Skolöversikt").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Skolöversikt: Demoskolan")
@@ -107,9 +112,7 @@ def test_the_principal_sees_her_school_and_opens_a_plan_with_a_reason(
     axe_check(page)
 
     # On a desktop: chart beside table; then one plan, after a reason.
-    page = new_context(**DESKTOP).new_page()
-    add_authenticator(page)
-    enrol(page, live_server.enrolment_url("Birgitta Holm"))
+    page = signed_up("Birgitta Holm", DESKTOP)
     page.get_by_role("link", name="School overview").click()
     chart = page.locator(".stats__chart svg")
     expect(chart).to_be_visible()
@@ -146,9 +149,7 @@ def test_the_principal_sees_her_school_and_opens_a_plan_with_a_reason(
 
     # Anna, Alva's guardian, sees who opened the plan and why, on a phone and a desktop.
     for options in (PHONE, DESKTOP):
-        page = new_context(**options).new_page()
-        add_authenticator(page)
-        enrol(page, live_server.enrolment_url("Anna Nilsson"))
+        page = signed_up("Anna Nilsson", options)
         page.locator("details.read-log summary").click()
         entry = page.locator("details.read-log li", has_text="Birgitta Holm")
         expect(entry).to_contain_text(reason)

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import secrets
 from collections.abc import Callable
 from datetime import date
 
+from babel.dates import format_date
 from sqlmodel import Session, select
 
 from backend.demo import term_for
@@ -103,6 +105,9 @@ def test_the_page_has_a_chart_a_table_and_a_way_to_one_plan(
     table = html[html.index('<table class="stats__table"') : html.index("</table>")]
     c5 = table[table.index('<th scope="row">5C</th>') :].split("</tr>")[0]
     assert ">5<" in c5 and ">20.0<" in c5 and ">3.0<" in c5
+    last = re.search(r'<time datetime="([\d-]+)">([^<]+)</time>', c5)
+    assert last, "5C's last activity"
+    assert last[2] == format_date(date.fromisoformat(last[1]), "medium", locale="en")  # not ISO
     d6 = table[table.index('<th scope="row">6D</th>') :].split("</tr>")[0]
     assert d6.count("fewer than 5") == 4
     assert f'href="/schools/{school_id(db)}/overview.csv"' in html
