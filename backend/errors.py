@@ -109,6 +109,19 @@ class Conflict(Refusal):
         self.current = current
 
 
+class FormError(Exception):
+    """What is wrong in a form, field by field (message ids, untranslated): a page shows each
+    beside its field; the API answers the first as a 422 (`invalid_<field>`)."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+    def invalid(self) -> Invalid:
+        field, message = next(iter(self.errors.items()))
+        return Invalid(f"invalid_{field}", message)
+
+
 class TooManyRequests(Refusal):
     status = 429
     default_reason = "too_many_requests"

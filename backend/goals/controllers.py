@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from backend.access import STAFF, Access, for_pupil, for_record
 from backend.access import Record as R
-from backend.errors import Conflict, ErrorMessage
+from backend.errors import Conflict, ErrorMessage, FormError
 from backend.goals import service
 from backend.goals.schemas import (
     ConfirmForm,
@@ -28,7 +28,6 @@ from backend.goals.schemas import (
     MoveForm,
 )
 from backend.models import Goal, Person
-from backend.plans.service import FormError
 from backend.readlog import ReadKind
 from backend.web import Page, RowId
 

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from backend.access import OWN, Access, Relation, for_pupil, for_record
 from backend.access import Record as R
-from backend.errors import Invalid, NotFound
+from backend.errors import FormError, Invalid, NotFound
 from backend.goals import proposals, service
 from backend.goals.controllers import READ, WRITE, WRITERS, back, fields_page, today_of
 from backend.goals.schemas import (
@@ -28,7 +28,6 @@ from backend.goals.schemas import (
 )
 from backend.models import GoalProposal
 from backend.plans.page import plan_page
-from backend.plans.service import FormError
 from backend.readlog import ReadKind
 from backend.web import RowId
 

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from backend.access import Access, Relation
 from backend.db import Query
-from backend.errors import Conflict, Forbidden, Invalid, NotFound
+from backend.errors import Conflict, Forbidden, FormError, Invalid, NotFound
 from backend.goals.schemas import (
     AREA_MAX,
     HOW_MAX,
@@ -39,7 +39,6 @@ from backend.models import (
     Term,
     utcnow,
 )
-from backend.plans.service import FormError
 from backend.web import has_control_characters
 
 SOCIAL_AREAS = ("Socialt", "Studieteknik")  # areas are data, in Swedish like the subjects
@@ -197,8 +196,7 @@ def as_invalid() -> Iterator[None]:
     try:
         yield
     except FormError as error:
-        field, message = next(iter(error.errors.items()))
-        raise Invalid(f"invalid_{field}", message) from error
+        raise error.invalid() from error
 
 
 def public(goal: Goal) -> GoalSavedPublic:

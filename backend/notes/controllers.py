@@ -15,11 +15,10 @@ from litestar.response import Redirect, Template
 from sqlmodel import Session
 
 from backend.access import FAMILY, STAFF, Access, Record, for_pupil, for_record
-from backend.errors import Conflict, ErrorMessage, Invalid
+from backend.errors import Conflict, ErrorMessage, FormError
 from backend.models import Person
 from backend.notes import service
 from backend.notes.schemas import NoteCreate, NoteForm, NotePublic, NoteUpdate
-from backend.plans.service import FormError
 from backend.readlog import ReadKind
 from backend.web import Page, RowId, render, safe_next
 
@@ -209,7 +208,7 @@ class NoteController(Controller):
                 subject=data.subject or "",
             )
         except FormError as error:
-            raise _invalid(error) from error
+            raise error.invalid() from error
         return Response(note, status_code=201)
 
     @patch(
@@ -237,7 +236,7 @@ class NoteController(Controller):
                 version=data.version,
             )
         except FormError as error:
-            raise _invalid(error) from error
+            raise error.invalid() from error
 
     @delete(
         "/api/notes/{note_id:int}",
@@ -304,9 +303,3 @@ def _edit_page(
             "stale": stale,
         },
     )
-
-
-def _invalid(error: FormError) -> Invalid:
-    """The form's first error, for the API: `invalid_text`, `invalid_subject`."""
-    field, message = next(iter(error.errors.items()))
-    return Invalid(f"invalid_{field}", message)

@@ -27,7 +27,7 @@ from backend.access import (
     visible_pupils,
 )
 from backend.auth.sessions import Viewer
-from backend.errors import BadRequest, ErrorMessage, NotFound
+from backend.errors import BadRequest, ErrorMessage, FormError, NotFound
 from backend.groups import service as groups_service
 from backend.plans import service
 from backend.plans.page import plan_page
@@ -147,7 +147,7 @@ class PlanController(Controller):
             raise NotFound()
         try:
             level, comment = service.check_self_assessment(level=data.level, comment=data.comment)
-        except service.FormError as error:
+        except FormError as error:
             return plan_page(
                 request,
                 db,

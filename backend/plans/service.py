@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from backend.db import Query
-from backend.errors import NotFound
+from backend.errors import FormError, NotFound
 from backend.i18n import N_
 from backend.models import Goal, Person, Plan, PlanState, Reply, SelfAssessment, Term
 from backend.plans.schemas import (
@@ -25,12 +25,6 @@ from backend.plans.schemas import (
 from backend.web import has_control_characters
 
 LEVEL_WORDS = {1: N_("Not yet"), 2: N_("On my way"), 3: N_("Almost there"), 4: N_("I can do it")}
-
-
-class FormError(Exception):
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(errors)
-        self.errors = errors  # field -> message id (untranslated)
 
 
 _KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")

@@ -16,9 +16,9 @@ from sqlmodel import Session
 
 from backend import readlog
 from backend.access import STAFF, STAFF_ONLY, Access, Record, Staff, for_record, staff_of
-from backend.errors import ErrorMessage, Invalid
+from backend.errors import ErrorMessage, FormError
 from backend.plans.schemas import ReplyPublic
-from backend.plans.service import LEVEL_WORDS, FormError
+from backend.plans.service import LEVEL_WORDS
 from backend.readlog import ReadKind
 from backend.reflections import service
 from backend.reflections.schemas import (
@@ -128,7 +128,7 @@ class ReflectionController(Controller):
         try:
             text = service.check_reply(data.text)
         except FormError as error:
-            raise Invalid("invalid_text", error.errors["text"]) from error
+            raise error.invalid() from error
         reply = service.add_reply(db, assessment_id=assessment_id, author=access.viewer, text=text)
         return Response(reply, status_code=201)
 

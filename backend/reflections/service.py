@@ -16,11 +16,11 @@ from sqlmodel import Session, col
 
 from backend.access import Relation, Staff
 from backend.auth.sessions import Viewer
-from backend.errors import NotFound
+from backend.errors import FormError, NotFound
 from backend.i18n import N_
 from backend.models import Goal, GroupPupil, Person, Plan, Reply, Seen, SelfAssessment, utcnow
 from backend.plans.schemas import ReplyPublic
-from backend.plans.service import REPLY_ROWS, FormError
+from backend.plans.service import REPLY_ROWS
 from backend.reflections.schemas import REPLY_MAX, ReflectionPublic
 from backend.web import has_control_characters
 

@@ -15,9 +15,8 @@ from litestar.response import Redirect, Template
 from sqlmodel import Session
 
 from backend.access import FOR_SCHOOL, Access, Relation, Staff, for_pupil
-from backend.errors import ErrorMessage, Invalid
+from backend.errors import ErrorMessage, FormError
 from backend.models import Person
-from backend.plans.service import FormError
 from backend.stats import service
 from backend.stats.schemas import (
     REASON_MAX,
@@ -186,7 +185,7 @@ class StatsController(Controller):
         try:
             given = _give(db, access, data.reason)
         except FormError as error:
-            raise Invalid("invalid_reason", error.errors["reason"]) from error
+            raise error.invalid() from error
         return Response(given, status_code=201)
 
 

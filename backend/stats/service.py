@@ -21,9 +21,9 @@ from sqlmodel import Session, col, select
 
 from backend import readlog
 from backend.access import REASON_LASTS, Relation
+from backend.errors import FormError
 from backend.i18n import N_, gettext
 from backend.models import School, utcnow
-from backend.plans.service import FormError
 from backend.readlog import ReadKind
 from backend.stats import queries
 from backend.stats.schemas import (
