@@ -14,7 +14,9 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
+from backend import readlog
 from backend.access import (
+    FAMILY,
     OWN,
     SIGNED_IN,
     Access,
@@ -185,6 +187,27 @@ class PlanController(Controller):
         if plan is None:
             raise NotFound()
         return plan
+
+    @get(
+        "/api/pupils/{pupil_id:int}/read-log",
+        sync_to_thread=False,
+        summary="Who has read the pupil's data, and why: for the pupil and her guardians",
+        description=(
+            "Newest first, once per reader, kind and school day. A guardian sees the staff's "
+            "reads and her own, not another guardian's."
+        ),
+        responses=READ,
+        dependencies=for_pupil(None, FAMILY),
+    )
+    def read_log_json(
+        self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
+    ) -> list[readlog.ReadPublic]:
+        return readlog.reads_of(
+            db,
+            pupil_id=access.pupil_id,
+            zone=state.settings.zone,
+            viewer_id=access.viewer.person_id,
+        )
 
     @get(
         "/api/plan/readers",

@@ -159,6 +159,14 @@ def test_a_principal_opens_a_plan_only_with_a_reason_the_family_sees(
     page = anna.get(f"/pupils/{alva.id}")
     log = page.text[page.text.index('<details class="read-log">') :]
     assert "Birgitta Holm" in log and reason in log
+    as_json = anna.get(f"/api/pupils/{alva.id}/read-log")
+    assert as_json.status_code == 200
+    assert {"name": "Birgitta Holm", "role": "principal", "reasons": [reason]}.items() <= next(
+        read for read in as_json.json() if read["role"] == "principal"
+    ).items()
+    for outsider in ("teacher-ek", "guardian-lina", "guardian-mikael", "maja"):
+        refused = signed_in(outsider).get(f"/api/pupils/{alva.id}/read-log")
+        assert refused.status_code == 404 and reason not in refused.text, outsider
 
 
 def test_the_reason_form(db: Session, signed_in: Callable[[str], Visitor]) -> None:
