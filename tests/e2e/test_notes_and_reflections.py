@@ -13,10 +13,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.e2e
+from tests.support import DESKTOP, PHONE
 
-PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
-DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+pytestmark = pytest.mark.e2e
 
 
 def axe_both(page: Any, axe_check: Any) -> None:

@@ -9,15 +9,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests import support
+
 pytestmark = pytest.mark.e2e
 
-PHONE = {
-    "locale": "sv-SE",
-    "viewport": {"width": 360, "height": 740},
-    "is_mobile": True,
-    "has_touch": True,
-}
-DESKTOP = {"locale": "en-GB", "viewport": {"width": 1280, "height": 800}}
+PHONE = {**support.PHONE, "locale": "sv-SE"}
+DESKTOP = {**support.DESKTOP, "locale": "en-GB"}
 
 
 @pytest.fixture

@@ -8,6 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.support import PHONE
+
 pytestmark = pytest.mark.e2e
 
 HOME = re.compile(r"^http://localhost:\d+/$")
@@ -108,9 +110,6 @@ def test_alva_signs_up_signs_in_and_rates_a_goal(
     page.reload()
     card = page.locator(f"#{card_id}")
     expect(card.locator("table.ratings tbody tr")).to_have_count(2)
-
-
-PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
 
 
 def on_screen(locator) -> bool:

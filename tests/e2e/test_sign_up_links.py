@@ -12,15 +12,12 @@ import sqlite3
 import pytest
 from playwright.sync_api import expect
 
+from tests import support
+
 pytestmark = pytest.mark.e2e
 
-PHONE = {
-    "locale": "sv-SE",
-    "viewport": {"width": 360, "height": 740},
-    "is_mobile": True,
-    "has_touch": True,
-}
-DESKTOP = {"locale": "sv-SE", "viewport": {"width": 1280, "height": 800}}
+PHONE = {**support.PHONE, "locale": "sv-SE"}
+DESKTOP = {**support.DESKTOP, "locale": "sv-SE"}
 
 
 def row_id(live_server, sql: str, *args: str) -> int:

@@ -14,10 +14,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.e2e
+from tests.support import DESKTOP, PHONE
 
-PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+pytestmark = pytest.mark.e2e
 
 
 def test_a_school_day_with_the_staff(
