@@ -21,6 +21,7 @@ from litestar.exceptions import (
     PermissionDeniedException,
 )
 from litestar.handlers import HTTPRouteHandler
+from litestar.openapi import ResponseSpec
 from litestar.response import Redirect, Template
 
 from backend.i18n import N_, _
@@ -129,6 +130,16 @@ class TooManyRequests(Refusal):
 
     def __init__(self, reason: str, *, retry_after: int) -> None:
         super().__init__(reason, headers={"retry-after": str(max(1, retry_after))})
+
+
+def refusals(described: dict[int, str], *, session: bool = True) -> dict[int, ResponseSpec]:
+    """A route's refusals for the OpenAPI document, each answered with `ErrorMessage`: 401
+    for every route that needs a session, and the statuses the route describes."""
+    signed_out = {401: "Not signed in, or the session has ended"} if session else {}
+    return {
+        status: ResponseSpec(ErrorMessage, description=text)
+        for status, text in (signed_out | described).items()
+    }
 
 
 CSRF_MESSAGE = N_(

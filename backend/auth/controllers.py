@@ -8,7 +8,6 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency
-from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlmodel import Session
@@ -24,21 +23,19 @@ from backend.auth.schemas import (
 from backend.auth.schemas import Redirect as RedirectJSON
 from backend.auth.service import AuthError
 from backend.auth.sessions import SESSION_COOKIE, Viewer
-from backend.errors import ErrorMessage, NotFound
+from backend.errors import NotFound, refusals
 from backend.i18n import LANGUAGES, _
 from backend.models import Person
 from backend.settings import Settings
 from backend.web import Page, RowId, client_address, safe_next
 
-REFUSED = {
-    400: ResponseSpec(ErrorMessage, description="Refused; `message` says why, translated"),
-    410: ResponseSpec(ErrorMessage, description="The one-time code is used or too old"),
-    429: ResponseSpec(ErrorMessage, description="Too many tries; see Retry-After"),
+_REFUSED = {
+    400: "Refused; `message` says why, translated",
+    410: "The one-time code is used or too old",
+    429: "Too many tries; see Retry-After",
 }
-ACCOUNT_RESPONSES = {
-    401: ResponseSpec(ErrorMessage, description="Not signed in, or the session has ended"),
-    **REFUSED,
-}
+REFUSED = refusals(_REFUSED, session=False)
+ACCOUNT_RESPONSES = refusals(_REFUSED)
 
 
 def device_name(request: Request[Any, Any, Any], data: CredentialJSON) -> str:

@@ -10,14 +10,13 @@ from typing import Any
 from litestar import Controller, Response, get, patch, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
 from backend.access import STAFF, Access, for_pupil, for_record
 from backend.access import Record as R
-from backend.errors import Conflict, ErrorMessage, FormError
+from backend.errors import Conflict, FormError, refusals
 from backend.goals import service
 from backend.goals.schemas import (
     ConfirmForm,
@@ -34,19 +33,14 @@ from backend.web import Page, RowId
 WRITERS = STAFF  # staff linked to the pupil; which goals each may write: service.Rights
 
 _REFUSED = {
-    401: ResponseSpec(ErrorMessage, description="Not signed in, or the session has ended"),
-    403: ResponseSpec(ErrorMessage, description="Linked to the pupil, but not allowed this"),
-    404: ResponseSpec(ErrorMessage, description="No such pupil, goal or proposal, or not yours"),
-    422: ResponseSpec(ErrorMessage, description="Not a valid goal, proposal or answer"),
+    403: "Linked to the pupil, but not allowed this",
+    404: "No such pupil, goal or proposal, or not yours",
+    422: "Not a valid goal, proposal or answer",
 }
-WRITE = {
-    **_REFUSED,
-    409: ResponseSpec(
-        ErrorMessage,
-        description="Stale version, retired goal or closed plan: `current` is the record now",
-    ),
-}
-READ = {k: v for k, v in _REFUSED.items() if k != 422}
+WRITE = refusals(
+    _REFUSED | {409: "Stale version, retired goal or closed plan: `current` is the record now"}
+)
+READ = refusals({k: v for k, v in _REFUSED.items() if k != 422})
 
 
 def today_of(state: State) -> Any:

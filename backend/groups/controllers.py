@@ -9,7 +9,6 @@ from typing import Any
 from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.openapi import ResponseSpec
 from litestar.params import FromQuery
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
@@ -17,18 +16,16 @@ from sqlmodel import Session
 
 from backend import readlog
 from backend.access import FOR_GROUP, STAFF_ONLY, GroupAccess, Staff
-from backend.errors import ErrorMessage, NotFound
+from backend.errors import NotFound, refusals
 from backend.groups import service
 from backend.groups.schemas import GroupOverviewPublic, GroupPublic
 from backend.plans.service import LEVEL_WORDS
 from backend.readlog import ReadKind
 from backend.web import is_head, render
 
-READ = {
-    401: ResponseSpec(ErrorMessage, description="Not signed in, or the session has ended"),
-    403: ResponseSpec(ErrorMessage, description="Not a teacher, mentor or principal"),
-    404: ResponseSpec(ErrorMessage, description="No such group, or not one of hers"),
-}
+READ = refusals(
+    {403: "Not a teacher, mentor or principal", 404: "No such group, or not one of hers"}
+)
 
 
 def _overview(

@@ -8,35 +8,24 @@ from typing import Any
 
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.openapi import ResponseSpec
 from litestar.params import FromQuery, JSONBody, URLEncodedBody
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
 from backend.access import FAMILY, STAFF, Access, Record, for_pupil, for_record
-from backend.errors import Conflict, ErrorMessage, FormError
+from backend.errors import Conflict, FormError, refusals
 from backend.models import Person
 from backend.notes import service
 from backend.notes.schemas import NoteCreate, NoteForm, NotePublic, NoteUpdate
 from backend.readlog import ReadKind
 from backend.web import Page, RowId, render, safe_next
 
-READ = {
-    401: ResponseSpec(ErrorMessage, description="Not signed in, or the session has ended"),
-    404: ResponseSpec(ErrorMessage, description="No such pupil or note, or not yours to see"),
-}
-WRITE = {
-    **READ,
-    403: ResponseSpec(ErrorMessage, description="Not the note's author"),
-    422: ResponseSpec(ErrorMessage, description="Not a valid note"),
-}
-CHANGE = {
-    **WRITE,
-    409: ResponseSpec(
-        ErrorMessage, description="Changed since `version`: `current` holds the note as it is now"
-    ),
-}
+_NOT_FOUND = {404: "No such pupil or note, or not yours to see"}
+_WRITE = _NOT_FOUND | {403: "Not the note's author", 422: "Not a valid note"}
+READ = refusals(_NOT_FOUND)
+WRITE = refusals(_WRITE)
+CHANGE = refusals(_WRITE | {409: "Changed since `version`: `current` holds the note as it is now"})
 
 
 def _back(value: str | None, pupil_id: int) -> str:

@@ -10,7 +10,6 @@ from typing import Any
 from litestar import Controller, Response, delete, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.openapi import ResponseSpec
 from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlmodel import Session
@@ -27,7 +26,7 @@ from backend.access import (
 )
 from backend.auth import sessions
 from backend.auth.schemas import PasskeyPublic
-from backend.errors import ErrorMessage, Forbidden, NotFound
+from backend.errors import Forbidden, NotFound, refusals
 from backend.models import Group, School, utcnow
 from backend.people import service
 from backend.people.schemas import (
@@ -40,13 +39,12 @@ from backend.people.schemas import (
 from backend.settings import Settings
 from backend.web import Page, RowId
 
-REFUSED = {
-    401: ResponseSpec(ErrorMessage, description="Not signed in, or the session has ended"),
-    403: ResponseSpec(ErrorMessage, description="Not her mentor (a teacher of the group)"),
-    404: ResponseSpec(
-        ErrorMessage, description="No such person or passkey, or not one the viewer may handle"
-    ),
-}
+REFUSED = refusals(
+    {
+        403: "Not her mentor (a teacher of the group)",
+        404: "No such person or passkey, or not one the viewer may handle",
+    }
+)
 
 
 def _mentor(access: GroupAccess) -> None:

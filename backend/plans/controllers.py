@@ -29,7 +29,7 @@ from backend.access import (
     visible_pupils,
 )
 from backend.auth.sessions import Viewer
-from backend.errors import BadRequest, ErrorMessage, FormError, NotFound
+from backend.errors import BadRequest, FormError, NotFound, refusals
 from backend.groups import service as groups_service
 from backend.plans import service
 from backend.plans.page import plan_page
@@ -43,18 +43,14 @@ from backend.readlog import ReadKind
 from backend.stats import service as stats_service
 from backend.web import Page, RowId
 
-READ = {
-    400: ResponseSpec(ErrorMessage, description="Not a valid request"),
-    401: ResponseSpec(ErrorMessage, description="Not signed in, or the session has ended"),
-    404: ResponseSpec(ErrorMessage, description="No such plan or goal, or not yours to see"),
-}
+_READ = {400: "Not a valid request", 404: "No such plan or goal, or not yours to see"}
+READ = refusals(_READ)
 WRITE = {
-    **READ,
+    **refusals(_READ | {422: "Not a valid rating"}),
     200: ResponseSpec(
         SelfAssessmentPublic,
         description="The save was sent again with the same Idempotency-Key: stored once",
     ),
-    422: ResponseSpec(ErrorMessage, description="Not a valid rating"),
 }
 
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
-from litestar.openapi import ResponseSpec
 from litestar.params import FromQuery, JSONBody, URLEncodedBody
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
@@ -16,7 +15,7 @@ from sqlmodel import Session
 
 from backend import readlog
 from backend.access import STAFF, STAFF_ONLY, Access, Record, Staff, for_record, staff_of
-from backend.errors import ErrorMessage, FormError
+from backend.errors import FormError, refusals
 from backend.plans.schemas import ReplyPublic
 from backend.plans.service import LEVEL_WORDS
 from backend.readlog import ReadKind
@@ -29,17 +28,10 @@ from backend.reflections.schemas import (
 )
 from backend.web import Page, RowId, is_head
 
-READ = {
-    401: ResponseSpec(ErrorMessage, description="Not signed in, or the session has ended"),
-    403: ResponseSpec(ErrorMessage, description="Not a teacher, mentor or principal"),
-}
-WRITE = {
-    401: READ[401],
-    404: ResponseSpec(
-        ErrorMessage, description="No such self-assessment, or not one of your pupils'"
-    ),
-    422: ResponseSpec(ErrorMessage, description="Not a valid reply"),
-}
+READ = refusals({403: "Not a teacher, mentor or principal"})
+WRITE = refusals(
+    {404: "No such self-assessment, or not one of your pupils'", 422: "Not a valid reply"}
+)
 
 
 class ReflectionController(Controller):

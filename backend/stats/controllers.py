@@ -8,14 +8,13 @@ from typing import Any
 from litestar import Controller, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, URLEncodedBody
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
 from backend.access import FOR_SCHOOL, Access, Relation, Staff, for_pupil
-from backend.errors import ErrorMessage, FormError
+from backend.errors import FormError, refusals
 from backend.models import Person
 from backend.stats import service
 from backend.stats.schemas import (
@@ -29,16 +28,14 @@ from backend.stats.schemas import (
 )
 from backend.web import RowId, render
 
-READ = {
-    401: ResponseSpec(ErrorMessage, description="Not signed in, or the session has ended"),
-    404: ResponseSpec(ErrorMessage, description="No such school, or not one she leads"),
-}
-REASON = {
-    401: READ[401],
-    403: ResponseSpec(ErrorMessage, description="Not sent with the page's CSRF token"),
-    404: ResponseSpec(ErrorMessage, description="No such pupil, or not at a school she leads"),
-    422: ResponseSpec(ErrorMessage, description="No reason, or one too short or too long"),
-}
+READ = refusals({404: "No such school, or not one she leads"})
+REASON = refusals(
+    {
+        403: "Not sent with the page's CSRF token",
+        404: "No such pupil, or not at a school she leads",
+        422: "No reason, or one too short or too long",
+    }
+)
 # Only the principal gives a reason, and giving it needs none.
 GIVES_REASON = for_pupil(None, allow=frozenset({Relation.PRINCIPAL}), reason=False)
 
