@@ -54,6 +54,7 @@ def make_templates(assets: Assets, settings: Settings) -> JinjaTemplateEngine:
         format_day=partial(i18n.format_day, zone=settings.zone),
         format_time=partial(i18n.format_time, zone=settings.zone),
         format_list=i18n.format_list,
+        format_number=i18n.format_number,
         term_name=i18n.term_name,
         theme_colour=THEME_COLOUR,
         htmx=next(p for p in assets.by_path if p.startswith("js/htmx-")),

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel import dates, lists
+from babel import dates, lists, numbers
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from markupsafe import Markup
@@ -210,6 +210,13 @@ def _format_short_day(day: date, locale: str) -> str:
 def format_time(value: datetime, *, zone: ZoneInfo) -> str:
     """The time of day: "14:32" (sv), "2:32 PM" (en)."""
     return dates.format_time(value.astimezone(zone), format="short", locale=current.get())
+
+
+def format_number(value: float, *, digits: int = 1) -> str:
+    """A figure as the reader writes it: "2,5" (sv), "2.5" (en); whole numbers without
+    decimals."""
+    pattern = "#,##0" if float(value).is_integer() else "#,##0." + "0" * digits
+    return numbers.format_decimal(value, format=pattern, locale=current.get())
 
 
 def format_list(items: list[str]) -> str:
