@@ -12,7 +12,7 @@ from litestar.response import Template
 from sqlmodel import Session
 
 from backend import readlog
-from backend.access import Access, readers_of
+from backend.access import STAFF, Access, readers_of
 from backend.goals.proposals import plan_context as goals_context
 from backend.models import Person
 from backend.notes.service import notes_of
@@ -62,6 +62,7 @@ def plan_page(
         open=opened,
         readers=readers_of(db, pupil_id=access.pupil_id) if opened else [],
         shared_notes=[] if partial else notes_of(db, pupil_id=access.pupil_id, shared_only=True),
+        staff=access.relation in STAFF,
         rated_this_month=(
             service.rated_this_month(plan, today=today, zone=settings.zone) if plan else set()
         ),

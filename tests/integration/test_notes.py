@@ -206,8 +206,13 @@ def test_staff_only_notes_never_reach_the_pupil_or_her_guardians(
     assert guardian.get(f"/pupils/{alva.id}/notes").status_code == 404
     staff_json = teacher.get(f"/api/pupils/{alva.id}/notes").json()
     assert any(n["text"] == "Hemligt för personalen." for n in staff_json)
-    # The staff view of the plan shows shared notes only, too.
-    assert "Hemligt för personalen." not in teacher.get(f"/pupils/{alva.id}").text
+    # The staff view of the plan shows shared notes only, too, with the way to all of them.
+    staff_plan = teacher.get(f"/pupils/{alva.id}").text
+    assert "Hemligt för personalen." not in staff_plan
+    assert f'href="/pupils/{alva.id}/notes"' in staff_plan
+    assert f'href="/pupils/{alva.id}/notes/new"' in staff_plan
+    for body in (bodies[0], bodies[3]):  # the family gets no way to them
+        assert f"/pupils/{alva.id}/notes" not in body
 
 
 def test_the_author_edits_her_note_and_a_stale_save_keeps_both_texts(
