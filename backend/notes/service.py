@@ -5,11 +5,13 @@ guardians. Only the author changes or deletes her note."""
 from __future__ import annotations
 
 import msgspec
-from sqlalchemy import delete, update
+from sqlalchemy import bindparam, delete, update
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from backend.access import Relation, staff_of
 from backend.auth.sessions import Viewer
+from backend.db import Query
 from backend.errors import Conflict, Forbidden, FormError, NotFound
 from backend.i18n import N_
 from backend.models import GroupPupil, Note, Person, utcnow
@@ -85,18 +87,60 @@ def add_note(
     return _public(note, author.name)
 
 
+_NOTES = (
+    core_select(
+        col(Note.id),
+        col(Note.pupil_id),
+        col(Note.author_id),
+        col(Person.given_name),
+        col(Person.family_name),
+        col(Note.subject),
+        col(Note.text),
+        col(Note.shared),
+        col(Note.created_at),
+        col(Note.updated_at),
+        col(Note.version),
+    )
+    .join(Person, col(Person.id) == Note.author_id)
+    .where(col(Note.pupil_id) == bindparam("pupil_id"))
+    .order_by(col(Note.created_at).desc(), col(Note.id).desc())
+)
+# Built once: the plan page of every pupil and guardian asks for the shared notes.
+_ALL_NOTES = Query(_NOTES)
+_SHARED_NOTES = Query(_NOTES.where(col(Note.shared).is_(True)))
+
+
 def notes_of(session: Session, *, pupil_id: int, shared_only: bool) -> list[NotePublic]:
     """The notes about a pupil, newest first (one query). `shared_only` for anyone who is
     not staff: the pupil and her guardians never receive a staff-only note."""
-    query = (
-        select(Note, Person.given_name, Person.family_name)
-        .join(Person, col(Person.id) == Note.author_id)
-        .where(Note.pupil_id == pupil_id)
-        .order_by(col(Note.created_at).desc(), col(Note.id).desc())
-    )
-    if shared_only:
-        query = query.where(col(Note.shared).is_(True))
-    return [_public(note, f"{given} {family}") for note, given, family in session.exec(query)]
+    rows = (_SHARED_NOTES if shared_only else _ALL_NOTES).rows(session, {"pupil_id": pupil_id})
+    return [
+        NotePublic(
+            id=note_id,
+            pupil_id=pupil,
+            author_id=author_id,
+            author=f"{given} {family}",
+            subject=subject,
+            text=text,
+            shared=bool(shared),
+            created_at=created_at,
+            updated_at=updated_at,
+            version=version,
+        )
+        for (
+            note_id,
+            pupil,
+            author_id,
+            given,
+            family,
+            subject,
+            text,
+            shared,
+            created_at,
+            updated_at,
+            version,
+        ) in rows
+    ]
 
 
 def own_note(session: Session, *, note_id: int, author_id: int) -> NotePublic:
