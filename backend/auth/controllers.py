@@ -67,6 +67,12 @@ def signed_in(settings: Settings, target: str, token: str) -> Response[RedirectJ
     )
 
 
+def per_address(request: Request[Any, Any, Any]) -> int:
+    """Sign-ins a minute allowed from one address (IUP_SIGN_INS_PER_ADDRESS): a school or a
+    city behind one address signs up a class at once."""
+    return int(request.app.state.settings.sign_ins_per_address)
+
+
 def client(request: Request[Any, Any, Any]) -> str:
     return client_address(request.scope, request.app.state.settings.proxies)
 
@@ -139,7 +145,9 @@ class AuthController(Controller):
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], code: FromPath[str]
     ) -> Template | Redirect:
         try:
-            row = service.redeemable_code(db, code=code, client=client(request))
+            row = service.redeemable_code(
+                db, code=code, client=client(request), per_minute=per_address(request)
+            )
         except AuthError as error:
             # Someone already signed in (often the person who used the link) goes home.
             token = request.cookies.get(SESSION_COOKIE)
@@ -166,7 +174,9 @@ class AuthController(Controller):
         state: State,
         code: FromPath[str],
     ) -> dict[str, Any]:
-        row = service.redeemable_code(db, code=code, client=client(request))
+        row = service.redeemable_code(
+            db, code=code, client=client(request), per_minute=per_address(request)
+        )
         person = db.get(Person, row.person_id)
         assert person is not None
         settings = state.settings
@@ -189,7 +199,9 @@ class AuthController(Controller):
         data: JSONBody[CredentialJSON],
     ) -> Response[RedirectJSON]:
         settings: Settings = state.settings
-        row = service.redeemable_code(db, code=code, client=client(request))
+        row = service.redeemable_code(
+            db, code=code, client=client(request), per_minute=per_address(request)
+        )
         passkey = service.finish_registration(
             db,
             settings=settings,

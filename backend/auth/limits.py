@@ -31,7 +31,8 @@ class Limit(msgspec.Struct, frozen=True):
 SIGN_IN_START = Limit("sign_in_start", 120, 60)  # per address
 SIGN_IN_FAILED = Limit("sign_in_failed", 30, 600)  # per address
 PASSKEY_FAILED = Limit("passkey_failed", 10, 600)  # per passkey, wherever it is tried from
-ENROL_ATTEMPT = Limit("enrol_attempt", 60, 60)  # per address: pages, options, verify
+# per address: page, options, verify: a class of 30 signing up in the same minute, twice
+ENROL_ATTEMPT = Limit("enrol_attempt", 180, 60)
 CODE_GUESS = Limit("code_guess", 20, 600)  # per address: unknown, used or expired codes
 CODE_TRIES = Limit("code_tries", 10, 600)  # per code: ceremonies started with it
 LIVE_CHALLENGES = 10_000  # at most, across the whole service

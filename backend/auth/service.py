@@ -138,10 +138,14 @@ def issue_enrolment_code(
     return code
 
 
-def redeemable_code(session: Session, *, code: str, client: str) -> EnrolmentCode:
+def redeemable_code(
+    session: Session, *, code: str, client: str, per_minute: int = limits.SIGN_IN_START.max
+) -> EnrolmentCode:
     """Each look-up counts against the client's address; a wrong code counts as a guess."""
-    limits.hit(session, limit=limits.ENROL_ATTEMPT, who=client)
-    limits.check(session, limit=limits.CODE_GUESS, who=client)
+    attempts = limits.per_address(limits.ENROL_ATTEMPT, per_minute)
+    guesses = limits.per_address(limits.CODE_GUESS, per_minute)
+    limits.hit(session, limit=attempts, who=client)
+    limits.check(session, limit=guesses, who=client)
     row = session.exec(select(EnrolmentCode).where(EnrolmentCode.code_hash == digest(code))).first()
     reason = (
         "code_unknown"
@@ -155,7 +159,7 @@ def redeemable_code(session: Session, *, code: str, client: str) -> EnrolmentCod
         else None
     )
     if reason is not None or row is None:
-        limits.hit(session, limit=limits.CODE_GUESS, who=client, refuse=False)
+        limits.hit(session, limit=guesses, who=client, refuse=False)
         raise AuthError(reason or "code_unknown")
     return row
 

@@ -17,9 +17,10 @@ from sqlalchemy import text
 from sqlmodel import Session, func, select
 
 from backend.auth import limits
+from backend.auth.service import issue_enrolment_code
 from backend.db import make_engine, upgrade
 from backend.demo import seed
-from backend.models import Challenge, PasskeyCredential, SelfAssessment
+from backend.models import Challenge, PasskeyCredential, Person, SelfAssessment
 from backend.settings import Settings
 from backend.web import safe_next
 from tests.integration.conftest import ORIGIN, Visitor, demo_person
@@ -252,6 +253,21 @@ def test_enrolment_code_guesses_are_limited_and_logged(
     assert statuses[:20] == [410] * 20  # a clear "not valid" page each time
     assert set(statuses[20:]) == {429}
     assert caplog.text.count("code_guess") >= 20
+
+
+def test_a_class_signs_up_in_the_same_minute_from_one_address(
+    db: Session, visitor: Callable[[], Visitor]
+) -> None:
+    """The mentor hands out 30 letters in class; every phone comes through the school's one
+    address, each opening the page, asking for options and sending its passkey."""
+    pupils = db.exec(select(Person)).all()[:30]
+    assert len(pupils) >= 27  # the demo's people, as many as a class
+    for pupil in pupils:  # the clock stands still (still_clock): all in one window
+        assert pupil.id is not None
+        code = issue_enrolment_code(db, person_id=pupil.id, hours=1)
+        phone = visitor()
+        assert phone.get(f"/enrol/{code}").status_code == 200, pupil.name
+        assert phone.enrol(code).status_code == 201, pupil.name
 
 
 def test_failed_sign_ins_are_limited_per_address(visitor: Callable[[], Visitor]) -> None:
