@@ -9,7 +9,10 @@ server answered during the load must be one that was counted, and the other way 
 
 from __future__ import annotations
 
+import os
 import re
+import select
+import subprocess
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -112,13 +115,22 @@ def settle(page: Any) -> None:
 
 def logged(live_server: Any, before: int, count: int) -> list[str]:
     """The server's request lines since `before`, once there are `count` of them: each is
-    written just after its response is sent, so wait for them (at most 5 s), not a clock."""
+    written just after its response is sent, so wait for the log to grow (`tail -f`, woken
+    by each write; at most 5 s), not for a clock."""
+    command = ["tail", "-c", f"+{before + 1}", "-f", str(live_server.log_path)]
     deadline = time.monotonic() + 5
-    while True:
-        lines = server_requests(live_server, before)
-        if len(lines) >= count or time.monotonic() > deadline:
-            return lines
-        time.sleep(0.02)
+    with subprocess.Popen(command, stdout=subprocess.PIPE) as tail:
+        assert tail.stdout is not None
+        try:
+            while len(lines := server_requests(live_server, before)) < count:
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([tail.stdout], [], [], left)[0]:
+                    break
+                if not os.read(tail.stdout.fileno(), 65536):  # new lines: count them again
+                    break  # tail has gone
+        finally:
+            tail.kill()
+    return lines
 
 
 def cold_load(live_server: Any, context: Any, path: str) -> tuple[Wire, Any, list[str]]:
