@@ -5,7 +5,7 @@ class of 5 does."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,7 @@ from backend.groups.schemas import (
     GroupPublic,
     PupilRowPublic,
 )
+from backend.plans.service import month_start
 
 SORTS = ("name", "unread", "not_rated")  # and "area:<area>"
 AREA_SORT = "area:"
@@ -78,11 +79,6 @@ def unread_total(groups: list[GroupPupils]) -> int:
     """What is unread for her over all her groups, each pupil once (a pupil may be in her
     class and in a teaching group of hers)."""
     return sum({p.id: p.unread for g in groups for p in g.pupils}.values())
-
-
-def month_start(today: date, zone: ZoneInfo) -> datetime:
-    """The first of the month at the school: "this month" in the overview."""
-    return datetime.combine(today.replace(day=1), time(), tzinfo=zone)
 
 
 def checked_sort(sort: str, areas: list[str]) -> str:

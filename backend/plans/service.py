@@ -159,9 +159,14 @@ def plan_of(session: Session, *, pupil_id: int, today: date) -> PlanPublic | Non
     return plan
 
 
+def month_start(today: date, zone: ZoneInfo) -> datetime:
+    """The first of the month at the school: "this month" for the pupil and her mentor."""
+    return datetime.combine(today.replace(day=1), time(), tzinfo=zone)
+
+
 def rated_this_month(plan: PlanPublic, *, today: date, zone: ZoneInfo) -> set[int]:
     """The goals the pupil has rated since the first of the month, at the school."""
-    since = datetime.combine(today.replace(day=1), time(), tzinfo=zone)
+    since = month_start(today, zone)
     return {
         g.id
         for g in plan.goals
