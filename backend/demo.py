@@ -30,7 +30,9 @@ from backend.models import (
     SchoolPrincipal,
     SelfAssessment,
     Term,
+    utcnow,
 )
+from backend.terms import questions
 
 T = TypeVar("T", bound=SQLModel)
 
@@ -109,11 +111,15 @@ def seed(session: Session, *, today: date) -> list[tuple[str, Person]]:
         session.flush()
     assert school.id is not None
     code, starts, ends = term_for(today)
-    term = _one(session, Term, code=code)
+    term = _one(session, Term, school_id=school.id, code=code)
     if term is None:
-        term = Term(code=code, starts_on=starts, ends_on=ends)
+        term = Term(
+            school_id=school.id, code=code, starts_on=starts, ends_on=ends, opened_at=utcnow()
+        )
         session.add(term)
         session.flush()
+        assert term.id is not None
+        questions.add_defaults(session, term_id=term.id)
 
     principal = _person(session, "principal", "Birgitta", "Holm")
     _link(session, SchoolPrincipal, school_id=school.id, principal_id=principal.id)

@@ -39,6 +39,7 @@ from backend.models import (
     Term,
     utcnow,
 )
+from backend.terms import current as this_term
 from backend.web import has_control_characters
 
 SOCIAL_AREAS = ("Socialt", "Studieteknik")  # areas are data, in Swedish like the subjects
@@ -82,12 +83,7 @@ _CURRENT_PLAN = Query(
     .order_by((col(Term.ends_on) >= bindparam("today")).desc(), col(Term.starts_on).desc())
     .limit(1)
 )
-_CURRENT_TERM = Query(
-    core_select(col(Term.id))
-    .where(col(Term.starts_on) <= bindparam("today"))
-    .order_by((col(Term.ends_on) >= bindparam("today")).desc(), col(Term.starts_on).desc())
-    .limit(1)
-)
+_CURRENT_TERM = Query(core_select(this_term.of_school(this_term.school_of_pupil(_P))))
 
 
 class Rights(msgspec.Struct, frozen=True, kw_only=True):
@@ -217,8 +213,8 @@ def writable_plan(session: Session, *, pupil_id: int, today: date) -> int:
     """The current plan, made for the term when the pupil has none yet; 409 when closed."""
     found = current_plan(session, pupil_id=pupil_id, today=today)
     if found is None:
-        term = _CURRENT_TERM.first(session, {"today": today})
-        if term is None:
+        term = _CURRENT_TERM.first(session, {"pupil_id": pupil_id, "today": today})
+        if term is None or term[0] is None:
             raise NotFound()
         plan = Plan(pupil_id=pupil_id, term_id=int(term[0]))
         session.add(plan)

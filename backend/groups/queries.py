@@ -13,6 +13,7 @@ from sqlmodel import col
 from backend.db import Query
 from backend.models import (
     Goal,
+    Group,
     GroupMentor,
     GroupPupil,
     GroupTeacher,
@@ -21,19 +22,15 @@ from backend.models import (
     Reply,
     Seen,
     SelfAssessment,
-    Term,
 )
+from backend.terms import current
 
 _V: Any = bindparam("viewer_id")
 _G: Any = bindparam("group_id")
 
-# The term that holds today (between terms, the latest begun), as plans.service has it.
-CURRENT_TERM = (
-    core_select(col(Term.id))
-    .where(col(Term.starts_on) <= bindparam("today"))
-    .order_by((col(Term.ends_on) >= bindparam("today")).desc(), col(Term.starts_on).desc())
-    .limit(1)
-    .scalar_subquery()
+# This term of the group's school.
+CURRENT_TERM = current.of_school(
+    core_select(col(Group.school_id)).where(col(Group.id) == _G).scalar_subquery()
 )
 
 # Unread, for viewer V (the reflections list uses the same rule): a self-assessment with a

@@ -22,6 +22,7 @@ from backend.plans.schemas import (
     ReplyPublic,
     SelfAssessmentPublic,
 )
+from backend.terms import current
 from backend.web import has_control_characters
 
 LEVEL_WORDS = {1: N_("Not yet"), 2: N_("On my way"), 3: N_("Almost there"), 4: N_("I can do it")}
@@ -31,13 +32,7 @@ _KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 # Hot reads are built once, with bind parameters, and run on the session's connection:
 # building a statement, or the ORM's machinery around it, costs more than running it.
-_CURRENT_TERM = (
-    core_select(col(Term.id))
-    .where(col(Term.starts_on) <= bindparam("today"))
-    .order_by((col(Term.ends_on) >= bindparam("today")).desc(), col(Term.starts_on).desc())
-    .limit(1)
-    .scalar_subquery()
-)
+_CURRENT_TERM = current.of_pupil(bindparam("pupil_id"))
 _PLAN = Query(
     core_select(
         col(Term.code),

@@ -11,16 +11,10 @@ from sqlmodel import col
 
 from backend.db import Query
 from backend.models import Goal, Group, GroupPupil, Person, Plan, SelfAssessment, Term
+from backend.terms import current
 
 _TODAY: Any = bindparam("today")
-# The term that holds today (between terms, the latest begun), as plans.service has it.
-_CURRENT_TERM = (
-    core_select(col(Term.id))
-    .where(col(Term.starts_on) <= _TODAY)
-    .order_by((col(Term.ends_on) >= _TODAY).desc(), col(Term.starts_on).desc())
-    .limit(1)
-    .scalar_subquery()
-)
+_CURRENT_TERM = current.of_school(bindparam("school_id"))
 _GOALS = (
     core_select(func.count())
     .select_from(Goal)

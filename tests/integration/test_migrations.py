@@ -25,6 +25,7 @@ from backend.demo import external, seed
 from backend.models import Goal, Person, Plan, SelfAssessment
 from backend.settings import Settings
 from tests.integration.conftest import ORIGIN, Visitor
+from tests.support import postgres_database
 
 TABLES = {
     "school",
@@ -50,6 +51,15 @@ TABLES = {
     "reflection_reply",
     "reflection_seen",
     "note",
+    "preparation_question",
+    "preparation",
+    "preparation_answer",
+    "talk_time",
+    "talk_booking",
+    "talk_draft",
+    "plan_event",
+    "notification",
+    "notification_item",
 }
 
 
@@ -183,3 +193,53 @@ def test_the_pupil_journey_on_postgresql(postgres_url: str) -> None:
         with Session(engine) as db:
             levels = db.exec(select(SelfAssessment.level).where(SelfAssessment.goal_id == goal))
             assert list(levels) == [3]
+
+
+# Terms became a school's own (0004) ------------------------------------------------------
+
+
+def _terms_split_per_school(url: str) -> None:
+    """Before 0004 one term served every school; after it each school has its copy and each
+    plan points at the copy of its pupil's school."""
+    config = alembic_config(url)
+    command.upgrade(config, "0003")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as db:
+            for sql in (
+                "INSERT INTO school (id, name) VALUES (1, 'A'), (2, 'B')",
+                "INSERT INTO pupil_group (id, school_id, name) VALUES (1, 1, '1A'), (2, 2, '2B')",
+                "INSERT INTO person (id, given_name, family_name, user_handle, created_at) VALUES "
+                "(1, 'Ann', 'A', :h1, '2026-08-01'), (2, 'Bo', 'B', :h2, '2026-08-01')",
+                "INSERT INTO grouppupil (group_id, pupil_id) VALUES (1, 1), (2, 2)",
+                # Without explicit ids: PostgreSQL's sequence gives the migration's copy its id.
+                "INSERT INTO term (code, starts_on, ends_on) "
+                "VALUES ('HT2026', '2026-08-01', '2026-12-31')",
+                "INSERT INTO plan (pupil_id, term_id, state, version) "
+                "SELECT p, (SELECT id FROM term), 'draft', 1 FROM (SELECT 1 AS p UNION SELECT 2) x",
+            ):
+                db.execute(text(sql), {"h1": b"1" * 32, "h2": b"2" * 32})
+        command.upgrade(config, "head")
+        with engine.connect() as db:
+            terms = db.execute(text("SELECT id, school_id, code FROM term ORDER BY id")).all()
+            plans = db.execute(
+                text("SELECT p.pupil_id, t.school_id FROM plan p JOIN term t ON t.id = p.term_id")
+            ).all()
+        assert [(school, code) for _id, school, code in terms] == [(1, "HT2026"), (2, "HT2026")]
+        assert sorted(plans) == [(1, 1), (2, 2)]
+        command.downgrade(config, "0003")
+        with engine.connect() as db:
+            [(first, code)] = db.execute(text("SELECT id, code FROM term")).all()
+            assert code == "HT2026" and first == terms[0][0]
+            assert db.execute(text("SELECT term_id FROM plan")).scalars().all() == [first, first]
+    finally:
+        engine.dispose()
+
+
+def test_terms_split_per_school_on_sqlite(sqlite_url: str) -> None:
+    _terms_split_per_school(sqlite_url)
+
+
+def test_terms_split_per_school_on_postgresql() -> None:
+    with postgres_database("iup_terms") as url:
+        _terms_split_per_school(url)
