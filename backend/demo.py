@@ -324,7 +324,7 @@ def _last_term(session: Session, *, school: School, pupils: list[Person], today:
     session.flush()
     assert term.id is not None
     questions.add_defaults(session, term_id=term.id)
-    rated = datetime.combine(ends - timedelta(days=20), time(12), tzinfo=UTC)
+    rated = datetime.combine(starts + (ends - starts) / 2, time(12), tzinfo=UTC)
     for pupil in pupils:
         plan = Plan.model_validate({"pupil_id": pupil.id, "term_id": term.id, "state": "archived"})
         session.add(plan)
