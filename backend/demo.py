@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
 
 from sqlmodel import Session, SQLModel, select
@@ -211,6 +211,12 @@ def seed(session: Session, *, today: date) -> list[tuple[str, Person]]:
         role = f"guardian of {pupils[child].name}" + ("" if access else " (restricted, no access)")
         people.append((role, guardian))
     _staff_work(session, pupils=pupils)
+    _last_term(
+        session,
+        school=school,
+        pupils=[pupils[k] for k in ("hugo", "ella", "noah", "saga", "liam")],
+        today=today,
+    )
     people += _elsewhere(session)
     session.commit()
     return people
@@ -285,6 +291,58 @@ def _staff_work(session: Session, *, pupils: dict[str, Person]) -> None:
                 how="Jag tränar i simhallen på lördagar.",
             )
         )
+
+
+def previous_term_for(today: date) -> tuple[str, date, date]:
+    """The term before term_for(today): it has ended."""
+    _code, starts, _ends = term_for(today)
+    return term_for(starts - timedelta(days=1))
+
+
+LAST_TERM_GOALS = [  # (area, text, latest rating): one reached, one offered to carry over
+    ("Matematik", "Jag kan de fyra räknesätten med tal upp till 1000.", 4),
+    ("Engelska", "Jag kan läsa en enkel bok på engelska.", 2),
+]
+
+
+def _last_term(session: Session, *, school: School, pupils: list[Person], today: date) -> None:
+    """The school's term before this one, ended and opened, with a plan for each pupil of
+    5C: a goal she reached (rated 4) and one she did not (rated 2), so her plan this term
+    offers one goal to carry over. Once."""
+    assert school.id is not None
+    code, starts, ends = previous_term_for(today)
+    if _one(session, Term, school_id=school.id, code=code) is not None:
+        return
+    term = Term(
+        school_id=school.id,
+        code=code,
+        starts_on=starts,
+        ends_on=ends,
+        opened_at=datetime.combine(starts, time(8), tzinfo=UTC),
+    )
+    session.add(term)
+    session.flush()
+    assert term.id is not None
+    questions.add_defaults(session, term_id=term.id)
+    rated = datetime.combine(starts + (ends - starts) / 2, time(12), tzinfo=UTC)
+    for pupil in pupils:
+        plan = Plan.model_validate({"pupil_id": pupil.id, "term_id": term.id, "state": "archived"})
+        session.add(plan)
+        session.flush()
+        for position, (area, text, level) in enumerate(LAST_TERM_GOALS):
+            goal = Goal.model_validate(
+                {
+                    "plan_id": plan.id,
+                    "area": area,
+                    "text": text,
+                    "position": position,
+                    "created_at": datetime.combine(starts, time(9), tzinfo=UTC),
+                }
+            )
+            session.add(goal)
+            session.flush()
+            assert goal.id is not None
+            session.add(SelfAssessment(goal_id=goal.id, level=level, created_at=rated))
 
 
 def _plan(session: Session, *, pupil: Person, term: Term, year: int) -> None:

@@ -15,7 +15,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import event
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from backend.app import create_app
 from backend.auth.service import issue_enrolment_code
@@ -50,8 +50,13 @@ def group_id(db: Session, name: str) -> int:
 def goal_of(db: Session, key: str, area: str) -> int:
     pupil = demo_person(db, key)
     goal = db.exec(
-        select(Goal).join(Plan).where(Plan.pupil_id == pupil.id, Goal.area == area)
-    ).one()
+        select(Goal)
+        .join(Plan)
+        .join(Term)
+        .where(Plan.pupil_id == pupil.id, Goal.area == area)
+        .order_by(col(Term.starts_on).desc())  # this term's, not last term's (demo)
+    ).first()
+    assert goal is not None
     assert goal.id is not None
     return goal.id
 

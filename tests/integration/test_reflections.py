@@ -9,9 +9,9 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from backend.models import Goal, Plan, ReadLog, Reply, Seen, SelfAssessment, utcnow
+from backend.models import Goal, Plan, ReadLog, Reply, Seen, SelfAssessment, Term, utcnow
 from tests.integration.conftest import Visitor, demo_person
 
 HX = {"hx-request": "true"}
@@ -23,8 +23,13 @@ def rate(
 ) -> int:
     pupil = demo_person(db, key)
     goal = db.exec(
-        select(Goal).join(Plan).where(Plan.pupil_id == pupil.id, Goal.area == area)
-    ).one()
+        select(Goal)
+        .join(Plan)
+        .join(Term)
+        .where(Plan.pupil_id == pupil.id, Goal.area == area)
+        .order_by(col(Term.starts_on).desc())  # this term's, not last term's (demo)
+    ).first()
+    assert goal is not None
     assert goal.id is not None
     rating = SelfAssessment(
         goal_id=goal.id,

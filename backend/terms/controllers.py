@@ -1,0 +1,577 @@
+"""The principal's terms (issue 8, item 1): her school's terms and a form for a new one,
+a term's edit page (409 with both values on a stale save), the questions per stage and
+audience, opening a term; carrying a pupil's unreached goals over from last term. Every
+page has its JSON twin. The policy FOR_SCHOOL lets only the school's principals in; a term
+of another school is the service's 404."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from litestar import Controller, Response, get, post, put
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, URLEncodedBody
+from litestar.response import Redirect, Template
+from sqlmodel import Session
+
+from backend.access import FOR_SCHOOL, STAFF, Access, Record, Staff, for_pupil, for_record
+from backend.errors import Conflict, FormError, refusals
+from backend.goals.schemas import GoalSavedPublic
+from backend.models import Audience, School
+from backend.readlog import ReadKind
+from backend.terms import questions as question_sets
+from backend.terms import service
+from backend.terms.schemas import (
+    REQUIRED_YEARS,
+    SCHOOL_YEARS,
+    CarryOverPublic,
+    OpenedPublic,
+    QuestionForm,
+    QuestionsPublic,
+    QuestionsUpdate,
+    TermCreate,
+    TermForm,
+    TermPublic,
+    TermUpdate,
+)
+from backend.web import Page, RowId
+
+_NOT_FOUND = {404: "No such school or term, or not one she leads"}
+READ = refusals(_NOT_FOUND)
+WRITE = refusals(_NOT_FOUND | {422: "Not a valid term or question list"})
+CHANGE = refusals(
+    _NOT_FOUND
+    | {
+        422: "Not a valid term",
+        409: "Changed since `version`: `current` holds the term as it is now",
+    }
+)
+CARRY = refusals(
+    {
+        403: "Linked to the pupil, but the goal is not in her subjects",
+        404: "No such goal, or its pupil is not hers",
+        409: "Not offered: reached, retired, not last term's, or carried over already",
+    }
+)
+
+
+def _today(state: State) -> date:
+    return state.settings.today()  # type: ignore[no-any-return]
+
+
+def _form_of(term: TermPublic) -> TermForm:
+    return TermForm(
+        code=term.code,
+        starts_on=term.starts_on.isoformat(),
+        ends_on=term.ends_on.isoformat(),
+        talks_from=term.talks_from.isoformat() if term.talks_from else "",
+        talks_until=term.talks_until.isoformat() if term.talks_until else "",
+        summary_years=[str(y) for y in term.summary_years],
+        version=str(term.version),
+    )
+
+
+def _values(data: TermForm) -> dict[str, Any]:
+    """FormError for a date that is not one; the rules are checked by the service."""
+    return service.check_form(
+        code=data.code,
+        starts_on=data.starts_on,
+        ends_on=data.ends_on,
+        talks_from=data.talks_from,
+        talks_until=data.talks_until,
+        years=data.years(),
+    )
+
+
+def _json_values(data: TermCreate) -> dict[str, Any]:
+    return {
+        "code": data.code,
+        "starts_on": data.starts_on,
+        "ends_on": data.ends_on,
+        "talks_from": data.talks_from,
+        "talks_until": data.talks_until,
+        "summary_years": data.summary_years,
+    }
+
+
+class TermController(Controller):
+    # ---- Pages --------------------------------------------------------------------------
+
+    @get(
+        "/schools/{school_id:int}/terms",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=FOR_SCHOOL,
+    )
+    def terms(
+        self, *, db: NamedDependency[Session], access: NamedDependency[Staff], school_id: RowId
+    ) -> Template:
+        return _terms_page(db, access, school_id=school_id, form=TermForm())
+
+    @post(
+        "/schools/{school_id:int}/terms",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=FOR_SCHOOL,
+    )
+    def create(
+        self,
+        *,
+        db: NamedDependency[Session],
+        access: NamedDependency[Staff],
+        school_id: RowId,
+        data: URLEncodedBody[TermForm],
+    ) -> Response[Any]:
+        try:
+            term = service.create_term(db, school_id=school_id, **_values(data))
+        except FormError as error:
+            return _terms_page(
+                db, access, school_id=school_id, form=data, errors=error.errors, status=422
+            )
+        return Redirect(f"/schools/{school_id}/terms/{term.id}?created=1", status_code=303)
+
+    @get(
+        "/schools/{school_id:int}/terms/{term_id:int}",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=FOR_SCHOOL,
+    )
+    def term(
+        self,
+        *,
+        db: NamedDependency[Session],
+        access: NamedDependency[Staff],
+        school_id: RowId,
+        term_id: RowId,
+    ) -> Template:
+        term = service.get_term(db, school_id=school_id, term_id=term_id)
+        return _term_page(db, access, term=term, form=_form_of(term))
+
+    @post(
+        "/schools/{school_id:int}/terms/{term_id:int}",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=FOR_SCHOOL,
+    )
+    def change(
+        self,
+        *,
+        db: NamedDependency[Session],
+        access: NamedDependency[Staff],
+        school_id: RowId,
+        term_id: RowId,
+        data: URLEncodedBody[TermForm],
+    ) -> Response[Any]:
+        term = service.get_term(db, school_id=school_id, term_id=term_id)
+        version = int(data.version) if data.version.isdigit() else 0
+        try:
+            service.update_term(
+                db, school_id=school_id, term_id=term_id, version=version, **_values(data)
+            )
+        except FormError as error:
+            return _term_page(db, access, term=term, form=data, errors=error.errors, status=422)
+        except Conflict:
+            return _term_page(db, access, term=term, form=data, stale=True, status=409)
+        return Redirect(f"/schools/{school_id}/terms/{term_id}?saved=1", status_code=303)
+
+    @post(
+        "/schools/{school_id:int}/terms/{term_id:int}/open",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=FOR_SCHOOL,
+    )
+    def open(
+        self,
+        *,
+        db: NamedDependency[Session],
+        access: NamedDependency[Staff],
+        school_id: RowId,
+        term_id: RowId,
+    ) -> Redirect:
+        opened = service.open_term(
+            db, school_id=school_id, term_id=term_id, by_id=access.viewer.person_id
+        )
+        url = f"/schools/{school_id}/terms/{term_id}?opened={opened.plans_created}"
+        return Redirect(url, status_code=303)
+
+    @get(
+        "/schools/{school_id:int}/terms/{term_id:int}/questions",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=FOR_SCHOOL,
+    )
+    def questions(
+        self,
+        *,
+        db: NamedDependency[Session],
+        access: NamedDependency[Staff],
+        school_id: RowId,
+        term_id: RowId,
+    ) -> Template:
+        return _questions_page(db, access, school_id=school_id, term_id=term_id)
+
+    @post(
+        "/schools/{school_id:int}/terms/{term_id:int}/questions",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=FOR_SCHOOL,
+    )
+    def add_question(
+        self,
+        *,
+        db: NamedDependency[Session],
+        access: NamedDependency[Staff],
+        school_id: RowId,
+        term_id: RowId,
+        data: URLEncodedBody[QuestionForm],
+    ) -> Response[Any]:
+        stage = int(data.stage) if data.stage.isdigit() else 0
+        try:
+            question_id = service.add_question(
+                db,
+                school_id=school_id,
+                term_id=term_id,
+                stage=stage,
+                audience=data.audience,
+                text=data.text,
+            )
+        except FormError as error:
+            section = f"new-{data.audience}-{stage}"
+            return _questions_page(
+                db,
+                access,
+                school_id=school_id,
+                term_id=term_id,
+                errors={section: error.errors["text"]},
+                typed={section: data.text},
+                status=422,
+            )
+        url = f"/schools/{school_id}/terms/{term_id}/questions?saved={question_id}"
+        return Redirect(f"{url}#question-{question_id}", status_code=303)
+
+    @post(
+        "/schools/{school_id:int}/terms/{term_id:int}/questions/{question_id:int}",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=FOR_SCHOOL,
+    )
+    def change_question(
+        self,
+        *,
+        db: NamedDependency[Session],
+        access: NamedDependency[Staff],
+        school_id: RowId,
+        term_id: RowId,
+        question_id: RowId,
+        data: URLEncodedBody[QuestionForm],
+    ) -> Response[Any]:
+        try:
+            question = service.change_question(
+                db,
+                school_id=school_id,
+                term_id=term_id,
+                question_id=question_id,
+                action=data.action,
+                text=data.text,
+            )
+        except FormError as error:
+            key = f"question-{question_id}"
+            return _questions_page(
+                db,
+                access,
+                school_id=school_id,
+                term_id=term_id,
+                errors={key: error.errors["text"]},
+                typed={key: data.text},
+                status=422,
+            )
+        base = f"/schools/{school_id}/terms/{term_id}/questions"
+        if data.action == "remove":
+            anchor = f"section-{question.audience}-{question.stage}"
+            return Redirect(f"{base}?removed=1#{anchor}", status_code=303)
+        return Redirect(f"{base}?saved={question_id}#question-{question_id}", status_code=303)
+
+    # ---- JSON ---------------------------------------------------------------------------
+
+    @get(
+        "/api/schools/{school_id:int}/terms",
+        sync_to_thread=False,
+        summary="The school's terms, newest first (its principals)",
+        responses=READ,
+        dependencies=FOR_SCHOOL,
+    )
+    def terms_json(
+        self, *, db: NamedDependency[Session], access: NamedDependency[Staff], school_id: RowId
+    ) -> list[TermPublic]:
+        return service.terms_of(db, school_id=school_id)
+
+    @post(
+        "/api/schools/{school_id:int}/terms",
+        sync_to_thread=False,
+        summary="A new term for the school, with the questions of its latest term (or the "
+        "default questions)",
+        responses=WRITE,
+        dependencies=FOR_SCHOOL,
+    )
+    def create_json(
+        self,
+        *,
+        db: NamedDependency[Session],
+        access: NamedDependency[Staff],
+        school_id: RowId,
+        data: JSONBody[TermCreate],
+    ) -> Response[TermPublic]:
+        try:
+            term = service.create_term(db, school_id=school_id, **_json_values(data))
+        except FormError as error:
+            raise error.invalid() from error
+        return Response(term, status_code=201)
+
+    @get(
+        "/api/schools/{school_id:int}/terms/{term_id:int}",
+        sync_to_thread=False,
+        summary="One of the school's terms",
+        responses=READ,
+        dependencies=FOR_SCHOOL,
+    )
+    def term_json(
+        self,
+        *,
+        db: NamedDependency[Session],
+        access: NamedDependency[Staff],
+        school_id: RowId,
+        term_id: RowId,
+    ) -> TermPublic:
+        return service.get_term(db, school_id=school_id, term_id=term_id)
+
+    @put(
+        "/api/schools/{school_id:int}/terms/{term_id:int}",
+        sync_to_thread=False,
+        summary="Change a term's dates, talk window and summary years, with the `version` it "
+        "is based on",
+        responses=CHANGE,
+        dependencies=FOR_SCHOOL,
+    )
+    def update_json(
+        self,
+        *,
+        db: NamedDependency[Session],
+        access: NamedDependency[Staff],
+        school_id: RowId,
+        term_id: RowId,
+        data: JSONBody[TermUpdate],
+    ) -> TermPublic:
+        try:
+            return service.update_term(
+                db,
+                school_id=school_id,
+                term_id=term_id,
+                version=data.version,
+                **_json_values(data),
+            )
+        except FormError as error:
+            raise error.invalid() from error
+
+    @get(
+        "/api/schools/{school_id:int}/terms/{term_id:int}/questions",
+        sync_to_thread=False,
+        summary="The term's preparation questions per stage and audience, in order",
+        responses=READ,
+        dependencies=FOR_SCHOOL,
+    )
+    def questions_json(
+        self,
+        *,
+        db: NamedDependency[Session],
+        access: NamedDependency[Staff],
+        school_id: RowId,
+        term_id: RowId,
+    ) -> QuestionsPublic:
+        return service.questions_of(db, school_id=school_id, term_id=term_id)
+
+    @put(
+        "/api/schools/{school_id:int}/terms/{term_id:int}/questions",
+        sync_to_thread=False,
+        summary="One stage and audience's questions as a list in order: `{id, text?}` keeps "
+        "(or rewords) a question, `{text}` adds one, an id left out is removed (retired "
+        "when answered)",
+        responses=WRITE,
+        dependencies=FOR_SCHOOL,
+    )
+    def set_questions_json(
+        self,
+        *,
+        db: NamedDependency[Session],
+        access: NamedDependency[Staff],
+        school_id: RowId,
+        term_id: RowId,
+        data: JSONBody[QuestionsUpdate],
+    ) -> QuestionsPublic:
+        try:
+            return service.set_questions(
+                db,
+                school_id=school_id,
+                term_id=term_id,
+                stage=data.stage,
+                audience=data.audience.value,
+                items=data.questions,
+            )
+        except FormError as error:
+            raise error.invalid() from error
+
+    @post(
+        "/api/schools/{school_id:int}/terms/{term_id:int}/open",
+        sync_to_thread=False,
+        summary="Open the term: a plan for every pupil of the school who has none for it "
+        "(again: only those still missing)",
+        responses=READ,
+        dependencies=FOR_SCHOOL,
+    )
+    def open_json(
+        self,
+        *,
+        db: NamedDependency[Session],
+        access: NamedDependency[Staff],
+        school_id: RowId,
+        term_id: RowId,
+    ) -> OpenedPublic:
+        return service.open_term(
+            db, school_id=school_id, term_id=term_id, by_id=access.viewer.person_id
+        )
+
+    # ---- Carrying goals over ------------------------------------------------------------
+
+    @post(
+        "/goals/{goal_id:int}/carry-over",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=for_record(Record.GOAL, None, STAFF),
+    )
+    def carry_over(
+        self,
+        *,
+        db: NamedDependency[Session],
+        state: State,
+        access: NamedDependency[Access],
+        goal_id: RowId,
+    ) -> Redirect:
+        goal = service.carry_over(db, access=access, goal_id=goal_id, today=_today(state))
+        return Redirect(f"/pupils/{access.pupil_id}#goal-{goal.id}", status_code=303)
+
+    @post(
+        "/api/goals/{goal_id:int}/carry-over",
+        sync_to_thread=False,
+        summary="Carry last term's unreached goal over into the pupil's plan this term "
+        "(the mentor any, a teacher her subjects)",
+        responses=CARRY,
+        dependencies=for_record(Record.GOAL, None, STAFF),
+    )
+    def carry_over_json(
+        self,
+        *,
+        db: NamedDependency[Session],
+        state: State,
+        access: NamedDependency[Access],
+        goal_id: RowId,
+    ) -> Response[GoalSavedPublic]:
+        goal = service.carry_over(db, access=access, goal_id=goal_id, today=_today(state))
+        return Response(goal, status_code=201)
+
+    @get(
+        "/api/pupils/{pupil_id:int}/carry-over",
+        sync_to_thread=False,
+        summary="Last term's goals not reached, offered to the pupil's plan this term (staff)",
+        responses=refusals({404: "No such pupil, or not one of her mentor's or teachers'"}),
+        dependencies=for_pupil(ReadKind.PLAN, STAFF),
+    )
+    def offered_json(
+        self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
+    ) -> list[CarryOverPublic]:
+        return service.offered(db, access=access, today=_today(state))
+
+
+def _terms_page(
+    db: Session,
+    access: Staff,
+    *,
+    school_id: int,
+    form: TermForm,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Template:
+    return Page(
+        "terms/list.html",
+        status_code=status,
+        context={
+            "viewer": access.viewer,
+            "nav": "home",
+            "school": db.get(School, school_id),
+            "terms": service.terms_of(db, school_id=school_id),
+            "form": form,
+            "errors": errors or {},
+            "years": SCHOOL_YEARS,
+            "required": REQUIRED_YEARS,
+        },
+    )
+
+
+def _term_page(
+    db: Session,
+    access: Staff,
+    *,
+    term: TermPublic,
+    form: TermForm,
+    errors: dict[str, str] | None = None,
+    stale: bool = False,
+    status: int = 200,
+) -> Template:
+    """The edit page; after a 409 the form keeps what she typed, beside the term as it is
+    now (`current`), and saves against its version."""
+    current = service.get_term(db, school_id=term.school_id, term_id=term.id) if stale else None
+    if current is not None:
+        form.version = str(current.version)
+    return Page(
+        "terms/term.html",
+        status_code=status,
+        context={
+            "viewer": access.viewer,
+            "nav": "home",
+            "school": db.get(School, term.school_id),
+            "term": current or term,
+            "form": form,
+            "errors": errors or {},
+            "stale": stale,
+            "years": SCHOOL_YEARS,
+            "required": REQUIRED_YEARS,
+        },
+    )
+
+
+def _questions_page(
+    db: Session,
+    access: Staff,
+    *,
+    school_id: int,
+    term_id: int,
+    errors: dict[str, str] | None = None,
+    typed: dict[str, str] | None = None,
+    status: int = 200,
+) -> Template:
+    found = service.questions_of(db, school_id=school_id, term_id=term_id)
+    return Page(
+        "terms/questions.html",
+        status_code=status,
+        context={
+            "viewer": access.viewer,
+            "nav": "home",
+            "school": db.get(School, school_id),
+            "term": service.get_term(db, school_id=school_id, term_id=term_id),
+            "sections": found.sections,
+            "stages": question_sets.STAGES,
+            "audiences": {Audience.PUPIL: "pupil", Audience.GUARDIAN: "guardian"},
+            "errors": errors or {},
+            "typed": typed or {},
+        },
+    )
