@@ -18,6 +18,7 @@ from backend.models import Person
 from backend.notes.service import notes_of
 from backend.plans import service
 from backend.settings import Settings
+from backend.talks.service import booking_of
 from backend.web import render
 
 
@@ -63,6 +64,8 @@ def plan_page(
         readers=readers_of(db, pupil_id=access.pupil_id) if opened else [],
         shared_notes=[] if partial else notes_of(db, pupil_id=access.pupil_id, shared_only=True),
         staff=access.relation in STAFF,
+        talk_booking=None if partial else booking_of(db, pupil_id=access.pupil_id, today=today),
+        talk_pupil_id=access.pupil_id,
         rated_this_month=(
             service.rated_this_month(plan, today=today, zone=settings.zone) if plan else set()
         ),
