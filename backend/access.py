@@ -41,6 +41,7 @@ from backend.models import (
     Plan,
     SchoolPrincipal,
     SelfAssessment,
+    TalkTime,
     utcnow,
 )
 from backend.readlog import ReadKind
@@ -115,6 +116,7 @@ class Policy(StrEnum):
     GROUP = "group"  # the group in the path, for its mentors and teachers
     SCHOOL = "school"  # the school in the path, for its principals
     PERSON = "person"  # someone the viewer may issue a sign-up link for
+    TALK_TIME = "talk_time"  # a talk time in the path, for its group's mentor and families
 
 
 def _declare(policy: Policy, fn: Callable[..., Any]) -> dict[str, Provide]:
@@ -524,3 +526,65 @@ def visible_pupils(session: Session, *, viewer_id: int) -> list[PupilEntry]:
         for pupil_id, given, family, group in rows
     }
     return sorted(entries, key=lambda e: (e.group is not None, e.group or "", e.name))
+
+
+class TalkTimeAccess(msgspec.Struct, frozen=True, kw_only=True):
+    """The viewer's standing towards one talk time (its group's): the group's mentor, or a
+    guardian with access (or the pupil herself, who only reads) of `pupil_ids` in it."""
+
+    viewer: Viewer
+    talk_time_id: int
+    group_id: int
+    relation: Relation  # MENTOR, GUARDIAN or SELF
+    pupil_ids: tuple[int, ...] = ()  # the viewer's children in the group (or herself)
+
+
+_TIME_GROUP = Query(core_select(col(TalkTime.group_id)).where(col(TalkTime.id) == _ID))
+_G: Any = bindparam("group_id")
+_TIME_STANDING = Query(
+    union_all(
+        core_select(literal_column("'mentor'"), literal_column("NULL")).where(
+            col(GroupMentor.mentor_id) == _V, col(GroupMentor.group_id) == _G
+        ),
+        core_select(literal_column("'guardian'"), col(Guardianship.pupil_id))
+        .join(GroupPupil, col(GroupPupil.pupil_id) == Guardianship.pupil_id)
+        .where(
+            col(Guardianship.guardian_id) == _V,
+            col(Guardianship.has_access).is_(True),
+            col(GroupPupil.group_id) == _G,
+        ),
+        core_select(literal_column("'self'"), col(GroupPupil.pupil_id)).where(
+            col(GroupPupil.pupil_id) == _V, col(GroupPupil.group_id) == _G
+        ),
+    )
+)
+
+
+def _talk_time(
+    db: NamedDependency[Session], viewer: NamedDependency[Viewer], talk_time_id: RowId
+) -> TalkTimeAccess:
+    found = _TIME_GROUP.first(db, {"id": talk_time_id})
+    if found is None:
+        raise NotFound()
+    group_id = int(found[0])
+    rows = _TIME_STANDING.rows(db, {"viewer_id": viewer.person_id, "group_id": group_id})
+    kinds = {kind for kind, _pupil in rows}
+    pupils = tuple(sorted({int(pupil) for kind, pupil in rows if kind != "mentor"}))
+    if "mentor" in kinds:
+        relation = Relation.MENTOR
+    elif "guardian" in kinds:
+        relation = Relation.GUARDIAN
+    elif "self" in kinds and viewer.is_pupil:
+        relation = Relation.SELF
+    else:
+        raise NotFound()
+    return TalkTimeAccess(
+        viewer=viewer,
+        talk_time_id=talk_time_id,
+        group_id=group_id,
+        relation=relation,
+        pupil_ids=pupils,
+    )
+
+
+FOR_TALK_TIME = _declare(Policy.TALK_TIME, _talk_time)

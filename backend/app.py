@@ -30,6 +30,7 @@ from backend.plans.controllers import PlanController
 from backend.reflections.controllers import ReflectionController
 from backend.settings import Settings
 from backend.stats.controllers import StatsController
+from backend.talks.controllers import TalkController
 from backend.terms.controllers import TermController
 from backend.web import MAX_BODY, App, IupRequest, security_headers
 
@@ -84,6 +85,7 @@ def create_app(settings: Settings) -> App:
             GroupController,
             StatsController,
             TermController,
+            TalkController,
         ],
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),

@@ -11,6 +11,7 @@ import secrets
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, SQLModel, select
 
@@ -29,9 +30,11 @@ from backend.models import (
     School,
     SchoolPrincipal,
     SelfAssessment,
+    TalkTime,
     Term,
     utcnow,
 )
+from backend.talks import service as talks
 from backend.terms import questions
 
 T = TypeVar("T", bound=SQLModel)
@@ -217,9 +220,47 @@ def seed(session: Session, *, today: date) -> list[tuple[str, Person]]:
         pupils=[pupils[k] for k in ("hugo", "ella", "noah", "saga", "liam")],
         today=today,
     )
+    _talk_times(session, today=today)
     people += _elsewhere(session)
     session.commit()
     return people
+
+
+DEMO_ZONE = ZoneInfo("Europe/Stockholm")  # the settings' default school zone
+
+
+def _talk_times(session: Session, *, today: date) -> None:
+    """Talk times for 4A (Karin) and 8B (Johan) on the next three weekdays from the day after
+    tomorrow (booking closes a day before), 08:00–12:00, nothing booked; once."""
+    days: list[date] = []
+    day = today + timedelta(days=2)
+    while len(days) < 3:
+        if day.weekday() < 5:
+            days.append(day)
+        day += timedelta(days=1)
+    for name, mentor_key, place in (
+        ("4A", "mentor-4a", "Klassrum 4A"),
+        ("8B", "mentor-8b", "Sal 8B, eller videolänk: https://video.example.se/8b"),
+    ):
+        group = _one(session, Group, external_id=external(f"group-{name}"))
+        mentor = _one(session, Person, external_id=external(mentor_key))
+        assert group is not None and group.id is not None
+        assert mentor is not None and mentor.id is not None
+        if _one(session, TalkTime, group_id=group.id) is not None:
+            continue
+        talks.create_series(
+            session,
+            group_id=group.id,
+            mentor_id=mentor.id,
+            days=days,
+            start=time(8),
+            end=time(12),
+            minutes=20,
+            place=place,
+            closes_hours=24,
+            zone=DEMO_ZONE,
+            today=today,
+        )
 
 
 def _elsewhere(session: Session) -> list[tuple[str, Person]]:

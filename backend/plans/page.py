@@ -18,6 +18,7 @@ from backend.models import Person
 from backend.notes.service import notes_of
 from backend.plans import service
 from backend.settings import Settings
+from backend.talks.service import booking_of
 from backend.terms.service import offered
 from backend.web import render
 
@@ -69,6 +70,8 @@ def plan_page(
             if plan and not partial and access.relation in STAFF
             else []
         ),
+        talk_booking=None if partial else booking_of(db, pupil_id=access.pupil_id, today=today),
+        talk_pupil_id=access.pupil_id,
         rated_this_month=(
             service.rated_this_month(plan, today=today, zone=settings.zone) if plan else set()
         ),

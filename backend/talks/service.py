@@ -1,0 +1,598 @@
+"""Booking the talk (issue 8, item 5). The mentor offers talk times as a series in the
+school's time zone (stored in UTC) in the current term of the group's school; a guardian
+with access books, rebooks or cancels one for her child; the mentor moves or cancels a
+booking with a message to the family. The database keeps two families off one time
+(`talk_booking.talk_time_id` is unique) and a pupil to one time a term: a booking is an
+INSERT (a rebooking an UPDATE of her row), and the unique key's refusal becomes 409."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, insert, update
+from sqlalchemy import select as core_select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from backend.errors import Conflict, Forbidden, FormError, NotFound
+from backend.i18n import N_
+from backend.models import (
+    Booking,
+    Group,
+    GroupMentor,
+    GroupPupil,
+    Guardianship,
+    Person,
+    TalkTime,
+)
+from backend.notifications.service import Kind, notify
+from backend.talks.schemas import (
+    MAX_DAYS,
+    PLACE_MAX,
+    BookedBy,
+    BookingPublic,
+    GroupTimePublic,
+    GroupTimesPublic,
+    PupilTimesPublic,
+    SeriesForm,
+    TalkTimePublic,
+    TimeState,
+)
+from backend.terms.current import of_school, school_of_pupil
+from backend.web import has_control_characters
+
+MAX_TIMES = 400  # in one series: 31 days of 20 minutes 08:00–16:00 is 744; a school makes fewer
+
+
+class Taken(Conflict):
+    """Someone else holds the time (the unique key said so)."""
+
+    default_reason = "taken"
+    default_message = N_("Someone else just booked that time. Choose another time.")
+
+
+class Closed(Conflict):
+    default_reason = "closed"
+    default_message = N_(
+        "Booking has closed for this time. Contact the mentor if you need to change it."
+    )
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def current_term(session: Session, *, school_id: int, today: date) -> int | None:
+    found = session.connection().execute(core_select(of_school(school_id)), {"today": today})
+    value = found.scalar()
+    return None if value is None else int(value)
+
+
+def _group_school(session: Session, *, group_id: int) -> int:
+    group = session.get(Group, group_id)
+    if group is None:
+        raise NotFound()
+    return group.school_id
+
+
+# The mentor's series ---------------------------------------------------------------------
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_CLOCK = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
+
+
+def parse_series(form: SeriesForm) -> dict[str, Any]:
+    """The form's strings as the series' values, or FormError field by field."""
+    errors: dict[str, str] = {}
+    words = [w for w in re.split(r"[\s,;]+", form.days.strip()) if w]
+    days: list[date] = []
+    for word in words:
+        try:
+            days.append(date.fromisoformat(word) if _DAY.fullmatch(word) else date.min)
+        except ValueError:
+            days.append(date.min)
+    if not days:
+        errors["days"] = N_("Choose at least one day.")
+    elif date.min in days:
+        errors["days"] = N_("Write each day as a date, like 2026-12-07.")
+    elif len(set(days)) > MAX_DAYS:
+        errors["days"] = N_("Choose at most 31 days in one series.")
+    clocks: list[time] = []
+    for field, value in (("start", form.start), ("end", form.end)):
+        match = _CLOCK.fullmatch(value.strip())
+        if match is None:
+            errors[field] = N_("Write the time like 08:00.")
+        else:
+            clocks.append(time(int(match.group(1)), int(match.group(2))))
+    minutes = int(form.minutes) if form.minutes.strip().isdigit() else 0
+    if not 5 <= minutes <= 240:
+        errors["minutes"] = N_("Write a length between 5 and 240 minutes.")
+    hours = int(form.closes_hours) if form.closes_hours.strip().isdigit() else -1
+    if not 0 <= hours <= 24 * 14:
+        errors["closes_hours"] = N_("Write a number of hours between 0 and 336.")
+    if errors:
+        raise FormError(errors)
+    return {
+        "days": sorted(set(days)),
+        "start": clocks[0],
+        "end": clocks[1],
+        "minutes": minutes,
+        "place": form.place,
+        "closes_hours": hours,
+    }
+
+
+def create_series(
+    session: Session,
+    *,
+    group_id: int,
+    mentor_id: int,
+    days: list[date],
+    start: time,
+    end: time,
+    minutes: int,
+    place: str,
+    closes_hours: int,
+    zone: ZoneInfo,
+    today: date,
+) -> list[TalkTimePublic]:
+    """Adds a time every `minutes` from `start` until `end` (the last one ends by `end`) on
+    each day, in the school's zone; a time the group already has at that start is kept as
+    it is. FormError when nothing fits, the place is not text, or there is no term."""
+    errors: dict[str, str] = {}
+    place = place.strip()
+    if len(place) > PLACE_MAX:
+        errors["place"] = N_("Write at most 300 characters for the place.")
+    elif has_control_characters(place):
+        errors["place"] = N_("The place has a sign in it that we cannot save. Write it again.")
+    if end <= start:
+        errors["end"] = N_("The last time must end after the first begins.")
+    if any(day < today for day in days):
+        errors["days"] = N_("Choose days from today on.")
+    term_id = current_term(
+        session, school_id=_group_school(session, group_id=group_id), today=today
+    )
+    if term_id is None and "days" not in errors:
+        errors["days"] = N_("The school has no term yet. Ask the principal to add one.")
+    if errors:
+        raise FormError(errors)
+    assert term_id is not None
+    step = timedelta(minutes=minutes)
+    starts: list[datetime] = []
+    for day in sorted(set(days)):
+        at = datetime.combine(day, start, tzinfo=zone)
+        last = datetime.combine(day, end, tzinfo=zone)
+        while at + step <= last:
+            starts.append(at.astimezone(UTC))
+            at = (at.astimezone(UTC) + step).astimezone(zone)
+    if not starts:
+        raise FormError({"end": N_("No time of that length fits between the start and the end.")})
+    if len(starts) > MAX_TIMES:
+        raise FormError({"days": N_("That is more than 400 times. Choose fewer days.")})
+    existing = set(
+        session.exec(
+            select(TalkTime.starts_at).where(
+                TalkTime.group_id == group_id, col(TalkTime.starts_at).in_(starts)
+            )
+        )
+    )
+    made = [
+        TalkTime(
+            group_id=group_id,
+            term_id=term_id,
+            mentor_id=mentor_id,
+            starts_at=at,
+            ends_at=at + step,
+            closes_at=at - timedelta(hours=closes_hours),
+            place=place,
+        )
+        for at in starts
+        if at not in existing
+    ]
+    session.add_all(made)
+    session.commit()
+    at_now = now()
+    return [_time_public(t, _state(t, now=at_now, booked_by_pupil=None)) for t in made]
+
+
+def _state(
+    t: TalkTime, *, now: datetime, booked_by_pupil: int | None, mine: int | None = None
+) -> TimeState:
+    if booked_by_pupil is not None and booked_by_pupil == mine:
+        return TimeState.MINE
+    if booked_by_pupil is not None:
+        return TimeState.TAKEN
+    if t.closes_at <= now:
+        return TimeState.CLOSED
+    return TimeState.FREE
+
+
+def _time_public(t: TalkTime, state: TimeState) -> TalkTimePublic:
+    assert t.id is not None
+    return TalkTimePublic(
+        id=t.id,
+        group_id=t.group_id,
+        starts_at=t.starts_at,
+        ends_at=t.ends_at,
+        closes_at=t.closes_at,
+        place=t.place,
+        state=state,
+    )
+
+
+def group_times(session: Session, *, group_id: int, today: date) -> GroupTimesPublic:
+    """The mentor's view: every time of the group this term by start, with who booked it,
+    and the pupils who have no time yet (three queries)."""
+    term_id = current_term(
+        session, school_id=_group_school(session, group_id=group_id), today=today
+    )
+    times: list[GroupTimePublic] = []
+    booked: set[int] = set()
+    if term_id is not None:
+        rows = session.exec(
+            select(TalkTime, Booking)
+            .outerjoin(Booking, col(Booking.talk_time_id) == TalkTime.id)
+            .where(TalkTime.group_id == group_id, TalkTime.term_id == term_id)
+            .order_by(col(TalkTime.starts_at), col(TalkTime.id))
+        ).all()
+        ids = {b.pupil_id for _t, b in rows if b} | {b.booked_by_id for _t, b in rows if b}
+        names = {p.id: p.name for p in session.exec(select(Person).where(col(Person.id).in_(ids)))}
+        for t, b in rows:
+            assert t.id is not None
+            by = None
+            if b is not None:
+                booked.add(b.pupil_id)
+                by = BookedBy(
+                    pupil_id=b.pupil_id,
+                    pupil=names.get(b.pupil_id, ""),
+                    booked_by_id=b.booked_by_id,
+                    booked_by=names.get(b.booked_by_id, ""),
+                    booked_at=b.booked_at,
+                )
+            times.append(
+                GroupTimePublic(
+                    id=t.id,
+                    starts_at=t.starts_at,
+                    ends_at=t.ends_at,
+                    closes_at=t.closes_at,
+                    place=t.place,
+                    booking=by,
+                )
+            )
+    members = session.exec(
+        select(Person)
+        .join(GroupPupil, col(GroupPupil.pupil_id) == Person.id)
+        .where(GroupPupil.group_id == group_id)
+        .order_by(col(Person.given_name), col(Person.family_name))
+    ).all()
+    return GroupTimesPublic(
+        group_id=group_id,
+        term_id=term_id,
+        times=times,
+        not_booked=[p.name for p in members if p.id not in booked],
+    )
+
+
+# The family's view -----------------------------------------------------------------------
+
+
+def mentor_group_of(session: Session, *, pupil_id: int) -> Group | None:
+    """The pupil's group that has a mentor (a pupil is in one mentor group)."""
+    return session.exec(
+        select(Group)
+        .join(GroupPupil, col(GroupPupil.group_id) == Group.id)
+        .join(GroupMentor, col(GroupMentor.group_id) == Group.id)
+        .where(GroupPupil.pupil_id == pupil_id)
+        .order_by(col(Group.id))
+    ).first()
+
+
+def booking_of(session: Session, *, pupil_id: int, today: date) -> BookingPublic | None:
+    """The pupil's booking in the current term of her school, if any (one query: the plan
+    page of the pupil and her guardians shows it)."""
+    row = session.exec(
+        select(Booking, TalkTime, Person)
+        .join(TalkTime, col(TalkTime.id) == Booking.talk_time_id)
+        .join(Person, col(Person.id) == Booking.booked_by_id)
+        .where(
+            Booking.pupil_id == pupil_id,
+            col(Booking.term_id) == of_school(school_of_pupil(pupil_id)),
+        ),
+        params={"today": today},
+    ).first()
+    if row is None:
+        return None
+    booking, t, by = row
+    return BookingPublic(
+        talk_time_id=booking.talk_time_id,
+        pupil_id=pupil_id,
+        starts_at=t.starts_at,
+        ends_at=t.ends_at,
+        place=t.place,
+        booked_at=booking.booked_at,
+        booked_by_id=booking.booked_by_id,
+        booked_by=by.name,
+    )
+
+
+def pupil_times(session: Session, *, pupil_id: int, today: date) -> PupilTimesPublic:
+    """The times of her mentor group this term: free, taken (never whose), hers, closed."""
+    group = mentor_group_of(session, pupil_id=pupil_id)
+    if group is None or group.id is None:
+        return PupilTimesPublic(pupil_id=pupil_id, group_id=None, times=[])
+    term_id = current_term(session, school_id=group.school_id, today=today)
+    rows = session.exec(
+        select(TalkTime, Booking.pupil_id)
+        .outerjoin(Booking, col(Booking.talk_time_id) == TalkTime.id)
+        .where(TalkTime.group_id == group.id, TalkTime.term_id == term_id)
+        .order_by(col(TalkTime.starts_at), col(TalkTime.id))
+    ).all()
+    at_now = now()
+    return PupilTimesPublic(
+        pupil_id=pupil_id,
+        group_id=group.id,
+        times=[
+            _time_public(t, _state(t, now=at_now, booked_by_pupil=b, mine=pupil_id))
+            for t, b in rows
+        ],
+        booking=booking_of(session, pupil_id=pupil_id, today=today),
+    )
+
+
+def family_of(session: Session, *, pupil_id: int) -> list[int]:
+    """The pupil and her guardians with access: who is told about her booking."""
+    guardians = session.exec(
+        select(Guardianship.guardian_id).where(
+            Guardianship.pupil_id == pupil_id, col(Guardianship.has_access).is_(True)
+        )
+    ).all()
+    return [pupil_id, *guardians]
+
+
+def _time(session: Session, talk_time_id: int) -> TalkTime:
+    found = session.get(TalkTime, talk_time_id)
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def _free_ids(session: Session, *, t: TalkTime) -> list[int]:
+    rows = session.exec(
+        select(TalkTime.id)
+        .outerjoin(Booking, col(Booking.talk_time_id) == TalkTime.id)
+        .where(
+            TalkTime.group_id == t.group_id,
+            TalkTime.term_id == t.term_id,
+            col(Booking.id).is_(None),
+            col(TalkTime.closes_at) > now(),
+        )
+        .order_by(col(TalkTime.starts_at))
+    ).all()
+    return [i for i in rows if i is not None]
+
+
+def book(
+    session: Session, *, talk_time_id: int, pupil_id: int, by_id: int, today: date
+) -> BookingPublic:
+    """Books the time for the pupil (a guardian's act; the policy has checked that the time
+    is in the group of a child of hers). Her booking this term, if any, moves to this time.
+    The unique keys decide a race: the loser gets `Taken` (409) with the free times."""
+    t = _time(session, talk_time_id)
+    at_now = now()
+    if t.closes_at <= at_now:
+        raise Closed(current={"free": _free_ids(session, t=t)})
+    mine = session.exec(
+        select(Booking).where(Booking.pupil_id == pupil_id, Booking.term_id == t.term_id)
+    ).first()
+    if mine is not None and mine.talk_time_id == talk_time_id:
+        return _booked(session, pupil_id=pupil_id, today=today)
+    if mine is not None:
+        before = session.get(TalkTime, mine.talk_time_id)
+        if before is not None and before.closes_at <= at_now:
+            raise Closed(current={"free": _free_ids(session, t=t)})
+    try:
+        with session.begin_nested():
+            if mine is None:
+                session.connection().execute(
+                    insert(Booking).values(
+                        talk_time_id=talk_time_id,
+                        pupil_id=pupil_id,
+                        term_id=t.term_id,
+                        booked_by_id=by_id,
+                        booked_at=at_now,
+                    )
+                )
+            else:
+                session.connection().execute(
+                    update(Booking)
+                    .where(col(Booking.id) == mine.id)
+                    .values(talk_time_id=talk_time_id, booked_by_id=by_id, booked_at=at_now)
+                )
+    except IntegrityError:
+        session.rollback()
+        raise Taken(current={"free": _free_ids(session, t=t)}) from None
+    others = [p for p in family_of(session, pupil_id=pupil_id) if p != by_id]
+    notify(
+        session, person_ids=others, kind=Kind.BOOKED, day=today, pupil_id=pupil_id, actor_id=by_id
+    )
+    session.commit()
+    return _booked(session, pupil_id=pupil_id, today=today)
+
+
+def _booked(session: Session, *, pupil_id: int, today: date) -> BookingPublic:
+    session.expire_all()  # the row was changed with Core, under the ORM's identity map
+    found = booking_of(session, pupil_id=pupil_id, today=today)
+    assert found is not None
+    return found
+
+
+def cancel_own(session: Session, *, talk_time_id: int, pupil_ids: tuple[int, ...]) -> int:
+    """A guardian cancels her child's booking of this time, before booking closes. Returns
+    the pupil's id; 404 when none of her children holds the time."""
+    t = _time(session, talk_time_id)
+    booking = session.exec(
+        select(Booking).where(
+            Booking.talk_time_id == talk_time_id, col(Booking.pupil_id).in_(pupil_ids)
+        )
+    ).first()
+    if booking is None:
+        raise NotFound("no_booking", N_("There is no booking of yours on that time."))
+    if t.closes_at <= now():
+        raise Closed(current={"free": _free_ids(session, t=t)})
+    session.connection().execute(delete(Booking).where(col(Booking.id) == booking.id))
+    session.commit()
+    return booking.pupil_id
+
+
+def _check_message(message: str) -> str:
+    message = message.strip()
+    if len(message) > 500:
+        raise FormError({"message": N_("Write at most 500 characters.")})
+    if has_control_characters(message):
+        raise FormError({"message": N_("The message has a sign in it that we cannot save.")})
+    return message
+
+
+def cancel_by_mentor(
+    session: Session, *, talk_time_id: int, mentor_id: int, message: str, today: date
+) -> int:
+    """The mentor cancels whoever holds the time, at any time; the family is told in her
+    words. Returns the pupil's id."""
+    message = _check_message(message)
+    booking = session.exec(select(Booking).where(Booking.talk_time_id == talk_time_id)).first()
+    if booking is None:
+        raise NotFound("no_booking", N_("Nobody has booked that time."))
+    session.connection().execute(delete(Booking).where(col(Booking.id) == booking.id))
+    notify(
+        session,
+        person_ids=family_of(session, pupil_id=booking.pupil_id),
+        kind=Kind.BOOKING_CANCELLED,
+        day=today,
+        pupil_id=booking.pupil_id,
+        actor_id=mentor_id,
+        message=message,
+    )
+    session.commit()
+    return booking.pupil_id
+
+
+def move(
+    session: Session, *, talk_time_id: int, to_id: int, mentor_id: int, message: str, today: date
+) -> BookingPublic:
+    """The mentor moves the booking to another free time of the group (closed or not: she
+    may); the family is told in her words. The unique key decides a race (409 `taken`)."""
+    message = _check_message(message)
+    source = _time(session, talk_time_id)
+    target = session.get(TalkTime, to_id)
+    if target is None or (target.group_id, target.term_id) != (source.group_id, source.term_id):
+        raise FormError({"to": N_("Choose one of the group's free times.")})
+    booking = session.exec(select(Booking).where(Booking.talk_time_id == talk_time_id)).first()
+    if booking is None:
+        raise NotFound("no_booking", N_("Nobody has booked that time."))
+    if to_id == talk_time_id:
+        return _booked(session, pupil_id=booking.pupil_id, today=today)
+    try:
+        with session.begin_nested():
+            session.connection().execute(
+                update(Booking).where(col(Booking.id) == booking.id).values(talk_time_id=to_id)
+            )
+    except IntegrityError:
+        session.rollback()
+        raise Taken(current={"free": _free_ids(session, t=source)}) from None
+    notify(
+        session,
+        person_ids=family_of(session, pupil_id=booking.pupil_id),
+        kind=Kind.BOOKING_MOVED,
+        day=today,
+        pupil_id=booking.pupil_id,
+        actor_id=mentor_id,
+        message=message,
+    )
+    session.commit()
+    return _booked(session, pupil_id=booking.pupil_id, today=today)
+
+
+def remove_time(session: Session, *, talk_time_id: int) -> None:
+    """The mentor removes a time nobody holds (403 `booked` otherwise: move or cancel first)."""
+    if session.exec(select(Booking.id).where(Booking.talk_time_id == talk_time_id)).first():
+        raise Forbidden(
+            "booked", N_("Someone has booked this time. Move or cancel the booking first.")
+        )
+    try:
+        with session.begin_nested():
+            session.connection().execute(delete(TalkTime).where(col(TalkTime.id) == talk_time_id))
+    except IntegrityError:  # booked at this very moment
+        session.rollback()
+        raise Forbidden(
+            "booked", N_("Someone has booked this time. Move or cancel the booking first.")
+        ) from None
+    session.commit()
+
+
+def pupil_for_booking(pupil_ids: tuple[int, ...], asked: int | None) -> int:
+    """Which child a guardian books for: the one she names, else her only child in the
+    group. 422 when she has several and names none; 404 when she names another's child."""
+    if asked is None:
+        if len(pupil_ids) == 1:
+            return pupil_ids[0]
+        raise FormError({"pupil_id": N_("Choose which child the time is for.")})
+    if asked not in pupil_ids:
+        raise NotFound()
+    return asked
+
+
+# The calendar file -----------------------------------------------------------------------
+
+
+def _ics_text(value: str) -> str:
+    """RFC 5545 §3.3.11: backslash, semicolon, comma and newline escaped."""
+    return (
+        value.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
+    )
+
+
+def _fold(line: str) -> list[str]:
+    """RFC 5545 §3.1: lines longer than 75 octets are folded (CRLF and a space)."""
+    out: list[str] = []
+    raw = line.encode()
+    while len(raw) > 75:
+        cut = 75 if not out else 74
+        while cut > 0 and (raw[cut] & 0xC0) == 0x80:  # never inside a UTF-8 sequence
+            cut -= 1
+        out.append(raw[:cut].decode())
+        raw = raw[cut:]
+    out.append(raw.decode())
+    return [out[0], *(" " + part for part in out[1:])]
+
+
+def _utc(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def ics(booking: BookingPublic, *, summary: str, host: str) -> str:
+    """The booking as an iCalendar file (RFC 5545): one VEVENT, times in UTC."""
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//IUP//talk//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "BEGIN:VEVENT",
+        f"UID:talk-{booking.talk_time_id}-{booking.pupil_id}@{host}",
+        f"DTSTAMP:{_utc(now())}",
+        f"DTSTART:{_utc(booking.starts_at)}",
+        f"DTEND:{_utc(booking.ends_at)}",
+        f"SUMMARY:{_ics_text(summary)}",
+        f"LOCATION:{_ics_text(booking.place)}",
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
+    return "".join(f"{part}\r\n" for line in lines for part in _fold(line))
