@@ -20,6 +20,7 @@ from backend.access import ROLE_WORDS
 from backend.assets import THEME_COLOUR, Assets, built
 from backend.auth.controllers import AccountController, AuthController
 from backend.auth.sessions import current_viewer, peek_viewer
+from backend.compilation.controllers import CompilationController
 from backend.db import make_engine, provide_db, release_db
 from backend.goals.controllers import GoalController
 from backend.goals.proposals_controllers import ProposalController
@@ -82,6 +83,7 @@ def create_app(settings: Settings) -> App:
             PeopleController,
             GroupController,
             StatsController,
+            CompilationController,
         ],
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),
