@@ -26,6 +26,7 @@ from backend.goals.controllers import GoalController
 from backend.goals.proposals_controllers import ProposalController
 from backend.groups.controllers import GroupController
 from backend.notes.controllers import NoteController
+from backend.notifications.controllers import NotificationController
 from backend.people.controllers import PeopleController
 from backend.plans.controllers import PlanController
 from backend.reflections.controllers import ReflectionController
@@ -84,6 +85,7 @@ def create_app(settings: Settings) -> App:
             GroupController,
             StatsController,
             CompilationController,
+            NotificationController,
         ],
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),
