@@ -113,7 +113,7 @@ def test_the_overview_shows_who_is_ready(db: Session, signed_in: Callable[[str],
     page = mentor.get(f"/groups/{group_id(db, '4A')}").text
     assert "1 av 2" in page and "Påbörjad" in page
     assert f'href="/pupils/{alva.id}/compilation"' in page
-    assert 'action="/groups/%d/reminders"' % group_id(db, "4A") in page
+    assert f'action="/groups/{group_id(db, "4A")}/reminders"' in page
 
 
 def test_a_restricted_guardian_is_not_counted(
