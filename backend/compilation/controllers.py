@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
 from litestar import Controller, Response, get, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
@@ -21,6 +20,7 @@ from backend.compilation.schemas import (
     TalkDraftForm,
     TalkDraftPublic,
     TalkDraftUpdate,
+    TalkHeldPublic,
 )
 from backend.errors import Conflict, FormError, refusals
 from backend.plans.service import LEVEL_WORDS
@@ -38,11 +38,6 @@ CHANGE = refusals(
         422: "Not a valid draft",
     }
 )
-
-
-class TalkHeldPublic(msgspec.Struct, kw_only=True):
-    held: bool
-    changed: bool  # False: it was already marked held
 
 
 def _page(

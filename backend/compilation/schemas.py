@@ -93,3 +93,8 @@ class TalkDraftForm(msgspec.Struct, kw_only=True):
 
     text: str = ""
     version: str = ""
+
+
+class TalkHeldPublic(msgspec.Struct, kw_only=True):
+    held: bool
+    changed: bool  # False: it was already marked held

@@ -4,8 +4,10 @@ as pages and JSON."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.response import Redirect, Template
@@ -17,7 +19,7 @@ from backend.errors import Forbidden, refusals
 from backend.i18n import N_
 from backend.notifications import service
 from backend.notifications.schemas import NotificationsPublic, RemindersPublic
-from backend.web import Page
+from backend.web import Page, is_head
 
 READ = refusals({})
 REMIND = refusals({403: "Not the group's mentor", 404: "No such group, or not one of the viewer's"})
@@ -40,10 +42,16 @@ def _remind(db: Session, state: State, access: GroupAccess) -> int:
 
 class NotificationController(Controller):
     @get("/notifications", include_in_schema=False, sync_to_thread=False, dependencies=SIGNED_IN)
-    def page(self, *, db: NamedDependency[Session], access: NamedDependency[Viewer]) -> Template:
+    def page(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Session],
+        access: NamedDependency[Viewer],
+    ) -> Template:
         """The list as it was, new ones marked; reading it marks them read."""
         found = service.notifications_of(db, person_id=access.person_id)
-        if found.unread:
+        if found.unread and not is_head(request.scope):
             service.mark_read(db, person_id=access.person_id)
         return Page(
             "notifications/list.html",
