@@ -20,11 +20,13 @@ from backend.access import ROLE_WORDS
 from backend.assets import THEME_COLOUR, Assets, built
 from backend.auth.controllers import AccountController, AuthController
 from backend.auth.sessions import current_viewer, peek_viewer
+from backend.compilation.controllers import CompilationController
 from backend.db import make_engine, provide_db, release_db
 from backend.goals.controllers import GoalController
 from backend.goals.proposals_controllers import ProposalController
 from backend.groups.controllers import GroupController
 from backend.notes.controllers import NoteController
+from backend.notifications.controllers import NotificationController
 from backend.people.controllers import PeopleController
 from backend.plans.controllers import PlanController
 from backend.reflections.controllers import ReflectionController
@@ -86,6 +88,8 @@ def create_app(settings: Settings) -> App:
             StatsController,
             TermController,
             TalkController,
+            CompilationController,
+            NotificationController,
         ],
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),

@@ -24,6 +24,7 @@ class ReadKind(StrEnum):
     NOTES = "notes"  # running notes, staff-only ones included
     REFLECTIONS = "reflections"  # self-assessments with comments, in a teacher's list
     OVERVIEW = "overview"  # a row in the group at a glance
+    COMPILATION = "compilation"  # everything for the talk, in the mentor's compilation
 
 
 class ReadPublic(msgspec.Struct, kw_only=True):

@@ -12,7 +12,7 @@ from typing import Any
 import msgspec
 from litestar import Request
 from litestar.di import NamedDependency
-from sqlalchemy import bindparam, delete, exists, update
+from sqlalchemy import bindparam, delete, exists, func, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col
 
@@ -23,7 +23,16 @@ from backend.db import SCOPE_KEY as DB_KEY
 from backend.db import Query, provide_db
 from backend.errors import Invalid, NotFound, NotSignedIn, request_id
 from backend.i18n import N_
-from backend.models import AuditKind, GroupPupil, LoginSession, PasskeyCredential, Person, utcnow
+from backend.models import (
+    AuditKind,
+    GroupPupil,
+    LoginSession,
+    Notification,
+    NotificationItem,
+    PasskeyCredential,
+    Person,
+    utcnow,
+)
 from backend.web import has_control_characters
 
 SESSION_COOKIE = "iup_session"
@@ -38,6 +47,7 @@ class Viewer(msgspec.Struct, frozen=True, kw_only=True):
     passkey_id: int | None  # the passkey that started this session
     is_pupil: bool  # in a group as a pupil: the app opens on her own plan
     locale: str | None = None  # the language she chose (Person.locale); None: her browser's
+    unread: int = 0  # items in her unread notification digests (the header shows it)
 
     @property
     def name(self) -> str:
@@ -112,6 +122,18 @@ def start_session(session: Session, *, person_id: int, passkey_id: int | None, h
     return token
 
 
+# In the same statement as the session: the header's count costs no query of its own.
+_UNREAD = (
+    core_select(func.count())
+    .select_from(NotificationItem)
+    .join(Notification, col(Notification.id) == NotificationItem.notification_id)
+    .where(
+        col(Notification.person_id) == LoginSession.person_id,
+        col(Notification.read_at).is_(None),
+    )
+    .correlate(LoginSession)
+    .scalar_subquery()
+)
 _VIEWER = Query(
     core_select(
         col(Person.id),
@@ -120,6 +142,7 @@ _VIEWER = Query(
         col(LoginSession.credential_id),
         exists().where(col(GroupPupil.pupil_id) == LoginSession.person_id),
         col(Person.locale),
+        _UNREAD,
     )
     .select_from(LoginSession)
     .join(Person, col(Person.id) == LoginSession.person_id)
@@ -142,6 +165,7 @@ def viewer_for(session: Session, *, token: str) -> Viewer | None:
         passkey_id=row[3],
         is_pupil=bool(row[4]),
         locale=row[5],
+        unread=int(row[6] or 0),
     )
 
 

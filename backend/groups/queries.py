@@ -12,16 +12,20 @@ from sqlmodel import col
 
 from backend.db import Query
 from backend.models import (
+    Booking,
     Goal,
     Group,
     GroupMentor,
     GroupPupil,
     GroupTeacher,
+    Guardianship,
     Person,
     Plan,
+    Preparation,
     Reply,
     Seen,
     SelfAssessment,
+    TalkTime,
 )
 from backend.terms import current
 
@@ -108,5 +112,38 @@ LATEST_BY_GOAL = Query(
         ),
         col(Plan.term_id) == CURRENT_TERM,
         col(Goal.retired_at).is_(None),
+    )
+)
+
+# Before the talk, per pupil of the group this term: her plan's state and the booked time.
+_GROUP_PUPILS = core_select(col(GroupPupil.pupil_id)).where(col(GroupPupil.group_id) == _G)
+TALKS = Query(
+    core_select(
+        col(Plan.pupil_id),
+        col(Plan.state),
+        col(TalkTime.starts_at),
+    )
+    .select_from(Plan)
+    .outerjoin(
+        Booking,
+        and_(col(Booking.pupil_id) == Plan.pupil_id, col(Booking.term_id) == Plan.term_id),
+    )
+    .outerjoin(TalkTime, col(TalkTime.id) == Booking.talk_time_id)
+    .where(col(Plan.pupil_id).in_(_GROUP_PUPILS), col(Plan.term_id) == CURRENT_TERM)
+)
+# Who has prepared: the pupil's own preparation, and each guardian's with access to her.
+PREPARED = Query(
+    core_select(
+        col(Plan.pupil_id),
+        col(Preparation.author_id),
+        col(Preparation.ready_at),
+    )
+    .select_from(Preparation)
+    .join(Plan, col(Plan.id) == Preparation.plan_id)
+    .where(col(Plan.pupil_id).in_(_GROUP_PUPILS), col(Plan.term_id) == CURRENT_TERM)
+)
+GUARDIANS = Query(
+    core_select(col(Guardianship.pupil_id), col(Guardianship.guardian_id)).where(
+        col(Guardianship.pupil_id).in_(_GROUP_PUPILS), col(Guardianship.has_access).is_(True)
     )
 )

@@ -37,6 +37,11 @@ class PupilRowPublic(msgspec.Struct, kw_only=True):
     areas: list[AreaLevelPublic]  # one per column of the overview, in its order
     not_rated_this_month: bool
     unread: int
+    prepared: str = "not_started"  # the pupil's preparation: ready, started or not_started
+    guardians: int = 0  # guardians with access
+    guardians_ready: int = 0  # of them, those who marked their preparation ready
+    booked_at: datetime | None = None  # the talk time booked this term
+    held: bool = False  # the talk is held
 
 
 class GroupOverviewPublic(msgspec.Struct, kw_only=True):

@@ -81,6 +81,40 @@ def unread_total(groups: list[GroupPupils]) -> int:
     return sum({p.id: p.unread for g in groups for p in g.pupils}.values())
 
 
+class Readiness(msgspec.Struct, kw_only=True):
+    """Where one pupil stands before this term's talk."""
+
+    prepared: str = "not_started"  # ready, started or not_started
+    guardians: list[int] = msgspec.field(default_factory=list)  # with access
+    guardians_ready: list[int] = msgspec.field(default_factory=list)
+    booked_at: datetime | None = None
+    held: bool = False
+
+
+HELD_STATES = frozenset({"held", "signed", "followed_up", "archived"})
+
+
+def readiness(session: Session, *, group_id: int, today: date) -> dict[int, Readiness]:
+    """Per pupil of the group with a plan this term: prepared, guardians prepared, booked,
+    held. Three queries whatever the group's size."""
+    params = {"group_id": group_id, "today": today}
+    found: dict[int, Readiness] = {}
+    for pupil_id, state, starts_at in queries.TALKS.rows(session, params):
+        found[pupil_id] = Readiness(booked_at=starts_at, held=state in HELD_STATES)
+    for pupil_id, guardian_id in queries.GUARDIANS.rows(session, {"group_id": group_id}):
+        if pupil_id in found:
+            found[pupil_id].guardians.append(guardian_id)
+    for pupil_id, author_id, ready_at in queries.PREPARED.rows(session, params):
+        row = found.get(pupil_id)
+        if row is None:
+            continue
+        if author_id == pupil_id:
+            row.prepared = "ready" if ready_at is not None else "started"
+        elif ready_at is not None and author_id in row.guardians:
+            row.guardians_ready.append(author_id)
+    return found
+
+
 def checked_sort(sort: str, areas: list[str]) -> str:
     """The sort asked for, if it is one we offer; otherwise by name."""
     if sort in SORTS or (sort.startswith(AREA_SORT) and sort[len(AREA_SORT) :] in areas):
@@ -99,7 +133,8 @@ def overview(
 ) -> GroupOverviewPublic:
     """One row per pupil, one column per goal area of the goals in force this term: the
     latest level in the area and when, whether she has rated anything this month, and how
-    many of her reflections are unread for the viewer. Two queries."""
+    many of her reflections are unread for the viewer; and before the talk: prepared,
+    guardians prepared, booked, held. Five queries."""
     viewer_id = staff.viewer.person_id
     pupils = [
         pupil
@@ -119,6 +154,7 @@ def overview(
             if level is not None:
                 levels[(pupil_id, area)] = level
     areas = sorted({area for found in latest.values() for area in found})
+    ready = readiness(session, group_id=group.id, today=today)
     since = month_start(today, zone)
     rows = []
     for pupil in pupils:
@@ -142,11 +178,24 @@ def overview(
                 areas=cells,
                 not_rated_this_month=not any(c.this_month for c in cells),
                 unread=pupil.unread,
+                **_talk_columns(ready.get(pupil.id)),
             )
         )
     sort = checked_sort(sort, areas)
     rows.sort(key=_sort_key(sort, areas))
     return GroupOverviewPublic(group=_public(group, pupils), areas=areas, sort=sort, rows=rows)
+
+
+def _talk_columns(ready: Readiness | None) -> dict[str, Any]:
+    if ready is None:
+        return {}
+    return {
+        "prepared": ready.prepared,
+        "guardians": len(ready.guardians),
+        "guardians_ready": len(ready.guardians_ready),
+        "booked_at": ready.booked_at,
+        "held": ready.held,
+    }
 
 
 def _sort_key(sort: str, areas: list[str]) -> Callable[[PupilRowPublic], Any]:

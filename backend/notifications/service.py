@@ -8,10 +8,20 @@ from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
 
+from sqlalchemy import bindparam, update
+from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from backend.models import Notification, NotificationItem
+from backend.db import Query
+from backend.groups.service import readiness
+from backend.i18n import N_, gettext
+from backend.models import Notification, NotificationItem, Person, utcnow
+from backend.notifications.schemas import (
+    NotificationItemPublic,
+    NotificationPublic,
+    NotificationsPublic,
+)
 
 
 class Kind(StrEnum):
@@ -83,3 +93,139 @@ def notify(
         reached += 1
     session.flush()
     return reached
+
+
+# The words of each kind, for a guardian (or anyone) about a pupil, and for the pupil
+# herself; chosen in the reader's language when she reads them.
+_ABOUT = {
+    Kind.PREPARE: N_("Time to prepare for the development talk about %(name)s"),
+    Kind.BOOK: N_("Book a time for the talk about %(name)s"),
+    Kind.BOOKED: N_("A time is booked for the talk about %(name)s"),
+    Kind.BOOKING_MOVED: N_("The talk about %(name)s has been moved: %(message)s"),
+    Kind.BOOKING_CANCELLED: N_("The time for the talk about %(name)s was cancelled: %(message)s"),
+}
+_OWN = {
+    Kind.PREPARE: N_("Time to prepare for your development talk"),
+    Kind.BOOK: N_("Your family can book a time for your talk"),
+    Kind.BOOKED: N_("A time is booked for your talk"),
+    Kind.BOOKING_MOVED: N_("Your talk has been moved: %(message)s"),
+    Kind.BOOKING_CANCELLED: N_("The time for your talk was cancelled: %(message)s"),
+}
+# Where to act: the pupil's own preparation, a guardian's, the talk times.
+_OWN_LINK = {Kind.PREPARE: "/preparation"}
+_ABOUT_LINK = {Kind.PREPARE: "/pupils/{pupil_id}/preparation"}
+_TALK_TIMES = "/pupils/{pupil_id}/talk-times"
+
+_ITEMS = Query(
+    core_select(
+        col(Notification.id),
+        col(Notification.day),
+        col(Notification.read_at),
+        col(NotificationItem.kind),
+        col(NotificationItem.pupil_id),
+        col(NotificationItem.message),
+        col(NotificationItem.at),
+        col(Person.given_name),
+    )
+    .select_from(Notification)
+    .join(NotificationItem, col(NotificationItem.notification_id) == Notification.id)
+    .outerjoin(Person, col(Person.id) == NotificationItem.pupil_id)
+    .where(col(Notification.person_id) == bindparam("person_id"))
+    .order_by(col(Notification.day).desc(), col(NotificationItem.at).desc())
+    .limit(500)
+)
+
+
+def wording(*, kind: str, reader_id: int, pupil_id: int | None, name: str, message: str) -> str:
+    """An item in the reader's language: about her own talk, or about the pupil named."""
+    own = pupil_id == reader_id or pupil_id is None
+    words = (_OWN if own else _ABOUT).get(Kind(kind)) if kind in Kind else None
+    if words is None:
+        return kind
+    return gettext(words) % {"name": name, "message": message}
+
+
+def link(*, kind: str, reader_id: int, pupil_id: int | None) -> str:
+    if pupil_id is None:
+        return "/"
+    own = pupil_id == reader_id
+    target = (_OWN_LINK if own else _ABOUT_LINK).get(Kind(kind), _TALK_TIMES)
+    return target.format(pupil_id=pupil_id)
+
+
+def notifications_of(session: Session, *, person_id: int) -> NotificationsPublic:
+    """Her digests, newest first, each item worded in her language now (one query)."""
+    digests: dict[int, NotificationPublic] = {}
+    unread = 0
+    for digest_id, day, read_at, kind, pupil_id, message, at, given in _ITEMS.rows(
+        session, {"person_id": person_id}
+    ):
+        digest = digests.get(digest_id)
+        if digest is None:
+            digest = digests[digest_id] = NotificationPublic(
+                id=digest_id, day=day, read=read_at is not None, items=[]
+            )
+        if read_at is None:
+            unread += 1
+        digest.items.append(
+            NotificationItemPublic(
+                kind=kind,
+                text=wording(
+                    kind=kind,
+                    reader_id=person_id,
+                    pupil_id=pupil_id,
+                    name=given or "",
+                    message=message,
+                ),
+                link=link(kind=kind, reader_id=person_id, pupil_id=pupil_id),
+                at=at,
+                pupil_id=pupil_id,
+                message=message,
+            )
+        )
+    return NotificationsPublic(unread=unread, notifications=list(digests.values()))
+
+
+def mark_read(session: Session, *, person_id: int) -> int:
+    """Every unread digest of hers is read now; returns how many."""
+    result = session.connection().execute(
+        update(Notification)
+        .where(col(Notification.person_id) == person_id, col(Notification.read_at).is_(None))
+        .values(read_at=utcnow())
+    )
+    session.commit()
+    return int(result.rowcount)
+
+
+def remind_group(session: Session, *, group_id: int, sender_id: int, today: date) -> int:
+    """The mentor's reminder to the families of her group: a pupil who is not ready is
+    asked to prepare, and so is each guardian with access who is not ready; where no time
+    is booked, the guardians with access are asked to book one. Each person gets it in
+    today's digest (one a day, which the table holds). Returns how many people got
+    something new."""
+    reached: set[int] = set()
+
+    def send(person_id: int, kind: Kind, pupil_id: int) -> None:
+        if notify(
+            session,
+            person_ids=[person_id],
+            kind=kind,
+            day=today,
+            pupil_id=pupil_id,
+            actor_id=sender_id,
+        ):
+            reached.add(person_id)
+
+    for pupil_id, ready in readiness(session, group_id=group_id, today=today).items():
+        if ready.held:
+            continue
+        if ready.prepared != "ready":
+            send(pupil_id, Kind.PREPARE, pupil_id)
+        for guardian_id in ready.guardians:
+            if guardian_id not in ready.guardians_ready:
+                send(guardian_id, Kind.PREPARE, pupil_id)
+        if ready.booked_at is None:
+            for guardian_id in ready.guardians:
+                send(guardian_id, Kind.BOOK, pupil_id)
+    session.commit()
+    return len(reached)

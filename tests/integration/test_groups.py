@@ -395,8 +395,9 @@ def test_the_overview_costs_the_same_for_5_and_30_pupils(
                     assert response.text.count('<tr id="pupil-') == size
             assert len(counts[5]) == len(counts[30]), (path, counts)
             # Who she is, her groups, the pupils with their unread counts, the latest
-            # levels, and the read log's one statement for every row shown.
-            assert len(counts[5]) == 5, counts[5]
+            # levels, before the talk (plans and bookings, guardians, preparations), and the
+            # read log's one statement for every row shown.
+            assert len(counts[5]) == 8, counts[5]
 
 
 # ---- Outsiders -----------------------------------------------------------------------------

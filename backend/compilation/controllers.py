@@ -1,0 +1,196 @@
+"""The mentor's compilation for one pupil's talk: the page (it prints on A4), the talk
+draft (staff only; a stale save is a 409 that shows both texts) and "the talk is held",
+and the same as JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Response, get, post, put
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, URLEncodedBody
+from litestar.response import Redirect, Template
+from sqlmodel import Session
+
+from backend.access import STAFF, Access, for_pupil
+from backend.compilation import service
+from backend.compilation.schemas import (
+    CompilationPublic,
+    TalkDraftForm,
+    TalkDraftPublic,
+    TalkDraftUpdate,
+    TalkHeldPublic,
+)
+from backend.errors import Conflict, FormError, refusals
+from backend.plans.service import LEVEL_WORDS
+from backend.readlog import ReadKind
+from backend.web import Page
+
+_NOT_FOUND = {404: "No such pupil, or not one of the viewer's mentor or teaching groups"}
+READ = refusals(_NOT_FOUND)
+WRITE = refusals(_NOT_FOUND | {403: "Not the pupil's mentor"})
+CHANGE = refusals(
+    _NOT_FOUND
+    | {
+        403: "Not the pupil's mentor",
+        409: "Changed since `version`: `current` holds the draft as it is now",
+        422: "Not a valid draft",
+    }
+)
+
+
+def _page(
+    db: Session,
+    state: State,
+    access: Access,
+    *,
+    form: TalkDraftForm | None = None,
+    errors: dict[str, str] | None = None,
+    stale: bool = False,
+    status: int = 200,
+) -> Template:
+    settings = state.settings
+    found = service.compilation(
+        db, pupil_id=access.pupil_id, today=settings.today(), zone=settings.zone
+    )
+    return Page(
+        "compilation/page.html",
+        status_code=status,
+        context={
+            "viewer": access.viewer,
+            "nav": "home",
+            "c": found,
+            "levels": LEVEL_WORDS,
+            "mentor": access.relation.value == "mentor",
+            "form": form,
+            "errors": errors or {},
+            "stale": stale,
+        },
+    )
+
+
+class CompilationController(Controller):
+    @get(
+        "/pupils/{pupil_id:int}/compilation",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=for_pupil(ReadKind.COMPILATION, STAFF),
+    )
+    def page(
+        self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
+    ) -> Template:
+        return _page(db, state, access)
+
+    @post(
+        "/pupils/{pupil_id:int}/talk-draft",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=for_pupil(None, STAFF),
+    )
+    def save_draft(
+        self,
+        *,
+        db: NamedDependency[Session],
+        state: State,
+        access: NamedDependency[Access],
+        data: URLEncodedBody[TalkDraftForm],
+    ) -> Response[Any]:
+        try:
+            service.save_draft(
+                db,
+                pupil_id=access.pupil_id,
+                relation=access.relation,
+                by_id=access.viewer.person_id,
+                text=data.text,
+                version=int(data.version) if data.version.isdigit() else 0,
+                today=state.settings.today(),
+            )
+        except FormError as error:
+            return _page(db, state, access, form=data, errors=error.errors, status=422)
+        except Conflict:
+            return _page(db, state, access, form=data, stale=True, status=409)
+        return Redirect(f"/pupils/{access.pupil_id}/compilation?saved=1#draft", status_code=303)
+
+    @post(
+        "/pupils/{pupil_id:int}/talk-held",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=for_pupil(None, STAFF),
+    )
+    def held(
+        self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
+    ) -> Redirect:
+        service.mark_held(
+            db,
+            pupil_id=access.pupil_id,
+            relation=access.relation,
+            by_id=access.viewer.person_id,
+            today=state.settings.today(),
+        )
+        return Redirect(f"/pupils/{access.pupil_id}/compilation?held=1#held", status_code=303)
+
+    @get(
+        "/api/pupils/{pupil_id:int}/compilation",
+        sync_to_thread=False,
+        summary="Everything for one pupil's talk, for her mentor and teachers: this term's "
+        "notes, self-assessments with their history, the preparations, the booked time, "
+        "last term's plan and the talk draft",
+        responses=READ,
+        dependencies=for_pupil(ReadKind.COMPILATION, STAFF),
+    )
+    def compilation_json(
+        self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
+    ) -> CompilationPublic:
+        settings = state.settings
+        return service.compilation(
+            db, pupil_id=access.pupil_id, today=settings.today(), zone=settings.zone
+        )
+
+    @put(
+        "/api/pupils/{pupil_id:int}/talk-draft",
+        sync_to_thread=False,
+        summary="The mentor's talk draft, with the `version` it is based on (0: new); "
+        "staff only until the talk",
+        responses=CHANGE,
+        dependencies=for_pupil(None, STAFF),
+    )
+    def draft_json(
+        self,
+        *,
+        db: NamedDependency[Session],
+        state: State,
+        access: NamedDependency[Access],
+        data: JSONBody[TalkDraftUpdate],
+    ) -> TalkDraftPublic:
+        try:
+            return service.save_draft(
+                db,
+                pupil_id=access.pupil_id,
+                relation=access.relation,
+                by_id=access.viewer.person_id,
+                text=data.text,
+                version=data.version,
+                today=state.settings.today(),
+            )
+        except FormError as error:
+            raise error.invalid() from error
+
+    @post(
+        "/api/pupils/{pupil_id:int}/talk-held",
+        sync_to_thread=False,
+        summary="The mentor marks the talk held: the plan moves to `held` (recorded once)",
+        responses=WRITE,
+        dependencies=for_pupil(None, STAFF),
+    )
+    def held_json(
+        self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
+    ) -> Response[TalkHeldPublic]:
+        changed = service.mark_held(
+            db,
+            pupil_id=access.pupil_id,
+            relation=access.relation,
+            by_id=access.viewer.person_id,
+            today=state.settings.today(),
+        )
+        return Response(TalkHeldPublic(held=True, changed=changed), status_code=200)

@@ -1,0 +1,342 @@
+"""The mentor's compilation (sammanställning) for one pupil's talk: this term's notes from
+all teachers, the self-assessments with their history, the pupil's and each guardian's
+preparation, the booked time and last term's plan; and the talk draft the mentor writes
+from it, which only staff read until the talk. Only the mentor writes the draft and marks
+the talk held; a teacher reads."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+from sqlalchemy import bindparam, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from backend.access import Relation
+from backend.compilation.schemas import (
+    DRAFT_MAX,
+    AnswerPublic,
+    BookingPublic,
+    CompilationPublic,
+    LastGoalPublic,
+    LastTermPublic,
+    PreparationPublic,
+    TalkDraftPublic,
+)
+from backend.errors import Conflict, Forbidden, FormError, NotFound
+from backend.i18n import N_
+from backend.models import (
+    Answer,
+    Audience,
+    Booking,
+    Goal,
+    Group,
+    GroupPupil,
+    Guardianship,
+    Person,
+    Plan,
+    PlanEvent,
+    PlanState,
+    Preparation,
+    SelfAssessment,
+    TalkDraft,
+    TalkTime,
+    Term,
+    utcnow,
+)
+from backend.notes.service import notes_of
+from backend.plans.service import plan_of
+from backend.terms import current
+from backend.terms.questions import questions_for, stage_of
+from backend.web import has_control_characters
+
+_THIS_TERM = current.of_pupil(bindparam("pupil_id"))
+
+
+def _name(person: Person | None) -> str:
+    return f"{person.given_name} {person.family_name}" if person else ""
+
+
+def current_plan(session: Session, *, pupil_id: int, today: date) -> tuple[Plan, Term] | None:
+    """The pupil's plan for this term, with its term."""
+    row = session.execute(
+        select(Plan, Term)
+        .join(Term, col(Term.id) == Plan.term_id)
+        .where(col(Plan.pupil_id) == pupil_id, col(Plan.term_id) == _THIS_TERM),
+        {"pupil_id": pupil_id, "today": today},
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def _stage(session: Session, *, pupil_id: int) -> int:
+    year = session.exec(
+        select(Group.school_year)
+        .join(GroupPupil, col(GroupPupil.group_id) == Group.id)
+        .where(GroupPupil.pupil_id == pupil_id)
+    ).first()
+    return stage_of(year)
+
+
+def preparations(
+    session: Session, *, pupil_id: int, plan_id: int, term_id: int
+) -> list[PreparationPublic]:
+    """The pupil's preparation and each guardian's with access (staff see all of them),
+    each with every question of the term for her stage, answered or not."""
+    stage = _stage(session, pupil_id=pupil_id)
+    questions = {
+        audience: questions_for(session, term_id=term_id, stage=stage, audience=audience)
+        for audience in (Audience.PUPIL, Audience.GUARDIAN)
+    }
+    found = {
+        prep.author_id: prep
+        for prep in session.exec(select(Preparation).where(Preparation.plan_id == plan_id))
+    }
+    answers: dict[int, dict[int, str]] = {}
+    if found:
+        for answer in session.exec(
+            select(Answer).where(
+                col(Answer.preparation_id).in_([p.id for p in found.values() if p.id])
+            )
+        ):
+            answers.setdefault(answer.preparation_id, {})[answer.question_id] = answer.text
+    authors: list[tuple[Person, Audience]] = []
+    pupil = session.get(Person, pupil_id)
+    if pupil is not None:
+        authors.append((pupil, Audience.PUPIL))
+    for guardian in session.exec(
+        select(Person)
+        .join(Guardianship, col(Guardianship.guardian_id) == Person.id)
+        .where(Guardianship.pupil_id == pupil_id, col(Guardianship.has_access).is_(True))
+        .order_by(col(Person.given_name), col(Person.id))
+    ):
+        authors.append((guardian, Audience.GUARDIAN))
+    result = []
+    for person, audience in authors:
+        assert person.id is not None
+        prep = found.get(person.id)
+        given = answers.get(prep.id, {}) if prep and prep.id else {}
+        rows = [
+            AnswerPublic(question_id=q.id, question=q.text, text=given.get(q.id, ""))
+            for q in questions[audience]
+        ]
+        answered = sum(1 for a in rows if a.text.strip())
+        state = (
+            "ready"
+            if prep and prep.ready_at
+            else "started"
+            if answered or (prep and prep.updated_at)
+            else "not_started"
+        )
+        result.append(
+            PreparationPublic(
+                author_id=person.id,
+                author=_name(person),
+                audience=audience.value,
+                state=state,
+                shared=bool(prep and prep.shared),
+                answers=rows,
+                answered=answered,
+                ready_at=prep.ready_at if prep else None,
+                updated_at=prep.updated_at if prep else None,
+            )
+        )
+    return result
+
+
+def booking_of(session: Session, *, pupil_id: int, term_id: int) -> BookingPublic | None:
+    row = session.exec(
+        select(Booking, TalkTime, Person)
+        .join(TalkTime, col(TalkTime.id) == Booking.talk_time_id)
+        .join(Person, col(Person.id) == Booking.booked_by_id)
+        .where(Booking.pupil_id == pupil_id, Booking.term_id == term_id)
+    ).first()
+    if row is None:
+        return None
+    booking, slot, by = row
+    return BookingPublic(
+        talk_time_id=booking.talk_time_id,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        place=slot.place,
+        booked_by=_name(by),
+    )
+
+
+def last_term(session: Session, *, pupil_id: int, before: date) -> LastTermPublic | None:
+    """The pupil's plan of the latest term that began before this one: its goals, each
+    with its last rating. Agreements come with a later issue."""
+    row = session.exec(
+        select(Plan, Term)
+        .join(Term, col(Term.id) == Plan.term_id)
+        .where(Plan.pupil_id == pupil_id, Term.starts_on < before)
+        .order_by(col(Term.starts_on).desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    plan, term = row
+    goals = list(
+        session.exec(
+            select(Goal)
+            .where(Goal.plan_id == plan.id, col(Goal.retired_at).is_(None))
+            .order_by(col(Goal.position), col(Goal.id))
+        )
+    )
+    latest: dict[int, SelfAssessment] = {}
+    if goals:
+        for rating in session.exec(
+            select(SelfAssessment)
+            .where(col(SelfAssessment.goal_id).in_([g.id for g in goals]))
+            .order_by(col(SelfAssessment.created_at), col(SelfAssessment.id))
+        ):
+            latest[rating.goal_id] = rating
+    return LastTermPublic(
+        term=term.code,
+        state=plan.state,
+        goals=[
+            LastGoalPublic(
+                id=g.id or 0,
+                area=g.area,
+                text=g.text,
+                level=latest[g.id].level if g.id in latest else None,
+                rated_at=latest[g.id].created_at if g.id in latest else None,
+            )
+            for g in goals
+        ],
+    )
+
+
+def draft_of(session: Session, *, plan_id: int) -> TalkDraftPublic:
+    draft = session.get(TalkDraft, plan_id)
+    if draft is None:
+        return TalkDraftPublic(text="", version=0)
+    session.refresh(draft)
+    by = session.get(Person, draft.updated_by_id) if draft.updated_by_id else None
+    return TalkDraftPublic(
+        text=draft.text,
+        version=draft.version,
+        updated_at=draft.updated_at,
+        updated_by=_name(by) or None,
+    )
+
+
+def compilation(
+    session: Session, *, pupil_id: int, today: date, zone: ZoneInfo
+) -> CompilationPublic:
+    """Everything for one pupil's talk (staff only: the access policy decides who)."""
+    pupil = session.get(Person, pupil_id)
+    if pupil is None:
+        raise NotFound()
+    found = current_plan(session, pupil_id=pupil_id, today=today)
+    notes = notes_of(session, pupil_id=pupil_id, shared_only=False)
+    if found is None:
+        return CompilationPublic(
+            pupil_id=pupil_id,
+            pupil=_name(pupil),
+            plan=None,
+            notes=notes,
+            preparations=[],
+            booking=None,
+            last_term=None,
+            draft=TalkDraftPublic(text="", version=0),
+            held=False,
+        )
+    plan, term = found
+    assert plan.id is not None and term.id is not None
+    since = datetime.combine(term.starts_on, time(), tzinfo=zone)
+    return CompilationPublic(
+        pupil_id=pupil_id,
+        pupil=_name(pupil),
+        plan=plan_of(session, pupil_id=pupil_id, today=today),
+        notes=[n for n in notes if n.created_at >= since],
+        preparations=preparations(session, pupil_id=pupil_id, plan_id=plan.id, term_id=term.id),
+        booking=booking_of(session, pupil_id=pupil_id, term_id=term.id),
+        last_term=last_term(session, pupil_id=pupil_id, before=term.starts_on),
+        draft=draft_of(session, plan_id=plan.id),
+        held=plan.state
+        in {PlanState.HELD, PlanState.SIGNED, PlanState.FOLLOWED_UP, PlanState.ARCHIVED},
+    )
+
+
+def _mentor_only(relation: Relation) -> None:
+    if relation is not Relation.MENTOR:
+        raise Forbidden("not_mentor", N_("Only the pupil's mentor can do this."))
+
+
+def _plan_id(session: Session, *, pupil_id: int, today: date) -> int:
+    found = current_plan(session, pupil_id=pupil_id, today=today)
+    if found is None or found[0].id is None:
+        raise NotFound("no_plan", N_("The pupil has no plan this term."))
+    return found[0].id
+
+
+def check_draft(text: str) -> str:
+    if len(text) > DRAFT_MAX:
+        raise FormError({"text": N_("The draft is too long. Write at most 10000 characters.")})
+    if has_control_characters(text):
+        raise FormError(
+            {"text": N_("The draft has a sign in it that we cannot save. Write it without it.")}
+        )
+    return text.replace("\r\n", "\n")
+
+
+def save_draft(
+    session: Session,
+    *,
+    pupil_id: int,
+    relation: Relation,
+    by_id: int,
+    text: str,
+    version: int,
+    today: date,
+) -> TalkDraftPublic:
+    """The mentor's draft, if nobody has saved it since `version` (0: not written yet);
+    else 409 with the draft as it is now, so she sees both texts."""
+    _mentor_only(relation)
+    text = check_draft(text)
+    plan_id = _plan_id(session, pupil_id=pupil_id, today=today)
+    values: dict[str, Any] = {"text": text, "updated_by_id": by_id, "updated_at": utcnow()}
+    stale = False
+    if version == 0:
+        try:
+            with session.begin_nested():
+                session.add(TalkDraft(plan_id=plan_id, version=1, **values))
+        except IntegrityError:
+            stale = True
+    else:
+        result = session.connection().execute(
+            update(TalkDraft)
+            .where(col(TalkDraft.plan_id) == plan_id, col(TalkDraft.version) == version)
+            .values(version=col(TalkDraft.version) + 1, **values)
+        )
+        stale = result.rowcount == 0
+    session.commit()
+    now = draft_of(session, plan_id=plan_id)
+    if stale:
+        raise Conflict(current=msgspec.to_builtins(now))
+    return now
+
+
+def mark_held(
+    session: Session, *, pupil_id: int, relation: Relation, by_id: int, today: date
+) -> bool:
+    """ "Samtalet är hållet": the plan moves to held, recorded as a plan event (once).
+    Returns whether it moved now."""
+    _mentor_only(relation)
+    plan_id = _plan_id(session, pupil_id=pupil_id, today=today)
+    result = session.connection().execute(
+        update(Plan)
+        .where(
+            col(Plan.id) == plan_id,
+            col(Plan.state).in_([PlanState.DRAFT.value, PlanState.PREPARING.value]),
+        )
+        .values(state=PlanState.HELD.value, version=col(Plan.version) + 1)
+    )
+    moved = bool(result.rowcount)
+    if moved:
+        session.add(PlanEvent(plan_id=plan_id, state=PlanState.HELD.value, by_id=by_id))
+    session.commit()
+    return moved
