@@ -27,6 +27,7 @@ from backend.groups.controllers import GroupController
 from backend.notes.controllers import NoteController
 from backend.people.controllers import PeopleController
 from backend.plans.controllers import PlanController
+from backend.preparation.controllers import PreparationController
 from backend.reflections.controllers import ReflectionController
 from backend.settings import Settings
 from backend.stats.controllers import StatsController
@@ -82,6 +83,7 @@ def create_app(settings: Settings) -> App:
             PeopleController,
             GroupController,
             StatsController,
+            PreparationController,
         ],
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),

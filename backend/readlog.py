@@ -24,6 +24,7 @@ class ReadKind(StrEnum):
     NOTES = "notes"  # running notes, staff-only ones included
     REFLECTIONS = "reflections"  # self-assessments with comments, in a teacher's list
     OVERVIEW = "overview"  # a row in the group at a glance
+    PREPARATION = "preparation"  # the pupil's and guardians' answers before the talk
 
 
 class ReadPublic(msgspec.Struct, kw_only=True):
