@@ -18,6 +18,15 @@
   const version = () => Number(form.elements.version.value) || 0;
   const token = () => document.querySelector("meta[name='csrf-token']")?.content || "";
   let sending = false;
+  // navigator.onLine is only a hint (it can say online with no network): a send that fails
+  // tries again by itself, sooner after an `online` event, at most a minute apart.
+  let retry = 0;
+  let timer = 0;
+  const later = () => {
+    clearTimeout(timer);
+    retry = Math.min(retry ? retry * 2 : 2000, 60000);
+    timer = setTimeout(send, retry);
+  };
 
   // The server has what she wrote: after a plain save, or on the page that shows both
   // texts after a conflict (her text is in the fields; a new edit keeps it again).
@@ -46,7 +55,8 @@
 
   async function send() {
     const d = load();
-    if (!d || sending || !navigator.onLine) return;
+    if (!d || sending) return;
+    if (!navigator.onLine) { later(); return; }
     sending = true;
     const body = {
       version: d.version,
@@ -72,6 +82,7 @@
         if (now && JSON.stringify(now.answers) !== JSON.stringify(d.answers)) {
           now.version = saved.version; keep(now);  // she typed on while it was sent
         } else drop();
+        retry = 0;
         say("sent");
       } else if (r.status === 409) {
         // Both texts, side by side, from the server: post her text with its old version.
@@ -80,7 +91,7 @@
         form.submit();
       } else if (r.status === 401) say("signin");
       else say("failed");
-    } catch { say("device"); } finally { sending = false; }
+    } catch { say("device"); later(); } finally { sending = false; }
   }
 
   const onEdit = () => { capture(false); say("device"); };
@@ -92,6 +103,6 @@
     capture(e.submitter && e.submitter.name === "ready");
     say("device");
   });
-  window.addEventListener("online", send);
+  window.addEventListener("online", () => { retry = 0; send(); });
   if (!form.hasAttribute("data-prep-conflict") && restore()) send();
 })();
