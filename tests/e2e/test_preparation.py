@@ -7,6 +7,7 @@ at her desk in English. axe on every page."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -123,3 +124,59 @@ def test_a_guardian_prepares_in_english(
     stored = page.request.get(f"/api/pupils/{elias}/guardian-preparation").json()
     assert stored["answers"][0]["text"] == "He reads every evening."
     assert stored["shared"] is True and stored["ready_at"]
+
+
+def test_a_stale_automatic_send_offers_both_texts_and_an_expired_session_loses_nothing(
+    live_server, new_context, add_authenticator, enrol, axe_check, watch
+) -> None:
+    watch.allow_console(r"ERR_INTERNET_DISCONNECTED")
+    watch.allow_console(r"status of 409 \(Conflict\) @ \S+/preparation$")
+    watch.allow_console(r"status of 40[13] \(\w+\) @ \S+/api/plan/preparation$")
+    page = new_context(**PHONE).new_page()
+    add_authenticator(page)
+    enrol(page, live_server.enrolment_url("Elias Karlsson"))
+    page.goto("/preparation")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.reload()
+    better = page.get_by_label("Vad vill du bli bättre på nu?")
+    base = own(page)["version"]
+
+    # Offline he writes; meanwhile the same answer is saved from another browser.
+    page.context.set_offline(True)
+    better.fill("Skriva snabbare.")
+    expect(page.locator(STATUS)).to_have_text("Sparat på enheten")
+    other = new_context(**PHONE).new_page()
+    add_authenticator(other)
+    enrol(other, live_server.enrolment_url("Elias Karlsson"))
+    other.goto("/preparation")
+    other.get_by_label("Vad vill du bli bättre på nu?").fill("Läsa högt.")
+    other.get_by_role("button", name="Spara", exact=True).tap()
+    expect(other.locator(".notice--success").first).to_have_text("Dina svar är sparade.")
+    assert own(other)["version"] == base + 1
+
+    # Back online, the automatic send is stale: the page offers both texts.
+    page.context.set_offline(False)
+    choice = page.get_by_role("group", name="Vilken text vill du behålla?")
+    expect(choice).to_be_visible(timeout=15_000)
+    expect(choice.locator("blockquote")).to_have_text("Läsa högt.")
+    expect(better).to_have_value("Skriva snabbare.")
+    axe_check(page)
+    choice.get_by_label("Den sparade").check()
+    page.get_by_role("button", name="Spara", exact=True).tap()
+    expect(page.locator(".notice--success").first).to_have_text("Dina svar är sparade.")
+    assert own(page)["answers"][2]["text"] == "Läsa högt."
+
+    # The session ends while he writes: the text stays on the device and is sent after
+    # he signs in again.
+    page.context.clear_cookies()
+    better.fill("Läsa högt för klassen.")
+    expect(page.locator(STATUS)).to_have_text("Sparat på enheten")
+    page.evaluate("window.dispatchEvent(new Event('online'))")  # a send now: refused
+    expect(page.locator(STATUS)).to_contain_text("Inte skickat än")
+    # Headless, the sign-in page's passkey autofill signs him in by itself.
+    page.goto("/login")
+    page.wait_for_url(re.compile(r"://[^/]+/$"))
+    page.goto("/preparation")
+    expect(better).to_have_value("Läsa högt för klassen.")
+    expect(page.locator(STATUS)).to_have_text("Skickat")
+    assert own(page)["answers"][2]["text"] == "Läsa högt för klassen."
