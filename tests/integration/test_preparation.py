@@ -296,3 +296,17 @@ def test_guardians_and_pupils_cannot_read_everyone_s(
     elias = demo_person(db, "elias")
     for key in ("elias", "guardian-lina"):
         assert signed_in(key).get(f"/api/pupils/{elias.id}/preparations").status_code == 404
+
+
+def test_a_stale_form_with_the_saved_texts_is_saved_without_a_choice(
+    db: Session, signed_in: Callable[[str], Visitor]
+) -> None:
+    """A send that reached the server though its answer was lost is sent again: same
+    texts, nothing to choose between, so it is saved (here: marking ready)."""
+    elias = signed_in("elias")
+    q = elias.get(PUPIL_API).json()["answers"][0]["question_id"]
+    put(elias, PUPIL_API, {"version": 0, "answers": [{"question_id": q, "text": "Samma"}]})
+    again = elias.form("/preparation", {"version": "0", f"q{q}": "Samma ", "ready": "1"})
+    assert again.status_code == 303
+    stored = elias.get(PUPIL_API).json()
+    assert stored["version"] == 2 and stored["ready_at"] and stored["answers"][0]["text"] == "Samma"
