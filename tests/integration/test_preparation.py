@@ -5,14 +5,23 @@ outsider sweep."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from typing import Any
 
 import httpx
 import pytest
 from sqlmodel import Session, select
 
-from backend.models import Answer, Guardianship, Preparation
+from backend.db import make_engine, upgrade
+from backend.demo import seed
+from backend.errors import Conflict
+from backend.models import Answer, Audience, Guardianship, Preparation
+from backend.preparation import service
+from backend.settings import Settings
+from backend.terms.questions import questions_for
 from tests.integration.conftest import Visitor, demo_person
 
 PUPIL_API = "/api/plan/preparation"
@@ -310,3 +319,60 @@ def test_a_stale_form_with_the_saved_texts_is_saved_without_a_choice(
     assert again.status_code == 303
     stored = elias.get(PUPIL_API).json()
     assert stored["version"] == 2 and stored["ready_at"] and stored["answers"][0]["text"] == "Samma"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, settings: Settings) -> str:
+    if request.param == "sqlite":
+        return settings.database_url
+    url: str = request.getfixturevalue("postgres_url")
+    upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        seed(session, today=date.today())  # noqa: DTZ011  (idempotent)
+    engine.dispose()
+    return url
+
+
+def test_saves_at_the_same_moment_from_one_version_store_exactly_one(database_url: str) -> None:
+    """Eight saves based on the same version at once (the first save, then an update):
+    one is stored, the others are refused as stale; no answer is overwritten unseen. The
+    database decides (a unique key, a conditional update), on SQLite and PostgreSQL."""
+    engine = make_engine(database_url)
+    db = Session(engine, expire_on_commit=False)
+    elias = demo_person(db, "elias")
+    assert elias.id is not None
+    pupil_id = elias.id
+    talk = service.talk_of(db, pupil_id=pupil_id, today=date.today())  # noqa: DTZ011
+    assert talk is not None
+    question = questions_for(db, term_id=talk.term_id, stage=talk.stage, audience=Audience.PUPIL)
+    barrier = threading.Barrier(8)
+
+    def save(version: int, n: int) -> str:
+        with Session(engine, expire_on_commit=False) as session:
+            barrier.wait()
+            try:
+                service.save_preparation(
+                    session,
+                    pupil_id=pupil_id,
+                    author_id=pupil_id,
+                    audience=Audience.PUPIL,
+                    version=version,
+                    answers={question[0].id: f"svar {n}"},
+                    ready=None,
+                    shared=None,
+                    today=date.today(),  # noqa: DTZ011
+                )
+            except Conflict:
+                return "stale"
+            return "saved"
+
+    try:
+        for version in (0, 1):
+            with ThreadPoolExecutor(8) as pool:
+                outcomes = list(pool.map(lambda n, v=version: save(v, n), range(8)))
+            assert sorted(outcomes) == ["saved"] + ["stale"] * 7, outcomes
+        assert [(v, n) for _a, v, _s, n in rows(db)] == [(2, 1)]
+    finally:
+        db.close()
+        engine.dispose()
