@@ -376,3 +376,16 @@ def test_saves_at_the_same_moment_from_one_version_store_exactly_one(database_ur
     finally:
         db.close()
         engine.dispose()
+
+
+def test_layla_answers_in_arabic(db: Session, signed_in: Callable[[str], Visitor]) -> None:
+    """Arabic is not yet a language of the pages (test_errors_and_languages); her answers
+    in Arabic are stored and shown as she wrote them."""
+    omar = demo_person(db, "omar")
+    layla = signed_in("guardian-layla")
+    assert layla.get(f"/pupils/{omar.id}/preparation").status_code == 200
+    q = layla.get(guardian_api(omar.id)).json()["answers"][0]["question_id"]
+    saved = layla.form(f"/pupils/{omar.id}/preparation", {"version": "0", f"q{q}": "يحب المدرسة"})
+    assert saved.status_code == 303
+    assert layla.get(guardian_api(omar.id)).json()["answers"][0]["text"] == "يحب المدرسة"
+    assert "يحب المدرسة" in layla.get(f"/pupils/{omar.id}/preparation").text
