@@ -253,6 +253,7 @@ OUTSIDERS = [
     ("teacher-6d", "elias"),
     ("mentor-8b", "elias"),
     ("principal-2", "elias"),
+    ("principal", "elias"),  # her own school: not for the preparation
     ("maja", "elias"),  # another pupil
 ]
 
