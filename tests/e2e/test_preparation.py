@@ -38,7 +38,7 @@ def test_answers_typed_offline_survive_a_reload_and_are_sent_by_themselves(
     expect(card).to_contain_text("Inför samtalet")
     expect(card).to_contain_text("0 av 5 frågor")
     axe_check(page)
-    card.get_by_role("link", name="Förbered samtalet").tap()
+    card.get_by_role("link").tap()
     expect(page.get_by_role("heading", level=1)).to_have_text("Inför samtalet")
     # Under the service worker, so that the page is there with no connection.
     page.wait_for_function("navigator.serviceWorker.controller !== null")
@@ -109,7 +109,7 @@ def test_a_guardian_prepares_in_english(
     card = page.locator(".prep-card")
     expect(card).to_contain_text("Before the talk")
     axe_check(page)
-    card.get_by_role("link", name="Prepare for the talk").click()
+    card.get_by_role("link").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Before the talk about Elias")
     axe_check(page)
     page.get_by_label("What do you think is going well for your child at school?").fill(
