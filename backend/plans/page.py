@@ -66,7 +66,7 @@ def plan_page(
         staff=access.relation in STAFF,
         # Before the talk: her progress line, or the guardian's link to her own answers.
         prep=(
-            preparation_progress(db, pupil_id=access.pupil_id, plan=plan, today=today)
+            preparation_progress(db, pupil_id=access.pupil_id, plan=plan)
             if access.is_self and not partial
             else None
         ),

@@ -7,9 +7,10 @@ version is refused with the preparation as it is now (nothing is silently overwr
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import msgspec
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, case, func, update
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -26,6 +27,7 @@ from backend.models import (
     Person,
     Plan,
     Preparation,
+    Question,
     utcnow,
 )
 from backend.plans.schemas import PlanPublic
@@ -309,19 +311,64 @@ def other_guardians(session: Session, *, pupil_id: int, viewer_id: int) -> list[
     return [f"{given} {family}" for given, family in rows]
 
 
-def progress(
-    session: Session, *, pupil_id: int, plan: PlanPublic | None, today: date
-) -> Progress | None:
-    """How far the pupil's preparation has come: answers given, goals rated at least once."""
+def _stage_sql(pupil_id: Any) -> Any:
+    """stage_of(school year) in SQL, for the one-query progress line."""
+    year = (
+        core_select(func.max(col(Group.school_year)))
+        .join(GroupPupil, col(GroupPupil.group_id) == Group.id)
+        .where(col(GroupPupil.pupil_id) == pupil_id)
+        .scalar_subquery()
+    )
+    return case((func.coalesce(year, 0) <= 3, 1), (year <= 6, 2), else_=3)
+
+
+_PUPIL: Any = bindparam("pupil_id")
+_PLAN: Any = bindparam("plan_id")
+_OWN_PREP = core_select(col(Preparation.id)).where(
+    col(Preparation.plan_id) == _PLAN, col(Preparation.author_id) == _PUPIL
+)
+_IN_FORCE = (
+    core_select(col(Question.id))
+    .join(Plan, col(Plan.term_id) == Question.term_id)
+    .where(
+        col(Plan.id) == _PLAN,
+        col(Question.stage) == _stage_sql(_PUPIL),
+        col(Question.audience) == Audience.PUPIL.value,
+        col(Question.retired_at).is_(None),
+    )
+)
+# The plan page of every pupil shows the line: one prebuilt query, not the whole form.
+_PROGRESS = Query(
+    core_select(
+        core_select(func.count()).select_from(_IN_FORCE.subquery()).scalar_subquery(),
+        core_select(func.count())
+        .select_from(Answer)
+        .where(
+            col(Answer.preparation_id).in_(_OWN_PREP),
+            col(Answer.question_id).in_(_IN_FORCE),
+            col(Answer.text) != "",
+        )
+        .scalar_subquery(),
+        core_select(func.count())
+        .select_from(Preparation)
+        .where(col(Preparation.id).in_(_OWN_PREP), col(Preparation.ready_at).is_not(None))
+        .scalar_subquery(),
+    )
+)
+
+
+def progress(session: Session, *, pupil_id: int, plan: PlanPublic | None) -> Progress | None:
+    """How far the pupil's preparation has come: answers given to the questions in force,
+    goals rated at least once, "ready for the talk" (one query)."""
     if plan is None:
         return None
-    prep = preparation_of(
-        session, pupil_id=pupil_id, author_id=pupil_id, audience=Audience.PUPIL, today=today
-    )
+    questions, answered, ready = _PROGRESS.rows(
+        session, {"pupil_id": pupil_id, "plan_id": plan.id}
+    )[0]
     return Progress(
-        answered=sum(1 for a in prep.answers if a.text),
-        questions=len(prep.answers),
+        answered=int(answered),
+        questions=int(questions),
         rated=sum(1 for g in plan.goals if g.self_assessments),
         goals=len(plan.goals),
-        ready=prep.ready_at is not None,
+        ready=bool(ready),
     )

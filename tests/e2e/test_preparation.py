@@ -20,6 +20,16 @@ pytestmark = pytest.mark.e2e
 STATUS = "[data-prep-status]"
 
 
+def axe_both(page: Any, axe_check: Any) -> None:
+    """axe at 360 px and at 1,280 px, back at the page's own width; nothing scrolls
+    sideways."""
+    own_size = page.viewport_size
+    for size in ({"width": 360, "height": 740}, {"width": 1280, "height": 800}, own_size):
+        page.set_viewport_size(size)
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= size["width"], page.url
+        axe_both(page, axe_check)
+
+
 def own(page: Any) -> dict[str, Any]:
     response = page.request.get("/api/plan/preparation")
     assert response.status == 200
@@ -37,14 +47,14 @@ def test_answers_typed_offline_survive_a_reload_and_are_sent_by_themselves(
     card = page.locator(".prep-card")
     expect(card).to_contain_text("Inför samtalet")
     expect(card).to_contain_text("0 av 5 frågor")
-    axe_check(page)
+    axe_both(page, axe_check)
     card.get_by_role("link").tap()
     expect(page.get_by_role("heading", level=1)).to_have_text("Inför samtalet")
     # Under the service worker, so that the page is there with no connection.
     page.wait_for_function("navigator.serviceWorker.controller !== null")
     page.reload()
     expect(page.get_by_role("heading", level=1)).to_have_text("Inför samtalet")
-    axe_check(page)
+    axe_both(page, axe_check)
 
     first = page.get_by_label("Vad har gått bra den här terminen?")
     second = page.get_by_label("Vad har varit svårt den här terminen?")
@@ -72,7 +82,7 @@ def test_answers_typed_offline_survive_a_reload_and_are_sent_by_themselves(
         page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('iup-draft:prep:'))")
         == []
     ), "the draft is gone once sent"
-    axe_check(page)
+    axe_both(page, axe_check)
 
     # A second browser saves first; this one's save is then stale: both texts are offered.
     other = new_context(**PHONE).new_page()
@@ -90,14 +100,14 @@ def test_answers_typed_offline_survive_a_reload_and_are_sent_by_themselves(
     expect(choice.locator("blockquote")).to_have_text("Rasterna med Alva.")
     expect(first).to_have_value("Jag läste två hela böcker.")
     expect(page.get_by_role("alert")).to_contain_text("Välj för varje svar")
-    axe_check(page)
+    axe_both(page, axe_check)
     choice.get_by_label("Min text (i rutan ovanför)").check()
     page.get_by_role("button", name="Klar inför samtalet").tap()
     expect(page.locator(".notice--success").first).to_have_text("Dina svar är sparade.")
     stored = own(page)
     assert stored["answers"][0]["text"] == "Jag läste två hela böcker."
     assert stored["version"] == 3 and stored["ready_at"]
-    axe_check(page)
+    axe_both(page, axe_check)
 
 
 def test_a_guardian_prepares_in_english(
@@ -108,10 +118,10 @@ def test_a_guardian_prepares_in_english(
     enrol(page, live_server.enrolment_url("Lina Karlsson"))
     card = page.locator(".prep-card")
     expect(card).to_contain_text("Before the talk")
-    axe_check(page)
+    axe_both(page, axe_check)
     card.get_by_role("link").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Before the talk about Elias")
-    axe_check(page)
+    axe_both(page, axe_check)
     page.get_by_label("What do you think is going well for your child at school?").fill(
         "He reads every evening."
     )
@@ -119,7 +129,7 @@ def test_a_guardian_prepares_in_english(
     page.get_by_role("button", name="Ready for the talk").click()
     expect(page.locator(".notice--success").first).to_have_text("Your answers are saved.")
     expect(page.get_by_text("You are ready for the talk.")).to_be_visible()
-    axe_check(page)
+    axe_both(page, axe_check)
     elias = live_server.person_id("Elias Karlsson")
     stored = page.request.get(f"/api/pupils/{elias}/guardian-preparation").json()
     assert stored["answers"][0]["text"] == "He reads every evening."
@@ -160,7 +170,7 @@ def test_a_stale_automatic_send_offers_both_texts_and_an_expired_session_loses_n
     expect(choice).to_be_visible(timeout=15_000)
     expect(choice.locator("blockquote")).to_have_text("Läsa högt.")
     expect(better).to_have_value("Skriva snabbare.")
-    axe_check(page)
+    axe_both(page, axe_check)
     choice.get_by_label("Den sparade").check()
     page.get_by_role("button", name="Spara", exact=True).tap()
     expect(page.locator(".notice--success").first).to_have_text("Dina svar är sparade.")
