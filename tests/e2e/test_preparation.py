@@ -27,7 +27,7 @@ def axe_both(page: Any, axe_check: Any) -> None:
     for size in ({"width": 360, "height": 740}, {"width": 1280, "height": 800}, own_size):
         page.set_viewport_size(size)
         assert page.evaluate("document.scrollingElement.scrollWidth") <= size["width"], page.url
-        axe_both(page, axe_check)
+        axe_check(page)
 
 
 def own(page: Any) -> dict[str, Any]:
