@@ -29,6 +29,7 @@ from backend.notes.controllers import NoteController
 from backend.notifications.controllers import NotificationController
 from backend.people.controllers import PeopleController
 from backend.plans.controllers import PlanController
+from backend.preparation.controllers import PreparationController
 from backend.reflections.controllers import ReflectionController
 from backend.settings import Settings
 from backend.stats.controllers import StatsController
@@ -90,6 +91,7 @@ def create_app(settings: Settings) -> App:
             TalkController,
             CompilationController,
             NotificationController,
+            PreparationController,
         ],
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),

@@ -25,6 +25,7 @@ class ReadKind(StrEnum):
     REFLECTIONS = "reflections"  # self-assessments with comments, in a teacher's list
     OVERVIEW = "overview"  # a row in the group at a glance
     COMPILATION = "compilation"  # everything for the talk, in the mentor's compilation
+    PREPARATION = "preparation"  # the pupil's and guardians' answers before the talk
 
 
 class ReadPublic(msgspec.Struct, kw_only=True):

@@ -1,10 +1,15 @@
 /* IUP service worker. The server fills in VERSION and SHELL (same-origin URLs).
-   Only the shell and /static/ files are cached; pages never: they hold personal data. */
+   Only the shell and /static/ files are cached; pages never: they hold personal data.
+   One documented exception: the preparation pages (OFFLINE_PAGES), so that a reload with
+   no connection shows the questions again and her drafts on the device fill them in.
+   They are fetched from the network first, kept only as last seen, and dropped with
+   every other cache at sign-out (the "clear" message) and on a new version. */
 const VERSION = "__VERSION__";
 const SHELL = __SHELL__;
 const PREFIX = "iup-";
 const CACHE = PREFIX + VERSION;
 const OFFLINE = "/offline";
+const OFFLINE_PAGES = /^\/(preparation|pupils\/\d+\/preparation)$/;
 
 const dropCaches = (keep) =>
   caches.keys().then((keys) =>
@@ -33,7 +38,8 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET") return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
-  if (request.mode === "navigate") event.respondWith(page(event));
+  if (request.mode === "navigate" && OFFLINE_PAGES.test(url.pathname)) event.respondWith(kept(event, url));
+  else if (request.mode === "navigate") event.respondWith(page(event));
   else if (url.pathname.startsWith("/static/")) event.respondWith(staticFile(event));
 });
 
@@ -44,6 +50,23 @@ async function page(event) {
     return preloaded || (await fetch(event.request));
   } catch {
     return (await caches.match(OFFLINE)) || Response.error();
+  }
+}
+
+// A preparation page: the network first, the copy last seen when there is none. A page
+// that is not a plain 200 (signed out, refused) is never kept; the copy goes with it.
+async function kept(event, url) {
+  const cache = await caches.open(CACHE);
+  const key = url.origin + url.pathname;
+  try {
+    const preloaded = await event.preloadResponse;
+    const response = preloaded || (await fetch(event.request));
+    if (response.status === 200 && !response.redirected) {
+      event.waitUntil(cache.put(key, response.clone()).catch(() => {}));
+    } else event.waitUntil(cache.delete(key));
+    return response;
+  } catch {
+    return (await cache.match(key)) || (await caches.match(OFFLINE)) || Response.error();
   }
 }
 

@@ -12,11 +12,12 @@ from litestar.response import Template
 from sqlmodel import Session
 
 from backend import readlog
-from backend.access import STAFF, Access, readers_of
+from backend.access import STAFF, Access, Relation, readers_of
 from backend.goals.proposals import plan_context as goals_context
 from backend.models import Person
 from backend.notes.service import notes_of
 from backend.plans import service
+from backend.preparation.service import progress as preparation_progress
 from backend.settings import Settings
 from backend.talks.service import booking_of
 from backend.terms.service import offered
@@ -72,6 +73,13 @@ def plan_page(
         ),
         talk_booking=None if partial else booking_of(db, pupil_id=access.pupil_id, today=today),
         talk_pupil_id=access.pupil_id,
+        # Before the talk: her progress line, or the guardian's link to her own answers.
+        prep=(
+            preparation_progress(db, pupil_id=access.pupil_id, plan=plan)
+            if access.is_self and not partial
+            else None
+        ),
+        guardian=access.relation is Relation.GUARDIAN,
         rated_this_month=(
             service.rated_this_month(plan, today=today, zone=settings.zone) if plan else set()
         ),

@@ -1,0 +1,374 @@
+"""Preparing for the development talk (DESIGN, "A term, step by step", step 3): the pupil
+answers the term's questions for her stage, each guardian with access answers the guardian
+questions on her own. A guardian's answers are read by staff and herself, by the other
+guardians only when she shares them. Each save raises the version; a save from a stale
+version is refused with the preparation as it is now (nothing is silently overwritten)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import msgspec
+from sqlalchemy import bindparam, case, func, update
+from sqlalchemy import select as core_select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from backend.db import Query
+from backend.errors import Conflict, FormError, NotFound
+from backend.i18n import N_
+from backend.models import (
+    Answer,
+    Audience,
+    Group,
+    GroupPupil,
+    Guardianship,
+    Person,
+    Plan,
+    Preparation,
+    Question,
+    utcnow,
+)
+from backend.plans.schemas import PlanPublic
+from backend.preparation.schemas import ANSWER_MAX, AnswerPublic, PreparationPublic
+from backend.terms import current
+from backend.terms.questions import QuestionPublic, questions_for, stage_of
+from backend.web import has_control_characters
+
+
+class Talk(msgspec.Struct, frozen=True, kw_only=True):
+    """The pupil's plan this term, and the stage her questions are chosen by."""
+
+    plan_id: int
+    term_id: int
+    stage: int
+
+
+class Progress(msgspec.Struct, frozen=True, kw_only=True):
+    """What is left, for the plan page's short line."""
+
+    answered: int
+    questions: int
+    rated: int
+    goals: int
+    ready: bool
+
+
+_TALK = Query(
+    core_select(col(Plan.id), col(Plan.term_id)).where(
+        col(Plan.pupil_id) == bindparam("pupil_id"),
+        col(Plan.term_id) == current.of_pupil(bindparam("pupil_id")),
+    )
+)
+_SCHOOL_YEAR = Query(
+    core_select(col(Group.school_year))
+    .join(GroupPupil, col(GroupPupil.group_id) == Group.id)
+    .where(col(GroupPupil.pupil_id) == bindparam("pupil_id"), col(Group.school_year).is_not(None))
+    .order_by(col(Group.school_year).desc())
+    .limit(1)
+)
+
+
+def talk_of(session: Session, *, pupil_id: int, today: date) -> Talk | None:
+    """The pupil's plan for this term and her stage (two small queries); None: no plan."""
+    rows = _TALK.rows(session, {"pupil_id": pupil_id, "today": today})
+    if not rows:
+        return None
+    plan_id, term_id = rows[0]
+    years = _SCHOOL_YEAR.rows(session, {"pupil_id": pupil_id})
+    return Talk(
+        plan_id=int(plan_id),
+        term_id=int(term_id),
+        stage=stage_of(int(years[0][0]) if years else None),
+    )
+
+
+def _talk(session: Session, *, pupil_id: int, today: date) -> Talk:
+    talk = talk_of(session, pupil_id=pupil_id, today=today)
+    if talk is None:
+        raise NotFound("no_plan", N_("There is no plan for this term yet."))
+    return talk
+
+
+def _questions(session: Session, talk: Talk, audience: Audience) -> list[QuestionPublic]:
+    return questions_for(session, term_id=talk.term_id, stage=talk.stage, audience=audience)
+
+
+def _public(
+    session: Session,
+    *,
+    talk: Talk,
+    prep: Preparation | None,
+    author: Person,
+    audience: Audience,
+    questions: list[QuestionPublic] | None = None,
+) -> PreparationPublic:
+    texts: dict[int, str] = {}
+    if prep is not None:
+        texts = {
+            a.question_id: a.text
+            for a in session.exec(select(Answer).where(Answer.preparation_id == prep.id))
+        }
+    assert author.id is not None
+    return PreparationPublic(
+        plan_id=talk.plan_id,
+        author_id=author.id,
+        author=f"{author.given_name} {author.family_name}",
+        audience=audience.value,
+        shared=prep.shared if prep else False,
+        version=prep.version if prep else 0,
+        ready_at=prep.ready_at if prep else None,
+        updated_at=prep.updated_at if prep else None,
+        answers=[
+            AnswerPublic(question_id=q.id, question=q.text, text=texts.get(q.id, ""))
+            for q in (questions if questions is not None else _questions(session, talk, audience))
+        ],
+    )
+
+
+def _row(session: Session, *, plan_id: int, author_id: int) -> Preparation | None:
+    return session.exec(
+        select(Preparation).where(
+            Preparation.plan_id == plan_id, Preparation.author_id == author_id
+        )
+    ).first()
+
+
+def preparation_of(
+    session: Session, *, pupil_id: int, author_id: int, audience: Audience, today: date
+) -> PreparationPublic:
+    """The author's own preparation for the pupil's talk this term, every question in force
+    with her answer ("" when none); version 0 before her first save. 404 without a plan."""
+    talk = _talk(session, pupil_id=pupil_id, today=today)
+    author = session.get(Person, author_id)
+    assert author is not None
+    prep = _row(session, plan_id=talk.plan_id, author_id=author_id)
+    return _public(session, talk=talk, prep=prep, author=author, audience=audience)
+
+
+def check_answers(answers: dict[int, str], questions: list[QuestionPublic]) -> dict[int, str]:
+    """The answers stripped and bounded, each to a question in force (FormError, keyed
+    `q<id>` for the page)."""
+    known = {q.id for q in questions}
+    errors: dict[str, str] = {}
+    checked: dict[int, str] = {}
+    for question_id, raw in answers.items():
+        text = raw.strip()
+        field = f"q{question_id}"
+        if question_id not in known:
+            errors[field] = N_("That question is not one of this term's questions.")
+        elif len(text) > ANSWER_MAX:
+            errors[field] = N_("The answer is too long. Write at most 2000 characters.")
+        elif has_control_characters(text):
+            errors[field] = N_(
+                "The answer has a sign in it that we cannot save. Write it again without it."
+            )
+        else:
+            checked[question_id] = text
+    if errors:
+        raise FormError(errors)
+    return checked
+
+
+def save_preparation(
+    session: Session,
+    *,
+    pupil_id: int,
+    author_id: int,
+    audience: Audience,
+    version: int,
+    answers: dict[int, str],
+    ready: bool | None,
+    shared: bool | None,
+    today: date,
+) -> PreparationPublic:
+    """Checks the answers (FormError) and stores them if nobody has saved since `version`
+    (0: nothing saved yet), else 409 with the preparation as it is now. The first save
+    creates the row; the unique key (plan, author) refuses a second first save."""
+    talk = _talk(session, pupil_id=pupil_id, today=today)
+    questions = _questions(session, talk, audience)
+    checked = check_answers(answers, questions)
+    author = session.get(Person, author_id)
+    assert author is not None
+    prep = _row(session, plan_id=talk.plan_id, author_id=author_id)
+    now = utcnow()
+
+    def stale() -> Conflict:
+        session.rollback()
+        now_as = _row(session, plan_id=talk.plan_id, author_id=author_id)
+        return Conflict(
+            current=msgspec.to_builtins(
+                _public(
+                    session,
+                    talk=talk,
+                    prep=now_as,
+                    author=author,
+                    audience=audience,
+                    questions=questions,
+                )
+            )
+        )
+
+    if prep is None:
+        if version != 0:
+            raise stale()
+        prep = Preparation(
+            plan_id=talk.plan_id,
+            author_id=author_id,
+            audience=audience.value,
+            shared=bool(shared) and audience is Audience.GUARDIAN,
+            ready_at=now if ready else None,
+            updated_at=now,
+            version=1,
+        )
+        session.add(prep)
+        try:
+            session.flush()
+        except IntegrityError:
+            raise stale() from None
+    else:
+        values: dict[str, object] = {"updated_at": now, "version": col(Preparation.version) + 1}
+        if ready is not None:
+            values["ready_at"] = (prep.ready_at or now) if ready else None
+        if shared is not None and audience is Audience.GUARDIAN:
+            values["shared"] = shared
+        result = session.connection().execute(
+            update(Preparation)
+            .where(col(Preparation.id) == prep.id, col(Preparation.version) == version)
+            .values(**values)
+        )
+        if result.rowcount == 0:
+            raise stale()
+    assert prep.id is not None
+    stored = {
+        a.question_id: a
+        for a in session.exec(select(Answer).where(Answer.preparation_id == prep.id))
+    }
+    for question_id, text in checked.items():
+        if question_id in stored:
+            stored[question_id].text = text
+            session.add(stored[question_id])
+        else:
+            session.add(Answer(preparation_id=prep.id, question_id=question_id, text=text))
+    session.commit()
+    session.refresh(prep)
+    return _public(
+        session, talk=talk, prep=prep, author=author, audience=audience, questions=questions
+    )
+
+
+def preparations_of(session: Session, *, pupil_id: int, plan_id: int) -> list[PreparationPublic]:
+    """Every preparation for the plan's talk, the pupil's first, then each guardian's, shared
+    or not: for staff (the mentor's compilation) and no one else."""
+    plan = session.get(Plan, plan_id)
+    if plan is None or plan.pupil_id != pupil_id:
+        return []
+    years = _SCHOOL_YEAR.rows(session, {"pupil_id": pupil_id})
+    talk = Talk(
+        plan_id=plan_id,
+        term_id=plan.term_id,
+        stage=stage_of(int(years[0][0]) if years else None),
+    )
+    rows = session.exec(
+        select(Preparation, Person)
+        .join(Person, col(Person.id) == Preparation.author_id)
+        .where(Preparation.plan_id == plan_id)
+        .order_by(col(Preparation.audience).desc(), col(Preparation.id))
+    ).all()
+    return [
+        _public(session, talk=talk, prep=prep, author=person, audience=Audience(prep.audience))
+        for prep, person in rows
+    ]
+
+
+def shared_with(
+    session: Session, *, pupil_id: int, viewer_id: int, today: date
+) -> list[PreparationPublic]:
+    """The other guardians' preparations that they chose to share (the viewer's own apart)."""
+    talk = talk_of(session, pupil_id=pupil_id, today=today)
+    if talk is None:
+        return []
+    return [
+        p
+        for p in preparations_of(session, pupil_id=pupil_id, plan_id=talk.plan_id)
+        if p.audience == Audience.GUARDIAN and p.shared and p.author_id != viewer_id
+    ]
+
+
+def other_guardians(session: Session, *, pupil_id: int, viewer_id: int) -> list[str]:
+    """The names of the pupil's other guardians with access: who reads what she shares."""
+    rows = session.exec(
+        select(Person.given_name, Person.family_name)
+        .join(Guardianship, col(Guardianship.guardian_id) == Person.id)
+        .where(
+            Guardianship.pupil_id == pupil_id,
+            col(Guardianship.has_access).is_(True),
+            Guardianship.guardian_id != viewer_id,
+        )
+        .order_by(col(Person.given_name))
+    ).all()
+    return [f"{given} {family}" for given, family in rows]
+
+
+def _stage_sql(pupil_id: Any) -> Any:
+    """stage_of(school year) in SQL, for the one-query progress line."""
+    year = (
+        core_select(func.max(col(Group.school_year)))
+        .join(GroupPupil, col(GroupPupil.group_id) == Group.id)
+        .where(col(GroupPupil.pupil_id) == pupil_id)
+        .scalar_subquery()
+    )
+    return case((func.coalesce(year, 0) <= 3, 1), (year <= 6, 2), else_=3)
+
+
+_PUPIL: Any = bindparam("pupil_id")
+_PLAN: Any = bindparam("plan_id")
+_OWN_PREP = core_select(col(Preparation.id)).where(
+    col(Preparation.plan_id) == _PLAN, col(Preparation.author_id) == _PUPIL
+)
+_IN_FORCE = (
+    core_select(col(Question.id))
+    .join(Plan, col(Plan.term_id) == Question.term_id)
+    .where(
+        col(Plan.id) == _PLAN,
+        col(Question.stage) == _stage_sql(_PUPIL),
+        col(Question.audience) == Audience.PUPIL.value,
+        col(Question.retired_at).is_(None),
+    )
+)
+# The plan page of every pupil shows the line: one prebuilt query, not the whole form.
+_PROGRESS = Query(
+    core_select(
+        core_select(func.count()).select_from(_IN_FORCE.subquery()).scalar_subquery(),
+        core_select(func.count())
+        .select_from(Answer)
+        .where(
+            col(Answer.preparation_id).in_(_OWN_PREP),
+            col(Answer.question_id).in_(_IN_FORCE),
+            col(Answer.text) != "",
+        )
+        .scalar_subquery(),
+        core_select(func.count())
+        .select_from(Preparation)
+        .where(col(Preparation.id).in_(_OWN_PREP), col(Preparation.ready_at).is_not(None))
+        .scalar_subquery(),
+    )
+)
+
+
+def progress(session: Session, *, pupil_id: int, plan: PlanPublic | None) -> Progress | None:
+    """How far the pupil's preparation has come: answers given to the questions in force,
+    goals rated at least once, "ready for the talk" (one query)."""
+    if plan is None:
+        return None
+    questions, answered, ready = _PROGRESS.rows(
+        session, {"pupil_id": pupil_id, "plan_id": plan.id}
+    )[0]
+    return Progress(
+        answered=int(answered),
+        questions=int(questions),
+        rated=sum(1 for g in plan.goals if g.self_assessments),
+        goals=len(plan.goals),
+        ready=bool(ready),
+    )
