@@ -76,7 +76,7 @@ def plan_page(
         # Before the talk: her progress line, or the guardian's link to her own answers.
         prep=(
             preparation_progress(db, pupil_id=access.pupil_id, plan=plan)
-            if access.is_self and not partial
+            if access.is_self  # also in a partial: it rides along with "to do now"
             else None
         ),
         guardian=access.relation is Relation.GUARDIAN,

@@ -75,7 +75,7 @@ def test_the_week_before_the_talk(
     anna = person("Anna Nilsson", PHONE)
     anna.locator(".prep-card").get_by_role("link").tap()
     expect(anna.get_by_role("heading", level=1)).to_have_text("Inför samtalet om Alva")
-    share = anna.get_by_label(re.compile("^Dela mina svar med"))
+    share = anna.get_by_role("checkbox", name=re.compile("^Dela mina svar med Per"))
     expect(share).not_to_be_checked()
     anna.get_by_label("Är det något du är orolig för?").fill(worry)
     axe_check(anna)
@@ -97,7 +97,8 @@ def test_the_week_before_the_talk(
     # 3. Anna books the first free time; Alva and Per see the booking.
     anna.goto(f"/pupils/{alva_id}/talk-times")
     free = anna.locator(".talk-time--free button").first
-    when = free.inner_text().strip()  # e.g. 08:00–08:20, the same in every language
+    when = free.inner_text().strip()  # 08:00–08:20 in Swedish (8:00 AM–8:20 AM in English)
+    hour, minute = when[:5].split(":")
     free.tap()
     expect(anna.get_by_role("status")).to_contain_text("Tiden är bokad.")
     expect(anna.locator(".talk-booked")).to_contain_text(when)
@@ -106,8 +107,8 @@ def test_the_week_before_the_talk(
     expect(alva.locator(".talk-booked")).to_contain_text(when)
     axe_check(alva)
     per.goto(f"/pupils/{alva_id}")
-    expect(per.locator(".talk-booked")).to_contain_text(when)
-    expect(per.locator("#unread-count")).to_have_text("1")  # told that a time was booked
+    expect(per.locator(".talk-booked")).to_contain_text(f"{int(hour)}:{minute} AM")
+    expect(per.locator("#unread-count")).to_have_text("1 unread")  # told of the booking
     axe_check(per)
 
     # 4. The mentor sees who is ready and opens the compilation with Sara's note.
