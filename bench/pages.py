@@ -57,7 +57,10 @@ TICKS = os.sysconf("SC_CLK_TCK")
 MULTICORE = (os.cpu_count() or 1) > 1
 SERVER_CORE, CLIENT_CORE = 1, 0
 CSS = "<css>"  # stands for the stylesheet the /login page links
-PAGES = ["/healthz", "/login", "/", "/api/plan", "/account", CSS, "/sw.js"]
+PAGES = [
+    "/healthz", "/login", "/", "/api/plan", "/preparation", "/api/plan/preparation",
+    "/notifications", "/account", CSS, "/sw.js",
+]
 # Staff pages, each loaded by the demo person it is for ({group}: 4A, {school}: the school).
 STAFF_PAGES = [
     ("mentor-4a", "/"),
@@ -66,6 +69,10 @@ STAFF_PAGES = [
     ("teacher-ek", "/reflections"),
     ("mentor-4a", "/pupils/{pupil}/notes"),
     ("principal", "/schools/{school}"),
+    ("mentor-4a", "/pupils/{pupil}/compilation"),
+    ("mentor-4a", "/groups/{group}/talk-times"),
+    ("guardian-anna", "/pupils/{pupil}/preparation"),
+    ("guardian-anna", "/pupils/{pupil}/talk-times"),
 ]
 PROFILED = "/"
 UNITS_MS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3}

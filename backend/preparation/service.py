@@ -50,8 +50,6 @@ class Progress(msgspec.Struct, frozen=True, kw_only=True):
 
     answered: int
     questions: int
-    rated: int
-    goals: int
     ready: bool
 
 
@@ -359,7 +357,7 @@ _PROGRESS = Query(
 
 def progress(session: Session, *, pupil_id: int, plan: PlanPublic | None) -> Progress | None:
     """How far the pupil's preparation has come: answers given to the questions in force,
-    goals rated at least once, "ready for the talk" (one query)."""
+    "ready for the talk" (one query)."""
     if plan is None:
         return None
     questions, answered, ready = _PROGRESS.rows(
@@ -368,7 +366,5 @@ def progress(session: Session, *, pupil_id: int, plan: PlanPublic | None) -> Pro
     return Progress(
         answered=int(answered),
         questions=int(questions),
-        rated=sum(1 for g in plan.goals if g.self_assessments),
-        goals=len(plan.goals),
         ready=bool(ready),
     )

@@ -443,3 +443,13 @@ def test_a_pupil_in_two_of_her_groups_is_unread_once_on_the_start_page(
     page = english(signed_in("mentor-4a")).get("/").text
     assert "New from my pupils (1 unread)" in page
     assert page.count("<strong>1 unread reflection</strong>") == 2  # in 4A and in 5C
+
+
+def test_the_overview_leads_to_the_groups_talk_times(
+    db: Session, signed_in: Callable[[str], Visitor]
+) -> None:
+    group = group_id(db, "4A")
+    mentor = signed_in("mentor-4a")
+    assert f'href="/groups/{group}/talk-times"' in mentor.get(f"/groups/{group}").text
+    times = mentor.get(f"/groups/{group}/talk-times")
+    assert times.status_code == 200 and "Klassrum 4A" in times.text  # the demo's times
