@@ -34,7 +34,9 @@ from backend.reflections.controllers import ReflectionController
 from backend.settings import Settings
 from backend.stats.controllers import StatsController
 from backend.talks.controllers import TalkController
+from backend.terms.carry_over_controllers import CarryOverController
 from backend.terms.controllers import TermController
+from backend.terms.questions_controllers import QuestionController
 from backend.web import MAX_BODY, App, IupRequest, security_headers
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -88,6 +90,8 @@ def create_app(settings: Settings) -> App:
             GroupController,
             StatsController,
             TermController,
+            QuestionController,
+            CarryOverController,
             TalkController,
             CompilationController,
             NotificationController,

@@ -20,7 +20,7 @@ from backend.plans import service
 from backend.preparation.service import progress as preparation_progress
 from backend.settings import Settings
 from backend.talks.service import booking_of
-from backend.terms.service import offered
+from backend.terms.carry_over import offered
 from backend.web import render
 
 

@@ -1,36 +1,27 @@
 """The principal's terms (issue 8, item 1): her school's terms and a form for a new one,
-a term's edit page (409 with both values on a stale save), the questions per stage and
-audience, opening a term; carrying a pupil's unreached goals over from last term. Every
-page has its JSON twin. The policy FOR_SCHOOL lets only the school's principals in; a term
-of another school is the service's 404."""
+a term's edit page (409 with both values on a stale save) and opening a term. Every page has
+its JSON twin. The policy FOR_SCHOOL lets only the school's principals in; a term of another
+school is the service's 404. The questions are in questions_controllers, carrying goals
+over in carry_over_controllers."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from litestar import Controller, Response, get, post, put
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
-from backend.access import FOR_SCHOOL, STAFF, Access, Record, Staff, for_pupil, for_record
+from backend.access import FOR_SCHOOL, Staff
 from backend.errors import Conflict, FormError, refusals
-from backend.goals.schemas import GoalSavedPublic
-from backend.models import Audience, School
-from backend.readlog import ReadKind
-from backend.terms import questions as question_sets
+from backend.models import School
 from backend.terms import service
 from backend.terms.schemas import (
     REQUIRED_YEARS,
     SCHOOL_YEARS,
-    CarryOverPublic,
     OpenedPublic,
-    QuestionForm,
-    QuestionsPublic,
-    QuestionsUpdate,
     TermCreate,
     TermForm,
     TermPublic,
@@ -48,17 +39,6 @@ CHANGE = refusals(
         409: "Changed since `version`: `current` holds the term as it is now",
     }
 )
-CARRY = refusals(
-    {
-        403: "Linked to the pupil, but the goal is not in her subjects",
-        404: "No such goal, or its pupil is not hers",
-        409: "Not offered: reached, retired, not last term's, or carried over already",
-    }
-)
-
-
-def _today(state: State) -> date:
-    return state.settings.today()  # type: ignore[no-any-return]
 
 
 def _form_of(term: TermPublic) -> TermForm:
@@ -196,103 +176,6 @@ class TermController(Controller):
         url = f"/schools/{school_id}/terms/{term_id}?opened={opened.plans_created}"
         return Redirect(url, status_code=303)
 
-    @get(
-        "/schools/{school_id:int}/terms/{term_id:int}/questions",
-        include_in_schema=False,
-        sync_to_thread=False,
-        dependencies=FOR_SCHOOL,
-    )
-    def questions(
-        self,
-        *,
-        db: NamedDependency[Session],
-        access: NamedDependency[Staff],
-        school_id: RowId,
-        term_id: RowId,
-    ) -> Template:
-        return _questions_page(db, access, school_id=school_id, term_id=term_id)
-
-    @post(
-        "/schools/{school_id:int}/terms/{term_id:int}/questions",
-        include_in_schema=False,
-        sync_to_thread=False,
-        dependencies=FOR_SCHOOL,
-    )
-    def add_question(
-        self,
-        *,
-        db: NamedDependency[Session],
-        access: NamedDependency[Staff],
-        school_id: RowId,
-        term_id: RowId,
-        data: URLEncodedBody[QuestionForm],
-    ) -> Response[Any]:
-        stage = int(data.stage) if data.stage.isdigit() else 0
-        try:
-            question_id = service.add_question(
-                db,
-                school_id=school_id,
-                term_id=term_id,
-                stage=stage,
-                audience=data.audience,
-                text=data.text,
-            )
-        except FormError as error:
-            section = f"new-{data.audience}-{stage}"
-            return _questions_page(
-                db,
-                access,
-                school_id=school_id,
-                term_id=term_id,
-                errors={section: error.errors["text"]},
-                typed={section: data.text},
-                status=422,
-            )
-        url = f"/schools/{school_id}/terms/{term_id}/questions?saved={question_id}"
-        return Redirect(f"{url}#question-{question_id}", status_code=303)
-
-    @post(
-        "/schools/{school_id:int}/terms/{term_id:int}/questions/{question_id:int}",
-        include_in_schema=False,
-        sync_to_thread=False,
-        dependencies=FOR_SCHOOL,
-    )
-    def change_question(
-        self,
-        *,
-        db: NamedDependency[Session],
-        access: NamedDependency[Staff],
-        school_id: RowId,
-        term_id: RowId,
-        question_id: RowId,
-        data: URLEncodedBody[QuestionForm],
-    ) -> Response[Any]:
-        try:
-            question = service.change_question(
-                db,
-                school_id=school_id,
-                term_id=term_id,
-                question_id=question_id,
-                action=data.action,
-                text=data.text,
-            )
-        except FormError as error:
-            key = f"question-{question_id}"
-            return _questions_page(
-                db,
-                access,
-                school_id=school_id,
-                term_id=term_id,
-                errors={key: error.errors["text"]},
-                typed={key: data.text},
-                status=422,
-            )
-        base = f"/schools/{school_id}/terms/{term_id}/questions"
-        if data.action == "remove":
-            anchor = f"section-{question.audience}-{question.stage}"
-            return Redirect(f"{base}?removed=1#{anchor}", status_code=303)
-        return Redirect(f"{base}?saved={question_id}#question-{question_id}", status_code=303)
-
     # ---- JSON ---------------------------------------------------------------------------
 
     @get(
@@ -374,53 +257,6 @@ class TermController(Controller):
         except FormError as error:
             raise error.invalid() from error
 
-    @get(
-        "/api/schools/{school_id:int}/terms/{term_id:int}/questions",
-        sync_to_thread=False,
-        summary="The term's preparation questions per stage and audience, in order",
-        responses=READ,
-        dependencies=FOR_SCHOOL,
-    )
-    def questions_json(
-        self,
-        *,
-        db: NamedDependency[Session],
-        access: NamedDependency[Staff],
-        school_id: RowId,
-        term_id: RowId,
-    ) -> QuestionsPublic:
-        return service.questions_of(db, school_id=school_id, term_id=term_id)
-
-    @put(
-        "/api/schools/{school_id:int}/terms/{term_id:int}/questions",
-        sync_to_thread=False,
-        summary="One stage and audience's questions as a list in order: `{id, text?}` keeps "
-        "(or rewords) a question, `{text}` adds one, an id left out is removed (retired "
-        "when answered)",
-        responses=WRITE,
-        dependencies=FOR_SCHOOL,
-    )
-    def set_questions_json(
-        self,
-        *,
-        db: NamedDependency[Session],
-        access: NamedDependency[Staff],
-        school_id: RowId,
-        term_id: RowId,
-        data: JSONBody[QuestionsUpdate],
-    ) -> QuestionsPublic:
-        try:
-            return service.set_questions(
-                db,
-                school_id=school_id,
-                term_id=term_id,
-                stage=data.stage,
-                audience=data.audience.value,
-                items=data.questions,
-            )
-        except FormError as error:
-            raise error.invalid() from error
-
     @post(
         "/api/schools/{school_id:int}/terms/{term_id:int}/open",
         sync_to_thread=False,
@@ -440,56 +276,6 @@ class TermController(Controller):
         return service.open_term(
             db, school_id=school_id, term_id=term_id, by_id=access.viewer.person_id
         )
-
-    # ---- Carrying goals over ------------------------------------------------------------
-
-    @post(
-        "/goals/{goal_id:int}/carry-over",
-        include_in_schema=False,
-        sync_to_thread=False,
-        dependencies=for_record(Record.GOAL, None, STAFF),
-    )
-    def carry_over(
-        self,
-        *,
-        db: NamedDependency[Session],
-        state: State,
-        access: NamedDependency[Access],
-        goal_id: RowId,
-    ) -> Redirect:
-        goal = service.carry_over(db, access=access, goal_id=goal_id, today=_today(state))
-        return Redirect(f"/pupils/{access.pupil_id}#goal-{goal.id}", status_code=303)
-
-    @post(
-        "/api/goals/{goal_id:int}/carry-over",
-        sync_to_thread=False,
-        summary="Carry last term's unreached goal over into the pupil's plan this term "
-        "(the mentor any, a teacher her subjects)",
-        responses=CARRY,
-        dependencies=for_record(Record.GOAL, None, STAFF),
-    )
-    def carry_over_json(
-        self,
-        *,
-        db: NamedDependency[Session],
-        state: State,
-        access: NamedDependency[Access],
-        goal_id: RowId,
-    ) -> Response[GoalSavedPublic]:
-        goal = service.carry_over(db, access=access, goal_id=goal_id, today=_today(state))
-        return Response(goal, status_code=201)
-
-    @get(
-        "/api/pupils/{pupil_id:int}/carry-over",
-        sync_to_thread=False,
-        summary="Last term's goals not reached, offered to the pupil's plan this term (staff)",
-        responses=refusals({404: "No such pupil, or not one of her mentor's or teachers'"}),
-        dependencies=for_pupil(ReadKind.PLAN, STAFF),
-    )
-    def offered_json(
-        self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
-    ) -> list[CarryOverPublic]:
-        return service.offered(db, access=access, today=_today(state))
 
 
 def _terms_page(
@@ -545,33 +331,5 @@ def _term_page(
             "stale": stale,
             "years": SCHOOL_YEARS,
             "required": REQUIRED_YEARS,
-        },
-    )
-
-
-def _questions_page(
-    db: Session,
-    access: Staff,
-    *,
-    school_id: int,
-    term_id: int,
-    errors: dict[str, str] | None = None,
-    typed: dict[str, str] | None = None,
-    status: int = 200,
-) -> Template:
-    found = service.questions_of(db, school_id=school_id, term_id=term_id)
-    return Page(
-        "terms/questions.html",
-        status_code=status,
-        context={
-            "viewer": access.viewer,
-            "nav": "home",
-            "school": db.get(School, school_id),
-            "term": service.get_term(db, school_id=school_id, term_id=term_id),
-            "sections": found.sections,
-            "stages": question_sets.STAGES,
-            "audiences": {Audience.PUPIL: "pupil", Audience.GUARDIAN: "guardian"},
-            "errors": errors or {},
-            "typed": typed or {},
         },
     )
