@@ -34,6 +34,7 @@ from backend.reflections.controllers import ReflectionController
 from backend.settings import Settings
 from backend.stats.controllers import StatsController
 from backend.talks.controllers import TalkController
+from backend.talks.mentor_controllers import MentorTalkController
 from backend.terms.controllers import TermController
 from backend.web import MAX_BODY, App, IupRequest, security_headers
 
@@ -89,6 +90,7 @@ def create_app(settings: Settings) -> App:
             StatsController,
             TermController,
             TalkController,
+            MentorTalkController,
             CompilationController,
             NotificationController,
             PreparationController,
