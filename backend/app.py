@@ -34,6 +34,7 @@ from backend.reflections.controllers import ReflectionController
 from backend.settings import Settings
 from backend.stats.controllers import StatsController
 from backend.talks.controllers import TalkController
+from backend.talks.mentor_controllers import MentorTalkController
 from backend.terms.carry_over_controllers import CarryOverController
 from backend.terms.controllers import TermController
 from backend.terms.questions_controllers import QuestionController
@@ -93,6 +94,7 @@ def create_app(settings: Settings) -> App:
             QuestionController,
             CarryOverController,
             TalkController,
+            MentorTalkController,
             CompilationController,
             NotificationController,
             PreparationController,

@@ -34,7 +34,7 @@ from backend.models import (
     Term,
     utcnow,
 )
-from backend.talks import service as talks
+from backend.talks import series as talks
 from backend.terms import questions
 
 T = TypeVar("T", bound=SQLModel)
