@@ -58,11 +58,11 @@ integration: $(TEST_STAMP)
 e2e: $(TEST_STAMP)
 	$(BIN)/pytest tests/e2e
 
-# The browser and load tests run alone (they measure a server under load); the integration
-# and unit tests, which build an app each, on every core.
+# The browser and load tests run alone (they measure a server under load); the integration,
+# unit and packaging tests on every core.
 test: lint
 	$(BIN)/pytest tests/e2e tests/load
-	$(BIN)/pytest -n auto tests/integration tests/unit
+	$(BIN)/pytest -n auto tests/integration tests/unit tests/package
 
 # Extract the strings and merge them into every catalogue (then translate the new ones).
 messages: $(RUN_STAMP)
