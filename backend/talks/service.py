@@ -8,12 +8,14 @@ mentor's series are in `series.py`, the calendar file in `ics.py`."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from backend.db import Query
 from backend.errors import Conflict, Forbidden, FormError, NotFound
 from backend.i18n import N_
 from backend.models import (
@@ -99,31 +101,41 @@ def mentor_group_of(session: Session, *, pupil_id: int) -> Group | None:
     ).first()
 
 
+_P: Any = bindparam("pupil_id")
+# The pupil's booking this term (her school's): on every plan page of hers, so prebuilt.
+_BOOKING = Query(
+    core_select(
+        col(Booking.talk_time_id),
+        col(TalkTime.starts_at),
+        col(TalkTime.ends_at),
+        col(TalkTime.place),
+        col(Booking.booked_at),
+        col(Booking.booked_by_id),
+        col(Person.given_name),
+        col(Person.family_name),
+    )
+    .join(TalkTime, col(TalkTime.id) == Booking.talk_time_id)
+    .join(Person, col(Person.id) == Booking.booked_by_id)
+    .where(col(Booking.pupil_id) == _P, col(Booking.term_id) == of_school(school_of_pupil(_P)))
+)
+
+
 def booking_of(session: Session, *, pupil_id: int, today: date) -> BookingPublic | None:
     """The pupil's booking in the current term of her school, if any (one query: the plan
     page of the pupil and her guardians shows it)."""
-    row = session.exec(
-        select(Booking, TalkTime, Person)
-        .join(TalkTime, col(TalkTime.id) == Booking.talk_time_id)
-        .join(Person, col(Person.id) == Booking.booked_by_id)
-        .where(
-            Booking.pupil_id == pupil_id,
-            col(Booking.term_id) == of_school(school_of_pupil(pupil_id)),
-        ),
-        params={"today": today},
-    ).first()
+    row = _BOOKING.first(session, {"pupil_id": pupil_id, "today": today})
     if row is None:
         return None
-    booking, t, by = row
+    talk_time_id, starts_at, ends_at, place, booked_at, by_id, given, family = row
     return BookingPublic(
-        talk_time_id=booking.talk_time_id,
+        talk_time_id=talk_time_id,
         pupil_id=pupil_id,
-        starts_at=t.starts_at,
-        ends_at=t.ends_at,
-        place=t.place,
-        booked_at=booking.booked_at,
-        booked_by_id=booking.booked_by_id,
-        booked_by=by.name,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        place=place,
+        booked_at=booked_at,
+        booked_by_id=by_id,
+        booked_by=f"{given} {family}",
     )
 
 
