@@ -15,7 +15,7 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template import TemplateConfig
 
-from backend import errors, i18n, shell
+from backend import errors, i18n, readlog, shell
 from backend.access import ROLE_WORDS
 from backend.assets import THEME_COLOUR, Assets, built
 from backend.auth.controllers import AccountController, AuthController
@@ -68,6 +68,7 @@ def make_templates(assets: Assets, settings: Settings) -> JinjaTemplateEngine:
         htmx=next(p for p in assets.by_path if p.startswith("js/htmx-")),
         new_key=lambda: secrets.token_urlsafe(12),
         roles=ROLE_WORDS,
+        read_words=readlog.KIND_WORDS,
         in_language=i18n.in_language,  # {% call in_language(lang) %}: a letter in hers
     )
     return JinjaTemplateEngine.from_environment(env)

@@ -14,6 +14,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col
 
 from backend.db import Query
+from backend.i18n import N_
 from backend.models import Person, ReadLog, utcnow
 
 
@@ -26,6 +27,17 @@ class ReadKind(StrEnum):
     OVERVIEW = "overview"  # a row in the group at a glance
     COMPILATION = "compilation"  # everything for the talk, in the mentor's compilation
     PREPARATION = "preparation"  # the pupil's and guardians' answers before the talk
+
+
+# What was read, in the family's words (the read log on the plan page).
+KIND_WORDS = {
+    ReadKind.PLAN: N_("the plan"),
+    ReadKind.NOTES: N_("the running notes"),
+    ReadKind.REFLECTIONS: N_("ratings with comments"),
+    ReadKind.OVERVIEW: N_("the group at a glance"),
+    ReadKind.COMPILATION: N_("the compilation for the talk"),
+    ReadKind.PREPARATION: N_("the answers before the talk"),
+}
 
 
 class ReadPublic(msgspec.Struct, kw_only=True):

@@ -316,3 +316,16 @@ def test_outsiders_get_404_and_change_nothing(
     assert db.get(TalkDraft, plan.id) is None
     assert plan.state == "preparing"
     assert db.exec(select(PlanEvent)).all() == []
+
+
+def test_the_family_reads_what_the_mentor_read(
+    db: Session, signed_in: Callable[[str], Visitor]
+) -> None:
+    """The read log says what was read: the compilation, in the guardian's words."""
+    alva = demo_person(db, "alva")
+    anna = signed_in("guardian-anna")
+    log = anna.get(f"/pupils/{alva.id}").text.split('<details class="read-log">')[1]
+    assert "sammanställningen inför samtalet" not in log
+    assert signed_in("mentor-4a").get(f"/pupils/{alva.id}/compilation").status_code == 200
+    log = anna.get(f"/pupils/{alva.id}").text.split('<details class="read-log">')[1]
+    assert "Karin Lind (mentor) · sammanställningen inför samtalet · " in log
