@@ -427,3 +427,20 @@ def enrol() -> Any:
 def sign_in() -> Any:
     """sign_in(page): the sign-in button on /login; ends on the home page."""
     return _sign_in
+
+
+def _go_offline(page: Any) -> None:
+    """The context goes offline, and the test waits until that holds for a request the
+    page's service worker passes to the network too: Chromium applies the emulation to
+    the worker a moment later than to the page (so a save sent at once could get through)."""
+    page.context.set_offline(True)
+    page.wait_for_function(
+        "() => fetch('/healthz', {cache: 'no-store'}).then(() => false, () => true)",
+        polling=100,
+    )
+
+
+@pytest.fixture
+def go_offline() -> Any:
+    """go_offline(page): no connection, for the page and its service worker alike."""
+    return _go_offline

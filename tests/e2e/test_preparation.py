@@ -37,7 +37,7 @@ def own(page: Any) -> dict[str, Any]:
 
 
 def test_answers_typed_offline_survive_a_reload_and_are_sent_by_themselves(
-    live_server, new_context, add_authenticator, enrol, axe_check, watch
+    live_server, new_context, add_authenticator, enrol, axe_check, watch, go_offline
 ) -> None:
     watch.allow_console(r"ERR_INTERNET_DISCONNECTED")
     watch.allow_console(r"status of 409 \(Conflict\) @ \S+/preparation$")  # the stale save
@@ -58,7 +58,7 @@ def test_answers_typed_offline_survive_a_reload_and_are_sent_by_themselves(
 
     first = page.get_by_label("Vad har gått bra den här terminen?")
     second = page.get_by_label("Vad har varit svårt den här terminen?")
-    page.context.set_offline(True)
+    go_offline(page)
     first.fill("Jag läste en hel bok.")
     second.fill("Division med rest.")
     expect(page.locator(STATUS)).to_have_text("Sparat på enheten")
@@ -137,7 +137,7 @@ def test_a_guardian_prepares_in_english(
 
 
 def test_a_stale_automatic_send_offers_both_texts_and_an_expired_session_loses_nothing(
-    live_server, new_context, add_authenticator, enrol, axe_check, watch
+    live_server, new_context, add_authenticator, enrol, axe_check, watch, go_offline
 ) -> None:
     watch.allow_console(r"ERR_INTERNET_DISCONNECTED")
     watch.allow_console(r"status of 409 \(Conflict\) @ \S+/preparation$")
@@ -152,7 +152,7 @@ def test_a_stale_automatic_send_offers_both_texts_and_an_expired_session_loses_n
     base = own(page)["version"]
 
     # Offline he writes; meanwhile the same answer is saved from another browser.
-    page.context.set_offline(True)
+    go_offline(page)
     better.fill("Skriva snabbare.")
     expect(page.locator(STATUS)).to_have_text("Sparat på enheten")
     other = new_context(**PHONE).new_page()

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_the_week_before_the_talk(
-    live_server, new_context, add_authenticator, enrol, axe_check, watch
+    live_server, new_context, add_authenticator, enrol, axe_check, watch, go_offline
 ) -> None:
     watch.allow_console(r"ERR_INTERNET_DISCONNECTED")
     alva_id = live_server.person_id("Alva Nilsson")
@@ -54,7 +54,7 @@ def test_the_week_before_the_talk(
     axe_check(alva)
     first = alva.get_by_label("Vad har gått bra den här terminen?")
     second = alva.get_by_label("Vad har varit svårt den här terminen?")
-    alva.context.set_offline(True)
+    go_offline(alva)
     first.fill(went_well)
     second.fill(hard)
     status = alva.locator("[data-prep-status]")
