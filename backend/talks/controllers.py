@@ -56,11 +56,6 @@ FAMILY_AND_STAFF = FAMILY | STAFF
 NO_GUARDIAN = N_("Only a guardian books a time for the talk.")
 
 
-def settings_of(state: State) -> Settings:
-    settings: Settings = state.settings
-    return settings
-
-
 class TalkController(Controller):
     # The family's page ---------------------------------------------------------------------
 
@@ -78,7 +73,7 @@ class TalkController(Controller):
         access: NamedDependency[Access],
         done: FromQuery[str | None] = None,
     ) -> Template:
-        return _pupil_page(db, settings_of(state), access, done=done)
+        return _pupil_page(db, state.settings, access, done=done)
 
     @post(
         "/pupils/{pupil_id:int}/talk-times",
@@ -96,7 +91,7 @@ class TalkController(Controller):
     ) -> Response[Any]:
         if access.relation is not Relation.GUARDIAN:
             raise Forbidden("not_guardian", NO_GUARDIAN)
-        settings = settings_of(state)
+        settings = state.settings
         talk_time_id = int(data.talk_time_id) if data.talk_time_id.isdigit() else 0
         if not _in_group(db, settings, pupil_id=access.pupil_id, talk_time_id=talk_time_id):
             return _pupil_page(db, settings, access, refusal="choose", status=422)
@@ -126,13 +121,13 @@ class TalkController(Controller):
         state: State,
         access: NamedDependency[Access],
     ) -> Response[bytes]:
-        booking = service.booking_of(db, pupil_id=access.pupil_id, today=settings_of(state).today())
+        booking = service.booking_of(db, pupil_id=access.pupil_id, today=state.settings.today())
         if booking is None:
             raise NotFound("no_booking", N_("There is no booked time for the talk yet."))
         pupil = db.get(Person, access.pupil_id)
         assert pupil is not None
         summary = _("Development talk: %(name)s") % {"name": pupil.name}
-        host = urlsplit(settings_of(state).origin).hostname or "iup"
+        host = urlsplit(state.settings.origin).hostname or "iup"
         return Response(
             ics.render(booking, summary=summary, host=host).encode(),
             media_type="text/calendar; charset=utf-8",
@@ -159,7 +154,7 @@ class TalkController(Controller):
         data: URLEncodedBody[MentorForm],
     ) -> Response[Any]:
         """The mentor cancels with a message; a guardian cancels her child's booking."""
-        settings = settings_of(state)
+        settings = state.settings
         if access.relation is Relation.MENTOR:
             service.cancel_by_mentor(
                 db,
@@ -189,7 +184,7 @@ class TalkController(Controller):
     def pupil_json(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
     ) -> PupilTimesPublic:
-        return service.pupil_times(db, pupil_id=access.pupil_id, today=settings_of(state).today())
+        return service.pupil_times(db, pupil_id=access.pupil_id, today=state.settings.today())
 
     @post(
         "/api/talk-times/{talk_time_id:int}/booking",
@@ -218,7 +213,7 @@ class TalkController(Controller):
             talk_time_id=access.talk_time_id,
             pupil_id=pupil_id,
             by_id=access.viewer.person_id,
-            today=settings_of(state).today(),
+            today=state.settings.today(),
         )
         return Response(booking, status_code=201)
 
@@ -245,7 +240,7 @@ class TalkController(Controller):
                     talk_time_id=access.talk_time_id,
                     mentor_id=access.viewer.person_id,
                     message=message,
-                    today=settings_of(state).today(),
+                    today=state.settings.today(),
                 )
             except FormError as error:
                 raise error.invalid() from error

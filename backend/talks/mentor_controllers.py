@@ -19,7 +19,7 @@ from backend.i18n import N_
 from backend.models import Group
 from backend.settings import Settings
 from backend.talks import series, service
-from backend.talks.controllers import NOT_FOUND, READ, settings_of
+from backend.talks.controllers import NOT_FOUND, READ
 from backend.talks.schemas import (
     BookingPublic,
     GroupTimesPublic,
@@ -70,7 +70,7 @@ class MentorTalkController(Controller):
         access: NamedDependency[GroupAccess],
         done: FromQuery[str | None] = None,
     ) -> Template:
-        return _group_page(db, settings_of(state), access, done=done)
+        return _group_page(db, state.settings, access, done=done)
 
     @post(
         "/groups/{group_id:int}/talk-times",
@@ -87,7 +87,7 @@ class MentorTalkController(Controller):
         data: URLEncodedBody[SeriesForm],
     ) -> Response[Any]:
         _mentor(access)
-        settings = settings_of(state)
+        settings = state.settings
         try:
             made = series.create_series(
                 db,
@@ -118,7 +118,7 @@ class MentorTalkController(Controller):
         data: URLEncodedBody[MentorForm],
     ) -> Response[Any]:
         _time_mentor(access)
-        settings = settings_of(state)
+        settings = state.settings
         back = f"/groups/{access.group_id}/talk-times"
         try:
             service.move(
@@ -172,7 +172,7 @@ class MentorTalkController(Controller):
                 to_id=data.to,
                 mentor_id=access.viewer.person_id,
                 message=data.message,
-                today=settings_of(state).today(),
+                today=state.settings.today(),
             )
         except FormError as error:
             raise error.invalid() from error
@@ -200,7 +200,7 @@ class MentorTalkController(Controller):
     def group_json(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[GroupAccess]
     ) -> GroupTimesPublic:
-        return series.group_times(db, group_id=access.group.id, today=settings_of(state).today())
+        return series.group_times(db, group_id=access.group.id, today=state.settings.today())
 
     @post(
         "/api/groups/{group_id:int}/talk-times",
@@ -219,7 +219,7 @@ class MentorTalkController(Controller):
         data: JSONBody[SeriesCreate],
     ) -> Response[list[TalkTimePublic]]:
         _mentor(access)
-        settings = settings_of(state)
+        settings = state.settings
         try:
             made = series.create_series(
                 db,
