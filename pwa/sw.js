@@ -16,8 +16,14 @@ const dropCaches = (keep) =>
     Promise.all(keys.filter((k) => k.startsWith(PREFIX) && k !== keep).map((k) => caches.delete(k))));
 
 // Shell: the offline page and its files; the HTTP cache has them already (no cache:"reload").
+// The JSON API never passes through the worker (static routing, where the browser has
+// it): the worker is not woken for a save, and the save meets the network as the page does.
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+  const direct = event.addRoutes
+    ? event.addRoutes([{ condition: { urlPattern: "/api/*" }, source: "network" }]).catch(() => {})
+    : Promise.resolve();
+  event.waitUntil(Promise.all([direct, caches.open(CACHE).then((cache) => cache.addAll(SHELL))])
+    .then(() => self.skipWaiting()));
 });
 
 self.addEventListener("activate", (event) => {
