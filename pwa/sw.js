@@ -20,7 +20,7 @@ const dropCaches = (keep) =>
 // it): the worker is not woken for a save, and the save meets the network as the page does.
 self.addEventListener("install", (event) => {
   const direct = event.addRoutes
-    ? event.addRoutes([{ condition: { urlPattern: "/api/*" }, source: "network" }]).catch(() => {})
+    ? event.addRoutes([{ condition: { urlPattern: "/api/:rest*" }, source: "network" }]).catch(() => {})
     : Promise.resolve();
   event.waitUntil(Promise.all([direct, caches.open(CACHE).then((cache) => cache.addAll(SHELL))])
     .then(() => self.skipWaiting()));
