@@ -19,9 +19,8 @@ const dropCaches = (keep) =>
 // The JSON API never passes through the worker (static routing, where the browser has
 // it): the worker is not woken for a save, and the save meets the network as the page does.
 self.addEventListener("install", (event) => {
-  const direct = event.addRoutes
-    ? event.addRoutes([{ condition: { urlPattern: "/api/:rest*" }, source: "network" }]).catch(() => {})
-    : Promise.resolve();
+  const direct = event.addRoutes &&
+    event.addRoutes([{ condition: { urlPattern: "/api/:rest*" }, source: "network" }]).catch(() => {});
   event.waitUntil(Promise.all([direct, caches.open(CACHE).then((cache) => cache.addAll(SHELL))])
     .then(() => self.skipWaiting()));
 });
