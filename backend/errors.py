@@ -110,6 +110,19 @@ class Conflict(Refusal):
         self.current = current
 
 
+class Archived(Conflict):
+    """A write to a plan whose term is closed: archived plans are read-only history
+    (DESIGN, "A term, step by step", step 7). Every write route refuses them with this."""
+
+    default_reason = "archived"
+    default_message = N_(
+        "This plan is archived: its term is closed, so it can be read but no longer changed."
+    )
+
+    def __init__(self, plan_id: int) -> None:
+        super().__init__({"plan_id": plan_id, "state": "archived"}, reason="archived")
+
+
 class FormError(Exception):
     """What is wrong in a form, field by field (message ids, untranslated): a page shows each
     beside its field; the API answers the first as a 422 (`invalid_<field>`)."""

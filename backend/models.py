@@ -28,6 +28,24 @@ class PlanState(StrEnum):
 class CeremonyPurpose(StrEnum):
     REGISTER = "register"
     AUTHENTICATE = "authenticate"
+    SIGN = "sign"  # an agreement signature: the challenge is a hash of the exact text
+
+
+class Party(StrEnum):
+    """Who carries out an agreement."""
+
+    PUPIL = "pupil"
+    SCHOOL = "school"
+    HOME = "home"
+
+
+class AgreementState(StrEnum):
+    """DESIGN: an agreement is open → signed → done | not_done."""
+
+    OPEN = "open"
+    SIGNED = "signed"
+    DONE = "done"
+    NOT_DONE = "not_done"
 
 
 class AuditKind(StrEnum):
@@ -122,6 +140,8 @@ class Term(SQLModel, table=True):
     summary_years: str = Field(default="1,2,3,4,5", max_length=40)  # comma-separated
     opened_at: datetime | None = None
     opened_by_id: int | None = Field(default=None, foreign_key="person.id")
+    closed_at: datetime | None = None  # its plans are archived: read-only history
+    closed_by_id: int | None = Field(default=None, foreign_key="person.id")  # None: by the date
     version: int = 1
 
 
@@ -258,6 +278,74 @@ class Plan(SQLModel, table=True):
     term_id: int = Field(foreign_key="term.id")
     state: str = Field(default=PlanState.DRAFT, max_length=20)  # a PlanState
     version: int = 1
+
+
+class Summary(SQLModel, table=True):
+    """The written plan after the talk: that it was held, by whom, the summary of measures
+    (what school, pupil and home will do) and next term's goals. The family sees it once
+    the mentor has published it."""
+
+    __tablename__ = "plan_summary"
+    plan_id: int = Field(foreign_key="plan.id", primary_key=True)
+    held_on: date | None = None
+    participants: str = Field(default="", max_length=500)
+    measures_school: str = Field(default="", max_length=4000)
+    measures_pupil: str = Field(default="", max_length=4000)
+    measures_home: str = Field(default="", max_length=4000)
+    next_goals: str = Field(default="", max_length=4000)
+    updated_at: datetime | None = None
+    updated_by_id: int | None = Field(default=None, foreign_key="person.id")
+    published_at: datetime | None = None
+    published_by_id: int | None = Field(default=None, foreign_key="person.id")
+    version: int = 1
+
+
+class Agreement(SQLModel, table=True):
+    """Who does what by when, made at the talk. Each change raises `version` and voids the
+    signatures over the older text; the pupil's and the mentor's follow-up ride along."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    text: str = Field(max_length=1000)
+    party: str = Field(max_length=10)  # a Party
+    due_on: date
+    state: str = Field(default=AgreementState.OPEN, max_length=10)  # an AgreementState
+    created_by_id: int = Field(foreign_key="person.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime | None = None
+    progress_at: datetime | None = None  # the pupil marked her part done
+    progress_comment: str = Field(default="", max_length=500)
+    followed_up_at: datetime | None = None  # the mentor's confirmation: state done|not_done
+    followed_up_by_id: int | None = Field(default=None, foreign_key="person.id")
+    follow_up_comment: str = Field(default="", max_length=500)
+    version: int = 1
+
+
+class Signature(SQLModel, table=True):
+    """A passkey assertion over one agreement's exact text, kept whole so that anyone can
+    verify it later from the database alone: the challenge was
+    SHA-256(tag ‖ nonce ‖ bundle), where `bundle` is the SHA-256 of each signed agreement's
+    canonical bytes (one, or all signed at once) and `document` is this one's. The public
+    key is copied, so removing the passkey later does not unmake the signature."""
+
+    __tablename__ = "agreement_signature"
+    __table_args__ = (UniqueConstraint("agreement_id", "signer_id", "agreement_version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    agreement_id: int = Field(foreign_key="agreement.id", index=True)
+    agreement_version: int
+    signer_id: int = Field(foreign_key="person.id")
+    role: str = Field(max_length=20)  # an access.Relation: self, guardian or mentor
+    document: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    nonce: bytes = Field(sa_column=Column(LargeBinary(32), nullable=False))
+    bundle: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    credential_id: bytes = Field(sa_column=Column(LargeBinary(1023), nullable=False))
+    public_key: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    authenticator_data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    client_data_json: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    signature: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    user_handle: bytes = Field(sa_column=Column(LargeBinary(64), nullable=False))
+    signed_at: datetime = Field(default_factory=utcnow)
+    voided_at: datetime | None = None  # the agreement changed after it was signed
 
 
 class Goal(SQLModel, table=True):
@@ -399,6 +487,10 @@ class Challenge(SQLModel, table=True):
     purpose: str = Field(max_length=20)  # a CeremonyPurpose
     person_id: int | None = Field(default=None, foreign_key="person.id")
     enrolment_code_id: int | None = Field(default=None, foreign_key="enrolmentcode.id")
+    # A signing ceremony: which agreements, and the nonce and digests the challenge hashes.
+    agreement_ids: str = Field(default="", max_length=400)  # comma-separated
+    nonce: bytes | None = Field(default=None, sa_column=Column(LargeBinary(32), nullable=True))
+    bundle: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     expires_at: datetime = Field(index=True)  # swept by an indexed delete
 
 
