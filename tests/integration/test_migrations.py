@@ -60,6 +60,9 @@ TABLES = {
     "plan_event",
     "notification",
     "notification_item",
+    "plan_summary",
+    "agreement",
+    "agreement_signature",
 }
 
 
