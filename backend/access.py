@@ -29,6 +29,7 @@ from backend.db import Query
 from backend.errors import Forbidden, NotFound
 from backend.i18n import N_
 from backend.models import (
+    Agreement,
     Goal,
     GoalProposal,
     Group,
@@ -201,6 +202,8 @@ class Record(StrEnum):
     PROPOSAL = "proposal_id"
     ASSESSMENT = "assessment_id"
     NOTE = "note_id"
+    AGREEMENT = "agreement_id"
+    PLAN = "plan_id"
 
 
 _ID: Any = bindparam("id")
@@ -222,6 +225,12 @@ _PUPIL_OF = {
         .where(col(SelfAssessment.id) == _ID)
     ),
     Record.NOTE: Query(core_select(col(Note.pupil_id)).where(col(Note.id) == _ID)),
+    Record.AGREEMENT: Query(
+        core_select(col(Plan.pupil_id))
+        .join(Agreement, col(Agreement.plan_id) == Plan.id)
+        .where(col(Agreement.id) == _ID)
+    ),
+    Record.PLAN: Query(core_select(col(Plan.pupil_id)).where(col(Plan.id) == _ID)),
 }
 
 

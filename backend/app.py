@@ -17,6 +17,7 @@ from litestar.template import TemplateConfig
 
 from backend import errors, i18n, readlog, shell
 from backend.access import ROLE_WORDS
+from backend.agreements.controllers import AgreementsApiController
 from backend.assets import THEME_COLOUR, Assets, built
 from backend.auth.controllers import AccountController, AuthController
 from backend.auth.sessions import current_viewer, peek_viewer
@@ -97,6 +98,7 @@ def create_app(settings: Settings) -> App:
             TalkController,
             MentorTalkController,
             CompilationController,
+            AgreementsApiController,
             NotificationController,
             PreparationController,
         ],

@@ -185,7 +185,7 @@ def _consume_code(session: Session, *, code_id: int) -> None:
 # Challenges ------------------------------------------------------------------------------
 
 
-def _store_challenge(
+def store_challenge(
     session: Session,
     *,
     settings: Settings,
@@ -193,6 +193,9 @@ def _store_challenge(
     purpose: str,
     person_id: int | None = None,
     code_id: int | None = None,
+    agreement_ids: str = "",
+    nonce: bytes | None = None,
+    bundle: bytes | None = None,
 ) -> None:
     now = utcnow()
     session.execute(delete(Challenge).where(col(Challenge.expires_at) < now))  # indexed
@@ -204,12 +207,15 @@ def _store_challenge(
             person_id=person_id,
             enrolment_code_id=code_id,
             expires_at=now + timedelta(seconds=settings.challenge_seconds),
+            agreement_ids=agreement_ids,
+            nonce=nonce,
+            bundle=bundle,
         )
     )
     session.commit()
 
 
-def _take_challenge(
+def take_challenge(
     session: Session, *, credential: dict[str, object], purpose: str
 ) -> tuple[bytes, Challenge]:
     """Find the challenge the browser signed and delete it, so it can be used only once."""
@@ -263,7 +269,7 @@ def registration_options(
             for c in existing
         ],
     )
-    _store_challenge(
+    store_challenge(
         session,
         settings=settings,
         challenge=options.challenge,
@@ -282,7 +288,7 @@ def finish_registration(
     person_id: int,
     nickname: str,
 ) -> PasskeyCredential:
-    challenge, row = _take_challenge(
+    challenge, row = take_challenge(
         session, credential=credential, purpose=CeremonyPurpose.REGISTER
     )
     if row.person_id != person_id:
@@ -343,7 +349,7 @@ def authentication_options(session: Session, *, settings: Settings, client: str)
         timeout=settings.ceremony_timeout_ms,
         user_verification=UserVerificationRequirement.REQUIRED,
     )
-    _store_challenge(
+    store_challenge(
         session,
         settings=settings,
         challenge=options.challenge,
@@ -376,9 +382,18 @@ def _authenticate(
     raw = credential.get("rawId")
     if isinstance(raw, str):
         limits.check(session, limit=limits.PASSKEY_FAILED, who=raw[:200])
-    challenge, _row = _take_challenge(
+    challenge, _row = take_challenge(
         session, credential=credential, purpose=CeremonyPurpose.AUTHENTICATE
     )
+    return verify_assertion(session, settings=settings, credential=credential, challenge=challenge)
+
+
+def verify_assertion(
+    session: Session, *, settings: Settings, credential: dict[str, object], challenge: bytes
+) -> PasskeyCredential:
+    """A passkey assertion over `challenge`, by a passkey we know, whose user handle is its
+    owner's, with user verification and a rising sign count (WebAuthn §7.2). Sign-in and
+    agreement signatures both come through here. Returns the passkey, its count updated."""
     try:
         raw_id = base64url_to_bytes(str(credential["rawId"]))
     except (KeyError, ValueError) as error:

@@ -30,6 +30,8 @@ class Kind(StrEnum):
     BOOKED = "booked"  # a time was booked for the pupil
     BOOKING_MOVED = "booking_moved"  # the mentor moved the booking (message: her words)
     BOOKING_CANCELLED = "booking_cancelled"  # the mentor cancelled it (message: her words)
+    PLAN_PUBLISHED = "plan_published"  # the written plan is out: read it, sign the agreements
+    AGREEMENT_CHANGED = "agreement_changed"  # a signed agreement changed: sign it again
 
 
 def _digest(session: Session, *, person_id: int, day: date) -> int:
@@ -103,6 +105,8 @@ _ABOUT = {
     Kind.BOOKED: N_("A time is booked for the talk about %(name)s"),
     Kind.BOOKING_MOVED: N_("The talk about %(name)s has been moved: %(message)s"),
     Kind.BOOKING_CANCELLED: N_("The time for the talk about %(name)s was cancelled: %(message)s"),
+    Kind.PLAN_PUBLISHED: N_("The written plan for %(name)s is ready: read it and sign"),
+    Kind.AGREEMENT_CHANGED: N_("An agreement about %(name)s was changed: sign it again"),
 }
 _OWN = {
     Kind.PREPARE: N_("Time to prepare for your development talk"),
@@ -110,10 +114,20 @@ _OWN = {
     Kind.BOOKED: N_("A time is booked for your talk"),
     Kind.BOOKING_MOVED: N_("Your talk has been moved: %(message)s"),
     Kind.BOOKING_CANCELLED: N_("The time for your talk was cancelled: %(message)s"),
+    Kind.PLAN_PUBLISHED: N_("Your written plan is ready: read it and sign"),
+    Kind.AGREEMENT_CHANGED: N_("An agreement in your plan was changed: sign it again"),
 }
 # Where to act: the pupil's own preparation, a guardian's, the talk times.
-_OWN_LINK = {Kind.PREPARE: "/preparation"}
-_ABOUT_LINK = {Kind.PREPARE: "/pupils/{pupil_id}/preparation"}
+_OWN_LINK = {
+    Kind.PREPARE: "/preparation",
+    Kind.PLAN_PUBLISHED: "/#agreements",
+    Kind.AGREEMENT_CHANGED: "/#agreements",
+}
+_ABOUT_LINK = {
+    Kind.PREPARE: "/pupils/{pupil_id}/preparation",
+    Kind.PLAN_PUBLISHED: "/pupils/{pupil_id}#agreements",
+    Kind.AGREEMENT_CHANGED: "/pupils/{pupil_id}#agreements",
+}
 _TALK_TIMES = "/pupils/{pupil_id}/talk-times"
 
 _ITEMS = Query(

@@ -1,0 +1,335 @@
+"""After the talk, as JSON (the paths are a contract other tools rely on): the written plan,
+agreements, the signing ceremony, the pupil's progress and the mentor's follow-up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, get, patch, post, put
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, JSONBody
+from sqlmodel import Session
+
+from backend.access import STAFF, Access, Record, Relation, for_pupil, for_record
+from backend.agreements import service
+from backend.agreements.schemas import (
+    AgreementCreate,
+    AgreementPublic,
+    AgreementUpdate,
+    FollowUpCreate,
+    ProgressCreate,
+    SignedPublic,
+    SummaryPublic,
+    SummaryUpdate,
+)
+from backend.auth.controllers import credential_dict, options
+from backend.auth.schemas import CredentialJSON
+from backend.errors import FormError, refusals
+from backend.readlog import ReadKind
+from backend.web import RowId
+
+_NOT_FOUND = {404: "No such pupil or agreement, or not the viewer's to touch"}
+READ = refusals(_NOT_FOUND)
+MENTOR_WRITES = refusals(
+    _NOT_FOUND
+    | {
+        403: "Not the pupil's mentor",
+        409: "Changed since `version` (`current` holds it as it is now), or `archived`",
+        422: "Not valid: the reason names the field",
+    }
+)
+SIGNING = refusals(
+    _NOT_FOUND
+    | {
+        400: "The assertion was refused: `challenge` (expired or used: a replay), "
+        "`verification`, `malformed`, `unknown_passkey`, `sign_count`",
+        403: "`not_a_party`, `other_agreement` (a challenge made for other agreements), "
+        "`not_your_passkey`",
+        409: "`already_signed`, `agreement_changed` since the options, or `archived`",
+    }
+)
+FAMILY_WRITES = refusals(
+    _NOT_FOUND
+    | {403: "Not the pupil, or not her part", 409: "`archived`", 422: "Not a valid comment"}
+)
+SIGNERS = frozenset({Relation.SELF, Relation.GUARDIAN, Relation.MENTOR})
+
+
+def where_after_signing(access: Access, signature: int) -> str:
+    """Back to the page she signed on, loaded afresh (the query differs every time)."""
+    if access.is_self:
+        return f"/?signed={signature}#agreements"
+    if access.relation is Relation.MENTOR:
+        return f"/pupils/{access.pupil_id}/written-plan?signed={signature}#agreements"
+    return f"/pupils/{access.pupil_id}?signed={signature}#agreements"
+
+
+class AgreementsApiController(Controller):
+    @get(
+        "/api/pupils/{pupil_id:int}/summary",
+        sync_to_thread=False,
+        summary="This term's written plan: the talk record (date, who took part), the summary "
+        "of measures and next term's goals, with its `version`. The family reads it once "
+        "published",
+        responses=READ,
+        dependencies=for_pupil(ReadKind.PLAN),
+    )
+    def summary(
+        self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
+    ) -> SummaryPublic:
+        return service.summary_of(
+            db, pupil_id=access.pupil_id, relation=access.relation, today=state.settings.today()
+        )
+
+    @put(
+        "/api/pupils/{pupil_id:int}/summary",
+        sync_to_thread=False,
+        summary="The mentor saves the written plan based on `version` (0: the first save); a "
+        "date for the talk marks it held",
+        responses=MENTOR_WRITES,
+        dependencies=for_pupil(None, STAFF),
+    )
+    def save_summary(
+        self,
+        *,
+        db: NamedDependency[Session],
+        state: State,
+        access: NamedDependency[Access],
+        data: JSONBody[SummaryUpdate],
+    ) -> SummaryPublic:
+        try:
+            return service.save_summary(
+                db,
+                pupil_id=access.pupil_id,
+                relation=access.relation,
+                by_id=access.viewer.person_id,
+                data=data,
+                today=state.settings.today(),
+            )
+        except FormError as error:
+            raise error.invalid() from error
+
+    @post(
+        "/api/pupils/{pupil_id:int}/summary/publish",
+        sync_to_thread=False,
+        status_code=200,
+        summary="The mentor publishes the written plan with its agreements to the pupil and "
+        "the guardians, who are told and asked to sign",
+        responses=MENTOR_WRITES,
+        dependencies=for_pupil(None, STAFF),
+    )
+    def publish(
+        self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
+    ) -> SummaryPublic:
+        try:
+            return service.publish(
+                db,
+                pupil_id=access.pupil_id,
+                relation=access.relation,
+                by_id=access.viewer.person_id,
+                settings=state.settings,
+            )
+        except FormError as error:
+            raise error.invalid() from error
+
+    @get(
+        "/api/pupils/{pupil_id:int}/agreements",
+        sync_to_thread=False,
+        summary="This term's agreements with who has signed (and whether each signature "
+        "verifies) and who is still asked. The family reads them once published",
+        responses=READ,
+        dependencies=for_pupil(ReadKind.PLAN),
+    )
+    def agreements(
+        self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
+    ) -> list[AgreementPublic]:
+        found = service.summary_of(
+            db, pupil_id=access.pupil_id, relation=access.relation, today=state.settings.today()
+        )
+        return service.agreements_of(
+            db, plan_id=found.plan_id, pupil_id=access.pupil_id, settings=state.settings
+        )
+
+    @post(
+        "/api/pupils/{pupil_id:int}/agreements",
+        sync_to_thread=False,
+        summary="The mentor writes an agreement: what, who does it (pupil, school, home), by when",
+        responses=MENTOR_WRITES,
+        dependencies=for_pupil(None, STAFF),
+    )
+    def create(
+        self,
+        *,
+        db: NamedDependency[Session],
+        state: State,
+        access: NamedDependency[Access],
+        data: JSONBody[AgreementCreate],
+    ) -> AgreementPublic:
+        try:
+            return service.create_agreement(
+                db,
+                pupil_id=access.pupil_id,
+                relation=access.relation,
+                by_id=access.viewer.person_id,
+                text=data.text,
+                party=data.party,
+                due_on=data.due_on,
+                settings=state.settings,
+            )
+        except FormError as error:
+            raise error.invalid() from error
+
+    @patch(
+        "/api/agreements/{agreement_id:int}",
+        sync_to_thread=False,
+        summary="The mentor changes an agreement based on `version`: its signatures are void, "
+        "the signers are told and asked again",
+        responses=MENTOR_WRITES,
+        dependencies=for_record(Record.AGREEMENT, None, STAFF),
+    )
+    def change(
+        self,
+        *,
+        db: NamedDependency[Session],
+        state: State,
+        access: NamedDependency[Access],
+        agreement_id: RowId,
+        data: JSONBody[AgreementUpdate],
+    ) -> AgreementPublic:
+        try:
+            return service.update_agreement(
+                db,
+                agreement_id=agreement_id,
+                pupil_id=access.pupil_id,
+                relation=access.relation,
+                by_id=access.viewer.person_id,
+                version=data.version,
+                text=data.text,
+                party=data.party,
+                due_on=data.due_on,
+                settings=state.settings,
+            )
+        except FormError as error:
+            raise error.invalid() from error
+
+    @post(
+        "/api/agreements/{agreement_id:int}/signature/options",
+        sync_to_thread=False,
+        status_code=200,
+        summary="Start signing: WebAuthn request options whose challenge is SHA-256(tag ‖ "
+        "nonce ‖ SHA-256 of the agreement's canonical bytes). `?all=true`: one touch signs "
+        "every agreement of the plan that waits for the signer",
+        responses=SIGNING,
+        dependencies=for_record(Record.AGREEMENT, None, SIGNERS),
+    )
+    def signature_options(
+        self,
+        *,
+        db: NamedDependency[Session],
+        state: State,
+        access: NamedDependency[Access],
+        agreement_id: RowId,
+        all: FromQuery[bool] = False,  # the query's name
+    ) -> dict[str, Any]:
+        return options(
+            service.signing_options(
+                db,
+                agreement_id=agreement_id,
+                pupil_id=access.pupil_id,
+                relation=access.relation,
+                signer_id=access.viewer.person_id,
+                every=all,
+                settings=state.settings,
+            )
+        )
+
+    @post(
+        "/api/agreements/{agreement_id:int}/signature",
+        sync_to_thread=False,
+        summary="Finish signing with the passkey assertion (`credential.toJSON()`): stored "
+        "whole, so that `iup verify-signatures` can check it later",
+        responses=SIGNING,
+        dependencies=for_record(Record.AGREEMENT, None, SIGNERS),
+    )
+    def sign(
+        self,
+        *,
+        db: NamedDependency[Session],
+        state: State,
+        access: NamedDependency[Access],
+        agreement_id: RowId,
+        data: JSONBody[CredentialJSON],
+    ) -> SignedPublic:
+        signed = service.sign(
+            db,
+            agreement_id=agreement_id,
+            pupil_id=access.pupil_id,
+            relation=access.relation,
+            signer_id=access.viewer.person_id,
+            credential=credential_dict(data),
+            settings=state.settings,
+        )
+        first = service.signature_id(db, agreement_id=signed[0], signer_id=access.viewer.person_id)
+        return SignedPublic(signed=signed, redirect=where_after_signing(access, first))
+
+    @post(
+        "/api/agreements/{agreement_id:int}/progress",
+        sync_to_thread=False,
+        status_code=200,
+        summary="The pupil marks her own part done, with an optional comment",
+        responses=FAMILY_WRITES,
+        dependencies=for_record(Record.AGREEMENT, None, frozenset({Relation.SELF})),
+    )
+    def progress(
+        self,
+        *,
+        db: NamedDependency[Session],
+        state: State,
+        access: NamedDependency[Access],
+        agreement_id: RowId,
+        data: JSONBody[ProgressCreate],
+    ) -> AgreementPublic:
+        try:
+            return service.mark_progress(
+                db,
+                agreement_id=agreement_id,
+                pupil_id=access.pupil_id,
+                relation=access.relation,
+                comment=data.comment,
+                settings=state.settings,
+            )
+        except FormError as error:
+            raise error.invalid() from error
+
+    @post(
+        "/api/agreements/{agreement_id:int}/follow-up",
+        sync_to_thread=False,
+        status_code=200,
+        summary="The mentor confirms an agreement done or not done, with a comment; when all "
+        "are followed up, so is the plan",
+        responses=MENTOR_WRITES,
+        dependencies=for_record(Record.AGREEMENT, None, STAFF),
+    )
+    def follow_up(
+        self,
+        *,
+        db: NamedDependency[Session],
+        state: State,
+        access: NamedDependency[Access],
+        agreement_id: RowId,
+        data: JSONBody[FollowUpCreate],
+    ) -> AgreementPublic:
+        try:
+            return service.follow_up(
+                db,
+                agreement_id=agreement_id,
+                pupil_id=access.pupil_id,
+                relation=access.relation,
+                by_id=access.viewer.person_id,
+                done=data.done,
+                comment=data.comment,
+                settings=state.settings,
+            )
+        except FormError as error:
+            raise error.invalid() from error

@@ -1,0 +1,266 @@
+"""Agreement signatures: a WebAuthn assertion whose challenge binds the exact text.
+
+The challenge is SHA-256(TAG ‖ nonce ‖ bundle). `bundle` is the SHA-256 of each signed
+agreement's canonical bytes, in order: one digest when she signs one agreement, several when
+she signs all of them with one touch. The canonical bytes are the agreement's id, plan,
+pupil, party, due date, version and exact text as JSON with sorted keys and no spaces
+(`canonical`). The whole assertion is stored with a copy of the public key, so that
+`verify` can repeat the check later from the database alone (py_webauthn with
+`credential_current_sign_count=0`, as the stored assertion is older than the
+authenticator's count) and any changed byte of the text fails it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from functools import lru_cache
+
+import msgspec
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+from webauthn import (
+    generate_authentication_options,
+    options_to_json,
+    verify_authentication_response,
+)
+from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
+from webauthn.helpers.exceptions import WebAuthnException
+from webauthn.helpers.structs import PublicKeyCredentialDescriptor, UserVerificationRequirement
+
+from backend.auth.service import AuthError, store_challenge, take_challenge, verify_assertion
+from backend.errors import Conflict, Forbidden
+from backend.i18n import N_
+from backend.models import Agreement, CeremonyPurpose, PasskeyCredential, Signature
+from backend.settings import Settings
+
+TAG = b"IUP agreement signature v1\x00"
+DIGEST = 32
+
+
+def canonical(agreement: Agreement, *, pupil_id: int) -> bytes:
+    """What a signature binds: every fact of the agreement, byte for byte."""
+    return msgspec.json.encode(
+        {
+            "agreement": agreement.id,
+            "due_on": agreement.due_on.isoformat(),
+            "party": agreement.party,
+            "plan": agreement.plan_id,
+            "pupil": pupil_id,
+            "text": agreement.text,
+            "version": agreement.version,
+        },
+        order="sorted",
+    )
+
+
+def bundle_of(documents: Sequence[bytes]) -> bytes:
+    return b"".join(hashlib.sha256(d).digest() for d in documents)
+
+
+def challenge_of(nonce: bytes, bundle: bytes) -> bytes:
+    return hashlib.sha256(TAG + nonce + bundle).digest()
+
+
+class NotYourPasskey(Forbidden):
+    default_reason = "not_your_passkey"
+    default_message = N_("Sign with your own passkey, on a device where you are signed in.")
+
+
+class OtherAgreement(Forbidden):
+    default_reason = "other_agreement"
+    default_message = N_("That signature was made for another agreement. Try again.")
+
+
+CHANGED = N_("The agreement was changed while you were signing. Read the new text and sign again.")
+
+
+def options(
+    session: Session,
+    *,
+    settings: Settings,
+    signer_id: int,
+    pupil_id: int,
+    agreements: Sequence[Agreement],
+) -> str:
+    """The request options for one touch over `agreements`, limited to the signer's own
+    passkeys; the ceremony's state (which agreements, nonce, digests) stays on the server,
+    single-use and expiring, like every challenge (DESIGN, principle 8)."""
+    nonce = secrets.token_bytes(32)
+    bundle = bundle_of([canonical(a, pupil_id=pupil_id) for a in agreements])
+    challenge = challenge_of(nonce, bundle)
+    passkeys = session.exec(
+        select(PasskeyCredential.credential_id).where(PasskeyCredential.person_id == signer_id)
+    ).all()
+    request = generate_authentication_options(
+        rp_id=settings.rp_id,
+        challenge=challenge,
+        timeout=settings.ceremony_timeout_ms,
+        allow_credentials=[PublicKeyCredentialDescriptor(id=c) for c in passkeys],
+        user_verification=UserVerificationRequirement.REQUIRED,
+    )
+    store_challenge(
+        session,
+        settings=settings,
+        challenge=challenge,
+        purpose=CeremonyPurpose.SIGN,
+        person_id=signer_id,
+        agreement_ids=",".join(str(a.id) for a in agreements),
+        nonce=nonce,
+        bundle=bundle,
+    )
+    return options_to_json(request)
+
+
+def _bytes(response: dict[str, object], key: str) -> bytes:
+    value = response.get(key)
+    if not isinstance(value, str):
+        raise AuthError("malformed")
+    try:
+        return base64url_to_bytes(value)
+    except ValueError as error:
+        raise AuthError("malformed") from error
+
+
+def finish(
+    session: Session,
+    *,
+    settings: Settings,
+    credential: dict[str, object],
+    signer_id: int,
+    role: str,
+    agreement_id: int,
+    pupil_id: int,
+) -> list[Signature]:
+    """Checks the assertion and stores one signature per agreement of the ceremony. Refused:
+    a challenge that was not hers or was used before (replay), one made for other
+    agreements, a text that changed after the options were given (409), a passkey that
+    is not hers."""
+    challenge, row = take_challenge(session, credential=credential, purpose=CeremonyPurpose.SIGN)
+    if row.person_id != signer_id or row.nonce is None or row.bundle is None:
+        raise AuthError("challenge")
+    ids = [int(i) for i in row.agreement_ids.split(",") if i]
+    if agreement_id not in ids:
+        raise OtherAgreement()
+    found = {a.id: a for a in session.exec(select(Agreement).where(Agreement.id.in_(ids))).all()}  # type: ignore[union-attr]
+    agreements = [found[i] for i in ids if i in found]
+    documents = [canonical(a, pupil_id=pupil_id) for a in agreements]
+    if len(agreements) != len(ids) or bundle_of(documents) != row.bundle:
+        refusal = Conflict({"agreement_ids": ids}, reason="agreement_changed")
+        refusal.message = CHANGED
+        raise refusal
+    if challenge != challenge_of(row.nonce, row.bundle):
+        raise AuthError("challenge")
+    passkey = verify_assertion(
+        session, settings=settings, credential=credential, challenge=challenge
+    )
+    if passkey.person_id != signer_id:
+        raise NotYourPasskey()
+    response = credential.get("response")
+    if not isinstance(response, dict):
+        raise AuthError("malformed")
+    authenticator_data = _bytes(response, "authenticatorData")
+    client_data_json = _bytes(response, "clientDataJSON")
+    assertion = _bytes(response, "signature")
+    user_handle = _bytes(response, "userHandle")
+    signatures = [
+        Signature(
+            agreement_id=int(a.id or 0),
+            agreement_version=a.version,
+            signer_id=signer_id,
+            role=role,
+            document=doc,
+            nonce=row.nonce,
+            bundle=row.bundle,
+            credential_id=passkey.credential_id,
+            public_key=passkey.public_key,
+            authenticator_data=authenticator_data,
+            client_data_json=client_data_json,
+            signature=assertion,
+            user_handle=user_handle,
+        )
+        for a, doc in zip(agreements, documents, strict=True)
+    ]
+    session.add_all(signatures)
+    try:
+        session.flush()
+    except IntegrityError as error:  # she had signed one of them already, elsewhere
+        session.rollback()
+        refusal = Conflict({"agreement_ids": ids}, reason="already_signed")
+        refusal.message = N_("You have already signed this agreement.")
+        raise refusal from error
+    return signatures
+
+
+def verify(signature: Signature, *, live: bytes | None, settings: Settings) -> str | None:
+    """None when the stored signature holds; otherwise why not. `live` is the agreement's
+    canonical bytes as stored now, for a signature that is still in force (a void one is
+    checked against the text it was made over)."""
+    return _verify(_fields(signature), live, settings.rp_id, settings.origin)
+
+
+def _fields(s: Signature) -> tuple[bytes, ...]:
+    return (
+        s.document,
+        s.nonce,
+        s.bundle,
+        s.credential_id,
+        s.public_key,
+        s.authenticator_data,
+        s.client_data_json,
+        s.signature,
+        s.user_handle,
+        msgspec.json.encode([s.agreement_id, s.agreement_version]),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _verify(fields: tuple[bytes, ...], live: bytes | None, rp_id: str, origin: str) -> str | None:
+    """Cached on every byte it reads, so a page can show its marks cheaply and a changed
+    byte is checked afresh."""
+    document, nonce, bundle, credential_id, public_key, auth_data, client_data, sig, handle, ids = (
+        fields
+    )
+    agreement_id, version = msgspec.json.decode(ids)
+    if live is not None and live != document:
+        return "the agreement's text or facts differ from what was signed"
+    try:
+        facts = msgspec.json.decode(document)
+    except msgspec.DecodeError:
+        return "the signed document cannot be read"
+    if not isinstance(facts, dict) or (facts.get("agreement"), facts.get("version")) != (
+        agreement_id,
+        version,
+    ):
+        return "the signed document is of another agreement or version"
+    digest = hashlib.sha256(document).digest()
+    if len(bundle) % DIGEST or digest not in {
+        bundle[i : i + DIGEST] for i in range(0, len(bundle), DIGEST)
+    }:
+        return "the signed document is not in the signed bundle"
+    credential = {
+        "id": bytes_to_base64url(credential_id),
+        "rawId": bytes_to_base64url(credential_id),
+        "type": "public-key",
+        "response": {
+            "clientDataJSON": bytes_to_base64url(client_data),
+            "authenticatorData": bytes_to_base64url(auth_data),
+            "signature": bytes_to_base64url(sig),
+            "userHandle": bytes_to_base64url(handle),
+        },
+        "clientExtensionResults": {},
+    }
+    try:
+        verify_authentication_response(
+            credential=credential,
+            expected_challenge=challenge_of(nonce, bundle),
+            expected_rp_id=rp_id,
+            expected_origin=origin,
+            credential_public_key=public_key,
+            credential_current_sign_count=0,
+            require_user_verification=True,
+        )
+    except (WebAuthnException, ValueError, KeyError, TypeError) as error:
+        return f"the assertion does not verify: {error}"
+    return None

@@ -1,0 +1,245 @@
+"""After the talk, through the JSON API with software authenticators: the written plan, two
+agreements, each party's passkey signature over the exact text, verification from the
+database alone, a change that voids the signatures, follow-up, and every refusal the
+issue names (another agreement's challenge, a replay, a non-party, a text changed while
+signing, a restricted guardian)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from backend.agreements import signing
+from backend.models import (
+    Agreement,
+    Notification,
+    NotificationItem,
+    Plan,
+    PlanEvent,
+    Signature,
+    Summary,
+)
+from backend.settings import Settings
+from tests.integration.conftest import Visitor, demo_person
+from tests.integration.test_compilation import plan_of
+
+DUE = (date.today() + timedelta(days=30)).isoformat()  # noqa: DTZ011
+YESTERDAY = (date.today() - timedelta(days=1)).isoformat()  # noqa: DTZ011
+
+
+def write_plan(mentor: Visitor, pupil_id: int, *, agreements: int = 2) -> list[dict[str, Any]]:
+    saved = mentor.client.put(
+        f"/api/pupils/{pupil_id}/summary",
+        headers={"x-csrftoken": mentor.token},
+        json={
+            "version": 0,
+            "held_on": YESTERDAY,
+            "participants": "Alva, Anna, Karin",
+            "measures_school": "Extra lästräning två gånger i veckan.",
+            "measures_pupil": "Läsa 20 minuter varje dag.",
+            "measures_home": "Fråga om boken vid middagen.",
+        },
+    )
+    assert saved.status_code == 200, saved.text
+    made = []
+    for n, party in enumerate(["pupil", "school", "home"][:agreements]):
+        created = mentor.post(
+            f"/api/pupils/{pupil_id}/agreements",
+            json={
+                "text": f"Överenskommelse {n + 1}: läsa varje dag",
+                "party": party,
+                "due_on": DUE,
+            },
+        )
+        assert created.status_code == 201, created.text
+        made.append(created.json())
+    published = mentor.post(f"/api/pupils/{pupil_id}/summary/publish", json={})
+    assert published.status_code == 200, published.text
+    return made
+
+
+def sign(visitor: Visitor, agreement_id: int, *, every: bool = False) -> Any:
+    query = "?all=true" if every else ""
+    options = visitor.post(f"/api/agreements/{agreement_id}/signature/options{query}", json={})
+    assert options.status_code == 200, options.text
+    return visitor.post(
+        f"/api/agreements/{agreement_id}/signature",
+        json=visitor.authenticator.login(options.json()),
+    )
+
+
+def verify_all(db: Session, settings: Settings) -> list[str | None]:
+    db.expire_all()
+    results = []
+    for s in db.exec(select(Signature).where(col(Signature.voided_at).is_(None))).all():
+        agreement = db.get(Agreement, s.agreement_id)
+        plan = db.get(Plan, agreement.plan_id) if agreement else None
+        assert agreement is not None and plan is not None
+        live = signing.canonical(agreement, pupil_id=plan.pupil_id)
+        results.append(signing.verify(s, live=live, settings=settings))
+    return results
+
+
+def test_the_written_plan_signed_by_every_party_and_followed_up(
+    db: Session, settings: Settings, signed_in: Callable[[str], Visitor]
+) -> None:
+    alva = demo_person(db, "alva")
+    assert alva.id is not None
+    mentor = signed_in("mentor-4a")
+    pupil, anna, per = signed_in("alva"), signed_in("guardian-anna"), signed_in("guardian-per")
+
+    # Before it is published the family sees nothing of it.
+    assert pupil.get(f"/api/pupils/{alva.id}/summary").status_code == 404
+    first, second = write_plan(mentor, alva.id)
+    plan = plan_of(db, "alva")
+    assert plan.state == "held"
+    summary = pupil.get(f"/api/pupils/{alva.id}/summary").json()
+    assert summary["measures_pupil"] == "Läsa 20 minuter varje dag."
+    assert summary["published_at"] and summary["required"] is True  # åk 4
+
+    # Pupil signs both with one touch; Anna signs one at a time; the mentor both.
+    done = sign(pupil, first["id"], every=True)
+    assert done.status_code == 201, done.text
+    assert done.json()["signed"] == [first["id"], second["id"]]
+    for agreement in (first, second):
+        assert sign(anna, agreement["id"]).status_code == 201
+    assert sign(mentor, first["id"], every=True).status_code == 201
+
+    listed = per.get(f"/api/pupils/{alva.id}/agreements").json()
+    by_name = {s["name"]: s for s in listed[0]["signers"]}
+    assert by_name["Per Nilsson"]["signed_at"] is None, "Per is still asked"
+    assert by_name["Anna Nilsson"]["verified"] is True
+    assert "Mikael Andersson" not in by_name
+    assert plan_of(db, "alva").state == "held"
+
+    assert sign(per, first["id"], every=True).status_code == 201
+    db.expire_all()
+    assert plan_of(db, "alva").state == "signed"
+    assert {a.state for a in db.exec(select(Agreement)).all()} == {"signed"}
+    results = verify_all(db, settings)
+    assert len(results) == 8 and results == [None] * 8
+
+    # A tampered text fails verification.
+    row = db.get(Agreement, first["id"])
+    assert row is not None
+    row.text = row.text + "!"
+    db.add(row)
+    db.commit()
+    assert sum(r is not None for r in verify_all(db, settings)) == 4
+    row.text = row.text[:-1]
+    db.add(row)
+    db.commit()
+
+    # The mentor changes the second: its four signatures are void, the signers are told.
+    changed = mentor.client.patch(
+        f"/api/agreements/{second['id']}",
+        headers={"x-csrftoken": mentor.token},
+        json={"version": 1, "text": "Läsa 30 minuter varje dag"},
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["version"] == 2 and changed.json()["state"] == "open"
+    db.expire_all()
+    void = db.exec(select(Signature).where(Signature.agreement_id == second["id"])).all()
+    assert len(void) == 4 and all(s.voided_at is not None for s in void)
+    assert plan_of(db, "alva").state == "held"
+    told = db.exec(
+        select(Notification.person_id)
+        .join(NotificationItem, col(NotificationItem.notification_id) == Notification.id)
+        .where(NotificationItem.kind == "agreement_changed")
+    ).all()
+    assert set(told) == {
+        alva.id,
+        demo_person(db, "guardian-anna").id,
+        demo_person(db, "guardian-per").id,
+    }
+    stale = mentor.client.patch(
+        f"/api/agreements/{second['id']}",
+        headers={"x-csrftoken": mentor.token},
+        json={"version": 1, "text": "Något annat"},
+    )
+    assert (
+        stale.status_code == 409 and stale.json()["current"]["text"] == "Läsa 30 minuter varje dag"
+    )
+
+    # The pupil marks her part done; the mentor confirms both.
+    progress = pupil.post(f"/api/agreements/{first['id']}/progress", json={"comment": "Klart!"})
+    assert progress.status_code == 200 and progress.json()["progress_comment"] == "Klart!"
+    assert pupil.post(f"/api/agreements/{second['id']}/progress", json={}).status_code == 403
+    for agreement in (first, second):
+        confirmed = mentor.post(
+            f"/api/agreements/{agreement['id']}/follow-up", json={"done": True, "comment": "Bra"}
+        )
+        assert confirmed.status_code == 200, confirmed.text
+    db.expire_all()
+    assert plan_of(db, "alva").state == "followed_up"
+    story = db.exec(
+        select(PlanEvent.state).where(PlanEvent.plan_id == plan.id).order_by(col(PlanEvent.id))
+    ).all()
+    assert story[-4:] == ["held", "signed", "held", "followed_up"]
+
+
+def test_refusals(db: Session, settings: Settings, signed_in: Callable[[str], Visitor]) -> None:
+    alva = demo_person(db, "alva")
+    maja = demo_person(db, "maja")
+    assert alva.id is not None and maja.id is not None
+    mentor = signed_in("mentor-4a")
+    first, second = write_plan(mentor, alva.id)
+    pupil = signed_in("alva")
+
+    # A signature over another agreement's challenge.
+    options = pupil.post(f"/api/agreements/{first['id']}/signature/options", json={})
+    credential = pupil.authenticator.login(options.json())
+    other = pupil.post(f"/api/agreements/{second['id']}/signature", json=credential)
+    assert other.status_code == 403 and other.json()["reason"] == "other_agreement"
+    # That challenge was used up by the attempt; a new one signs, and its replay is refused.
+    options = pupil.post(f"/api/agreements/{first['id']}/signature/options", json={})
+    credential = pupil.authenticator.login(options.json())
+    assert (
+        pupil.post(f"/api/agreements/{first['id']}/signature", json=credential).status_code == 201
+    )
+    replay = pupil.post(f"/api/agreements/{first['id']}/signature", json=credential)
+    assert replay.status_code == 400 and replay.json()["reason"] == "challenge"
+
+    # A person who is not a party: the teacher, another pupil's guardian.
+    for outsider in (signed_in("teacher-ek"), signed_in("guardian-lina")):
+        refused = outsider.post(f"/api/agreements/{second['id']}/signature/options", json={})
+        assert refused.status_code in {403, 404}, refused.text
+
+    # Someone else's assertion posted by a party: the passkey is not hers.
+    anna = signed_in("guardian-anna")
+    options = anna.post(f"/api/agreements/{second['id']}/signature/options", json={})
+    stolen = pupil.authenticator.login(options.json())
+    wrong = anna.post(f"/api/agreements/{second['id']}/signature", json=stolen)
+    assert wrong.status_code == 403 and wrong.json()["reason"] == "not_your_passkey"
+
+    # The text changed between the options and the signature.
+    options = anna.post(f"/api/agreements/{second['id']}/signature/options", json={})
+    credential = anna.authenticator.login(options.json())
+    mentor.client.patch(
+        f"/api/agreements/{second['id']}",
+        headers={"x-csrftoken": mentor.token},
+        json={"version": 1, "due_on": (date.today() + timedelta(days=40)).isoformat()},  # noqa: DTZ011
+    )
+    late = anna.post(f"/api/agreements/{second['id']}/signature", json=credential)
+    assert late.status_code == 409 and late.json()["reason"] == "agreement_changed"
+
+    # A restricted guardian is never asked and cannot sign.
+    mentor_8b = signed_in("mentor-8b")
+    (majas,) = write_plan(mentor_8b, maja.id, agreements=1)
+    mikael = signed_in("guardian-mikael")
+    assert (
+        mikael.post(f"/api/agreements/{majas['id']}/signature/options", json={}).status_code == 404
+    )
+    assert mikael.get(f"/api/pupils/{maja.id}/agreements").status_code == 404
+    names = {
+        s["name"] for s in mentor_8b.get(f"/api/pupils/{maja.id}/agreements").json()[0]["signers"]
+    }
+    assert "Mikael Andersson" not in names and "Eva Andersson" in names
+
+    db.expire_all()
+    signatures = db.exec(select(Signature)).all()
+    assert [(s.agreement_id, s.signer_id) for s in signatures] == [(first["id"], alva.id)]
+    assert db.get(Summary, plan_of(db, "alva").id) is not None
