@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, col, or_, select
 
 from backend import db
+from backend.agreements import signing
 from backend.models import Person
 from backend.people.service import issue_link
 from backend.settings import Settings, from_env
@@ -160,3 +161,27 @@ def enrol(person_id: str, qr: bool) -> None:
         import segno
 
         segno.make(url, error="m").terminal(compact=True)
+
+
+@main.command("verify-signatures")
+@click.option("--pupil", "pupil_ref", default=None, help="Only this pupil's (id or SS 12000 id).")
+def verify_signatures(pupil_ref: str | None) -> None:
+    """Re-verifies every stored agreement signature from the database alone: the stored
+    public key, authenticator data, client data and signature against the recomputed
+    challenge. One line each, OK or FAILED <reason>; exits 1 if any failed."""
+    failed = 0
+    with _database() as (settings, session):
+        pupil_id = _person(session, pupil_ref).id if pupil_ref else None
+        for c in signing.check_all(session, settings=settings, pupil_id=pupil_id):
+            what = (
+                f"signature {c.signature_id}: agreement {c.agreement_id} version {c.version}, "
+                f"{c.signer} ({c.role}), {c.signed_at:%Y-%m-%d %H:%M} UTC"
+                + (" (void: the agreement changed since)" if c.void else "")
+            )
+            if c.failure is None:
+                click.echo(f"OK {what}")
+            else:
+                failed += 1
+                click.echo(f"FAILED {c.failure}: {what}")
+    if failed:
+        raise click.ClickException(f"{failed} signature(s) failed verification")

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from datetime import datetime
 from functools import lru_cache
 
 import msgspec
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from webauthn import (
     generate_authentication_options,
     options_to_json,
@@ -32,7 +33,14 @@ from webauthn.helpers.structs import PublicKeyCredentialDescriptor, UserVerifica
 from backend.auth.service import AuthError, store_challenge, take_challenge, verify_assertion
 from backend.errors import Conflict, Forbidden
 from backend.i18n import N_
-from backend.models import Agreement, CeremonyPurpose, PasskeyCredential, Signature
+from backend.models import (
+    Agreement,
+    CeremonyPurpose,
+    PasskeyCredential,
+    Person,
+    Plan,
+    Signature,
+)
 from backend.settings import Settings
 
 TAG = b"IUP agreement signature v1\x00"
@@ -264,3 +272,49 @@ def _verify(fields: tuple[bytes, ...], live: bytes | None, rp_id: str, origin: s
     except (WebAuthnException, ValueError, KeyError, TypeError) as error:
         return f"the assertion does not verify: {error}"
     return None
+
+
+class Checked(msgspec.Struct, frozen=True, kw_only=True):
+    """One stored signature, checked again."""
+
+    signature_id: int
+    agreement_id: int
+    version: int
+    signer: str
+    role: str
+    signed_at: datetime
+    void: bool
+    failure: str | None
+
+
+def check_all(
+    session: Session, *, settings: Settings, pupil_id: int | None = None
+) -> Iterator[Checked]:
+    """Every stored signature (of one pupil), re-verified from the database alone. One in
+    force must match the agreement as stored now; a void one, the text it was made over."""
+    query = (
+        select(Signature, Agreement, Plan, Person)
+        .join(Agreement, col(Agreement.id) == Signature.agreement_id)
+        .join(Plan, col(Plan.id) == Agreement.plan_id)
+        .join(Person, col(Person.id) == Signature.signer_id)
+        .order_by(col(Signature.id))
+    )
+    if pupil_id is not None:
+        query = query.where(Plan.pupil_id == pupil_id)
+    for s, agreement, plan, person in session.exec(query):
+        void = s.voided_at is not None
+        live = None if void else canonical(agreement, pupil_id=plan.pupil_id)
+        if not void and agreement.version != s.agreement_version:
+            failure: str | None = "the signature is in force but the agreement's version moved on"
+        else:
+            failure = verify(s, live=live, settings=settings)
+        yield Checked(
+            signature_id=int(s.id or 0),
+            agreement_id=s.agreement_id,
+            version=s.agreement_version,
+            signer=person.name,
+            role=s.role,
+            signed_at=s.signed_at,
+            void=void,
+            failure=failure,
+        )

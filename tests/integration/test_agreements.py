@@ -12,18 +12,17 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from backend.agreements import signing
 from backend.models import (
     Agreement,
     Notification,
     NotificationItem,
-    Plan,
     PlanEvent,
     Signature,
     Summary,
 )
 from backend.settings import Settings
 from tests.integration.conftest import Visitor, demo_person
+from tests.integration.test_cli import iup
 from tests.integration.test_compilation import plan_of
 
 DUE = (date.today() + timedelta(days=30)).isoformat()  # noqa: DTZ011
@@ -71,16 +70,10 @@ def sign(visitor: Visitor, agreement_id: int, *, every: bool = False) -> Any:
     )
 
 
-def verify_all(db: Session, settings: Settings) -> list[str | None]:
-    db.expire_all()
-    results = []
-    for s in db.exec(select(Signature).where(col(Signature.voided_at).is_(None))).all():
-        agreement = db.get(Agreement, s.agreement_id)
-        plan = db.get(Plan, agreement.plan_id) if agreement else None
-        assert agreement is not None and plan is not None
-        live = signing.canonical(agreement, pupil_id=plan.pupil_id)
-        results.append(signing.verify(s, live=live, settings=settings))
-    return results
+def verify_all(settings: Settings, *args: str) -> tuple[int, list[str]]:
+    """`iup verify-signatures`: its exit code and its lines."""
+    result = iup(settings, "verify-signatures", *args)
+    return result.exit_code, result.output.splitlines()
 
 
 def test_the_written_plan_signed_by_every_party_and_followed_up(
@@ -119,8 +112,10 @@ def test_the_written_plan_signed_by_every_party_and_followed_up(
     db.expire_all()
     assert plan_of(db, "alva").state == "signed"
     assert {a.state for a in db.exec(select(Agreement)).all()} == {"signed"}
-    results = verify_all(db, settings)
-    assert len(results) == 8 and results == [None] * 8
+    code, lines = verify_all(settings)
+    assert code == 0 and len(lines) == 8 and all(line.startswith("OK ") for line in lines)
+    code, lines = verify_all(settings, "--pupil", str(alva.id))
+    assert code == 0 and len(lines) == 8
 
     # A tampered text fails verification.
     row = db.get(Agreement, first["id"])
@@ -128,7 +123,11 @@ def test_the_written_plan_signed_by_every_party_and_followed_up(
     row.text = row.text + "!"
     db.add(row)
     db.commit()
-    assert sum(r is not None for r in verify_all(db, settings)) == 4
+    code, lines = verify_all(settings)
+    assert code == 1
+    failed = [line for line in lines if line.startswith("FAILED ")]
+    assert len(failed) == 4 and all(f"agreement {first['id']} " in line for line in failed)
+    assert "differ from what was signed" in failed[0]
     row.text = row.text[:-1]
     db.add(row)
     db.commit()
@@ -145,6 +144,8 @@ def test_the_written_plan_signed_by_every_party_and_followed_up(
     void = db.exec(select(Signature).where(Signature.agreement_id == second["id"])).all()
     assert len(void) == 4 and all(s.voided_at is not None for s in void)
     assert plan_of(db, "alva").state == "held"
+    code, lines = verify_all(settings)
+    assert code == 0 and sum("(void" in line for line in lines) == 4, "void ones still verify"
     told = db.exec(
         select(Notification.person_id)
         .join(NotificationItem, col(NotificationItem.notification_id) == Notification.id)
