@@ -66,6 +66,7 @@ class SignerPublic(msgspec.Struct, kw_only=True):
 
     role: str  # "self", "guardian" or "mentor"
     name: str
+    given_name: str  # how the page names her: "signerat av Anna"
     signed_at: datetime | None = None
     verified: bool | None = None  # the stored signature re-verified (None: not signed)
 

@@ -62,13 +62,9 @@ class Parties(msgspec.Struct, frozen=True, kw_only=True):
     """Who signs the pupil's agreements: she, each guardian with access (a restricted
     guardian is never asked, and never shown), and one of her mentors."""
 
-    pupil: tuple[int, str]
-    guardians: list[tuple[int, str]]
-    mentors: list[tuple[int, str]]
-
-
-def _name(given: str, family: str) -> str:
-    return f"{given} {family}"
+    pupil: tuple[int, str, str]  # id, given name, family name
+    guardians: list[tuple[int, str, str]]
+    mentors: list[tuple[int, str, str]]
 
 
 def parties_of(session: Session, *, pupil_id: int) -> Parties:
@@ -91,9 +87,9 @@ def parties_of(session: Session, *, pupil_id: int) -> Parties:
     ).all()
     assert pupil.id is not None
     return Parties(
-        pupil=(pupil.id, pupil.name),
-        guardians=[(int(i or 0), _name(g, f)) for i, g, f in guardians],
-        mentors=[(int(i or 0), _name(g, f)) for i, g, f in mentors],
+        pupil=(pupil.id, pupil.given_name, pupil.family_name),
+        guardians=[(int(i or 0), g, f) for i, g, f in guardians],
+        mentors=[(int(i or 0), g, f) for i, g, f in mentors],
     )
 
 
@@ -180,25 +176,32 @@ def _agreement_public(
     mine = {s.signer_id: s for s in signatures if s.agreement_id == a.id}
     live = signing.canonical(a, pupil_id=parties.pupil[0])
 
-    def signer(role: str, person_id: int, name: str) -> SignerPublic:
+    def signer(role: str, person_id: int, given: str, family: str) -> SignerPublic:
         s = mine.get(person_id)
+        name = f"{given} {family}"
         if s is None:
-            return SignerPublic(role=role, name=name)
+            return SignerPublic(role=role, name=name, given_name=given)
         return SignerPublic(
             role=role,
             name=name,
+            given_name=given,
             signed_at=s.signed_at,
             verified=signing.verify(s, live=live, settings=settings) is None,
         )
 
     signers = [signer("self", *parties.pupil)]
-    signers += [signer("guardian", i, n) for i, n in parties.guardians]
-    mentor = next(((i, n) for i, n in parties.mentors if i in mine), None)
+    signers += [signer("guardian", *g) for g in parties.guardians]
+    mentor = next((m for m in parties.mentors if m[0] in mine), None)
     if mentor is not None:
         signers.append(signer("mentor", *mentor))
-    elif parties.mentors:
-        names = " / ".join(n for _i, n in parties.mentors)
-        signers.append(SignerPublic(role="mentor", name=names))
+    elif parties.mentors:  # any one of her mentors signs for the school
+        signers.append(
+            SignerPublic(
+                role="mentor",
+                name=" / ".join(f"{g} {f}" for _i, g, f in parties.mentors),
+                given_name=" / ".join(g for _i, g, _f in parties.mentors),
+            )
+        )
     return AgreementPublic(
         id=a.id,
         plan_id=a.plan_id,
@@ -385,7 +388,7 @@ def publish(
         summary.published_by_id = by_id
         session.add(summary)
         parties = parties_of(session, pupil_id=pupil_id)
-        family = [parties.pupil[0], *(i for i, _n in parties.guardians)]
+        family = [parties.pupil[0], *(g[0] for g in parties.guardians)]
         notify(
             session,
             person_ids=family,
