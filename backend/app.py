@@ -18,6 +18,8 @@ from litestar.template import TemplateConfig
 from backend import errors, i18n, readlog, shell
 from backend.access import ROLE_WORDS
 from backend.agreements.controllers import AgreementsApiController
+from backend.agreements.page import AGREEMENT_WORDS, PARTY_WORDS, PLAN_WORDS
+from backend.agreements.page_controllers import WrittenPlanController
 from backend.assets import THEME_COLOUR, Assets, built
 from backend.auth.controllers import AccountController, AuthController
 from backend.auth.sessions import current_viewer, peek_viewer
@@ -70,6 +72,9 @@ def make_templates(assets: Assets, settings: Settings) -> JinjaTemplateEngine:
         new_key=lambda: secrets.token_urlsafe(12),
         roles=ROLE_WORDS,
         read_words=readlog.KIND_WORDS,
+        party_words=PARTY_WORDS,
+        agreement_words=AGREEMENT_WORDS,
+        plan_words=PLAN_WORDS,
         in_language=i18n.in_language,  # {% call in_language(lang) %}: a letter in hers
     )
     return JinjaTemplateEngine.from_environment(env)
@@ -99,6 +104,7 @@ def create_app(settings: Settings) -> App:
             MentorTalkController,
             CompilationController,
             AgreementsApiController,
+            WrittenPlanController,
             NotificationController,
             PreparationController,
         ],

@@ -576,25 +576,23 @@ def _published_plan(session: Session, plan: Plan) -> None:
 
 
 def waiting_for(
-    session: Session, *, plan_id: int, pupil_id: int, signer_id: int, settings: Settings
+    session: Session, *, agreements: list[AgreementPublic], signer_id: int
 ) -> list[int]:
-    """The agreements of the plan that wait for this person's signature."""
-    return [
-        a.id
-        for a in agreements_of(session, plan_id=plan_id, pupil_id=pupil_id, settings=settings)
-        if a.state == AgreementState.OPEN and _waits_for(session, a, signer_id, pupil_id)
-    ]
-
-
-def _waits_for(session: Session, a: AgreementPublic, signer_id: int, pupil_id: int) -> bool:
-    return not session.exec(
-        select(Signature.id).where(
-            Signature.agreement_id == a.id,
-            Signature.signer_id == signer_id,
-            Signature.agreement_version == a.version,
-            col(Signature.voided_at).is_(None),
-        )
-    ).first()
+    """Of `agreements`, those still open that this person has not signed as they are now
+    (one query)."""
+    ids = [a.id for a in agreements if a.state == AgreementState.OPEN]
+    if not ids:
+        return []
+    signed = set(
+        session.exec(
+            select(Signature.agreement_id, Signature.agreement_version).where(
+                Signature.signer_id == signer_id,
+                col(Signature.agreement_id).in_(ids),
+                col(Signature.voided_at).is_(None),
+            )
+        ).all()
+    )
+    return [a.id for a in agreements if a.id in ids and (a.id, a.version) not in signed]
 
 
 def signing_options(
@@ -613,7 +611,9 @@ def signing_options(
     _published_plan(session, plan)
     assert plan.id is not None
     waiting = waiting_for(
-        session, plan_id=plan.id, pupil_id=pupil_id, signer_id=signer_id, settings=settings
+        session,
+        agreements=agreements_of(session, plan_id=plan.id, pupil_id=pupil_id, settings=settings),
+        signer_id=signer_id,
     )
     if agreement_id not in waiting:
         refusal = Conflict({"agreement_id": agreement_id}, reason="already_signed")

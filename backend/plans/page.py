@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from backend import readlog
 from backend.access import STAFF, Access, Relation, readers_of
+from backend.agreements.page import written
 from backend.goals.proposals import plan_context as goals_context
 from backend.models import Person
 from backend.notes.service import notes_of
@@ -80,6 +81,8 @@ def plan_page(
             else None
         ),
         guardian=access.relation is Relation.GUARDIAN,
+        # After the talk: the published written plan, and what waits for the viewer.
+        written=written(db, access=access, settings=settings),
         rated_this_month=(
             service.rated_this_month(plan, today=today, zone=settings.zone) if plan else set()
         ),

@@ -1,0 +1,284 @@
+"""After the talk, as pages: the mentor's written plan (talk record, summary of measures,
+agreements, publishing, follow-up) and the family's forms (the pupil's "done"). Plain
+forms with post/redirect/get; signing needs a passkey, so it runs in passkey.js against
+the JSON endpoints."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from litestar import Controller, Response, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import URLEncodedBody
+from litestar.response import Redirect, Template
+from sqlmodel import Session
+
+from backend.access import STAFF, Access, Record, Relation, for_pupil, for_record
+from backend.agreements import service
+from backend.agreements.page import written
+from backend.agreements.schemas import AgreementForm, CommentForm, SummaryForm, SummaryUpdate
+from backend.errors import Conflict, FormError
+from backend.i18n import N_
+from backend.models import Person
+from backend.readlog import ReadKind
+from backend.web import Page, RowId
+
+
+def _summary_update(data: SummaryForm) -> tuple[SummaryUpdate, dict[str, str]]:
+    errors: dict[str, str] = {}
+    held_on: date | None = None
+    if data.held_on.strip():
+        try:
+            held_on = date.fromisoformat(data.held_on.strip())
+        except ValueError:
+            errors["held_on"] = N_("Write the date like 2026-12-02.")
+    return (
+        SummaryUpdate(
+            version=int(data.version) if data.version.isdigit() else 0,
+            held_on=held_on,
+            participants=data.participants,
+            measures_school=data.measures_school,
+            measures_pupil=data.measures_pupil,
+            measures_home=data.measures_home,
+            next_goals=data.next_goals,
+        ),
+        errors,
+    )
+
+
+def _page(
+    db: Session,
+    state: State,
+    access: Access,
+    *,
+    status: int = 200,
+    **context: Any,
+) -> Template:
+    return Page(
+        "agreements/written.html",
+        status_code=status,
+        context={
+            "viewer": access.viewer,
+            "nav": "home",
+            "pupil": db.get(Person, access.pupil_id),
+            "w": written(db, access=access, settings=state.settings),
+            "mentor": access.relation is Relation.MENTOR,
+            "errors": {},
+            "form": None,
+            "form_for": None,
+            "stale": None,
+            **context,
+        },
+    )
+
+
+def _version(value: str) -> int:
+    return int(value) if value.isdigit() else 0
+
+
+class WrittenPlanController(Controller):
+    @get(
+        "/pupils/{pupil_id:int}/written-plan",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=for_pupil(ReadKind.PLAN, STAFF),
+    )
+    def page(
+        self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
+    ) -> Template:
+        return _page(db, state, access)
+
+    @post(
+        "/pupils/{pupil_id:int}/written-plan",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=for_pupil(None, STAFF),
+    )
+    def save(
+        self,
+        *,
+        db: NamedDependency[Session],
+        state: State,
+        access: NamedDependency[Access],
+        data: URLEncodedBody[SummaryForm],
+    ) -> Response[Any]:
+        update, errors = _summary_update(data)
+        if errors:
+            return _page(
+                db, state, access, form=data, form_for="summary", errors=errors, status=422
+            )
+        try:
+            service.save_summary(
+                db,
+                pupil_id=access.pupil_id,
+                relation=access.relation,
+                by_id=access.viewer.person_id,
+                data=update,
+                today=state.settings.today(),
+            )
+            if data.publish:
+                service.publish(
+                    db,
+                    pupil_id=access.pupil_id,
+                    relation=access.relation,
+                    by_id=access.viewer.person_id,
+                    settings=state.settings,
+                )
+        except FormError as error:
+            db.rollback()
+            return _page(
+                db, state, access, form=data, form_for="summary", errors=error.errors, status=422
+            )
+        except Conflict as conflict:
+            if conflict.reason == "archived":
+                raise
+            return _page(db, state, access, form=data, form_for="summary", stale=True, status=409)
+        done = "published" if data.publish else "saved"
+        return Redirect(f"/pupils/{access.pupil_id}/written-plan?{done}=1#summary", status_code=303)
+
+    @post(
+        "/pupils/{pupil_id:int}/agreements",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=for_pupil(None, STAFF),
+    )
+    def create(
+        self,
+        *,
+        db: NamedDependency[Session],
+        state: State,
+        access: NamedDependency[Access],
+        data: URLEncodedBody[AgreementForm],
+    ) -> Response[Any]:
+        try:
+            made = service.create_agreement(
+                db,
+                pupil_id=access.pupil_id,
+                relation=access.relation,
+                by_id=access.viewer.person_id,
+                text=data.text,
+                party=data.party,
+                due_on=data.due_on.strip() or None,
+                settings=state.settings,
+            )
+        except FormError as error:
+            return _page(
+                db, state, access, form=data, form_for="new", errors=error.errors, status=422
+            )
+        return Redirect(
+            f"/pupils/{access.pupil_id}/written-plan?added={made.id}#agreement-{made.id}",
+            status_code=303,
+        )
+
+    @post(
+        "/agreements/{agreement_id:int}",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=for_record(Record.AGREEMENT, None, STAFF),
+    )
+    def change(
+        self,
+        *,
+        db: NamedDependency[Session],
+        state: State,
+        access: NamedDependency[Access],
+        agreement_id: RowId,
+        data: URLEncodedBody[AgreementForm],
+    ) -> Response[Any]:
+        try:
+            service.update_agreement(
+                db,
+                agreement_id=agreement_id,
+                pupil_id=access.pupil_id,
+                relation=access.relation,
+                by_id=access.viewer.person_id,
+                version=_version(data.version),
+                text=data.text,
+                party=data.party,
+                due_on=data.due_on.strip() or None,
+                settings=state.settings,
+            )
+        except FormError as error:
+            return _page(
+                db, state, access, form=data, form_for=agreement_id, errors=error.errors, status=422
+            )
+        except Conflict as conflict:
+            if conflict.reason == "archived":
+                raise
+            return _page(
+                db, state, access, form=data, form_for=agreement_id, stale=True, status=409
+            )
+        return Redirect(
+            f"/pupils/{access.pupil_id}/written-plan?changed={agreement_id}"
+            f"#agreement-{agreement_id}",
+            status_code=303,
+        )
+
+    @post(
+        "/agreements/{agreement_id:int}/follow-up",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=for_record(Record.AGREEMENT, None, STAFF),
+    )
+    def follow_up(
+        self,
+        *,
+        db: NamedDependency[Session],
+        state: State,
+        access: NamedDependency[Access],
+        agreement_id: RowId,
+        data: URLEncodedBody[CommentForm],
+    ) -> Response[Any]:
+        try:
+            service.follow_up(
+                db,
+                agreement_id=agreement_id,
+                pupil_id=access.pupil_id,
+                relation=access.relation,
+                by_id=access.viewer.person_id,
+                done=data.done == "1",
+                comment=data.comment,
+                settings=state.settings,
+            )
+        except FormError as error:
+            return _page(
+                db,
+                state,
+                access,
+                form=data,
+                form_for=f"follow-{agreement_id}",
+                errors=error.errors,
+                status=422,
+            )
+        return Redirect(
+            f"/pupils/{access.pupil_id}/written-plan?followed={agreement_id}"
+            f"#agreement-{agreement_id}",
+            status_code=303,
+        )
+
+    @post(
+        "/agreements/{agreement_id:int}/progress",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=for_record(Record.AGREEMENT, None, frozenset({Relation.SELF})),
+    )
+    def progress(
+        self,
+        *,
+        db: NamedDependency[Session],
+        state: State,
+        access: NamedDependency[Access],
+        agreement_id: RowId,
+        data: URLEncodedBody[CommentForm],
+    ) -> Redirect:
+        service.mark_progress(
+            db,
+            agreement_id=agreement_id,
+            pupil_id=access.pupil_id,
+            relation=access.relation,
+            comment=data.comment[:500],
+            settings=state.settings,
+        )
+        return Redirect(f"/?progress={agreement_id}#agreement-{agreement_id}", status_code=303)

@@ -1,0 +1,87 @@
+"""The written plan as pages: the mentor writes, publishes and follows up with plain forms;
+the family's plan page shows it once published, with who has signed and who is asked, the
+sign buttons for the viewer, and the pupil's "done"; errors keep what was typed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlmodel import Session, select
+
+from backend.models import Agreement, Summary
+from tests.integration.conftest import Visitor, demo_person
+from tests.integration.test_agreements import DUE, YESTERDAY, sign
+from tests.integration.test_compilation import plan_of
+
+
+def test_the_mentor_writes_publishes_and_the_family_signs_on_the_pages(
+    db: Session, signed_in: Callable[[str], Visitor]
+) -> None:
+    alva = demo_person(db, "alva")
+    mentor = signed_in("mentor-4a")
+    page = mentor.get(f"/pupils/{alva.id}/written-plan")
+    assert page.status_code == 200 and "Inte publicerad" in page.text
+
+    # Publishing without a summary in åk 4 is refused, and what she typed stays.
+    refused = mentor.form(
+        f"/pupils/{alva.id}/written-plan",
+        {"version": "0", "held_on": YESTERDAY, "participants": "Alva, Anna", "publish": "1"},
+    )
+    assert refused.status_code == 422
+    assert "behöver den skriftliga planen en sammanfattning av insatser" in refused.text
+    assert 'value="Alva, Anna"' in refused.text
+
+    db.expire_all()
+    version = str(db.get(Summary, plan_of(db, "alva").id).version)
+    saved = mentor.form(
+        f"/pupils/{alva.id}/written-plan",
+        {
+            "version": version,
+            "held_on": YESTERDAY,
+            "participants": "Alva, Anna",
+            "measures_pupil": "Läsa högt varje kväll.",
+            "publish": "1",
+        },
+    )
+    assert saved.status_code == 303, saved.text
+    bad = mentor.form(f"/pupils/{alva.id}/agreements", {"text": "Läsa", "party": "", "due_on": ""})
+    assert bad.status_code == 422 and "Välj vem som gör det" in bad.text
+    added = mentor.form(
+        f"/pupils/{alva.id}/agreements",
+        {"text": "Alva läser en bok i veckan", "party": "pupil", "due_on": DUE},
+    )
+    assert added.status_code == 303
+    agreement = db.exec(select(Agreement)).one()
+
+    pupil = signed_in("alva")
+    home = pupil.get("/")
+    assert "Alva läser en bok i veckan" in home.text
+    assert "Läsa högt varje kväll." in home.text
+    assert "väntar på Alva, Anna, Per och Karin" in home.text
+    assert f'data-options-url="/api/agreements/{agreement.id}/signature/options"' in home.text
+    assert "1 överenskommelse väntar på din signatur" in home.text
+
+    assert sign(pupil, agreement.id).status_code == 201
+    per = signed_in("guardian-per")
+    seen = per.get(f"/pupils/{alva.id}")
+    assert "signerat av Alva" in seen.text and "verifierad" in seen.text
+    assert "väntar på Anna, Per och Karin" in seen.text
+
+    done = pupil.form(f"/agreements/{agreement.id}/progress", {"comment": "Första boken klar"})
+    assert done.status_code == 303
+    followed = mentor.form(f"/agreements/{agreement.id}/follow-up", {"done": "1", "comment": "Bra"})
+    assert followed.status_code == 303
+    db.expire_all()
+    row = db.get(Agreement, agreement.id)
+    assert row is not None and row.state == "done" and row.progress_comment == "Första boken klar"
+
+
+def test_outsiders_see_no_written_plan(db: Session, signed_in: Callable[[str], Visitor]) -> None:
+    alva = demo_person(db, "alva")
+    for key in ("elias", "guardian-lina", "mentor-6d", "teacher-6d", "mentor-8b"):
+        outsider = signed_in(key)
+        assert outsider.get(f"/pupils/{alva.id}/written-plan").status_code in {403, 404}
+        assert outsider.form(
+            f"/pupils/{alva.id}/agreements", {"text": "x", "party": "pupil", "due_on": DUE}
+        ).status_code in {403, 404}
+    assert db.exec(select(Agreement)).first() is None
