@@ -244,3 +244,73 @@ def test_refusals(db: Session, settings: Settings, signed_in: Callable[[str], Vi
     signatures = db.exec(select(Signature)).all()
     assert [(s.agreement_id, s.signer_id) for s in signatures] == [(first["id"], alva.id)]
     assert db.get(Summary, plan_of(db, "alva").id) is not None
+
+
+OUTSIDERS = (
+    "elias",
+    "guardian-lina",
+    "guardian-mikael",
+    "mentor-6d",
+    "teacher-6d",
+    "mentor-8b",
+    "principal-2",
+)
+
+
+def test_outsiders_can_neither_read_nor_write_anything_after_the_talk(
+    db: Session, signed_in: Callable[[str], Visitor]
+) -> None:
+    """Every route of the written plan, for everyone outside Alva's links: 403/404, and
+    nothing changes. Her teacher reads but writes nothing a mentor writes."""
+    alva = demo_person(db, "alva")
+    assert alva.id is not None
+    mentor = signed_in("mentor-4a")
+    first, _second = write_plan(mentor, alva.id)
+    a = first["id"]
+    p = alva.id
+    body = {"text": "x", "party": "pupil", "due_on": DUE}
+    calls: list[tuple[str, str, dict[str, Any] | None]] = [
+        ("GET", f"/api/pupils/{p}/summary", None),
+        ("PUT", f"/api/pupils/{p}/summary", {"version": 1}),
+        ("POST", f"/api/pupils/{p}/summary/publish", {}),
+        ("GET", f"/api/pupils/{p}/agreements", None),
+        ("POST", f"/api/pupils/{p}/agreements", body),
+        ("PATCH", f"/api/agreements/{a}", {"version": 1, "text": "y"}),
+        ("POST", f"/api/agreements/{a}/signature/options", {}),
+        ("POST", f"/api/agreements/{a}/progress", {}),
+        ("POST", f"/api/agreements/{a}/follow-up", {"done": True}),
+        ("GET", f"/pupils/{p}/written-plan", None),
+    ]
+    forms = [
+        (f"/pupils/{p}/written-plan", {"version": "1", "measures_home": "x"}),
+        (f"/pupils/{p}/agreements", body),
+        (f"/agreements/{a}", {"version": "1", **body}),
+        (f"/agreements/{a}/follow-up", {"done": "1"}),
+        (f"/agreements/{a}/progress", {"comment": "x"}),
+    ]
+
+    def snapshot() -> list[Any]:
+        db.expire_all()
+        return [
+            [(r.id, r.text, r.state, r.version, r.progress_at) for r in db.exec(select(Agreement))],
+            [(s.plan_id, s.version, s.measures_home) for s in db.exec(select(Summary))],
+            len(db.exec(select(Signature)).all()),
+        ]
+
+    before = snapshot()
+    for key in OUTSIDERS:
+        outsider = signed_in(key)
+        for method, url, data in calls:
+            headers = {"x-csrftoken": outsider.token}
+            answer = outsider.client.request(method, url, json=data, headers=headers)
+            assert answer.status_code in {403, 404}, (key, method, url, answer.status_code)
+        for url, form in forms:
+            assert outsider.form(url, form).status_code in {403, 404}, (key, url)
+    teacher = signed_in("teacher-ek")
+    assert teacher.get(f"/api/pupils/{p}/summary").status_code == 200
+    for method, url, data in calls[1:3] + calls[4:6] + calls[8:9]:
+        answer = teacher.client.request(
+            method, url, json=data, headers={"x-csrftoken": teacher.token}
+        )
+        assert answer.status_code == 403, (method, url, answer.text)
+    assert snapshot() == before
