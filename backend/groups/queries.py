@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func
+from sqlalchemy import and_, bindparam, exists, func, or_
 from sqlalchemy import select as core_select
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from backend.db import Query
 from backend.models import (
+    Agreement,
     Booking,
     Goal,
     Group,
@@ -115,13 +116,28 @@ LATEST_BY_GOAL = Query(
     )
 )
 
-# Before the talk, per pupil of the group this term: her plan's state and the booked time.
+# Before and after the talk, per pupil of the group this term: her plan's state, the booked
+# time, and how many agreements there are, are signed by everyone and are followed up.
 _GROUP_PUPILS = core_select(col(GroupPupil.pupil_id)).where(col(GroupPupil.group_id) == _G)
+
+
+def _agreements(*states: str) -> Any:
+    query = (
+        core_select(func.count()).select_from(Agreement).where(col(Agreement.plan_id) == Plan.id)
+    )
+    if states:
+        query = query.where(or_(*(col(Agreement.state) == s for s in states)))
+    return query.correlate(Plan).scalar_subquery()
+
+
 TALKS = Query(
     core_select(
         col(Plan.pupil_id),
         col(Plan.state),
         col(TalkTime.starts_at),
+        _agreements(),
+        _agreements("signed", "done", "not_done"),
+        _agreements("done", "not_done"),
     )
     .select_from(Plan)
     .outerjoin(

@@ -42,6 +42,9 @@ class PupilRowPublic(msgspec.Struct, kw_only=True):
     guardians_ready: int = 0  # of them, those who marked their preparation ready
     booked_at: datetime | None = None  # the talk time booked this term
     held: bool = False  # the talk is held
+    agreements: int = 0  # made at the talk
+    agreements_signed: int = 0  # of them, signed by every party
+    agreements_followed_up: int = 0  # of them, confirmed done or not done by the mentor
 
 
 class GroupOverviewPublic(msgspec.Struct, kw_only=True):

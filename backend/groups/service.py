@@ -89,6 +89,9 @@ class Readiness(msgspec.Struct, kw_only=True):
     guardians_ready: list[int] = msgspec.field(default_factory=list)
     booked_at: datetime | None = None
     held: bool = False
+    agreements: int = 0
+    agreements_signed: int = 0  # signed by every party (and those followed up since)
+    agreements_followed_up: int = 0
 
 
 HELD_STATES = frozenset({"held", "signed", "followed_up", "archived"})
@@ -99,8 +102,14 @@ def readiness(session: Session, *, group_id: int, today: date) -> dict[int, Read
     held. Three queries whatever the group's size."""
     params = {"group_id": group_id, "today": today}
     found: dict[int, Readiness] = {}
-    for pupil_id, state, starts_at in queries.TALKS.rows(session, params):
-        found[pupil_id] = Readiness(booked_at=starts_at, held=state in HELD_STATES)
+    for pupil_id, state, starts_at, made, signed, followed in queries.TALKS.rows(session, params):
+        found[pupil_id] = Readiness(
+            booked_at=starts_at,
+            held=state in HELD_STATES,
+            agreements=made,
+            agreements_signed=signed,
+            agreements_followed_up=followed,
+        )
     for pupil_id, guardian_id in queries.GUARDIANS.rows(session, {"group_id": group_id}):
         if pupil_id in found:
             found[pupil_id].guardians.append(guardian_id)
@@ -195,6 +204,9 @@ def _talk_columns(ready: Readiness | None) -> dict[str, Any]:
         "guardians_ready": len(ready.guardians_ready),
         "booked_at": ready.booked_at,
         "held": ready.held,
+        "agreements": ready.agreements,
+        "agreements_signed": ready.agreements_signed,
+        "agreements_followed_up": ready.agreements_followed_up,
     }
 
 

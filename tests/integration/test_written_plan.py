@@ -12,6 +12,7 @@ from backend.models import Agreement, Summary
 from tests.integration.conftest import Visitor, demo_person
 from tests.integration.test_agreements import DUE, YESTERDAY, sign
 from tests.integration.test_compilation import plan_of
+from tests.integration.test_groups import group_id
 
 
 def test_the_mentor_writes_publishes_and_the_family_signs_on_the_pages(
@@ -62,6 +63,9 @@ def test_the_mentor_writes_publishes_and_the_family_signs_on_the_pages(
     assert "1 överenskommelse väntar på din signatur" in home.text
 
     assert sign(pupil, agreement.id).status_code == 201
+    overview = mentor.get(f"/api/groups/{group_id(db, '4A')}/overview").json()
+    (alva_row,) = [r for r in overview["rows"] if r["id"] == alva.id]
+    assert (alva_row["agreements"], alva_row["agreements_signed"]) == (1, 0)
     per = signed_in("guardian-per")
     seen = per.get(f"/pupils/{alva.id}")
     assert "signerat av Alva" in seen.text and "verifierad" in seen.text
@@ -74,6 +78,12 @@ def test_the_mentor_writes_publishes_and_the_family_signs_on_the_pages(
     db.expire_all()
     row = db.get(Agreement, agreement.id)
     assert row is not None and row.state == "done" and row.progress_comment == "Första boken klar"
+    overview = mentor.get(f"/api/groups/{group_id(db, '4A')}/overview").json()
+    (alva_row,) = [r for r in overview["rows"] if r["id"] == alva.id]
+    assert (alva_row["agreements"], alva_row["agreements_followed_up"]) == (1, 1)
+    assert alva_row["agreements_signed"] == 1  # followed up counts as past signing
+    page = mentor.get(f"/groups/{group_id(db, '4A')}")
+    assert f'href="/pupils/{alva.id}/written-plan"' in page.text
 
 
 def test_outsiders_see_no_written_plan(db: Session, signed_in: Callable[[str], Visitor]) -> None:
