@@ -53,11 +53,21 @@ class LastGoalPublic(msgspec.Struct, kw_only=True):
     rated_at: datetime | None
 
 
+class LastAgreementPublic(msgspec.Struct, kw_only=True):
+    """An agreement of last term and how it went: open, signed, done or not done."""
+
+    text: str
+    party: str
+    state: str
+    follow_up_comment: str = ""
+
+
 class LastTermPublic(msgspec.Struct, kw_only=True):
     term: str
     state: str
     goals: list[LastGoalPublic]
-    agreements: list[str] = []  # agreements are not recorded yet (a later issue)
+    plan_id: int = 0
+    agreements: list[LastAgreementPublic] = []
 
 
 class TalkDraftPublic(msgspec.Struct, kw_only=True):

@@ -21,6 +21,7 @@ from backend.compilation.schemas import (
     AnswerPublic,
     BookingPublic,
     CompilationPublic,
+    LastAgreementPublic,
     LastGoalPublic,
     LastTermPublic,
     PreparationPublic,
@@ -29,6 +30,7 @@ from backend.compilation.schemas import (
 from backend.errors import Conflict, Forbidden, FormError, NotFound
 from backend.i18n import N_
 from backend.models import (
+    Agreement,
     Answer,
     Audience,
     Booking,
@@ -167,7 +169,7 @@ def booking_of(session: Session, *, pupil_id: int, term_id: int) -> BookingPubli
 
 def last_term(session: Session, *, pupil_id: int, before: date) -> LastTermPublic | None:
     """The pupil's plan of the latest term that began before this one: its goals, each
-    with its last rating. Agreements come with a later issue."""
+    with its last rating, and its agreements with how they went."""
     row = session.exec(
         select(Plan, Term)
         .join(Term, col(Term.id) == Plan.term_id)
@@ -193,9 +195,19 @@ def last_term(session: Session, *, pupil_id: int, before: date) -> LastTermPubli
             .order_by(col(SelfAssessment.created_at), col(SelfAssessment.id))
         ):
             latest[rating.goal_id] = rating
+    agreements = session.exec(
+        select(Agreement).where(Agreement.plan_id == plan.id).order_by(col(Agreement.id))
+    ).all()
     return LastTermPublic(
         term=term.code,
         state=plan.state,
+        plan_id=plan.id or 0,
+        agreements=[
+            LastAgreementPublic(
+                text=a.text, party=a.party, state=a.state, follow_up_comment=a.follow_up_comment
+            )
+            for a in agreements
+        ],
         goals=[
             LastGoalPublic(
                 id=g.id or 0,

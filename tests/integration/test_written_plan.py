@@ -5,10 +5,11 @@ sign buttons for the viewer, and the pupil's "done"; errors keep what was typed.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from sqlmodel import Session, select
 
-from backend.models import Agreement, Summary
+from backend.models import Agreement, Plan, Summary
 from tests.integration.conftest import Visitor, demo_person
 from tests.integration.test_agreements import DUE, YESTERDAY, sign
 from tests.integration.test_compilation import plan_of
@@ -95,3 +96,35 @@ def test_outsiders_see_no_written_plan(db: Session, signed_in: Callable[[str], V
             f"/pupils/{alva.id}/agreements", {"text": "x", "party": "pupil", "due_on": DUE}
         ).status_code in {403, 404}
     assert db.exec(select(Agreement)).first() is None
+
+
+def test_last_terms_agreements_reach_the_compilation(
+    db: Session, signed_in: Callable[[str], Visitor]
+) -> None:
+    liam = demo_person(db, "liam")
+    last = db.exec(select(Plan).where(Plan.pupil_id == liam.id, Plan.state == "archived")).one()
+    assert last.id is not None
+    db.add(
+        Agreement(
+            plan_id=last.id,
+            text="Liam lämnar in läxan på fredagar",
+            party="pupil",
+            due_on=date(2026, 5, 29),
+            state="not_done",
+            created_by_id=demo_person(db, "mentor-4a").id or 0,
+            follow_up_comment="Två av fem veckor",
+        )
+    )
+    db.commit()
+    mentor = signed_in("mentor-4a")
+    data = mentor.get(f"/api/pupils/{liam.id}/compilation").json()
+    assert data["last_term"]["agreements"] == [
+        {
+            "text": "Liam lämnar in läxan på fredagar",
+            "party": "pupil",
+            "state": "not_done",
+            "follow_up_comment": "Två av fem veckor",
+        }
+    ]
+    page = mentor.get(f"/pupils/{liam.id}/compilation")
+    assert "Liam lämnar in läxan på fredagar (Eleven) – Inte gjord: Två av fem veckor" in page.text
