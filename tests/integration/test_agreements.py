@@ -314,3 +314,35 @@ def test_outsiders_can_neither_read_nor_write_anything_after_the_talk(
         )
         assert answer.status_code == 403, (method, url, answer.text)
     assert snapshot() == before
+
+
+def test_a_stale_summary_is_refused_with_both_texts_and_bad_input_is_named(
+    db: Session, signed_in: Callable[[str], Visitor]
+) -> None:
+    alva = demo_person(db, "alva")
+    mentor = signed_in("mentor-4a")
+    url = f"/api/pupils/{alva.id}/summary"
+    headers = {"x-csrftoken": mentor.token}
+    first = mentor.client.put(url, headers=headers, json={"version": 0, "measures_home": "Läsa"})
+    assert first.status_code == 200 and first.json()["version"] == 1
+    second = mentor.client.put(url, headers=headers, json={"version": 1, "measures_home": "Räkna"})
+    assert second.status_code == 200 and second.json()["version"] == 2
+    stale = mentor.client.put(url, headers=headers, json={"version": 1, "measures_home": "Rita"})
+    assert stale.status_code == 409 and stale.json()["current"]["measures_home"] == "Räkna"
+    future = (date.today() + timedelta(days=2)).isoformat()  # noqa: DTZ011
+    late = mentor.client.put(url, headers=headers, json={"version": 2, "held_on": future})
+    assert late.status_code == 422 and late.json()["reason"] == "invalid_held_on"
+    unpublished = mentor.post(f"/api/pupils/{alva.id}/summary/publish", json={})
+    assert unpublished.status_code == 422 and unpublished.json()["reason"] == "invalid_held_on"
+    for body in (
+        {"text": "", "party": "pupil", "due_on": DUE},
+        {"text": "Läsa", "party": "granny", "due_on": DUE},
+        {"text": "Läsa", "party": "home", "due_on": "snart"},
+        {"text": "x" * 1001, "party": "home", "due_on": DUE},
+    ):
+        refused = mentor.post(f"/api/pupils/{alva.id}/agreements", json=body)
+        assert refused.status_code in {400, 422}, body
+    db.expire_all()
+    assert db.exec(select(Agreement)).first() is None
+    summary = db.get(Summary, plan_of(db, "alva").id)
+    assert summary is not None and summary.measures_home == "Räkna" and summary.held_on is None
