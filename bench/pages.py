@@ -38,7 +38,7 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -73,6 +73,9 @@ STAFF_PAGES = [
     ("mentor-4a", "/groups/{group}/talk-times"),
     ("guardian-anna", "/pupils/{pupil}/preparation"),
     ("guardian-anna", "/pupils/{pupil}/talk-times"),
+    ("mentor-4a", "/pupils/{pupil}/written-plan"),  # after the talk: two agreements, published
+    ("guardian-anna", "/pupils/{pupil}"),  # the plan with its signatures verified
+    ("guardian-anna", "/api/pupils/{pupil}/agreements"),
 ]
 PROFILED = "/"
 UNITS_MS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3}
@@ -266,6 +269,9 @@ def check(client: httpx.Client, path: str) -> None:
                          f"{response.text[:500]}")
 
 
+PASSKEYS: dict[int, SoftAuthenticator] = {}  # each signed-in client's passkey, by id(client)
+
+
 def sign_in(base: str, url: str, key: str = "alva") -> httpx.Client:
     engine = make_engine(url)
     with Session(engine) as db:
@@ -277,7 +283,8 @@ def sign_in(base: str, url: str, key: str = "alva") -> httpx.Client:
     token = page.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
     headers = {"x-csrftoken": token}
     options = client.post(f"/enrol/{code}/options", json={}, headers=headers).json()
-    credential = SoftAuthenticator(origin=base).register(options)
+    passkey = PASSKEYS[id(client)] = SoftAuthenticator(origin=base)
+    credential = passkey.register(options)
     client.post(f"/enrol/{code}/verify", json=credential, headers=headers).raise_for_status()
     return client
 
@@ -301,6 +308,29 @@ def demo_ids(url: str) -> dict[str, int]:
     return {"group": group.id, "school": school.id, "pupil": pupil.id}
 
 
+def written_plan(mentor: httpx.Client, guardian: httpx.Client, pupil: int) -> None:
+    """The pupil's written plan with two agreements, published, and signed by a guardian
+    (so her plan page shows and verifies signatures), through the JSON API."""
+    def post(client: httpx.Client, method: str, path: str, body: object) -> httpx.Response:
+        token = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/").text)
+        assert token
+        response = client.request(method, path, json=body, headers={"x-csrftoken": token[1]})
+        response.raise_for_status()
+        return response
+    yesterday = (date.today() - timedelta(days=1)).isoformat()  # noqa: DTZ011
+    due = (date.today() + timedelta(days=30)).isoformat()  # noqa: DTZ011
+    post(mentor, "PUT", f"/api/pupils/{pupil}/summary", {
+        "version": 0, "held_on": yesterday, "measures_school": "Extra stöd i matematik.",
+        "measures_pupil": "Läsa 20 minuter varje kväll."})
+    made = [post(mentor, "POST", f"/api/pupils/{pupil}/agreements",
+                 {"text": text, "party": party, "due_on": due}).json()["id"]
+            for text, party in (("Läsa varje kväll", "pupil"), ("Stöd på tisdagar", "school"))]
+    post(mentor, "POST", f"/api/pupils/{pupil}/summary/publish", {})
+    options = post(guardian, "POST", f"/api/agreements/{made[0]}/signature/options?all=true", {})
+    post(guardian, "POST", f"/api/agreements/{made[0]}/signature",
+         PASSKEYS[id(guardian)].login(options.json()))
+
+
 def generator_for(kind: str, connections: int, client: httpx.Client) -> LoadGenerator:
     cookies = "; ".join(f"{cookie.name}={cookie.value}" for cookie in client.cookies.jar)
     return LoadGenerator(kind, connections, [f"Cookie: {cookies}", "Accept-Encoding: gzip"])
@@ -311,6 +341,7 @@ def staff_loads(args: argparse.Namespace, base: str,
     """A signed-in client and its load generator for each staff page."""
     ids = demo_ids(url)
     clients = {key: sign_in(base, url, key) for key in dict.fromkeys(k for k, _ in STAFF_PAGES)}
+    written_plan(clients["mentor-4a"], clients["guardian-anna"], ids["pupil"])
     return [(clients[key], generator_for(args.client, args.connections, clients[key]),
              path.format(**ids), f"{key} {path}") for key, path in STAFF_PAGES]
 
