@@ -39,6 +39,7 @@ from backend.stats.controllers import StatsController
 from backend.talks.controllers import TalkController
 from backend.talks.mentor_controllers import MentorTalkController
 from backend.terms.carry_over_controllers import CarryOverController
+from backend.terms.closing import closing_ended_terms
 from backend.terms.controllers import TermController
 from backend.terms.questions_controllers import QuestionController
 from backend.web import MAX_BODY, App, IupRequest, security_headers
@@ -129,6 +130,7 @@ def create_app(settings: Settings) -> App:
         openapi_config=OpenAPIConfig(
             title="IUP", version="0.1.0", path="/schema", render_plugins=[JsonRenderPlugin()]
         ),
+        lifespan=[closing_ended_terms],  # ended terms close at start-up, then hourly
         on_shutdown=[engine.dispose],
         logging_config=None,  # the server's entry point logs to stdout (asgi.py)
         debug=False,

@@ -347,7 +347,7 @@ LAST_TERM_GOALS = [  # (area, text, latest rating): one reached, one offered to 
 
 
 def _last_term(session: Session, *, school: School, pupils: list[Person], today: date) -> None:
-    """The school's term before this one, ended and opened, with a plan for each pupil of
+    """The school's term before this one, ended and closed, with a plan for each pupil of
     5C: a goal she reached (rated 4) and one she did not (rated 2), so her plan this term
     offers one goal to carry over. Once."""
     assert school.id is not None
@@ -360,6 +360,7 @@ def _last_term(session: Session, *, school: School, pupils: list[Person], today:
         starts_on=starts,
         ends_on=ends,
         opened_at=datetime.combine(starts, time(8), tzinfo=UTC),
+        closed_at=datetime.combine(ends + timedelta(days=1), time(1), tzinfo=UTC),  # by the date
     )
     session.add(term)
     session.flush()

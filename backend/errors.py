@@ -145,6 +145,10 @@ class TooManyRequests(Refusal):
         super().__init__(reason, headers={"retry-after": str(max(1, retry_after))})
 
 
+# The 409 of every write to a plan (OpenAPI): `refusals(... | {409: ARCHIVED_409})`.
+ARCHIVED_409 = "The plan is archived (reason `archived`): its term is closed, it is read-only"
+
+
 def refusals(described: dict[int, str], *, session: bool = True) -> dict[int, ResponseSpec]:
     """A route's refusals for the OpenAPI document, each answered with `ErrorMessage`: 401
     for every route that needs a session, and the statuses the route describes."""

@@ -26,7 +26,7 @@ from backend.agreements.schemas import (
     SummaryUpdate,
 )
 from backend.compilation.service import current_plan
-from backend.errors import Archived, Conflict, Forbidden, FormError, NotFound
+from backend.errors import Conflict, Forbidden, FormError, NotFound
 from backend.i18n import N_
 from backend.models import (
     Agreement,
@@ -46,6 +46,7 @@ from backend.models import (
     utcnow,
 )
 from backend.notifications.service import Kind, notify
+from backend.plans.service import refuse_archived
 from backend.settings import Settings
 from backend.terms.service import years_of
 from backend.web import has_control_characters
@@ -278,9 +279,7 @@ def _mentor_only(relation: Relation) -> None:
 
 
 def _writable(plan: Plan) -> None:
-    if plan.state == PlanState.ARCHIVED:
-        assert plan.id is not None
-        raise Archived(plan.id)
+    refuse_archived(plan.state, int(plan.id or 0))
 
 
 def _text(value: str, field: str, limit: int, errors: dict[str, str]) -> str:

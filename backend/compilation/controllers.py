@@ -22,19 +22,19 @@ from backend.compilation.schemas import (
     TalkDraftUpdate,
     TalkHeldPublic,
 )
-from backend.errors import Conflict, FormError, refusals
+from backend.errors import ARCHIVED_409, Archived, Conflict, FormError, refusals
 from backend.plans.service import LEVEL_WORDS
 from backend.readlog import ReadKind
 from backend.web import Page
 
 _NOT_FOUND = {404: "No such pupil, or not one of the viewer's mentor or teaching groups"}
 READ = refusals(_NOT_FOUND)
-WRITE = refusals(_NOT_FOUND | {403: "Not the pupil's mentor"})
+WRITE = refusals(_NOT_FOUND | {403: "Not the pupil's mentor", 409: ARCHIVED_409})
 CHANGE = refusals(
     _NOT_FOUND
     | {
         403: "Not the pupil's mentor",
-        409: "Changed since `version`: `current` holds the draft as it is now",
+        409: "Changed since `version`: `current` holds the draft as it is now; or " + ARCHIVED_409,
         422: "Not a valid draft",
     }
 )
@@ -108,6 +108,8 @@ class CompilationController(Controller):
             )
         except FormError as error:
             return _page(db, state, access, form=data, errors=error.errors, status=422)
+        except Archived:
+            raise  # read-only history: the error page says so
         except Conflict:
             return _page(db, state, access, form=data, stale=True, status=409)
         return Redirect(f"/pupils/{access.pupil_id}/compilation?saved=1#draft", status_code=303)

@@ -50,7 +50,7 @@ from backend.models import (
     utcnow,
 )
 from backend.notes.service import notes_of
-from backend.plans.service import plan_of
+from backend.plans.service import plan_of, refuse_archived
 from backend.terms import current
 from backend.terms.questions import questions_for, stage_of
 from backend.web import has_control_characters
@@ -279,9 +279,11 @@ def _mentor_only(relation: Relation) -> None:
 
 
 def _plan_id(session: Session, *, pupil_id: int, today: date) -> int:
+    """The plan to write to: 404 without one this term, 409 `archived` when it is."""
     found = current_plan(session, pupil_id=pupil_id, today=today)
     if found is None or found[0].id is None:
         raise NotFound("no_plan", N_("The pupil has no plan this term."))
+    refuse_archived(found[0].state, found[0].id)
     return found[0].id
 
 

@@ -38,7 +38,8 @@ _REFUSED = {
     422: "Not a valid goal, proposal or answer",
 }
 WRITE = refusals(
-    _REFUSED | {409: "Stale version, retired goal or closed plan: `current` is the record now"}
+    _REFUSED
+    | {409: "Stale version or retired goal (`current` is the record now), or `archived` plan"}
 )
 READ = refusals({k: v for k, v in _REFUSED.items() if k != 422})
 

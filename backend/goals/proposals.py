@@ -20,6 +20,7 @@ from backend.goals.schemas import ProposalPublic
 from backend.i18n import N_
 from backend.models import GoalProposal, ProposalState, utcnow
 from backend.plans.schemas import PlanPublic
+from backend.plans.service import refuse_archived_plan
 
 PENDING_MAX = 5  # proposals waiting at once: enough for a pupil, not a flood for the mentor
 
@@ -72,12 +73,14 @@ def propose(
 
 
 def to_decide(session: Session, *, access: Access, proposal_id: int) -> GoalProposal:
-    """A pending proposal, for the pupil's mentor: 403 for a teacher, 409 once answered."""
+    """A pending proposal, for the pupil's mentor: 403 for a teacher, 409 once answered or
+    when its plan is archived."""
     if access.relation is not Relation.MENTOR:
         raise Forbidden(message=MENTOR_ONLY)
     proposal = session.get(GoalProposal, proposal_id)
     if proposal is None:
         raise NotFound()
+    refuse_archived_plan(session, plan_id=proposal.plan_id)
     if proposal.state != ProposalState.PENDING:
         refusal = Conflict(msgspec.to_builtins(public(proposal)), reason="decided")
         refusal.message = DECIDED

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from backend.access import Access, Relation
 from backend.db import Query
-from backend.errors import Conflict, Forbidden, FormError, Invalid, NotFound
+from backend.errors import Archived, Conflict, Forbidden, FormError, Invalid, NotFound
 from backend.goals.schemas import (
     AREA_MAX,
     HOW_MAX,
@@ -34,11 +34,11 @@ from backend.models import (
     GroupPupil,
     GroupTeacher,
     Plan,
-    PlanState,
     SelfAssessment,
     Term,
     utcnow,
 )
+from backend.plans.service import refuse_archived
 from backend.terms import current as this_term
 from backend.web import has_control_characters
 
@@ -58,7 +58,6 @@ MISSING = {
 CONTROL = N_("The text has a sign in it that we cannot save. Write it again without it.")
 NOT_YOUR_SUBJECT = N_("You can only write goals in your own subjects.")
 RETIRED = N_("This goal has been retired. It can no longer be changed.")
-ARCHIVED = N_("This plan is closed. Its goals can no longer be changed.")
 
 _P: Any = bindparam("pupil_id")
 _PUPIL_GROUPS = core_select(col(GroupPupil.group_id)).where(col(GroupPupil.pupil_id) == _P)
@@ -210,7 +209,8 @@ def current_plan(session: Session, *, pupil_id: int, today: date) -> tuple[int, 
 
 
 def writable_plan(session: Session, *, pupil_id: int, today: date) -> int:
-    """The current plan, made for the term when the pupil has none yet; 409 when closed."""
+    """The current plan, made for the term when the pupil has none yet; 409 `archived` when
+    its term is closed."""
     found = current_plan(session, pupil_id=pupil_id, today=today)
     if found is None:
         term = _CURRENT_TERM.first(session, {"pupil_id": pupil_id, "today": today})
@@ -222,10 +222,7 @@ def writable_plan(session: Session, *, pupil_id: int, today: date) -> int:
         assert plan.id is not None
         return plan.id
     plan_id, state = found
-    if state == PlanState.ARCHIVED:
-        refusal = Conflict({"plan_id": plan_id, "state": state}, reason="archived")
-        refusal.message = ARCHIVED
-        raise refusal
+    refuse_archived(state, plan_id)
     return plan_id
 
 
@@ -272,8 +269,9 @@ def goal_to_write(session: Session, *, access: Access, goal_id: int, today: date
     if goal.retired_at is not None:
         raise _conflict(goal, "retired", RETIRED)
     found = current_plan(session, pupil_id=access.pupil_id, today=today)
-    if found is None or found[0] != goal.plan_id or found[1] == PlanState.ARCHIVED:
-        raise _conflict(goal, "archived", ARCHIVED)
+    if found is None or found[0] != goal.plan_id:
+        raise Archived(goal.plan_id)  # another term's plan: history, as an archived one
+    refuse_archived(found[1], goal.plan_id)
     return goal
 
 

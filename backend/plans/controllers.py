@@ -29,7 +29,7 @@ from backend.access import (
     visible_pupils,
 )
 from backend.auth.sessions import Viewer
-from backend.errors import BadRequest, FormError, NotFound, refusals
+from backend.errors import ARCHIVED_409, BadRequest, FormError, NotFound, refusals
 from backend.groups import service as groups_service
 from backend.plans import service
 from backend.plans.page import plan_page
@@ -46,7 +46,7 @@ from backend.web import Page, RowId
 _READ = {400: "Not a valid request", 404: "No such plan or goal, or not yours to see"}
 READ = refusals(_READ)
 WRITE = {
-    **refusals(_READ | {422: "Not a valid rating"}),
+    **refusals(_READ | {422: "Not a valid rating", 409: ARCHIVED_409}),
     200: ResponseSpec(
         SelfAssessmentPublic,
         description="The save was sent again with the same Idempotency-Key: stored once",
@@ -120,9 +120,9 @@ class PlanController(Controller):
         goal_id: RowId,
     ) -> Template:
         """One goal opened to be rated: its card for htmx, else the plan with it open. The
-        other cards stay closed (DESIGN: compact cards that open one thing at a time)."""
-        if service.goal_of_pupil(db, pupil_id=access.pupil_id, goal_id=goal_id) is None:
-            raise NotFound()
+        other cards stay closed (DESIGN: compact cards that open one thing at a time). An
+        archived plan's goal is not opened to be rated (409)."""
+        service.goal_to_rate(db, pupil_id=access.pupil_id, goal_id=goal_id)
         return plan_page(request, db, state.settings, access, goal_id=goal_id, open=goal_id)
 
     @post(
@@ -141,8 +141,7 @@ class PlanController(Controller):
         goal_id: RowId,
         data: URLEncodedBody[SelfAssessmentForm],
     ) -> Response[Any]:
-        if service.goal_of_pupil(db, pupil_id=access.pupil_id, goal_id=goal_id) is None:
-            raise NotFound()
+        service.goal_to_rate(db, pupil_id=access.pupil_id, goal_id=goal_id)
         try:
             level, comment = service.check_self_assessment(level=data.level, comment=data.comment)
         except FormError as error:

@@ -15,7 +15,7 @@ from backend import readlog
 from backend.access import STAFF, Access, Relation, readers_of
 from backend.agreements.page import written
 from backend.goals.proposals import plan_context as goals_context
-from backend.models import Person
+from backend.models import Person, PlanState
 from backend.notes.service import notes_of
 from backend.plans import service
 from backend.preparation.service import progress as preparation_progress
@@ -35,13 +35,19 @@ def plan_page(
     status_code: int = 200,
     **context: Any,
 ) -> Template:
-    """The plan page, or for htmx the card of the goal just rated."""
+    """The plan page, or for htmx the card of the goal just rated. An archived plan is
+    read-only history: labelled so, with no control that would write to it (no rating,
+    proposal, goal tools or carry-over)."""
     today = settings.today()
     plan = service.plan_of(db, pupil_id=access.pupil_id, today=today)
+    archived = plan is not None and plan.state == PlanState.ARCHIVED
     goal = next((g for g in plan.goals if g.id == goal_id), None) if plan else None
     partial = goal is not None and request.htmx
     opened = context.pop("open", None)
     saved = context.pop("saved", None)
+    goals = goals_context(db, access=access, plan=plan, partial=bool(partial))
+    if archived:
+        goals["rights"] = None  # nobody writes goals or answers proposals in history
     reads = None
     if access.sees_read_log and not partial:
         reads = readlog.reads_of(
@@ -55,7 +61,10 @@ def plan_page(
         viewer=access.viewer,
         plan=plan,
         pupil=None if access.is_self else db.get(Person, access.pupil_id),
-        writable=access.may_rate,
+        own=access.is_self,
+        writable=access.may_rate and not archived,
+        archived=archived,
+        archived_term=plan.term if plan else None,
         goal=goal,
         levels=service.LEVEL_WORDS,
         nav="home",
@@ -69,7 +78,7 @@ def plan_page(
         staff=access.relation in STAFF,
         carry_over=(
             offered(db, access=access, today=today)
-            if plan and not partial and access.relation in STAFF
+            if plan and not partial and not archived and access.relation in STAFF
             else []
         ),
         talk_booking=None if partial else booking_of(db, pupil_id=access.pupil_id, today=today),
@@ -86,6 +95,6 @@ def plan_page(
         rated_this_month=(
             service.rated_this_month(plan, today=today, zone=settings.zone) if plan else set()
         ),
-        **goals_context(db, access=access, plan=plan, partial=bool(partial)),
+        **goals,
         **context,
     )

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from backend.db import Query
-from backend.errors import FormError, NotFound
+from backend.errors import Archived, FormError, NotFound
 from backend.i18n import N_
 from backend.models import Goal, Person, Plan, PlanState, Reply, SelfAssessment, Term
 from backend.plans.schemas import (
@@ -78,13 +78,18 @@ _REPLIES = Query(
     .where(col(Goal.plan_id) == bindparam("plan_id"))
 )
 _GOAL_OF_PUPIL = Query(
-    core_select(col(Goal.id))
-    .join(Plan, col(Plan.id) == Goal.plan_id)
+    core_select(col(Plan.id), col(Plan.state))
+    .join(Goal, col(Goal.plan_id) == Plan.id)
     .where(
         col(Goal.id) == bindparam("goal_id"),
         col(Plan.pupil_id) == bindparam("pupil_id"),
-        col(Plan.state) != PlanState.ARCHIVED,
         col(Goal.retired_at).is_(None),
+    )
+)
+_PLAN_STATE = Query(core_select(col(Plan.state)).where(col(Plan.id) == bindparam("plan_id")))
+_PLAN_IN_TERM = Query(
+    core_select(col(Plan.id), col(Plan.state)).where(
+        col(Plan.pupil_id) == bindparam("pupil_id"), col(Plan.term_id) == bindparam("term_id")
     )
 )
 _BY_KEY = Query(
@@ -169,10 +174,36 @@ def rated_this_month(plan: PlanPublic, *, today: date, zone: ZoneInfo) -> set[in
     }
 
 
-def goal_of_pupil(session: Session, *, pupil_id: int, goal_id: int) -> int | None:
-    """The goal's id, if it is in one of this pupil's plans that can still change."""
+def refuse_archived(state: str, plan_id: int) -> None:
+    """Archived plans are read-only history (DESIGN, "A term, step by step", step 7): every
+    write to one, in any domain, is refused with this 409 `archived` before anything
+    changes. `state` is the plan's PlanState."""
+    if state == PlanState.ARCHIVED:
+        raise Archived(plan_id)
+
+
+def refuse_archived_plan(session: Session, *, plan_id: int) -> None:
+    """refuse_archived for a plan known by its id only (one small query)."""
+    row = _PLAN_STATE.first(session, {"plan_id": plan_id})
+    if row is not None:
+        refuse_archived(str(row[0]), plan_id)
+
+
+def refuse_archived_term(session: Session, *, pupil_id: int, term_id: int) -> None:
+    """refuse_archived for the pupil's plan in a term (a talk booking belongs to a term)."""
+    row = _PLAN_IN_TERM.first(session, {"pupil_id": pupil_id, "term_id": term_id})
+    if row is not None:
+        refuse_archived(str(row[1]), int(row[0]))
+
+
+def goal_to_rate(session: Session, *, pupil_id: int, goal_id: int) -> int:
+    """The goal's plan, if the pupil may rate the goal: 404 when it is not hers (or
+    retired), 409 `archived` when its plan is archived."""
     row = _GOAL_OF_PUPIL.first(session, {"goal_id": goal_id, "pupil_id": pupil_id})
-    return None if row is None else int(row[0])
+    if row is None:
+        raise NotFound()
+    refuse_archived(str(row[1]), int(row[0]))
+    return int(row[0])
 
 
 def checked_key(value: str) -> str | None:
@@ -202,9 +233,8 @@ def record_self_assessment(
 ) -> tuple[SelfAssessmentPublic, bool]:
     """Adds a rating (earlier ones are kept) and says whether it is new: a save sent again
     with the same key returns the rating stored the first time. 404 when the goal is not
-    the pupil's or its plan is archived."""
-    if goal_of_pupil(session, pupil_id=pupil_id, goal_id=goal_id) is None:
-        raise NotFound()
+    the pupil's, 409 `archived` when its plan is archived (a retry too)."""
+    goal_to_rate(session, pupil_id=pupil_id, goal_id=goal_id)
     if key is not None and (earlier := _by_key(session, goal_id=goal_id, key=key)):
         return earlier, False
     rating = SelfAssessment(goal_id=goal_id, level=level, comment=comment, idempotency_key=key)

@@ -16,7 +16,7 @@ from litestar.response import Redirect, Template
 from sqlmodel import Session
 
 from backend.access import OWN, STAFF, Access, Relation, for_pupil
-from backend.errors import Conflict, FormError, Invalid, refusals
+from backend.errors import ARCHIVED_409, Archived, Conflict, FormError, Invalid, refusals
 from backend.models import Audience, Person
 from backend.plans import service as plans_service
 from backend.preparation import service
@@ -29,7 +29,8 @@ READ = refusals(_NOT_FOUND)
 CHANGE = refusals(
     _NOT_FOUND
     | {
-        409: "Saved by someone else since `version`: `current` holds the preparation as it is now",
+        409: "Saved by someone else since `version`: `current` holds the preparation as it is "
+        "now; or " + ARCHIVED_409,
         422: "Not a valid answer",
     }
 )
@@ -246,6 +247,8 @@ def _save_form(
             return _page(
                 db, state, access, audience=audience, typed=answers, errors=error.errors, status=422
             )
+        except Archived:
+            raise  # read-only history: the error page says so
         except Conflict as conflict:
             # Stale, but every answer she sent is the saved one (a send that arrived while
             # its answer was lost): nothing to choose, so it is saved on the new version.
@@ -290,6 +293,7 @@ def _page(
     differ = {q for q in typed if stale and q in stored and typed[q].strip() != stored[q]}
     guardian = audience is Audience.GUARDIAN
     plan = None if guardian else plans_service.plan_of(db, pupil_id=access.pupil_id, today=today)
+    talk = service.talk_of(db, pupil_id=access.pupil_id, today=today)
     return Page(
         "preparation/page.html",
         status_code=status,
@@ -306,6 +310,7 @@ def _page(
             "guardian": guardian,
             "pupil": db.get(Person, access.pupil_id) if guardian else None,
             "plan": plan,
+            "archived": talk is not None and talk.archived,
             "others": (
                 service.shared_with(
                     db, pupil_id=access.pupil_id, viewer_id=viewer.person_id, today=today

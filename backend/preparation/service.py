@@ -26,11 +26,13 @@ from backend.models import (
     Guardianship,
     Person,
     Plan,
+    PlanState,
     Preparation,
     Question,
     utcnow,
 )
 from backend.plans.schemas import PlanPublic
+from backend.plans.service import refuse_archived
 from backend.preparation.schemas import ANSWER_MAX, AnswerPublic, PreparationPublic
 from backend.terms import current
 from backend.terms.questions import QuestionPublic, questions_for, stage_of
@@ -43,6 +45,12 @@ class Talk(msgspec.Struct, frozen=True, kw_only=True):
     plan_id: int
     term_id: int
     stage: int
+    state: str = ""  # the plan's PlanState
+
+    @property
+    def archived(self) -> bool:
+        """Read-only history: no more saves."""
+        return self.state == PlanState.ARCHIVED
 
 
 class Progress(msgspec.Struct, frozen=True, kw_only=True):
@@ -54,7 +62,7 @@ class Progress(msgspec.Struct, frozen=True, kw_only=True):
 
 
 _TALK = Query(
-    core_select(col(Plan.id), col(Plan.term_id)).where(
+    core_select(col(Plan.id), col(Plan.term_id), col(Plan.state)).where(
         col(Plan.pupil_id) == bindparam("pupil_id"),
         col(Plan.term_id) == current.of_pupil(bindparam("pupil_id")),
     )
@@ -73,12 +81,13 @@ def talk_of(session: Session, *, pupil_id: int, today: date) -> Talk | None:
     rows = _TALK.rows(session, {"pupil_id": pupil_id, "today": today})
     if not rows:
         return None
-    plan_id, term_id = rows[0]
+    plan_id, term_id, state = rows[0]
     years = _SCHOOL_YEAR.rows(session, {"pupil_id": pupil_id})
     return Talk(
         plan_id=int(plan_id),
         term_id=int(term_id),
         stage=stage_of(int(years[0][0]) if years else None),
+        state=str(state),
     )
 
 
@@ -183,8 +192,10 @@ def save_preparation(
 ) -> PreparationPublic:
     """Checks the answers (FormError) and stores them if nobody has saved since `version`
     (0: nothing saved yet), else 409 with the preparation as it is now. The first save
-    creates the row; the unique key (plan, author) refuses a second first save."""
+    creates the row; the unique key (plan, author) refuses a second first save. 409
+    `archived` when the plan is archived."""
     talk = _talk(session, pupil_id=pupil_id, today=today)
+    refuse_archived(talk.state, talk.plan_id)
     questions = _questions(session, talk, audience)
     checked = check_answers(answers, questions)
     author = session.get(Person, author_id)

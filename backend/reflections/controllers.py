@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from backend import readlog
 from backend.access import STAFF, STAFF_ONLY, Access, Record, Staff, for_record, staff_of
-from backend.errors import FormError, refusals
+from backend.errors import ARCHIVED_409, FormError, refusals
 from backend.plans.schemas import ReplyPublic
 from backend.plans.service import LEVEL_WORDS
 from backend.readlog import ReadKind
@@ -31,6 +31,13 @@ from backend.web import Page, RowId, is_head
 READ = refusals({403: "Not a teacher, mentor or principal"})
 WRITE = refusals(
     {404: "No such self-assessment, or not one of your pupils'", 422: "Not a valid reply"}
+)
+REPLY = refusals(
+    {
+        404: "No such self-assessment, or not one of your pupils'",
+        422: "Not a valid reply",
+        409: ARCHIVED_409,
+    }
 )
 
 
@@ -106,7 +113,7 @@ class ReflectionController(Controller):
         "/api/self-assessments/{assessment_id:int}/replies",
         sync_to_thread=False,
         summary="Answer a pupil's self-assessment (also marks it seen)",
-        responses=WRITE,
+        responses=REPLY,
         dependencies=for_record(Record.ASSESSMENT, None, STAFF),
     )
     def reply_json(

@@ -49,6 +49,7 @@ class ReflectionPublic(msgspec.Struct, kw_only=True):
     unread: bool  # neither marked seen nor replied to by the viewer
     in_my_subject: bool  # the goal's area is one of the viewer's subjects in the group
     replies: list[ReplyPublic] = []
+    archived: bool = False  # its plan is archived: read-only, no more replies
 
 
 class ReflectionList(msgspec.Struct, kw_only=True):

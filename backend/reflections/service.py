@@ -10,17 +10,28 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists
+from sqlalchemy import and_, bindparam, exists
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col
 
 from backend.access import Relation, Staff
 from backend.auth.sessions import Viewer
+from backend.db import Query
 from backend.errors import FormError, NotFound
 from backend.i18n import N_
-from backend.models import Goal, GroupPupil, Person, Plan, Reply, Seen, SelfAssessment, utcnow
+from backend.models import (
+    Goal,
+    GroupPupil,
+    Person,
+    Plan,
+    PlanState,
+    Reply,
+    Seen,
+    SelfAssessment,
+    utcnow,
+)
 from backend.plans.schemas import ReplyPublic
-from backend.plans.service import REPLY_ROWS
+from backend.plans.service import REPLY_ROWS, refuse_archived
 from backend.reflections.schemas import REPLY_MAX, ReflectionPublic
 from backend.web import has_control_characters
 
@@ -56,6 +67,7 @@ def reflections_for(
             col(GroupPupil.group_id),
             col(Seen.person_id),
             replied,
+            col(Plan.state),
         )
         .join(Goal, col(Goal.id) == SelfAssessment.goal_id)
         .join(Plan, col(Plan.id) == Goal.plan_id)
@@ -79,7 +91,7 @@ def reflections_for(
     items: dict[int, ReflectionPublic] = {}
     for row in session.execute(query):
         rating_id, level, comment, at, goal_id, area, text, pupil_id, given, family = row[:10]
-        group_id, seen_by, has_reply = row[10:]
+        group_id, seen_by, has_reply, state = row[10:]
         group = groups[group_id]
         mine = area in group.subjects
         earlier = items.get(rating_id)
@@ -100,6 +112,7 @@ def reflections_for(
             created_at=at,
             unread=seen_by is None and not has_reply,
             in_my_subject=mine,
+            archived=state == PlanState.ARCHIVED,
         )
     ordered = sorted(items.values(), key=lambda r: not r.in_my_subject)[:LIMIT]  # stable
     _add_replies(session, ordered)
@@ -157,8 +170,21 @@ def mark_seen(session: Session, *, assessment_id: int, person_id: int) -> None:
         session.commit()
 
 
+_PLAN_OF_RATING = Query(
+    core_select(col(Plan.id), col(Plan.state))
+    .join(Goal, col(Goal.plan_id) == Plan.id)
+    .join(SelfAssessment, col(SelfAssessment.goal_id) == Goal.id)
+    .where(col(SelfAssessment.id) == bindparam("assessment_id"))
+)
+
+
 def add_reply(session: Session, *, assessment_id: int, author: Viewer, text: str) -> ReplyPublic:
-    """Stores a reply already checked (check_reply); replying also marks it seen."""
+    """Stores a reply already checked (check_reply); replying also marks it seen. 409
+    `archived` for a rating in an archived plan: the reply would change its history."""
+    found = _PLAN_OF_RATING.first(session, {"assessment_id": assessment_id})
+    if found is None:
+        raise NotFound()
+    refuse_archived(str(found[1]), int(found[0]))
     reply = Reply(self_assessment_id=assessment_id, author_id=author.person_id, text=text)
     session.add(reply)
     if session.get(Seen, (assessment_id, author.person_id)) is None:

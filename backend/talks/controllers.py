@@ -48,7 +48,7 @@ BOOK = refusals(
     | {
         403: "Not a guardian of a pupil in the time's group",
         409: "`taken`: another family holds the time (`current.free`: the free times); "
-        "`closed`: booking has closed",
+        "`closed`: booking has closed; `archived`: the term is closed, its plans read-only",
         422: "Several children in the group and no `pupil_id`",
     }
 )
@@ -222,7 +222,9 @@ class TalkController(Controller):
         sync_to_thread=False,
         summary="Cancel the booking of the time: a guardian her child's (before booking "
         "closes), the mentor anyone's with `message` to the family",
-        responses=refusals(NOT_FOUND | {403: "The pupil only reads", 409: "`closed`"}),
+        responses=refusals(
+            NOT_FOUND | {403: "The pupil only reads", 409: "`closed`; `archived`: a closed term"}
+        ),
         dependencies=FOR_TALK_TIME,
     )
     def cancel_json(

@@ -14,7 +14,7 @@ from litestar.response import Redirect, Template
 from sqlmodel import Session
 
 from backend.access import FOR_GROUP, FOR_TALK_TIME, GroupAccess, Relation, TalkTimeAccess
-from backend.errors import Conflict, Forbidden, FormError, refusals
+from backend.errors import Archived, Conflict, Forbidden, FormError, refusals
 from backend.i18n import N_
 from backend.models import Group
 from backend.settings import Settings
@@ -36,7 +36,7 @@ MOVE = refusals(
     NOT_FOUND
     | {
         403: "Not the group's mentor",
-        409: "`taken`: the time moved to is held",
+        409: "`taken`: the time moved to is held; `archived`: the term is closed",
         422: "`to` is not a time of the group",
     }
 )
@@ -129,6 +129,8 @@ class MentorTalkController(Controller):
                 message=data.message,
                 today=settings.today(),
             )
+        except Archived:
+            raise  # read-only history: the error page says so
         except (FormError, Conflict):
             return Redirect(f"{back}?done=not-moved#time-{access.talk_time_id}", status_code=303)
         return Redirect(f"{back}?done=moved#time-{data.to}", status_code=303)

@@ -28,6 +28,7 @@ from backend.models import (
     TalkTime,
 )
 from backend.notifications.service import Kind, notify
+from backend.plans.service import refuse_archived_term
 from backend.talks.schemas import BookingPublic, PupilTimesPublic, TalkTimePublic, TimeState
 from backend.terms.current import of_school, school_of_pupil
 from backend.web import has_control_characters
@@ -200,8 +201,10 @@ def book(
 ) -> BookingPublic:
     """Books the time for the pupil (a guardian's act; the policy has checked that the time
     is in the group of a child of hers). Her booking this term, if any, moves to this time.
-    The unique keys decide a race: the loser gets `Taken` (409) with the free times."""
+    The unique keys decide a race: the loser gets `Taken` (409) with the free times; an
+    archived plan (a closed term) is 409 `archived`."""
     t = _time(session, talk_time_id)
+    refuse_archived_term(session, pupil_id=pupil_id, term_id=t.term_id)
     at_now = now()
     if t.closes_at <= at_now:
         raise Closed(current={"free": _free_ids(session, t=t)})
@@ -252,7 +255,8 @@ def _booked(session: Session, *, pupil_id: int, today: date) -> BookingPublic:
 
 def cancel_own(session: Session, *, talk_time_id: int, pupil_ids: tuple[int, ...]) -> int:
     """A guardian cancels her child's booking of this time, before booking closes. Returns
-    the pupil's id; 404 when none of her children holds the time."""
+    the pupil's id; 404 when none of her children holds the time, 409 `archived` in a
+    closed term."""
     t = _time(session, talk_time_id)
     booking = session.exec(
         select(Booking).where(
@@ -261,6 +265,7 @@ def cancel_own(session: Session, *, talk_time_id: int, pupil_ids: tuple[int, ...
     ).first()
     if booking is None:
         raise NotFound("no_booking", N_("There is no booking of yours on that time."))
+    refuse_archived_term(session, pupil_id=booking.pupil_id, term_id=booking.term_id)
     if t.closes_at <= now():
         raise Closed(current={"free": _free_ids(session, t=t)})
     session.connection().execute(delete(Booking).where(col(Booking.id) == booking.id))
@@ -280,12 +285,13 @@ def _check_message(message: str) -> str:
 def cancel_by_mentor(
     session: Session, *, talk_time_id: int, mentor_id: int, message: str, today: date
 ) -> int:
-    """The mentor cancels whoever holds the time, at any time; the family is told in her
-    words. Returns the pupil's id."""
+    """The mentor cancels whoever holds the time, at any time but in a closed term (409
+    `archived`); the family is told in her words. Returns the pupil's id."""
     message = _check_message(message)
     booking = session.exec(select(Booking).where(Booking.talk_time_id == talk_time_id)).first()
     if booking is None:
         raise NotFound("no_booking", N_("Nobody has booked that time."))
+    refuse_archived_term(session, pupil_id=booking.pupil_id, term_id=booking.term_id)
     session.connection().execute(delete(Booking).where(col(Booking.id) == booking.id))
     notify(
         session,
@@ -304,7 +310,8 @@ def move(
     session: Session, *, talk_time_id: int, to_id: int, mentor_id: int, message: str, today: date
 ) -> BookingPublic:
     """The mentor moves the booking to another free time of the group (closed or not: she
-    may); the family is told in her words. The unique key decides a race (409 `taken`)."""
+    may); the family is told in her words. The unique key decides a race (409 `taken`); a
+    closed term's booking stays (409 `archived`)."""
     message = _check_message(message)
     source = _time(session, talk_time_id)
     target = session.get(TalkTime, to_id)
@@ -313,6 +320,7 @@ def move(
     booking = session.exec(select(Booking).where(Booking.talk_time_id == talk_time_id)).first()
     if booking is None:
         raise NotFound("no_booking", N_("Nobody has booked that time."))
+    refuse_archived_term(session, pupil_id=booking.pupil_id, term_id=booking.term_id)
     if to_id == talk_time_id:
         return _booked(session, pupil_id=booking.pupil_id, today=today)
     try:

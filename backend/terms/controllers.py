@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Response, get, post, put
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
@@ -16,11 +17,14 @@ from sqlmodel import Session
 
 from backend.access import FOR_SCHOOL, Staff
 from backend.errors import Conflict, FormError, refusals
+from backend.i18n import N_
 from backend.models import School
-from backend.terms import service
+from backend.terms import closing, service
 from backend.terms.schemas import (
     REQUIRED_YEARS,
     SCHOOL_YEARS,
+    ClosedPublic,
+    CloseForm,
     OpenedPublic,
     TermCreate,
     TermForm,
@@ -32,6 +36,9 @@ from backend.web import Page, RowId
 _NOT_FOUND = {404: "No such school or term, or not one she leads"}
 READ = refusals(_NOT_FOUND)
 WRITE = refusals(_NOT_FOUND | {422: "Not a valid term or question list"})
+OPEN = refusals(_NOT_FOUND | {409: "`term_closed`: the term is closed"})
+CLOSE = refusals(_NOT_FOUND | {422: "`term_not_started`: the term has not started yet"})
+CONFIRM_CLOSE = N_("Tick the box to confirm that the term's plans become read-only.")
 CHANGE = refusals(
     _NOT_FOUND
     | {
@@ -157,6 +164,37 @@ class TermController(Controller):
         return Redirect(f"/schools/{school_id}/terms/{term_id}?saved=1", status_code=303)
 
     @post(
+        "/schools/{school_id:int}/terms/{term_id:int}/close",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=FOR_SCHOOL,
+    )
+    def close(
+        self,
+        *,
+        db: NamedDependency[Session],
+        state: State,
+        access: NamedDependency[Staff],
+        school_id: RowId,
+        term_id: RowId,
+        data: URLEncodedBody[CloseForm],
+    ) -> Response[Any]:
+        """Only with the box ticked that says what closing does; else the page asks for it."""
+        if data.confirm != "yes":
+            term = service.get_term(db, school_id=school_id, term_id=term_id)
+            form = _form_of(term)
+            return _term_page(db, access, term=term, form=form, close_error=True, status=422)
+        closed = closing.close_term(
+            db,
+            school_id=school_id,
+            term_id=term_id,
+            by_id=access.viewer.person_id,
+            today=state.settings.today(),
+        )
+        url = f"/schools/{school_id}/terms/{term_id}?closed={closed.plans_archived}#close"
+        return Redirect(url, status_code=303)
+
+    @post(
         "/schools/{school_id:int}/terms/{term_id:int}/open",
         include_in_schema=False,
         sync_to_thread=False,
@@ -258,11 +296,37 @@ class TermController(Controller):
             raise error.invalid() from error
 
     @post(
+        "/api/schools/{school_id:int}/terms/{term_id:int}/close",
+        sync_to_thread=False,
+        status_code=200,
+        summary="Close the term: every plan of it is archived, read-only from then on "
+        "(again: nothing changes)",
+        responses=CLOSE,
+        dependencies=FOR_SCHOOL,
+    )
+    def close_json(
+        self,
+        *,
+        db: NamedDependency[Session],
+        state: State,
+        access: NamedDependency[Staff],
+        school_id: RowId,
+        term_id: RowId,
+    ) -> ClosedPublic:
+        return closing.close_term(
+            db,
+            school_id=school_id,
+            term_id=term_id,
+            by_id=access.viewer.person_id,
+            today=state.settings.today(),
+        )
+
+    @post(
         "/api/schools/{school_id:int}/terms/{term_id:int}/open",
         sync_to_thread=False,
         summary="Open the term: a plan for every pupil of the school who has none for it "
         "(again: only those still missing)",
-        responses=READ,
+        responses=OPEN,
         dependencies=FOR_SCHOOL,
     )
     def open_json(
@@ -311,10 +375,12 @@ def _term_page(
     form: TermForm,
     errors: dict[str, str] | None = None,
     stale: bool = False,
+    close_error: bool = False,
     status: int = 200,
 ) -> Template:
     """The edit page; after a 409 the form keeps what she typed, beside the term as it is
-    now (`current`), and saves against its version."""
+    now (`current`), and saves against its version. `close_error`: she pressed "Close the
+    term" without ticking that she means it."""
     current = service.get_term(db, school_id=term.school_id, term_id=term.id) if stale else None
     if current is not None:
         form.version = str(current.version)
@@ -329,6 +395,7 @@ def _term_page(
             "form": form,
             "errors": errors or {},
             "stale": stale,
+            "close_error": CONFIRM_CLOSE if close_error else None,
             "years": SCHOOL_YEARS,
             "required": REQUIRED_YEARS,
         },

@@ -72,6 +72,7 @@ class TermPublic(msgspec.Struct, kw_only=True):
     summary_years: list[int]
     opened_at: datetime | None
     version: int
+    closed_at: datetime | None = None  # closed: its plans are archived, read-only
 
 
 class QuestionOut(msgspec.Struct, kw_only=True):
@@ -115,10 +116,25 @@ class QuestionForm(msgspec.Struct, kw_only=True):
     audience: str = ""
 
 
+class CloseForm(msgspec.Struct, kw_only=True):
+    """The close button's form: `confirm` is "yes" once she has ticked that she means it."""
+
+    confirm: str = ""
+
+
 class OpenedPublic(msgspec.Struct, kw_only=True):
     term_id: int
     plans_created: int
     opened_at: datetime
+
+
+class ClosedPublic(msgspec.Struct, kw_only=True):
+    """A closed term: when, and how many of its plans this close archived (0 when it was
+    closed already)."""
+
+    term_id: int
+    closed_at: datetime
+    plans_archived: int
 
 
 class CarryOverPublic(msgspec.Struct, kw_only=True):

@@ -32,6 +32,14 @@ END_BEFORE_START = N_("The term must end after it starts.")
 OUTSIDE = N_("The talk window must lie inside the term.")
 WINDOW_ORDER = N_("The talk window must end after it starts.")
 OVERLAP = N_("The term overlaps another of the school's terms.")
+CLOSED = N_("The term is closed: its plans are archived, and no new plans are made for it.")
+
+
+class TermClosed(Conflict):
+    """A closed term's plans are history (terms/closing.py): it is not opened again."""
+
+    default_reason = "term_closed"
+    default_message = CLOSED
 
 
 # ---- Terms -----------------------------------------------------------------------------
@@ -49,6 +57,7 @@ def public(term: Term) -> TermPublic:
         talks_until=term.talks_until,
         summary_years=years_of(term.summary_years),
         opened_at=term.opened_at,
+        closed_at=term.closed_at,
         version=term.version,
     )
 
@@ -239,8 +248,11 @@ def update_term(
 
 def open_term(session: Session, *, school_id: int, term_id: int, by_id: int) -> OpenedPublic:
     """A plan (`preparing`) for every pupil in the school's groups who has none for the
-    term, each with its event. Opening again makes only the plans still missing."""
+    term, each with its event. Opening again makes only the plans still missing; a closed
+    term is not opened (409 `term_closed`)."""
     term = term_of(session, school_id=school_id, term_id=term_id)
+    if term.closed_at is not None:
+        raise TermClosed(msgspec.to_builtins(public(term)))
     for attempt in (1, 2):
         pupils = set(
             session.exec(

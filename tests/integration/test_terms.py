@@ -399,6 +399,7 @@ def test_terms_in_the_openapi_document(db: Session, signed_in: Callable[[str], V
     assert {"get", "put"} <= set(paths["/api/schools/{school_id}/terms/{term_id}"])
     assert {"get", "put"} <= set(paths["/api/schools/{school_id}/terms/{term_id}/questions"])
     assert "post" in paths["/api/schools/{school_id}/terms/{term_id}/open"]
+    assert "post" in paths["/api/schools/{school_id}/terms/{term_id}/close"]
     assert "post" in paths["/api/goals/{goal_id}/carry-over"]
     assert "get" in paths["/api/pupils/{pupil_id}/carry-over"]
 
@@ -426,7 +427,7 @@ def test_outsiders_get_nothing_from_any_terms_route(
     this = current(db)
     assert this.id is not None
     question = questions(db, this.id, 2, "pupil")[0]
-    before = [(t.id, t.code, t.version, t.opened_at) for t in terms(db, school)]
+    before = [(t.id, t.code, t.version, t.opened_at, t.closed_at) for t in terms(db, school)]
     count = len(list(db.exec(select(Question))))
     plans = len(list(db.exec(select(Plan))))
     outsider = signed_in(key)
@@ -440,6 +441,7 @@ def test_outsiders_get_nothing_from_any_terms_route(
         outsider.get(term_url),
         outsider.form(term_url, {**next_term(), "version": "1"}),
         outsider.form(f"{term_url}/open", {}),
+        outsider.form(f"{term_url}/close", {"confirm": "yes"}),
         outsider.get(f"{term_url}/questions"),
         outsider.form(f"{term_url}/questions", {"stage": "1", "audience": "pupil", "text": "X"}),
         outsider.form(f"{term_url}/questions/{question.id}", {"action": "remove"}),
@@ -456,10 +458,12 @@ def test_outsiders_get_nothing_from_any_terms_route(
             headers=headers,
         ),
         outsider.post(f"{api}/{this.id}/open"),
+        outsider.post(f"{api}/{this.id}/close"),
     ]
     for response in responses:
         assert response.status_code in (403, 404), (response.request.url, response.status_code)
-    assert [(t.id, t.code, t.version, t.opened_at) for t in terms(db, school)] == before
+    after = [(t.id, t.code, t.version, t.opened_at, t.closed_at) for t in terms(db, school)]
+    assert after == before
     assert len(list(db.exec(select(Question)))) == count
     assert len(list(db.exec(select(Plan)))) == plans
 
