@@ -19,8 +19,10 @@ from backend.models import (
     PlanEvent,
     Signature,
     Summary,
+    Term,
 )
 from backend.settings import Settings
+from backend.terms.closing import close_term
 from tests.integration.conftest import Visitor, demo_person
 from tests.integration.test_cli import iup
 from tests.integration.test_compilation import plan_of
@@ -346,3 +348,46 @@ def test_a_stale_summary_is_refused_with_both_texts_and_bad_input_is_named(
     assert db.exec(select(Agreement)).first() is None
     summary = db.get(Summary, plan_of(db, "alva").id)
     assert summary is not None and summary.measures_home == "Räkna" and summary.held_on is None
+
+
+def test_an_archived_plan_refuses_every_write_after_the_talk(
+    db: Session, signed_in: Callable[[str], Visitor]
+) -> None:
+    alva = demo_person(db, "alva")
+    assert alva.id is not None
+    mentor, pupil = signed_in("mentor-4a"), signed_in("alva")
+    first, _second = write_plan(mentor, alva.id)
+    options = pupil.post(f"/api/agreements/{first['id']}/signature/options", json={})
+    assert options.status_code == 200
+    credential = pupil.authenticator.login(options.json())
+    plan = plan_of(db, "alva")
+    term = db.get(Term, plan.term_id)
+    assert term is not None and term.id is not None
+    close_term(db, school_id=term.school_id, term_id=term.id, by_id=None, today=date.today())  # noqa: DTZ011
+    a, p = first["id"], alva.id
+    headers = {"x-csrftoken": mentor.token}
+    refused = [
+        mentor.client.put(f"/api/pupils/{p}/summary", headers=headers, json={"version": 1}),
+        mentor.post(f"/api/pupils/{p}/summary/publish", json={}),
+        mentor.post(
+            f"/api/pupils/{p}/agreements", json={"text": "x", "party": "home", "due_on": DUE}
+        ),
+        mentor.client.patch(
+            f"/api/agreements/{a}", headers=headers, json={"version": 1, "text": "y"}
+        ),
+        mentor.post(f"/api/agreements/{a}/follow-up", json={"done": True}),
+        pupil.post(f"/api/agreements/{a}/signature", json=credential),
+        pupil.post(f"/api/agreements/{a}/signature/options", json={}),
+        pupil.post(f"/api/agreements/{a}/progress", json={}),
+    ]
+    for answer in refused:
+        assert answer.status_code == 409 and answer.json()["reason"] == "archived", answer.text
+        assert "arkiverad" in answer.json()["message"]
+    page = mentor.form(f"/pupils/{p}/agreements", {"text": "x", "party": "home", "due_on": DUE})
+    assert page.status_code == 409
+    db.expire_all()
+    assert len(db.exec(select(Agreement)).all()) == 2
+    assert db.exec(select(Signature)).first() is None
+    assert pupil.get(f"/api/pupils/{p}/summary").json()["state"] == "archived"
+    home = pupil.get("/")
+    assert "Signera" not in home.text and "Jag har gjort min del" not in home.text
