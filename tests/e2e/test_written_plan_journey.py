@@ -10,7 +10,9 @@ Named to run last among the browser tests: closing the term archives every plan 
 
 from __future__ import annotations
 
+import contextlib
 import re
+import sqlite3
 from datetime import date, timedelta
 from typing import Any
 
@@ -26,7 +28,10 @@ SECOND = "Skolan ger Alva extra stöd i matematik på tisdagar."
 CHANGED = "Skolan ger Alva extra stöd i matematik på tisdagar och torsdagar."
 
 
-def test_after_the_talk(live_server, new_context, add_authenticator, enrol, axe_check) -> None:
+def test_after_the_talk(
+    live_server, new_context, add_authenticator, enrol, axe_check, watch
+) -> None:
+    watch.allow_console(r"/progress.*status of 409|status of 409.*/progress")  # step 8's refusal
     alva_id = live_server.person_id("Alva Nilsson")
     yesterday = (date.today() - timedelta(days=1)).isoformat()  # noqa: DTZ011
     due = (date.today() + timedelta(days=10)).isoformat()  # noqa: DTZ011
@@ -79,6 +84,8 @@ def test_after_the_talk(live_server, new_context, add_authenticator, enrol, axe_
         anna.locator(f"#agreement-{agreement}").get_by_role(
             "button", name="Signera med din nyckel"
         ).tap()
+        signers = anna.locator(f"#agreement-{agreement} .agreement__signers")
+        expect(signers).to_contain_text("signerat av Anna")  # the page after this signature
         expect(anna.locator("main").get_by_text("Tack! Din signatur är sparad.")).to_be_visible()
     axe_check(anna)
     karin.reload()
@@ -135,3 +142,39 @@ def test_after_the_talk(live_server, new_context, add_authenticator, enrol, axe_
         "Klar – Bra jobbat!"
     )
     axe_check(karin)
+
+    # 8. The principal closes the term: the plan is read-only and a write is refused.
+    school_id, term_id = this_term(live_server, alva_id)
+    principal = person("Birgitta Holm", DESKTOP)
+    principal.goto(f"{live_server.url}/schools/{school_id}/terms/{term_id}")
+    axe_check(principal)
+    principal.get_by_label(re.compile("Ja, stäng")).check()
+    principal.get_by_role("button", name="Stäng terminen").click()
+    expect(principal.locator("#closed")).to_be_visible()
+    alva.reload()
+    expect(alva.locator("#archived .archived__label")).to_have_text("Arkiverad")
+    expect(alva.get_by_role("button", name="Jag har gjort min del")).to_have_count(0)
+    expect(alva.locator("[data-passkey]")).to_have_count(0)
+    axe_check(alva)
+    refused = alva.evaluate(
+        """async (id) => {
+          const token = document.querySelector('meta[name="csrf-token"]').content;
+          const r = await fetch(`/api/agreements/${id}/progress`, {method: "POST",
+            headers: {"content-type": "application/json", "x-csrftoken": token}, body: "{}"});
+          return [r.status, (await r.json()).reason];
+        }""",
+        second_id,
+    )
+    assert refused == [409, "archived"]
+
+
+def this_term(live_server: Any, pupil_id: int) -> tuple[int, int]:
+    """The school and term of the pupil's plan for today."""
+    with contextlib.closing(sqlite3.connect(live_server.db_path)) as db:
+        row = db.execute(
+            "SELECT term.school_id, term.id FROM plan JOIN term ON term.id = plan.term_id"
+            " WHERE plan.pupil_id = ? AND term.starts_on <= date('now')"
+            " ORDER BY term.starts_on DESC LIMIT 1",
+            (pupil_id,),
+        ).fetchone()
+    return int(row[0]), int(row[1])
