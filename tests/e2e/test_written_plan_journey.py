@@ -64,6 +64,11 @@ def test_after_the_talk(
     karin.get_by_role("button", name="Spara och publicera för elev och vårdnadshavare").click()
     expect(karin.locator("main").get_by_text("Planen är publicerad.")).to_be_visible()
     axe_check(karin)
+    phone = new_context(**PHONE, storage_state=karin.context.storage_state()).new_page()
+    phone.goto(karin.url)  # the same page on her phone, signed in as she is
+    expect(phone.locator(".agreement")).to_have_count(2)
+    axe_check(phone)
+    phone.context.close()
     first_id = int(karin.locator(".agreement", has_text=FIRST).get_attribute("id").split("-")[1])
     second_id = int(karin.locator(".agreement", has_text=SECOND).get_attribute("id").split("-")[1])
 
