@@ -32,6 +32,7 @@ from backend.notes.controllers import NoteController
 from backend.notifications.controllers import NotificationController
 from backend.people.controllers import PeopleController
 from backend.plans.controllers import PlanController
+from backend.plans.history_controllers import HistoryController
 from backend.preparation.controllers import PreparationController
 from backend.reflections.controllers import ReflectionController
 from backend.settings import Settings
@@ -108,6 +109,7 @@ def create_app(settings: Settings) -> App:
             WrittenPlanController,
             NotificationController,
             PreparationController,
+            HistoryController,
         ],
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),

@@ -1,0 +1,263 @@
+"""Earlier terms (DESIGN, glossary "history"; issue 9, parts 5–7): every term's plan of a
+pupil, and one term's plan whole and read-only, as the written IUP holds it — school,
+group, term, the plan's story, goals with every rating, the preparation, the written
+summary of measures and the agreements with who signed them and their follow-up. The same
+record is the page, its print on A4 and the JSON.
+
+Who reads what follows the rooms that wrote it: staff read every preparation, the pupil
+her own, a guardian his own and the other guardians' shared ones (preparation.service);
+the family reads the summary and the agreements once the mentor has published them
+(agreements.service). Running notes and the talk draft are never part of it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy import select as core_select
+from sqlmodel import Session, col, select
+
+from backend.access import FAMILY, Relation
+from backend.agreements.schemas import (
+    AnswerRecord,
+    EventPublic,
+    GoalRecord,
+    PlanEntry,
+    PlanRecord,
+    PreparationRecord,
+    RatingPublic,
+)
+from backend.agreements.service import agreements_of, summary_public
+from backend.errors import NotFound
+from backend.i18n import N_
+from backend.models import (
+    Agreement,
+    Answer,
+    Audience,
+    Goal,
+    Group,
+    GroupPupil,
+    Person,
+    Plan,
+    PlanEvent,
+    Preparation,
+    Question,
+    School,
+    SelfAssessment,
+    Summary,
+    Term,
+)
+from backend.settings import Settings
+from backend.terms.questions import wording
+
+# A step of the plan's story: "Talk held 2 Dec by Karin Lind".
+EVENT_WORDS = {
+    "draft": N_("Created"),
+    "preparing": N_("Opened for preparation"),
+    "held": N_("Talk held"),
+    "signed": N_("Signed by everyone"),
+    "followed_up": N_("Followed up"),
+    "archived": N_("Archived"),
+}
+SIGNER_WORDS = {"self": N_("pupil"), "guardian": N_("guardian"), "mentor": N_("mentor")}
+
+
+def _name(given: str | None, family: str | None) -> str:
+    return f"{given} {family}" if given else ""
+
+
+def plans_of(session: Session, *, pupil_id: int, relation: Relation) -> list[PlanEntry]:
+    """Every term's plan of the pupil, newest first, with how many agreements it holds;
+    the family counts only those of a published plan (one query)."""
+    rows: Any = session.execute(
+        core_select(
+            col(Plan.id),
+            col(Term.code),
+            col(Term.starts_on),
+            col(Term.ends_on),
+            col(Plan.state),
+            col(Summary.published_at),
+            func.count(col(Agreement.id)),
+        )
+        .join(Term, col(Term.id) == Plan.term_id)
+        .outerjoin(Summary, col(Summary.plan_id) == Plan.id)
+        .outerjoin(Agreement, col(Agreement.plan_id) == Plan.id)
+        .where(col(Plan.pupil_id) == pupil_id)
+        .group_by(
+            col(Plan.id),
+            col(Term.code),
+            col(Term.starts_on),
+            col(Term.ends_on),
+            col(Plan.state),
+            col(Summary.published_at),
+        )
+        .order_by(col(Term.starts_on).desc(), col(Plan.id).desc())
+    ).all()
+    return [
+        PlanEntry(
+            plan_id=int(plan_id),
+            term=code,
+            starts_on=starts,
+            ends_on=ends,
+            state=state,
+            agreements=0 if relation in FAMILY and published is None else int(count),
+        )
+        for plan_id, code, starts, ends, state, published, count in rows
+    ]
+
+
+def plan_record(
+    session: Session,
+    *,
+    plan_id: int,
+    pupil_id: int,
+    relation: Relation,
+    viewer_id: int,
+    settings: Settings,
+) -> PlanRecord:
+    """One term's whole plan as `relation` may read it; 404 for a plan of another pupil."""
+    row = session.exec(
+        select(Plan, Term, School, Person)
+        .join(Term, col(Term.id) == Plan.term_id)
+        .join(School, col(School.id) == Term.school_id)
+        .join(Person, col(Person.id) == Plan.pupil_id)
+        .where(Plan.id == plan_id, Plan.pupil_id == pupil_id)
+    ).first()
+    if row is None:
+        raise NotFound()
+    plan, term, school, pupil = row
+    group = session.exec(
+        select(Group.name)
+        .join(GroupPupil, col(GroupPupil.group_id) == Group.id)
+        .where(GroupPupil.pupil_id == pupil_id, Group.school_id == term.school_id)
+        .order_by(col(Group.name))
+    ).first()
+    summary = session.get(Summary, plan_id)
+    published = summary is not None and summary.published_at is not None
+    shown = relation not in FAMILY or published
+    return PlanRecord(
+        plan_id=plan_id,
+        pupil=pupil.name,
+        school=school.name,
+        group=group or "",
+        term=term.code,
+        starts_on=term.starts_on,
+        ends_on=term.ends_on,
+        state=plan.state,
+        events=_events(session, plan_id=plan_id),
+        goals=_goals(session, plan_id=plan_id),
+        preparations=_preparations(
+            session, plan_id=plan_id, pupil_id=pupil_id, relation=relation, viewer_id=viewer_id
+        ),
+        summary=(
+            summary_public(session, plan=plan, term=term, pupil_id=pupil_id, summary=summary)
+            if summary is not None and shown
+            else None
+        ),
+        agreements=(
+            agreements_of(session, plan_id=plan_id, pupil_id=pupil_id, settings=settings)
+            if shown
+            else []
+        ),
+    )
+
+
+def _events(session: Session, *, plan_id: int) -> list[EventPublic]:
+    rows = session.exec(
+        select(PlanEvent, Person.given_name, Person.family_name)
+        .outerjoin(Person, col(Person.id) == PlanEvent.by_id)
+        .where(PlanEvent.plan_id == plan_id)
+        .order_by(col(PlanEvent.at), col(PlanEvent.id))
+    ).all()
+    return [
+        EventPublic(state=e.state, by=_name(given, family), at=e.at) for e, given, family in rows
+    ]
+
+
+def _goals(session: Session, *, plan_id: int) -> list[GoalRecord]:
+    """The goals in force first, then the retired ones, each with every rating, oldest
+    first (one query)."""
+    rows = session.exec(
+        select(Goal, SelfAssessment)
+        .outerjoin(SelfAssessment, col(SelfAssessment.goal_id) == Goal.id)
+        .where(Goal.plan_id == plan_id)
+        .order_by(
+            col(Goal.retired_at).is_not(None),
+            col(Goal.position),
+            col(Goal.id),
+            col(SelfAssessment.created_at),
+            col(SelfAssessment.id),
+        )
+    ).all()
+    goals: dict[int, GoalRecord] = {}
+    for goal, rating in rows:
+        assert goal.id is not None
+        record = goals.get(goal.id)
+        if record is None:
+            record = goals[goal.id] = GoalRecord(
+                area=goal.area,
+                text=goal.text,
+                how=goal.how,
+                retired=goal.retired_at is not None,
+                ratings=[],
+            )
+        if rating is not None:
+            record.ratings.append(
+                RatingPublic(
+                    level=rating.level, comment=rating.comment, created_at=rating.created_at
+                )
+            )
+    return list(goals.values())
+
+
+def _preparations(
+    session: Session, *, plan_id: int, pupil_id: int, relation: Relation, viewer_id: int
+) -> list[PreparationRecord]:
+    """The answers given before the talk that the viewer may read: staff all of them, the
+    pupil her own, a guardian his own and what another guardian shared. Only questions
+    answered, in the term's order, each in the reader's language when it is a default."""
+    found = session.exec(
+        select(Preparation, Person)
+        .join(Person, col(Person.id) == Preparation.author_id)
+        .where(Preparation.plan_id == plan_id)
+        .order_by(col(Preparation.audience).desc(), col(Person.given_name), col(Preparation.id))
+    ).all()
+    visible = [
+        (prep, person)
+        for prep, person in found
+        if relation not in FAMILY
+        or prep.author_id == viewer_id
+        or (
+            relation is Relation.GUARDIAN
+            and prep.audience == Audience.GUARDIAN.value
+            and prep.shared
+        )
+    ]
+    if not visible:
+        return []
+    answers: dict[int, list[AnswerRecord]] = {}
+    for answer, question in session.exec(
+        select(Answer, Question)
+        .join(Question, col(Question.id) == Answer.question_id)
+        .where(
+            col(Answer.preparation_id).in_([prep.id for prep, _person in visible]),
+            Answer.text != "",
+        )
+        .order_by(col(Question.position), col(Question.id))
+    ).all():
+        answers.setdefault(answer.preparation_id, []).append(
+            AnswerRecord(
+                question=wording(
+                    stage=question.stage,
+                    audience=question.audience,
+                    key=question.key,
+                    text=question.text,
+                ),
+                text=answer.text,
+            )
+        )
+    return [
+        PreparationRecord(author=person.name, audience=prep.audience, answers=answers[prep.id])
+        for prep, person in visible
+        if prep.id in answers
+    ]
