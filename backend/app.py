@@ -32,6 +32,7 @@ from backend.notes.controllers import NoteController
 from backend.notifications.controllers import NotificationController
 from backend.people.controllers import PeopleController
 from backend.plans.controllers import PlanController
+from backend.plans.history import EVENT_WORDS
 from backend.plans.history_controllers import HistoryController
 from backend.preparation.controllers import PreparationController
 from backend.reflections.controllers import ReflectionController
@@ -77,6 +78,7 @@ def make_templates(assets: Assets, settings: Settings) -> JinjaTemplateEngine:
         party_words=PARTY_WORDS,
         agreement_words=AGREEMENT_WORDS,
         plan_words=PLAN_WORDS,
+        event_words=EVENT_WORDS,
         in_language=i18n.in_language,  # {% call in_language(lang) %}: a letter in hers
     )
     return JinjaTemplateEngine.from_environment(env)

@@ -11,10 +11,11 @@ from sqlmodel import Session
 
 from backend.access import STAFF, Access, Relation
 from backend.agreements import service
-from backend.agreements.schemas import AgreementPublic, SummaryPublic
+from backend.agreements.schemas import AgreementPublic, EventPublic, SummaryPublic
 from backend.compilation.service import current_plan
 from backend.i18n import N_
 from backend.models import AgreementState, Party, PlanState, Summary
+from backend.plans.history import events_of
 from backend.settings import Settings
 
 SOON = timedelta(days=14)
@@ -47,6 +48,7 @@ class Written(msgspec.Struct, kw_only=True):
     waiting: list[int]  # the agreements that wait for the viewer's signature
     due_soon: list[AgreementPublic]  # the pupil's own parts, not done, due within two weeks
     signer: bool  # the viewer signs these agreements (pupil, guardian with access, mentor)
+    story: list[EventPublic]  # the plan's moves from state to state, who and when
 
 
 def written(session: Session, *, access: Access, settings: Settings) -> Written | None:
@@ -80,6 +82,7 @@ def written(session: Session, *, access: Access, settings: Settings) -> Written 
         waiting=waiting,
         due_soon=_due_soon(agreements, today=today) if access.is_self else [],
         signer=signer,
+        story=events_of(session, plan_id=plan.id),
     )
 
 

@@ -144,7 +144,7 @@ def plan_record(
         starts_on=term.starts_on,
         ends_on=term.ends_on,
         state=plan.state,
-        events=_events(session, plan_id=plan_id),
+        events=events_of(session, plan_id=plan_id),
         goals=_goals(session, plan_id=plan_id),
         preparations=_preparations(
             session, plan_id=plan_id, pupil_id=pupil_id, relation=relation, viewer_id=viewer_id
@@ -162,7 +162,8 @@ def plan_record(
     )
 
 
-def _events(session: Session, *, plan_id: int) -> list[EventPublic]:
+def events_of(session: Session, *, plan_id: int) -> list[EventPublic]:
+    """The plan's story: each move to another state, who and when, oldest first."""
     rows = session.exec(
         select(PlanEvent, Person.given_name, Person.family_name)
         .outerjoin(Person, col(Person.id) == PlanEvent.by_id)

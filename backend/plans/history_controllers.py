@@ -25,7 +25,6 @@ READ = refusals(_NOT_FOUND | {403: "`reason_needed`: a principal gives a reason 
 def _words() -> dict[str, object]:
     return {
         "levels": LEVEL_WORDS,
-        "events": history.EVENT_WORDS,
         "signer_roles": history.SIGNER_WORDS,
     }
 
