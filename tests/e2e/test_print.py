@@ -99,7 +99,7 @@ def test_the_written_plan_prints_on_a4_with_its_signatures(
     page.goto(f"/pupils/{ebba_id}/plans")
     expect(page.get_by_role("heading", level=1)).to_have_text("Tidigare terminer")
     axe_check(page)
-    page.locator(".history a").first.tap()
+    page.locator(".plan-history a").first.tap()
     page.wait_for_url(re.compile(r"/plans/\d+$"))
     plan_url = page.url
     expect(page.get_by_role("heading", level=1)).to_have_text(
