@@ -37,7 +37,7 @@ def own(page: Any) -> dict[str, Any]:
 
 
 def test_answers_typed_offline_survive_a_reload_and_are_sent_by_themselves(
-    live_server, new_context, add_authenticator, enrol, axe_check, watch, go_offline
+    live_server, new_context, add_authenticator, enrol, axe_check, watch, go_offline, go_online
 ) -> None:
     watch.allow_console(r"ERR_INTERNET_DISCONNECTED")
     watch.allow_console(r"status of 409 \(Conflict\) @ \S+/preparation$")  # the stale save
@@ -69,7 +69,7 @@ def test_answers_typed_offline_survive_a_reload_and_are_sent_by_themselves(
     expect(page.locator(STATUS)).to_have_text("Sparat på enheten")
     assert own(page)["version"] == 0, "nothing reached the server while offline"
 
-    page.context.set_offline(False)
+    go_online(page)
     # By itself: on the `online` event, or its next try (at most 4 s apart by then).
     expect(page.locator(STATUS)).to_have_text("Skickat", timeout=15_000)
     stored = own(page)
@@ -137,7 +137,7 @@ def test_a_guardian_prepares_in_english(
 
 
 def test_a_stale_automatic_send_offers_both_texts_and_an_expired_session_loses_nothing(
-    live_server, new_context, add_authenticator, enrol, axe_check, watch, go_offline
+    live_server, new_context, add_authenticator, enrol, axe_check, watch, go_offline, go_online
 ) -> None:
     watch.allow_console(r"ERR_INTERNET_DISCONNECTED")
     watch.allow_console(r"status of 409 \(Conflict\) @ \S+/preparation$")
@@ -165,7 +165,7 @@ def test_a_stale_automatic_send_offers_both_texts_and_an_expired_session_loses_n
     assert own(other)["version"] == base + 1
 
     # Back online, the automatic send is stale: the page offers both texts.
-    page.context.set_offline(False)
+    go_online(page)
     choice = page.get_by_role("group", name="Vilken text vill du behålla?")
     expect(choice).to_be_visible(timeout=15_000)
     expect(choice.locator("blockquote")).to_have_text("Läsa högt.")

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_the_week_before_the_talk(
-    live_server, new_context, add_authenticator, enrol, axe_check, watch, go_offline
+    live_server, new_context, add_authenticator, enrol, axe_check, watch, go_offline, go_online
 ) -> None:
     watch.allow_console(r"ERR_INTERNET_DISCONNECTED")
     alva_id = live_server.person_id("Alva Nilsson")
@@ -62,7 +62,7 @@ def test_the_week_before_the_talk(
     alva.reload()
     expect(first).to_have_value(went_well)
     expect(second).to_have_value(hard)
-    alva.context.set_offline(False)
+    go_online(alva)
     expect(status).to_have_text("Skickat", timeout=15_000)  # by itself, nobody pressed Save
     stored = alva.request.get("/api/plan/preparation").json()
     assert [a["text"] for a in stored["answers"] if a["text"]] == [went_well, hard]
