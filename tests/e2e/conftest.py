@@ -436,7 +436,7 @@ def _go_offline(page: Any) -> None:
     Even so, a save routed past the worker has been seen to reach the server now and then
     under load, so the page's JSON requests are also refused here until `go_online`."""
     page.context.set_offline(True)
-    page.route("**/api/**", lambda route: route.abort("internetdisconnected"))
+    page.context.route("**/api/**", lambda route: route.abort("internetdisconnected"))
     page.wait_for_function(
         "() => fetch('/healthz', {cache: 'no-store'}).then(() => false, () => true)",
         polling=100,
@@ -450,7 +450,7 @@ def go_offline() -> Any:
 
 
 def _go_online(page: Any) -> None:
-    page.unroute("**/api/**")
+    page.context.unroute("**/api/**")
     page.context.set_offline(False)
 
 

@@ -172,6 +172,23 @@ def test_after_the_talk(
     )
     assert refused == [409, "archived"]
 
+    # 9. The history is browsable: the closed term, with its agreements and signatures.
+    alva.get_by_role("link", name="Tidigare terminer").tap()
+    expect(alva.get_by_role("heading", level=1)).to_have_text("Tidigare terminer")
+    axe_check(alva)
+    closed = alva.locator(".plan-history li").filter(has_text="Arkiverad")  # not a later term
+    expect(closed).to_have_count(1)
+    closed.get_by_role("link").tap()
+    alva.wait_for_url(re.compile(r"/plans/\d+$"))
+    record = alva.locator(".record")
+    expect(record).to_contain_text(FIRST)
+    expect(record).to_contain_text(CHANGED)
+    expect(record).to_contain_text("signerat av Alva")
+    axe_check(alva)
+    per.goto(alva.url)
+    expect(per.locator(".record")).to_contain_text("signed by Per")
+    axe_check(per)
+
 
 def this_term(live_server: Any, pupil_id: int) -> tuple[int, int]:
     """The school and term of the pupil's plan for today."""
