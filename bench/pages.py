@@ -312,7 +312,7 @@ def written_plan(mentor: httpx.Client, guardian: httpx.Client, pupil: int) -> No
     """The pupil's written plan with two agreements, published, and signed by a guardian
     (so her plan page shows and verifies signatures), through the JSON API."""
     def post(client: httpx.Client, method: str, path: str, body: object) -> httpx.Response:
-        token = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/").text)
+        token = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/account").text)
         assert token
         response = client.request(method, path, json=body, headers={"x-csrftoken": token[1]})
         response.raise_for_status()
