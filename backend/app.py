@@ -25,6 +25,7 @@ from backend.auth.controllers import AccountController, AuthController
 from backend.auth.sessions import current_viewer, peek_viewer
 from backend.compilation.controllers import CompilationController
 from backend.db import make_engine, provide_db, release_db
+from backend.exchange.controllers import ExchangeController
 from backend.goals.controllers import GoalController
 from backend.goals.proposals_controllers import ProposalController
 from backend.groups.controllers import GroupController
@@ -112,6 +113,7 @@ def create_app(settings: Settings) -> App:
             NotificationController,
             PreparationController,
             HistoryController,
+            ExchangeController,
         ],
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import click
+import msgspec
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, col, or_, select
 
@@ -185,3 +186,43 @@ def verify_signatures(pupil_ref: str | None) -> None:
                 click.echo(f"FAILED {c.failure}: {what}")
     if failed:
         raise click.ClickException(f"{failed} signature(s) failed verification")
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of the open exchange format (iup-exchange/1), as committed in
+    docs/iup-exchange-1.schema.json."""
+    from backend.exchange.schemas import json_schema
+
+    click.echo(schema_text(json_schema()), nl=False)
+
+
+def schema_text(schema: dict[str, object]) -> str:
+    """Indented, keys in a fixed order, one newline at the end: the committed file."""
+    import json
+
+    return json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+@main.command()
+@click.argument("pupil_id")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write the document to this file instead of stdout.",
+)
+def export(pupil_id: str, out: Path | None) -> None:
+    """Write PUPIL_ID's whole history in the open exchange format (iup-exchange/1, see
+    docs/exchange.md) for the school she moves to. PUPIL_ID is our id or her SS 12000
+    Person.id. Staff-only notes and talk drafts are never included."""
+    from backend.exchange.service import export as export_history
+
+    with _database() as (settings, session):
+        document = export_history(
+            session, pupil_id=int(_person(session, pupil_id).id or 0), settings=settings
+        )
+    text = msgspec.json.format(msgspec.json.encode(document), indent=2) + b"\n"
+    if out is None:
+        click.echo(text.decode(), nl=False)
+    else:
+        out.write_bytes(text)

@@ -27,6 +27,7 @@ class ReadKind(StrEnum):
     OVERVIEW = "overview"  # a row in the group at a glance
     COMPILATION = "compilation"  # everything for the talk, in the mentor's compilation
     PREPARATION = "preparation"  # the pupil's and guardians' answers before the talk
+    EXPORT = "export"  # the whole history in the open format, for another school
 
 
 # What was read, in the family's words (the read log on the plan page).
@@ -37,6 +38,7 @@ KIND_WORDS = {
     ReadKind.OVERVIEW: N_("the group at a glance"),
     ReadKind.COMPILATION: N_("the compilation for the talk"),
     ReadKind.PREPARATION: N_("the answers before the talk"),
+    ReadKind.EXPORT: N_("the whole plan, downloaded in the open format"),
 }
 
 
