@@ -4,6 +4,7 @@ on stderr (click.ClickException)."""
 from __future__ import annotations
 
 import socket
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -226,3 +227,48 @@ def export(pupil_id: str, out: Path | None) -> None:
         click.echo(text.decode(), nl=False)
     else:
         out.write_bytes(text)
+
+
+@main.group()
+def roster() -> None:
+    """Who is who: people, groups, guardians and staff, from SS 12000 or CSV."""
+
+
+SHOWN_LINES = 50
+
+
+@roster.command("import")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Print what would change, and change nothing.")
+def roster_import(path: Path, dry_run: bool) -> None:
+    """Import PATH: an SS 12000 v2 folder (organisations.json, groups.json, persons.json,
+    duties.json, activities.json) or one such file, or a CSV file (docs/roster.md). One
+    transaction; a second import of the same data changes nothing. civicNo, addresses,
+    e-mails and phone numbers are never read into the database."""
+    from backend.roster import service
+
+    steps = ["read", "schools", "groups", "persons", "memberships", "guardianships", "duties"]
+    with (
+        _database() as (settings, session),
+        click.progressbar(length=len(steps), label="importing", file=sys.stderr) as bar,
+    ):
+        try:
+            summary = service.import_roster(
+                session,
+                source=path,
+                dry_run=dry_run,
+                today=settings.today(),
+                progress=lambda step: bar.update(1) if step in steps else None,
+            )
+        except service.RosterError as error:
+            raise click.ClickException(str(error)) from error
+    click.echo("would change (dry run, nothing changed):" if dry_run else "changed:")
+    for entity, change in summary.changes.items():
+        click.echo(
+            f"  {entity:<14} {change.created:>6} created {change.updated:>6} updated "
+            f"{change.ended:>6} ended"
+        )
+    for line in summary.lines[:SHOWN_LINES]:
+        click.echo(f"  {line}")
+    if len(summary.lines) > SHOWN_LINES:
+        click.echo(f"  … and {len(summary.lines) - SHOWN_LINES} more")

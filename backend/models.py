@@ -68,6 +68,13 @@ class School(SQLModel, table=True):
     name: str = Field(max_length=200)
     unit_code: str | None = Field(default=None, max_length=20)
     external_id: str | None = Field(default=None, max_length=64, unique=True)
+    # The SS 12000 relation types (comma-separated) whose guardians may read the plan and
+    # sign: the roster import gives a new link `has_access` only for these.
+    guardian_relations: str = Field(
+        default="Vårdnadshavare",
+        max_length=200,
+        sa_column_kwargs={"server_default": "Vårdnadshavare"},
+    )
 
 
 class Group(SQLModel, table=True):
@@ -87,6 +94,10 @@ class Person(SQLModel, table=True):
     # WebAuthn user handle: random, never derived from who the person is (WebAuthn §14.6.1).
     user_handle: bytes = Field(sa_column=Column(LargeBinary(64), unique=True, nullable=False))
     locale: str | None = Field(default=None, max_length=10)
+    # SS 12000 securityMarking: Ingen, Sekretessmarkering or Skyddad folkbokföring.
+    security_marking: str = Field(
+        default="Ingen", max_length=30, sa_column_kwargs={"server_default": "Ingen"}
+    )
     created_at: datetime = Field(default_factory=utcnow)
 
     @property
@@ -117,6 +128,12 @@ class Guardianship(SQLModel, table=True):
     guardian_id: int = Field(foreign_key="person.id", primary_key=True, index=True)
     pupil_id: int = Field(foreign_key="person.id", primary_key=True, index=True)
     has_access: bool = True
+    # The SS 12000 relationType: Vårdnadshavare, Annan ansvarig, God man or Utsedd behörig.
+    relation: str = Field(
+        default="Vårdnadshavare",
+        max_length=30,
+        sa_column_kwargs={"server_default": "Vårdnadshavare"},
+    )
 
 
 class SchoolPrincipal(SQLModel, table=True):

@@ -1,0 +1,1 @@
+"""The roster: who is who at a school, imported from SS 12000 (or a CSV file)."""
