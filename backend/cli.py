@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import click
@@ -115,6 +115,49 @@ def upgrade() -> None:
         click.echo(f"upgraded the database {where} from revision {before} to {after}")
     else:
         click.echo(f"the database {where} is up to date (revision {after})")
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup(path: Path) -> None:
+    """Copy the SQLite database to PATH while the app runs (SQLite's online backup: a
+    consistent copy of what is committed). Refuses to overwrite PATH. For PostgreSQL use
+    pg_dump (README, "Backups")."""
+    url = make_url(from_env().database_url)
+    if url.get_backend_name() != "sqlite":
+        raise click.ClickException(
+            f"iup backup copies SQLite databases; this one is {url.get_backend_name()}: "
+            "use pg_dump -Fc (README, Backups)"
+        )
+    source = url.database
+    if not source or source == ":memory:" or not Path(source).is_file():
+        raise click.ClickException(f"no SQLite database file at {source or '(none)'}")
+    if not path.parent.is_dir():
+        raise click.ClickException(f"no folder {path.parent}")
+    try:
+        path.touch(mode=0o600, exist_ok=False)  # claims the name: never overwrites
+    except FileExistsError:
+        raise click.ClickException(f"{path} exists already; give a new file name") from None
+    copied = _sqlite_backup(Path(source), path)
+    click.echo(f"backed up {source} to {path} ({copied} pages)")
+
+
+def _sqlite_backup(source: Path, target: Path) -> int:
+    """sqlite3's backup API copies page by page and restarts when another connection
+    writes meanwhile, so the copy is one committed state. The copy leaves WAL mode, so it
+    is one self-contained file."""
+    import sqlite3
+
+    with closing(sqlite3.connect(source, timeout=30)) as src:
+        try:
+            with closing(sqlite3.connect(target)) as dst:
+                src.backup(dst)
+                dst.execute("PRAGMA journal_mode=DELETE")
+                (pages,) = dst.execute("PRAGMA page_count").fetchone()
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
+    return int(pages)
 
 
 @main.command()
