@@ -28,6 +28,7 @@ from backend.db import make_engine, provide_db, release_db
 from backend.goals.controllers import GoalController
 from backend.goals.proposals_controllers import ProposalController
 from backend.groups.controllers import GroupController
+from backend.mydata.controllers import MyDataController
 from backend.notes.controllers import NoteController
 from backend.notifications.controllers import NotificationController
 from backend.people.controllers import PeopleController
@@ -112,6 +113,7 @@ def create_app(settings: Settings) -> App:
             NotificationController,
             PreparationController,
             HistoryController,
+            MyDataController,
         ],
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),
