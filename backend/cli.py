@@ -3,20 +3,25 @@ on stderr (click.ClickException)."""
 
 from __future__ import annotations
 
+import logging
 import socket
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import click
+from sqlalchemy import delete
 from sqlalchemy.engine import make_url
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, func, or_, select
 
 from backend import db
 from backend.agreements import signing
-from backend.models import Person
+from backend.models import AuditEvent, Person, ReadLog, utcnow
 from backend.people.service import issue_link
 from backend.settings import Settings, from_env
+
+logger = logging.getLogger("iup.gallra")
 
 
 def _person(session: Session, ref: str) -> Person:
@@ -115,6 +120,42 @@ def upgrade() -> None:
         click.echo(f"upgraded the database {where} from revision {before} to {after}")
     else:
         click.echo(f"the database {where} is up to date (revision {after})")
+
+
+@main.command()
+@click.option(
+    "--dry-run", "mode", flag_value="dry-run", help="Print what would go; change nothing."
+)
+@click.option("--apply", "mode", flag_value="apply", help="Remove it.")
+def gallra(mode: str | None) -> None:
+    """Remove what is past its retention period (IUP_RETENTION_READ_LOG_DAYS,
+    IUP_RETENTION_AUDIT_DAYS; 0 keeps for ever), in one transaction, and print and log a
+    summary."""
+    if mode is None:
+        raise click.ClickException("say --dry-run or --apply")
+    with _database() as (settings, session):
+        now = utcnow()
+        periods = [
+            ("read log entries", ReadLog, ReadLog.at, settings.retention_read_log_days),
+            ("audit entries", AuditEvent, AuditEvent.at, settings.retention_audit_days),
+        ]
+        lines = []
+        for what, table, at, days in periods:
+            if days <= 0:
+                lines.append(f"{what}: kept for ever (no period set)")
+                continue
+            before = now - timedelta(days=days)
+            old = col(at) < before
+            count = session.exec(select(func.count()).select_from(table).where(old)).one()
+            if mode == "apply":
+                session.execute(delete(table).where(old))
+            verb = "removed" if mode == "apply" else "would remove"
+            lines.append(f"{what}: {verb} {count} older than {days} days ({before:%Y-%m-%d})")
+        if mode == "apply":
+            session.commit()
+    for line in lines:
+        logger.info("gallra %s", line)
+        click.echo(line)
 
 
 @main.command()

@@ -332,3 +332,52 @@ def test_backup_of_postgresql_points_to_pg_dump(settings: Settings, tmp_path: Pa
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "pg_dump" in lines[0], lines
     assert not (tmp_path / "copy.db").exists()
+
+
+# ---- iup gallra -------------------------------------------------------------------------
+
+
+def test_gallra_removes_what_is_past_its_period_only_with_apply(settings: Settings) -> None:
+    from datetime import timedelta
+
+    from backend.models import AuditEvent, ReadLog, utcnow
+
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        alva = session.exec(select(Person).where(Person.external_id == external("alva"))).one()
+        mentor = session.exec(
+            select(Person).where(Person.external_id == external("mentor-4a"))
+        ).one()
+        now = utcnow()
+        for days in (400, 10):
+            at = now - timedelta(days=days)
+            session.add(
+                ReadLog(at=at, reader_id=mentor.id, pupil_id=alva.id, kind="plan", role="mentor")
+            )
+            session.add(AuditEvent(at=at, actor_id=mentor.id, kind="signed_in"))
+        session.commit()
+
+    def counts() -> tuple[int, int]:
+        with Session(engine) as session:
+            reads = session.exec(select(func.count()).select_from(ReadLog)).one()
+            audits = session.exec(select(func.count()).select_from(AuditEvent)).one()
+        return reads, audits
+
+    before = counts()
+    kept = iup(settings, "gallra", "--apply")
+    assert kept.exit_code == 0 and "kept for ever" in kept.stdout, kept.output
+    assert counts() == before, "no period set: nothing goes"
+    assert iup(settings, "gallra").exit_code != 0, "neither --dry-run nor --apply"
+
+    periods = {"IUP_RETENTION_READ_LOG_DAYS": "365", "IUP_RETENTION_AUDIT_DAYS": "30"}
+    env = {**env_for(settings), **periods}
+    dry = CliRunner().invoke(main, ["gallra", "--dry-run"], env=env, catch_exceptions=False)
+    assert dry.exit_code == 0, dry.output
+    assert "read log entries: would remove 1 older than 365 days" in dry.stdout
+    assert "audit entries: would remove 1 older than 30 days" in dry.stdout
+    assert counts() == before
+    applied = CliRunner().invoke(main, ["gallra", "--apply"], env=env, catch_exceptions=False)
+    assert applied.exit_code == 0, applied.output
+    assert "read log entries: removed 1 older than 365 days" in applied.stdout
+    assert counts() == (before[0] - 1, before[1] - 1)
+    engine.dispose()
