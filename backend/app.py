@@ -29,6 +29,7 @@ from backend.exchange.controllers import ExchangeController
 from backend.goals.controllers import GoalController
 from backend.goals.proposals_controllers import ProposalController
 from backend.groups.controllers import GroupController
+from backend.mydata.controllers import MyDataController
 from backend.notes.controllers import NoteController
 from backend.notifications.controllers import NotificationController
 from backend.people.controllers import PeopleController
@@ -114,6 +115,7 @@ def create_app(settings: Settings) -> App:
             PreparationController,
             HistoryController,
             ExchangeController,
+            MyDataController,
         ],
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),

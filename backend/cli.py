@@ -3,22 +3,27 @@ on stderr (click.ClickException)."""
 
 from __future__ import annotations
 
+import logging
 import socket
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import click
 import msgspec
+from sqlalchemy import delete
 from sqlalchemy.engine import make_url
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, func, or_, select
 
 from backend import db
 from backend.agreements import signing
-from backend.models import Person
+from backend.models import AuditEvent, Person, ReadLog, utcnow
 from backend.people.service import issue_link
 from backend.settings import Settings, from_env
+
+logger = logging.getLogger("iup.gallra")
 
 
 def _person(session: Session, ref: str) -> Person:
@@ -117,6 +122,85 @@ def upgrade() -> None:
         click.echo(f"upgraded the database {where} from revision {before} to {after}")
     else:
         click.echo(f"the database {where} is up to date (revision {after})")
+
+
+@main.command()
+@click.option(
+    "--dry-run", "mode", flag_value="dry-run", help="Print what would go; change nothing."
+)
+@click.option("--apply", "mode", flag_value="apply", help="Remove it.")
+def gallra(mode: str | None) -> None:
+    """Remove what is past its retention period (IUP_RETENTION_READ_LOG_DAYS,
+    IUP_RETENTION_AUDIT_DAYS; 0 keeps for ever), in one transaction, and print and log a
+    summary."""
+    if mode is None:
+        raise click.ClickException("say --dry-run or --apply")
+    with _database() as (settings, session):
+        now = utcnow()
+        periods = [
+            ("read log entries", ReadLog, ReadLog.at, settings.retention_read_log_days),
+            ("audit entries", AuditEvent, AuditEvent.at, settings.retention_audit_days),
+        ]
+        lines = []
+        for what, table, at, days in periods:
+            if days <= 0:
+                lines.append(f"{what}: kept for ever (no period set)")
+                continue
+            before = now - timedelta(days=days)
+            old = col(at) < before
+            count = session.exec(select(func.count()).select_from(table).where(old)).one()
+            if mode == "apply":
+                session.execute(delete(table).where(old))
+            verb = "removed" if mode == "apply" else "would remove"
+            lines.append(f"{what}: {verb} {count} older than {days} days ({before:%Y-%m-%d})")
+        if mode == "apply":
+            session.commit()
+    for line in lines:
+        logger.info("gallra %s", line)
+        click.echo(line)
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup(path: Path) -> None:
+    """Copy the SQLite database to PATH while the app runs (SQLite's online backup: a
+    consistent copy of what is committed). Refuses to overwrite PATH. For PostgreSQL use
+    pg_dump (README, "Backups")."""
+    url = make_url(from_env().database_url)
+    if url.get_backend_name() != "sqlite":
+        raise click.ClickException(
+            f"iup backup copies SQLite databases; this one is {url.get_backend_name()}: "
+            "use pg_dump -Fc (README, Backups)"
+        )
+    source = url.database
+    if not source or source == ":memory:" or not Path(source).is_file():
+        raise click.ClickException(f"no SQLite database file at {source or '(none)'}")
+    if not path.parent.is_dir():
+        raise click.ClickException(f"no folder {path.parent}")
+    try:
+        path.touch(mode=0o600, exist_ok=False)  # claims the name: never overwrites
+    except FileExistsError:
+        raise click.ClickException(f"{path} exists already; give a new file name") from None
+    copied = _sqlite_backup(Path(source), path)
+    click.echo(f"backed up {source} to {path} ({copied} pages)")
+
+
+def _sqlite_backup(source: Path, target: Path) -> int:
+    """sqlite3's backup API copies page by page and restarts when another connection
+    writes meanwhile, so the copy is one committed state. The copy leaves WAL mode, so it
+    is one self-contained file."""
+    import sqlite3
+
+    with closing(sqlite3.connect(source, timeout=30)) as src:
+        try:
+            with closing(sqlite3.connect(target)) as dst:
+                src.backup(dst)
+                dst.execute("PRAGMA journal_mode=DELETE")
+                (pages,) = dst.execute("PRAGMA page_count").fetchone()
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
+    return int(pages)
 
 
 @main.command()

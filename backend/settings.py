@@ -30,6 +30,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     time_zone: str = "Europe/Stockholm"  # the school's day: dates, "this month", terms
     trusted_proxies: str = ""  # comma-separated addresses of the reverse proxies in front
     sign_ins_per_address: int = 120  # a minute, from one address (a school's, a city's NAT)
+    # Retention (`iup gallra`): days the read log and the audit entries are kept; 0 keeps
+    # them for ever.
+    retention_read_log_days: int = 0
+    retention_audit_days: int = 0
 
     @property
     def secure_cookies(self) -> bool:

@@ -121,7 +121,7 @@ def test_demo_is_idempotent(tmp_path: Path) -> None:
 
 def test_db_upgrade_creates_the_tables(tmp_path: Path) -> None:
     fresh = Settings(database_url=f"sqlite:///{tmp_path / 'iup.db'}", secret_key="test-secret")
-    assert not (tmp_path / "iup.db").exists()
+    assert not (tmp_path / "copy.db").exists()
     result = iup(fresh, "db", "upgrade")
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("created the database"), result.stdout
@@ -266,3 +266,118 @@ def test_make_run_prints_the_demo_people_last_and_saves_them(tmp_path: Path) -> 
     assert last == people, "the people come last before the server starts, one block"
     assert (tmp_path / "var" / "demo-links.txt").read_text().splitlines() == people
     assert all(f"http://localhost:{port}/enrol/" in line for line in people)
+
+
+# ---- iup backup -------------------------------------------------------------------------
+
+
+def test_backup_is_a_consistent_copy_taken_while_another_connection_writes(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """A write transaction stays open on another connection (as the running server's
+    would) while the backup runs: the copy holds what is committed, and a restore — the
+    copy put in place as the database file — serves the same rows."""
+    import sqlite3
+
+    source = settings.database_url.removeprefix("sqlite:///")
+    people = count_people(settings)
+    writer = sqlite3.connect(source)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("UPDATE person SET given_name = 'Uncommitted' WHERE given_name = 'Alva'")
+        copy = tmp_path / "backups" / "iup-backup.db"
+        copy.parent.mkdir()
+        result = iup(settings, "backup", str(copy))
+        assert result.exit_code == 0, result.output
+        assert result.stdout.startswith("backed up "), result.stdout
+    finally:
+        writer.rollback()
+        writer.close()
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600, "a copy of everyone's data"
+
+    restored = tmp_path / "restored" / "iup.db"
+    restored.parent.mkdir()
+    shutil.copyfile(copy, restored)  # the restore: the copy put in place as the file
+    back = msgspec.structs.replace(settings, database_url=f"sqlite:///{restored}")
+    upgraded = iup(back, "db", "upgrade")
+    assert upgraded.exit_code == 0, upgraded.output
+    assert "up to date" in upgraded.stdout, "the copy is at the latest revision"
+    assert count_people(back) == people
+    engine = make_engine(back.database_url)
+    with Session(engine) as session:
+        names = set(session.exec(select(Person.given_name)).all())
+    engine.dispose()
+    assert "Alva" in names and "Uncommitted" not in names
+    with TestClient(create_app(back)) as client:
+        health = client.get("/healthz")
+    assert health.status_code == 200 and health.json()["database"] == "ok"
+
+
+def test_backup_never_overwrites_a_file(settings: Settings, tmp_path: Path) -> None:
+    existing = tmp_path / "old.db"
+    existing.write_bytes(b"yesterday's backup")
+    result = iup(settings, "backup", str(existing))
+    assert result.exit_code != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "exists" in lines[0], lines
+    assert existing.read_bytes() == b"yesterday's backup"
+
+
+def test_backup_of_postgresql_points_to_pg_dump(settings: Settings, tmp_path: Path) -> None:
+    postgres = msgspec.structs.replace(
+        settings, database_url="postgresql+psycopg://iup@db.internal/iup"
+    )
+    result = iup(postgres, "backup", str(tmp_path / "copy.db"))
+    assert result.exit_code != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "pg_dump" in lines[0], lines
+    assert not (tmp_path / "copy.db").exists()
+
+
+# ---- iup gallra -------------------------------------------------------------------------
+
+
+def test_gallra_removes_what_is_past_its_period_only_with_apply(settings: Settings) -> None:
+    from datetime import timedelta
+
+    from backend.models import AuditEvent, ReadLog, utcnow
+
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        alva = session.exec(select(Person).where(Person.external_id == external("alva"))).one()
+        mentor = session.exec(
+            select(Person).where(Person.external_id == external("mentor-4a"))
+        ).one()
+        now = utcnow()
+        for days in (400, 10):
+            at = now - timedelta(days=days)
+            session.add(
+                ReadLog(at=at, reader_id=mentor.id, pupil_id=alva.id, kind="plan", role="mentor")
+            )
+            session.add(AuditEvent(at=at, actor_id=mentor.id, kind="signed_in"))
+        session.commit()
+
+    def counts() -> tuple[int, int]:
+        with Session(engine) as session:
+            reads = session.exec(select(func.count()).select_from(ReadLog)).one()
+            audits = session.exec(select(func.count()).select_from(AuditEvent)).one()
+        return reads, audits
+
+    before = counts()
+    kept = iup(settings, "gallra", "--apply")
+    assert kept.exit_code == 0 and "kept for ever" in kept.stdout, kept.output
+    assert counts() == before, "no period set: nothing goes"
+    assert iup(settings, "gallra").exit_code != 0, "neither --dry-run nor --apply"
+
+    periods = {"IUP_RETENTION_READ_LOG_DAYS": "365", "IUP_RETENTION_AUDIT_DAYS": "30"}
+    env = {**env_for(settings), **periods}
+    dry = CliRunner().invoke(main, ["gallra", "--dry-run"], env=env, catch_exceptions=False)
+    assert dry.exit_code == 0, dry.output
+    assert "read log entries: would remove 1 older than 365 days" in dry.stdout
+    assert "audit entries: would remove 1 older than 30 days" in dry.stdout
+    assert counts() == before
+    applied = CliRunner().invoke(main, ["gallra", "--apply"], env=env, catch_exceptions=False)
+    assert applied.exit_code == 0, applied.output
+    assert "read log entries: removed 1 older than 365 days" in applied.stdout
+    assert counts() == (before[0] - 1, before[1] - 1)
+    engine.dispose()
