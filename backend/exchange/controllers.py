@@ -4,7 +4,7 @@ records each export)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Response, get, post
@@ -107,7 +107,7 @@ class ExchangeController(Controller):
         db: NamedDependency[Session],
         state: State,
         access: NamedDependency[Staff],
-        data: JSONBody[bytes],
+        data: JSONBody[dict[str, Any]],
         person_id: Annotated[
             int | None, Parameter(gt=0, description="Her id here (required).")
         ] = None,
@@ -118,7 +118,7 @@ class ExchangeController(Controller):
         if found is None or found not in IMPORTERS:
             raise NotFound()
         try:
-            document = msgspec.json.decode(data, type=ExchangeDocument)
+            document = msgspec.json.decode(msgspec.json.encode(data), type=ExchangeDocument)
         except (msgspec.DecodeError, msgspec.ValidationError) as error:
             raise Invalid("malformed_document", INVALID) from error
         return import_document(
