@@ -313,6 +313,66 @@ def export(pupil_id: str, out: Path | None) -> None:
         out.write_bytes(text)
 
 
+@main.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--person",
+    "person_ref",
+    default=None,
+    help="Whose history it is: our id or her SS 12000 Person.id. Default: the document's "
+    "pupil.external_id.",
+)
+def import_(path: Path, person_ref: str | None) -> None:
+    """Import another school's exchange document (iup-exchange/1, docs/exchange.md): each of
+    its terms becomes an archived plan of the person here, with its signatures verifiable.
+    One transaction; importing the same document again is refused."""
+    from backend.errors import Refusal
+    from backend.exchange.importing import import_document
+    from backend.exchange.schemas import ExchangeDocument
+
+    try:
+        document = msgspec.json.decode(path.read_bytes(), type=ExchangeDocument)
+    except (msgspec.DecodeError, msgspec.ValidationError) as error:
+        raise click.ClickException(f"{path}: not an iup-exchange/1 document: {error}") from error
+    with _database() as (settings, session):
+        if person_ref is None:
+            ref = document.pupil.external_id
+            person = (
+                session.exec(select(Person).where(Person.external_id == ref)).first()
+                if ref
+                else None
+            )
+            if person is None:
+                raise click.ClickException(
+                    f"no person here with the document's pupil.external_id {ref!r}; "
+                    "name her with --person ID"
+                )
+        else:
+            person = _person(session, person_ref)
+        try:
+            done = import_document(
+                session,
+                document=document,
+                person_id=int(person.id or 0),
+                by_id=None,
+                settings=settings,
+            )
+        except Refusal as refusal:
+            raise click.ClickException(refusal.message) from refusal
+    click.echo(
+        f"imported {len(done.terms)} term(s) for {person.name} (id {person.id}): "
+        f"{done.goals} goal(s), {done.self_assessments} self-assessment(s), "
+        f"{done.agreements} agreement(s), {done.signatures} signature(s)"
+    )
+    if done.skipped_terms:
+        click.echo(f"skipped this installation's own term(s): {', '.join(done.skipped_terms)}")
+    if done.skipped_replies or done.skipped_preparations or done.skipped_events:
+        click.echo(
+            f"not imported (authors are names only): {done.skipped_replies} reply(ies), "
+            f"{done.skipped_preparations} preparation(s), {done.skipped_events} event(s)"
+        )
+
+
 @main.group()
 def roster() -> None:
     """Who is who: people, groups, guardians and staff, from SS 12000 or CSV."""

@@ -75,6 +75,10 @@ class School(SQLModel, table=True):
         max_length=200,
         sa_column_kwargs={"server_default": "Vårdnadshavare"},
     )
+    # Another installation's school, known from an imported exchange document: the relying
+    # party and origin its signatures were made for. Empty: ours (this installation's).
+    rp_id: str = Field(default="", max_length=253, sa_column_kwargs={"server_default": ""})
+    origin: str = Field(default="", max_length=300, sa_column_kwargs={"server_default": ""})
 
 
 class Group(SQLModel, table=True):
@@ -295,6 +299,8 @@ class Plan(SQLModel, table=True):
     term_id: int = Field(foreign_key="term.id")
     state: str = Field(default=PlanState.DRAFT, max_length=20)  # a PlanState
     version: int = 1
+    # Imported from another school's exchange document (docs/exchange.md): read-only history.
+    imported_at: datetime | None = None
 
 
 class Summary(SQLModel, table=True):
@@ -350,7 +356,9 @@ class Signature(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     agreement_id: int = Field(foreign_key="agreement.id", index=True)
     agreement_version: int
-    signer_id: int = Field(foreign_key="person.id")
+    # None: imported from another school, where the signer is known by `signer_name` only.
+    signer_id: int | None = Field(default=None, foreign_key="person.id")
+    signer_name: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
     role: str = Field(max_length=20)  # an access.Relation: self, guardian or mentor
     document: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     nonce: bytes = Field(sa_column=Column(LargeBinary(32), nullable=False))
@@ -363,6 +371,10 @@ class Signature(SQLModel, table=True):
     user_handle: bytes = Field(sa_column=Column(LargeBinary(64), nullable=False))
     signed_at: datetime = Field(default_factory=utcnow)
     voided_at: datetime | None = None  # the agreement changed after it was signed
+    # The relying party and origin it was made for; empty: this installation's settings
+    # (an imported signature keeps the sending school's).
+    rp_id: str = Field(default="", max_length=253, sa_column_kwargs={"server_default": ""})
+    origin: str = Field(default="", max_length=300, sa_column_kwargs={"server_default": ""})
 
 
 class Goal(SQLModel, table=True):

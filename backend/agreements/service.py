@@ -545,7 +545,7 @@ def update_agreement(
         )
         notify(
             session,
-            person_ids=[i for i in signed if i != by_id],
+            person_ids=[i for i in signed if i is not None and i != by_id],
             kind=Kind.AGREEMENT_CHANGED,
             day=settings.today(),
             pupil_id=pupil_id,

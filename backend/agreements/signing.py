@@ -204,8 +204,29 @@ def finish(
 def verify(signature: Signature, *, live: bytes | None, settings: Settings) -> str | None:
     """None when the stored signature holds; otherwise why not. `live` is the agreement's
     canonical bytes as stored now, for a signature that is still in force (a void one is
-    checked against the text it was made over)."""
-    return _verify(_fields(signature), live, settings.rp_id, settings.origin)
+    checked against the text it was made over). A signature imported from another school
+    is checked against the relying party and origin it was made for, and its signed
+    document (which holds the sending school's ids) against the agreement's text, party,
+    due date and version now, as the ids here differ."""
+    return _verify(
+        _fields(signature),
+        live,
+        signature.rp_id or settings.rp_id,
+        signature.origin or settings.origin,
+        imported=bool(signature.rp_id),
+    )
+
+
+FACTS = ("text", "party", "due_on", "version")
+
+
+def _same_facts(live: bytes, document: bytes) -> bool:
+    """The agreement's facts apart from the ids, which differ after an import."""
+    try:
+        now, then = msgspec.json.decode(live), msgspec.json.decode(document)
+    except msgspec.DecodeError:
+        return False
+    return isinstance(then, dict) and all(now.get(k) == then.get(k) for k in FACTS)
 
 
 def _fields(s: Signature) -> tuple[bytes, ...]:
@@ -224,22 +245,28 @@ def _fields(s: Signature) -> tuple[bytes, ...]:
 
 
 @lru_cache(maxsize=4096)
-def _verify(fields: tuple[bytes, ...], live: bytes | None, rp_id: str, origin: str) -> str | None:
+def _verify(
+    fields: tuple[bytes, ...],
+    live: bytes | None,
+    rp_id: str,
+    origin: str,
+    *,
+    imported: bool = False,
+) -> str | None:
     """Cached on every byte it reads, so a page can show its marks cheaply and a changed
     byte is checked afresh."""
     document, nonce, bundle, credential_id, public_key, auth_data, client_data, sig, handle, ids = (
         fields
     )
     agreement_id, version = msgspec.json.decode(ids)
-    if live is not None and live != document:
+    if live is not None and not (_same_facts(live, document) if imported else live == document):
         return "the agreement's text or facts differ from what was signed"
     try:
         facts = msgspec.json.decode(document)
     except msgspec.DecodeError:
         return "the signed document cannot be read"
-    if not isinstance(facts, dict) or (facts.get("agreement"), facts.get("version")) != (
-        agreement_id,
-        version,
+    if not isinstance(facts, dict) or (
+        facts.get("version") != version or (not imported and facts.get("agreement") != agreement_id)
     ):
         return "the signed document is of another agreement or version"
     digest = hashlib.sha256(document).digest()
@@ -296,7 +323,7 @@ def check_all(
         select(Signature, Agreement, Plan, Person)
         .join(Agreement, col(Agreement.id) == Signature.agreement_id)
         .join(Plan, col(Plan.id) == Agreement.plan_id)
-        .join(Person, col(Person.id) == Signature.signer_id)
+        .outerjoin(Person, col(Person.id) == Signature.signer_id)
         .order_by(col(Signature.id))
     )
     if pupil_id is not None:
@@ -312,7 +339,7 @@ def check_all(
             signature_id=int(s.id or 0),
             agreement_id=s.agreement_id,
             version=s.agreement_version,
-            signer=person.name,
+            signer=person.name if person is not None else s.signer_name,
             role=s.role,
             signed_at=s.signed_at,
             void=void,

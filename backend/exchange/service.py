@@ -45,12 +45,14 @@ def _b64(value: bytes) -> str:
     return bytes_to_base64url(value)
 
 
-def _school(school: School, settings: Settings, *, ours: bool) -> x.School:
+def _school(school: School, settings: Settings) -> x.School:
+    """A school with the relying party its signatures were made for: its own when it is
+    another installation's (imported), else this installation's."""
     return x.School(
         name=school.name,
         unit_code=school.unit_code,
-        rp_id=settings.rp_id if ours else None,
-        origin=settings.origin if ours else None,
+        rp_id=school.rp_id or settings.rp_id,
+        origin=school.origin or settings.origin,
     )
 
 
@@ -76,8 +78,7 @@ def export(session: Session, *, pupil_id: int, settings: Settings) -> x.Exchange
     if home is None and rows:
         home = rows[-1][2]
     plan_ids = [int(plan.id or 0) for plan, _term, _school in rows]
-    # Each term's school is ours: the database holds one installation's relying party.
-    schools = {int(s.id or 0): _school(s, settings, ours=True) for _p, _t, s in rows}
+    schools = {int(s.id or 0): _school(s, settings) for _p, _t, s in rows}
     events = _events(session, plan_ids)
     goals = _goals(session, plan_ids)
     preparations = _preparations(session, plan_ids)
@@ -120,7 +121,7 @@ def export(session: Session, *, pupil_id: int, settings: Settings) -> x.Exchange
         format=x.FORMAT,
         exported_at=utcnow(),
         school=(
-            _school(home, settings, ours=True)
+            _school(home, settings)
             if home is not None
             else x.School(name="", unit_code=None, rp_id=settings.rp_id, origin=settings.origin)
         ),
@@ -261,13 +262,16 @@ def _agreements(
     signatures: dict[int, list[x.Signature]] = defaultdict(list)
     for s, signer in session.exec(
         select(Signature, Person)
-        .join(Person, col(Person.id) == Signature.signer_id)
+        .outerjoin(Person, col(Person.id) == Signature.signer_id)
         .where(col(Signature.agreement_id).in_([a.id for a in rows]))
         .order_by(col(Signature.signed_at), col(Signature.id))
     ).all():
         signatures[s.agreement_id].append(
             x.Signature(
-                signer=x.Signer(name=signer.name, role=s.role),  # type: ignore[arg-type]
+                signer=x.Signer(
+                    name=signer.name if signer is not None else s.signer_name,
+                    role=s.role,  # type: ignore[arg-type]
+                ),
                 signed_at=s.signed_at,
                 voided_at=s.voided_at,
                 agreement_version=s.agreement_version,

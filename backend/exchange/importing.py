@@ -1,0 +1,285 @@
+"""Import another school's `iup-exchange/1` document (docs/exchange.md, "Import"): each of
+the pupil's earlier terms becomes an archived, read-only plan here, under the sending
+school and its terms, with its goals, self-assessments, written summary, agreements and
+their signatures byte for byte, each signature with the relying party and origin it was
+made for, so `iup verify-signatures` checks it here as the sending school would.
+
+Not imported (the tables tie them to a person here, and the document names people only):
+teachers' replies to self-assessments, preparations, and the plan's story (its events);
+the result says how many were left out. A term of this installation's own schools is
+never imported into (a document that came back here): it is skipped, and said so."""
+
+from __future__ import annotations
+
+import msgspec
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+from webauthn.helpers import base64url_to_bytes
+
+from backend.agreements import signing
+from backend.errors import Conflict, Invalid, NotFound
+from backend.exchange import schemas as x
+from backend.i18n import N_
+from backend.models import (
+    Agreement,
+    Goal,
+    Person,
+    Plan,
+    PlanEvent,
+    PlanState,
+    School,
+    SelfAssessment,
+    Signature,
+    Summary,
+    Term,
+    utcnow,
+)
+from backend.settings import Settings
+
+
+class ImportedPublic(msgspec.Struct, kw_only=True):
+    """What an import stored, and what it left out."""
+
+    pupil_id: int
+    terms: list[str]  # the codes of the terms imported, oldest first
+    goals: int
+    self_assessments: int
+    agreements: int
+    signatures: int
+    skipped_terms: list[str]  # terms of this installation's own schools
+    skipped_replies: int  # not stored: their authors are names only
+    skipped_preparations: int
+    skipped_events: int
+
+
+ALREADY = N_(
+    "This pupil already has a plan for one of the document's terms: it was imported before."
+)
+NO_RELYING_PARTY = N_(
+    "The document has signatures but does not name the relying party and origin they were "
+    "made for, so they cannot be verified."
+)
+BAD_SIGNATURE = N_("A signature in the document does not verify: nothing was imported.")
+INVALID = N_("The document is not valid.")
+
+
+def _bytes(value: str) -> bytes:
+    try:
+        return base64url_to_bytes(value)
+    except ValueError as error:
+        raise Invalid("malformed_document", INVALID) from error
+
+
+def _school(session: Session, sent: x.School, *, rp_id: str, origin: str) -> School:
+    """The sending school as another installation's: by its school unit code, else its name,
+    among the schools known from earlier imports of the same relying party; else new."""
+    query = select(School).where(School.rp_id == rp_id, School.origin == origin)
+    if sent.unit_code:
+        query = query.where(School.unit_code == sent.unit_code)
+    else:
+        query = query.where(School.name == sent.name)
+    found = session.exec(query.order_by(col(School.id))).first()
+    if found is None:
+        found = School(name=sent.name, unit_code=sent.unit_code, rp_id=rp_id, origin=origin)
+        session.add(found)
+        session.flush()
+    return found
+
+
+def import_document(
+    session: Session,
+    *,
+    document: x.ExchangeDocument,
+    person_id: int,
+    by_id: int | None,
+    settings: Settings,
+) -> ImportedPublic:
+    """One transaction: everything or nothing. 404: no such person; 409: a plan of hers
+    for one of the terms exists (imported before); 422: signatures that name no relying
+    party, or that do not verify."""
+    if session.get(Person, person_id) is None:
+        raise NotFound()
+    result = ImportedPublic(
+        pupil_id=person_id,
+        terms=[],
+        goals=0,
+        self_assessments=0,
+        agreements=0,
+        signatures=0,
+        skipped_terms=[],
+        skipped_replies=0,
+        skipped_preparations=0,
+        skipped_events=0,
+    )
+    run = _Run(session, person_id=person_id, by_id=by_id, settings=settings, result=result)
+    try:
+        for term in document.terms:
+            rp_id = term.school.rp_id or document.school.rp_id or ""
+            origin = term.school.origin or document.school.origin or ""
+            if (rp_id, origin) == (settings.rp_id, settings.origin):
+                result.skipped_terms.append(term.code)  # ours: it came back here
+                continue
+            run.term(term, rp_id=rp_id, origin=origin)
+        session.flush()
+    except IntegrityError as error:
+        session.rollback()
+        raise Invalid("malformed_document", INVALID) from error
+    except Exception:
+        session.rollback()
+        raise
+    session.commit()
+    return result
+
+
+class _Run:
+    """One import's state: who, by whom, when, and what it stored so far."""
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        person_id: int,
+        by_id: int | None,
+        settings: Settings,
+        result: ImportedPublic,
+    ) -> None:
+        self.session, self.person_id, self.by_id = session, person_id, by_id
+        self.settings, self.result, self.now = settings, result, utcnow()
+
+    def term(self, term: x.Term, *, rp_id: str, origin: str) -> None:
+        session, result = self.session, self.result
+        if any(a.signatures for a in term.agreements) and not (rp_id and origin):
+            raise Invalid("no_relying_party", NO_RELYING_PARTY)
+        school = _school(session, term.school, rp_id=rp_id, origin=origin)
+        assert school.id is not None
+        here = session.exec(
+            select(Term).where(Term.school_id == school.id, Term.code == term.code)
+        ).first()
+        if here is None:
+            here = Term(
+                school_id=school.id,
+                code=term.code,
+                starts_on=term.starts_on,
+                ends_on=term.ends_on,
+                opened_at=self.now,
+                closed_at=self.now,
+            )
+            session.add(here)
+            session.flush()
+        assert here.id is not None
+        if session.exec(
+            select(Plan.id).where(Plan.pupil_id == self.person_id, Plan.term_id == here.id)
+        ).first():
+            refusal = Conflict({"term": term.code, "school": school.name}, reason="imported")
+            refusal.message = ALREADY
+            raise refusal
+        plan = Plan(
+            pupil_id=self.person_id,
+            term_id=here.id,
+            state=PlanState.ARCHIVED,
+            imported_at=self.now,
+        )
+        session.add(plan)
+        session.flush()
+        assert plan.id is not None
+        session.add(
+            PlanEvent(plan_id=plan.id, state=PlanState.ARCHIVED, by_id=self.by_id, at=self.now)
+        )
+        result.skipped_events += len(term.events)
+        result.skipped_preparations += len(term.preparations)
+        for position, goal in enumerate(term.goals):
+            self.goal(plan.id, position, goal)
+        if term.summary is not None:
+            s = term.summary
+            session.add(
+                Summary(
+                    plan_id=plan.id,
+                    held_on=s.held_on,
+                    participants=s.participants,
+                    measures_school=s.measures_school,
+                    measures_pupil=s.measures_pupil,
+                    measures_home=s.measures_home,
+                    next_goals=s.next_goals,
+                    published_at=s.published_at,
+                    updated_at=self.now,
+                )
+            )
+        for a in term.agreements:
+            self.agreement(plan.id, a, rp_id=rp_id, origin=origin)
+        result.terms.append(term.code)
+
+    def goal(self, plan_id: int, position: int, goal: x.Goal) -> None:
+        stored = Goal(
+            plan_id=plan_id,
+            area=goal.area,
+            text=goal.text,
+            how=goal.how,
+            position=position,
+            created_at=self.now,
+            retired_at=self.now if goal.retired else None,
+        )
+        self.session.add(stored)
+        self.session.flush()
+        assert stored.id is not None
+        self.result.goals += 1
+        for rating in goal.self_assessments:
+            self.session.add(
+                SelfAssessment(
+                    goal_id=stored.id,
+                    level=rating.level,
+                    comment=rating.comment,
+                    created_at=rating.created_at,
+                )
+            )
+            self.result.self_assessments += 1
+            self.result.skipped_replies += len(rating.replies)
+
+    def agreement(self, plan_id: int, a: x.Agreement, *, rp_id: str, origin: str) -> None:
+        """The agreement as it is now, and each signature byte for byte, checked here: one
+        that does not verify refuses the whole document."""
+        agreement = Agreement(
+            plan_id=plan_id,
+            text=a.text,
+            party=a.party,
+            due_on=a.due_on,
+            state=a.state,
+            version=a.version,
+            created_by_id=self.by_id if self.by_id is not None else self.person_id,
+            created_at=self.now,
+            progress_at=a.progress_at,
+            progress_comment=a.progress_comment,
+            followed_up_at=a.followed_up_at,
+            follow_up_comment=a.follow_up_comment,
+        )
+        self.session.add(agreement)
+        self.session.flush()
+        assert agreement.id is not None
+        self.result.agreements += 1
+        live = signing.canonical(agreement, pupil_id=self.person_id)
+        for sig in a.signatures:
+            stored = Signature(
+                agreement_id=agreement.id,
+                agreement_version=sig.agreement_version,
+                signer_id=None,
+                signer_name=sig.signer.name,
+                role=sig.signer.role,
+                document=_bytes(sig.document),
+                nonce=_bytes(sig.nonce),
+                bundle=_bytes(sig.bundle),
+                credential_id=_bytes(sig.credential_id),
+                public_key=_bytes(sig.public_key),
+                authenticator_data=_bytes(sig.authenticator_data),
+                client_data_json=_bytes(sig.client_data_json),
+                signature=_bytes(sig.signature),
+                user_handle=_bytes(sig.user_handle),
+                signed_at=sig.signed_at,
+                voided_at=sig.voided_at,
+                rp_id=rp_id,
+                origin=origin,
+            )
+            if (sig.voided_at is None and sig.agreement_version != a.version) or signing.verify(
+                stored, live=None if sig.voided_at else live, settings=self.settings
+            ) is not None:
+                raise Invalid("bad_signature", BAD_SIGNATURE)
+            self.session.add(stored)
+            self.result.signatures += 1

@@ -1,0 +1,186 @@
+"""Importing another school's exchange document (issue 10, part 2; docs/exchange.md,
+"Import"): the round trip from one installation to another keeps every signature
+verifiable against the sender's relying party; a changed text fails; a second import and
+a malformed document store nothing; outsiders are refused."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+from sqlmodel import Session, col, func, select
+
+from backend.db import make_engine
+from backend.exchange import service
+from backend.exchange.schemas import ExchangeDocument
+from backend.models import Agreement, Plan, Signature
+from backend.settings import Settings
+from tests.integration.conftest import Visitor, demo_person
+from tests.integration.test_agreements import OUTSIDERS, sign, write_plan
+from tests.integration.test_cli import iup
+
+# The receiving installation: another school, another web origin and relying party.
+THEIR_ORIGIN = "https://skola-b.example"
+THEIR_RP_ID = "skola-b.example"
+
+
+@pytest.fixture
+def other(tmp_path: Path, template_db: bytes) -> Settings:
+    path = tmp_path / "receiving.db"
+    path.write_bytes(template_db)
+    return Settings(
+        database_url=f"sqlite:///{path}",
+        origin=THEIR_ORIGIN,
+        rp_id=THEIR_RP_ID,
+        secret_key="other-secret",
+    )
+
+
+@pytest.fixture
+def other_db(other: Settings) -> Iterator[Session]:
+    engine = make_engine(other.database_url)
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+    engine.dispose()
+
+
+def comparable(document: ExchangeDocument, *, rp_id: str) -> list[Any]:
+    """The terms of one relying party, without what an import does not keep: local ids
+    (inside `canonical`), the plan's state and story, replies, preparations."""
+    terms = []
+    for term in msgspec.to_builtins(document.terms):
+        if term["school"]["rp_id"] != rp_id:
+            continue
+        for key in ("state", "events", "preparations"):
+            term.pop(key)
+        for goal in term["goals"]:
+            for rating in goal["self_assessments"]:
+                rating.pop("replies")
+        for agreement in term["agreements"]:
+            agreement.pop("canonical")
+        terms.append(term)
+    return terms
+
+
+def count(session: Session, table: Any) -> int:
+    session.expire_all()
+    return int(session.exec(select(func.count()).select_from(table)).one())
+
+
+def test_a_signed_plan_and_an_archived_term_go_to_another_school_and_verify_there(
+    db: Session,
+    settings: Settings,
+    other: Settings,
+    other_db: Session,
+    signed_in: Callable[[str], Visitor],
+    tmp_path: Path,
+) -> None:
+    alva = demo_person(db, "alva")
+    assert alva.id is not None
+    mentor = signed_in("mentor-4a")
+    first, _second = write_plan(mentor, alva.id)
+    assert sign(signed_in("alva"), first["id"], every=True).status_code == 201
+    assert sign(signed_in("guardian-anna"), first["id"]).status_code == 201
+    assert sign(mentor, first["id"], every=True).status_code == 201
+
+    for key in ("alva", "hugo"):
+        pupil = demo_person(db, key)
+        sent = service.export(db, pupil_id=int(pupil.id or 0), settings=settings)
+        path = tmp_path / f"{key}.json"
+        path.write_bytes(msgspec.json.encode(sent))
+
+        # Onto the person with the same SS 12000 id at the receiving school.
+        result = iup(other, "import", str(path))
+        assert result.exit_code == 0, result.output
+        assert result.output.startswith(f"imported {len(sent.terms)} term(s)")
+        here = demo_person(other_db, key)
+        back = service.export(other_db, pupil_id=int(here.id or 0), settings=other)
+        assert comparable(back, rp_id=settings.rp_id) == comparable(sent, rp_id=settings.rp_id)
+        assert all(t.state == "archived" for t in back.terms if t.school.rp_id == settings.rp_id)
+
+        # Again: refused, nothing doubled.
+        plans, signatures = count(other_db, Plan), count(other_db, Signature)
+        again = iup(other, "import", str(path), "--person", str(here.id))
+        assert again.exit_code != 0 and "imported before" in again.output
+        assert (count(other_db, Plan), count(other_db, Signature)) == (plans, signatures)
+
+    # Every imported signature verifies at the receiving school, against the sender's.
+    result = iup(other, "verify-signatures")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert len(lines) == 5 and all(line.startswith("OK ") for line in lines), lines
+    assert any("Anna Nilsson (guardian)" in line for line in lines)
+
+    # A changed text of an imported agreement fails.
+    imported = other_db.exec(
+        select(Agreement)
+        .join(Plan, col(Plan.id) == Agreement.plan_id)
+        .where(col(Plan.imported_at).is_not(None), Agreement.text == first["text"])
+    ).one()
+    imported.text = "Något annat"
+    other_db.add(imported)
+    other_db.commit()
+    result = iup(other, "verify-signatures")
+    assert result.exit_code != 0
+    failed = [line for line in result.output.splitlines() if line.startswith("FAILED")]
+    assert len(failed) == 3 and all("differ from what was signed" in f for f in failed)
+
+
+def test_no_match_is_a_clear_error(settings: Settings, other: Settings, tmp_path: Path) -> None:
+    path = tmp_path / "nobody.json"
+    document = msgspec.json.decode(
+        msgspec.json.encode(
+            {
+                "format": "iup-exchange/1",
+                "exported_at": "2026-11-30T10:00:00+00:00",
+                "school": {"name": "Skola A", "unit_code": None},
+                "pupil": {"external_id": "nobody", "given_name": "N", "family_name": "N"},
+                "terms": [],
+            }
+        )
+    )
+    path.write_bytes(msgspec.json.encode(document))
+    result = iup(other, "import", str(path))
+    assert result.exit_code != 0 and "no person here" in result.output
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "iup-exchange/9"}')
+    result = iup(other, "import", str(bad))
+    assert result.exit_code != 0 and "not an iup-exchange/1 document" in result.output
+
+
+def test_the_api_imports_for_the_pupils_staff_only(
+    db: Session,
+    other: Settings,
+    other_db: Session,
+    signed_in: Callable[[str], Visitor],
+) -> None:
+    hugo_there = demo_person(other_db, "hugo")
+    body = msgspec.json.encode(
+        service.export(other_db, pupil_id=int(hugo_there.id or 0), settings=other)
+    )
+    hugo = demo_person(db, "hugo")
+    url = f"/api/imports?person_id={hugo.id}"
+    plans = count(db, Plan)
+    headers = {"content-type": "application/json"}
+    for key in (*OUTSIDERS, "hugo"):
+        outsider = signed_in(key)
+        refused = outsider.post(url, content=body, headers=headers)
+        assert refused.status_code in {403, 404}, (key, refused.text)
+    mentor = signed_in("mentor-4a")
+    malformed = mentor.post(url, content=b'{"format": "iup-exchange/1"}', headers=headers)
+    assert malformed.status_code == 422, malformed.text
+    assert malformed.json()["reason"] == "malformed_document"
+    assert count(db, Plan) == plans
+
+    done = mentor.post(url, content=body, headers=headers)
+    assert done.status_code == 201, done.text
+    assert done.json()["terms"] and not done.json()["skipped_terms"]
+    assert count(db, Plan) == plans + len(done.json()["terms"])
+    again = mentor.post(url, content=body, headers=headers)
+    assert again.status_code == 409 and again.json()["reason"] == "imported"
+    assert count(db, Plan) == plans + len(done.json()["terms"])
+    spec = mentor.get("/schema/openapi.json").json()
+    assert spec["paths"]["/api/imports"]["post"]["summary"]
