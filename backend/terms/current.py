@@ -32,11 +32,16 @@ _Own = aliased(Plan)
 
 
 def of_pupil(pupil_id: Any) -> Any:
-    """The current term among those the pupil has a plan in."""
+    """The current term among those the pupil has a plan in here: a plan imported from
+    her earlier school is history, never "this term", whatever its dates."""
     return (
         core_select(col(Term.id))
         .join(_Own, col(_Own.term_id) == Term.id)
-        .where(col(_Own.pupil_id) == pupil_id, col(Term.starts_on) <= _TODAY)
+        .where(
+            col(_Own.pupil_id) == pupil_id,
+            col(_Own.imported_at).is_(None),
+            col(Term.starts_on) <= _TODAY,
+        )
         .order_by(*_ORDER)
         .limit(1)
         .scalar_subquery()

@@ -6,6 +6,7 @@ a malformed document store nothing; outsiders are refused."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from backend.db import make_engine
 from backend.exchange import service
 from backend.exchange.schemas import ExchangeDocument
 from backend.models import Agreement, Plan, Signature
+from backend.plans.service import plan_of
 from backend.settings import Settings
 from tests.integration.conftest import Visitor, demo_person
 from tests.integration.test_agreements import OUTSIDERS, sign, write_plan
@@ -89,6 +91,17 @@ def test_a_signed_plan_and_an_archived_term_go_to_another_school_and_verify_ther
     for key in ("alva", "hugo"):
         pupil = demo_person(db, key)
         sent = service.export(db, pupil_id=int(pupil.id or 0), settings=settings)
+        # The sending school's term began a day ago: later than the receiving school's.
+        today = date.today()  # noqa: DTZ011
+        sent = msgspec.structs.replace(
+            sent,
+            terms=[
+                msgspec.structs.replace(t, starts_on=today - timedelta(days=1))
+                if t.starts_on <= today <= t.ends_on
+                else t
+                for t in sent.terms
+            ],
+        )
         path = tmp_path / f"{key}.json"
         path.write_bytes(msgspec.json.encode(sent))
 
@@ -100,6 +113,10 @@ def test_a_signed_plan_and_an_archived_term_go_to_another_school_and_verify_ther
         back = service.export(other_db, pupil_id=int(here.id or 0), settings=other)
         assert comparable(back, rp_id=settings.rp_id) == comparable(sent, rp_id=settings.rp_id)
         assert all(t.state == "archived" for t in back.terms if t.school.rp_id == settings.rp_id)
+        # Her own plan at the receiving school stays "this term", although the imported
+        # term of the same name holds today too.
+        mine = plan_of(other_db, pupil_id=int(here.id or 0), today=today)
+        assert mine is not None and mine.state != "archived"
 
         # Again: refused, nothing doubled.
         plans, signatures = count(other_db, Plan), count(other_db, Signature)
