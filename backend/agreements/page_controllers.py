@@ -273,12 +273,15 @@ class WrittenPlanController(Controller):
         agreement_id: RowId,
         data: URLEncodedBody[CommentForm],
     ) -> Redirect:
-        service.mark_progress(
-            db,
-            agreement_id=agreement_id,
-            pupil_id=access.pupil_id,
-            relation=access.relation,
-            comment=data.comment[:500],
-            settings=state.settings,
-        )
+        try:
+            service.mark_progress(
+                db,
+                agreement_id=agreement_id,
+                pupil_id=access.pupil_id,
+                relation=access.relation,
+                comment=data.comment,
+                settings=state.settings,
+            )
+        except FormError as error:  # the field's maxlength keeps this for hand-made posts
+            raise error.invalid() from error
         return Redirect(f"/?progress={agreement_id}#agreement-{agreement_id}", status_code=303)

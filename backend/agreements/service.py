@@ -695,8 +695,9 @@ def mark_progress(
     _published_plan(session, plan)
     if agreement.party != Party.PUPIL:
         raise Forbidden("not_your_part", N_("This agreement is not yours to carry out."))
+    checked = _comment(comment)  # before anything of the row changes
     agreement.progress_at = utcnow()
-    agreement.progress_comment = _comment(comment)
+    agreement.progress_comment = checked
     session.add(agreement)
     session.commit()
     return one(session, agreement=agreement, pupil_id=pupil_id, settings=settings)
@@ -718,8 +719,9 @@ def follow_up(
     _mentor_only(relation)
     agreement, plan = agreement_of(session, agreement_id=agreement_id, pupil_id=pupil_id)
     _published_plan(session, plan)
+    checked = _comment(comment)  # before anything of the row changes
     agreement.state = (AgreementState.DONE if done else AgreementState.NOT_DONE).value
-    agreement.follow_up_comment = _comment(comment)
+    agreement.follow_up_comment = checked
     agreement.followed_up_at = utcnow()
     agreement.followed_up_by_id = by_id
     session.add(agreement)

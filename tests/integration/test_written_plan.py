@@ -72,6 +72,13 @@ def test_the_mentor_writes_publishes_and_the_family_signs_on_the_pages(
     assert "signerat av Alva" in seen.text and "verifierad" in seen.text
     assert "väntar på Anna, Per och Karin" in seen.text
 
+    too_long = pupil.form(f"/agreements/{agreement.id}/progress", {"comment": "x" * 501})
+    assert too_long.status_code == 422, "refused with a message, not cut short"
+    refused = mentor.form(
+        f"/agreements/{agreement.id}/follow-up", {"done": "1", "comment": "Bra\x01"}
+    )
+    assert refused.status_code == 422 and "Texten har ett tecken" in refused.text
+    assert 'value="Bra' in refused.text, "what she typed stays in the field"
     done = pupil.form(f"/agreements/{agreement.id}/progress", {"comment": "Första boken klar"})
     assert done.status_code == 303
     followed = mentor.form(f"/agreements/{agreement.id}/follow-up", {"done": "1", "comment": "Bra"})
