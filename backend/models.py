@@ -79,6 +79,12 @@ class School(SQLModel, table=True):
     # party and origin its signatures were made for. Empty: ours (this installation's).
     rp_id: str = Field(default="", max_length=253, sa_column_kwargs={"server_default": ""})
     origin: str = Field(default="", max_length=300, sa_column_kwargs={"server_default": ""})
+    # Retention (`iup gallra`): days to keep the read log and audit entries about its
+    # pupils, and years to keep an archived plan of a pupil who has left the school after
+    # its term ended. Empty: the installation's IUP_RETENTION_* setting (0 keeps for ever).
+    retention_read_log_days: int | None = None
+    retention_audit_days: int | None = None
+    retention_plan_years: int | None = None
 
 
 class Group(SQLModel, table=True):
@@ -138,6 +144,10 @@ class Guardianship(SQLModel, table=True):
         max_length=30,
         sa_column_kwargs={"server_default": "Vårdnadshavare"},
     )
+    # A staff decision on `has_access` (opening a protected pupil's link, or restricting
+    # one): a roster import and a change of the school's guardian relations keep it.
+    decided_at: datetime | None = None
+    decided_by_id: int | None = Field(default=None, foreign_key="person.id")
 
 
 class SchoolPrincipal(SQLModel, table=True):
@@ -198,7 +208,9 @@ class Preparation(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("plan_id", "author_id"),)
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id", index=True)
-    author_id: int = Field(foreign_key="person.id", index=True)
+    # Empty for an imported preparation (docs/exchange.md): its author is a name only.
+    author_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    author_name: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
     audience: str = Field(max_length=20)  # an Audience
     shared: bool = False
     ready_at: datetime | None = None  # "Klar inför samtalet"
@@ -261,6 +273,7 @@ class PlanEvent(SQLModel, table=True):
     plan_id: int = Field(foreign_key="plan.id", index=True)
     state: str = Field(max_length=20)  # a PlanState
     by_id: int | None = Field(default=None, foreign_key="person.id")
+    by_name: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
     at: datetime = Field(default_factory=utcnow)
 
 
@@ -333,7 +346,7 @@ class Agreement(SQLModel, table=True):
     party: str = Field(max_length=10)  # a Party
     due_on: date
     state: str = Field(default=AgreementState.OPEN, max_length=10)  # an AgreementState
-    created_by_id: int = Field(foreign_key="person.id")
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")  # empty: imported
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime | None = None
     progress_at: datetime | None = None  # the pupil marked her part done
@@ -438,7 +451,9 @@ class Reply(SQLModel, table=True):
     __tablename__ = "reflection_reply"
     id: int | None = Field(default=None, primary_key=True)
     self_assessment_id: int = Field(foreign_key="selfassessment.id", index=True)
-    author_id: int = Field(foreign_key="person.id")
+    # Empty for an imported reply (docs/exchange.md): its author is a name only.
+    author_id: int | None = Field(default=None, foreign_key="person.id")
+    author_name: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
     text: str = Field(max_length=500)
     created_at: datetime = Field(default_factory=utcnow)
 
