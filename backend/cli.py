@@ -362,15 +362,12 @@ def import_(path: Path, person_ref: str | None) -> None:
     click.echo(
         f"imported {len(done.terms)} term(s) for {person.name} (id {person.id}): "
         f"{done.goals} goal(s), {done.self_assessments} self-assessment(s), "
-        f"{done.agreements} agreement(s), {done.signatures} signature(s)"
+        f"{done.replies} reply(ies), {done.preparations} preparation(s), "
+        f"{done.agreements} agreement(s), {done.signatures} signature(s), "
+        f"{done.events} event(s)"
     )
     if done.skipped_terms:
         click.echo(f"skipped this installation's own term(s): {', '.join(done.skipped_terms)}")
-    if done.skipped_replies or done.skipped_preparations or done.skipped_events:
-        click.echo(
-            f"not imported (authors are names only): {done.skipped_replies} reply(ies), "
-            f"{done.skipped_preparations} preparation(s), {done.skipped_events} event(s)"
-        )
 
 
 @main.group()

@@ -312,8 +312,10 @@ class Plan(SQLModel, table=True):
     term_id: int = Field(foreign_key="term.id")
     state: str = Field(default=PlanState.DRAFT, max_length=20)  # a PlanState
     version: int = 1
-    # Imported from another school's exchange document (docs/exchange.md): read-only history.
+    # Imported from another school's exchange document (docs/exchange.md): read-only history
+    # (`state` archived), with the state it had at the sending school.
     imported_at: datetime | None = None
+    imported_state: str = Field(default="", max_length=20, sa_column_kwargs={"server_default": ""})
 
 
 class Summary(SQLModel, table=True):

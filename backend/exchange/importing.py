@@ -1,18 +1,18 @@
 """Import another school's `iup-exchange/1` document (docs/exchange.md, "Import"): each of
 the pupil's earlier terms becomes an archived, read-only plan here, under the sending
-school and its terms, with its goals, self-assessments, written summary, agreements and
-their signatures byte for byte, each signature with the relying party and origin it was
-made for, so `iup verify-signatures` checks it here as the sending school would.
-
-Not imported (the tables tie them to a person here, and the document names people only):
-teachers' replies to self-assessments, preparations, and the plan's story (its events);
-the result says how many were left out. A term of this installation's own schools is
-never imported into (a document that came back here): it is skipped, and said so."""
+school and its terms, with everything the document holds: the plan's story and the state
+it had there, its goals and self-assessments with the teachers' replies, the preparations,
+the written summary, agreements and their signatures byte for byte, each signature with
+the relying party and origin it was made for, so `iup verify-signatures` checks it here as
+the sending school would. People of the sending school are names only here (a reply's or a
+preparation's author, an event's mover, a signer); the pupil's own preparation is hers.
+A term of this installation's own schools is never imported into (a document that came
+back here): it is skipped, and said so."""
 
 from __future__ import annotations
 
 import msgspec
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, col, select
 from webauthn.helpers import base64url_to_bytes
 
@@ -22,11 +22,15 @@ from backend.exchange import schemas as x
 from backend.i18n import N_
 from backend.models import (
     Agreement,
+    Answer,
     Goal,
     Person,
     Plan,
     PlanEvent,
     PlanState,
+    Preparation,
+    Question,
+    Reply,
     School,
     SelfAssessment,
     Signature,
@@ -44,12 +48,12 @@ class ImportedPublic(msgspec.Struct, kw_only=True):
     terms: list[str]  # the codes of the terms imported, oldest first
     goals: int
     self_assessments: int
+    replies: int
+    preparations: int
     agreements: int
     signatures: int
+    events: int
     skipped_terms: list[str]  # terms of this installation's own schools
-    skipped_replies: int  # not stored: their authors are names only
-    skipped_preparations: int
-    skipped_events: int
 
 
 ALREADY = N_(
@@ -104,12 +108,12 @@ def import_document(
         terms=[],
         goals=0,
         self_assessments=0,
+        replies=0,
+        preparations=0,
         agreements=0,
         signatures=0,
+        events=0,
         skipped_terms=[],
-        skipped_replies=0,
-        skipped_preparations=0,
-        skipped_events=0,
     )
     run = _Run(session, person_id=person_id, by_id=by_id, settings=settings, result=result)
     try:
@@ -121,7 +125,7 @@ def import_document(
                 continue
             run.term(term, rp_id=rp_id, origin=origin)
         session.flush()
-    except IntegrityError as error:
+    except (IntegrityError, DataError) as error:
         session.rollback()
         raise Invalid("malformed_document", INVALID) from error
     except Exception:
@@ -129,6 +133,33 @@ def import_document(
         raise
     session.commit()
     return result
+
+
+class _Questions:
+    """A term's preparation questions as the sending school asked them, each once per
+    audience and wording, in the order first met (one query, then one row each)."""
+
+    def __init__(self, session: Session, *, term_id: int) -> None:
+        self.session, self.term_id = session, term_id
+        self.known = {
+            (q.audience, q.text): int(q.id or 0)
+            for q in session.exec(select(Question).where(Question.term_id == term_id)).all()
+        }
+
+    def get(self, *, audience: str, text: str) -> int:
+        found = self.known.get((audience, text))
+        if found is None:
+            question = Question(
+                term_id=self.term_id,
+                stage=0,
+                audience=audience,
+                position=len(self.known),
+                text=text,
+            )
+            self.session.add(question)
+            self.session.flush()
+            found = self.known[(audience, text)] = int(question.id or 0)
+        return found
 
 
 class _Run:
@@ -178,17 +209,21 @@ class _Run:
             term_id=here.id,
             state=PlanState.ARCHIVED,
             imported_at=self.now,
+            imported_state=term.state,
         )
         session.add(plan)
         session.flush()
         assert plan.id is not None
-        session.add(
-            PlanEvent(plan_id=plan.id, state=PlanState.ARCHIVED, by_id=self.by_id, at=self.now)
-        )
-        result.skipped_events += len(term.events)
-        result.skipped_preparations += len(term.preparations)
+        for event in term.events:
+            session.add(
+                PlanEvent(plan_id=plan.id, state=event.state, by_name=event.by, at=event.at)
+            )
+        result.events += len(term.events)
         for position, goal in enumerate(term.goals):
             self.goal(plan.id, position, goal)
+        questions = _Questions(session, term_id=here.id)
+        for preparation in term.preparations:
+            self.preparation(plan.id, preparation, questions)
         if term.summary is not None:
             s = term.summary
             session.add(
@@ -223,16 +258,49 @@ class _Run:
         assert stored.id is not None
         self.result.goals += 1
         for rating in goal.self_assessments:
+            stored_rating = SelfAssessment(
+                goal_id=stored.id,
+                level=rating.level,
+                comment=rating.comment,
+                created_at=rating.created_at,
+            )
+            self.session.add(stored_rating)
+            self.result.self_assessments += 1
+            if rating.replies:
+                self.session.flush()  # the rating's id
+            for reply in rating.replies:
+                self.session.add(
+                    Reply(
+                        self_assessment_id=int(stored_rating.id or 0),
+                        author_name=reply.author,
+                        text=reply.text,
+                        created_at=reply.created_at,
+                    )
+                )
+            self.result.replies += len(rating.replies)
+
+    def preparation(self, plan_id: int, sent: x.Preparation, questions: _Questions) -> None:
+        """The pupil's preparation is hers here (she reads it); a guardian's is his name
+        only, read by staff."""
+        preparation = Preparation(
+            plan_id=plan_id,
+            author_id=self.person_id if sent.audience == "pupil" else None,
+            author_name=sent.author,
+            audience=sent.audience,
+            updated_at=self.now,
+        )
+        self.session.add(preparation)
+        self.session.flush()
+        for answer in sent.answers:
+            question = questions.get(audience=sent.audience, text=answer.question)
             self.session.add(
-                SelfAssessment(
-                    goal_id=stored.id,
-                    level=rating.level,
-                    comment=rating.comment,
-                    created_at=rating.created_at,
+                Answer(
+                    preparation_id=int(preparation.id or 0),
+                    question_id=question,
+                    text=answer.text,
                 )
             )
-            self.result.self_assessments += 1
-            self.result.skipped_replies += len(rating.replies)
+        self.result.preparations += 1
 
     def agreement(self, plan_id: int, a: x.Agreement, *, rp_id: str, origin: str) -> None:
         """The agreement as it is now, and each signature byte for byte, checked here: one
@@ -244,7 +312,6 @@ class _Run:
             due_on=a.due_on,
             state=a.state,
             version=a.version,
-            created_by_id=self.by_id if self.by_id is not None else self.person_id,
             created_at=self.now,
             progress_at=a.progress_at,
             progress_comment=a.progress_comment,

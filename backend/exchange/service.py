@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 from webauthn.helpers import bytes_to_base64url
 
 from backend import i18n
@@ -97,7 +97,7 @@ def export(session: Session, *, pupil_id: int, settings: Settings) -> x.Exchange
                 starts_on=term.starts_on,
                 ends_on=term.ends_on,
                 school=schools[int(school.id or 0)],
-                state=plan.state,  # type: ignore[arg-type]
+                state=plan.imported_state or plan.state,  # type: ignore[arg-type]
                 events=events[plan.id],
                 goals=goals[plan.id],
                 preparations=preparations[plan.id],
@@ -145,7 +145,7 @@ def _events(session: Session, plan_ids: list[int]) -> dict[int, list[x.Event]]:
         found[event.plan_id].append(
             x.Event(
                 state=event.state,  # type: ignore[arg-type]
-                by=person.name if person is not None else "",
+                by=event.by_name or (person.name if person is not None else ""),
                 at=event.at,
             )
         )
@@ -171,12 +171,16 @@ def _goals(session: Session, plan_ids: list[int]) -> dict[int, list[x.Goal]]:
     replies: dict[int, list[x.Reply]] = defaultdict(list)
     for reply, author in session.exec(
         select(Reply, Person)
-        .join(Person, col(Person.id) == Reply.author_id)
+        .outerjoin(Person, col(Person.id) == Reply.author_id)
         .where(col(Reply.self_assessment_id).in_(rating_ids))
         .order_by(col(Reply.created_at), col(Reply.id))
     ).all():
         replies[reply.self_assessment_id].append(
-            x.Reply(author=author.name, text=reply.text, created_at=reply.created_at)
+            x.Reply(
+                author=reply.author_name or (author.name if author is not None else ""),
+                text=reply.text,
+                created_at=reply.created_at,
+            )
         )
     goals: dict[int, x.Goal] = {}
     found: dict[int, list[x.Goal]] = defaultdict(list)
@@ -209,9 +213,13 @@ def _preparations(session: Session, plan_ids: list[int]) -> dict[int, list[x.Pre
     or not: the family's own data). A default question in the school's language."""
     preps = session.exec(
         select(Preparation, Person)
-        .join(Person, col(Person.id) == Preparation.author_id)
+        .outerjoin(Person, col(Person.id) == Preparation.author_id)
         .where(col(Preparation.plan_id).in_(plan_ids))
-        .order_by(col(Preparation.audience).desc(), col(Person.given_name), col(Preparation.id))
+        .order_by(
+            col(Preparation.audience).desc(),
+            func.coalesce(col(Person.given_name), col(Preparation.author_name)),
+            col(Preparation.id),
+        )
     ).all()
     answers: dict[int, list[x.Answer]] = defaultdict(list)
     with i18n.speaking(i18n.DEFAULT):
@@ -241,7 +249,7 @@ def _preparations(session: Session, plan_ids: list[int]) -> dict[int, list[x.Pre
             found[prep.plan_id].append(
                 x.Preparation(
                     audience=prep.audience,  # type: ignore[arg-type]
-                    author=author.name,
+                    author=prep.author_name or (author.name if author is not None else ""),
                     answers=answers[int(prep.id or 0)],
                 )
             )

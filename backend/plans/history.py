@@ -171,7 +171,8 @@ def events_of(session: Session, *, plan_id: int) -> list[EventPublic]:
         .order_by(col(PlanEvent.at), col(PlanEvent.id))
     ).all()
     return [
-        EventPublic(state=e.state, by=_name(given, family), at=e.at) for e, given, family in rows
+        EventPublic(state=e.state, by=e.by_name or _name(given, family), at=e.at)
+        for e, given, family in rows
     ]
 
 
@@ -219,9 +220,13 @@ def _preparations(
     answered, in the term's order, each in the reader's language when it is a default."""
     found = session.exec(
         select(Preparation, Person)
-        .join(Person, col(Person.id) == Preparation.author_id)
+        .outerjoin(Person, col(Person.id) == Preparation.author_id)
         .where(Preparation.plan_id == plan_id)
-        .order_by(col(Preparation.audience).desc(), col(Person.given_name), col(Preparation.id))
+        .order_by(
+            col(Preparation.audience).desc(),
+            func.coalesce(col(Person.given_name), col(Preparation.author_name)),
+            col(Preparation.id),
+        )
     ).all()
     visible = [
         (prep, person)
@@ -258,7 +263,11 @@ def _preparations(
             )
         )
     return [
-        PreparationRecord(author=person.name, audience=prep.audience, answers=answers[prep.id])
+        PreparationRecord(
+            author=prep.author_name or (person.name if person is not None else ""),
+            audience=prep.audience,
+            answers=answers[prep.id],
+        )
         for prep, person in visible
         if prep.id in answers
     ]

@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, func
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
@@ -59,17 +59,19 @@ _PLAN = Query(
     )
 )
 # Replies with their authors' names, oldest first: the plan's below, and a teacher's list
-# of reflections (which ones it narrows to by itself).
+# of reflections (which ones it narrows to by itself). An imported reply's author is a name.
 REPLY_ROWS = (
     core_select(
         col(Reply.self_assessment_id),
         col(Reply.id),
-        col(Person.given_name),
-        col(Person.family_name),
+        func.coalesce(
+            func.nullif(col(Reply.author_name), ""),
+            col(Person.given_name) + " " + col(Person.family_name),
+        ),
         col(Reply.text),
         col(Reply.created_at),
     )
-    .join(Person, col(Person.id) == Reply.author_id)
+    .outerjoin(Person, col(Person.id) == Reply.author_id)
     .order_by(col(Reply.created_at), col(Reply.id))
 )
 _REPLIES = Query(
@@ -150,11 +152,9 @@ def plan_of(session: Session, *, pupil_id: int, today: date) -> PlanPublic | Non
             )
             goal.self_assessments.append(rating)
     if plan is not None and ratings:
-        for rating_id, reply_id, given, family, text, at in _REPLIES.rows(
-            session, {"plan_id": plan.id}
-        ):
+        for rating_id, reply_id, author, text, at in _REPLIES.rows(session, {"plan_id": plan.id}):
             ratings[rating_id].replies.append(
-                ReplyPublic(id=reply_id, author=f"{given} {family}", text=text, created_at=at)
+                ReplyPublic(id=reply_id, author=author, text=text, created_at=at)
             )
     return plan
 

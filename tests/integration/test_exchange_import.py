@@ -17,7 +17,18 @@ from sqlmodel import Session, col, func, select
 from backend.db import make_engine
 from backend.exchange import service
 from backend.exchange.schemas import ExchangeDocument
-from backend.models import Agreement, Plan, Signature
+from backend.models import (
+    Agreement,
+    Answer,
+    Goal,
+    Person,
+    Plan,
+    Preparation,
+    Question,
+    Reply,
+    SelfAssessment,
+    Signature,
+)
 from backend.plans.service import plan_of
 from backend.settings import Settings
 from tests.integration.conftest import Visitor, demo_person
@@ -50,21 +61,53 @@ def other_db(other: Settings) -> Iterator[Session]:
 
 
 def comparable(document: ExchangeDocument, *, rp_id: str) -> list[Any]:
-    """The terms of one relying party, without what an import does not keep: local ids
-    (inside `canonical`), the plan's state and story, replies, preparations."""
+    """The terms of one relying party, whole but for local ids (inside `canonical`)."""
     terms = []
     for term in msgspec.to_builtins(document.terms):
         if term["school"]["rp_id"] != rp_id:
             continue
-        for key in ("state", "events", "preparations"):
-            term.pop(key)
-        for goal in term["goals"]:
-            for rating in goal["self_assessments"]:
-                rating.pop("replies")
         for agreement in term["agreements"]:
             agreement.pop("canonical")
         terms.append(term)
     return terms
+
+
+def teacher_replies_and_the_family_prepares(db: Session, pupil: Person) -> None:
+    """A reply by her teacher to her latest rating, and answers by her and by a guardian."""
+    found = plan_of(db, pupil_id=int(pupil.id or 0), today=date.today())  # noqa: DTZ011
+    assert found is not None
+    plan = db.get(Plan, found.id)
+    assert plan is not None
+    goal = db.exec(select(Goal).where(Goal.plan_id == plan.id)).first()
+    assert goal is not None
+    rating = SelfAssessment(goal_id=int(goal.id or 0), level=3, comment="Nästan")
+    db.add(rating)
+    db.flush()
+    db.add(
+        Reply(
+            self_assessment_id=int(rating.id or 0),
+            author_id=demo_person(db, "teacher-ek").id,
+            text="Bra jobbat!",
+        )
+    )
+    for author, audience in (("alva", "pupil"), ("guardian-anna", "guardian")):
+        question = db.exec(
+            select(Question).where(Question.term_id == plan.term_id, Question.audience == audience)
+        ).first()
+        assert question is not None
+        prep = Preparation(
+            plan_id=int(plan.id or 0), author_id=demo_person(db, author).id, audience=audience
+        )
+        db.add(prep)
+        db.flush()
+        db.add(
+            Answer(
+                preparation_id=int(prep.id or 0),
+                question_id=int(question.id or 0),
+                text=f"Svar av {author}",
+            )
+        )
+    db.commit()
 
 
 def count(session: Session, table: Any) -> int:
@@ -87,6 +130,7 @@ def test_a_signed_plan_and_an_archived_term_go_to_another_school_and_verify_ther
     assert sign(signed_in("alva"), first["id"], every=True).status_code == 201
     assert sign(signed_in("guardian-anna"), first["id"]).status_code == 201
     assert sign(mentor, first["id"], every=True).status_code == 201
+    teacher_replies_and_the_family_prepares(db, alva)
 
     for key in ("alva", "hugo"):
         pupil = demo_person(db, key)
@@ -112,7 +156,15 @@ def test_a_signed_plan_and_an_archived_term_go_to_another_school_and_verify_ther
         here = demo_person(other_db, key)
         back = service.export(other_db, pupil_id=int(here.id or 0), settings=other)
         assert comparable(back, rp_id=settings.rp_id) == comparable(sent, rp_id=settings.rp_id)
-        assert all(t.state == "archived" for t in back.terms if t.school.rp_id == settings.rp_id)
+        if key == "alva":  # the comparison covers replies, preparations and the story
+            now = next(t for t in back.terms if t.agreements)
+            assert [r.author for g in now.goals for a in g.self_assessments for r in a.replies]
+            assert sorted(p.author for p in now.preparations) == ["Alva Nilsson", "Anna Nilsson"]
+            assert now.events and now.events[-1].state == now.state == "held"  # not archived
+        stored = other_db.exec(
+            select(Plan).where(Plan.pupil_id == here.id, col(Plan.imported_at).is_not(None))
+        ).all()
+        assert stored and all(p.state == "archived" for p in stored)  # read-only here
         # Her own plan at the receiving school stays "this term", although the imported
         # term of the same name holds today too.
         mine = plan_of(other_db, pupil_id=int(here.id or 0), today=today)

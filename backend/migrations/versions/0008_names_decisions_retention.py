@@ -1,6 +1,7 @@
 """Imported history keeps people by name (docs/exchange.md, "Import"): a reply, a
 preparation and a plan event may have an author known only by name, and an imported
-agreement no creator here. A guardian link keeps a staff decision on its access, which a
+agreement no creator here, and an imported plan keeps the state it had at the sending
+school. A guardian link keeps a staff decision on its access, which a
 roster import never overrides. Each school may set its own retention periods.
 
 Revision ID: 0008
@@ -34,6 +35,16 @@ def upgrade() -> None:
             "fk_guardianship_decided_by_id_person", "person", ["decided_by_id"], ["id"]
         )
 
+    with op.batch_alter_table("plan", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "imported_state",
+                sqlmodel.sql.sqltypes.AutoString(length=20),
+                server_default="",
+                nullable=False,
+            )
+        )
+
     for table, author in NAMED:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(
@@ -62,6 +73,9 @@ def downgrade() -> None:
             if author is not None:
                 batch_op.alter_column(author, existing_type=sa.INTEGER(), nullable=False)
             batch_op.drop_column("by_name" if author is None else "author_name")
+
+    with op.batch_alter_table("plan", schema=None) as batch_op:
+        batch_op.drop_column("imported_state")
 
     with op.batch_alter_table("guardianship", schema=None) as batch_op:
         batch_op.drop_constraint("fk_guardianship_decided_by_id_person", type_="foreignkey")
