@@ -8,19 +8,18 @@ import socket
 import sys
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
-from datetime import timedelta
 from pathlib import Path
 
 import click
 import msgspec
-from sqlalchemy import delete
 from sqlalchemy.engine import make_url
-from sqlmodel import Session, col, func, or_, select
+from sqlmodel import Session, col, or_, select
 
 from backend import db
 from backend.agreements import signing
-from backend.models import AuditEvent, Person, ReadLog, utcnow
+from backend.models import AuditEvent, AuditKind, Person, utcnow
 from backend.people.service import issue_link
+from backend.retention import service as retention
 from backend.settings import Settings, from_env
 
 logger = logging.getLogger("iup.gallra")
@@ -130,30 +129,18 @@ def upgrade() -> None:
 )
 @click.option("--apply", "mode", flag_value="apply", help="Remove it.")
 def gallra(mode: str | None) -> None:
-    """Remove what is past its retention period (IUP_RETENTION_READ_LOG_DAYS,
-    IUP_RETENTION_AUDIT_DAYS; 0 keeps for ever), in one transaction, and print and log a
-    summary."""
+    """Remove what is past its retention period, in one transaction, and print and log a
+    summary: the read log and audit entries (days), archived plans of pupils who left
+    (years after their term). Each school's own periods, else IUP_RETENTION_*; 0 keeps for
+    ever (backend/retention/)."""
     if mode is None:
         raise click.ClickException("say --dry-run or --apply")
+    apply = mode == "apply"
     with _database() as (settings, session):
-        now = utcnow()
-        periods = [
-            ("read log entries", ReadLog, ReadLog.at, settings.retention_read_log_days),
-            ("audit entries", AuditEvent, AuditEvent.at, settings.retention_audit_days),
-        ]
-        lines = []
-        for what, table, at, days in periods:
-            if days <= 0:
-                lines.append(f"{what}: kept for ever (no period set)")
-                continue
-            before = now - timedelta(days=days)
-            old = col(at) < before
-            count = session.exec(select(func.count()).select_from(table).where(old)).one()
-            if mode == "apply":
-                session.execute(delete(table).where(old))
-            verb = "removed" if mode == "apply" else "would remove"
-            lines.append(f"{what}: {verb} {count} older than {days} days ({before:%Y-%m-%d})")
-        if mode == "apply":
+        done = retention.sweep(session, settings=settings, now=utcnow(), apply=apply)
+        lines = [removal.line(apply=apply) for removal in done]
+        if apply:
+            session.add(AuditEvent(kind=AuditKind.GALLRA, detail="; ".join(lines)[:500]))
             session.commit()
     for line in lines:
         logger.info("gallra %s", line)

@@ -55,6 +55,7 @@ class AuditKind(StrEnum):
     PASSKEY_REMOVED = "passkey_removed"
     SIGN_COUNT_REGRESSION = "sign_count_regression"
     ENROLMENT_CODE_ISSUED = "enrolment_code_issued"
+    GALLRA = "gallra"  # `iup gallra --apply`: its summary
 
 
 class ProposalState(StrEnum):

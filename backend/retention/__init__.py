@@ -1,0 +1,1 @@
+"""Retention: what is past its period goes (`iup gallra`)."""

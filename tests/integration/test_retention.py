@@ -1,0 +1,189 @@
+"""Retention per school (issue 10, part 4; backend/retention/): each school's own periods
+come before the installation's; a pupil of two schools keeps an entry until both periods
+have passed; an archived plan goes only when its pupil has left, with all that hangs off
+it, and a dry run changes nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+import msgspec
+from sqlalchemy import delete
+from sqlmodel import Session, col, func, select
+
+from backend.models import (
+    Agreement,
+    AuditEvent,
+    Goal,
+    Group,
+    GroupPupil,
+    Note,
+    Plan,
+    PlanState,
+    ReadLog,
+    Reply,
+    School,
+    SelfAssessment,
+    Term,
+    utcnow,
+)
+from backend.retention.service import sweep
+from backend.settings import Settings
+from tests.integration.conftest import demo_person
+
+
+def school_of(db: Session, key: str) -> School:
+    pupil = demo_person(db, key)
+    found = db.exec(
+        select(School)
+        .join(Group, col(Group.school_id) == School.id)
+        .join(GroupPupil, col(GroupPupil.group_id) == Group.id)
+        .where(GroupPupil.pupil_id == pupil.id)
+    ).first()
+    assert found is not None, f"{key} is in no school"
+    return found
+
+
+def reads(db: Session, key: str) -> list[int]:
+    """The ages in days of the read log entries about her."""
+    now = utcnow()
+    db.expire_all()
+    return sorted(
+        (now - r.at).days
+        for r in db.exec(select(ReadLog).where(ReadLog.pupil_id == demo_person(db, key).id))
+    )
+
+
+def count(db: Session, table: Any, *where: Any) -> int:
+    db.expire_all()
+    return int(db.exec(select(func.count()).select_from(table).where(*where)).one())
+
+
+def test_each_school_keeps_the_read_log_and_audit_entries_for_its_own_period(
+    db: Session, settings: Settings
+) -> None:
+    alva, maja = demo_person(db, "alva"), demo_person(db, "maja")
+    first = school_of(db, "alva")
+    # Maja moves to a group of the other school.
+    second = db.exec(select(School).where(School.id != first.id)).first()
+    assert second is not None
+    group = Group(school_id=second.id, name="1A")
+    db.add(group)
+    db.flush()
+    db.execute(delete(GroupPupil).where(col(GroupPupil.pupil_id) == maja.id))
+    db.add(GroupPupil(group_id=group.id, pupil_id=maja.id))
+    reader = demo_person(db, "mentor-4a")
+    now = utcnow()
+    for pupil in (alva, maja):
+        for days in (400, 40, 10):
+            at = now - timedelta(days=days)
+            db.add(ReadLog(at=at, reader_id=reader.id, pupil_id=pupil.id, kind="plan"))
+            db.add(AuditEvent(at=at, actor_id=reader.id, pupil_id=pupil.id, kind="signed_in"))
+    for days in (400, 40):  # about nobody: the installation's period
+        db.add(AuditEvent(at=now - timedelta(days=days), actor_id=reader.id, kind="signed_in"))
+    first.retention_read_log_days = 30  # Alva's school: a month
+    first.retention_audit_days = 0  # kept for ever, whatever the installation says
+    db.add(first)
+    db.commit()
+    mine = msgspec.structs.replace(settings, retention_read_log_days=365, retention_audit_days=60)
+
+    before = (reads(db, "alva"), reads(db, "maja"), count(db, AuditEvent))
+    dry = sweep(db, settings=mine, now=utcnow(), apply=False)
+    db.rollback()
+    assert (reads(db, "alva"), reads(db, "maja"), count(db, AuditEvent)) == before
+    lines = [line.line(apply=False) for line in dry]
+    assert f"read log entries ({first.name}): would remove 2 older than 30 days" in "\n".join(
+        lines
+    ), lines
+
+    sweep(db, settings=mine, now=utcnow(), apply=True)
+    db.commit()
+    assert reads(db, "alva") == [10]  # her school's month
+    assert reads(db, "maja") == [10, 40]  # the installation's year
+    # Audit: Alva's school keeps for ever; Maja's and nobody's follow the 60 days.
+    assert count(db, AuditEvent, AuditEvent.pupil_id == alva.id) == 3
+    assert count(db, AuditEvent, AuditEvent.pupil_id == maja.id) == 2
+    assert count(db, AuditEvent, col(AuditEvent.pupil_id).is_(None), AuditEvent.at < now) == 1
+
+    # Alva joins a group of the other school too: her entries follow the longer period.
+    db.add(GroupPupil(group_id=group.id, pupil_id=alva.id))
+    db.add(ReadLog(at=now - timedelta(days=40), reader_id=reader.id, pupil_id=alva.id, kind="x"))
+    db.commit()
+    sweep(db, settings=mine, now=utcnow(), apply=True)
+    db.commit()
+    assert reads(db, "alva") == [10, 40]
+
+
+def test_an_archived_plan_goes_years_after_its_term_only_when_the_pupil_has_left(
+    db: Session, settings: Settings
+) -> None:
+    liam, ella = demo_person(db, "liam"), demo_person(db, "ella")
+    school = school_of(db, "liam")
+    last = db.exec(
+        select(Plan, Term)
+        .join(Term, col(Term.id) == Plan.term_id)
+        .where(Plan.pupil_id == liam.id, Plan.state == PlanState.ARCHIVED)
+    ).one()
+    plan, term = last
+    plan_id, term_id = plan.id, term.id
+    # Last term ended three years ago, and Liam has moved away since.
+    term.starts_on -= timedelta(days=3 * 365)
+    term.ends_on -= timedelta(days=3 * 365)
+    db.add(term)
+    old_goal = db.exec(select(Goal).where(Goal.plan_id == plan.id)).first()
+    assert old_goal is not None
+    rating = db.exec(select(SelfAssessment).where(SelfAssessment.goal_id == old_goal.id)).first()
+    assert rating is not None
+    db.add(Reply(self_assessment_id=rating.id, author_name="Sara Ek", text="Bra"))
+    db.add(
+        Agreement(
+            plan_id=plan.id, text="Läsa", party="pupil", due_on=term.ends_on, created_by_id=None
+        )
+    )
+    mentor = demo_person(db, "mentor-4a")
+    written = datetime.combine(term.ends_on - timedelta(days=10), time(12), tzinfo=UTC)
+    old_note = Note(pupil_id=liam.id, author_id=mentor.id, text="Gammal", created_at=written)
+    new_note = Note(pupil_id=liam.id, author_id=mentor.id, text="Ny")
+    db.add(old_note)
+    db.add(new_note)
+    # His goal this term was carried over from last term's.
+    now_goal = db.exec(
+        select(Goal)
+        .join(Plan, col(Plan.id) == Goal.plan_id)
+        .where(Plan.pupil_id == liam.id, Plan.id != plan.id)
+    ).first()
+    assert now_goal is not None
+    now_goal.carried_from_id = old_goal.id
+    db.add(now_goal)
+    school.retention_plan_years = 2
+    db.add(school)
+    db.commit()
+    plans, goals = count(db, Plan), count(db, Goal)
+
+    # While he is in a group here, nothing of his goes.
+    assert [
+        r.count
+        for r in sweep(db, settings=settings, now=utcnow(), apply=True)
+        if "plans" in r.what and r.period
+    ] == [0]
+    db.commit()
+    assert count(db, Plan) == plans
+
+    db.execute(delete(GroupPupil).where(col(GroupPupil.pupil_id) == liam.id))
+    db.commit()
+    done = sweep(db, settings=settings, now=utcnow(), apply=True)
+    db.commit()
+    assert [r.count for r in done if "plans" in r.what and r.period] == [1]
+    assert db.get(Plan, plan_id) is None
+    assert count(db, Plan) == plans - 1
+    assert count(db, Goal) == goals - 2  # last term's two goals
+    assert count(db, Goal, Goal.plan_id == plan_id) == 0
+    assert count(db, Agreement, Agreement.plan_id == plan_id) == 0
+    assert count(db, Reply, Reply.text == "Bra") == 0
+    assert count(db, Note, Note.pupil_id == liam.id) == 1  # the note written since stays
+    db.expire_all()
+    kept = db.get(Goal, now_goal.id)
+    assert kept is not None and kept.carried_from_id is None
+    # Ella, who stayed, keeps her plan of that term.
+    assert count(db, Plan, Plan.pupil_id == ella.id, Plan.term_id == term_id) == 1
