@@ -5,13 +5,15 @@ it, and a dry run changes nothing."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import msgspec
 from sqlalchemy import delete
 from sqlmodel import Session, col, func, select
 
+from backend.db import make_engine, upgrade
+from backend.demo import seed
 from backend.models import (
     Agreement,
     AuditEvent,
@@ -31,6 +33,7 @@ from backend.models import (
 from backend.retention.service import sweep
 from backend.settings import Settings
 from tests.integration.conftest import demo_person
+from tests.support import postgres_database
 
 
 def school_of(db: Session, key: str) -> School:
@@ -63,6 +66,22 @@ def count(db: Session, table: Any, *where: Any) -> int:
 def test_each_school_keeps_the_read_log_and_audit_entries_for_its_own_period(
     db: Session, settings: Settings
 ) -> None:
+    the_read_log_and_audit_entries(db, settings)
+
+
+def test_the_same_on_postgresql() -> None:
+    with postgres_database("iup_retention") as url:
+        upgrade(url)
+        engine = make_engine(url)
+        with Session(engine, expire_on_commit=False) as db:
+            seed(db, today=date.today())  # noqa: DTZ011
+            settings = Settings(database_url=url, origin="http://localhost", rp_id="localhost")
+            the_read_log_and_audit_entries(db, settings)
+            an_archived_plan(db, settings)
+        engine.dispose()
+
+
+def the_read_log_and_audit_entries(db: Session, settings: Settings) -> None:
     alva, maja = demo_person(db, "alva"), demo_person(db, "maja")
     first = school_of(db, "alva")
     # Maja moves to a group of the other school.
@@ -118,6 +137,10 @@ def test_each_school_keeps_the_read_log_and_audit_entries_for_its_own_period(
 def test_an_archived_plan_goes_years_after_its_term_only_when_the_pupil_has_left(
     db: Session, settings: Settings
 ) -> None:
+    an_archived_plan(db, settings)
+
+
+def an_archived_plan(db: Session, settings: Settings) -> None:
     liam, ella = demo_person(db, "liam"), demo_person(db, "ella")
     school = school_of(db, "liam")
     last = db.exec(
