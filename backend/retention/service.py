@@ -77,31 +77,23 @@ def sweep(session: Session, *, settings: Settings, now: datetime, apply: bool) -
     """Counts, and with `apply` removes, everything past its period; the caller commits."""
     schools = list(session.exec(select(School).order_by(col(School.id))).all())
     names = {int(s.id or 0): s.name for s in schools}
+    lines = []
+    for what, table, period, default in (
+        ("read log entries", ReadLog, "retention_read_log_days", settings.retention_read_log_days),
+        ("audit entries", AuditEvent, "retention_audit_days", settings.retention_audit_days),
+    ):
+        lines += _entries(
+            session,
+            what=what,
+            table=table,
+            days={int(s.id or 0): getattr(s, period) for s in schools},
+            names=names,
+            default=default,
+            now=now,
+            apply=apply,
+        )
     return [
-        *_entries(
-            session,
-            what="read log entries",
-            table=ReadLog,
-            at=col(ReadLog.at),
-            pupil=col(ReadLog.pupil_id),
-            days={int(s.id or 0): s.retention_read_log_days for s in schools},
-            names=names,
-            default=settings.retention_read_log_days,
-            now=now,
-            apply=apply,
-        ),
-        *_entries(
-            session,
-            what="audit entries",
-            table=AuditEvent,
-            at=col(AuditEvent.at),
-            pupil=col(AuditEvent.pupil_id),
-            days={int(s.id or 0): s.retention_audit_days for s in schools},
-            names=names,
-            default=settings.retention_audit_days,
-            now=now,
-            apply=apply,
-        ),
+        *lines,
         *_plans(session, schools=schools, settings=settings, today=now.date(), apply=apply),
     ]
 
@@ -127,9 +119,7 @@ def _entries(
     session: Session,
     *,
     what: str,
-    table: type[Any],
-    at: Any,
-    pupil: Any,
+    table: type[ReadLog] | type[AuditEvent],
     days: dict[int, int | None],
     names: dict[int, str],
     default: int,
@@ -137,6 +127,7 @@ def _entries(
     apply: bool,
 ) -> list[Removal]:
     periods, forever = _by_period(days, default)
+    at, pupil = col(table.at), col(table.pupil_id)
     everyone = list(days)
     lines = []
     for period in sorted({*periods, default} - {0}):
