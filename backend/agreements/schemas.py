@@ -152,6 +152,8 @@ class PlanEntry(msgspec.Struct, kw_only=True):
     ends_on: date
     state: str
     agreements: int
+    school: str  # whose term it was
+    imported_at: datetime | None  # brought from another school (docs/exchange.md)
 
 
 class RatingPublic(msgspec.Struct, kw_only=True):

@@ -77,9 +77,12 @@ def plans_of(session: Session, *, pupil_id: int, relation: Relation) -> list[Pla
             col(Term.ends_on),
             col(Plan.state),
             col(Summary.published_at),
+            col(School.name),
+            col(Plan.imported_at),
             func.count(col(Agreement.id)),
         )
         .join(Term, col(Term.id) == Plan.term_id)
+        .join(School, col(School.id) == Term.school_id)
         .outerjoin(Summary, col(Summary.plan_id) == Plan.id)
         .outerjoin(Agreement, col(Agreement.plan_id) == Plan.id)
         .where(col(Plan.pupil_id) == pupil_id)
@@ -90,6 +93,8 @@ def plans_of(session: Session, *, pupil_id: int, relation: Relation) -> list[Pla
             col(Term.ends_on),
             col(Plan.state),
             col(Summary.published_at),
+            col(School.name),
+            col(Plan.imported_at),
         )
         .order_by(col(Term.starts_on).desc(), col(Plan.id).desc())
     ).all()
@@ -101,8 +106,10 @@ def plans_of(session: Session, *, pupil_id: int, relation: Relation) -> list[Pla
             ends_on=ends,
             state=state,
             agreements=0 if relation in FAMILY and published is None else int(count),
+            school=school,
+            imported_at=imported_at,
         )
-        for plan_id, code, starts, ends, state, published, count in rows
+        for plan_id, code, starts, ends, state, published, school, imported_at, count in rows
     ]
 
 

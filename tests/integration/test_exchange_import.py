@@ -14,6 +14,7 @@ import msgspec
 import pytest
 from sqlmodel import Session, col, func, select
 
+from backend.access import Relation
 from backend.db import make_engine
 from backend.exchange import service
 from backend.exchange.schemas import ExchangeDocument
@@ -29,6 +30,7 @@ from backend.models import (
     SelfAssessment,
     Signature,
 )
+from backend.plans.history import plans_of
 from backend.plans.service import plan_of
 from backend.settings import Settings
 from tests.integration.conftest import Visitor, demo_person
@@ -165,6 +167,10 @@ def test_a_signed_plan_and_an_archived_term_go_to_another_school_and_verify_ther
             select(Plan).where(Plan.pupil_id == here.id, col(Plan.imported_at).is_not(None))
         ).all()
         assert stored and all(p.state == "archived" for p in stored)  # read-only here
+        history = plans_of(other_db, pupil_id=int(here.id or 0), relation=Relation.MENTOR)
+        brought = [e for e in history if e.imported_at is not None]
+        assert {e.school for e in brought} == {t.school.name for t in sent.terms}
+        assert {e.plan_id for e in brought} == {p.id for p in stored}
         # Her own plan at the receiving school stays "this term", although the imported
         # term of the same name holds today too.
         mine = plan_of(other_db, pupil_id=int(here.id or 0), today=today)
