@@ -13,6 +13,7 @@ from urllib.parse import quote, urlsplit
 
 import msgspec
 from litestar import Request, Response
+from litestar.datastructures import UploadFile
 from litestar.enums import MediaType
 from litestar.exceptions import (
     HTTPException,
@@ -23,6 +24,8 @@ from litestar.exceptions import (
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import ResponseSpec
 from litestar.response import Redirect, Template
+from litestar.types import Empty
+from litestar.utils.scope.state import ScopeState
 
 from backend.i18n import N_, _
 
@@ -93,6 +96,14 @@ class NotFound(Refusal):
 class Invalid(Refusal):
     status = 422
     default_reason = "invalid"
+
+
+class TooLarge(Refusal):
+    """More than the route takes in (Litestar's 413 for a body past its limit, too)."""
+
+    status = 413
+    default_reason = "too_large"
+    default_message = N_("What was sent is too large. Send a smaller file or a shorter text.")
 
 
 class Conflict(Refusal):
@@ -175,6 +186,8 @@ def as_refusal(exc: Exception) -> Refusal | None:
     headers = dict(exc.headers or {})  # e.g. Allow on a 405
     if isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
         return Forbidden("csrf", CSRF_MESSAGE, headers=headers)
+    if exc.status_code == 413:
+        return TooLarge(headers=headers)
     for theirs, ours in (
         (NotAuthorizedException, NotSignedIn),
         (PermissionDeniedException, Forbidden),
@@ -239,9 +252,22 @@ def handler(find_viewer: FindViewer) -> Handler:
     return handle_with_viewer
 
 
+def close_uploads(request: Request[Any, Any, Any]) -> None:
+    """Litestar closes a form's files when its route ran; a form refused before that (a
+    CSRF token that does not match) would keep its temporary files until collected."""
+    form = ScopeState.from_scope(request.scope).form
+    if form is Empty:
+        return
+    for value in form.values():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, UploadFile):
+                item.file.close()
+
+
 def handle(
     request: Request[Any, Any, Any], exc: Exception, *, find_viewer: FindViewer | None = None
 ) -> Response[Any]:
+    close_uploads(request)
     refusal = as_refusal(exc)
     rid = request_id.get()
     route = request.scope.get("path_template") or "(no route)"
