@@ -1,6 +1,7 @@
 """The open exchange format over HTTP: the document as JSON for the API, and the same as a
 file to download from the mentor's compilation (staff of the pupil only; the read log
-records each export)."""
+records each export). The receiving school imports one by the API or by uploading the file
+on the pupil's import page; both go through `importing.decode` and `import_document`."""
 
 from __future__ import annotations
 
@@ -8,41 +9,46 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Response, get, post
-from litestar.datastructures import State
+from litestar.datastructures import State, UploadFile
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
+from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Template
 from sqlmodel import Session
 
-from backend.access import (
-    PLAN_READERS,
-    STAFF,
-    STAFF_ONLY,
-    Access,
-    Relation,
-    Staff,
-    for_pupil,
-    relation,
-)
-from backend.errors import Invalid, NotFound, refusals
+from backend.access import STAFF, STAFF_ONLY, Access, Staff, for_pupil, relation
+from backend.errors import Conflict, Invalid, NotFound, TooLarge, refusals
 from backend.exchange import service
-from backend.exchange.importing import INVALID, ImportedPublic, import_document
+from backend.exchange.importing import (
+    IMPORTERS,
+    MAX_DOCUMENT,
+    ImportedPublic,
+    decode,
+    import_document,
+)
 from backend.exchange.schemas import ExchangeDocument
 from backend.i18n import N_
 from backend.models import Person
 from backend.readlog import ReadKind
+from backend.web import render
 
 READ = refusals({404: "No such pupil, or not one of the viewer's mentor or teaching groups"})
 IMPORT = refusals(
     {
         404: "No such person, or not a pupil of the viewer's groups or school",
         409: "A plan of hers for one of the document's terms exists: it was imported before",
-        422: "Not an iup-exchange/1 document, signatures without a relying party, or a "
-        "signature that does not verify; nothing is stored",
+        413: "`too_large`: a document of more than 5 MB",
+        422: "`malformed_document`, `not_exchange_document` (another format or version), "
+        "`no_relying_party` (signatures without one) or `bad_signature` (one that does not "
+        "verify); nothing is stored",
     }
 )
-# Who may import a pupil's earlier history: her mentors and teachers, or a principal of
-# her school.
-IMPORTERS = frozenset({*STAFF, Relation.PRINCIPAL}) & PLAN_READERS
+# The page's form: the file with its multipart envelope and the CSRF token. A file past
+# MAX_DOCUMENT within this is refused on the form; past it, by the shared error page.
+UPLOAD_BODY = 2 * MAX_DOCUMENT
+# What the page shows on its form; any other refusal is the shared error page's.
+DOCUMENT_REFUSALS = (Invalid, Conflict, TooLarge)
+CHOOSE_FILE = N_("Choose the file that the earlier school sent.")
 
 
 def _filename(db: Session, pupil_id: int) -> str:
@@ -100,6 +106,7 @@ class ExchangeController(Controller):
         "The body is the document. For her mentors, teachers and the principal of her school",
         responses=IMPORT,
         dependencies=STAFF_ONLY,
+        request_max_body_size=MAX_DOCUMENT,
     )
     def import_json(
         self,
@@ -117,14 +124,79 @@ class ExchangeController(Controller):
         found = relation(db, viewer=access.viewer, pupil_id=person_id)
         if found is None or found not in IMPORTERS:
             raise NotFound()
-        try:
-            document = msgspec.json.decode(msgspec.json.encode(data), type=ExchangeDocument)
-        except (msgspec.DecodeError, msgspec.ValidationError) as error:
-            raise Invalid("malformed_document", INVALID) from error
         return import_document(
             db,
-            document=document,
+            document=decode(msgspec.json.encode(data)),
             person_id=person_id,
             by_id=access.viewer.person_id,
             settings=state.settings,
         )
+
+    @get(
+        "/pupils/{pupil_id:int}/import",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=for_pupil(None, IMPORTERS),
+    )
+    def upload_page(
+        self, *, request: HTMXRequest, db: NamedDependency[Session], access: NamedDependency[Access]
+    ) -> Template:
+        return _upload_page(request, db, access)
+
+    @post(
+        "/pupils/{pupil_id:int}/import",
+        include_in_schema=False,
+        dependencies=for_pupil(None, IMPORTERS),
+        request_max_body_size=UPLOAD_BODY,
+    )
+    async def upload(
+        self,
+        *,
+        request: HTMXRequest,
+        db: NamedDependency[Session],
+        state: State,
+        access: NamedDependency[Access],
+    ) -> Template:
+        """The same import as the API's, from the file the earlier school sent; a refused
+        document is shown on the form, and the result replaces the form. The form is read
+        here, after the access check (a `data` parameter is parsed before it)."""
+        document = (await request.form()).get("document")
+        if not isinstance(document, UploadFile) or not document.filename:
+            return _upload_page(request, db, access, error=CHOOSE_FILE, status_code=422)
+        try:
+            result = import_document(
+                db,
+                document=decode(await document.read(MAX_DOCUMENT + 1)),
+                person_id=access.pupil_id,
+                by_id=access.viewer.person_id,
+                settings=state.settings,
+            )
+        except DOCUMENT_REFUSALS as refusal:
+            return _upload_page(
+                request, db, access, error=refusal.message, status_code=refusal.status
+            )
+        return _upload_page(request, db, access, result=result)
+
+
+def _upload_page(
+    request: HTMXRequest,
+    db: Session,
+    access: Access,
+    *,
+    result: ImportedPublic | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    pupil = db.get(Person, access.pupil_id)
+    return render(
+        request,
+        "exchange/upload.html",
+        partial="exchange/_upload.html",
+        status_code=status_code,
+        viewer=access.viewer,
+        nav="home",
+        pupil=pupil.name if pupil else "",
+        pupil_id=access.pupil_id,
+        result=result,
+        error=error,
+    )

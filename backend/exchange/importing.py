@@ -16,8 +16,9 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, col, select
 from webauthn.helpers import base64url_to_bytes
 
+from backend.access import PLAN_READERS, STAFF, Relation
 from backend.agreements import signing
-from backend.errors import Conflict, Invalid, NotFound
+from backend.errors import Conflict, Invalid, NotFound, TooLarge
 from backend.exchange import schemas as x
 from backend.i18n import N_
 from backend.models import (
@@ -39,6 +40,12 @@ from backend.models import (
     utcnow,
 )
 from backend.settings import Settings
+
+# Who may import a pupil's earlier history: her mentors and teachers, or a principal of
+# her school.
+IMPORTERS = frozenset({*STAFF, Relation.PRINCIPAL}) & PLAN_READERS
+# A document of many terms with signatures is some hundred KB; this leaves room to spare.
+MAX_DOCUMENT = 5 * 1024 * 1024
 
 
 class ImportedPublic(msgspec.Struct, kw_only=True):
@@ -65,6 +72,35 @@ NO_RELYING_PARTY = N_(
 )
 BAD_SIGNATURE = N_("A signature in the document does not verify: nothing was imported.")
 INVALID = N_("The document is not valid.")
+NOT_JSON = N_(
+    "The file is not a JSON file. Choose the .json file that the earlier school exported."
+)
+NOT_EXCHANGE = N_(
+    "The file is not an IUP exchange document (iup-exchange/1). Choose the file that the "
+    "earlier school exported from its IUP."
+)
+TOO_LARGE = N_("The file is larger than 5 MB. An exchange document is much smaller.")
+
+
+def decode(raw: bytes) -> x.ExchangeDocument:
+    """The document in `raw` (the file or the API's body), or 422 with what is wrong: not
+    JSON (`not_json`), JSON of another kind or version (`not_exchange_document`, docs/
+    exchange.md: a reader refuses other versions), or not as the schema says
+    (`malformed_document`); 413 (`too_large`) past MAX_DOCUMENT."""
+    if len(raw) > MAX_DOCUMENT:
+        raise TooLarge("too_large", TOO_LARGE)
+    try:
+        found = msgspec.json.decode(raw)
+    except msgspec.DecodeError as error:
+        raise Invalid("not_json", NOT_JSON) from error
+    except RecursionError as error:  # nested deeper than any document
+        raise Invalid("not_exchange_document", NOT_EXCHANGE) from error
+    if not isinstance(found, dict) or found.get("format") != x.FORMAT:
+        raise Invalid("not_exchange_document", NOT_EXCHANGE)
+    try:
+        return msgspec.json.decode(raw, type=x.ExchangeDocument)
+    except (msgspec.DecodeError, msgspec.ValidationError) as error:
+        raise Invalid("malformed_document", INVALID) from error
 
 
 def _bytes(value: str) -> bytes:

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from backend.access import FAMILY, Access, Record, for_pupil, for_record
 from backend.agreements.schemas import PlanEntry, PlanRecord
 from backend.errors import refusals
+from backend.exchange.importing import IMPORTERS
 from backend.models import Person
 from backend.plans import history
 from backend.plans.service import LEVEL_WORDS
@@ -59,6 +60,7 @@ class HistoryController(Controller):
                 "pupil": pupil.name if pupil else "",
                 "pupil_id": access.pupil_id,
                 "is_self": access.is_self,
+                "may_import": access.relation in IMPORTERS,
                 "today": state.settings.today(),
                 "plans": history.plans_of(db, pupil_id=access.pupil_id, relation=access.relation),
                 **_words(),
