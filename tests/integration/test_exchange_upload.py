@@ -1,0 +1,245 @@
+"""The receiving school's upload page (issue 10, part 2: "the receiving school's staff
+upload one"): Hugo's plans, signed at one school, are uploaded by his mentor at the school
+he moves to; the page says what it stored and links to his earlier terms, where they are.
+Outsiders, a form without its CSRF token, a file that is not a document, a tampered
+signature and a second upload are refused with a message, and store nothing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import httpx
+import msgspec
+import pytest
+from litestar.testing import TestClient
+from sqlmodel import Session, col, func, select
+
+from backend.app import create_app
+from backend.auth.service import issue_enrolment_code
+from backend.db import make_engine
+from backend.exchange import service
+from backend.exchange.importing import MAX_DOCUMENT
+from backend.exchange.schemas import ExchangeDocument
+from backend.models import Agreement, Goal, Plan, School, SelfAssessment, Signature
+from backend.settings import Settings
+from tests.integration.conftest import Visitor, demo_person
+from tests.integration.test_agreements import OUTSIDERS, sign, write_plan
+from tests.softauthn import SoftAuthenticator
+
+# The receiving installation: another school, another web origin and relying party.
+THEIR_ORIGIN = "https://skola-b.example"
+THEIR_RP_ID = "skola-b.example"
+TABLES = (Plan, Goal, SelfAssessment, Agreement, Signature, School)
+
+
+@pytest.fixture
+def other(tmp_path: Path, template_db: bytes) -> Settings:
+    path = tmp_path / "receiving.db"
+    path.write_bytes(template_db)
+    return Settings(
+        database_url=f"sqlite:///{path}",
+        origin=THEIR_ORIGIN,
+        rp_id=THEIR_RP_ID,
+        secret_key="other-secret",
+    )
+
+
+@pytest.fixture
+def other_db(other: Settings) -> Iterator[Session]:
+    engine = make_engine(other.database_url)
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+    engine.dispose()
+
+
+@pytest.fixture
+def there(other: Settings, other_db: Session) -> Iterator[Callable[[str], Visitor]]:
+    """A visitor signed up as the demo person `key` at the receiving school."""
+    with ExitStack() as stack:
+
+        def make(key: str) -> Visitor:
+            person = demo_person(other_db, key)
+            code = issue_enrolment_code(other_db, person_id=int(person.id or 0), hours=1)
+            # An https origin sets secure cookies: the client must speak https to send them.
+            client = TestClient(create_app(other), base_url="https://testserver.local")
+            guest = Visitor(stack.enter_context(client))
+            guest.authenticator = SoftAuthenticator(origin=THEIR_ORIGIN, rp_id=THEIR_RP_ID)
+            enrolled = guest.enrol(code)
+            assert enrolled.status_code == 201, enrolled.text
+            return guest
+
+        yield make
+
+
+@pytest.fixture
+def hugos_file(db: Session, settings: Settings, signed_in: Callable[[str], Visitor]) -> bytes:
+    """Hugo's whole history at the sending school: last term, and this term's written plan
+    with two agreements that he and his mentor signed."""
+    hugo = demo_person(db, "hugo")
+    mentor = signed_in("mentor-4a")
+    first, second = write_plan(mentor, int(hugo.id or 0))
+    pupil = signed_in("hugo")
+    assert sign(pupil, first["id"], every=True).status_code == 201
+    assert sign(mentor, second["id"]).status_code == 201
+    return msgspec.json.encode(service.export(db, pupil_id=int(hugo.id or 0), settings=settings))
+
+
+def upload(visitor: Visitor, url: str, content: bytes, **kwargs: Any) -> httpx.Response:
+    """The form as a browser sends it: multipart, the token a field beside the file."""
+    data = kwargs.pop("data", {"_csrf_token": visitor.token})
+    files = {"document": ("hugo.json", content, "application/json")}
+    return visitor.client.post(url, data=data, files=files, follow_redirects=False, **kwargs)
+
+
+def counts(session: Session) -> list[int]:
+    session.expire_all()
+    return [int(session.exec(select(func.count()).select_from(t)).one()) for t in TABLES]
+
+
+def text(response: httpx.Response) -> str:
+    """The page's words, without tags and with spaces collapsed."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.text))
+
+
+def test_his_mentor_uploads_his_earlier_school_s_file_and_finds_the_terms_in_his_history(
+    other_db: Session, hugos_file: bytes, there: Callable[[str], Visitor]
+) -> None:
+    hugo = demo_person(other_db, "hugo")
+    url = f"/pupils/{hugo.id}/import"
+    mentor = there("mentor-4a")
+    before = counts(other_db)
+    history = mentor.get(f"/pupils/{hugo.id}/plans")
+    assert history.status_code == 200 and f'href="{url}"' in history.text
+    assert f'href="{url}"' in mentor.get(f"/pupils/{hugo.id}/compilation").text
+
+    page = mentor.get(url)
+    assert page.status_code == 200
+    assert 'enctype="multipart/form-data"' in page.text and 'name="_csrf_token"' in page.text
+    assert 'type="file"' in page.text and "Hugo Lund" in page.text
+
+    done = upload(mentor, url, hugos_file)
+    assert done.status_code == 200, done.text
+    words = text(done)
+    sent = msgspec.json.decode(hugos_file, type=ExchangeDocument)
+    goals = sum(len(t.goals) for t in sent.terms)
+    assert f"{len(sent.terms)} terminer importerade" in words
+    assert f"{goals} mål" in words and "2 överenskommelser" in words
+    assert "3 signaturer, kontrollerade här" in words
+    assert f'href="/pupils/{hugo.id}/plans"' in done.text
+
+    # What changed: his plans of the other school, archived, with goals and signatures.
+    plans, goal_rows, ratings, agreements, signatures, schools = counts(other_db)
+    assert plans == before[0] + len(sent.terms)
+    assert goal_rows == before[1] + goals
+    assert ratings == before[2] + sum(len(g.self_assessments) for t in sent.terms for g in t.goals)
+    assert (agreements, signatures, schools) == (before[3] + 2, before[4] + 3, before[5] + 1)
+    imported = other_db.exec(
+        select(Plan).where(Plan.pupil_id == hugo.id, col(Plan.imported_at).is_not(None))
+    ).all()
+    assert len(imported) == len(sent.terms) and {p.state for p in imported} == {"archived"}
+
+    listed = mentor.get(f"/pupils/{hugo.id}/plans")
+    for plan in imported:
+        assert f'href="/plans/{plan.id}"' in listed.text
+
+    # The same file again: the form says it was imported before; nothing doubles.
+    again = upload(mentor, url, hugos_file)
+    assert again.status_code == 409
+    assert "har importerats tidigare" in text(again) and 'type="file"' in again.text
+    assert counts(other_db) == [plans, goal_rows, ratings, agreements, signatures, schools]
+
+
+def test_the_principal_of_his_school_imports_too_after_giving_a_reason(
+    other_db: Session, hugos_file: bytes, there: Callable[[str], Visitor]
+) -> None:
+    hugo = demo_person(other_db, "hugo")
+    principal = there("principal")
+    url = f"/pupils/{hugo.id}/import"
+    asked = principal.get(url)
+    assert asked.status_code == 303 and asked.headers["location"] == f"/pupils/{hugo.id}/reason"
+    reason = "Hugo har flyttat hit och hans tidigare planer ska föras över."
+    assert principal.form(f"/pupils/{hugo.id}/reason", {"reason": reason}).status_code == 303
+    assert upload(principal, url, hugos_file).status_code == 200
+
+
+def test_files_that_are_not_a_document_are_refused_on_the_form_and_store_nothing(
+    other_db: Session, hugos_file: bytes, there: Callable[[str], Visitor]
+) -> None:
+    hugo = demo_person(other_db, "hugo")
+    url = f"/pupils/{hugo.id}/import"
+    teacher = there("teacher-ek")  # one of his teachers
+    before = counts(other_db)
+    tampered = hugos_file.replace("Överenskommelse 1".encode(), "Överenskommelse 9".encode())
+    assert tampered != hugos_file
+    refused = {
+        b"%PDF-1.7 not json": (422, "inte en JSON-fil"),
+        b'{"format": "iup-exchange/9"}': (422, "inte ett IUP-dokument"),
+        b"[]": (422, "inte ett IUP-dokument"),
+        b"[" * 100_000: (422, "inte ett IUP-dokument"),
+        b'{"format": "iup-exchange/1"}': (422, "Dokumentet är inte giltigt"),
+        tampered: (422, "En underskrift i dokumentet går inte att verifiera"),
+        b" " * (MAX_DOCUMENT + 1): (413, "större än 5 MB"),
+    }
+    for content, (status, message) in refused.items():
+        answer = upload(teacher, url, content)
+        assert answer.status_code == status, (content[:40], answer.text)
+        words = text(answer)
+        assert message in words and "Något behöver rättas" in words, (content[:40], words)
+        assert 'type="file"' in answer.text
+        assert counts(other_db) == before
+
+    # No file chosen: the form asks for one.
+    empty = teacher.client.post(
+        url,
+        data={"_csrf_token": teacher.token},
+        files={"document": ("", b"", "application/octet-stream")},
+    )
+    assert empty.status_code == 422 and "Välj filen" in text(empty)
+    # Larger than the page takes in at all: the shared error page says so.
+    huge = upload(teacher, url, b" " * (2 * MAX_DOCUMENT + 1))
+    assert huge.status_code == 413 and "för stort" in text(huge)
+    # The English page says it in English.
+    teacher.client.cookies.set("lang", "en")
+    english = upload(teacher, url, b"not json")
+    assert "The file is not a JSON file" in text(english)
+    assert counts(other_db) == before
+
+
+def test_without_its_csrf_token_the_form_is_refused(
+    other_db: Session, hugos_file: bytes, there: Callable[[str], Visitor]
+) -> None:
+    hugo = demo_person(other_db, "hugo")
+    mentor = there("mentor-4a")
+    before = counts(other_db)
+    url = f"/pupils/{hugo.id}/import"
+    refused = upload(mentor, url, hugos_file, data={})
+    assert refused.status_code == 403 and "för gammalt" in text(refused)
+    forged = upload(mentor, url, hugos_file, data={"_csrf_token": "forged"})
+    assert forged.status_code == 403
+    assert counts(other_db) == before
+
+
+def test_outsiders_get_neither_the_page_nor_the_import(
+    other_db: Session, hugos_file: bytes, there: Callable[[str], Visitor]
+) -> None:
+    """A pupil (Hugo himself too), guardians, staff of other groups and the principal of
+    another school: 403/404, never his name, and nothing stored. The family sees no link."""
+    hugo = demo_person(other_db, "hugo")
+    url = f"/pupils/{hugo.id}/import"
+    before = counts(other_db)
+    for key in (*OUTSIDERS, "hugo", "guardian-anna"):
+        outsider = there(key)
+        page = outsider.get(url)
+        assert page.status_code in {403, 404}, (key, page.status_code)
+        answer = upload(outsider, url, hugos_file)
+        assert answer.status_code in {403, 404}, (key, answer.status_code)
+        if key != "hugo":  # his own name is in the header
+            assert "Hugo" not in page.text + answer.text
+    assert counts(other_db) == before
+    pupil = there("hugo")
+    own = pupil.get(f"/pupils/{hugo.id}/plans")
+    assert own.status_code == 200 and "/import" not in own.text
