@@ -28,6 +28,7 @@ from backend.models import Agreement, Goal, Plan, School, SelfAssessment, Signat
 from backend.settings import Settings
 from tests.integration.conftest import Visitor, demo_person
 from tests.integration.test_agreements import OUTSIDERS, sign, write_plan
+from tests.integration.test_cli import iup
 from tests.softauthn import SoftAuthenticator
 
 # The receiving installation: another school, another web origin and relying party.
@@ -106,7 +107,7 @@ def text(response: httpx.Response) -> str:
 
 
 def test_his_mentor_uploads_his_earlier_school_s_file_and_finds_the_terms_in_his_history(
-    other_db: Session, hugos_file: bytes, there: Callable[[str], Visitor]
+    other: Settings, other_db: Session, hugos_file: bytes, there: Callable[[str], Visitor]
 ) -> None:
     hugo = demo_person(other_db, "hugo")
     url = f"/pupils/{hugo.id}/import"
@@ -145,6 +146,9 @@ def test_his_mentor_uploads_his_earlier_school_s_file_and_finds_the_terms_in_his
     listed = mentor.get(f"/pupils/{hugo.id}/plans")
     for plan in imported:
         assert f'href="/plans/{plan.id}"' in listed.text
+    checked = iup(other, "verify-signatures")
+    assert checked.exit_code == 0, checked.output
+    assert [line[:3] for line in checked.output.splitlines()] == ["OK "] * 3
 
     # The same file again: the form says it was imported before; nothing doubles.
     again = upload(mentor, url, hugos_file)
@@ -243,3 +247,19 @@ def test_outsiders_get_neither_the_page_nor_the_import(
     pupil = there("hugo")
     own = pupil.get(f"/pupils/{hugo.id}/plans")
     assert own.status_code == 200 and "/import" not in own.text
+
+
+def test_the_api_shares_the_page_s_checks_and_limit(
+    other_db: Session, there: Callable[[str], Visitor]
+) -> None:
+    hugo = demo_person(other_db, "hugo")
+    url = f"/api/imports?person_id={hugo.id}"
+    mentor = there("mentor-4a")
+    before = counts(other_db)
+    other_format = mentor.post(url, json={"format": "iup-exchange/9"})
+    assert other_format.status_code == 422
+    assert other_format.json()["reason"] == "not_exchange_document"
+    large = b'{"format": "iup-exchange/1", "pad": "' + b"x" * MAX_DOCUMENT + b'"}'
+    too_large = mentor.post(url, content=large, headers={"content-type": "application/json"})
+    assert too_large.status_code == 413 and too_large.json()["reason"] == "too_large"
+    assert counts(other_db) == before
