@@ -125,6 +125,7 @@ def test_his_mentor_uploads_leos_plans_from_his_earlier_school(
     phone.wait_for_url(re.compile(rf"/pupils/{leo}/plans$"))
     imported = phone.locator(".plan-history li").filter(has_text="Arkiverad")
     expect(imported).to_have_count(1)
+    expect(imported).to_contain_text(SENDING_SCHOOL)
     imported.get_by_role("link").tap()
     phone.wait_for_url(re.compile(r"/plans/\d+$"))
     expect(phone.locator(".record__facts")).to_contain_text(SENDING_SCHOOL)
