@@ -56,6 +56,7 @@ class AuditKind(StrEnum):
     SIGN_COUNT_REGRESSION = "sign_count_regression"
     ENROLMENT_CODE_ISSUED = "enrolment_code_issued"
     GALLRA = "gallra"  # `iup gallra --apply`: its summary
+    PLANS_IMPORTED = "plans_imported"  # another school's exchange document: from where
 
 
 class ProposalState(StrEnum):

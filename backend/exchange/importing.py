@@ -24,6 +24,8 @@ from backend.i18n import N_
 from backend.models import (
     Agreement,
     Answer,
+    AuditEvent,
+    AuditKind,
     Goal,
     Person,
     Plan,
@@ -151,7 +153,7 @@ def import_document(
         events=0,
         skipped_terms=[],
     )
-    run = _Run(session, person_id=person_id, by_id=by_id, settings=settings, result=result)
+    run = _Run(session, person_id=person_id, settings=settings, result=result)
     try:
         for term in document.terms:
             rp_id = term.school.rp_id or document.school.rp_id or ""
@@ -160,6 +162,15 @@ def import_document(
                 result.skipped_terms.append(term.code)  # ours: it came back here
                 continue
             run.term(term, rp_id=rp_id, origin=origin)
+        if result.terms:  # who brought it, and from where
+            session.add(
+                AuditEvent(
+                    kind=AuditKind.PLANS_IMPORTED,
+                    actor_id=by_id,
+                    pupil_id=person_id,
+                    detail=f"{document.school.name}: {', '.join(result.terms)}"[:500],
+                )
+            )
         session.flush()
     except (IntegrityError, DataError) as error:
         session.rollback()
@@ -199,18 +210,17 @@ class _Questions:
 
 
 class _Run:
-    """One import's state: who, by whom, when, and what it stored so far."""
+    """One import's state: whose, when, and what it stored so far."""
 
     def __init__(
         self,
         session: Session,
         *,
         person_id: int,
-        by_id: int | None,
         settings: Settings,
         result: ImportedPublic,
     ) -> None:
-        self.session, self.person_id, self.by_id = session, person_id, by_id
+        self.session, self.person_id = session, person_id
         self.settings, self.result, self.now = settings, result, utcnow()
 
     def term(self, term: x.Term, *, rp_id: str, origin: str) -> None:

@@ -48,6 +48,7 @@ EVENT_WORDS = {
     AuditKind.PASSKEY_REMOVED: N_("Passkey removed"),
     AuditKind.SIGN_COUNT_REGRESSION: N_("Passkey counter went backwards (a copied passkey?)"),
     AuditKind.ENROLMENT_CODE_ISSUED: N_("Sign-up link issued"),
+    AuditKind.PLANS_IMPORTED: N_("A pupil's earlier terms imported from another school"),
 }
 
 

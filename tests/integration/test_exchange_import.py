@@ -21,6 +21,7 @@ from backend.exchange.schemas import ExchangeDocument
 from backend.models import (
     Agreement,
     Answer,
+    AuditEvent,
     Goal,
     Person,
     Plan,
@@ -181,6 +182,12 @@ def test_a_signed_plan_and_an_archived_term_go_to_another_school_and_verify_ther
         again = iup(other, "import", str(path), "--person", str(here.id))
         assert again.exit_code != 0 and "imported before" in again.output
         assert (count(other_db, Plan), count(other_db, Signature)) == (plans, signatures)
+        logged = other_db.exec(
+            select(AuditEvent).where(
+                AuditEvent.pupil_id == here.id, AuditEvent.kind == "plans_imported"
+            )
+        ).one()
+        assert logged.detail.startswith(sent.school.name)
 
     # Every imported signature verifies at the receiving school, against the sender's.
     result = iup(other, "verify-signatures")
