@@ -15,6 +15,7 @@ from backend.db import Query
 from backend.errors import Archived, FormError, NotFound
 from backend.i18n import N_
 from backend.models import Goal, Person, Plan, PlanState, Reply, SelfAssessment, Term
+from backend.names import Namer
 from backend.plans.schemas import (
     COMMENT_MAX,
     GoalPublic,
@@ -68,6 +69,8 @@ REPLY_ROWS = (
         col(Person.family_name),
         col(Reply.text),
         col(Reply.created_at),
+        col(Reply.author_id),
+        col(Person.security_marking),
     )
     .join(Person, col(Person.id) == Reply.author_id)
     .order_by(col(Reply.created_at), col(Reply.id))
@@ -105,10 +108,10 @@ _BY_KEY = Query(
 )
 
 
-def plan_of(session: Session, *, pupil_id: int, today: date) -> PlanPublic | None:
+def plan_of(session: Session, *, pupil_id: int, today: date, namer: Namer) -> PlanPublic | None:
     """The pupil's plan for the term that holds today (between terms, the latest begun),
-    with its goals (retired ones apart), every rating and the replies to them: two
-    queries."""
+    with its goals (retired ones apart), every rating and the replies to them (their
+    authors named as `namer` allows): two queries."""
     rows = _PLAN.rows(session, {"pupil_id": pupil_id, "today": today})
     plan: PlanPublic | None = None
     goals: dict[int, GoalPublic] = {}
@@ -150,11 +153,14 @@ def plan_of(session: Session, *, pupil_id: int, today: date) -> PlanPublic | Non
             )
             goal.self_assessments.append(rating)
     if plan is not None and ratings:
-        for rating_id, reply_id, given, family, text, at in _REPLIES.rows(
+        for rating_id, reply_id, given, family, text, at, author_id, marking in _REPLIES.rows(
             session, {"plan_id": plan.id}
         ):
+            author = namer.name(
+                person_id=author_id, given=given, family=family, marking=marking, role="teacher"
+            )
             ratings[rating_id].replies.append(
-                ReplyPublic(id=reply_id, author=f"{given} {family}", text=text, created_at=at)
+                ReplyPublic(id=reply_id, author=author, text=text, created_at=at)
             )
     return plan
 
