@@ -168,7 +168,8 @@ def for_pupil(
 ) -> dict[str, Provide]:
     """The pupil of `{pupil_id}` in the path. `reads` names what the route shows, recorded
     in the read log when the viewer is not the pupil; None for a route that only writes.
-    `reason=False` only for the route where a principal gives her reason."""
+    `reason=False` only for the route where a principal gives her reason, and for routes
+    that show no plan data (a pupil's guardian links, people/guardian_controllers.py)."""
 
     def resolve(
         request: Request[Any, Any, Any],

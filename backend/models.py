@@ -55,6 +55,10 @@ class AuditKind(StrEnum):
     PASSKEY_REMOVED = "passkey_removed"
     SIGN_COUNT_REGRESSION = "sign_count_regression"
     ENROLMENT_CODE_ISSUED = "enrolment_code_issued"
+    GUARDIAN_OPENED = "guardian_opened"  # staff let a guardian read the plan and sign
+    GUARDIAN_RESTRICTED = "guardian_restricted"  # staff took that away
+    GUARDIAN_RELATIONS_CHANGED = "guardian_relations_changed"  # a principal's school setting
+    RETENTION_CHANGED = "retention_changed"  # a principal's school setting
 
 
 class ProposalState(StrEnum):

@@ -29,6 +29,7 @@ class ReadKind(StrEnum):
     COMPILATION = "compilation"  # everything for the talk, in the mentor's compilation
     PREPARATION = "preparation"  # the pupil's and guardians' answers before the talk
     EXPORT = "export"  # the whole history in the open format, for another school
+    GUARDIANS = "guardians"  # her guardian links, on the staff's page
 
 
 # What was read, in the family's words (the read log on the plan page).
@@ -40,6 +41,7 @@ KIND_WORDS = {
     ReadKind.COMPILATION: N_("the compilation for the talk"),
     ReadKind.PREPARATION: N_("the answers before the talk"),
     ReadKind.EXPORT: N_("the whole plan, downloaded in the open format"),
+    ReadKind.GUARDIANS: N_("who the guardians are"),
 }
 
 

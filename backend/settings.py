@@ -30,10 +30,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     time_zone: str = "Europe/Stockholm"  # the school's day: dates, "this month", terms
     trusted_proxies: str = ""  # comma-separated addresses of the reverse proxies in front
     sign_ins_per_address: int = 120  # a minute, from one address (a school's, a city's NAT)
-    # Retention (`iup gallra`): days the read log and the audit entries are kept; 0 keeps
-    # them for ever.
+    # Retention (`iup gallra`): days the read log and the audit entries are kept, years an
+    # archived plan of a pupil who has left is kept; 0 keeps them for ever. A school may set
+    # its own (School.retention_*, its principal's settings page).
     retention_read_log_days: int = 0
     retention_audit_days: int = 0
+    retention_plan_years: int = 0
 
     @property
     def secure_cookies(self) -> bool:

@@ -48,6 +48,10 @@ EVENT_WORDS = {
     AuditKind.PASSKEY_REMOVED: N_("Passkey removed"),
     AuditKind.SIGN_COUNT_REGRESSION: N_("Passkey counter went backwards (a copied passkey?)"),
     AuditKind.ENROLMENT_CODE_ISSUED: N_("Sign-up link issued"),
+    AuditKind.GUARDIAN_OPENED: N_("A guardian's access opened"),
+    AuditKind.GUARDIAN_RESTRICTED: N_("A guardian's access restricted"),
+    AuditKind.GUARDIAN_RELATIONS_CHANGED: N_("Who may read the plans changed"),
+    AuditKind.RETENTION_CHANGED: N_("How long data is kept changed"),
 }
 
 
