@@ -18,6 +18,7 @@ from backend.db import make_engine
 from backend.exchange import service
 from backend.exchange.schemas import ExchangeDocument
 from backend.models import Agreement, Plan, Signature
+from backend.names import Namer
 from backend.plans.service import plan_of
 from backend.settings import Settings
 from tests.integration.conftest import Visitor, demo_person
@@ -115,7 +116,7 @@ def test_a_signed_plan_and_an_archived_term_go_to_another_school_and_verify_ther
         assert all(t.state == "archived" for t in back.terms if t.school.rp_id == settings.rp_id)
         # Her own plan at the receiving school stays "this term", although the imported
         # term of the same name holds today too.
-        mine = plan_of(other_db, pupil_id=int(here.id or 0), today=today)
+        mine = plan_of(other_db, pupil_id=int(here.id or 0), today=today, namer=Namer.everyone())
         assert mine is not None and mine.state != "archived"
 
         # Again: refused, nothing doubled.
