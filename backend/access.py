@@ -45,6 +45,7 @@ from backend.models import (
     TalkTime,
     utcnow,
 )
+from backend.names import Namer
 from backend.readlog import ReadKind
 from backend.web import RowId, is_head
 
@@ -106,6 +107,19 @@ class Access(msgspec.Struct, frozen=True, kw_only=True):
     def sees_read_log(self) -> bool:
         return self.relation in {Relation.SELF, Relation.GUARDIAN}
 
+    @property
+    def namer(self) -> Namer:
+        """Whose names she sees around this pupil (backend/names.py)."""
+        return namer_for(
+            viewer_id=self.viewer.person_id, pupil_id=self.pupil_id, relation=self.relation
+        )
+
+
+def namer_for(*, viewer_id: int, pupil_id: int, relation: Relation) -> Namer:
+    """Staff related to the pupil see every name; the pupil and her guardians see the
+    protected ones as role words (backend/names.py)."""
+    return Namer(viewer_id=viewer_id, pupil_id=pupil_id, staff=relation not in FAMILY)
+
 
 class Policy(StrEnum):
     PUBLIC = "public"  # no session needed: sign-in, the app shell
@@ -154,7 +168,8 @@ def for_pupil(
 ) -> dict[str, Provide]:
     """The pupil of `{pupil_id}` in the path. `reads` names what the route shows, recorded
     in the read log when the viewer is not the pupil; None for a route that only writes.
-    `reason=False` only for the route where a principal gives her reason."""
+    `reason=False` only for the route where a principal gives her reason, and for routes
+    that show no plan data (a pupil's guardian links, people/guardian_controllers.py)."""
 
     def resolve(
         request: Request[Any, Any, Any],
@@ -466,29 +481,43 @@ class Reader(msgspec.Struct, frozen=True, kw_only=True):
     name: str
 
 
+def _reader(role: str) -> Any:
+    return core_select(
+        literal_column(f"'{role}'"),
+        col(Person.id),
+        col(Person.given_name),
+        col(Person.family_name),
+        col(Person.security_marking),
+    )
+
+
 _READERS = Query(
     union_all(
-        core_select(literal_column("'guardian'"), col(Person.given_name), col(Person.family_name))
+        _reader("guardian")
         .join(Guardianship, col(Guardianship.guardian_id) == Person.id)
         .where(col(Guardianship.pupil_id) == _P, col(Guardianship.has_access).is_(True)),
-        core_select(literal_column("'mentor'"), col(Person.given_name), col(Person.family_name))
+        _reader("mentor")
         .join(GroupMentor, col(GroupMentor.mentor_id) == Person.id)
         .where(col(GroupMentor.group_id).in_(_PUPIL_GROUPS)),
-        core_select(literal_column("'teacher'"), col(Person.given_name), col(Person.family_name))
+        _reader("teacher")
         .join(GroupTeacher, col(GroupTeacher.teacher_id) == Person.id)
         .where(col(GroupTeacher.group_id).in_(_PUPIL_GROUPS)),
     )
 )
 
 
-def readers_of(session: Session, *, pupil_id: int) -> list[Reader]:
+def readers_of(session: Session, *, pupil_id: int, namer: Namer) -> list[Reader]:
     """Who reads what the pupil writes: her guardians with access, her mentors and her
-    teachers, each person once under the closest relation, by name (one query)."""
-    found: dict[str, Reader] = {}
-    for role, given_name, family_name in _READERS.rows(session, {"pupil_id": pupil_id}):
-        name = f"{given_name} {family_name}"
-        if name not in found or _RANK.index(Relation(role)) < _RANK.index(found[name].role):
-            found[name] = Reader(role=Relation(role), name=name)
+    teachers, each person once under the closest relation, named as `namer` allows (one
+    query)."""
+    found: dict[int, Reader] = {}
+    for role, person_id, given, family, marking in _READERS.rows(session, {"pupil_id": pupil_id}):
+        earlier = found.get(person_id)
+        if earlier is None or _RANK.index(Relation(role)) < _RANK.index(earlier.role):
+            name = namer.name(
+                person_id=person_id, given=given, family=family, marking=marking, role=role
+            )
+            found[person_id] = Reader(role=Relation(role), name=name)
     return sorted(found.values(), key=lambda r: (_RANK.index(r.role), r.name))
 
 

@@ -33,11 +33,13 @@ from backend.mydata.controllers import MyDataController
 from backend.notes.controllers import NoteController
 from backend.notifications.controllers import NotificationController
 from backend.people.controllers import PeopleController
+from backend.people.guardian_controllers import GuardianController
 from backend.plans.controllers import PlanController
 from backend.plans.history import EVENT_WORDS
 from backend.plans.history_controllers import HistoryController
 from backend.preparation.controllers import PreparationController
 from backend.reflections.controllers import ReflectionController
+from backend.schools.controllers import SchoolSettingsController
 from backend.settings import Settings
 from backend.stats.controllers import StatsController
 from backend.talks.controllers import TalkController
@@ -101,9 +103,11 @@ def create_app(settings: Settings) -> App:
             NoteController,
             ReflectionController,
             PeopleController,
+            GuardianController,
             GroupController,
             StatsController,
             TermController,
+            SchoolSettingsController,
             QuestionController,
             CarryOverController,
             TalkController,

@@ -210,6 +210,10 @@ def seed(session: Session, *, today: date) -> list[tuple[str, Person]]:
             guardian_id=guardian.id,
             pupil_id=pupils[child].id,
             has_access=access,
+            # Mikael's restriction (a court order) is the principal's decision: a change of
+            # the school's guardian relations keeps it.
+            decided_at=None if access else utcnow(),
+            decided_by_id=None if access else principal.id,
         )
         role = f"guardian of {pupils[child].name}" + ("" if access else " (restricted, no access)")
         people.append((role, guardian))

@@ -57,6 +57,10 @@ class AuditKind(StrEnum):
     ENROLMENT_CODE_ISSUED = "enrolment_code_issued"
     GALLRA = "gallra"  # `iup gallra --apply`: its summary
     PLANS_IMPORTED = "plans_imported"  # another school's exchange document: from where
+    GUARDIAN_OPENED = "guardian_opened"  # staff let a guardian read the plan and sign
+    GUARDIAN_RESTRICTED = "guardian_restricted"  # staff took that away
+    GUARDIAN_RELATIONS_CHANGED = "guardian_relations_changed"  # a principal's school setting
+    RETENTION_CHANGED = "retention_changed"  # a principal's school setting
 
 
 class ProposalState(StrEnum):

@@ -16,6 +16,7 @@ from sqlmodel import Session, col
 from backend.db import Query
 from backend.i18n import N_
 from backend.models import Person, ReadLog, utcnow
+from backend.names import Namer
 
 
 class ReadKind(StrEnum):
@@ -28,6 +29,7 @@ class ReadKind(StrEnum):
     COMPILATION = "compilation"  # everything for the talk, in the mentor's compilation
     PREPARATION = "preparation"  # the pupil's and guardians' answers before the talk
     EXPORT = "export"  # the whole history in the open format, for another school
+    GUARDIANS = "guardians"  # her guardian links, on the staff's page
 
 
 # What was read, in the family's words (the read log on the plan page).
@@ -39,6 +41,7 @@ KIND_WORDS = {
     ReadKind.COMPILATION: N_("the compilation for the talk"),
     ReadKind.PREPARATION: N_("the answers before the talk"),
     ReadKind.EXPORT: N_("the whole plan, downloaded in the open format"),
+    ReadKind.GUARDIANS: N_("who the guardians are"),
 }
 
 
@@ -79,6 +82,7 @@ _READS = Query(
         col(ReadLog.reason),
         col(Person.given_name),
         col(Person.family_name),
+        col(Person.security_marking),
     )
     .select_from(ReadLog)
     .join(Person, col(Person.id) == ReadLog.reader_id)
@@ -121,17 +125,19 @@ def has_reason(session: Session, *, reader_id: int, pupil_id: int, since: dateti
 
 
 def reads_of(
-    session: Session, *, pupil_id: int, zone: ZoneInfo, viewer_id: int
+    session: Session, *, pupil_id: int, zone: ZoneInfo, viewer_id: int, namer: Namer
 ) -> list[ReadPublic]:
     """Who has read the pupil's data, newest first: once per reader, kind and school day.
     A guardian sees the staff's reads and her own, not another guardian's (households may
     be apart); the pupil sees them all."""
     seen: dict[tuple[str, str, date], ReadPublic] = {}
     rows = _READS.rows(session, {"pupil_id": pupil_id})
-    for at, kind, role, reader_id, reason, given_name, family_name in rows:
+    for at, kind, role, reader_id, reason, given_name, family_name, marking in rows:
         if role == "guardian" and viewer_id not in (pupil_id, reader_id):
             continue
-        name = f"{given_name} {family_name}"
+        name = namer.name(
+            person_id=reader_id, given=given_name, family=family_name, marking=marking, role=role
+        )
         key = (name, kind, at.astimezone(zone).date())
         earlier = seen.get(key)
         if earlier is None:

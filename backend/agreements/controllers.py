@@ -148,7 +148,11 @@ class AgreementsApiController(Controller):
             db, pupil_id=access.pupil_id, relation=access.relation, today=state.settings.today()
         )
         return service.agreements_of(
-            db, plan_id=found.plan_id, pupil_id=access.pupil_id, settings=state.settings
+            db,
+            plan_id=found.plan_id,
+            pupil_id=access.pupil_id,
+            settings=state.settings,
+            namer=access.namer,
         )
 
     @post(

@@ -68,7 +68,7 @@ def written(session: Session, *, access: Access, settings: Settings) -> Written 
         session, plan=plan, term=term, pupil_id=access.pupil_id, summary=row
     )
     agreements = service.agreements_of(
-        session, plan_id=plan.id, pupil_id=access.pupil_id, settings=settings
+        session, plan_id=plan.id, pupil_id=access.pupil_id, settings=settings, namer=access.namer
     )
     signer = access.relation in service.SIGNERS
     waiting: list[int] = []
@@ -82,7 +82,7 @@ def written(session: Session, *, access: Access, settings: Settings) -> Written 
         waiting=waiting,
         due_soon=_due_soon(agreements, today=today) if access.is_self else [],
         signer=signer,
-        story=events_of(session, plan_id=plan.id),
+        story=events_of(session, plan_id=plan.id, pupil_id=access.pupil_id, namer=access.namer),
     )
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from backend.access import Relation
+from backend.access import Relation, namer_for
 from backend.agreements import signing
 from backend.agreements.schemas import (
     AGREEMENT_MAX,
@@ -45,6 +45,7 @@ from backend.models import (
     Term,
     utcnow,
 )
+from backend.names import Namer
 from backend.notifications.service import Kind, notify
 from backend.plans.service import refuse_archived
 from backend.settings import Settings
@@ -63,9 +64,9 @@ class Parties(msgspec.Struct, frozen=True, kw_only=True):
     """Who signs the pupil's agreements: she, each guardian with access (a restricted
     guardian is never asked, and never shown), and one of her mentors."""
 
-    pupil: tuple[int, str, str]  # id, given name, family name
-    guardians: list[tuple[int, str, str]]
-    mentors: list[tuple[int, str, str]]
+    pupil: tuple[int, str, str, str]  # id, given name, family name, security marking
+    guardians: list[tuple[int, str, str, str]]
+    mentors: list[tuple[int, str, str, str]]
 
 
 def parties_of(session: Session, *, pupil_id: int) -> Parties:
@@ -73,13 +74,13 @@ def parties_of(session: Session, *, pupil_id: int) -> Parties:
     if pupil is None:
         raise NotFound()
     guardians = session.exec(
-        select(Person.id, Person.given_name, Person.family_name)
+        select(Person.id, Person.given_name, Person.family_name, Person.security_marking)
         .join(Guardianship, col(Guardianship.guardian_id) == Person.id)
         .where(Guardianship.pupil_id == pupil_id, col(Guardianship.has_access).is_(True))
         .order_by(col(Person.given_name), col(Person.id))
     ).all()
     mentors = session.exec(
-        select(Person.id, Person.given_name, Person.family_name)
+        select(Person.id, Person.given_name, Person.family_name, Person.security_marking)
         .join(GroupMentor, col(GroupMentor.mentor_id) == Person.id)
         .join(GroupPupil, col(GroupPupil.group_id) == GroupMentor.group_id)
         .where(GroupPupil.pupil_id == pupil_id)
@@ -88,9 +89,9 @@ def parties_of(session: Session, *, pupil_id: int) -> Parties:
     ).all()
     assert pupil.id is not None
     return Parties(
-        pupil=(pupil.id, pupil.given_name, pupil.family_name),
-        guardians=[(int(i or 0), g, f) for i, g, f in guardians],
-        mentors=[(int(i or 0), g, f) for i, g, f in mentors],
+        pupil=(pupil.id, pupil.given_name, pupil.family_name, pupil.security_marking),
+        guardians=[(int(i or 0), g, f, m) for i, g, f, m in guardians],
+        mentors=[(int(i or 0), g, f, m) for i, g, f, m in mentors],
     )
 
 
@@ -148,10 +149,11 @@ def summary_of(
 
 
 def agreements_of(
-    session: Session, *, plan_id: int, pupil_id: int, settings: Settings
+    session: Session, *, plan_id: int, pupil_id: int, settings: Settings, namer: Namer
 ) -> list[AgreementPublic]:
     """The plan's agreements, each with its signers: who has signed the text as it is now
-    (and whether the stored signature verifies), and who is still asked."""
+    (and whether the stored signature verifies), and who is still asked, named as `namer`
+    allows (a protected guardian is "a guardian" to the other household)."""
     agreements = session.exec(
         select(Agreement).where(Agreement.plan_id == plan_id).order_by(col(Agreement.id))
     ).all()
@@ -165,21 +167,24 @@ def agreements_of(
         )
     ).all()
     return [
-        _agreement_public(a, parties=parties, signatures=signatures, settings=settings)
+        _agreement_public(a, parties=parties, signatures=signatures, settings=settings, namer=namer)
         for a in agreements
     ]
 
 
 def _agreement_public(
-    a: Agreement, *, parties: Parties, signatures: Any, settings: Settings
+    a: Agreement, *, parties: Parties, signatures: Any, settings: Settings, namer: Namer
 ) -> AgreementPublic:
     assert a.id is not None
     mine = {s.signer_id: s for s in signatures if s.agreement_id == a.id}
     live = signing.canonical(a, pupil_id=parties.pupil[0])
 
-    def signer(role: str, person_id: int, given: str, family: str) -> SignerPublic:
+    def signer(role: str, person_id: int, given: str, family: str, marking: str) -> SignerPublic:
         s = mine.get(person_id)
-        name = f"{given} {family}"
+        name = namer.name(
+            person_id=person_id, given=given, family=family, marking=marking, role=role
+        )
+        given = namer.given(person_id=person_id, given=given, marking=marking, role=role)
         if s is None:
             return SignerPublic(role=role, name=name, given_name=given)
         return SignerPublic(
@@ -199,8 +204,14 @@ def _agreement_public(
         signers.append(
             SignerPublic(
                 role="mentor",
-                name=" / ".join(f"{g} {f}" for _i, g, f in parties.mentors),
-                given_name=" / ".join(g for _i, g, _f in parties.mentors),
+                name=" / ".join(
+                    namer.name(person_id=i, given=g, family=f, marking=m, role="mentor")
+                    for i, g, f, m in parties.mentors
+                ),
+                given_name=" / ".join(
+                    namer.given(person_id=i, given=g, marking=m, role="mentor")
+                    for i, g, _f, m in parties.mentors
+                ),
             )
         )
     return AgreementPublic(
@@ -249,7 +260,9 @@ def advance(
     summary = session.get(Summary, plan.id)
     if plan.state not in AFTER_TALK or summary is None or summary.published_at is None:
         return
-    agreements = agreements_of(session, plan_id=plan.id, pupil_id=pupil_id, settings=settings)
+    agreements = agreements_of(
+        session, plan_id=plan.id, pupil_id=pupil_id, settings=settings, namer=Namer.everyone()
+    )
     for a in agreements:
         if a.state == AgreementState.OPEN and _all_signed(a):
             session.execute(
@@ -453,8 +466,14 @@ def create_agreement(
 
 
 def one(
-    session: Session, *, agreement: Agreement, pupil_id: int, settings: Settings
+    session: Session,
+    *,
+    agreement: Agreement,
+    pupil_id: int,
+    settings: Settings,
+    namer: Namer | None = None,
 ) -> AgreementPublic:
+    """One agreement with its signers; `namer` None: for the mentor who changed it."""
     session.refresh(agreement)
     assert agreement.id is not None
     signatures = session.exec(
@@ -463,7 +482,13 @@ def one(
         )
     ).all()
     parties = parties_of(session, pupil_id=pupil_id)
-    return _agreement_public(agreement, parties=parties, signatures=signatures, settings=settings)
+    return _agreement_public(
+        agreement,
+        parties=parties,
+        signatures=signatures,
+        settings=settings,
+        namer=namer or Namer.everyone(),
+    )
 
 
 def agreement_of(session: Session, *, agreement_id: int, pupil_id: int) -> tuple[Agreement, Plan]:
@@ -611,7 +636,9 @@ def signing_options(
     assert plan.id is not None
     waiting = waiting_for(
         session,
-        agreements=agreements_of(session, plan_id=plan.id, pupil_id=pupil_id, settings=settings),
+        agreements=agreements_of(
+            session, plan_id=plan.id, pupil_id=pupil_id, settings=settings, namer=Namer.everyone()
+        ),
         signer_id=signer_id,
     )
     if agreement_id not in waiting:
@@ -700,7 +727,8 @@ def mark_progress(
     agreement.progress_comment = checked
     session.add(agreement)
     session.commit()
-    return one(session, agreement=agreement, pupil_id=pupil_id, settings=settings)
+    namer = namer_for(viewer_id=pupil_id, pupil_id=pupil_id, relation=relation)
+    return one(session, agreement=agreement, pupil_id=pupil_id, settings=settings, namer=namer)
 
 
 def follow_up(

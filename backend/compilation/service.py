@@ -49,6 +49,7 @@ from backend.models import (
     Term,
     utcnow,
 )
+from backend.names import Namer
 from backend.notes.service import notes_of
 from backend.plans.service import plan_of, refuse_archived
 from backend.terms import current
@@ -243,7 +244,7 @@ def compilation(
     if pupil is None:
         raise NotFound()
     found = current_plan(session, pupil_id=pupil_id, today=today)
-    notes = notes_of(session, pupil_id=pupil_id, shared_only=False)
+    notes = notes_of(session, pupil_id=pupil_id, shared_only=False, namer=Namer.everyone())
     if found is None:
         return CompilationPublic(
             pupil_id=pupil_id,
@@ -262,7 +263,7 @@ def compilation(
     return CompilationPublic(
         pupil_id=pupil_id,
         pupil=_name(pupil),
-        plan=plan_of(session, pupil_id=pupil_id, today=today),
+        plan=plan_of(session, pupil_id=pupil_id, today=today, namer=Namer.everyone()),
         notes=[n for n in notes if n.created_at >= since],
         preparations=preparations(session, pupil_id=pupil_id, plan_id=plan.id, term_id=term.id),
         booking=booking_of(session, pupil_id=pupil_id, term_id=term.id),

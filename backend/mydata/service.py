@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from backend import readlog
-from backend.access import Relation
+from backend.access import Relation, namer_for
 from backend.auth.sessions import Viewer
 from backend.i18n import N_
 from backend.models import (
@@ -49,6 +49,10 @@ EVENT_WORDS = {
     AuditKind.SIGN_COUNT_REGRESSION: N_("Passkey counter went backwards (a copied passkey?)"),
     AuditKind.ENROLMENT_CODE_ISSUED: N_("Sign-up link issued"),
     AuditKind.PLANS_IMPORTED: N_("A pupil's earlier terms imported from another school"),
+    AuditKind.GUARDIAN_OPENED: N_("A guardian's access opened"),
+    AuditKind.GUARDIAN_RESTRICTED: N_("A guardian's access restricted"),
+    AuditKind.GUARDIAN_RELATIONS_CHANGED: N_("Who may read the plans changed"),
+    AuditKind.RETENTION_CHANGED: N_("How long data is kept changed"),
 }
 
 
@@ -196,9 +200,18 @@ def _child(
                 created_at=note.created_at,
                 updated_at=note.updated_at,
             )
-            for note in notes_of(session, pupil_id=child.id, shared_only=True)
+            for note in notes_of(
+                session,
+                pupil_id=child.id,
+                shared_only=True,
+                namer=namer_for(viewer_id=viewer.person_id, pupil_id=child.id, relation=relation),
+            )
         ],
         reads=readlog.reads_of(
-            session, pupil_id=child.id, zone=settings.zone, viewer_id=viewer.person_id
+            session,
+            pupil_id=child.id,
+            zone=settings.zone,
+            viewer_id=viewer.person_id,
+            namer=namer_for(viewer_id=viewer.person_id, pupil_id=child.id, relation=relation),
         ),
     )

@@ -100,7 +100,9 @@ class NoteController(Controller):
                 "viewer": access.viewer,
                 "nav": "home",
                 "pupil": db.get(Person, access.pupil_id),
-                "notes": service.notes_of(db, pupil_id=access.pupil_id, shared_only=False),
+                "notes": service.notes_of(
+                    db, pupil_id=access.pupil_id, shared_only=False, namer=access.namer
+                ),
             },
         )
 
@@ -170,7 +172,9 @@ class NoteController(Controller):
         self, *, db: NamedDependency[Session], access: NamedDependency[Access]
     ) -> list[NotePublic]:
         staff = access.relation in STAFF
-        return service.notes_of(db, pupil_id=access.pupil_id, shared_only=not staff)
+        return service.notes_of(
+            db, pupil_id=access.pupil_id, shared_only=not staff, namer=access.namer
+        )
 
     @post(
         "/api/pupils/{pupil_id:int}/notes",

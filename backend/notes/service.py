@@ -15,6 +15,7 @@ from backend.db import Query
 from backend.errors import Conflict, Forbidden, FormError, NotFound
 from backend.i18n import N_
 from backend.models import GroupPupil, Note, Person, utcnow
+from backend.names import Namer
 from backend.notes.schemas import TEXT_MAX, NotePublic
 from backend.web import has_control_characters
 
@@ -94,6 +95,7 @@ _NOTES = (
         col(Note.author_id),
         col(Person.given_name),
         col(Person.family_name),
+        col(Person.security_marking),
         col(Note.subject),
         col(Note.text),
         col(Note.shared),
@@ -110,16 +112,21 @@ _ALL_NOTES = Query(_NOTES)
 _SHARED_NOTES = Query(_NOTES.where(col(Note.shared).is_(True)))
 
 
-def notes_of(session: Session, *, pupil_id: int, shared_only: bool) -> list[NotePublic]:
+def notes_of(
+    session: Session, *, pupil_id: int, shared_only: bool, namer: Namer
+) -> list[NotePublic]:
     """The notes about a pupil, newest first (one query). `shared_only` for anyone who is
-    not staff: the pupil and her guardians never receive a staff-only note."""
+    not staff: the pupil and her guardians never receive a staff-only note. Authors are
+    named as `namer` allows."""
     rows = (_SHARED_NOTES if shared_only else _ALL_NOTES).rows(session, {"pupil_id": pupil_id})
     return [
         NotePublic(
             id=note_id,
             pupil_id=pupil,
             author_id=author_id,
-            author=f"{given} {family}",
+            author=namer.name(
+                person_id=author_id, given=given, family=family, marking=marking, role="teacher"
+            ),
             subject=subject,
             text=text,
             shared=bool(shared),
@@ -133,6 +140,7 @@ def notes_of(session: Session, *, pupil_id: int, shared_only: bool) -> list[Note
             author_id,
             given,
             family,
+            marking,
             subject,
             text,
             shared,

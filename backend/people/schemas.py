@@ -57,3 +57,25 @@ class EnrolmentLinkPublic(msgspec.Struct, kw_only=True):
 
 class RemoveForm(msgspec.Struct, kw_only=True):
     confirm: str = ""  # "yes" after the confirmation step
+
+
+class GuardianLinkPublic(msgspec.Struct, kw_only=True):
+    """A guardian link of a pupil, as her staff see it: every relation type, whether it
+    may read the plan and sign, and the staff decision on that, if any."""
+
+    guardian_id: int
+    pupil_id: int
+    name: str
+    relation: str  # SS 12000 relationType: Vårdnadshavare, Annan ansvarig, God man, Utsedd behörig
+    has_access: bool
+    decided_at: datetime | None = None  # a staff decision: imports and settings keep it
+    decided_by: str = ""
+
+
+class GuardianAccessUpdate(msgspec.Struct, kw_only=True):
+    has_access: bool
+
+
+class GuardianAccessForm(msgspec.Struct, kw_only=True):
+    has_access: str = ""  # "1": open the link, "0": restrict it
+    confirm: str = ""  # "yes" after the confirmation step

@@ -178,7 +178,9 @@ class PlanController(Controller):
     def plan_json(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
     ) -> PlanPublic:
-        plan = service.plan_of(db, pupil_id=access.pupil_id, today=state.settings.today())
+        plan = service.plan_of(
+            db, pupil_id=access.pupil_id, today=state.settings.today(), namer=access.namer
+        )
         if plan is None:
             raise NotFound()
         return plan
@@ -202,6 +204,7 @@ class PlanController(Controller):
             pupil_id=access.pupil_id,
             zone=state.settings.zone,
             viewer_id=access.viewer.person_id,
+            namer=access.namer,
         )
 
     @get(
@@ -214,7 +217,7 @@ class PlanController(Controller):
     def readers_json(
         self, *, db: NamedDependency[Session], access: NamedDependency[Access]
     ) -> list[Reader]:
-        return readers_of(db, pupil_id=access.pupil_id)
+        return readers_of(db, pupil_id=access.pupil_id, namer=access.namer)
 
     @get(
         "/api/pupils",
@@ -238,7 +241,9 @@ class PlanController(Controller):
     def pupil_plan_json(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
     ) -> PlanPublic:
-        plan = service.plan_of(db, pupil_id=access.pupil_id, today=state.settings.today())
+        plan = service.plan_of(
+            db, pupil_id=access.pupil_id, today=state.settings.today(), namer=access.namer
+        )
         if plan is None:
             raise NotFound()
         return plan

@@ -17,7 +17,7 @@ from sqlalchemy import func
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from backend.access import FAMILY, Relation
+from backend.access import FAMILY, Relation, namer_for
 from backend.agreements.schemas import (
     AnswerRecord,
     EventPublic,
@@ -37,6 +37,7 @@ from backend.models import (
     Goal,
     Group,
     GroupPupil,
+    Guardianship,
     Person,
     Plan,
     PlanEvent,
@@ -47,6 +48,7 @@ from backend.models import (
     Summary,
     Term,
 )
+from backend.names import Namer
 from backend.settings import Settings
 from backend.terms.questions import wording
 
@@ -59,11 +61,8 @@ EVENT_WORDS = {
     "followed_up": N_("Followed up"),
     "archived": N_("Archived"),
 }
+_AUTHOR_ROLE = {Audience.PUPIL.value: "self", Audience.GUARDIAN.value: "guardian"}
 SIGNER_WORDS = {"self": N_("pupil"), "guardian": N_("guardian"), "mentor": N_("mentor")}
-
-
-def _name(given: str | None, family: str | None) -> str:
-    return f"{given} {family}" if given else ""
 
 
 def plans_of(session: Session, *, pupil_id: int, relation: Relation) -> list[PlanEntry]:
@@ -142,19 +141,20 @@ def plan_record(
     summary = session.get(Summary, plan_id)
     published = summary is not None and summary.published_at is not None
     shown = relation not in FAMILY or published
+    namer = namer_for(viewer_id=viewer_id, pupil_id=pupil_id, relation=relation)
     return PlanRecord(
         plan_id=plan_id,
-        pupil=pupil.name,
+        pupil=namer.person(pupil, role="self"),
         school=school.name,
         group=group or "",
         term=term.code,
         starts_on=term.starts_on,
         ends_on=term.ends_on,
         state=plan.state,
-        events=events_of(session, plan_id=plan_id),
+        events=events_of(session, plan_id=plan_id, pupil_id=pupil_id, namer=namer),
         goals=_goals(session, plan_id=plan_id),
         preparations=_preparations(
-            session, plan_id=plan_id, pupil_id=pupil_id, relation=relation, viewer_id=viewer_id
+            session, plan_id=plan_id, relation=relation, viewer_id=viewer_id, namer=namer
         ),
         summary=(
             summary_public(session, plan=plan, term=term, pupil_id=pupil_id, summary=summary)
@@ -162,25 +162,51 @@ def plan_record(
             else None
         ),
         agreements=(
-            agreements_of(session, plan_id=plan_id, pupil_id=pupil_id, settings=settings)
+            agreements_of(
+                session, plan_id=plan_id, pupil_id=pupil_id, settings=settings, namer=namer
+            )
             if shown
             else []
         ),
     )
 
 
-def events_of(session: Session, *, plan_id: int) -> list[EventPublic]:
-    """The plan's story: each move to another state, who and when, oldest first."""
-    rows = session.exec(
-        select(PlanEvent, Person.given_name, Person.family_name)
+def events_of(session: Session, *, plan_id: int, pupil_id: int, namer: Namer) -> list[EventPublic]:
+    """The plan's story: each move to another state, who and when, oldest first; who is
+    named as `namer` allows (a guardian's signature moves the plan, too)."""
+    rows: Any = session.execute(
+        core_select(
+            PlanEvent,
+            col(Person.given_name),
+            col(Person.family_name),
+            col(Person.security_marking),
+            col(Guardianship.guardian_id),
+        )
         .outerjoin(Person, col(Person.id) == PlanEvent.by_id)
-        .where(PlanEvent.plan_id == plan_id)
+        .outerjoin(
+            Guardianship,
+            (col(Guardianship.guardian_id) == PlanEvent.by_id)
+            & (col(Guardianship.pupil_id) == pupil_id),
+        )
+        .where(col(PlanEvent.plan_id) == plan_id)
         .order_by(col(PlanEvent.at), col(PlanEvent.id))
     ).all()
-    return [
-        EventPublic(state=e.state, by=e.by_name or _name(given, family), at=e.at)
-        for e, given, family in rows
-    ]
+
+    def by(
+        e: PlanEvent,
+        given: str | None,
+        family: str | None,
+        marking: str | None,
+        guardian: int | None,
+    ) -> str:
+        if not given:
+            return e.by_name  # imported: a name only; else the system (a date)
+        role = "guardian" if guardian else "self" if e.by_id == pupil_id else "mentor"
+        return namer.name(
+            person_id=e.by_id, given=given, family=family or "", marking=marking, role=role
+        )
+
+    return [EventPublic(state=e.state, by=by(e, *rest), at=e.at) for e, *rest in rows]
 
 
 def _goals(session: Session, *, plan_id: int) -> list[GoalRecord]:
@@ -220,7 +246,7 @@ def _goals(session: Session, *, plan_id: int) -> list[GoalRecord]:
 
 
 def _preparations(
-    session: Session, *, plan_id: int, pupil_id: int, relation: Relation, viewer_id: int
+    session: Session, *, plan_id: int, relation: Relation, viewer_id: int, namer: Namer
 ) -> list[PreparationRecord]:
     """The answers given before the talk that the viewer may read: staff all of them, the
     pupil her own, a guardian his own and what another guardian shared. Only questions
@@ -271,7 +297,9 @@ def _preparations(
         )
     return [
         PreparationRecord(
-            author=prep.author_name or (person.name if person is not None else ""),
+            author=prep.author_name
+            if person is None
+            else namer.person(person, role=_AUTHOR_ROLE.get(prep.audience, "guardian")),
             audience=prep.audience,
             answers=answers[prep.id],
         )

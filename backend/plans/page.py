@@ -39,7 +39,7 @@ def plan_page(
     read-only history: labelled so, with no control that would write to it (no rating,
     proposal, goal tools or carry-over)."""
     today = settings.today()
-    plan = service.plan_of(db, pupil_id=access.pupil_id, today=today)
+    plan = service.plan_of(db, pupil_id=access.pupil_id, today=today, namer=access.namer)
     archived = plan is not None and plan.state == PlanState.ARCHIVED
     goal = next((g for g in plan.goals if g.id == goal_id), None) if plan else None
     partial = goal is not None and request.htmx
@@ -51,7 +51,11 @@ def plan_page(
     reads = None
     if access.sees_read_log and not partial:
         reads = readlog.reads_of(
-            db, pupil_id=access.pupil_id, zone=settings.zone, viewer_id=access.viewer.person_id
+            db,
+            pupil_id=access.pupil_id,
+            zone=settings.zone,
+            viewer_id=access.viewer.person_id,
+            namer=access.namer,
         )
     return render(
         request,
@@ -73,15 +77,19 @@ def plan_page(
         saved=saved,
         reads=reads,
         open=opened,
-        readers=readers_of(db, pupil_id=access.pupil_id) if opened else [],
-        shared_notes=[] if partial else notes_of(db, pupil_id=access.pupil_id, shared_only=True),
+        readers=readers_of(db, pupil_id=access.pupil_id, namer=access.namer) if opened else [],
+        shared_notes=[]
+        if partial
+        else notes_of(db, pupil_id=access.pupil_id, shared_only=True, namer=access.namer),
         staff=access.relation in STAFF,
         carry_over=(
             offered(db, access=access, today=today)
             if plan and not partial and not archived and access.relation in STAFF
             else []
         ),
-        talk_booking=None if partial else booking_of(db, pupil_id=access.pupil_id, today=today),
+        talk_booking=None
+        if partial
+        else booking_of(db, pupil_id=access.pupil_id, today=today, namer=access.namer),
         talk_pupil_id=access.pupil_id,
         # Before the talk: her progress line, or the guardian's link to her own answers.
         prep=(

@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import bindparam
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
@@ -15,6 +15,7 @@ from backend.db import Query
 from backend.errors import Archived, FormError, NotFound
 from backend.i18n import N_
 from backend.models import Goal, Person, Plan, PlanState, Reply, SelfAssessment, Term
+from backend.names import Namer
 from backend.plans.schemas import (
     COMMENT_MAX,
     GoalPublic,
@@ -64,12 +65,13 @@ REPLY_ROWS = (
     core_select(
         col(Reply.self_assessment_id),
         col(Reply.id),
-        func.coalesce(
-            func.nullif(col(Reply.author_name), ""),
-            col(Person.given_name) + " " + col(Person.family_name),
-        ),
+        col(Person.given_name),
+        col(Person.family_name),
         col(Reply.text),
         col(Reply.created_at),
+        col(Reply.author_id),
+        col(Person.security_marking),
+        col(Reply.author_name),  # an imported reply's author: a name only
     )
     .outerjoin(Person, col(Person.id) == Reply.author_id)
     .order_by(col(Reply.created_at), col(Reply.id))
@@ -107,10 +109,10 @@ _BY_KEY = Query(
 )
 
 
-def plan_of(session: Session, *, pupil_id: int, today: date) -> PlanPublic | None:
+def plan_of(session: Session, *, pupil_id: int, today: date, namer: Namer) -> PlanPublic | None:
     """The pupil's plan for the term that holds today (between terms, the latest begun),
-    with its goals (retired ones apart), every rating and the replies to them: two
-    queries."""
+    with its goals (retired ones apart), every rating and the replies to them (their
+    authors named as `namer` allows): two queries."""
     rows = _PLAN.rows(session, {"pupil_id": pupil_id, "today": today})
     plan: PlanPublic | None = None
     goals: dict[int, GoalPublic] = {}
@@ -152,7 +154,20 @@ def plan_of(session: Session, *, pupil_id: int, today: date) -> PlanPublic | Non
             )
             goal.self_assessments.append(rating)
     if plan is not None and ratings:
-        for rating_id, reply_id, author, text, at in _REPLIES.rows(session, {"plan_id": plan.id}):
+        for (
+            rating_id,
+            reply_id,
+            given,
+            family,
+            text,
+            at,
+            author_id,
+            marking,
+            named,
+        ) in _REPLIES.rows(session, {"plan_id": plan.id}):
+            author = named or namer.name(
+                person_id=author_id, given=given, family=family, marking=marking, role="teacher"
+            )
             ratings[rating_id].replies.append(
                 ReplyPublic(id=reply_id, author=author, text=text, created_at=at)
             )

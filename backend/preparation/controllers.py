@@ -201,7 +201,9 @@ class PreparationController(Controller):
         talk = service.talk_of(db, pupil_id=access.pupil_id, today=state.settings.today())
         if talk is None:
             return []
-        return service.preparations_of(db, pupil_id=access.pupil_id, plan_id=talk.plan_id)
+        return service.preparations_of(
+            db, pupil_id=access.pupil_id, plan_id=talk.plan_id, namer=access.namer
+        )
 
 
 def _save_json(
@@ -292,7 +294,11 @@ def _page(
     texts = {q: typed.get(q, text) for q, text in stored.items()}
     differ = {q for q in typed if stale and q in stored and typed[q].strip() != stored[q]}
     guardian = audience is Audience.GUARDIAN
-    plan = None if guardian else plans_service.plan_of(db, pupil_id=access.pupil_id, today=today)
+    plan = (
+        None
+        if guardian
+        else plans_service.plan_of(db, pupil_id=access.pupil_id, today=today, namer=access.namer)
+    )
     talk = service.talk_of(db, pupil_id=access.pupil_id, today=today)
     return Page(
         "preparation/page.html",
@@ -313,13 +319,19 @@ def _page(
             "archived": talk is not None and talk.archived,
             "others": (
                 service.shared_with(
-                    db, pupil_id=access.pupil_id, viewer_id=viewer.person_id, today=today
+                    db,
+                    pupil_id=access.pupil_id,
+                    viewer_id=viewer.person_id,
+                    today=today,
+                    namer=access.namer,
                 )
                 if guardian
                 else []
             ),
             "other_names": (
-                service.other_guardians(db, pupil_id=access.pupil_id, viewer_id=viewer.person_id)
+                service.other_guardians(
+                    db, pupil_id=access.pupil_id, viewer_id=viewer.person_id, namer=access.namer
+                )
                 if guardian
                 else []
             ),

@@ -31,6 +31,7 @@ from backend.models import (
     Question,
     utcnow,
 )
+from backend.names import Namer
 from backend.plans.schemas import PlanPublic
 from backend.plans.service import refuse_archived
 from backend.preparation.schemas import ANSWER_MAX, AnswerPublic, PreparationPublic
@@ -110,7 +111,9 @@ def _public(
     author: Person,
     audience: Audience,
     questions: list[QuestionPublic] | None = None,
+    namer: Namer | None = None,
 ) -> PreparationPublic:
+    """`namer` None: the author's own preparation (her own name)."""
     texts: dict[int, str] = {}
     if prep is not None:
         texts = {
@@ -121,7 +124,9 @@ def _public(
     return PreparationPublic(
         plan_id=talk.plan_id,
         author_id=author.id,
-        author=f"{author.given_name} {author.family_name}",
+        author=(namer or Namer.everyone()).person(
+            author, role="self" if audience is Audience.PUPIL else "guardian"
+        ),
         audience=audience.value,
         shared=prep.shared if prep else False,
         version=prep.version if prep else 0,
@@ -267,7 +272,9 @@ def save_preparation(
     )
 
 
-def preparations_of(session: Session, *, pupil_id: int, plan_id: int) -> list[PreparationPublic]:
+def preparations_of(
+    session: Session, *, pupil_id: int, plan_id: int, namer: Namer
+) -> list[PreparationPublic]:
     """Every preparation for the plan's talk, the pupil's first, then each guardian's, shared
     or not: for staff (the mentor's compilation) and no one else."""
     plan = session.get(Plan, plan_id)
@@ -286,13 +293,20 @@ def preparations_of(session: Session, *, pupil_id: int, plan_id: int) -> list[Pr
         .order_by(col(Preparation.audience).desc(), col(Preparation.id))
     ).all()
     return [
-        _public(session, talk=talk, prep=prep, author=person, audience=Audience(prep.audience))
+        _public(
+            session,
+            talk=talk,
+            prep=prep,
+            author=person,
+            audience=Audience(prep.audience),
+            namer=namer,
+        )
         for prep, person in rows
     ]
 
 
 def shared_with(
-    session: Session, *, pupil_id: int, viewer_id: int, today: date
+    session: Session, *, pupil_id: int, viewer_id: int, today: date, namer: Namer
 ) -> list[PreparationPublic]:
     """The other guardians' preparations that they chose to share (the viewer's own apart)."""
     talk = talk_of(session, pupil_id=pupil_id, today=today)
@@ -300,15 +314,16 @@ def shared_with(
         return []
     return [
         p
-        for p in preparations_of(session, pupil_id=pupil_id, plan_id=talk.plan_id)
+        for p in preparations_of(session, pupil_id=pupil_id, plan_id=talk.plan_id, namer=namer)
         if p.audience == Audience.GUARDIAN and p.shared and p.author_id != viewer_id
     ]
 
 
-def other_guardians(session: Session, *, pupil_id: int, viewer_id: int) -> list[str]:
-    """The names of the pupil's other guardians with access: who reads what she shares."""
+def other_guardians(session: Session, *, pupil_id: int, viewer_id: int, namer: Namer) -> list[str]:
+    """The names of the pupil's other guardians with access: who reads what she shares
+    (a protected one as "a guardian")."""
     rows = session.exec(
-        select(Person.given_name, Person.family_name)
+        select(Person.id, Person.given_name, Person.family_name, Person.security_marking)
         .join(Guardianship, col(Guardianship.guardian_id) == Person.id)
         .where(
             Guardianship.pupil_id == pupil_id,
@@ -317,7 +332,10 @@ def other_guardians(session: Session, *, pupil_id: int, viewer_id: int) -> list[
         )
         .order_by(col(Person.given_name))
     ).all()
-    return [f"{given} {family}" for given, family in rows]
+    return [
+        namer.name(person_id=i, given=given, family=family, marking=marking, role="guardian")
+        for i, given, family, marking in rows
+    ]
 
 
 def _stage_sql(pupil_id: Any) -> Any:

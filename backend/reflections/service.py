@@ -124,9 +124,9 @@ def _add_replies(session: Session, items: list[ReflectionPublic]) -> None:
     if not by_id:
         return
     rows: Any = session.execute(REPLY_ROWS.where(col(Reply.self_assessment_id).in_(list(by_id))))
-    for rating_id, reply_id, author, text, at in rows:
+    for rating_id, reply_id, given, family, text, at, _author, _marking, named in rows:  # staff
         by_id[rating_id].replies.append(
-            ReplyPublic(id=reply_id, author=author, text=text, created_at=at)
+            ReplyPublic(id=reply_id, author=named or f"{given} {family}", text=text, created_at=at)
         )
 
 

@@ -8,7 +8,8 @@ source are kept: they may have plans. Guardian links keep every relation type; a
 may read and sign (`has_access`) only when its type is one the child's school names
 (`School.guardian_relations`) and the child has no protected identity. Staff may change
 `has_access` later; a later import keeps their choice, except that it closes a link whose
-type stops being allowed, or whose child gets a protected identity."""
+type stops being allowed, or whose child gets a protected identity — and a link with a
+staff decision (`Guardianship.decided_at`) keeps its access whatever the source says."""
 
 from __future__ import annotations
 
@@ -403,16 +404,16 @@ def _guardianships(  # noqa: PLR0912
         if row is None:
             raise origin.error(f"responsible {guardian} is not in persons.json nor in the database")
         want[(int(row[0]), int(persons[child_ext][0]))] = relation
-    have: dict[tuple[int, int], tuple[str, bool]] = {}
+    have: dict[tuple[int, int], tuple[str, bool, bool]] = {}  # relation, access, decided
     children = sorted(allowed)
     c = table.c
     for chunk in _chunks(children):
-        query = select(c.guardian_id, c.pupil_id, c.relation, c.has_access).where(
+        query = select(c.guardian_id, c.pupil_id, c.relation, c.has_access, c.decided_at).where(
             c.pupil_id.in_(chunk)
         )
         for found in session.execute(query):
             values: Any = tuple(found)
-            have[(values[0], values[1])] = (values[2], bool(values[3]))
+            have[(values[0], values[1])] = (values[2], bool(values[3]), values[4] is not None)
 
     def ref(k: tuple[int, int]) -> str:
         return f"{person_ext.get(k[0], k[0])} of {person_ext.get(k[1], k[1])}"
@@ -431,8 +432,11 @@ def _guardianships(  # noqa: PLR0912
     for k, relation in want.items():
         if k not in have:
             continue
-        old_relation, access = have[k]
-        closed = access and (relation not in allowed[k[1]] or k[1] in newly_protected)
+        old_relation, access, decided = have[k]
+        # A staff decision (people/guardians.py) stands until staff change it again.
+        closed = (
+            access and not decided and (relation not in allowed[k[1]] or k[1] in newly_protected)
+        )
         if relation != old_relation or closed:
             updated.append({"_g": k[0], "_p": k[1], "_r": relation, "_a": access and not closed})
     ended = [k for k in have if k not in want]

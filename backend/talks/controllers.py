@@ -28,6 +28,7 @@ from backend.access import (
 from backend.errors import Conflict, Forbidden, FormError, NotFound, refusals
 from backend.i18n import N_, _
 from backend.models import Person
+from backend.names import Namer
 from backend.readlog import ReadKind
 from backend.settings import Settings
 from backend.talks import ics, service
@@ -121,7 +122,9 @@ class TalkController(Controller):
         state: State,
         access: NamedDependency[Access],
     ) -> Response[bytes]:
-        booking = service.booking_of(db, pupil_id=access.pupil_id, today=state.settings.today())
+        booking = service.booking_of(
+            db, pupil_id=access.pupil_id, today=state.settings.today(), namer=access.namer
+        )
         if booking is None:
             raise NotFound("no_booking", N_("There is no booked time for the talk yet."))
         pupil = db.get(Person, access.pupil_id)
@@ -184,7 +187,9 @@ class TalkController(Controller):
     def pupil_json(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
     ) -> PupilTimesPublic:
-        return service.pupil_times(db, pupil_id=access.pupil_id, today=state.settings.today())
+        return service.pupil_times(
+            db, pupil_id=access.pupil_id, today=state.settings.today(), namer=access.namer
+        )
 
     @post(
         "/api/talk-times/{talk_time_id:int}/booking",
@@ -254,7 +259,9 @@ class TalkController(Controller):
 
 def _in_group(db: Session, settings: Settings, *, pupil_id: int, talk_time_id: int) -> bool:
     """Whether the time is one of the pupil's group this term (the form names any id)."""
-    times = service.pupil_times(db, pupil_id=pupil_id, today=settings.today())
+    times = service.pupil_times(
+        db, pupil_id=pupil_id, today=settings.today(), namer=Namer.everyone()
+    )
     return any(t.id == talk_time_id for t in times.times)
 
 
@@ -267,7 +274,9 @@ def _pupil_page(
     refusal: str | None = None,
     status: int = 200,
 ) -> Template:
-    times = service.pupil_times(db, pupil_id=access.pupil_id, today=settings.today())
+    times = service.pupil_times(
+        db, pupil_id=access.pupil_id, today=settings.today(), namer=access.namer
+    )
     days: dict[Any, list[Any]] = {}
     for t in times.times:
         days.setdefault(t.starts_at.astimezone(settings.zone).date(), []).append(t)

@@ -27,6 +27,7 @@ from backend.models import (
     Person,
     TalkTime,
 )
+from backend.names import Namer
 from backend.notifications.service import Kind, notify
 from backend.plans.service import refuse_archived_term
 from backend.talks.schemas import BookingPublic, PupilTimesPublic, TalkTimePublic, TimeState
@@ -114,6 +115,7 @@ _BOOKING = Query(
         col(Booking.booked_by_id),
         col(Person.given_name),
         col(Person.family_name),
+        col(Person.security_marking),
     )
     .join(TalkTime, col(TalkTime.id) == Booking.talk_time_id)
     .join(Person, col(Person.id) == Booking.booked_by_id)
@@ -121,13 +123,16 @@ _BOOKING = Query(
 )
 
 
-def booking_of(session: Session, *, pupil_id: int, today: date) -> BookingPublic | None:
+def booking_of(
+    session: Session, *, pupil_id: int, today: date, namer: Namer
+) -> BookingPublic | None:
     """The pupil's booking in the current term of her school, if any (one query: the plan
-    page of the pupil and her guardians shows it)."""
+    page of the pupil and her guardians shows it); who booked it named as `namer` allows."""
     row = _BOOKING.first(session, {"pupil_id": pupil_id, "today": today})
     if row is None:
         return None
-    talk_time_id, starts_at, ends_at, place, booked_at, by_id, given, family = row
+    talk_time_id, starts_at, ends_at, place, booked_at, by_id, given, family, marking = row
+    role = "self" if by_id == pupil_id else "guardian"
     return BookingPublic(
         talk_time_id=talk_time_id,
         pupil_id=pupil_id,
@@ -136,11 +141,13 @@ def booking_of(session: Session, *, pupil_id: int, today: date) -> BookingPublic
         place=place,
         booked_at=booked_at,
         booked_by_id=by_id,
-        booked_by=f"{given} {family}",
+        booked_by=namer.name(
+            person_id=by_id, given=given, family=family, marking=marking, role=role
+        ),
     )
 
 
-def pupil_times(session: Session, *, pupil_id: int, today: date) -> PupilTimesPublic:
+def pupil_times(session: Session, *, pupil_id: int, today: date, namer: Namer) -> PupilTimesPublic:
     """The times of her mentor group this term: free, taken (never whose), hers, closed."""
     group = mentor_group_of(session, pupil_id=pupil_id)
     if group is None or group.id is None:
@@ -160,7 +167,7 @@ def pupil_times(session: Session, *, pupil_id: int, today: date) -> PupilTimesPu
             time_public(t, state_of(t, now=at_now, booked_by_pupil=b, mine=pupil_id))
             for t, b in rows
         ],
-        booking=booking_of(session, pupil_id=pupil_id, today=today),
+        booking=booking_of(session, pupil_id=pupil_id, today=today, namer=namer),
     )
 
 
@@ -248,7 +255,8 @@ def book(
 
 def _booked(session: Session, *, pupil_id: int, today: date) -> BookingPublic:
     session.expire_all()  # the row was changed with Core, under the ORM's identity map
-    found = booking_of(session, pupil_id=pupil_id, today=today)
+    # For the one who just booked (herself) or her mentor: every name.
+    found = booking_of(session, pupil_id=pupil_id, today=today, namer=Namer.everyone())
     assert found is not None
     return found
 

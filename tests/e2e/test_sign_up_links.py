@@ -63,7 +63,7 @@ def test_a_mentor_on_her_phone_issues_a_link_and_the_pupil_signs_up(
     fits(mentor, 360)
     axe_check(mentor)
 
-    saga.get_by_role("link", name="Saga Holm").click()
+    saga.get_by_role("link", name="Saga Holm", exact=True).click()
     expect(mentor.get_by_role("heading", level=1)).to_have_text("Saga Holm")
     expect(mentor.get_by_text("Elev i 5C")).to_be_visible()
     axe_check(mentor)

@@ -31,6 +31,7 @@ from backend.models import (
     SelfAssessment,
     Signature,
 )
+from backend.names import Namer
 from backend.plans.history import plans_of
 from backend.plans.service import plan_of
 from backend.settings import Settings
@@ -77,7 +78,7 @@ def comparable(document: ExchangeDocument, *, rp_id: str) -> list[Any]:
 
 def teacher_replies_and_the_family_prepares(db: Session, pupil: Person) -> None:
     """A reply by her teacher to her latest rating, and answers by her and by a guardian."""
-    found = plan_of(db, pupil_id=int(pupil.id or 0), today=date.today())  # noqa: DTZ011
+    found = plan_of(db, pupil_id=int(pupil.id or 0), today=date.today(), namer=Namer.everyone())  # noqa: DTZ011
     assert found is not None
     plan = db.get(Plan, found.id)
     assert plan is not None
@@ -174,7 +175,7 @@ def test_a_signed_plan_and_an_archived_term_go_to_another_school_and_verify_ther
         assert {e.plan_id for e in brought} == {p.id for p in stored}
         # Her own plan at the receiving school stays "this term", although the imported
         # term of the same name holds today too.
-        mine = plan_of(other_db, pupil_id=int(here.id or 0), today=today)
+        mine = plan_of(other_db, pupil_id=int(here.id or 0), today=today, namer=Namer.everyone())
         assert mine is not None and mine.state != "archived"
 
         # Again: refused, nothing doubled.

@@ -34,6 +34,7 @@ from backend.models import (
     SelfAssessment,
     Term,
 )
+from backend.names import Namer
 from backend.plans import service as plans_service
 from backend.settings import Settings
 from tests.integration.conftest import Visitor, demo_person
@@ -354,13 +355,18 @@ def test_the_counter_counts_orm_and_prebuilt_statements(
         session.exec(select(Person).limit(1)).all()
         assert len(queries(statements)) == 1  # the ORM
         statements.clear()
-        assert plans_service.plan_of(session, pupil_id=small[0], today=today) is not None
+        assert (
+            plans_service.plan_of(session, pupil_id=small[0], today=today, namer=Namer.everyone())
+            is not None
+        )
         assert len(queries(statements)) == 2  # prebuilt: the plan, its replies
         counts = []
         for pupils in (small, large):
             statements.clear()
             for pupil_id in pupils:
-                plans_service.plan_of(session, pupil_id=pupil_id, today=today)
+                plans_service.plan_of(
+                    session, pupil_id=pupil_id, today=today, namer=Namer.everyone()
+                )
             counts.append(len(queries(statements)))
         assert counts == [10, 60]  # a loop per pupil is caught
 

@@ -167,6 +167,44 @@ def test_the_school_setting_decides_which_relations_may_read(settings: Settings)
     assert guardians(settings)[(u(102), u(101))] == ("Vårdnadshavare", True)
 
 
+def decide(settings: Settings, guardian: str, pupil: str, *, access: bool, decided: bool) -> None:
+    """Staff open or restrict a link (people/guardians.py), or someone changed it by hand."""
+    engine = make_engine(settings.database_url)
+    with engine.begin() as db:
+        db.execute(
+            text(
+                "UPDATE guardianship SET has_access = :a, decided_at = :d "
+                "WHERE guardian_id = (SELECT id FROM person WHERE external_id = :g) "
+                "AND pupil_id = (SELECT id FROM person WHERE external_id = :p)"
+            ),
+            {
+                "a": access,
+                "d": "2026-09-01 08:00:00" if decided else None,
+                "g": guardian,
+                "p": pupil,
+            },
+        )
+    engine.dispose()
+
+
+def test_a_re_import_never_overrides_a_staff_decision(settings: Settings) -> None:
+    imported(settings)
+    # Opened by hand, with no decision: the import closes a type the school does not allow.
+    decide(settings, u(107), u(106), access=True, decided=False)
+    imported(settings)
+    assert guardians(settings)[(u(107), u(106))] == ("God man", False)
+    # Opened, restricted and opened for a protected pupil by staff: every import keeps them.
+    decide(settings, u(107), u(106), access=True, decided=True)
+    decide(settings, u(104), u(103), access=False, decided=True)
+    decide(settings, u(102), u(101), access=True, decided=True)
+    before = guardians(settings)
+    imported(settings)
+    assert guardians(settings) == before
+    assert before[(u(107), u(106))] == ("God man", True)
+    assert before[(u(104), u(103))] == ("Vårdnadshavare", False)
+    assert before[(u(102), u(101))] == ("Vårdnadshavare", True)
+
+
 def copy_of_data(tmp_path: Path) -> Path:
     folder = tmp_path / "ss12000"
     shutil.copytree(DATA, folder)

@@ -1,0 +1,119 @@
+"""A pupil's guardian links, as her staff see them (issue 10): every SS 12000 relation
+type, whether the link may read the plan and sign (`has_access`), and the staff decision
+on that. Her mentors and her school's principal open a restricted link (a protected
+pupil's, a relation type the school does not let read) or restrict an open one; the
+decision is kept by later roster imports and by changes of the school's setting
+(`decided_at`), and written to the audit log (who, when)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import bindparam
+from sqlalchemy import select as core_select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col
+
+from backend.access import Relation
+from backend.db import Query
+from backend.errors import Forbidden, NotFound
+from backend.i18n import N_
+from backend.models import AuditEvent, AuditKind, Guardianship, Person, utcnow
+from backend.people.schemas import GuardianLinkPublic
+
+# The SS 12000 relation types, in the roster's order, in the staff's words.
+RELATION_WORDS = {
+    "Vårdnadshavare": N_("Custodian"),
+    "Annan ansvarig": N_("Other responsible adult"),
+    "God man": N_("Trustee (god man)"),
+    "Utsedd behörig": N_("Designated authorised person"),
+}
+DECIDERS = frozenset({Relation.MENTOR, Relation.PRINCIPAL})
+
+
+class NotADecider(Forbidden):
+    default_reason = "not_mentor_or_principal"
+    default_message = N_(
+        "Only the pupil's mentor or the school's principal may open or restrict a "
+        "guardian's access."
+    )
+
+
+_DECIDER = aliased(Person, name="decider")
+_P: Any = bindparam("pupil_id")
+_LINKS = (
+    core_select(
+        col(Guardianship.guardian_id),
+        col(Person.given_name),
+        col(Person.family_name),
+        col(Guardianship.relation),
+        col(Guardianship.has_access),
+        col(Guardianship.decided_at),
+        col(_DECIDER.given_name),
+        col(_DECIDER.family_name),
+    )
+    .join(Person, col(Person.id) == Guardianship.guardian_id)
+    .outerjoin(_DECIDER, col(_DECIDER.id) == Guardianship.decided_by_id)
+)
+_ALL = Query(_LINKS.where(col(Guardianship.pupil_id) == _P))
+_ONE = Query(
+    _LINKS.where(
+        col(Guardianship.pupil_id) == _P, col(Guardianship.guardian_id) == bindparam("guardian_id")
+    )
+)
+
+
+def _public(pupil_id: int, row: Any) -> GuardianLinkPublic:
+    guardian_id, given, family, relation, has_access, decided_at, by_given, by_family = row
+    return GuardianLinkPublic(
+        guardian_id=guardian_id,
+        pupil_id=pupil_id,
+        name=f"{given} {family}",
+        relation=relation,
+        has_access=bool(has_access),
+        decided_at=decided_at,
+        decided_by=f"{by_given} {by_family}" if by_given else "",
+    )
+
+
+def links_of(session: Session, *, pupil_id: int) -> list[GuardianLinkPublic]:
+    """Every guardian link of the pupil, restricted ones too, by name (one query). For her
+    staff only: names are not passed through names.Namer here."""
+    links = [_public(pupil_id, row) for row in _ALL.rows(session, {"pupil_id": pupil_id})]
+    return sorted(links, key=lambda link: (link.name.casefold(), link.guardian_id))
+
+
+def link_of(session: Session, *, pupil_id: int, guardian_id: int) -> GuardianLinkPublic:
+    row = _ONE.first(session, {"pupil_id": pupil_id, "guardian_id": guardian_id})
+    if row is None:
+        raise NotFound()
+    return _public(pupil_id, row)
+
+
+def set_access(
+    session: Session,
+    *,
+    pupil_id: int,
+    guardian_id: int,
+    has_access: bool,
+    relation: Relation,
+    by_id: int,
+) -> GuardianLinkPublic:
+    """A staff decision on one link: 403 for anyone but her mentor or principal, 404 for a
+    link the pupil does not have. Recorded even when the value stays (the decision then
+    protects it from imports), with an audit entry either way."""
+    if relation not in DECIDERS:
+        raise NotADecider()
+    link = session.get(Guardianship, (guardian_id, pupil_id))
+    if link is None:
+        raise NotFound()
+    link.has_access = has_access
+    link.decided_at = utcnow()
+    link.decided_by_id = by_id
+    session.add(link)
+    kind = AuditKind.GUARDIAN_OPENED if has_access else AuditKind.GUARDIAN_RESTRICTED
+    session.add(
+        AuditEvent(actor_id=by_id, pupil_id=pupil_id, kind=kind, detail=f"guardian {guardian_id}")
+    )
+    session.commit()
+    return link_of(session, pupil_id=pupil_id, guardian_id=guardian_id)
