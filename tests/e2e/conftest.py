@@ -430,17 +430,20 @@ def sign_in() -> Any:
 
 
 def _go_offline(page: Any) -> None:
-    """The context goes offline, and the test waits until that holds for a request the
-    page's service worker passes to the network too: Chromium applies the emulation to
-    the worker a moment later than to the page (so a save sent at once could get through).
-    Even so, a save routed past the worker has been seen to reach the server now and then
-    under load, so the page's JSON requests are also refused here until `go_online`."""
+    """The context goes offline, and the test waits until that holds for every path a
+    request can take: Chromium applies the emulation to the service worker, and to the
+    JSON API's requests the worker's static route sends to the network, a moment later
+    than to the page (a save sent at once has got through under load). So it waits until
+    a plain request and an /api/ request both fail, and only then refuses the page's JSON
+    requests here as well (a route would fail the probe at once), until `go_online`."""
     page.context.set_offline(True)
-    page.context.route("**/api/**", lambda route: route.abort("internetdisconnected"))
     page.wait_for_function(
-        "() => fetch('/healthz', {cache: 'no-store'}).then(() => false, () => true)",
+        """() => Promise.all(['/healthz', '/api/notifications'].map((url) =>
+               fetch(url, {cache: 'no-store'}).then(() => false, () => true)))
+             .then((failed) => failed.every(Boolean))""",
         polling=100,
     )
+    page.context.route("**/api/**", lambda route: route.abort("internetdisconnected"))
 
 
 @pytest.fixture
