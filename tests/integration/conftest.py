@@ -141,3 +141,29 @@ def signed_in(db: Session, visitor: Callable[[], Visitor]) -> Callable[[str], Vi
         return guest
 
     return make
+
+
+# The receiving installation of an exchange: another school, another web origin and
+# relying party, with the same demo people (so the same SS 12000 ids).
+THEIR_ORIGIN = "https://skola-b.example"
+THEIR_RP_ID = "skola-b.example"
+
+
+@pytest.fixture
+def other(tmp_path: Path, template_db: bytes) -> Settings:
+    path = tmp_path / "receiving.db"
+    path.write_bytes(template_db)
+    return Settings(
+        database_url=f"sqlite:///{path}",
+        origin=THEIR_ORIGIN,
+        rp_id=THEIR_RP_ID,
+        secret_key="other-secret",
+    )
+
+
+@pytest.fixture
+def other_db(other: Settings) -> Iterator[Session]:
+    engine = make_engine(other.database_url)
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+    engine.dispose()

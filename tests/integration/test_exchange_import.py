@@ -5,17 +5,15 @@ a malformed document store nothing; outsiders are refused."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import msgspec
-import pytest
 from sqlmodel import Session, col, func, select
 
 from backend.access import Relation
-from backend.db import make_engine
 from backend.exchange import service
 from backend.exchange.schemas import ExchangeDocument
 from backend.models import (
@@ -38,30 +36,6 @@ from backend.settings import Settings
 from tests.integration.conftest import Visitor, demo_person
 from tests.integration.test_agreements import OUTSIDERS, sign, write_plan
 from tests.integration.test_cli import iup
-
-# The receiving installation: another school, another web origin and relying party.
-THEIR_ORIGIN = "https://skola-b.example"
-THEIR_RP_ID = "skola-b.example"
-
-
-@pytest.fixture
-def other(tmp_path: Path, template_db: bytes) -> Settings:
-    path = tmp_path / "receiving.db"
-    path.write_bytes(template_db)
-    return Settings(
-        database_url=f"sqlite:///{path}",
-        origin=THEIR_ORIGIN,
-        rp_id=THEIR_RP_ID,
-        secret_key="other-secret",
-    )
-
-
-@pytest.fixture
-def other_db(other: Settings) -> Iterator[Session]:
-    engine = make_engine(other.database_url)
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
-    engine.dispose()
 
 
 def comparable(document: ExchangeDocument, *, rp_id: str) -> list[Any]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,41 +19,17 @@ from sqlmodel import Session, col, func, select
 
 from backend.app import create_app
 from backend.auth.service import issue_enrolment_code
-from backend.db import make_engine
 from backend.exchange import service
 from backend.exchange.importing import MAX_DOCUMENT
 from backend.exchange.schemas import ExchangeDocument
 from backend.models import Agreement, Goal, Plan, School, SelfAssessment, Signature
 from backend.settings import Settings
-from tests.integration.conftest import Visitor, demo_person
+from tests.integration.conftest import THEIR_ORIGIN, THEIR_RP_ID, Visitor, demo_person
 from tests.integration.test_agreements import OUTSIDERS, sign, write_plan
 from tests.integration.test_cli import iup
 from tests.softauthn import SoftAuthenticator
 
-# The receiving installation: another school, another web origin and relying party.
-THEIR_ORIGIN = "https://skola-b.example"
-THEIR_RP_ID = "skola-b.example"
 TABLES = (Plan, Goal, SelfAssessment, Agreement, Signature, School)
-
-
-@pytest.fixture
-def other(tmp_path: Path, template_db: bytes) -> Settings:
-    path = tmp_path / "receiving.db"
-    path.write_bytes(template_db)
-    return Settings(
-        database_url=f"sqlite:///{path}",
-        origin=THEIR_ORIGIN,
-        rp_id=THEIR_RP_ID,
-        secret_key="other-secret",
-    )
-
-
-@pytest.fixture
-def other_db(other: Settings) -> Iterator[Session]:
-    engine = make_engine(other.database_url)
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
-    engine.dispose()
 
 
 @pytest.fixture
