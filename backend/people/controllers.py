@@ -14,7 +14,7 @@ from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
-from backend import i18n
+from backend import i18n, names
 from backend.access import (
     FOR_GROUP,
     FOR_PERSON,
@@ -27,7 +27,7 @@ from backend.access import (
 from backend.auth import sessions
 from backend.auth.schemas import PasskeyPublic
 from backend.errors import Forbidden, NotFound, refusals
-from backend.models import Group, School, utcnow
+from backend.models import Group, Person, School, utcnow
 from backend.people import service
 from backend.people.schemas import (
     EnrolmentLinkPublic,
@@ -159,6 +159,7 @@ class PeopleController(Controller):
         """The link is shown on this one answer only (no redirect: only its hash is kept)."""
         link = _issue(db, state, access)
         person = _person(db, access)
+        issuer = db.get(Person, access.viewer.person_id)
         return _page(
             "people/issued.html",
             access.viewer,
@@ -168,6 +169,12 @@ class PeopleController(Controller):
             letter_lang=person.language,
             letter_dir=i18n.direction(person.language),
             issued_at=utcnow(),
+            # The letter goes to the family: a protected issuer is her role, not her name.
+            issued_by=names.Namer(viewer_id=0, pupil_id=0, staff=False).person(
+                issuer, role=access.relation.value
+            )
+            if issuer is not None
+            else "",
             back=_back(db, person, access),
         )
 

@@ -404,3 +404,20 @@ def test_no_outsider_reaches_alva_or_the_lists(
     assert len(codes_of(db, alva)) == before
     assert db.get(PasskeyCredential, passkey["id"]) is not None
     assert pupil.get("/api/plan").status_code == 200
+
+
+def test_the_letter_of_a_protected_mentor_names_her_role_not_her_name(
+    db: Session, signed_in: Callable[[str], Visitor]
+) -> None:
+    """The letter goes home to the family: a mentor with protected identity is "en
+    mentor" there, while her own page still says who she is."""
+    mentor = signed_in("mentor-4a")
+    karin = demo_person(db, "mentor-4a")
+    _code, page = issue(mentor, person_id(db, "guardian-anna"))
+    assert "Utfärdad av Karin Lind" in letter(page).group(3)
+    karin.security_marking = "Skyddad folkbokföring"
+    db.add(karin)
+    db.commit()
+    _code, page = issue(mentor, person_id(db, "guardian-anna"))
+    text = letter(page).group(3)
+    assert "Utfärdad av en mentor" in text and "Karin" not in text
