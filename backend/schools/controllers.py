@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from litestar import Controller, Response, get, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
@@ -13,7 +14,7 @@ from litestar.response import Redirect, Template
 from sqlmodel import Session
 
 from backend.access import FOR_SCHOOL, Staff
-from backend.errors import FormError, refusals
+from backend.errors import Conflict, FormError, refusals
 from backend.people.guardians import RELATION_WORDS
 from backend.roster.source import RELATIONS
 from backend.schools import service
@@ -22,7 +23,14 @@ from backend.web import Page, RowId
 
 _NOT_FOUND = {404: "No such school, or not one she leads"}
 READ = refusals(_NOT_FOUND)
-WRITE = refusals(_NOT_FOUND | {422: "Not a valid setting: the reason names the field"})
+WRITE = refusals(
+    _NOT_FOUND
+    | {
+        409: "`stale_version`: another principal saved since `version` was read; `current` "
+        "holds the settings as they are now",
+        422: "Not a valid setting: the reason names the field",
+    }
+)
 
 
 def _form_of(found: SchoolSettingsPublic) -> SchoolSettingsForm:
@@ -34,6 +42,7 @@ def _form_of(found: SchoolSettingsPublic) -> SchoolSettingsForm:
         retention_read_log_days=text(found.retention_read_log_days),
         retention_audit_days=text(found.retention_audit_days),
         retention_plan_years=text(found.retention_plan_years),
+        version=found.version,
     )
 
 
@@ -46,9 +55,12 @@ def _page(
     form: SchoolSettingsForm | None = None,
     errors: dict[str, str] | None = None,
     saved: int | None = None,
+    conflict: bool = False,
     status: int = 200,
 ) -> Template:
     found = service.settings_of(db, school_id=school_id, settings=state.settings)
+    if conflict and form is not None:  # her choices stay; a save now goes over the new ones
+        form = msgspec.structs.replace(form, version=found.version)
     return Page(
         "schools/settings.html",
         status_code=status,
@@ -59,6 +71,7 @@ def _page(
             "form": form or _form_of(found),
             "errors": errors or {},
             "saved": saved,
+            "conflict": conflict,
             "relation_types": RELATIONS,
             "relation_words": RELATION_WORDS,
         },
@@ -104,13 +117,18 @@ class SchoolSettingsController(Controller):
             return _page(
                 db, state, access, school_id=school_id, form=data, errors=error.errors, status=422
             )
-        done = service.save_settings(
-            db,
-            school_id=school_id,
-            by_id=access.viewer.person_id,
-            settings=state.settings,
-            **values,
-        )
+        try:
+            done = service.save_settings(
+                db,
+                school_id=school_id,
+                by_id=access.viewer.person_id,
+                settings=state.settings,
+                **values,
+            )
+        except Conflict:
+            return _page(
+                db, state, access, school_id=school_id, form=data, conflict=True, status=409
+            )
         return Redirect(
             f"/schools/{school_id}/settings?saved={done.links_changed}", status_code=303
         )
@@ -170,6 +188,7 @@ class SchoolSettingsController(Controller):
                 retention_read_log_days=data.retention_read_log_days,
                 retention_audit_days=data.retention_audit_days,
                 retention_plan_years=data.retention_plan_years,
+                version=data.version,
             )
         except FormError as error:
             raise error.invalid() from error

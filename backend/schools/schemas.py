@@ -30,6 +30,9 @@ class SchoolSettingsPublic(msgspec.Struct, kw_only=True):
     retention_audit_days: int | None
     retention_plan_years: int | None
     defaults: RetentionDefaults
+    # What the settings were when read: send it back with a save, and a save over a change
+    # made meanwhile by someone else is refused (409 with the settings as they are now).
+    version: str
     links_changed: int = 0  # guardian links whose access this save changed
 
 
@@ -41,6 +44,7 @@ class SchoolSettingsUpdate(msgspec.Struct, kw_only=True):
     retention_read_log_days: Days | None = None
     retention_audit_days: Days | None = None
     retention_plan_years: Years | None = None
+    version: str | None = None  # as read (GET); None saves whatever is there now
 
 
 class SchoolSettingsForm(msgspec.Struct, kw_only=True):
@@ -51,6 +55,7 @@ class SchoolSettingsForm(msgspec.Struct, kw_only=True):
     retention_read_log_days: str = ""
     retention_audit_days: str = ""
     retention_plan_years: str = ""
+    version: str = ""  # as the page showed them
 
     def relations(self) -> list[str]:
         value = self.guardian_relations

@@ -11,13 +11,16 @@ one by one) — the same rules the roster import follows."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
+import msgspec
 from sqlalchemy import and_, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col
 
-from backend.errors import FormError, NotFound
+from backend.errors import Conflict, FormError, NotFound
 from backend.i18n import N_
 from backend.models import AuditEvent, AuditKind, Group, GroupPupil, Guardianship, Person, School
 from backend.roster.source import PROTECTED, RELATIONS
@@ -51,6 +54,12 @@ def relations_of(school: School) -> list[str]:
     return [r for r in RELATIONS if r in chosen]
 
 
+def version_of(school: School) -> str:
+    """A short fingerprint of the settings as they are: a save names the one it began from."""
+    values = [relations_of(school), *(getattr(school, f) for f in RETENTION_FIELDS)]
+    return hashlib.sha256(json.dumps(values).encode()).hexdigest()[:16]
+
+
 def settings_of(
     session: Session, *, school_id: int, settings: Settings, links_changed: int = 0
 ) -> SchoolSettingsPublic:
@@ -67,6 +76,7 @@ def settings_of(
             audit_days=settings.retention_audit_days,
             plan_years=settings.retention_plan_years,
         ),
+        version=version_of(school),
         links_changed=links_changed,
     )
 
@@ -89,7 +99,7 @@ def check_form(data: SchoolSettingsForm) -> dict[str, Any]:
     relations = [r for r in RELATIONS if r in set(data.relations())]
     if not relations or len(relations) != len(set(data.relations())):
         errors["guardian_relations"] = NO_RELATION
-    values: dict[str, Any] = {"guardian_relations": relations}
+    values: dict[str, Any] = {"guardian_relations": relations, "version": data.version}
     for field in RETENTION_FIELDS:
         years = field == "retention_plan_years"
         try:
@@ -149,10 +159,15 @@ def save_settings(
     retention_read_log_days: int | None,
     retention_audit_days: int | None,
     retention_plan_years: int | None,
+    version: str | None = None,
 ) -> SchoolSettingsPublic:
     """The principal's save: the whole setting at once, with an audit entry for each part
-    that changed (who, when, what)."""
+    that changed (who, when, what). 409 with the settings as they are now when `version`
+    is not theirs any more (another principal saved meanwhile)."""
     school = _school(session, school_id)
+    if version and version != version_of(school):
+        now = settings_of(session, school_id=school_id, settings=settings)
+        raise Conflict(current=msgspec.to_builtins(now))
     relations = [r for r in RELATIONS if r in set(guardian_relations)]
     if not relations:
         raise FormError({"guardian_relations": NO_RELATION})

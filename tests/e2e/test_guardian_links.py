@@ -1,7 +1,8 @@
 """Issue 10 in a browser: Birgitta (the principal) opens a restricted guardian link on her
 phone — a confirmation first — and the guardian then signs up and reads the plan; at her
-desk she saves the school's settings, is told plainly what is wrong with a bad number,
-and puts them back. axe at 360 px with touch and at 1280 px.
+desk she saves the school's settings, is told plainly what is wrong with a bad number;
+her phone, still showing the settings from before, is refused with what they are now and
+keeps her choice, and saving from there puts them back. axe at 360 px with touch and at 1280 px.
 
 The restricted link is this file's own (Greta Ek, guardian of Leo in 6D, whom no other file
 uses): the demo's Mikael stays restricted for the others."""
@@ -44,6 +45,7 @@ def test_the_principal_opens_a_restricted_link_and_saves_the_settings(
     live_server, new_context, add_authenticator, enrol, axe_check, watch
 ) -> None:
     watch.allow_console(r"status of 422 .* @ .*/schools/\d+/settings$")  # the bad number
+    watch.allow_console(r"status of 409 .* @ .*/schools/\d+/settings$")  # saved meanwhile
     leo = live_server.person_id("Leo Ek")
     greta = restricted_guardian(live_server, "Leo Ek")
     with contextlib.closing(sqlite3.connect(live_server.db_path)) as db:
@@ -79,7 +81,9 @@ def test_the_principal_opens_a_restricted_link_and_saves_the_settings(
     assert re.search(rf"/pupils/{leo}\?welcome=1$", guardian.url), guardian.url
     expect(guardian.get_by_role("heading", level=1)).to_contain_text("Leo")
 
-    # 3. At her desk, Birgitta lets trustees read the plans and keeps the read log 400 days.
+    # 3. At her desk, Birgitta lets trustees read the plans and keeps the read log 400 days
+    # (her phone still shows the settings as they were).
+    phone.goto(f"/schools/{school_id}/settings")
     desk = person("Birgitta Holm", DESKTOP)
     desk.goto(f"/schools/{school_id}")
     desk.get_by_role("link", name="Inställningar: vårdnadshavare och gallring").click()
@@ -107,13 +111,29 @@ def test_the_principal_opens_a_restricted_link_and_saves_the_settings(
             (school_id,),
         ).fetchone() == ("Vårdnadshavare,God man", 400)
 
-    # 4. And puts the settings back for the files that follow.
-    desk.get_by_label("God man").uncheck()
-    desk.get_by_label("Spara läsloggen (dagar)").fill("")
-    desk.get_by_role("button", name="Spara inställningarna").click()
-    expect(desk.get_by_role("status")).to_contain_text("Inställningarna är sparade.")
+    # 4. On her phone, from the settings as they were, she keeps the audit entries 30 days:
+    # refused, with the settings as they are now above her own choice, which stays.
+    phone.get_by_label("Spara säkerhetsloggen (dagar)").fill("30")
+    phone.get_by_role("button", name="Spara inställningarna").tap()
+    alert = phone.locator(".notice--error")
+    expect(alert).to_contain_text("Någon annan sparade inställningarna under tiden")
+    expect(alert).to_contain_text("God man")
+    expect(alert).to_be_focused()
+    expect(phone.get_by_label("Spara säkerhetsloggen (dagar)")).to_have_value("30")
+    assert phone.evaluate("document.scrollingElement.scrollWidth") <= 360
+    axe_check(phone)
     with contextlib.closing(sqlite3.connect(live_server.db_path)) as db:
         assert db.execute(
-            "SELECT guardian_relations, retention_read_log_days FROM school WHERE id = ?",
+            "SELECT retention_audit_days FROM school WHERE id = ?", (school_id,)
+        ).fetchone() == (None,)
+
+    # 5. And, saving from there, puts the rest back for the files that follow.
+    phone.get_by_label("Spara säkerhetsloggen (dagar)").fill("")
+    phone.get_by_role("button", name="Spara inställningarna").tap()
+    expect(phone.get_by_role("status")).to_contain_text("Inställningarna är sparade.")
+    with contextlib.closing(sqlite3.connect(live_server.db_path)) as db:
+        assert db.execute(
+            "SELECT guardian_relations, retention_read_log_days, retention_audit_days "
+            "FROM school WHERE id = ?",
             (school_id,),
-        ).fetchone() == ("Vårdnadshavare", None)
+        ).fetchone() == ("Vårdnadshavare", None, None)

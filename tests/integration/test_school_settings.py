@@ -6,6 +6,7 @@ reader's language; only the school's principal gets in."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -225,3 +226,45 @@ def test_only_the_schools_principal_gets_in(
         form = {"guardian_relations": "God man", "retention_audit_days": "1"}
         assert outsider.form(f"/schools/{s.id}/settings", form).status_code in {403, 404}, key
     assert state(db) == before
+
+
+def test_a_save_over_a_change_made_meanwhile_is_refused_and_keeps_what_she_chose(
+    db: Session, signed_in: Callable[[str], Visitor]
+) -> None:
+    """Two principals open the settings; the first saves. The second's save, from what
+    she saw before, is a 409 that shows the settings as they are now, keeps her choices in
+    the form and changes nothing; saving again from there goes through."""
+    s = school(db)
+    url = f"/api/schools/{s.id}/settings"
+    principal = signed_in("principal")
+    seen = principal.get(url).json()["version"]
+    first = put(principal, url, {"guardian_relations": ["Vårdnadshavare"],
+                                 "retention_read_log_days": 30, "version": seen})  # fmt: skip
+    assert first.status_code == 200, first.text
+    assert first.json()["version"] != seen
+    before = state(db)
+    stale = put(principal, url, {"guardian_relations": ["Vårdnadshavare", "God man"],
+                                 "retention_read_log_days": 90, "version": seen})  # fmt: skip
+    assert stale.status_code == 409, stale.text
+    assert stale.json()["reason"] == "stale_version"
+    assert stale.json()["current"]["retention_read_log_days"] == 30
+    assert state(db) == before
+
+    page = principal.form(
+        f"/schools/{s.id}/settings",
+        {"guardian_relations": ["Vårdnadshavare", "God man"],
+         "retention_read_log_days": "90", "version": seen},
+    )  # fmt: skip
+    assert page.status_code == 409
+    assert "Någon annan sparade inställningarna under tiden" in page.text
+    assert 'value="90"' in page.text and 'value="God man" checked' in page.text
+    assert state(db) == before
+    fresh = re.search(r'name="version" value="(\w+)"', page.text)
+    assert fresh and fresh.group(1) == first.json()["version"]
+    again = principal.form(
+        f"/schools/{s.id}/settings",
+        {"guardian_relations": ["Vårdnadshavare", "God man"],
+         "retention_read_log_days": "90", "version": fresh.group(1)},
+    )  # fmt: skip
+    assert again.status_code in (200, 303), again.text
+    assert school(db).retention_read_log_days == 90
