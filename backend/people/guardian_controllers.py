@@ -45,7 +45,12 @@ def _page(
             "nav": "home",
             "pupil": pupil,
             "relation_words": service.RELATION_WORDS,
-            "may_decide": access.relation in service.DECIDERS,
+            "may_decide": service.may_decide(
+                db,
+                relation=access.relation,
+                viewer_id=access.viewer.person_id,
+                pupil_id=access.pupil_id,
+            ),
             **context,
         },
     )
@@ -88,7 +93,12 @@ class GuardianController(Controller):
         data: URLEncodedBody[GuardianAccessForm],
     ) -> Response[Any]:
         """Asks first (a page with the two choices), then decides."""
-        if access.relation not in service.DECIDERS:
+        if not service.may_decide(
+            db,
+            relation=access.relation,
+            viewer_id=access.viewer.person_id,
+            pupil_id=access.pupil_id,
+        ):
             raise service.NotADecider()
         link = service.link_of(db, pupil_id=access.pupil_id, guardian_id=guardian_id)
         has_access = data.has_access == "1"

@@ -18,7 +18,16 @@ from backend.access import Relation
 from backend.db import Query
 from backend.errors import Forbidden, NotFound
 from backend.i18n import N_
-from backend.models import AuditEvent, AuditKind, Guardianship, Person, utcnow
+from backend.models import (
+    AuditEvent,
+    AuditKind,
+    Group,
+    GroupPupil,
+    Guardianship,
+    Person,
+    SchoolPrincipal,
+    utcnow,
+)
 from backend.people.schemas import GuardianLinkPublic
 
 # The SS 12000 relation types, in the roster's order, in the staff's words.
@@ -37,6 +46,28 @@ class NotADecider(Forbidden):
         "Only the pupil's mentor or the school's principal may open or restrict a "
         "guardian's access."
     )
+
+
+# Whether the viewer leads the pupil's school: a principal who also teaches in her group
+# is her teacher to access.py (the closer relation), and a principal all the same here.
+_LEADS = Query(
+    core_select(col(SchoolPrincipal.school_id))
+    .join(Group, col(Group.school_id) == SchoolPrincipal.school_id)
+    .join(GroupPupil, col(GroupPupil.group_id) == Group.id)
+    .where(
+        col(SchoolPrincipal.principal_id) == bindparam("viewer_id"),
+        col(GroupPupil.pupil_id) == bindparam("pupil_id"),
+    )
+    .limit(1)
+)
+
+
+def may_decide(session: Session, *, relation: Relation, viewer_id: int, pupil_id: int) -> bool:
+    """Her mentor, or the principal of her school (also one who teaches her)."""
+    if relation in DECIDERS:
+        return True
+    params = {"viewer_id": viewer_id, "pupil_id": pupil_id}
+    return relation is Relation.TEACHER and _LEADS.first(session, params) is not None
 
 
 _DECIDER = aliased(Person, name="decider")
@@ -102,7 +133,7 @@ def set_access(
     """A staff decision on one link: 403 for anyone but her mentor or principal, 404 for a
     link the pupil does not have. Recorded even when the value stays (the decision then
     protects it from imports), with an audit entry either way."""
-    if relation not in DECIDERS:
+    if not may_decide(session, relation=relation, viewer_id=by_id, pupil_id=pupil_id):
         raise NotADecider()
     link = session.get(Guardianship, (guardian_id, pupil_id))
     if link is None:

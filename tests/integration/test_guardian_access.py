@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from backend.models import AuditEvent, Guardianship
+from backend.models import AuditEvent, GroupPupil, GroupTeacher, Guardianship
 from tests.integration.conftest import Visitor, demo_person
 
 
@@ -130,6 +130,24 @@ def test_a_teacher_reads_but_may_not_decide(
     assert teacher.form(form, {"has_access": "1", "confirm": "yes"}).status_code == 403
     assert teacher.form(form, {"has_access": "1"}).status_code == 403
     assert links(db) == before and audits(db) == []
+
+
+def test_a_principal_who_also_teaches_the_pupil_may_decide(
+    db: Session, signed_in: Callable[[str], Visitor]
+) -> None:
+    """To access.py she is Maja's teacher (the closer relation); she leads the school all
+    the same, so she opens the link and sees the buttons."""
+    maja, mikael, principal = (demo_person(db, k) for k in ("maja", "guardian-mikael", "principal"))
+    group = db.exec(select(GroupPupil.group_id).where(GroupPupil.pupil_id == maja.id)).first()
+    db.add(GroupTeacher(group_id=group, teacher_id=principal.id, subject="Idrott"))
+    db.commit()
+    birgitta = signed_in("principal")
+    page = birgitta.get(f"/pupils/{maja.id}/guardians")
+    assert page.status_code == 200 and "Öppna tillgången för Mikael" in page.text
+    url = f"/api/pupils/{maja.id}/guardians/{mikael.id}/access"
+    answer = put(birgitta, url, {"has_access": True})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["has_access"] is True
 
 
 def test_a_link_the_pupil_does_not_have_is_not_found(
