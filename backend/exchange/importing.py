@@ -27,6 +27,7 @@ from backend.models import (
     AuditEvent,
     AuditKind,
     Goal,
+    Group,
     Person,
     Plan,
     PlanEvent,
@@ -114,8 +115,12 @@ def _bytes(value: str) -> bytes:
 
 def _school(session: Session, sent: x.School, *, rp_id: str, origin: str) -> School:
     """The sending school as another installation's: by its school unit code, else its name,
-    among the schools known from earlier imports of the same relying party; else new."""
+    among the schools known from earlier imports of the same relying party; else new. A
+    document that names no relying party (it has no signatures) is never matched to one of
+    this installation's own schools (they have groups), though their rows look alike."""
     query = select(School).where(School.rp_id == rp_id, School.origin == origin)
+    if not (rp_id or origin):
+        query = query.where(col(School.id).not_in(select(Group.school_id)))
     if sent.unit_code:
         query = query.where(School.unit_code == sent.unit_code)
     else:

@@ -26,8 +26,10 @@ from backend.models import (
     Preparation,
     Question,
     Reply,
+    School,
     SelfAssessment,
     Signature,
+    Term,
 )
 from backend.names import Namer
 from backend.plans.history import plans_of
@@ -241,3 +243,38 @@ def test_the_api_imports_for_the_pupils_staff_only(
     assert count(db, Plan) == plans + len(done.json()["terms"])
     spec = mentor.get("/schema/openapi.json").json()
     assert spec["paths"]["/api/imports"]["post"]["summary"]
+
+
+def test_a_document_without_a_relying_party_never_lands_in_one_of_our_schools(
+    db: Session, settings: Settings, tmp_path: Path
+) -> None:
+    """Another system's document, no signatures and so no relying party, from a school
+    that happens to share our school's name: its term is kept under a school of its own."""
+    hugo = demo_person(db, "hugo")
+    ours = db.exec(select(School).where(School.name == "Demoskolan")).one()
+    term = {
+        "code": "HT2019", "starts_on": "2019-08-19", "ends_on": "2019-12-20",
+        "school": {"name": "Demoskolan", "unit_code": None}, "state": "followed_up",
+        "events": [{"state": "followed_up", "by": "Anders Ek", "at": "2019-12-01T10:00:00Z"}],
+        "goals": [], "preparations": [], "summary": None, "agreements": [],
+    }  # fmt: skip
+    document = {
+        "format": "iup-exchange/1",
+        "exported_at": "2020-01-10T10:00:00Z",
+        "school": {"name": "Demoskolan", "unit_code": None},
+        "pupil": {"external_id": None, "given_name": "Hugo", "family_name": "Lund"},
+        "terms": [term],
+    }
+    path = tmp_path / "other-system.json"
+    path.write_bytes(msgspec.json.encode(document))
+    result = iup(settings, "import", str(path), "--person", str(hugo.id))
+    assert result.exit_code == 0, result.output
+    db.expire_all()
+    plan, school = db.exec(
+        select(Plan, School)
+        .join(Term, col(Term.id) == Plan.term_id)
+        .join(School, col(School.id) == Term.school_id)
+        .where(Plan.pupil_id == hugo.id, Term.code == "HT2019")
+    ).one()
+    assert school.id != ours.id and school.name == "Demoskolan"
+    assert plan.imported_state == "followed_up" and plan.state == "archived"
