@@ -424,6 +424,20 @@ def enrol() -> Any:
 
 
 @pytest.fixture
+def signed_up(live_server: Any, new_context: Any) -> Any:
+    """signed_up(name, options) -> page: a new context (PHONE or DESKTOP) with its own
+    authenticator, where the demo person has signed up with her link; on her home page."""
+
+    def person(name: str, options: dict[str, Any]) -> Any:
+        page = new_context(**options).new_page()
+        Authenticator(page)
+        _enrol(page, live_server.enrolment_url(name))
+        return page
+
+    return person
+
+
+@pytest.fixture
 def sign_in() -> Any:
     """sign_in(page): the sign-in button on /login; ends on the home page."""
     return _sign_in

@@ -42,7 +42,7 @@ def restricted_guardian(live_server, pupil: str) -> int:
 
 
 def test_the_principal_opens_a_restricted_link_and_saves_the_settings(
-    live_server, new_context, add_authenticator, enrol, axe_check, watch
+    live_server, signed_up, axe_check, watch
 ) -> None:
     watch.allow_console(r"status of 422 .* @ .*/schools/\d+/settings$")  # the bad number
     watch.allow_console(r"status of 409 .* @ .*/schools/\d+/settings$")  # saved meanwhile
@@ -51,14 +51,8 @@ def test_the_principal_opens_a_restricted_link_and_saves_the_settings(
     with contextlib.closing(sqlite3.connect(live_server.db_path)) as db:
         (school_id,) = db.execute("SELECT id FROM school WHERE name = 'Demoskolan'").fetchone()
 
-    def person(name: str, options: dict) -> object:
-        page = new_context(**options).new_page()
-        add_authenticator(page)
-        enrol(page, live_server.enrolment_url(name))
-        return page
-
     # 1. On her phone, Birgitta opens Greta's restricted link, after a confirmation.
-    phone = person("Birgitta Holm", PHONE)
+    phone = signed_up("Birgitta Holm", PHONE)
     phone.goto(f"/pupils/{leo}/guardians")
     expect(phone.get_by_role("heading", level=1)).to_have_text("Vårdnadshavare till Leo Ek")
     card = phone.locator(f"#guardian-{greta}")
@@ -77,14 +71,14 @@ def test_the_principal_opens_a_restricted_link_and_saves_the_settings(
     axe_check(phone)
 
     # 2. Greta signs up and reads Leo's plan.
-    guardian = person("Greta Ek", DESKTOP)
+    guardian = signed_up("Greta Ek", DESKTOP)
     assert re.search(rf"/pupils/{leo}\?welcome=1$", guardian.url), guardian.url
     expect(guardian.get_by_role("heading", level=1)).to_contain_text("Leo")
 
     # 3. At her desk, Birgitta lets trustees read the plans and keeps the read log 400 days
     # (her phone still shows the settings as they were).
     phone.goto(f"/schools/{school_id}/settings")
-    desk = person("Birgitta Holm", DESKTOP)
+    desk = signed_up("Birgitta Holm", DESKTOP)
     desk.goto(f"/schools/{school_id}")
     desk.get_by_role("link", name="Inställningar: vårdnadshavare och gallring").click()
     desk.wait_for_url(f"**/schools/{school_id}/settings")

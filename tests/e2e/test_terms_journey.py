@@ -21,7 +21,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_the_principal_sets_the_next_term_and_the_mentor_carries_a_goal_over(
-    live_server, new_context, add_authenticator, enrol, axe_check
+    live_server, signed_up, axe_check
 ) -> None:
     with contextlib.closing(sqlite3.connect(live_server.db_path)) as db:
         (school_id,) = db.execute("SELECT id FROM school WHERE name = 'Demoskolan'").fetchone()
@@ -30,14 +30,8 @@ def test_the_principal_sets_the_next_term_and_the_mentor_carries_a_goal_over(
     liam_id = live_server.person_id("Liam Sjö")
     reworded = "Vad är du mest stolt över den här terminen?"
 
-    def person(name: str, options: dict) -> object:
-        page = new_context(**options).new_page()
-        add_authenticator(page)
-        enrol(page, live_server.enrolment_url(name))
-        return page
-
     # 1. Birgitta, on her phone in Swedish, creates the next term from her school's page.
-    phone = person("Birgitta Holm", PHONE)
+    phone = signed_up("Birgitta Holm", PHONE)
     phone.goto(f"/schools/{school_id}")
     phone.get_by_role("link", name="Terminer och frågor").tap()
     phone.wait_for_url(f"**/schools/{school_id}/terms")
@@ -72,7 +66,7 @@ def test_the_principal_sets_the_next_term_and_the_mentor_carries_a_goal_over(
     axe_check(phone)
 
     # 3. At her desk, in English: the default questions in English, hers as she wrote it.
-    desk = person("Birgitta Holm", {**DESKTOP, "locale": "en-GB"})
+    desk = signed_up("Birgitta Holm", {**DESKTOP, "locale": "en-GB"})
     desk.goto(f"{term_url}/questions")
     section = desk.locator("section", has=desk.get_by_role("heading", name="Pupils, Years 4–6"))
     boxes = section.locator("li.question").get_by_role("textbox")
@@ -90,7 +84,7 @@ def test_the_principal_sets_the_next_term_and_the_mentor_carries_a_goal_over(
     axe_check(desk)
 
     # 5. Karin carries Liam's unreached goal over from last term.
-    mentor = person("Karin Lind", DESKTOP)
+    mentor = signed_up("Karin Lind", DESKTOP)
     mentor.goto(f"/pupils/{liam_id}")
     offer = mentor.locator("#carry-over")
     expect(offer.locator("article")).to_have_count(1)
