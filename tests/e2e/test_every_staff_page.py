@@ -88,9 +88,7 @@ WAYS = {
 
 
 @pytest.mark.parametrize("lang", list(WAYS))
-def test_every_staff_page_in_each_language(
-    lang, live_server, new_context, add_authenticator, enrol, axe_check, watch
-) -> None:
+def test_every_staff_page_in_each_language(lang, live_server, signed_up, axe_check, watch) -> None:
     way = WAYS[lang]
     width = way["options"]["viewport"]["width"]
     watch.allow_console(r"status of 422")
@@ -104,16 +102,10 @@ def test_every_staff_page_in_each_language(
         assert page.evaluate("document.scrollingElement.scrollWidth") <= width, page.url
         axe_check(page)
 
-    def person(name: str):
-        page = new_context(**way["options"]).new_page()
-        add_authenticator(page)
-        enrol(page, live_server.enrolment_url(name))
-        return page
-
     pupil_id = live_server.person_id(way["pupil"])
 
     # The pupil: her plan with the proposal form open, a proposal sent.
-    pupil = person(way["pupil"])
+    pupil = signed_up(way["pupil"], way["options"])
     pupil.locator("details.propose summary").click()
     check(pupil, "plan")
     pupil.locator("details.propose textarea").first.fill("Jag vill läsa en bok i månaden.")
@@ -125,7 +117,7 @@ def test_every_staff_page_in_each_language(
     check(pupil, "plan with a proposal")
 
     # The mentor of 5C.
-    mentor = person("Karin Lind")
+    mentor = signed_up("Karin Lind", way["options"])
     check(mentor, "hub")
     mentor.locator(f'a[href="/pupils/{pupil_id}"]').first.click()
     check(mentor, "plan for staff")
@@ -170,7 +162,7 @@ def test_every_staff_page_in_each_language(
     live_server.links.pop(way["pupil"], None)  # the link `iup demo` printed is void now
 
     # The principal: her school, its staff, a teacher's passkeys, one plan after a reason.
-    principal = person("Birgitta Holm")
+    principal = signed_up("Birgitta Holm", way["options"])
     check(principal, "principal's hub")
     principal.locator('a[href^="/schools/"]:not([href$="/staff"])').first.click()
     check(principal, "school overview")

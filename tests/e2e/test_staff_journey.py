@@ -19,9 +19,7 @@ from tests.support import DESKTOP, PHONE
 pytestmark = pytest.mark.e2e
 
 
-def test_a_school_day_with_the_staff(
-    live_server, new_context, add_authenticator, enrol, axe_check
-) -> None:
+def test_a_school_day_with_the_staff(live_server, signed_up, axe_check) -> None:
     elias_id = live_server.person_id("Elias Karlsson")
     goal_text = "Jag kan förklara hur jag löser en textuppgift."
     comment = "Jag förstår inte alltid vad frågan är."
@@ -29,14 +27,8 @@ def test_a_school_day_with_the_staff(
     shared = "Elias hjälpte två kompisar med bråk i dag."
     staff_only = "Elias verkar trött på måndagar; prata med mentorn."
 
-    def person(name: str, options: dict) -> object:
-        page = new_context(**options).new_page()
-        add_authenticator(page)
-        enrol(page, live_server.enrolment_url(name))
-        return page
-
     # 1. The mentor writes a goal for Elias.
-    mentor = person("Karin Lind", DESKTOP)
+    mentor = signed_up("Karin Lind", DESKTOP)
     mentor.goto(f"/pupils/{elias_id}")
     mentor.get_by_role("link", name="Skriv ett nytt mål").click()
     mentor.get_by_label("Område").fill("Matematik")
@@ -47,7 +39,7 @@ def test_a_school_day_with_the_staff(
     expect(mentor.locator("article.goal", has_text=goal_text)).to_have_count(1)
 
     # 2. Elias rates it with a comment, on his phone.
-    elias = person("Elias Karlsson", PHONE)
+    elias = signed_up("Elias Karlsson", PHONE)
     card = elias.locator("article.goal", has_text=goal_text)
     card.get_by_role("link", name="Hur går det?").tap()
     card.get_by_role("radio", name="På väg").tap()
@@ -57,7 +49,7 @@ def test_a_school_day_with_the_staff(
     axe_check(elias)
 
     # 3. Sara Ek, who teaches Matematik in 4A, finds it marked new and replies.
-    teacher = person("Sara Ek", DESKTOP)
+    teacher = signed_up("Sara Ek", DESKTOP)
     teacher.get_by_role("link", name=re.compile("^Nytt från mina elever")).click()
     item = teacher.locator("article.reflection", has_text=comment)
     expect(item.locator(".reflection__new")).to_have_text("Ny")
@@ -96,7 +88,7 @@ def test_a_school_day_with_the_staff(
     axe_check(teacher)
 
     # 6. Lina, Elias's guardian, reads in English: the shared note, never the other.
-    guardian = person("Lina Karlsson", PHONE)
+    guardian = signed_up("Lina Karlsson", PHONE)
     guardian.get_by_role("button", name="English").tap()
     from_school = guardian.locator("section.from-school")
     expect(from_school.get_by_role("heading", name="From school")).to_be_visible()
@@ -125,7 +117,7 @@ def test_a_school_day_with_the_staff(
     axe_check(elias)
 
     # 8. The principal: 6D (four pupils) suppressed, then Elias's plan with a reason.
-    principal = person("Birgitta Holm", DESKTOP)
+    principal = signed_up("Birgitta Holm", DESKTOP)
     principal.get_by_role("link", name="Skolöversikt").click()
     row_6d = principal.locator("tr", has=principal.get_by_role("rowheader", name="6D"))
     expect(row_6d).to_contain_text("färre än 5")

@@ -10,7 +10,6 @@ every page."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 from playwright.sync_api import expect
@@ -21,7 +20,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_the_week_before_the_talk(
-    live_server, new_context, add_authenticator, enrol, axe_check, watch, go_offline, go_online
+    live_server, signed_up, axe_check, watch, go_offline, go_online
 ) -> None:
     watch.allow_console(r"ERR_INTERNET_DISCONNECTED")
     alva_id = live_server.person_id("Alva Nilsson")
@@ -30,14 +29,8 @@ def test_the_week_before_the_talk(
     hard = "Att komma i tid på måndagar."
     worry = "Hon sover dåligt före prov; vi vill prata om läxorna."
 
-    def person(name: str, options: dict[str, Any]) -> Any:
-        page = new_context(**options).new_page()
-        add_authenticator(page)
-        enrol(page, live_server.enrolment_url(name))
-        return page
-
     # 0. Sara Ek, who teaches Alva Matematik, writes a staff-only note from the group list.
-    teacher = person("Sara Ek", DESKTOP)
+    teacher = signed_up("Sara Ek", DESKTOP)
     teacher.get_by_role("link", name="4A i överblick").click()
     row = teacher.locator(f"#pupil-{alva_id}")
     row.get_by_role("link", name="Anteckning om Alva Nilsson").click()
@@ -46,7 +39,7 @@ def test_the_week_before_the_talk(
     expect(row.locator(".note-saved")).to_be_focused()
 
     # 1. Alva prepares on her phone; the connection drops while she writes.
-    alva = person("Alva Nilsson", PHONE)
+    alva = signed_up("Alva Nilsson", PHONE)
     alva.locator(".prep-card").get_by_role("link").tap()
     expect(alva.get_by_role("heading", level=1)).to_have_text("Inför samtalet")
     alva.wait_for_function("navigator.serviceWorker.controller !== null")
@@ -72,7 +65,7 @@ def test_the_week_before_the_talk(
     axe_check(alva)
 
     # 2. Anna prepares and does not share; Per, in another household, cannot see it.
-    anna = person("Anna Nilsson", PHONE)
+    anna = signed_up("Anna Nilsson", PHONE)
     anna.locator(".prep-card").get_by_role("link").tap()
     expect(anna.get_by_role("heading", level=1)).to_have_text("Inför samtalet om Alva")
     share = anna.get_by_role("checkbox", name=re.compile("^Dela mina svar med Per"))
@@ -84,7 +77,7 @@ def test_the_week_before_the_talk(
     mine = anna.request.get(f"/api/pupils/{alva_id}/guardian-preparation").json()
     assert mine["shared"] is False and mine["ready_at"] is not None
 
-    per = person("Per Nilsson", DESKTOP)
+    per = signed_up("Per Nilsson", DESKTOP)
     per.get_by_role("button", name="English").click()
     per.goto(f"/pupils/{alva_id}/preparation")
     expect(per.get_by_role("heading", level=1)).to_have_text("Before the talk about Alva")
@@ -112,7 +105,7 @@ def test_the_week_before_the_talk(
     axe_check(per)
 
     # 4. The mentor sees who is ready and opens the compilation with Sara's note.
-    mentor = person("Karin Lind", DESKTOP)
+    mentor = signed_up("Karin Lind", DESKTOP)
     mentor.get_by_role("link", name="4A i överblick").click()
     row = mentor.locator(f"#pupil-{alva_id}")
     expect(row.locator(".overview__prepared")).to_have_text("Klar")

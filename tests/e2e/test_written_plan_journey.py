@@ -28,22 +28,14 @@ SECOND = "Skolan ger Alva extra stöd i matematik på tisdagar."
 CHANGED = "Skolan ger Alva extra stöd i matematik på tisdagar och torsdagar."
 
 
-def test_after_the_talk(
-    live_server, new_context, add_authenticator, enrol, axe_check, watch
-) -> None:
+def test_after_the_talk(live_server, new_context, signed_up, axe_check, watch) -> None:
     watch.allow_console(r"/progress.*status of 409|status of 409.*/progress")  # step 8's refusal
     alva_id = live_server.person_id("Alva Nilsson")
     yesterday = (date.today() - timedelta(days=1)).isoformat()  # noqa: DTZ011
     due = (date.today() + timedelta(days=10)).isoformat()  # noqa: DTZ011
 
-    def person(name: str, options: dict[str, Any]) -> Any:
-        page = new_context(**options).new_page()
-        add_authenticator(page)
-        enrol(page, live_server.enrolment_url(name))
-        return page
-
     # 1. Karin, the mentor, writes the plan from the compilation and publishes it.
-    karin = person("Karin Lind", DESKTOP)
+    karin = signed_up("Karin Lind", DESKTOP)
     karin.goto(f"{live_server.url}/pupils/{alva_id}/compilation")
     karin.get_by_role("link", name="Skriftlig plan för Alva Nilsson").click()
     expect(karin.get_by_role("heading", level=1)).to_have_text("Skriftlig plan för Alva Nilsson")
@@ -73,7 +65,7 @@ def test_after_the_talk(
     second_id = int(karin.locator(".agreement", has_text=SECOND).get_attribute("id").split("-")[1])
 
     # 2. Alva, on her phone, sees what waits for her and signs both with one touch.
-    alva = person("Alva Nilsson", PHONE)
+    alva = signed_up("Alva Nilsson", PHONE)
     expect(alva.locator(".todo__sign")).to_have_text("2 överenskommelser väntar på din signatur")
     axe_check(alva)
     alva.get_by_role("button", name="Signera alla 2 överenskommelser").tap()
@@ -84,7 +76,7 @@ def test_after_the_talk(
     axe_check(alva)
 
     # 3. Anna signs each on her phone; Karin signs both on her page.
-    anna = person("Anna Nilsson", PHONE)
+    anna = signed_up("Anna Nilsson", PHONE)
     for agreement in (first_id, second_id):
         anna.locator(f"#agreement-{agreement}").get_by_role(
             "button", name="Signera med din nyckel"
@@ -98,7 +90,7 @@ def test_after_the_talk(
     expect(karin.locator("main").get_by_text("Tack! Din signatur är sparad.")).to_be_visible()
 
     # 4. Per reads in English: the page says it waits for him, and he signs.
-    per = person("Per Nilsson", DESKTOP)
+    per = signed_up("Per Nilsson", DESKTOP)
     if per.locator("html").get_attribute("lang") != "en":
         per.get_by_role("button", name="English").click()
     per.goto(f"{live_server.url}/pupils/{alva_id}")
@@ -150,7 +142,7 @@ def test_after_the_talk(
 
     # 8. The principal closes the term: the plan is read-only and a write is refused.
     school_id, term_id = this_term(live_server, alva_id)
-    principal = person("Birgitta Holm", DESKTOP)
+    principal = signed_up("Birgitta Holm", DESKTOP)
     principal.goto(f"{live_server.url}/schools/{school_id}/terms/{term_id}")
     axe_check(principal)
     principal.get_by_label(re.compile("Ja, stäng")).check()
