@@ -218,6 +218,8 @@ def _apply(session: Session, roster: Roster, step: Progress) -> Summary:  # noqa
             raise origin.error(f"group {ext} is not in groups.json nor in the database")
         return int(row[0])
 
+    in_roster = {int(groups[g][0]) for g in roster.groups}  # the groups this file speaks for
+
     # Memberships ---------------------------------------------------------------------
     step("memberships")
     if "groups" in roster.present:
@@ -225,13 +227,11 @@ def _apply(session: Session, roster: Roster, step: Progress) -> Summary:  # noqa
             (group_id(g, o), person_id(p, o, "member")): None
             for (g, p), o in roster.memberships.items()
         }
-        scope = [int(groups[g][0]) for g in roster.groups]
         _links(
             session,
             model=GroupPupil,
             key=("group_id", "pupil_id"),
-            scope_column="group_id",
-            scope=scope,
+            scope=in_roster,
             want=want,
             summary=summary,
             entity="memberships",
@@ -258,13 +258,11 @@ def _apply(session: Session, roster: Roster, step: Progress) -> Summary:  # noqa
             (group_id(g, o), person_id(p, o, "mentor")): None
             for (g, p), o in roster.mentors.items()
         }
-        scope = sorted({int(groups[g][0]) for g in roster.groups} | {k[0] for k in want})
         _links(
             session,
             model=GroupMentor,
             key=("group_id", "mentor_id"),
-            scope_column="group_id",
-            scope=scope,
+            scope=in_roster,
             want=want,
             summary=summary,
             entity="mentors",
@@ -276,13 +274,11 @@ def _apply(session: Session, roster: Roster, step: Progress) -> Summary:  # noqa
             if school is None:
                 raise o.error(f"its dutyAt {s} is not a known Skolenhet")
             principals[(int(school[0]), person_id(p, o, "person"))] = None
-        scope = sorted({int(schools[s][0]) for s in roster.schools} | {k[0] for k in principals})
         _links(
             session,
             model=SchoolPrincipal,
             key=("school_id", "principal_id"),
-            scope_column="school_id",
-            scope=scope,
+            scope={int(schools[s][0]) for s in roster.schools},
             want=principals,
             summary=summary,
             entity="principals",
@@ -293,13 +289,11 @@ def _apply(session: Session, roster: Roster, step: Progress) -> Summary:  # noqa
             (group_id(g, o), person_id(p, o, "teacher")): ", ".join(sorted(subjects))[:100]
             for (g, p), (subjects, o) in roster.teachers.items()
         }
-        scope = sorted({int(groups[g][0]) for g in roster.groups} | {k[0] for k in teachers})
         _links(
             session,
             model=GroupTeacher,
             key=("group_id", "teacher_id"),
-            scope_column="group_id",
-            scope=scope,
+            scope=in_roster,
             want=teachers,
             summary=summary,
             entity="teachers",
@@ -333,21 +327,21 @@ def _links(
     *,
     model: Any,
     key: tuple[str, str],
-    scope_column: str,
-    scope: list[int],
+    scope: set[int],
     want: dict[tuple[int, int], Any],
     summary: Summary,
     entity: str,
     names: tuple[dict[int, str], dict[int, str]],
     value: str | None = None,
 ) -> None:
-    """Makes the links of `scope` exactly `want` (key → value, or None without a value)."""
+    """Makes the links of the owners in `scope` (by `key[0]`: a group or a school) and in
+    `want` exactly `want` (key → value, or None without a value)."""
     table = _table(model)
     a, b = table.c[key[0]], table.c[key[1]]
     columns = [a, b] + ([table.c[value]] if value else [])
     have: dict[tuple[int, int], Any] = {}
-    for chunk in _chunks(sorted(set(scope))):
-        for row in session.execute(select(*columns).where(table.c[scope_column].in_(chunk))):
+    for chunk in _chunks(sorted(scope | {k[0] for k in want})):
+        for row in session.execute(select(*columns).where(a.in_(chunk))):
             have[(row[0], row[1])] = row[2] if value else None
 
     def ref(k: tuple[int, int]) -> str:
