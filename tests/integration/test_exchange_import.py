@@ -5,7 +5,9 @@ a malformed document store nothing; outsiders are refused."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,10 @@ import msgspec
 from sqlmodel import Session, col, func, select
 
 from backend.access import Relation
+from backend.db import make_engine
+from backend.errors import Refusal
 from backend.exchange import service
+from backend.exchange.importing import import_document
 from backend.exchange.schemas import ExchangeDocument
 from backend.models import (
     Agreement,
@@ -278,3 +283,46 @@ def test_a_document_without_a_relying_party_never_lands_in_one_of_our_schools(
     ).one()
     assert school.id != ours.id and school.name == "Demoskolan"
     assert plan.imported_state == "followed_up" and plan.state == "archived"
+
+
+def test_the_same_file_twice_at_once_is_imported_once(
+    db: Session, settings: Settings, other: Settings
+) -> None:
+    """A second click or a second tab: two imports of one document for one pupil at the
+    same moment, and of another pupil's from the same school. Hers is stored once (the
+    other answer is 409 `imported`, not a second copy), his goes through, and the sending
+    school and its terms exist once."""
+    documents = {
+        key: service.export(db, pupil_id=int(demo_person(db, key).id or 0), settings=settings)
+        for key in ("alva", "hugo")
+    }
+    engine = make_engine(other.database_url)
+    with Session(engine) as session:
+        ids = {key: int(demo_person(session, key).id or 0) for key in documents}
+        schools = count(session, School)
+    start = threading.Barrier(3)
+
+    def run(key: str) -> str:
+        with Session(engine, expire_on_commit=False) as session:
+            start.wait()
+            try:
+                done = import_document(session, document=documents[key], person_id=ids[key],
+                                       by_id=None, settings=other)  # fmt: skip
+            except Refusal as refusal:
+                return f"{key} {refusal.status} {refusal.reason}"
+            return f"{key} imported {len(done.terms)}"
+
+    with ThreadPoolExecutor(3) as pool:
+        answers = sorted(pool.map(run, ["alva", "alva", "hugo"]))
+    terms = {key: len(d.terms) for key, d in documents.items()}
+    assert answers == ["alva 409 imported", f"alva imported {terms['alva']}",
+                       f"hugo imported {terms['hugo']}"], answers  # fmt: skip
+    with Session(engine) as session:
+        for key, n in terms.items():
+            stored = session.exec(
+                select(func.count()).select_from(Plan)
+                .where(Plan.pupil_id == ids[key], col(Plan.imported_at).is_not(None))
+            ).one()  # fmt: skip
+            assert stored == n, key
+        assert count(session, School) == schools + 1
+    engine.dispose()
