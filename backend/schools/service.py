@@ -164,6 +164,9 @@ def save_settings(
     """The principal's save: the whole setting at once, with an audit entry for each part
     that changed (who, when, what). 409 with the settings as they are now when `version`
     is not theirs any more (another principal saved meanwhile)."""
+    # Its row first, written: two saves at the same moment take turns, and the later one
+    # compares with what the first left.
+    session.execute(update(School).where(col(School.id) == school_id).values(id=school_id))
     school = _school(session, school_id)
     if version and version != version_of(school):
         now = settings_of(session, school_id=school_id, settings=settings)

@@ -7,13 +7,18 @@ reader's language; only the school's principal gets in."""
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
+from backend.db import make_engine
+from backend.errors import Conflict
 from backend.models import AuditEvent, Guardianship, School
+from backend.schools import service
 from tests.integration.conftest import Visitor, demo_person
 from tests.integration.test_guardian_access import links
 
@@ -268,3 +273,30 @@ def test_a_save_over_a_change_made_meanwhile_is_refused_and_keeps_what_she_chose
     )  # fmt: skip
     assert again.status_code in (200, 303), again.text
     assert school(db).retention_read_log_days == 90
+
+
+def test_two_saves_at_the_same_moment_from_one_view_store_one(db: Session, settings: Any) -> None:
+    """Two principals press Save at once, both from the settings as they were: one is
+    stored, the other is a 409 (never both, the later silently over the first)."""
+    s = school(db)
+    seen = service.settings_of(db, school_id=int(s.id or 0), settings=settings).version
+    engine = make_engine(settings.database_url)
+    start = threading.Barrier(2)
+
+    def save(days: int) -> str:
+        with Session(engine, expire_on_commit=False) as session:
+            start.wait()
+            try:
+                service.save_settings(session, school_id=int(s.id or 0), by_id=1,
+                                      settings=settings, guardian_relations=["Vårdnadshavare"],
+                                      retention_read_log_days=days, retention_audit_days=None,
+                                      retention_plan_years=None, version=seen)  # fmt: skip
+            except Conflict:
+                return "409"
+            return "saved"
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = sorted(pool.map(save, [30, 90]))
+    engine.dispose()
+    assert answers == ["409", "saved"]
+    assert school(db).retention_read_log_days in {30, 90}
