@@ -58,6 +58,21 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]*$"  # for JSON Schema too
 
 
+# A number typed into a form: ASCII digits only, at most nine (below 2**31, so it fits an
+# SQL INTEGER on every database, and int() never meets Python's 4300-digit limit).
+FORM_INT_DIGITS = 9
+
+
+def form_int(value: str, *, default: int = 0) -> int:
+    """The whole number in a form field, or `default` for anything else. `str.isdigit()` is
+    no test: it says yes to "²" (which int() refuses: a 500) and to "٣" (which int() reads
+    as 3), and to five thousand nines (which int() refuses, and no column holds)."""
+    text = value.strip()
+    if not 0 < len(text) <= FORM_INT_DIGITS or not text.isascii() or not text.isdigit():
+        return default
+    return int(text)
+
+
 def has_control_characters(value: str) -> bool:
     return CONTROL.search(value) is not None
 

@@ -23,7 +23,7 @@ from backend.errors import Conflict, FormError
 from backend.i18n import N_
 from backend.models import Person
 from backend.readlog import ReadKind
-from backend.web import Page, RowId
+from backend.web import Page, RowId, form_int
 
 
 def _summary_update(data: SummaryForm) -> tuple[SummaryUpdate, dict[str, str]]:
@@ -36,7 +36,7 @@ def _summary_update(data: SummaryForm) -> tuple[SummaryUpdate, dict[str, str]]:
             errors["held_on"] = N_("Write the date like 2026-12-02.")
     return (
         SummaryUpdate(
-            version=int(data.version) if data.version.isdigit() else 0,
+            version=form_int(data.version),
             held_on=held_on,
             participants=data.participants,
             measures_school=data.measures_school,
@@ -72,10 +72,6 @@ def _page(
             **context,
         },
     )
-
-
-def _version(value: str) -> int:
-    return int(value) if value.isdigit() else 0
 
 
 class WrittenPlanController(Controller):
@@ -194,7 +190,7 @@ class WrittenPlanController(Controller):
                 pupil_id=access.pupil_id,
                 relation=access.relation,
                 by_id=access.viewer.person_id,
-                version=_version(data.version),
+                version=form_int(data.version),
                 text=data.text,
                 party=data.party,
                 due_on=data.due_on.strip() or None,

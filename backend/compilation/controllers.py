@@ -25,7 +25,7 @@ from backend.compilation.schemas import (
 from backend.errors import ARCHIVED_409, Archived, Conflict, FormError, refusals
 from backend.plans.service import LEVEL_WORDS
 from backend.readlog import ReadKind
-from backend.web import Page
+from backend.web import Page, form_int
 
 _NOT_FOUND = {404: "No such pupil, or not one of the viewer's mentor or teaching groups"}
 READ = refusals(_NOT_FOUND)
@@ -103,7 +103,7 @@ class CompilationController(Controller):
                 relation=access.relation,
                 by_id=access.viewer.person_id,
                 text=data.text,
-                version=int(data.version) if data.version.isdigit() else 0,
+                version=form_int(data.version),
                 today=state.settings.today(),
             )
         except FormError as error:

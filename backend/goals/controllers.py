@@ -28,7 +28,7 @@ from backend.goals.schemas import (
 )
 from backend.models import Goal, Person
 from backend.readlog import ReadKind
-from backend.web import Page, RowId
+from backend.web import Page, RowId, form_int
 
 WRITERS = STAFF  # staff linked to the pupil; which goals each may write: service.Rights
 
@@ -131,7 +131,7 @@ class GoalController(Controller):
             area, text, how = service.check_goal(area=data.area, text=data.text, how=data.how)
         except FormError as error:
             return _goal_page(db, access, today=today, goal=goal, form=data, errors=error.errors)
-        version = int(data.version) if data.version.isdigit() else 0
+        version = form_int(data.version)
         try:
             service.update_goal(
                 db,

@@ -19,7 +19,7 @@ from backend.models import Person
 from backend.notes import service
 from backend.notes.schemas import NoteCreate, NoteForm, NotePublic, NoteUpdate
 from backend.readlog import ReadKind
-from backend.web import Page, RowId, render, safe_next
+from backend.web import Page, RowId, form_int, render, safe_next
 
 _NOT_FOUND = {404: "No such pupil or note, or not yours to see"}
 _WRITE = _NOT_FOUND | {403: "Not the note's author", 422: "Not a valid note"}
@@ -138,7 +138,7 @@ class NoteController(Controller):
                 author_id=access.viewer.person_id,
                 text=data.text,
                 shared=data.shared == "1",
-                version=int(data.version) if data.version.isdigit() else 0,
+                version=form_int(data.version),
             )
         except FormError as error:
             return _edit_page(

@@ -22,7 +22,7 @@ from backend.plans import service as plans_service
 from backend.preparation import service
 from backend.preparation.schemas import PreparationPublic, PreparationUpdate
 from backend.readlog import ReadKind
-from backend.web import Page
+from backend.web import Page, form_int
 
 _NOT_FOUND = {404: "No plan this term, or not yours to see"}
 READ = refusals(_NOT_FOUND)
@@ -43,16 +43,10 @@ def _answers(data: dict[str, str]) -> dict[int, str]:
     (`choose-<id>` = "saved"), her text is not sent and the saved one stays."""
     answers: dict[int, str] = {}
     for name, value in list(data.items())[:_FORM_LIMIT]:
-        if name.startswith("q") and name[1:].isdigit():
-            question_id = int(name[1:])
-            if data.get(f"choose-{question_id}") != "saved":
-                answers[question_id] = value
+        question_id = form_int(name[1:]) if name.startswith("q") else 0
+        if question_id and data.get(f"choose-{question_id}") != "saved":
+            answers[question_id] = value
     return answers
-
-
-def _version(data: dict[str, str]) -> int:
-    value = data.get("version", "")
-    return int(value) if value.isdigit() and len(value) < 10 else 0
 
 
 def _invalid(error: FormError) -> Invalid:
@@ -230,7 +224,7 @@ def _save_form(
 ) -> Response[Any]:
     answers = _answers(data)
     ready = data.get("ready")
-    version = _version(data)
+    version = form_int(data.get("version", ""))
     for _attempt in range(2):
         try:
             service.save_preparation(

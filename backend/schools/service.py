@@ -32,6 +32,7 @@ from backend.schools.schemas import (
     SchoolSettingsPublic,
 )
 from backend.settings import Settings
+from backend.web import form_int
 
 RETENTION_FIELDS = ("retention_read_log_days", "retention_audit_days", "retention_plan_years")
 NO_RELATION = N_("Tick at least one kind of guardian who may read the plans.")
@@ -87,7 +88,7 @@ def _number(value: str, *, most: int, not_one: str, too_many: str) -> int | None
         return None
     if not text.isascii() or not text.isdigit():
         raise ValueError(not_one)
-    number = int(text)
+    number = form_int(text, default=most + 1)  # more digits than a column holds
     if number > most:
         raise ValueError(too_many)
     return number

@@ -40,7 +40,7 @@ from backend.talks.schemas import (
     PupilTimesPublic,
     TimeState,
 )
-from backend.web import Page
+from backend.web import Page, form_int
 
 NOT_FOUND = {404: "No such pupil, group or time, or not yours to see"}
 READ = refusals(NOT_FOUND)
@@ -93,7 +93,7 @@ class TalkController(Controller):
         if access.relation is not Relation.GUARDIAN:
             raise Forbidden("not_guardian", NO_GUARDIAN)
         settings = state.settings
-        talk_time_id = int(data.talk_time_id) if data.talk_time_id.isdigit() else 0
+        talk_time_id = form_int(data.talk_time_id)
         if not _in_group(db, settings, pupil_id=access.pupil_id, talk_time_id=talk_time_id):
             return _pupil_page(db, settings, access, refusal="choose", status=422)
         try:

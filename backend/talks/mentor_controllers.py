@@ -29,7 +29,7 @@ from backend.talks.schemas import (
     SeriesForm,
     TalkTimePublic,
 )
-from backend.web import Page
+from backend.web import Page, form_int
 
 MENTOR_ONLY = refusals(NOT_FOUND | {403: "Not the group's mentor", 422: "Not a valid series"})
 MOVE = refusals(
@@ -124,7 +124,7 @@ class MentorTalkController(Controller):
             service.move(
                 db,
                 talk_time_id=access.talk_time_id,
-                to_id=int(data.to) if data.to.isdigit() else 0,
+                to_id=form_int(data.to),
                 mentor_id=access.viewer.person_id,
                 message=data.message,
                 today=settings.today(),

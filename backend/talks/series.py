@@ -23,7 +23,7 @@ from backend.talks.schemas import (
     TalkTimePublic,
 )
 from backend.talks.service import current_term, now, state_of, time_public
-from backend.web import has_control_characters
+from backend.web import form_int, has_control_characters
 
 MAX_TIMES = 400  # in one series: 31 days of 20 minutes 08:00–16:00 is 744; a school makes fewer
 
@@ -62,10 +62,10 @@ def parse_series(form: SeriesForm) -> dict[str, Any]:
             errors[field] = N_("Write the time like 08:00.")
         else:
             clocks.append(time(int(match.group(1)), int(match.group(2))))
-    minutes = int(form.minutes) if form.minutes.strip().isdigit() else 0
+    minutes = form_int(form.minutes)
     if not 5 <= minutes <= 240:
         errors["minutes"] = N_("Write a length between 5 and 240 minutes.")
-    hours = int(form.closes_hours) if form.closes_hours.strip().isdigit() else -1
+    hours = form_int(form.closes_hours, default=-1)
     if not 0 <= hours <= 24 * 14:
         errors["closes_hours"] = N_("Write a number of hours between 0 and 336.")
     if errors:

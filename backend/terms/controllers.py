@@ -31,7 +31,7 @@ from backend.terms.schemas import (
     TermPublic,
     TermUpdate,
 )
-from backend.web import Page, RowId
+from backend.web import Page, RowId, form_int
 
 _NOT_FOUND = {404: "No such school or term, or not one she leads"}
 READ = refusals(_NOT_FOUND)
@@ -152,7 +152,7 @@ class TermController(Controller):
         data: URLEncodedBody[TermForm],
     ) -> Response[Any]:
         term = service.get_term(db, school_id=school_id, term_id=term_id)
-        version = int(data.version) if data.version.isdigit() else 0
+        version = form_int(data.version)
         try:
             service.update_term(
                 db, school_id=school_id, term_id=term_id, version=version, **_values(data)

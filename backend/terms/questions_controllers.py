@@ -19,7 +19,7 @@ from backend.terms import question_editing, service
 from backend.terms import questions as question_sets
 from backend.terms.controllers import READ, WRITE
 from backend.terms.schemas import QuestionForm, QuestionsPublic, QuestionsUpdate
-from backend.web import Page, RowId
+from backend.web import Page, RowId, form_int
 
 
 class QuestionController(Controller):
@@ -56,7 +56,7 @@ class QuestionController(Controller):
         term_id: RowId,
         data: URLEncodedBody[QuestionForm],
     ) -> Response[Any]:
-        stage = int(data.stage) if data.stage.isdigit() else 0
+        stage = form_int(data.stage)
         try:
             question_id = question_editing.add_question(
                 db,

@@ -24,6 +24,7 @@ from backend.terms.schemas import (
     OpenedPublic,
     TermPublic,
 )
+from backend.web import form_int
 
 BAD_CODE = N_("Write the term as HT or VT and the year, for example HT2026.")
 BAD_DATE = N_("Write a date, for example 2026-08-17.")
@@ -63,7 +64,8 @@ def public(term: Term) -> TermPublic:
 
 
 def years_of(value: str) -> list[int]:
-    return sorted({int(y) for y in value.split(",") if y.strip().isdigit()} | set(REQUIRED_YEARS))
+    years = {form_int(y, default=-1) for y in value.split(",")} - {-1}
+    return sorted(years | set(REQUIRED_YEARS))
 
 
 def terms_of(session: Session, *, school_id: int) -> list[TermPublic]:
@@ -121,7 +123,7 @@ def check_form(
         errors["ends_on"] = BAD_DATE
     talks_start = parse_day(talks_from, "talks_from", errors)
     talks_end = parse_day(talks_until, "talks_until", errors)
-    chosen = [int(y) for y in years if y.isdigit()]
+    chosen = [year for year in (form_int(y, default=-1) for y in years) if year >= 0]
     if errors:
         _check_code(code, errors)
         raise FormError(errors)
