@@ -1,6 +1,6 @@
 """A demo school to try the app with: two groups (åk 4 and åk 8), a mentor for each, two
 subject teachers, a principal, pupils with goals, and guardians — one pupil with two
-guardians in separate households, and one guardian without access. Staff pages get
+guardians in separate households, one guardian without access, and one with two children. Staff pages get
 something to show: running notes, a teacher's reply, a pending goal proposal, and a group
 of five pupils in åk 5 and one of four in åk 6 (a group under five is suppressed in the
 principal's overview). Idempotent: people and groups are found again by their external id."""
@@ -195,27 +195,30 @@ def seed(session: Session, *, today: date) -> list[tuple[str, Person]]:
             _plan(session, pupil=pupil, term=term, year=year)
 
     guardians = [
-        ("anna", "Anna", "Nilsson", "alva", True, None),  # two households: Anna and Per
-        ("per", "Per", "Nilsson", "alva", True, None),
-        ("lina", "Lina", "Karlsson", "elias", True, None),
-        ("eva", "Eva", "Andersson", "maja", True, None),
-        ("mikael", "Mikael", "Andersson", "maja", False, None),  # restricted: no access
-        ("layla", "Layla", "Haddad", "omar", True, "ar"),
+        ("anna", "Anna", "Nilsson", ("alva",), True, None),  # two households: Anna and Per
+        ("per", "Per", "Nilsson", ("alva",), True, None),
+        ("lina", "Lina", "Karlsson", ("elias",), True, None),
+        ("eva", "Eva", "Andersson", ("maja",), True, None),
+        ("mikael", "Mikael", "Andersson", ("maja",), False, None),  # restricted: no access
+        ("layla", "Layla", "Haddad", ("omar",), True, "ar"),
+        ("sanna", "Sanna", "Dahl", ("wilma", "adam"), True, None),  # siblings in 6D
     ]
-    for key, given, family, child, access, locale in guardians:
+    for key, given, family, children, access, locale in guardians:
         guardian = _person(session, f"guardian-{key}", given, family, locale)
-        _link(
-            session,
-            Guardianship,
-            guardian_id=guardian.id,
-            pupil_id=pupils[child].id,
-            has_access=access,
-            # Mikael's restriction (a court order) is the principal's decision: a change of
-            # the school's guardian relations keeps it.
-            decided_at=None if access else utcnow(),
-            decided_by_id=None if access else principal.id,
-        )
-        role = f"guardian of {pupils[child].name}" + ("" if access else " (restricted, no access)")
+        for child in children:
+            _link(
+                session,
+                Guardianship,
+                guardian_id=guardian.id,
+                pupil_id=pupils[child].id,
+                has_access=access,
+                # Mikael's restriction (a court order) is the principal's decision: a change
+                # of the school's guardian relations keeps it.
+                decided_at=None if access else utcnow(),
+                decided_by_id=None if access else principal.id,
+            )
+        names = " and ".join(pupils[child].name for child in children)
+        role = f"guardian of {names}" + ("" if access else " (restricted, no access)")
         people.append((role, guardian))
     _staff_work(session, pupils=pupils)
     _last_term(

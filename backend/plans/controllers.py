@@ -81,7 +81,7 @@ class PlanController(Controller):
             context={
                 "viewer": access,
                 "nav": "home",
-                "pupils": [p for p in pupils if p.group is None or not is_staff],
+                "pupils": [p for p in pupils if p.group is None],  # her children
                 "welcome": welcome,
                 # Staff: her groups, what is new in them, her schools (the staff start page).
                 "groups": groups,

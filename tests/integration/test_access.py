@@ -245,3 +245,16 @@ def test_the_readers_and_the_pupil_list_as_json(
     pupils = signed_in("teacher-ek").get("/api/pupils").json()
     assert [p["group"] for p in pupils] == ["4A"] * 2 + ["5C"] * 5 + ["8B"] * 2  # not 6D
     assert signed_in("guardian-mikael").get("/api/pupils").json() == []  # restricted
+
+
+def test_a_guardian_with_two_children_reads_both_and_no_one_else(
+    signed_in: Callable[[str], Visitor],
+) -> None:
+    sanna = signed_in("guardian-sanna")
+    home = sanna.get("/")
+    assert home.status_code == 200 and home.url.path == "/"  # a list, not one plan
+    assert home.text.index("Adam Falk") < home.text.index("Wilma Dahl")
+    assert "Ebba Wik" not in home.text  # their classmate
+    pupils = sanna.get("/api/pupils").json()
+    assert [p["name"] for p in pupils] == ["Adam Falk", "Wilma Dahl"]
+    assert all(sanna.get(f"/pupils/{p['id']}").status_code == 200 for p in pupils)
