@@ -20,7 +20,7 @@ from backend.agreements import signing
 from backend.models import AuditEvent, AuditKind, Person, utcnow
 from backend.people.service import issue_link
 from backend.retention import service as retention
-from backend.settings import Settings, from_env
+from backend.settings import Settings, from_env, record_origin
 
 logger = logging.getLogger("iup.gallra")
 
@@ -72,11 +72,24 @@ def main() -> None:
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the app with granian (no state in the process: any worker serves any request).
     Each worker runs requests one at a time on its event loop, with one database
-    connection; more cores, more workers. One line per request goes to stdout."""
+    connection; more cores, more workers. One line per request goes to stdout.
+    It serves IUP_ORIGIN, else http://localhost:PORT, and records that origin beside the
+    SQLite database (var/origin), where the other commands read it when IUP_ORIGIN is unset:
+    `iup enrol`'s links and `iup verify-signatures` then agree with the running server."""
+    import os
+
     from granian import Granian
     from granian.constants import Interfaces
 
     _refuse_a_taken_port(host, port)
+    origin = os.environ.get("IUP_ORIGIN") or f"http://localhost:{port}"
+    os.environ["IUP_ORIGIN"] = origin  # the workers' settings, not a stale var/origin
+    recorded = record_origin(from_env().database_url, origin)
+    click.echo(
+        f"serving {origin}"
+        + (f" (recorded in {recorded} for the other commands)" if recorded else ""),
+        err=True,
+    )
     Granian(
         "backend.asgi:app_from_env",
         factory=True,
@@ -241,8 +254,13 @@ def enrol(person_id: str, qr: bool) -> None:
 def verify_signatures(pupil_ref: str | None) -> None:
     """Re-verifies every stored agreement signature from the database alone: the stored
     public key, authenticator data, client data and signature against the recomputed
-    challenge. One line each, OK or FAILED <reason>; exits 1 if any failed."""
-    failed = 0
+    challenge, for this installation's origin (IUP_ORIGIN, else the one `iup serve`
+    recorded). One line each: OK; OTHER-ORIGIN signed for <origin> (not this
+    installation's origin <ours>): the signature is valid, but for the origin its client
+    data names, where it was made (an earlier address, or a server on another port), so
+    this installation's origin is likely set wrong; or FAILED <reason>. Exits 1 if any
+    failed, else 0 (with a warning on stderr for OTHER-ORIGIN ones)."""
+    failed = elsewhere = 0
     with _database() as (settings, session):
         pupil_id = _person(session, pupil_ref).id if pupil_ref else None
         for c in signing.check_all(session, settings=settings, pupil_id=pupil_id):
@@ -251,11 +269,23 @@ def verify_signatures(pupil_ref: str | None) -> None:
                 f"{c.signer} ({c.role}), {c.signed_at:%Y-%m-%d %H:%M} UTC"
                 + (" (void: the agreement changed since)" if c.void else "")
             )
-            if c.failure is None:
-                click.echo(f"OK {what}")
-            else:
+            if c.failure is not None:
                 failed += 1
                 click.echo(f"FAILED {c.failure}: {what}")
+            elif c.signed_for is not None:
+                elsewhere += 1
+                click.echo(
+                    f"OTHER-ORIGIN signed for {c.signed_for} "
+                    f"(not this installation's origin {settings.origin}): {what}"
+                )
+            else:
+                click.echo(f"OK {what}")
+    if elsewhere:
+        click.echo(
+            f"warning: {elsewhere} signature(s) are valid for another origin than "
+            f"{settings.origin}; if this installation serves there, set IUP_ORIGIN to it",
+            err=True,
+        )
     if failed:
         raise click.ClickException(f"{failed} signature(s) failed verification")
 

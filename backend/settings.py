@@ -15,11 +15,13 @@ _CHECKOUT = Path(__file__).resolve().parent.parent
 # var/ (the SQLite file, the key file) sits in the checkout when running from source; an
 # installed wheel must not write into site-packages, so there it is the working directory's.
 ROOT = _CHECKOUT if (_CHECKOUT / "pyproject.toml").is_file() else Path.cwd()
+DATABASE_URL = f"sqlite:///{ROOT / 'var' / 'iup.db'}"
+DEFAULT_ORIGIN = "http://localhost:8000"
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
-    database_url: str = f"sqlite:///{ROOT / 'var' / 'iup.db'}"
-    origin: str = "http://localhost:8000"
+    database_url: str = DATABASE_URL
+    origin: str = DEFAULT_ORIGIN
     rp_id: str = "localhost"
     rp_name: str = "IUP"
     secret_key: str = ""
@@ -66,6 +68,44 @@ def _secret(env: dict[str, str]) -> str:
     return path.read_text().strip()
 
 
+def origin_file(database_url: str) -> Path | None:
+    """Where `iup serve` records the origin it serves: the file `origin` beside the SQLite
+    database (var/origin by default), so that every command on that database (`iup enrol`,
+    `iup verify-signatures`, run by hand in another shell) uses the server's origin. None
+    for a database server (PostgreSQL): there every process is given IUP_ORIGIN."""
+    dialect, slashes, path = database_url.partition(":///")
+    if dialect.split("+")[0] != "sqlite" or not slashes:
+        return None
+    path = path.split("?", 1)[0]
+    return None if path in ("", ":memory:") else Path(path).parent / "origin"
+
+
+def record_origin(database_url: str, origin: str) -> Path | None:
+    """Write the served origin to `origin_file` (replaced in one step); None when there is
+    no such file or it cannot be written: the server serves all the same."""
+    path = origin_file(database_url)
+    if path is None:
+        return None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fresh = path.with_name(f".{path.name}.{os.getpid()}")
+        fresh.write_text(origin + "\n")
+        fresh.replace(path)
+    except OSError:
+        return None
+    return path
+
+
+def recorded_origin(database_url: str) -> str | None:
+    """The origin `iup serve` last served this database on, if it recorded one."""
+    path = origin_file(database_url)
+    try:
+        origin = path.read_text().strip() if path is not None else ""
+    except OSError:
+        return None
+    return origin if urlsplit(origin).scheme in ("http", "https") else None
+
+
 def from_env(env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if env is None else env)
     fields = {
@@ -73,6 +113,11 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         for name in Settings.__struct_fields__
         if name != "secret_key" and f"IUP_{name.upper()}" in env
     }
+    # IUP_ORIGIN first; else the origin the server on this database recorded (`iup serve`).
+    if "origin" not in fields and (
+        recorded := recorded_origin(fields.get("database_url", DATABASE_URL))
+    ):
+        fields["origin"] = recorded
     if "origin" in fields and "rp_id" not in fields:  # passkeys belong to the origin's host
         fields["rp_id"] = urlsplit(fields["origin"]).hostname or "localhost"
     return msgspec.convert({**fields, "secret_key": _secret(env)}, Settings, strict=False)

@@ -17,6 +17,7 @@ import secrets
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 import msgspec
 from sqlalchemy.exc import IntegrityError
@@ -312,6 +313,28 @@ class Checked(msgspec.Struct, frozen=True, kw_only=True):
     signed_at: datetime
     void: bool
     failure: str | None
+    # The origin it holds for, when that is not this installation's: made on another
+    # address (an earlier one, or a server on another port), which its client data names.
+    signed_for: str | None = None
+
+
+def signed_origin(client_data_json: bytes) -> str | None:
+    """The origin the browser wrote into the signed client data."""
+    try:
+        data = msgspec.json.decode(client_data_json)
+    except msgspec.DecodeError:
+        return None
+    origin = data.get("origin") if isinstance(data, dict) else None
+    return origin if isinstance(origin, str) else None
+
+
+def _rp_id_of(authenticator_data: bytes, origin: str, ours: str) -> str:
+    """The relying party the authenticator data is for: the origin's host name or a parent
+    domain of it whose SHA-256 it holds; else ours (and the check fails on it)."""
+    labels = (urlsplit(origin).hostname or "").split(".")
+    candidates = [".".join(labels[i:]) for i in range(len(labels)) if labels[i]]
+    digest = authenticator_data[:DIGEST]
+    return next((c for c in candidates if hashlib.sha256(c.encode()).digest() == digest), ours)
 
 
 def check_all(
@@ -331,10 +354,18 @@ def check_all(
     for s, agreement, plan, person in session.exec(query):
         void = s.voided_at is not None
         live = None if void else canonical(agreement, pupil_id=plan.pupil_id)
+        signed_for = None
         if not void and agreement.version != s.agreement_version:
             failure: str | None = "the signature is in force but the agreement's version moved on"
         else:
             failure = verify(s, live=live, settings=settings)
+            # Signed on another origin: checked for that origin instead. The client data
+            # that names it is signed too, so a changed origin fails like any changed byte.
+            theirs = None if s.rp_id else signed_origin(s.client_data_json)
+            if failure is not None and theirs is not None and theirs != settings.origin:
+                rp_id = _rp_id_of(s.authenticator_data, theirs, settings.rp_id)
+                failure = _verify(_fields(s), live, rp_id, theirs)
+                signed_for = theirs if failure is None else None
         yield Checked(
             signature_id=int(s.id or 0),
             agreement_id=s.agreement_id,
@@ -344,4 +375,5 @@ def check_all(
             signed_at=s.signed_at,
             void=void,
             failure=failure,
+            signed_for=signed_for,
         )
