@@ -1,9 +1,10 @@
 """A demo school to try the app with: two groups (åk 4 and åk 8), a mentor for each, two
 subject teachers, a principal, pupils with goals, and guardians — one pupil with two
-guardians in separate households, one guardian without access, and one with two children. Staff pages get
-something to show: running notes, a teacher's reply, a pending goal proposal, and a group
-of five pupils in åk 5 and one of four in åk 6 (a group under five is suppressed in the
-principal's overview). Idempotent: people and groups are found again by their external id."""
+guardians in separate households, one guardian without access, one with two children.
+Staff pages get something to show: running notes, a teacher's reply, a pending goal
+proposal, and a group of five pupils in åk 5 and one of four in åk 6 (a group under five is
+suppressed in the principal's overview). Idempotent: people and groups are found again by
+their external id."""
 
 from __future__ import annotations
 
