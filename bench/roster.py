@@ -1,4 +1,5 @@
-"""Times `iup roster import` of 50,000 persons in SS 12000 shape on a fresh SQLite: 30,000
+"""Times `iup roster import` of 50,000 persons in SS 12000 v2 shape (conformant: meta on
+each entity, enrolments[].enroledAt, a duty's startDate) on a fresh SQLite: 30,000
 pupils in 1,200 classes at 20 schools, each with two guardians in 20,000 persons (some
 shared), staff as mentors. Run: .venv/bin/python bench/roster.py [PERSONS]"""
 
@@ -22,9 +23,11 @@ def generate(folder: Path, persons: int) -> None:
     pupils = persons * 3 // 5
     guardians = persons - pupils
     page = lambda data: json.dumps({"data": data, "pageToken": None})  # noqa: E731
+    meta = {"created": "2026-08-01T00:00:00Z", "modified": "2026-08-01T00:00:00Z"}
     orgs = [
         {
             "id": u(1, s),
+            "meta": meta,
             "displayName": f"Skola {s}",
             "organisationType": "Skolenhet",
             "schoolUnitCode": f"{10000000 + s}",
@@ -37,10 +40,18 @@ def generate(folder: Path, persons: int) -> None:
         people.append(
             {
                 "id": u(3, p),
+                "meta": meta,
                 "givenName": f"Elev{p}",
                 "familyName": "Test",
                 "civicNo": {"value": f"2015{p:08d}"},
-                "enrolments": [{"schoolUnit": {"id": u(1, p % schools)}, "schoolYear": 1 + p % 9}],
+                "enrolments": [
+                    {
+                        "enroledAt": {"id": u(1, p % schools)},
+                        "schoolType": "GR",
+                        "schoolYear": 1 + p % 9,
+                        "startDate": "2026-08-15",
+                    }
+                ],
                 "responsibles": [
                     {"person": {"id": u(4, g)}, "relationType": "Vårdnadshavare"},
                     {"person": {"id": u(4, (g + 1) % guardians)}, "relationType": "Vårdnadshavare"},
@@ -50,9 +61,10 @@ def generate(folder: Path, persons: int) -> None:
     people += [
         {
             "id": u(4, g),
+            "meta": meta,
             "givenName": f"Vh{g}",
             "familyName": "Test",
-            "emails": [{"value": f"vh{g}@example.se"}],
+            "emails": [{"value": f"vh{g}@example.se", "type": "Privat"}],
         }
         for g in range(guardians)
     ]
@@ -62,18 +74,22 @@ def generate(folder: Path, persons: int) -> None:
         groups.append(
             {
                 "id": u(2, c),
+                "meta": meta,
                 "displayName": f"Klass {c}",
                 "groupType": "Klass",
                 "organisation": {"id": u(1, (c * size) % schools)},
+                "startDate": "2026-08-15",
                 "groupMemberships": [{"person": {"id": u(3, c * size + i)}} for i in range(size)],
             }
         )
     duties = [
         {
             "id": u(5, c),
+            "meta": meta,
             "person": {"id": u(4, c)},
             "dutyAt": {"id": u(1, 0)},
             "dutyRole": "Lärare",
+            "startDate": "2026-08-01",
             "assignmentRole": [{"group": {"id": u(2, c)}, "assignmentRoleType": "Mentor"}],
         }
         for c in range(len(groups))
