@@ -17,26 +17,12 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-GIVEN = (
-    "Alva Elsa Maja Ebba Saga Wilma Astrid Ella Alma Freja Märta Åsa Linnéa Tove Ylva Stina "
-    "Agnes Greta Signe Ingrid Sigrid Elin Hedda Klara Selma Tyra Vera Siri Juni Lovisa "
-    "Björn Åke Göran Hugo Elias Noah Oscar Liam Lucas Nils Olle Sixten Östen Jöns Sölve "
-    "Gösta Ture Måns Love Malte Vidar Ivar Birger Folke Sune Valter Arvid Tage Edvin Holger"
-).split()
-FAMILY = (
-    "Andersson Johansson Karlsson Nilsson Eriksson Larsson Olsson Persson Svensson Gustafsson "
-    "Åberg Ängström Öberg Ström Sjöberg Lindqvist Björk Hägglund Söderberg Nyström Wåhlin "
-    "Dahl Ek Holm Bäck Lönn Sundén Fröberg Mårtensson Östlund Ågren Bergström Löfgren "
-    "Häggström Sandström Blomqvist Forsberg Hellström Åström Strömberg Nordström Sjögren "
-    "Lundqvist Engström Jönsson Håkansson Pålsson Wikström Ödman Källström"
-).split()
-ARABIC_GIVEN = "محمد فاطمة علي مريم أحمد زينب يوسف نور عمر ليلى حسن سارة خالد هدى إبراهيم".split()
-ARABIC_FAMILY = "الحسن العلي حداد الخطيب منصور الأحمد يوسف عيسى".split()
-SOMALI_GIVEN = (
-    "Cabdullaahi Xamdi Faadumo Maxamed Cawo Xasan Sahra Ayaan Cabdi Hodan Xaliimo Cumar "
-    "Ismaaciil Hibo Khadar"
-).split()
-SOMALI_FAMILY = "Cali Warsame Jaamac Faarax Maxamuud Cilmi Xuseen Aadan".split()
+GIVEN = ["Alva", "Elsa", "Maja", "Ebba", "Saga", "Wilma", "Astrid", "Ella", "Alma", "Freja", "Märta", "Åsa", "Linnéa", "Tove", "Ylva", "Stina", "Agnes", "Greta", "Signe", "Ingrid", "Sigrid", "Elin", "Hedda", "Klara", "Selma", "Tyra", "Vera", "Siri", "Juni", "Lovisa", "Björn", "Åke", "Göran", "Hugo", "Elias", "Noah", "Oscar", "Liam", "Lucas", "Nils", "Olle", "Sixten", "Östen", "Jöns", "Sölve", "Gösta", "Ture", "Måns", "Love", "Malte", "Vidar", "Ivar", "Birger", "Folke", "Sune", "Valter", "Arvid", "Tage", "Edvin", "Holger"]
+FAMILY = ["Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson", "Svensson", "Gustafsson", "Åberg", "Ängström", "Öberg", "Ström", "Sjöberg", "Lindqvist", "Björk", "Hägglund", "Söderberg", "Nyström", "Wåhlin", "Dahl", "Ek", "Holm", "Bäck", "Lönn", "Sundén", "Fröberg", "Mårtensson", "Östlund", "Ågren", "Bergström", "Löfgren", "Häggström", "Sandström", "Blomqvist", "Forsberg", "Hellström", "Åström", "Strömberg", "Nordström", "Sjögren", "Lundqvist", "Engström", "Jönsson", "Håkansson", "Pålsson", "Wikström", "Ödman", "Källström"]
+ARABIC_GIVEN = ["محمد", "فاطمة", "علي", "مريم", "أحمد", "زينب", "يوسف", "نور", "عمر", "ليلى", "حسن", "سارة", "خالد", "هدى", "إبراهيم"]
+ARABIC_FAMILY = ["الحسن", "العلي", "حداد", "الخطيب", "منصور", "الأحمد", "يوسف", "عيسى"]
+SOMALI_GIVEN = ["Cabdullaahi", "Xamdi", "Faadumo", "Maxamed", "Cawo", "Xasan", "Sahra", "Ayaan", "Cabdi", "Hodan", "Xaliimo", "Cumar", "Ismaaciil", "Hibo", "Khadar"]
+SOMALI_FAMILY = ["Cali", "Warsame", "Jaamac", "Faarax", "Maxamuud", "Cilmi", "Xuseen", "Aadan"]
 LETTERS = "ABCDEFGH"
 SUBJECTS = (("MA", "Matematik"), ("SV", "Svenska"), ("EN", "Engelska"))
 LANGUAGE = ("ML", "Moderna språk")
@@ -288,7 +274,7 @@ def term_of(today: date) -> tuple[date, date]:
     return date(today.year, 1, 9), date(today.year, 6, 12)
 
 
-def generate(  # noqa: PLR0915
+def generate(
     *,
     seed: int = 12000,
     schools: int = 3,
