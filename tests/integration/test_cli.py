@@ -12,22 +12,25 @@ import stat
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
+import httpx
 import msgspec
 import pytest
 import segno
 from click.testing import CliRunner, Result
 from litestar.testing import TestClient
 from sqlalchemy import inspect
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from backend.app import create_app
 from backend.cli import main
 from backend.db import make_engine
 from backend.demo import external
-from backend.models import Person
-from backend.settings import Settings, from_env
+from backend.models import Person, Signature
+from backend.settings import Settings, from_env, origin_file, record_origin
+from tests.softauthn import SoftAuthenticator
 from tests.support import DEMO_LINE, free_port, stop_server
 
 LINK = re.compile(r"(https?://\S+)/enrol/([A-Za-z0-9_-]{16,})")
@@ -55,6 +58,14 @@ def code_from(settings: Settings, result: Result) -> str:
     assert match, lines[0]
     assert match.group(1) == settings.origin
     return match.group(2)
+
+
+def external_person(settings: Settings, key: str) -> Person:
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        person = session.exec(select(Person).where(Person.external_id == external(key))).one()
+    engine.dispose()
+    return person
 
 
 def count_people(settings: Settings) -> int:
@@ -184,15 +195,190 @@ def test_links_and_the_qr_code_lead_to_iup_origin(settings: Settings) -> None:
     )
 
 
-def test_rp_id_follows_iup_origin_unless_set() -> None:
+def test_rp_id_follows_iup_origin_unless_set(tmp_path: Path) -> None:
     """One variable to try it on a phone through a tunnel: the passkeys' RP id is the
     origin's host name unless IUP_RP_ID says otherwise."""
-    base = {"IUP_SECRET_KEY": "test-secret"}
+    # A database of its own: no origin recorded beside it (not the checkout's var/origin).
+    base = {"IUP_SECRET_KEY": "test-secret", "IUP_DATABASE_URL": f"sqlite:///{tmp_path}/iup.db"}
     tunnel = from_env({**base, "IUP_ORIGIN": "https://iup-demo.example.org"})
     assert tunnel.rp_id == "iup-demo.example.org"
     parent = from_env({**base, "IUP_ORIGIN": "https://iup.kommun.se", "IUP_RP_ID": "kommun.se"})
     assert parent.rp_id == "kommun.se"
     assert from_env(base).rp_id == "localhost"
+    assert from_env(base).origin == "http://localhost:8000"
+
+
+def test_the_origin_iup_serve_recorded_is_every_commands_unless_iup_origin_says(
+    tmp_path: Path,
+) -> None:
+    """`iup serve` records the origin it serves beside the SQLite database; a command
+    without IUP_ORIGIN takes it from there (the RP id following it), IUP_ORIGIN wins. A
+    database server has no such file: there every process is given IUP_ORIGIN."""
+    base = {"IUP_SECRET_KEY": "test-secret", "IUP_DATABASE_URL": f"sqlite:///{tmp_path}/iup.db"}
+    assert record_origin(base["IUP_DATABASE_URL"], "https://iup-demo.example.org") == (
+        tmp_path / "origin"
+    )
+    recorded = from_env(base)
+    assert (recorded.origin, recorded.rp_id) == (
+        "https://iup-demo.example.org",
+        "iup-demo.example.org",
+    )
+    told = from_env({**base, "IUP_ORIGIN": "http://localhost:8080"})
+    assert (told.origin, told.rp_id) == ("http://localhost:8080", "localhost")
+    assert from_env({**base, "IUP_RP_ID": "example.org"}).rp_id == "example.org"
+    (tmp_path / "origin").write_text("not an origin\n")
+    assert from_env(base).origin == "http://localhost:8000", "nonsense is not read"
+    assert origin_file("postgresql+psycopg://iup@db.internal/iup") is None
+    assert origin_file("sqlite+pysqlite:///var/iup.db") == Path("var/origin")
+
+
+def without_iup_origin(settings: Settings) -> dict[str, str | None]:
+    """A shell of its own, where IUP_ORIGIN and IUP_RP_ID are not set (None unsets)."""
+    return {**env_for(settings), "IUP_ORIGIN": None, "IUP_RP_ID": None}
+
+
+def serving(settings: Settings, port: int, log: Path) -> subprocess.Popen[bytes]:
+    """`iup serve --port PORT` on the settings' database, IUP_ORIGIN unset; returns once it
+    answers."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IUP_")}
+    env |= {
+        "IUP_DATABASE_URL": settings.database_url,
+        "IUP_SECRET_KEY": settings.secret_key,
+        "PYTHONWARNINGS": "ignore",
+    }
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "iup"), "serve", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                return process
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop_server(process)
+            raise AssertionError(log.read_text())
+        time.sleep(0.1)
+
+
+def test_a_server_on_another_port_and_the_commands_agree(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """The server runs on its own port with no IUP_ORIGIN anywhere: `iup enrol` in another
+    shell prints links to that port, people sign there, and `iup verify-signatures` finds
+    their signatures OK. Told another origin, it says where they were made instead of
+    FAILED; a changed byte still FAILS, also one that names our origin in the client data."""
+    from tests.integration.conftest import Visitor
+    from tests.integration.test_agreements import sign, write_plan
+
+    port = free_port()
+    served = f"http://localhost:{port}"
+    process = serving(settings, port, tmp_path / "serve.log")
+    with ExitStack() as closing:
+        closing.callback(stop_server, process)
+        assert (
+            Path(settings.database_url.removeprefix("sqlite:///")).with_name("origin").read_text()
+            == served + "\n"
+        )
+        people = []
+        for key in ("mentor-4a", "alva"):
+            printed = CliRunner().invoke(
+                main, ["enrol", external(key)], env=without_iup_origin(settings)
+            )
+            assert printed.exit_code == 0, printed.output
+            link = LINK.fullmatch(printed.stdout.strip())
+            assert link and link.group(1) == served, printed.stdout
+            client = closing.enter_context(httpx.Client(base_url=f"http://127.0.0.1:{port}"))
+            browser = Visitor(client)  # type: ignore[arg-type]
+            browser.authenticator = SoftAuthenticator(origin=served)
+            enrolled = browser.enrol(link.group(2))
+            assert enrolled.status_code == 201, enrolled.text
+            people.append(browser)
+        mentor, alva = people
+        alva_id = int(external_person(settings, "alva").id or 0)
+        first, _ = write_plan(mentor, alva_id)
+        assert sign(alva, first["id"], every=True).status_code == 201
+        assert sign(mentor, first["id"]).status_code == 201
+
+    ours = CliRunner().invoke(main, ["verify-signatures"], env=without_iup_origin(settings))
+    assert ours.exit_code == 0, ours.output
+    lines = ours.stdout.splitlines()
+    assert len(lines) == 3 and all(line.startswith("OK ") for line in lines), lines
+    assert ours.stderr == ""
+
+    elsewhere = {**env_for(settings), "IUP_ORIGIN": "http://localhost:8000", "IUP_RP_ID": None}
+    moved = CliRunner().invoke(main, ["verify-signatures"], env=elsewhere)
+    assert moved.exit_code == 0, moved.output
+    lines = moved.stdout.splitlines()
+    said = (
+        f"OTHER-ORIGIN signed for {served} (not this installation's origin http://localhost:8000): "
+    )
+    assert len(lines) == 3 and all(line.startswith(said) for line in lines), lines
+    assert "3 signature(s) are valid for another origin" in moved.stderr
+
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        broken, renamed, _ = session.exec(select(Signature).order_by(col(Signature.id))).all()
+        broken.signature = broken.signature[:-1] + bytes([broken.signature[-1] ^ 1])
+        renamed.client_data_json = renamed.client_data_json.replace(
+            served.encode(), b"http://localhost:8000"
+        )
+        session.add_all([broken, renamed])
+        session.commit()
+        tampered = {broken.id, renamed.id}
+    engine.dispose()
+    for env in (without_iup_origin(settings), elsewhere):
+        checked = CliRunner().invoke(main, ["verify-signatures"], env=env)
+        assert checked.exit_code == 1, checked.output
+        lines = checked.stdout.splitlines()
+        failed = [line for line in lines if line.startswith("FAILED ")]
+        assert len(failed) == 2, lines
+        assert all("the assertion does not verify" in line for line in failed)
+        assert {int(re.findall(r"signature (\d+):", line)[0]) for line in failed} == tampered
+        assert "2 signature(s) failed verification" in checked.stderr
+
+
+def test_a_signature_made_on_a_former_address_is_reported_as_such(
+    settings: Settings, db: Session
+) -> None:
+    """Signed through a tunnel whose passkeys belong to a parent domain; this installation
+    now serves http://localhost:8000: valid there, so OTHER-ORIGIN (exit 0), not FAILED."""
+    from backend.auth.service import issue_enrolment_code
+    from tests.integration.conftest import Visitor
+    from tests.integration.test_agreements import sign, write_plan
+
+    former = msgspec.structs.replace(
+        settings, origin="https://iup.skola-a.example", rp_id="skola-a.example"
+    )
+    with ExitStack() as closing:
+        people = []
+        for key in ("mentor-4a", "alva"):
+            client = closing.enter_context(TestClient(create_app(former), base_url=former.origin))
+            browser = Visitor(client)
+            browser.authenticator = SoftAuthenticator(origin=former.origin, rp_id=former.rp_id)
+            person_id = int(external_person(settings, key).id or 0)
+            assert (
+                browser.enrol(issue_enrolment_code(db, person_id=person_id, hours=1)).status_code
+                == 201
+            )
+            people.append(browser)
+        mentor, alva = people
+        first, _ = write_plan(mentor, int(external_person(settings, "alva").id or 0))
+        assert sign(alva, first["id"]).status_code == 201
+    result = iup(settings, "verify-signatures")
+    assert result.exit_code == 0, result.output
+    (line,) = result.stdout.splitlines()
+    assert line.startswith(
+        "OTHER-ORIGIN signed for https://iup.skola-a.example "
+        "(not this installation's origin http://localhost:8000): signature "
+    ), line
+    assert iup(former, "verify-signatures").stdout.startswith("OK "), "and OK where it was made"
 
 
 # ---- make run ---------------------------------------------------------------------------
@@ -251,7 +437,8 @@ def test_make_run_prints_the_demo_people_last_and_saves_them(tmp_path: Path) -> 
         )
     try:
         deadline = time.monotonic() + 60
-        while "Serving" not in out.read_text() and process.poll() is None:
+        # Until `iup serve` has recorded its origin (after make's "Serving" line).
+        while not (tmp_path / "var" / "origin").exists() and process.poll() is None:
             assert time.monotonic() < deadline, out.read_text()
             time.sleep(0.1)
     finally:
@@ -266,6 +453,15 @@ def test_make_run_prints_the_demo_people_last_and_saves_them(tmp_path: Path) -> 
     assert last == people, "the people come last before the server starts, one block"
     assert (tmp_path / "var" / "demo-links.txt").read_text().splitlines() == people
     assert all(f"http://localhost:{port}/enrol/" in line for line in people)
+    # `iup serve` recorded its origin: `iup enrol` by hand in another shell, where
+    # IUP_ORIGIN is unset, links to the same port.
+    assert (tmp_path / "var" / "origin").read_text() == f"http://localhost:{port}\n"
+    recorded = Settings(database_url=env["IUP_DATABASE_URL"], secret_key="test-secret")
+    by_hand = CliRunner().invoke(
+        main, ["enrol", external("alva")], env=without_iup_origin(recorded)
+    )
+    assert by_hand.exit_code == 0, by_hand.output
+    assert by_hand.stdout.startswith(f"http://localhost:{port}/enrol/"), by_hand.stdout
 
 
 # ---- iup backup -------------------------------------------------------------------------
