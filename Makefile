@@ -32,7 +32,9 @@ $(TEST_STAMP): pyproject.toml
 
 install: $(TEST_STAMP)
 
-# The links lead to IUP_ORIGIN: on a phone, an https:// address (see the README).
+# The links lead to IUP_ORIGIN: on a phone, an https:// address (see the README). `iup serve`
+# records it in var/origin, where `iup enrol` and `iup verify-signatures` in another shell
+# find it, so every command uses the served origin and port.
 run: export IUP_ORIGIN ?= http://localhost:$(PORT)
 run: $(RUN_STAMP)
 	@$(BIN)/iup db upgrade
