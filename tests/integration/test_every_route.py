@@ -1,0 +1,427 @@
+"""Every page as every kind of person, on a generated municipality (tests/municipality/).
+
+Each kind of person (generate.KINDS: pupils, guardians of every family shape, teachers,
+mentors, principals, a person linked to nothing) signs in with a passkey and opens every GET
+route of `app.routes`, its path parameters filled with real ids of her own world (each
+pupil she may see, her records, groups, schools, terms...) and with one id that is not hers
+(403/404 expected). A principal gives the reason the app asks for. Nowhere a 5xx, and no
+page names a pupil the generator's ground truth says she may not see. A path parameter
+with no id provider below fails the test, so a new route is covered by itself."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import closing
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlmodel import Session, col, select
+
+from backend.app import create_app
+from backend.auth.service import issue_enrolment_code
+from backend.models import (
+    Agreement,
+    Goal,
+    GoalProposal,
+    Group,
+    GroupPupil,
+    Note,
+    Plan,
+    SelfAssessment,
+    TalkTime,
+    Term,
+)
+from tests.integration.conftest import Visitor
+from tests.municipality import ss12000
+from tests.municipality.fixtures import (  # noqa: F401  (fixtures)
+    Template,
+    Town,
+    town_fixture,
+    town_template_fixture,
+)
+from tests.municipality.generate import KINDS, PROTECTED, SECRET, generate
+
+# Routes with no page or JSON of a person's world: the files the app serves and the schema.
+SKIP = ("/static/", "/schema")
+PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
+STAFF_SAMPLE = 4  # pupils per member of staff (a family sees each of hers)
+
+
+@dataclass(frozen=True)
+class Value:
+    id: int | str
+    pupil: int | None = None  # whose data it is (a principal gives her reason for her)
+    foreign: bool = False  # not the viewer's: 403/404 expected
+
+
+@dataclass
+class World:
+    """What one person may open, as ids in the database, from the ground truth."""
+
+    person: int
+    pupils: list[int]  # sampled from those she may see
+    foreign_pupil: int
+    groups: list[int]
+    foreign_group: int
+    schools: list[int]
+    foreign_school: int
+    persons: list[int]
+    foreign_person: int
+
+
+@dataclass
+class Tally:
+    pages: set[str] = field(default_factory=set)
+    openings: int = 0
+    requests: int = 0
+    server_errors: list[str] = field(default_factory=list)
+    foreign_names: list[str] = field(default_factory=list)
+    not_refused: list[str] = field(default_factory=list)
+    reasons: int = 0
+
+
+def _pupil_records(db: Session, pupil: int, model: Any, column: Any, join: Any = None) -> list[int]:
+    query = select(model.id)
+    if join is not None:
+        query = query.join(Plan, col(Plan.id) == join).where(col(Plan.pupil_id) == pupil)
+    else:
+        query = query.where(column == pupil)
+    return [int(i) for i in db.exec(query.order_by(col(model.id))).all()][:2]
+
+
+def providers(
+    db: Session, world: World, viewer: int
+) -> dict[str, Callable[[dict[str, Value]], list[Value]]]:
+    """Path parameter name -> the values to try, given the values chosen for the parameters
+    before it in the path. A name missing here fails the test."""
+
+    def per_pupil(ids_of: Callable[[int], list[int]]) -> Callable[[dict[str, Value]], list[Value]]:
+        def values(_chosen: dict[str, Value]) -> list[Value]:
+            out = [Value(i, p) for p in world.pupils for i in ids_of(p)]
+            out += [Value(i, world.foreign_pupil, True) for i in ids_of(world.foreign_pupil)[:1]]
+            return out
+
+        return values
+
+    def terms(chosen: dict[str, Value]) -> list[Value]:
+        school = chosen["school_id"]
+        found = db.exec(select(Term.id).where(Term.school_id == int(school.id))).all()
+        return [Value(int(t), None, school.foreign) for t in found]
+
+    def talk_times(pupil: int) -> list[int]:
+        groups = select(GroupPupil.group_id).where(GroupPupil.pupil_id == pupil)
+        found = db.exec(select(TalkTime.id).where(col(TalkTime.group_id).in_(groups))).first()
+        return [int(found)] if found else []
+
+    def code(_chosen: dict[str, Value]) -> list[Value]:
+        return [Value(issue_enrolment_code(db, person_id=viewer, hours=1))]
+
+    return {
+        "pupil_id": per_pupil(lambda p: [p]),
+        "goal_id": per_pupil(lambda p: _pupil_records(db, p, Goal, None, Goal.plan_id)),
+        "proposal_id": per_pupil(
+            lambda p: _pupil_records(db, p, GoalProposal, None, GoalProposal.plan_id)
+        ),
+        "assessment_id": per_pupil(
+            lambda p: [
+                int(i)
+                for i in db.exec(
+                    select(SelfAssessment.id)
+                    .join(Goal, col(Goal.id) == SelfAssessment.goal_id)
+                    .join(Plan, col(Plan.id) == Goal.plan_id)
+                    .where(Plan.pupil_id == p)
+                ).all()
+            ][:1]
+        ),
+        "note_id": per_pupil(lambda p: _pupil_records(db, p, Note, Note.pupil_id)),
+        "plan_id": per_pupil(lambda p: _pupil_records(db, p, Plan, Plan.pupil_id)),
+        "agreement_id": per_pupil(
+            lambda p: _pupil_records(db, p, Agreement, None, Agreement.plan_id)
+        ),
+        "talk_time_id": per_pupil(talk_times),
+        "group_id": lambda _c: (
+            [Value(g) for g in world.groups] + [Value(world.foreign_group, None, True)]
+        ),
+        "school_id": lambda _c: (
+            [Value(s) for s in world.schools] + [Value(world.foreign_school, None, True)]
+        ),
+        "term_id": terms,
+        "person_id": lambda _c: (
+            [Value(p) for p in world.persons] + [Value(world.foreign_person, None, True)]
+        ),
+        "code": code,
+    }
+
+
+def world_of(town: Town, db: Session, kind: str) -> World:
+    m = town.model
+    ext = m.kinds[kind]
+    me = town.id(ext)
+    sees = m.may_see(ext)
+    special = {p for k in KINDS for p in {m.kinds[k], *m.children(m.kinds[k], with_access=False)}}
+    order = sorted(sees, key=lambda p: (p not in special, p))
+    family = bool(m.children(ext)) or ext in m.pupils
+    pupils = order if family and len(order) <= STAFF_SAMPLE * 2 else order[:STAFF_SAMPLE]
+    foreign = next(
+        p for p in sorted(special | set(m.pupils)) if p not in sees and p != ext and m.in_a_group(p)
+    )
+    mine = {g.id for g in (*m.mentored(ext), *m.taught(ext))}
+    groups = [town.seeded.groups[g] for g in sorted(mine)][:3]
+    foreign_group = next(town.seeded.groups[g.id] for g in m.groups if g.id not in mine)
+    led = m.led(ext)
+    schools = [town.seeded.schools[s] for s in led]
+    foreign_school = next(town.seeded.schools[s.id] for s in m.schools if s.id not in led)
+    persons: list[int] = []
+    for group in m.mentored(ext)[:1]:
+        member = sorted(m.members(group))[0]
+        persons += [town.id(member)] + [
+            town.id(g) for g, _rel in m.responsibles.get(member, [])[:1]
+        ]
+    for school in led[:1]:
+        staff = sorted({d.person for d in m.duties if d.school == school and d.person != ext})
+        persons += [town.id(p) for p in staff[:2]]
+    return World(
+        person=me,
+        pupils=[town.id(p) for p in pupils],
+        foreign_pupil=town.id(foreign),
+        groups=groups,
+        foreign_group=foreign_group,
+        schools=schools,
+        foreign_school=foreign_school,
+        persons=persons,
+        foreign_person=town.id(m.kinds["nobody"]),
+    )
+
+
+def get_routes(app: Litestar) -> list[str]:
+    paths = []
+    for route in app.routes:
+        if route.path.startswith(SKIP):
+            continue
+        if any("GET" in h.http_methods for h in getattr(route, "route_handlers", [])):
+            paths.append(route.path)
+    return sorted(set(paths))
+
+
+def fillings(
+    path: str, provide: dict[str, Callable[[dict[str, Value]], list[Value]]]
+) -> Iterator[tuple[str, dict[str, Value]]]:
+    names = PARAM.findall(path)
+    missing = [n for n in names if n not in provide]
+    assert not missing, f"{path}: no id provider for {missing}: add one to providers()"
+
+    def walk(i: int, chosen: dict[str, Value]) -> Iterator[dict[str, Value]]:
+        if i == len(names):
+            yield dict(chosen)
+            return
+        for value in provide[names[i]](chosen):
+            yield from walk(i + 1, {**chosen, names[i]: value})
+
+    for chosen in walk(0, {}):
+        url = PARAM.sub(lambda m: str(chosen[m.group(1)].id), path)
+        yield url, chosen
+
+
+def name_pattern(town: Town) -> tuple[re.Pattern[str], dict[str, str]]:
+    """Every pupil's full name, as a word (not inside a longer name)."""
+    m = town.model
+    by_name = {m.persons[p].name: p for p in m.pupils}
+    alternatives = "|".join(re.escape(n) for n in sorted(by_name, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])({alternatives})(?![\w-])"), by_name
+
+
+def signed_in(client: TestClient[Litestar], db: Session, person: int) -> Visitor:
+    guest = Visitor(client)
+    guest.client.cookies.clear()
+    code = issue_enrolment_code(db, person_id=person, hours=1)
+    response = guest.enrol(code)
+    assert response.status_code == 201, response.text
+    return guest
+
+
+def open_page(guest: Visitor, url: str, chosen: dict[str, Value], tally: Tally) -> Any:
+    response = guest.get(url)
+    tally.requests += 1
+    owner = next((v.pupil for v in chosen.values() if v.pupil is not None), None)
+    asks = (response.status_code == 303 and response.headers["location"].endswith("/reason")) or (
+        response.status_code == 403 and "reason_needed" in response.text
+    )
+    if asks:
+        where = response.headers.get("location") or f"/pupils/{owner}/reason"
+        given = guest.form(where, {"reason": "Uppföljning av elevens stöd inför samtalet."})
+        tally.requests += 1
+        tally.reasons += 1
+        assert given.status_code < 500, (where, given.status_code, given.text[:300])
+        response = guest.get(url)
+        tally.requests += 1
+    return response
+
+
+def test_every_page_as_every_kind_of_person(town: Town) -> None:
+    started = time.monotonic()
+    pattern, by_name = name_pattern(town)
+    m = town.model
+    tally = Tally()
+    app = create_app(town.settings)
+    routes = get_routes(app)
+    with TestClient(app) as client, town.session() as db:
+        for kind in KINDS:
+            ext = m.kinds[kind]
+            world = world_of(town, db, kind)
+            allowed = m.may_be_named(ext)
+            guest = signed_in(client, db, world.person)
+            provide = providers(db, world, world.person)
+            for path in routes:
+                for url, chosen in fillings(path, provide):
+                    response = open_page(guest, url, chosen, tally)
+                    tally.openings += 1
+                    tally.pages.add(path)
+                    where = f"{kind} ({m.persons[ext].name}) GET {url}"
+                    if response.status_code >= 500:
+                        tally.server_errors.append(f"{where}: {response.status_code}")
+                    if any(v.foreign for v in chosen.values()) and response.status_code not in (
+                        403,
+                        404,
+                    ):
+                        tally.not_refused.append(f"{where}: {response.status_code}")
+                    for found in set(pattern.findall(response.text)):
+                        if by_name[found] not in allowed:
+                            tally.foreign_names.append(f"{where}: names {found}")
+            guest.client.cookies.clear()
+    seconds = time.monotonic() - started
+    summary = (
+        f"every route: {len(tally.pages)} pages x {len(KINDS)} kinds of person, "
+        f"{tally.openings} openings ({tally.requests} requests, {tally.reasons} reasons given) "
+        f"in {seconds:.0f} s; 5xx: {len(tally.server_errors)}; "
+        f"foreign names: {len(tally.foreign_names)}; foreign ids not refused: "
+        f"{len(tally.not_refused)}"
+    )
+    print(summary)
+    problems = tally.server_errors + tally.foreign_names + tally.not_refused
+    assert not problems, summary + "\n" + "\n".join(problems[:60])
+
+
+# ---- the generator itself --------------------------------------------------------------
+
+
+def test_the_generator_is_deterministic_and_its_families_are_as_asked() -> None:
+    a, b = generate(seed=7), generate(seed=7)
+    assert a.summary() == b.summary() and a.kinds == b.kinds
+    assert [p.name for p in a.persons.values()] == [p.name for p in b.persons.values()]
+    assert generate(seed=8).kinds != a.kinds
+    names = [p.name for p in a.persons.values()]
+    assert len(names) == len(set(names)), "full names are unique"
+    text = " ".join(names)
+    assert {"å", "ä", "ö"} <= set(text.lower())
+    assert re.search(r"[\u0600-\u06ff]", text), "Arabic script"
+    assert any(n in text for n in ("Cabdullaahi", "Xamdi", "Faadumo", "Maxamed", "Cawo"))
+    assert a.persons[a.kinds["pupil_secret"]].security_marking == SECRET
+    assert a.persons[a.kinds["pupil_protected"]].security_marking == PROTECTED
+    assert len(a.children(a.kinds["guardian_three_groups"])) == 3
+    assert a.children(a.kinds["protected_pupil_guardian"]) == set()  # restricted by default
+    assert (
+        a.children(a.kinds["god_man"]) == set() and a.children(a.kinds["annan_ansvarig"]) == set()
+    )
+    assert not a.in_a_group(a.kinds["pupil_without_group"])
+    assert a.enrolments[a.kinds["pupil_without_enrolment"]] == []
+    assert a.may_see(a.kinds["nobody"]) == set()
+    two = a.kinds["principal_two_schools"]
+    assert len(a.led(two)) == 2
+    teacher = a.kinds["teacher_guardian"]
+    assert a.children(teacher) and a.taught(teacher)
+    mover = a.kinds["pupil_changed_class"]
+    ended = [mm for g in a.groups for mm in g.members if mm.person == mover and mm.end]
+    assert (
+        len(ended) == 1
+        and sum(mover in a.members(g) for g in a.groups if g.group_type == "Klass") == 1
+    )
+
+
+def test_the_files_carry_what_the_standard_requires(town_template: Template) -> None:
+    """SS 12000 v2.1: the required fields of each entity, and the references resolve."""
+    required = {
+        "organisations": {"id", "meta", "displayName", "organisationType"},
+        "persons": {"id", "meta", "givenName", "familyName"},
+        "groups": {"id", "meta", "displayName", "groupType", "organisation", "startDate"},
+        "duties": {"id", "meta", "dutyAt", "dutyRole", "startDate"},
+        "activities": {
+            "id",
+            "meta",
+            "displayName",
+            "calendarEventsRequired",
+            "startDate",
+            "groups",
+            "organisation",
+        },
+    }
+    records: dict[str, list[dict[str, Any]]] = {}
+    for entity in ss12000.ENTITIES:
+        pages = sorted(town_template.files.glob(f"{entity}*.json"))
+        assert pages, entity
+        for n, page in enumerate(pages):
+            body = json.loads(page.read_text(encoding="utf-8"))
+            assert set(body) == {"data", "pageToken"}
+            assert (body["pageToken"] is None) == (n == len(pages) - 1)
+            records.setdefault(entity, []).extend(body["data"])
+    assert len(list(town_template.files.glob("persons-*.json"))) > 1, "persons come in pages"
+    for entity, fields in required.items():
+        for record in records[entity]:
+            assert fields <= set(record), (entity, fields - set(record))
+            assert set(record["meta"]) == {"created", "modified"}
+    ids = {e: {r["id"] for r in rs} for e, rs in records.items()}
+    for person in records["persons"]:
+        for e in person.get("enrolments", []):
+            assert {"enroledAt", "schoolType", "startDate"} <= set(e)
+            assert e["enroledAt"]["id"] in ids["organisations"]
+        for r in person.get("responsibles", []):
+            assert r["person"]["id"] in ids["persons"]
+    for duty in records["duties"]:
+        assert duty["person"]["id"] in ids["persons"]
+        for role in duty.get("assignmentRole", []):
+            assert role["group"]["id"] in ids["groups"] and role["assignmentRoleType"] == "Mentor"
+    for activity in records["activities"]:
+        assert {t["duty"]["id"] for t in activity["teachers"]} <= ids["duties"]
+        assert activity["syllabus"]["id"] in ids["syllabuses"]
+
+
+def test_no_civic_number_email_or_address_is_stored(town: Town) -> None:
+    """The export brings personnummer, e-mail and addresses; the import keeps none of it."""
+    m = town.model
+    secrets_ = {p.civic_no for p in m.persons.values()} | {p.email for p in m.persons.values()}
+    secrets_ |= {p.street for p in m.persons.values() if p.street}
+    path = town.settings.database_url.removeprefix("sqlite:///")
+    with closing(sqlite3.connect(path)) as db:
+        dump = "\n".join(db.iterdump())
+    assert m.persons[m.kinds["pupil"]].name.split()[0] in dump  # the dump holds the people
+    leaked = sorted(s for s in secrets_ if s in dump)
+    assert leaked == [], leaked[:5]
+
+
+def test_the_import_matches_the_model(town: Town) -> None:
+    """What the ground truth is built on: every person, group and school arrived."""
+    m = town.model
+    assert set(town.seeded.ids) == set(m.persons)
+    assert len(town.seeded.groups) == len(m.groups)
+    assert len(town.seeded.schools) == len(m.schools)
+    assert town.seeded.signed > 0
+    with town.session() as db:
+        for group in m.groups:
+            gid = town.seeded.groups[group.id]
+            stored = set(db.exec(select(GroupPupil.pupil_id).where(GroupPupil.group_id == gid)))
+            assert stored == {town.id(p) for p in m.members(group)}, group.name
+        assert db.exec(select(Group).where(col(Group.school_year).is_(None))).first() is None
+
+
+@pytest.mark.parametrize("kind", ["pupil", "mentor"])
+def test_a_route_without_an_id_provider_fails(town: Town, kind: str) -> None:
+    with town.session() as db:
+        provide = providers(db, world_of(town, db, kind), town.kinds[kind])
+        with pytest.raises(AssertionError, match="no id provider for"):
+            list(fillings("/pupils/{pupil_id:int}/widgets/{widget_id:int}", provide))
