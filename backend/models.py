@@ -578,3 +578,25 @@ class RateLimit(SQLModel, table=True):
     bucket: str = Field(primary_key=True, max_length=80)
     window_start: int = Field(index=True)  # seconds since the epoch
     count: int = 0
+
+
+class RosterSource(SQLModel, table=True):
+    """An SS 12000 API that `iup roster sync` reads (backend/roster/sync.py): a later sync
+    asks it only for what changed after `synced_at` (by the API's own clock)."""
+
+    __tablename__ = "roster_source"
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(max_length=500, unique=True)
+    synced_at: datetime
+
+
+class RosterRecord(SQLModel, table=True):
+    """A record of a source as the last sync read it, so that a later sync, given only what
+    changed, still knows the whole roster. Only the fields backend/roster/ss12000.py decodes,
+    as msgspec JSON: never an identity number, address, e-mail or phone."""
+
+    __tablename__ = "roster_record"
+    source_id: int = Field(foreign_key="roster_source.id", primary_key=True)
+    entity: str = Field(max_length=16, primary_key=True)  # organisations, persons, …
+    external_id: str = Field(max_length=64, primary_key=True)
+    body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

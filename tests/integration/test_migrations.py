@@ -63,6 +63,8 @@ TABLES = {
     "plan_summary",
     "agreement",
     "agreement_signature",
+    "roster_source",
+    "roster_record",
 }
 
 
