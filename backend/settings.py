@@ -38,6 +38,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     retention_read_log_days: int = 0
     retention_audit_days: int = 0
     retention_plan_years: int = 0
+    # `iup roster sync URL` (backend/roster/sync.py, docs/roster.md): a bearer token for the
+    # SS 12000 API, or OAuth2 client credentials to fetch one from the token URL.
+    ss12000_token: str = ""
+    ss12000_token_url: str = ""
+    ss12000_client_id: str = ""
+    ss12000_client_secret: str = ""
 
     @property
     def secure_cookies(self) -> bool:
