@@ -430,3 +430,53 @@ def roster_import(path: Path, dry_run: bool) -> None:
         click.echo(f"  {line}")
     if len(summary.lines) > SHOWN_LINES:
         click.echo(f"  … and {len(summary.lines) - SHOWN_LINES} more")
+
+
+@roster.command("sync")
+@click.argument("url")
+@click.option("--full", is_flag=True, help="Read every list again, not only what changed.")
+@click.option("--dry-run", is_flag=True, help="Print what would change, and change nothing.")
+@click.option("--limit", default=500, show_default=True, type=click.IntRange(min=1),
+              help="Records asked for a page.")  # fmt: skip
+def roster_sync(url: str, full: bool, dry_run: bool, limit: int) -> None:
+    """Sync the roster from URL, a school's SS 12000 v2 API (docs/roster.md): the first time
+    every list, later only what changed since (meta.modified.after, /deletedEntities). Token
+    from IUP_SS12000_TOKEN, or IUP_SS12000_TOKEN_URL with IUP_SS12000_CLIENT_ID and
+    IUP_SS12000_CLIENT_SECRET. One transaction: a failed request changes nothing."""
+    from backend.roster import service, sync
+
+    with (
+        _database() as (settings, session),
+        click.progressbar(length=len(sync.STEPS), label="syncing", file=sys.stderr) as bar,
+    ):
+
+        def progress(step: str) -> None:
+            bar.label = step
+            bar.update(1 if step in sync.STEPS else 0)
+
+        try:
+            result = sync.sync(
+                session,
+                url=url,
+                credentials=sync.Credentials.from_settings(settings),
+                today=settings.today(),
+                full=full,
+                dry_run=dry_run,
+                limit=limit,
+                progress=progress,
+            )
+        except (sync.SyncError, service.RosterError) as error:
+            raise click.ClickException(str(error)) from error
+    fetched = ", ".join(f"{n} {entity}" for entity, n in result.fetched.items())
+    how = "everything" if result.full else "changes only"
+    click.echo(f"read ({how}): {fetched}; {result.deleted} deleted")
+    click.echo("would change (dry run, nothing changed):" if dry_run else "changed:")
+    for entity, change in result.summary.changes.items():
+        click.echo(
+            f"  {entity:<14} {change.created:>6} created {change.updated:>6} updated "
+            f"{change.ended:>6} ended"
+        )
+    for line in result.summary.lines[:SHOWN_LINES]:
+        click.echo(f"  {line}")
+    if len(result.summary.lines) > SHOWN_LINES:
+        click.echo(f"  … and {len(result.summary.lines) - SHOWN_LINES} more")
