@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from backend.db import upgrade
+from tests.load.test_class_saves import CEILING
 from tests.support import free_port, stop_server
 
 IUP = str(Path(sys.executable).parent / "iup")
@@ -93,7 +94,9 @@ def crafted_cookie_request(port: int, size: int, answers: list[bytes]) -> None:
         answers.append(sock.recv(100).split(b"\r\n", 1)[0])
 
 
-def test_a_crafted_cookie_header_does_not_hold_up_others(server: Server) -> None:
+def test_a_crafted_cookie_header_does_not_hold_up_others(
+    server: Server, capsys: pytest.CaptureFixture[str]
+) -> None:
     answers: list[bytes] = []
     waits = []
     for _ in range(5):
@@ -107,7 +110,9 @@ def test_a_crafted_cookie_header_does_not_hold_up_others(server: Server) -> None
         waits.append(time.perf_counter() - started)
         attack.join(timeout=30)
     assert answers == [b"HTTP/1.1 431 Request Header Fields Too Large"] * 5
-    assert max(waits) < 0.1, waits
+    with capsys.disabled():
+        print(f"\nhealthz beside a crafted cookie header: max {max(waits) * 1000:.0f} ms")
+    assert max(waits) < CEILING, waits
     # An ordinary cookie header still works, the session and language cookies included.
     assert server.get("/login", {"cookie": "lang=en; iup_session=x; other=1"}) == 200
 
