@@ -239,7 +239,8 @@ def demo(save: Path | None) -> None:
 def enrol(person_id: str, qr: bool) -> None:
     """Print a one-time link with which PERSON_ID creates a passkey (replaces older links).
     PERSON_ID is the id `iup demo` prints, or the SS 12000 Person.id. The link (and QR
-    code) leads to IUP_ORIGIN: the address the phone or computer will open."""
+    code) leads to IUP_ORIGIN (unset: the origin `iup serve` recorded): the address the
+    phone or computer will open."""
     with _database() as (settings, session):
         url = _enrolment_url(settings, session, _person(session, person_id))
     click.echo(url)
