@@ -258,9 +258,9 @@ def verify_signatures(pupil_ref: str | None) -> None:
     challenge, for this installation's origin (IUP_ORIGIN, else the one `iup serve`
     recorded). One line each: OK; OTHER-ORIGIN signed for <origin> (not this
     installation's origin <ours>): the signature is valid, but for the origin its client
-    data names, where it was made (an earlier address, or a server on another port), so
-    this installation's origin is likely set wrong; or FAILED <reason>. Exits 1 if any
-    failed, else 0 (with a warning on stderr for OTHER-ORIGIN ones)."""
+    data names, where it was made: an earlier address, or a server on another port (then
+    set IUP_ORIGIN to the origin it serves); or FAILED <reason>. Exits 1 if any failed,
+    else 0 (with a warning on stderr for OTHER-ORIGIN ones)."""
     failed = elsewhere = 0
     with _database() as (settings, session):
         pupil_id = _person(session, pupil_ref).id if pupil_ref else None
