@@ -14,6 +14,7 @@ import json
 import re
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -51,7 +52,7 @@ from tests.municipality.generate import KINDS, PROTECTED, SECRET, generate
 # Routes with no page or JSON of a person's world: the files the app serves and the schema.
 SKIP = ("/static/", "/schema")
 PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
-STAFF_SAMPLE = 4  # pupils per member of staff (a family sees each of hers)
+STAFF_SAMPLE = 6  # pupils per member of staff (a family sees each of hers)
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,8 @@ class Tally:
     foreign_names: list[str] = field(default_factory=list)
     not_refused: list[str] = field(default_factory=list)
     reasons: int = 0
+    statuses: Counter[int] = field(default_factory=Counter)
+    unnamed: list[str] = field(default_factory=list)  # visible pupils no page named
 
 
 def _pupil_records(db: Session, pupil: int, model: Any, column: Any, join: Any = None) -> list[int]:
@@ -93,7 +96,8 @@ def _pupil_records(db: Session, pupil: int, model: Any, column: Any, join: Any =
         query = query.join(Plan, col(Plan.id) == join).where(col(Plan.pupil_id) == pupil)
     else:
         query = query.where(column == pupil)
-    return [int(i) for i in db.exec(query.order_by(col(model.id))).all()][:2]
+    found = [int(i) for i in db.exec(query.order_by(col(model.id))).all()]
+    return sorted({found[0], found[-1]}) if found else []  # last term's and this term's
 
 
 def providers(
@@ -230,9 +234,10 @@ def fillings(
 
 
 def name_pattern(town: Town) -> tuple[re.Pattern[str], dict[str, str]]:
-    """Every pupil's full name, as a word (not inside a longer name)."""
+    """Every pupil's full name and every protected adult's, as a word (not inside a longer
+    name)."""
     m = town.model
-    by_name = {m.persons[p].name: p for p in m.pupils}
+    by_name = {m.persons[p].name: p for p in (*m.pupils, *m.protected_adults())}
     alternatives = "|".join(re.escape(n) for n in sorted(by_name, key=len, reverse=True))
     return re.compile(rf"(?<![\w-])({alternatives})(?![\w-])"), by_name
 
@@ -271,6 +276,7 @@ def test_every_page_as_every_kind_of_person(town: Town) -> None:
     tally = Tally()
     app = create_app(town.settings)
     routes = get_routes(app)
+    ids = {v: k for k, v in town.seeded.ids.items()}
     with TestClient(app) as client, town.session() as db:
         for kind in KINDS:
             ext = m.kinds[kind]
@@ -278,11 +284,13 @@ def test_every_page_as_every_kind_of_person(town: Town) -> None:
             allowed = m.may_be_named(ext)
             guest = signed_in(client, db, world.person)
             provide = providers(db, world, world.person)
+            named: set[str] = set()
             for path in routes:
                 for url, chosen in fillings(path, provide):
                     response = open_page(guest, url, chosen, tally)
                     tally.openings += 1
                     tally.pages.add(path)
+                    tally.statuses[response.status_code] += 1
                     where = f"{kind} ({m.persons[ext].name}) GET {url}"
                     if response.status_code >= 500:
                         tally.server_errors.append(f"{where}: {response.status_code}")
@@ -292,8 +300,12 @@ def test_every_page_as_every_kind_of_person(town: Town) -> None:
                     ):
                         tally.not_refused.append(f"{where}: {response.status_code}")
                     for found in set(pattern.findall(response.text)):
+                        named.add(by_name[found])
                         if by_name[found] not in allowed:
                             tally.foreign_names.append(f"{where}: names {found}")
+            for pupil in {town.id(p) for p in m.may_see(ext)} & set(world.pupils):
+                if m.persons[ids[pupil]].id not in named:
+                    tally.unnamed.append(f"{kind}: no page names {m.persons[ids[pupil]].name}")
             guest.client.cookies.clear()
     seconds = time.monotonic() - started
     summary = (
@@ -301,10 +313,10 @@ def test_every_page_as_every_kind_of_person(town: Town) -> None:
         f"{tally.openings} openings ({tally.requests} requests, {tally.reasons} reasons given) "
         f"in {seconds:.0f} s; 5xx: {len(tally.server_errors)}; "
         f"foreign names: {len(tally.foreign_names)}; foreign ids not refused: "
-        f"{len(tally.not_refused)}"
+        f"{len(tally.not_refused)}; statuses {dict(sorted(tally.statuses.items()))}"
     )
     print(summary)
-    problems = tally.server_errors + tally.foreign_names + tally.not_refused
+    problems = tally.server_errors + tally.foreign_names + tally.not_refused + tally.unnamed
     assert not problems, summary + "\n" + "\n".join(problems[:60])
 
 
@@ -425,3 +437,17 @@ def test_a_route_without_an_id_provider_fails(town: Town, kind: str) -> None:
         provide = providers(db, world_of(town, db, kind), town.kinds[kind])
         with pytest.raises(AssertionError, match="no id provider for"):
             list(fillings("/pupils/{pupil_id:int}/widgets/{widget_id:int}", provide))
+
+
+def test_the_name_check_finds_a_name_in_a_page(town: Town) -> None:
+    """The check that keeps foreign names out must see them: in HTML, in JSON, in RTL
+    script, and not inside a longer name."""
+    pattern, by_name = name_pattern(town)
+    m = town.model
+    hidden = m.persons[m.kinds["pupil_protected"]].name  # Arabic script
+    mother = m.persons[m.kinds["protected_pupil_guardian"]].name
+    text = f'<li>{hidden}</li>{{"name": "{mother}"}} {m.persons[m.kinds["pupil"]].name}s'
+    assert set(pattern.findall(text)) == {hidden, mother}
+    assert by_name[mother] not in m.may_be_named(m.kinds["pupil"])
+    assert by_name[mother] in m.may_be_named(m.kinds["protected_pupil_guardian"])
+    assert by_name[hidden] not in m.may_be_named(m.kinds["protected_pupil_guardian"])

@@ -362,9 +362,36 @@ class Municipality:
                     seen |= self.members(group)
         return seen - self.restricted(person_id)
 
+    def staff_of(self, pupil_id: str) -> set[str]:
+        """Her mentors and teachers, and the principals of her groups' schools."""
+        groups = [g for g in self.groups if pupil_id in self.members(g)]
+        staff = {
+            d.person
+            for d in self.duties
+            if any(g.id in d.mentor_of for g in groups)
+            or (d.role == "Rektor" and any(g.school == d.school for g in groups))
+        }
+        for a in self.activities:
+            if any(g.id in a.groups for g in groups):
+                staff |= {d.person for d in self.duties if d.id in a.teachers}
+        return staff
+
+    def protected_adults(self) -> set[str]:
+        pupils = set(self.pupils)
+        return {
+            p for p, person in self.persons.items() if person.security_marking != "Ingen"
+        } - pupils
+
     def may_be_named(self, person_id: str) -> set[str]:
-        """Pupils whose full name may appear on her pages: those she may see, and herself."""
-        return self.may_see(person_id) | {person_id}
+        """Whose full name may appear on her pages, of the pupils and the protected adults:
+        the pupils she may see, herself, and a protected adult (names.py) only to herself
+        and to the staff of a child she is linked to."""
+        named = self.may_see(person_id) | {person_id}
+        for adult in self.protected_adults():
+            children = self.children(adult, with_access=False)
+            if any(person_id in self.staff_of(child) for child in children):
+                named.add(adult)
+        return named
 
     def school_of(self, pupil_id: str) -> str | None:
         for group in self.groups:
