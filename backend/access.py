@@ -47,7 +47,7 @@ from backend.models import (
 )
 from backend.names import Namer
 from backend.readlog import ReadKind
-from backend.web import RowId, is_head
+from backend.web import MAX_ROW_ID, RowId, is_head
 
 
 class Relation(StrEnum):
@@ -262,8 +262,11 @@ def for_record(
         db: NamedDependency[Session],
         viewer: NamedDependency[Viewer],
     ) -> Access:
+        # The raw path value, read before Litestar checks the handler's RowId: bounded here,
+        # or a number past SQL INTEGER is a 500 (OverflowError on SQLite) instead of a 404.
         raw = request.path_params.get(record.value)
-        row = _PUPIL_OF[record].first(db, {"id": raw}) if isinstance(raw, int) else None
+        known = isinstance(raw, int) and 1 <= raw <= MAX_ROW_ID
+        row = _PUPIL_OF[record].first(db, {"id": raw}) if known else None
         if row is None:
             raise NotFound()
         return _checked(request, db, viewer=viewer, pupil_id=int(row[0]), reads=reads, allow=allow)

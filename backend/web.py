@@ -50,7 +50,8 @@ MAX_NEXT = 512
 MAX_BODY = 256 * 1024
 
 # Our ids are SQL INTEGER: a larger number in a URL is refused before it reaches the database.
-RowId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
+MAX_ROW_ID = 2**31 - 1
+RowId = Annotated[int, PathParameter(ge=1, le=MAX_ROW_ID)]
 
 # Text that people write: no control characters but tab and line breaks, no lone surrogates
 # (PostgreSQL refuses NUL and invalid UTF-8; nothing a person types contains them).

@@ -556,3 +556,25 @@ def test_school_settings_with_digits_that_are_not_numbers_are_explained(
         row(db, "retention_read_log_days, retention_audit_days FROM school WHERE id = :s", s=school)
         == before
     )
+
+
+@pytest.mark.parametrize("number", [2**31, 2**63, 10**30])
+def test_a_record_id_past_sql_integer_is_a_404(
+    db: Session, signed_in: Callable[[str], Visitor], number: int
+) -> None:
+    """Found by the schema fuzz test: the record's access check read the raw path value
+    before Litestar bounded it, and SQLite refused the number (a 500)."""
+    karin = signed_in("mentor-4a")
+    for method, url, body in (
+        ("POST", f"/api/agreements/{number}/follow-up", {"done": True}),
+        ("PATCH", f"/api/goals/{number}", {"version": 1, "text": "x"}),
+        ("PATCH", f"/api/notes/{number}", {"version": 1, "text": "x"}),
+        ("POST", f"/api/self-assessments/{number}/seen", {}),
+        ("POST", f"/api/goal-proposals/{number}/decision", {"accept": True}),
+        ("GET", f"/api/plans/{number}", None),
+        ("GET", f"/goals/{number}/edit", None),
+    ):
+        response = karin.client.request(
+            method, url, json=body, headers={"x-csrftoken": karin.token}, follow_redirects=False
+        )
+        assert response.status_code in {400, 404}, (method, url, response.status_code)
