@@ -86,6 +86,7 @@ class Tally:
     foreign_names: list[str] = field(default_factory=list)
     not_refused: list[str] = field(default_factory=list)
     reasons: int = 0
+    partials: int = 0
     statuses: Counter[int] = field(default_factory=Counter)
     unnamed: list[str] = field(default_factory=list)  # visible pupils no page named
 
@@ -278,39 +279,51 @@ def test_every_page_as_every_kind_of_person(town: Town) -> None:
     routes = get_routes(app)
     ids = {v: k for k, v in town.seeded.ids.items()}
     with TestClient(app) as client, town.session() as db:
-        for kind in KINDS:
+        for number, kind in enumerate(KINDS):
             ext = m.kinds[kind]
             world = world_of(town, db, kind)
             allowed = m.may_be_named(ext)
             guest = signed_in(client, db, world.person)
+            if number % 2:  # every other person reads the app in English
+                chosen_language = guest.form("/lang", {"lang": "en", "next": "/"})
+                assert chosen_language.status_code == 303, chosen_language.text
             provide = providers(db, world, world.person)
             named: set[str] = set()
+
+            def check(response: Any, where: str, chosen: dict[str, Value]) -> None:
+                tally.statuses[response.status_code] += 1
+                if response.status_code >= 500:
+                    tally.server_errors.append(f"{where}: {response.status_code}")
+                foreign = any(v.foreign for v in chosen.values())
+                if foreign and response.status_code not in (403, 404):
+                    tally.not_refused.append(f"{where}: {response.status_code}")
+                for found in set(pattern.findall(response.text)):
+                    named.add(by_name[found])
+                    if by_name[found] not in allowed:
+                        tally.foreign_names.append(f"{where}: names {found}")
+
             for path in routes:
                 for url, chosen in fillings(path, provide):
                     response = open_page(guest, url, chosen, tally)
                     tally.openings += 1
                     tally.pages.add(path)
-                    tally.statuses[response.status_code] += 1
                     where = f"{kind} ({m.persons[ext].name}) GET {url}"
-                    if response.status_code >= 500:
-                        tally.server_errors.append(f"{where}: {response.status_code}")
-                    if any(v.foreign for v in chosen.values()) and response.status_code not in (
-                        403,
-                        404,
-                    ):
-                        tally.not_refused.append(f"{where}: {response.status_code}")
-                    for found in set(pattern.findall(response.text)):
-                        named.add(by_name[found])
-                        if by_name[found] not in allowed:
-                            tally.foreign_names.append(f"{where}: names {found}")
+                    check(response, where, chosen)
+                    html = response.headers.get("content-type", "").startswith("text/html")
+                    if response.status_code == 200 and html:  # the htmx fragment of the page
+                        partial = guest.get(url, headers={"hx-request": "true"})
+                        tally.requests += 1
+                        tally.partials += 1
+                        check(partial, f"{where} (HX-Request)", chosen)
             for pupil in {town.id(p) for p in m.may_see(ext)} & set(world.pupils):
-                if m.persons[ids[pupil]].id not in named:
+                if ids[pupil] not in named:
                     tally.unnamed.append(f"{kind}: no page names {m.persons[ids[pupil]].name}")
             guest.client.cookies.clear()
     seconds = time.monotonic() - started
     summary = (
         f"every route: {len(tally.pages)} pages x {len(KINDS)} kinds of person, "
-        f"{tally.openings} openings ({tally.requests} requests, {tally.reasons} reasons given) "
+        f"{tally.openings} openings and {tally.partials} htmx fragments "
+        f"({tally.requests} requests, {tally.reasons} reasons given) "
         f"in {seconds:.0f} s; 5xx: {len(tally.server_errors)}; "
         f"foreign names: {len(tally.foreign_names)}; foreign ids not refused: "
         f"{len(tally.not_refused)}; statuses {dict(sorted(tally.statuses.items()))}"

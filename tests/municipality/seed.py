@@ -21,6 +21,7 @@ from backend.agreements import service as agreements
 from backend.agreements.schemas import SummaryUpdate
 from backend.auth import service as auth
 from backend.auth.sessions import Viewer
+from backend.compilation import service as compilation
 from backend.db import make_engine, upgrade
 from backend.errors import Refusal
 from backend.goals import proposals
@@ -29,6 +30,7 @@ from backend.models import Audience, Goal, GroupPupil, Person, Plan, School, Ter
 from backend.notes import service as notes
 from backend.plans import service as plans
 from backend.preparation import service as preparation
+from backend.reflections import service as reflections
 from backend.roster.service import Summary, import_roster
 from backend.settings import Settings
 from backend.talks import series as talk_series
@@ -207,7 +209,7 @@ def _activity(session: Session, m: Municipality, seeded: Seeded, settings: Setti
                 goals.create_goal(session, access=access, today=today, area=area, text=text, how="")
             )
         if n % 3 == 0 or pupil_id in rich:
-            plans.record_self_assessment(
+            rating, _new = plans.record_self_assessment(
                 session,
                 pupil_id=pupil_id,
                 goal_id=made[0].id,
@@ -215,8 +217,16 @@ def _activity(session: Session, m: Municipality, seeded: Seeded, settings: Setti
                 comment="Jag övar varje dag.",
                 key=None,
             )
+            if pupil_id in rich:
+                reflections.add_reply(
+                    session,
+                    assessment_id=rating.id,
+                    author=_viewer(session, mentor),
+                    text="Bra! Vi tittar på det tillsammans på fredag.",
+                )
+                session.commit()
         if pupil_id in rich or n % 7 == 0:
-            proposals.propose(
+            proposal = proposals.propose(
                 session,
                 pupil_id=pupil_id,
                 today=today,
@@ -225,6 +235,26 @@ def _activity(session: Session, m: Municipality, seeded: Seeded, settings: Setti
                 how="Jag tränar på lördagar.",
             )
             session.commit()
+            if n % 3 == 1:  # some answered, the others still waiting
+                proposals.decide(
+                    session,
+                    access=access,
+                    proposal_id=proposal.id,
+                    today=today,
+                    accept=n % 2 == 0,
+                    reason="" if n % 2 == 0 else "Vi tar det nästa termin.",
+                )
+                session.commit()
+        if pupil_id in rich:
+            compilation.save_draft(
+                session,
+                pupil_id=pupil_id,
+                relation=Relation.MENTOR,
+                by_id=mentor,
+                text="Läsningen går framåt; prata om matematiken.",
+                version=0,
+                today=today,
+            )
         group_ext = _klass(m, pupil_ext)
         for k, teacher in enumerate((teachers_of.get(group_ext) or [])[:2]):
             if n % 2 and pupil_id not in rich:
@@ -427,6 +457,17 @@ def _written_plans(
                 settings=settings,
             )
             seeded.signed += 1
+        if pupil == m.kinds["pupil"]:  # one plan followed up: the agreement done
+            agreements.follow_up(
+                session,
+                agreement_id=made.id,
+                pupil_id=pupil_id,
+                relation=Relation.MENTOR,
+                by_id=mentor,
+                done=True,
+                comment="Klart, bra jobbat!",
+                settings=settings,
+            )
 
 
 def _passkey(session: Session, settings: Settings, person_id: int) -> SoftAuthenticator:
