@@ -258,7 +258,9 @@ def fetch(
     return Fetched(records, deleted, times[0], full=since is None)
 
 
-def _stored(session: Session, source_id: int) -> ss12000.Records:
+def _stored(session: Session, source_id: int, *, full: bool) -> ss12000.Records:
+    """The records the last sync kept. Ones this version cannot read (kept by another
+    version of IUP) are fine for a full sync, which replaces them all."""
     table = RosterRecord.__table__  # type: ignore[attr-defined]
     records: ss12000.Records = {e: {} for e in ss12000.ENTITIES}
     decoders = {e: msgspec.json.Decoder(ss12000.KINDS[e]) for e in ss12000.ENTITIES}
@@ -269,7 +271,15 @@ def _stored(session: Session, source_id: int) -> ss12000.Records:
         entity, ext, body = str(row[0]), str(row[1]), bytes(row[2])
         if entity in decoders:
             origin = Origin(f"stored {entity}", index, ext)
-            records[entity][ext] = (origin, decoders[entity].decode(body))
+            try:
+                records[entity][ext] = (origin, decoders[entity].decode(body))
+            except msgspec.DecodeError as error:
+                if full:
+                    continue
+                raise SyncError(
+                    f"{origin}: the record kept from the last sync cannot be read ({error}); "
+                    "run `iup roster sync --full`"
+                ) from error
     return records
 
 
@@ -362,7 +372,7 @@ def sync(
             select(sources.c.id, sources.c.synced_at).where(sources.c.url == base)
         ).first()
         source_id = int(known[0]) if known else None
-        stored = _stored(session, source_id) if source_id is not None else {}
+        stored = _stored(session, source_id, full=fetched.full) if source_id is not None else {}
         records, ended = _merge(stored, fetched)
         roster = ss12000.build(records, today=today, ended=ended, dangling="drop")
         summary = service._apply(session, roster, step)

@@ -10,16 +10,19 @@ import base64
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 from click.testing import CliRunner, Result
 
 from backend.cli import main
+from backend.roster import sync
 from backend.settings import Settings
 from tests.integration.test_cli import env_for
 from tests.integration.test_roster import DATA, dump, guardians, imported, query, u
@@ -101,6 +104,8 @@ class Handler(BaseHTTPRequestHandler):
         if auth != f"Bearer {TOKEN}" or api.fail.get(path) == "401":
             self.reply(401, {"code": "unauthorized", "message": "no"})
             return
+        if api.fail.get(path) == "slow":
+            time.sleep(2)
         if api.fail.get(path) == "500":
             self.reply(500, {"code": "error", "message": "oops"})
             return
@@ -331,6 +336,20 @@ def test_a_refusal_or_a_dropped_connection_changes_nothing(
     assert dump(settings) == before
     source.fail.clear()
     assert changes(synced(settings, url).stdout)["persons"] == (0, 1, 0)
+
+
+def test_a_timeout_changes_nothing(
+    settings: Settings, api: tuple[Api, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source, url = api
+    synced(settings, url)
+    source.touch("persons", u(104), givenName="Anders-Petter")
+    before = dump(settings)
+    monkeypatch.setattr(sync, "TIMEOUT", httpx.Timeout(0.5))
+    source.fail["/duties"] = "slow"
+    result = synced(settings, url, ok=False)
+    assert "/duties: no answer in time (ReadTimeout)" in result.stderr, result.stderr
+    assert dump(settings) == before
 
 
 def test_a_wrong_token_on_the_first_sync_changes_nothing(
