@@ -202,6 +202,8 @@ KINDS = (
     "principal",
     "principal_two_schools",
     "nobody",
+    "former_mentor",
+    "restricted_guardian",
 )
 
 
@@ -303,14 +305,18 @@ class Municipality:
     syllabuses: dict[str, str] = field(default_factory=dict)  # subject code -> id
     pupils: list[str] = field(default_factory=list)  # everyone enrolled or in a group
     kinds: dict[str, str] = field(default_factory=dict)
+    moved_on: date | None = None  # the day the pupil who changed class moved
+    # Staff decisions on guardian links (guardian, child) -> has_access, made in the app
+    # after the import (seed.py): a court order closes one, staff open a "God man".
+    decisions: dict[tuple[str, str], bool] = field(default_factory=dict)
 
     # ---- the ground truth --------------------------------------------------------------
 
     def group(self, group_id: str) -> Group:
         return next(g for g in self.groups if g.id == group_id)
 
-    def members(self, group: Group) -> set[str]:
-        return {m.person for m in group.members if m.current(self.today)}
+    def members(self, group: Group, on: date | None = None) -> set[str]:
+        return {m.person for m in group.members if m.current(on or self.today)}
 
     def in_a_group(self, person_id: str) -> bool:
         return any(person_id in self.members(g) for g in self.groups)
@@ -335,11 +341,14 @@ class Municipality:
             for child, links in self.responsibles.items()
             for guardian, relation in links
             if guardian == person_id
-            and (
-                not with_access
-                or (relation in ALLOWED and self.persons[child].security_marking != PROTECTED)
-            )
+            and (not with_access or self.has_access(guardian, child, relation))
         }
+
+    def has_access(self, guardian: str, child: str, relation: str) -> bool:
+        """As the import decides it (docs/roster.md), unless staff decided otherwise."""
+        if (guardian, child) in self.decisions:
+            return self.decisions[(guardian, child)]
+        return relation in ALLOWED and self.persons[child].security_marking != PROTECTED
 
     def restricted(self, person_id: str) -> set[str]:
         """Children whose link to her gives no access: the app treats her as nobody there."""
@@ -663,6 +672,7 @@ def generate(
     good_man = adult()
     m.responsibles[minor.id] = [(good_man.id, GOOD_MAN)]
     m.kinds["god_man"] = good_man.id
+    m.decisions[(good_man.id, minor.id)] = True  # staff open the God man's link
 
     secret = take(s0, 6)  # Sekretessmarkering: her guardian keeps access
     m.persons[secret].security_marking = SECRET
@@ -694,7 +704,9 @@ def generate(
         next(g for g in klasses if g.school == s0.id and g.school_year == 6),
     )
     new.members.append(Membership(mover, moved_on))
+    m.moved_on = moved_on
     m.kinds["pupil_changed_class"] = mover
+    m.kinds["former_mentor"] = next(d.person for d in m.duties if old.id in d.mentor_of)
 
     teacher_duty = next(
         d for d in m.duties if d.school == s0.id and not d.mentor_of and d.role == "Lärare"
@@ -722,6 +734,13 @@ def generate(
     m.kinds["pupil_without_enrolment"] = unenrolled.id
 
     m.kinds["nobody"] = adult().id  # in persons.json, in nothing else
+
+    child = take(s2, 7)  # a court order: the principal closes one guardian's link
+    barred, other = adult(m.persons[child].family_name), adult(m.persons[child].family_name)
+    link(child, barred)
+    link(child, other)
+    m.decisions[(barred.id, child)] = False
+    m.kinds["restricted_guardian"] = barred.id
 
     for pupil in m.pupils:  # everyone else: one or two guardians, some with other names
         if m.responsibles[pupil] or pupil in taken:

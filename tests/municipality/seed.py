@@ -28,6 +28,7 @@ from backend.goals import proposals
 from backend.goals import service as goals
 from backend.models import Audience, Goal, GroupPupil, Person, Plan, School, Term
 from backend.notes import service as notes
+from backend.people import guardians
 from backend.plans import service as plans
 from backend.preparation import service as preparation
 from backend.reflections import service as reflections
@@ -60,8 +61,10 @@ class Seeded:
     ids: dict[str, int] = field(default_factory=dict)  # SS 12000 person id -> Person.id
     groups: dict[str, int] = field(default_factory=dict)
     schools: dict[str, int] = field(default_factory=dict)
-    imported: Summary | None = None
+    imported: Summary | None = None  # as the roster was before the pupil changed class
+    reimported: Summary | None = None  # today's: her old membership ended
     signed: int = 0
+    signed_for: dict[int, set[str]] = field(default_factory=dict)  # signer -> pupils (SS id)
 
 
 def previous_term(start: date) -> tuple[str, date, date]:
@@ -85,10 +88,14 @@ def build(
     try:
         with Session(engine, expire_on_commit=False) as session:
             seeded = Seeded()
-            seeded.imported = import_roster(session, source=folder, dry_run=False, today=m.today)
+            before = m.moved_on - timedelta(days=1) if m.moved_on else m.today
+            seeded.imported = import_roster(session, source=folder, dry_run=False, today=before)
             _ids(session, m, seeded)
+            _decide(session, m, seeded)
             if activity:
-                _activity(session, m, seeded, settings)
+                _activity(session, m, seeded, settings, before)
+            # The term goes on: today's roster, where she has changed class.
+            seeded.reimported = import_roster(session, source=folder, dry_run=False, today=m.today)
     finally:
         engine.dispose()
     return seeded
@@ -106,6 +113,21 @@ def _ids(session: Session, m: Municipality, seeded: Seeded) -> None:
     for ext, sid in session.exec(select(School.external_id, School.id)):
         if ext is not None and sid is not None:
             seeded.schools[ext] = sid
+
+
+def _decide(session: Session, m: Municipality, seeded: Seeded) -> None:
+    """Staff decisions on guardian links, by the principal of the child's school."""
+    for (guardian, child), has_access in sorted(m.decisions.items()):
+        school = m.school_of(child)
+        principal = next(d.person for d in m.duties if d.school == school and d.role == "Rektor")
+        guardians.set_access(
+            session,
+            pupil_id=seeded.ids[child],
+            guardian_id=seeded.ids[guardian],
+            has_access=has_access,
+            relation=Relation.PRINCIPAL,
+            by_id=seeded.ids[principal],
+        )
 
 
 def _viewer(session: Session, person_id: int, *, pupil: bool = False) -> Viewer:
@@ -127,7 +149,9 @@ def _access(session: Session, viewer_id: int, pupil_id: int, relation: Relation)
     )
 
 
-def _activity(session: Session, m: Municipality, seeded: Seeded, settings: Settings) -> None:
+def _activity(
+    session: Session, m: Municipality, seeded: Seeded, settings: Settings, before: date
+) -> None:
     today = m.today
     ids = seeded.ids
     principal_of = {d.school: ids[d.person] for d in m.duties if d.role == "Rektor"}
@@ -255,7 +279,7 @@ def _activity(session: Session, m: Municipality, seeded: Seeded, settings: Setti
                 version=0,
                 today=today,
             )
-        group_ext = _klass(m, pupil_ext)
+        group_ext = _klass(m, pupil_ext, before)
         for k, teacher in enumerate((teachers_of.get(group_ext) or [])[:2]):
             if n % 2 and pupil_id not in rich:
                 break
@@ -272,7 +296,7 @@ def _activity(session: Session, m: Municipality, seeded: Seeded, settings: Setti
         if pupil_id in rich or n % 4 == 0:
             _prepare(session, m, seeded, pupil_ext, today)
 
-    _talk_times(session, m, seeded, mentor_of, rich, today)
+    _talk_times(session, m, seeded, mentor_of, rich, today, before)
     _written_plans(session, m, seeded, mentor_of, settings, today)
 
 
@@ -280,9 +304,9 @@ def plans_none(session: Session, pupil_id: int, today: date) -> bool:
     return goals.current_plan(session, pupil_id=pupil_id, today=today) is None
 
 
-def _klass(m: Municipality, pupil: str) -> str | None:
+def _klass(m: Municipality, pupil: str, on: date) -> str | None:
     for g in m.groups:
-        if g.group_type == "Klass" and pupil in m.members(g):
+        if g.group_type == "Klass" and pupil in m.members(g, on):
             return g.id
     return None
 
@@ -336,6 +360,7 @@ def _talk_times(
     mentor_of: dict[str, int],
     rich: set[int],
     today: date,
+    on: date,
 ) -> None:
     """Times on the next three weekdays from the day after tomorrow for every class of the
     first two schools; the families of the special pupils (and every third) book one."""
@@ -367,7 +392,7 @@ def _talk_times(
         except Refusal:
             continue
         free = [t.id for t in made]
-        for n, member in enumerate(sorted(m.members(group))):
+        for n, member in enumerate(sorted(m.members(group, on))):
             pupil_id = seeded.ids[member]
             guardians = _guardians(m, seeded, member)
             if not free or not guardians or (pupil_id not in rich and n % 3):
@@ -457,6 +482,7 @@ def _written_plans(
                 settings=settings,
             )
             seeded.signed += 1
+            seeded.signed_for.setdefault(signer, set()).add(pupil)
         if pupil == m.kinds["pupil"]:  # one plan followed up: the agreement done
             agreements.follow_up(
                 session,
