@@ -428,21 +428,22 @@ class _Names:
         self.taken: set[str] = set()
 
     def pick(self, family: str | None = None, *, pool: str = "sv") -> tuple[str, str]:
-        given_pool, family_pool = {
+        """A free full name: from the pool, then (a large municipality) with two given
+        names, then any family name, then from the Swedish pool."""
+        pools = {
             "sv": (GIVEN, FAMILY),
             "ar": (ARABIC_GIVEN, ARABIC_FAMILY),
             "so": (SOMALI_GIVEN, SOMALI_FAMILY),
-        }[pool]
-        for attempt in range(200):
+        }
+        for attempt in range(600):
+            given_pool, family_pool = pools[pool if attempt < 400 else "sv"]
             given = self.rng.choice(given_pool)
-            if attempt > 100:  # a large municipality: a second given name
+            if attempt >= 50:
                 given = f"{given}-{self.rng.choice(given_pool)}"
-            fam = family or self.rng.choice(family_pool)
+            fam = family if family and attempt < 200 else self.rng.choice(family_pool)
             if f"{given} {fam}" not in self.taken:
                 self.taken.add(f"{given} {fam}")
                 return given, fam
-            if attempt > 150:
-                family = None
         raise RuntimeError("ran out of names")
 
 
