@@ -38,20 +38,20 @@ def main() -> None:
     if args.database is None:
         ss12000.write(model, args.folder, page_size=args.page_size)
     else:
-        from backend.settings import Settings  # noqa: PLC0415
-        from tests.municipality.seed import build  # noqa: PLC0415
+        from backend.settings import Settings
+        from tests.municipality.seed import build
 
         url = f"sqlite:///{args.database.resolve()}"
         settings = Settings(
             database_url=url, origin="http://localhost:8000", rp_id="localhost", secret_key="x"
         )
         build(model, folder=args.folder, database_url=url, settings=settings)
-    print(  # noqa: T201
+    print(
         " ".join(f"{k}={v}" for k, v in model.summary().items())
         + f" in {time.monotonic() - started:.1f} s"
     )
     for kind, person in model.kinds.items():
-        print(f"{kind}: {person} {model.persons[person].name}")  # noqa: T201
+        print(f"{kind}: {person} {model.persons[person].name}")
 
 
 if __name__ == "__main__":
