@@ -25,7 +25,16 @@ from backend.cli import main
 from backend.roster import sync
 from backend.settings import Settings
 from tests.integration.test_cli import env_for
-from tests.integration.test_roster import DATA, dump, guardians, imported, query, u
+from tests.integration.test_roster import (
+    DATA,
+    _strings,
+    dump,
+    guardians,
+    imported,
+    query,
+    stored_anywhere,
+    u,
+)
 
 TOKEN = "s3cret-bearer"
 CLIENT = ("iup-client", "client-secret")
@@ -387,3 +396,20 @@ def test_a_dry_run_changes_nothing(settings: Settings, api: tuple[Api, str]) -> 
     out = synced(settings, url, "--dry-run").stdout
     assert "dry run" in out and changes(out)["persons"] == (11, 0, 0)
     assert dump(settings) == before
+
+
+def test_no_identity_number_email_phone_or_address_is_kept(
+    settings: Settings, api: tuple[Api, str]
+) -> None:
+    source, url = api
+    secret: set[str] = set()
+    for records in source.data.values():
+        for record in records:
+            for key in ("civicNo", "emails", "phoneNumbers", "addresses", "email", "address"):
+                secret.update(s for s in _strings(record.get(key)) if len(s) > 3)
+            secret.update(_strings(record.get("phoneNumber")))
+    secret -= {"Privat", "Folkbokföring", "Besöksadress", "Småstad", "12345", "Sverige"}
+    assert len(secret) > 40
+    synced(settings, url)
+    assert query(settings, "SELECT count(*) FROM roster_record") == [(22,)]
+    assert stored_anywhere(settings, secret) == []
