@@ -11,6 +11,7 @@ with no id provider below fails the test, so a new route is covered by itself.""
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import time
@@ -52,7 +53,8 @@ from tests.municipality.generate import KINDS, PROTECTED, SECRET, generate
 # Routes with no page or JSON of a person's world: the files the app serves and the schema.
 SKIP = ("/static/", "/schema")
 PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
-STAFF_SAMPLE = 6  # pupils per member of staff (a family sees each of hers)
+# Pupils per member of staff (a family sees each of hers); more for a longer look.
+STAFF_SAMPLE = int(os.environ.get("IUP_EVERY_ROUTE_STAFF_SAMPLE", "6"))
 
 
 @dataclass(frozen=True)

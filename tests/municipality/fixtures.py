@@ -8,6 +8,7 @@ SS 12000 files imported and a term's activity seeded), and a copy of it per test
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +26,17 @@ from tests.municipality.seed import Seeded, build
 
 ORIGIN = "http://localhost:8000"  # as tests/integration/conftest.py
 KNOBS = {"seed": 12000, "schools": 3, "pupils_per_class": 4, "classes_per_year": 2}
+
+
+def knobs() -> dict[str, int]:
+    """KNOBS, or another municipality for a longer look: IUP_MUNICIPALITY="seed=7,schools=4"."""
+    chosen = dict(KNOBS)
+    for pair in filter(None, os.environ.get("IUP_MUNICIPALITY", "").split(",")):
+        key, _, value = pair.partition("=")
+        if key.strip() not in KNOBS:
+            raise ValueError(f"IUP_MUNICIPALITY: {key!r} is not one of {', '.join(KNOBS)}")
+        chosen[key.strip()] = int(value)
+    return chosen
 
 
 def settings_for(path: Path) -> Settings:
@@ -69,7 +81,7 @@ class Town:
 def town_template_fixture(tmp_path_factory: pytest.TempPathFactory) -> Template:
     """Generated, written, imported and seeded once; tests get copies."""
     root = tmp_path_factory.mktemp("municipality")
-    model = generate(**KNOBS, today=date.today())  # noqa: DTZ011  # the app's today
+    model = generate(**knobs(), today=date.today())  # noqa: DTZ011  # the app's today
     path = root / "iup.db"
     settings = settings_for(path)
     seeded = build(
