@@ -449,10 +449,10 @@ class _Names:
 
 def term_of(today: date) -> tuple[date, date]:
     """The school year's term that holds `today`: autumn August–December, spring
-    January–June (July counts to spring)."""
+    January–June (July counts to spring). A day before the usual first day starts it."""
     if today.month >= 8:
-        return date(today.year, 8, 15), date(today.year, 12, 22)
-    return date(today.year, 1, 9), date(today.year, 6, 12)
+        return min(date(today.year, 8, 15), today), date(today.year, 12, 22)
+    return min(date(today.year, 1, 9), today), date(today.year, 6, 12)
 
 
 def generate(
@@ -472,7 +472,8 @@ def generate(
     rng = random.Random(seed)
     day = today or date.today()  # noqa: DTZ011
     term_start, term_end = term_of(day)
-    year_start = date(day.year if day.month >= 8 else day.year - 1, 8, 15)
+    year_start = term_of(date(day.year if day.month >= 8 else day.year - 1, 12, 1))[0]
+    year_start = min(year_start, term_start)
     year_end = date(year_start.year + 1, 6, 12)
     names = _Names(rng)
     m = Municipality(
@@ -696,7 +697,11 @@ def generate(
         for g in klasses
         if g.school == s0.id and g.school_year == 5 and any(mm.person == mover for mm in g.members)
     )
-    moved_on = min(day - timedelta(days=7), max(term_start + timedelta(days=14), year_start))
+    # A week ago, or two weeks into the term; never before the day after the year began.
+    moved_on = max(
+        min(day - timedelta(days=7), term_start + timedelta(days=14)),
+        min(year_start + timedelta(days=1), day),
+    )
     for mm in old.members:
         if mm.person == mover:
             mm.end = moved_on - timedelta(days=1)
