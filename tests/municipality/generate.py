@@ -463,12 +463,12 @@ def generate(
     classes_per_year: int = 1,
     today: date | None = None,
 ) -> Municipality:
-    """`schools` ≥ 2 (one principal leads two); every school has åk 1–9, each year
-    `classes_per_year` classes (Klass) of `pupils_per_class` pupils, a mentor per class,
-    three subject teachers and, in åk 6–9, a language group (Undervisning) across the
-    year's classes."""
-    if schools < 2 or pupils_per_class < 3:
-        raise ValueError("at least two schools and three pupils a class")
+    """`schools` ≥ 3 (one principal leads two, another the third); every school has åk
+    1–9, each year `classes_per_year` classes (Klass) of `pupils_per_class` pupils, a
+    mentor per class, three subject teachers and, in åk 6–9, a language group
+    (Undervisning) across the year's classes."""
+    if schools < 3 or pupils_per_class < 3:
+        raise ValueError("at least three schools and three pupils a class")
     rng = random.Random(seed)
     day = today or date.today()  # noqa: DTZ011
     term_start, term_end = term_of(day)
