@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from backend.web import TEXT_PATTERN
+from backend.web import MAX_ROW_ID, TEXT_PATTERN
 
 MEASURES_MAX = 4000
 AGREEMENT_MAX = 1000
@@ -39,7 +39,7 @@ class SummaryPublic(msgspec.Struct, kw_only=True):
 class SummaryUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """The mentor's talk record and summary, based on `version` (0: the first save)."""
 
-    version: int
+    version: Annotated[int, msgspec.Meta(ge=0, le=MAX_ROW_ID)]
     held_on: date | None = None
     participants: Annotated[str, msgspec.Meta(max_length=500, pattern=TEXT_PATTERN)] = ""
     measures_school: Measures = ""
@@ -96,7 +96,7 @@ class AgreementUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A change to an agreement based on `version`. A signed agreement's signatures are
     voided by it, and the signers are asked again."""
 
-    version: int
+    version: Annotated[int, msgspec.Meta(ge=0, le=MAX_ROW_ID)]
     text: (
         Annotated[str, msgspec.Meta(min_length=1, max_length=AGREEMENT_MAX, pattern=TEXT_PATTERN)]
         | None

@@ -10,7 +10,7 @@ import msgspec
 
 from backend.notes.schemas import NotePublic
 from backend.plans.schemas import PlanPublic
-from backend.web import TEXT_PATTERN
+from backend.web import MAX_ROW_ID, TEXT_PATTERN
 
 DRAFT_MAX = 10000
 
@@ -93,7 +93,10 @@ class CompilationPublic(msgspec.Struct, kw_only=True):
 
 class TalkDraftUpdate(msgspec.Struct, kw_only=True):
     version: Annotated[
-        int, msgspec.Meta(ge=0, description="The draft's version the text is based on (0: new)")
+        int,
+        msgspec.Meta(
+            ge=0, le=MAX_ROW_ID, description="The draft's version the text is based on (0: new)"
+        ),
     ]
     text: Annotated[str, msgspec.Meta(max_length=DRAFT_MAX, pattern=TEXT_PATTERN)]
 

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from backend.web import TEXT_PATTERN
+from backend.web import MAX_ROW_ID, TEXT_PATTERN
 
 AREA_MAX = 100
 TEXT_MAX = 1000
@@ -42,7 +42,8 @@ Reason = Annotated[
     ),
 ]
 Version = Annotated[
-    int, msgspec.Meta(ge=1, description="The version the change is based on; stale: 409")
+    int,
+    msgspec.Meta(ge=1, le=MAX_ROW_ID, description="The version the change is based on; stale: 409"),
 ]
 
 

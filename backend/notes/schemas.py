@@ -7,7 +7,7 @@ from typing import Annotated
 
 import msgspec
 
-from backend.web import TEXT_PATTERN
+from backend.web import MAX_ROW_ID, TEXT_PATTERN
 
 TEXT_MAX = 2000
 SUBJECT_MAX = 100
@@ -50,7 +50,9 @@ class NoteCreate(msgspec.Struct, kw_only=True):
 
 class NoteUpdate(msgspec.Struct, kw_only=True):
     text: NoteText
-    version: Annotated[int, msgspec.Meta(ge=1, description="The version the edit is based on")]
+    version: Annotated[
+        int, msgspec.Meta(ge=1, le=MAX_ROW_ID, description="The version the edit is based on")
+    ]
     shared: bool | None = None  # None: as it was
 
 

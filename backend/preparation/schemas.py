@@ -7,6 +7,8 @@ from typing import Annotated
 
 import msgspec
 
+from backend.web import MAX_ROW_ID
+
 ANSWER_MAX = 2000
 # The limits are checked by the service, not the schema, so that a refused answer gets a
 # 422 with a sentence for the person (as the form does), not a bare 400.
@@ -20,7 +22,7 @@ AnswerText = Annotated[
 
 
 class AnswerIn(msgspec.Struct, kw_only=True):
-    question_id: int
+    question_id: Annotated[int, msgspec.Meta(ge=1, le=MAX_ROW_ID)]
     text: AnswerText
 
 
@@ -30,7 +32,11 @@ class PreparationUpdate(msgspec.Struct, kw_only=True):
 
     version: Annotated[
         int,
-        msgspec.Meta(ge=0, description="The version the save is based on (0: nothing saved yet)"),
+        msgspec.Meta(
+            ge=0,
+            le=MAX_ROW_ID,
+            description="The version the save is based on (0: nothing saved yet)",
+        ),
     ]
     answers: list[AnswerIn] = []
     ready: bool | None = None  # True: "ready for the talk"; None: as it was

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import msgspec
 
-from backend.web import TEXT_PATTERN
+from backend.web import MAX_ROW_ID, TEXT_PATTERN
 
 PLACE_MAX = 300
 MESSAGE_MAX = 500
@@ -71,7 +71,9 @@ class BookingCreate(msgspec.Struct, kw_only=True):
         Annotated[
             int,
             msgspec.Meta(
-                ge=1, description="Whom the time is for; optional with one child in the group"
+                ge=1,
+                le=MAX_ROW_ID,
+                description="Whom the time is for; optional with one child in the group",
             ),
         ]
         | None
@@ -79,7 +81,9 @@ class BookingCreate(msgspec.Struct, kw_only=True):
 
 
 class MoveCreate(msgspec.Struct, kw_only=True):
-    to: Annotated[int, msgspec.Meta(ge=1, description="A free talk time of the same group")]
+    to: Annotated[
+        int, msgspec.Meta(ge=1, le=MAX_ROW_ID, description="A free talk time of the same group")
+    ]
     message: Message = ""
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import msgspec
 
 from backend.models import Audience
-from backend.web import TEXT_PATTERN
+from backend.web import MAX_ROW_ID, TEXT_PATTERN
 
 CODE_PATTERN = r"^(HT|VT)[0-9]{4}$"
 QUESTION_MAX = 500
@@ -58,7 +58,9 @@ class TermCreate(msgspec.Struct, kw_only=True):
 
 
 class TermUpdate(TermCreate, kw_only=True):
-    version: Annotated[int, msgspec.Meta(ge=1, description="The version the edit is based on")]
+    version: Annotated[
+        int, msgspec.Meta(ge=1, le=MAX_ROW_ID, description="The version the edit is based on")
+    ]
 
 
 class TermPublic(msgspec.Struct, kw_only=True):
@@ -94,7 +96,7 @@ class QuestionsPublic(msgspec.Struct, kw_only=True):
 
 
 class QuestionItem(msgspec.Struct, kw_only=True, omit_defaults=True):
-    id: int | None = None  # left out: a new question
+    id: Annotated[int, msgspec.Meta(ge=1, le=MAX_ROW_ID)] | None = None  # left out: a new one
     text: QuestionText | None = None  # left out: the question keeps its words
 
 

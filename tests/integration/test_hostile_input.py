@@ -578,3 +578,66 @@ def test_a_record_id_past_sql_integer_is_a_404(
             method, url, json=body, headers={"x-csrftoken": karin.token}, follow_redirects=False
         )
         assert response.status_code in {400, 404}, (method, url, response.status_code)
+
+
+@pytest.mark.parametrize("number", [2**31, 10**30])
+def test_an_id_or_version_past_sql_integer_in_json_is_a_400(
+    db: Session, signed_in: Callable[[str], Visitor], number: int
+) -> None:
+    """Found by the schema fuzz test (`/api/talk-times/{id}/move` with `"to": 10**29`): a
+    JSON number that no INTEGER column holds reached the database (SQLite: OverflowError;
+    PostgreSQL: out of range), a 500. Now every id and version a body names is bounded."""
+    alva = demo_person(db, "alva")
+    goal = first_goal(db, "alva")
+    first = times_of(db, "4A")[0]
+    karin = signed_in("mentor-4a")
+    agreement = karin.post(
+        f"/api/pupils/{alva.id}/agreements", json={"text": "Läsa", "party": "pupil", "due_on": DUE}
+    )
+    assert agreement.status_code == 201, agreement.text
+    note = karin.post(f"/api/pupils/{alva.id}/notes", json={"text": "En anteckning"})
+    assert note.status_code == 201, note.text
+    question = signed_in("alva").get("/api/plan/preparation").json()["answers"][0]["question_id"]
+    school, term = (
+        row(db, "id FROM school WHERE name = 'Demoskolan'")[0],
+        row(db, "id FROM term ORDER BY starts_on DESC LIMIT 1")[0],
+    )
+    code, starts, ends = row(db, "code, starts_on, ends_on FROM term WHERE id = :t", t=term)
+    dates = {"code": code, "starts_on": str(starts), "ends_on": str(ends)}
+    pupil, guardian, principal = (
+        signed_in("alva"),
+        signed_in("guardian-anna"),
+        signed_in("principal"),
+    )
+
+    def put(who: Visitor, method: str, url: str, body: object) -> int:
+        headers = {"x-csrftoken": who.token}
+        return who.client.request(method, url, json=body, headers=headers).status_code
+
+    refused = []
+    for who, method, url, body in (
+        (karin, "POST", f"/api/talk-times/{first.id}/move", {"to": number}),
+        (guardian, "POST", f"/api/talk-times/{first.id}/booking", {"pupil_id": number}),
+        (karin, "PATCH", f"/api/agreements/{agreement.json()['id']}", {"version": number}),
+        (karin, "PATCH", f"/api/goals/{goal}", {"version": number, "text": "x"}),
+        (karin, "PATCH", f"/api/notes/{note.json()['id']}", {"version": number, "text": "x"}),
+        (karin, "PUT", f"/api/pupils/{alva.id}/summary", {"version": number}),
+        (karin, "PUT", f"/api/pupils/{alva.id}/talk-draft", {"version": number, "text": "x"}),
+        (pupil, "PUT", "/api/plan/preparation", {"version": number, "answers": []}),
+        (
+            pupil,
+            "PUT",
+            "/api/plan/preparation",
+            {"version": 0, "answers": [{"question_id": number, "text": "x"}]},
+        ),
+        (principal, "PUT", f"/api/schools/{school}/terms/{term}", {**dates, "version": number}),
+        (
+            principal,
+            "PUT",
+            f"/api/schools/{school}/terms/{term}/questions",
+            {"stage": 2, "audience": "pupil", "questions": [{"id": number}]},
+        ),
+    ):
+        refused.append((method, url, put(who, method, url, body)))
+    assert [r for r in refused if r[2] != 400] == []
+    assert question
