@@ -53,6 +53,7 @@ from tests.municipality.generate import KINDS, PROTECTED, SECRET, generate
 # Routes with no page or JSON of a person's world: the files the app serves and the schema.
 SKIP = ("/static/", "/schema")
 PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
+MARKER = re.compile(r"\b(?:PERS|UTKAST|EGEN)-\d{5}\b")  # seed.py's private texts
 # Pupils per member of staff (a family sees each of hers); more for a longer look.
 STAFF_SAMPLE = int(os.environ.get("IUP_EVERY_ROUTE_STAFF_SAMPLE", "6"))
 
@@ -86,6 +87,8 @@ class Tally:
     requests: int = 0
     server_errors: list[str] = field(default_factory=list)
     foreign_names: list[str] = field(default_factory=list)
+    private_texts: list[str] = field(default_factory=list)
+    markers_seen: int = 0
     not_refused: list[str] = field(default_factory=list)
     reasons: int = 0
     partials: int = 0
@@ -296,6 +299,8 @@ def test_every_page_as_every_kind_of_person(town: Town) -> None:
             # (a mentor's, after the pupil has changed class, too).
             own_acts = allowed | town.seeded.signed_for.get(world.person, set())
 
+            staff_sees = m.staff_sees(ext)
+
             def check(response: Any, where: str, chosen: dict[str, Value], path: str) -> None:
                 tally.statuses[response.status_code] += 1
                 if response.status_code >= 500:
@@ -303,6 +308,11 @@ def test_every_page_as_every_kind_of_person(town: Town) -> None:
                 foreign = any(v.foreign for v in chosen.values())
                 if foreign and response.status_code not in (403, 404):
                     tally.not_refused.append(f"{where}: {response.status_code}")
+                for marker in set(MARKER.findall(response.text)):
+                    tally.markers_seen += 1
+                    pupil, author = town.seeded.private[marker]
+                    if pupil not in staff_sees and author != world.person:
+                        tally.private_texts.append(f"{where}: reads {marker}")
                 here = own_acts if path.startswith(("/me/data", "/api/me/data")) else allowed
                 for found in set(pattern.findall(response.text)):
                     named.add(by_name[found])
@@ -332,11 +342,18 @@ def test_every_page_as_every_kind_of_person(town: Town) -> None:
         f"{tally.openings} openings and {tally.partials} htmx fragments "
         f"({tally.requests} requests, {tally.reasons} reasons given) "
         f"in {seconds:.0f} s; 5xx: {len(tally.server_errors)}; "
-        f"foreign names: {len(tally.foreign_names)}; foreign ids not refused: "
+        f"foreign names: {len(tally.foreign_names)}; private texts read by others: "
+        f"{len(tally.private_texts)} (of {tally.markers_seen} read); foreign ids not refused: "
         f"{len(tally.not_refused)}; statuses {dict(sorted(tally.statuses.items()))}"
     )
     print(summary)
-    problems = tally.server_errors + tally.foreign_names + tally.not_refused + tally.unnamed
+    problems = (
+        tally.server_errors
+        + tally.foreign_names
+        + tally.private_texts
+        + tally.not_refused
+        + tally.unnamed
+    )
     assert not problems, summary + "\n" + "\n".join(problems[:60])
 
 

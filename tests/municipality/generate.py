@@ -391,6 +391,18 @@ class Municipality:
             p for p, person in self.persons.items() if person.security_marking != "Ingen"
         } - pupils
 
+    def staff_sees(self, person_id: str) -> set[str]:
+        """The pupils she works with as staff: her groups' and her schools' (a principal's
+        with a reason). Staff-only notes and drafts about them are hers to read."""
+        seen: set[str] = set()
+        for group in (*self.mentored(person_id), *self.taught(person_id)):
+            seen |= self.members(group)
+        for school in self.led(person_id):
+            for group in self.groups:
+                if group.school == school:
+                    seen |= self.members(group)
+        return seen - self.restricted(person_id)
+
     def may_be_named(self, person_id: str) -> set[str]:
         """Whose full name may appear on her pages, of the pupils and the protected adults:
         the pupils she may see, herself, and a protected adult (names.py) only to herself

@@ -65,6 +65,10 @@ class Seeded:
     reimported: Summary | None = None  # today's: her old membership ended
     signed: int = 0
     signed_for: dict[int, set[str]] = field(default_factory=dict)  # signer -> pupils (SS id)
+    # Texts only some may read, each with a marker (PERS-, UTKAST-, EGEN-nnnnn): a
+    # staff-only note, the mentor's talk draft, a guardian's preparation she did not share.
+    # Marker -> (the pupil's SS id, the author's Person.id).
+    private: dict[str, tuple[str, int]] = field(default_factory=dict)
 
 
 def previous_term(start: date) -> tuple[str, date, date]:
@@ -275,7 +279,8 @@ def _activity(
                 pupil_id=pupil_id,
                 relation=Relation.MENTOR,
                 by_id=mentor,
-                text="Läsningen går framåt; prata om matematiken.",
+                text="Läsningen går framåt; prata om matematiken. "
+                + _mark(seeded, "UTKAST", n, pupil_ext, mentor),
                 version=0,
                 today=today,
             )
@@ -289,12 +294,13 @@ def _activity(
                 session,
                 author=viewer,
                 pupil_id=pupil_id,
-                text="Arbetar fokuserat och ber om hjälp när det behövs.",
+                text="Arbetar fokuserat och ber om hjälp när det behövs."
+                + ("" if k == 0 else f" {_mark(seeded, 'PERS', n, pupil_ext, teacher)}"),
                 shared=k == 0,
                 subject=choices[0],
             )
         if pupil_id in rich or n % 4 == 0:
-            _prepare(session, m, seeded, pupil_ext, today)
+            _prepare(session, m, seeded, pupil_ext, today, n)
 
     _talk_times(session, m, seeded, mentor_of, rich, today, before)
     _written_plans(session, m, seeded, mentor_of, settings, today)
@@ -330,16 +336,28 @@ def _guardians(m: Municipality, seeded: Seeded, pupil: str) -> list[int]:
     ]
 
 
-def _prepare(session: Session, m: Municipality, seeded: Seeded, pupil: str, today: date) -> None:
+def _mark(seeded: Seeded, what: str, n: int, pupil: str, author: int) -> str:
+    marker = f"{what}-{n:05d}"
+    seeded.private[marker] = (pupil, author)
+    return marker
+
+
+def _prepare(
+    session: Session, m: Municipality, seeded: Seeded, pupil: str, today: date, n: int
+) -> None:
+    """The pupil's answers and each guardian's; a second guardian keeps hers to herself."""
     pupil_id = seeded.ids[pupil]
-    authors = [(pupil_id, Audience.PUPIL)] + [
-        (g, Audience.GUARDIAN) for g in _guardians(m, seeded, pupil)
+    authors = [(pupil_id, Audience.PUPIL, True)] + [
+        (g, Audience.GUARDIAN, k == 0) for k, g in enumerate(_guardians(m, seeded, pupil))
     ]
-    for author_id, audience in authors:
+    for author_id, audience, shared in authors:
         prep = preparation.preparation_of(
             session, pupil_id=pupil_id, author_id=author_id, audience=audience, today=today
         )
-        answers = {a.question_id: "Jag vill prata om läsningen." for a in prep.answers[:2]}
+        text = "Jag vill prata om läsningen."
+        if not shared:
+            text += f" {_mark(seeded, 'EGEN', n, pupil, author_id)}"
+        answers = {a.question_id: text for a in prep.answers[:2]}
         preparation.save_preparation(
             session,
             pupil_id=pupil_id,
@@ -348,7 +366,7 @@ def _prepare(session: Session, m: Municipality, seeded: Seeded, pupil: str, toda
             version=prep.version,
             answers=answers,
             ready=True,
-            shared=audience is Audience.GUARDIAN,
+            shared=audience is Audience.GUARDIAN and shared,
             today=today,
         )
 
