@@ -347,8 +347,10 @@ def _prepare(
 ) -> None:
     """The pupil's answers and each guardian's; a second guardian keeps hers to herself."""
     pupil_id = seeded.ids[pupil]
+    signing_in = {seeded.ids[p] for p in m.kinds.values()}  # they share: the other reads
+    kept = sorted(_guardians(m, seeded, pupil), key=lambda g: g not in signing_in)
     authors = [(pupil_id, Audience.PUPIL, True)] + [
-        (g, Audience.GUARDIAN, k == 0) for k, g in enumerate(_guardians(m, seeded, pupil))
+        (g, Audience.GUARDIAN, k == 0) for k, g in enumerate(kept)
     ]
     for author_id, audience, shared in authors:
         prep = preparation.preparation_of(
