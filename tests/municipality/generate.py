@@ -183,6 +183,7 @@ ALLOWED = frozenset({GUARDIAN})  # the schools' default guardian_relations (docs
 # The kinds of person a test signs in as (Municipality.kinds).
 KINDS = (
     "pupil",
+    "guardian",
     "pupil_secret",
     "pupil_protected",
     "pupil_changed_class",
@@ -204,6 +205,9 @@ KINDS = (
     "nobody",
     "former_mentor",
     "restricted_guardian",
+    "mentor_guardian",
+    "protected_mentor",
+    "pupil_two_classes",
 )
 
 
@@ -409,8 +413,8 @@ class Municipality:
         and to the staff of a child she is linked to."""
         named = self.may_see(person_id) | {person_id}
         for adult in self.protected_adults():
-            children = self.children(adult, with_access=False)
-            if any(person_id in self.staff_of(child) for child in children):
+            linked = self.children(adult, with_access=False) | self.staff_sees(adult)
+            if any(person_id in self.staff_of(pupil) for pupil in linked):
                 named.add(adult)
         return named
 
@@ -733,6 +737,21 @@ def generate(
     link(child, m.persons[teacher_duty.person])
     m.kinds["teacher_guardian"] = teacher_duty.person
 
+    child = take(s1, 7)  # a mentor who is the guardian of a pupil in her own class
+    klass = next(g for g in klasses if any(mm.person == child for mm in g.members))
+    duty = next(d for d in m.duties if klass.id in d.mentor_of)
+    link(child, m.persons[duty.person])
+    m.kinds["mentor_guardian"] = duty.person
+
+    twice = take(s2, 3)  # in two classes at once (the export has both memberships current)
+    first_class = next(g for g in klasses if any(mm.person == twice for mm in g.members))
+    second = next(
+        (g for g in klasses if g.school == s2.id and g.school_year == 3 and g is not first_class),
+        next(g for g in klasses if g.school == s2.id and g.school_year == 4),
+    )
+    second.members.append(Membership(twice, term_start))
+    m.kinds["pupil_two_classes"] = twice
+
     given, family = names.pick(pool="ar")  # enrolled, in no group (new, not placed yet)
     loose = person(given, family, birth=date(day.year - 10, 5, 5), role="Skola elev")
     m.pupils.append(loose.id)
@@ -770,6 +789,11 @@ def generate(
         p for p in pupils_of(s2, 4) if p not in taken and m.persons[p].security_marking == "Ingen"
     )
     m.kinds["pupil"] = plain
+    m.kinds["guardian"] = m.responsibles[plain][0][0]
+    klass = next(g for g in klasses if plain in m.members(g))
+    duty = next(d for d in m.duties if klass.id in d.mentor_of)  # her mentor is protected
+    m.persons[duty.person].security_marking = SECRET
+    m.kinds["protected_mentor"] = duty.person
     first_class = next(g for g in klasses if g.school == s0.id and g.school_year == 6)
     m.kinds["mentor"] = next(d.person for d in m.duties if first_class.id in d.mentor_of)
     m.kinds["subject_teacher"] = next(
