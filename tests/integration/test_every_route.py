@@ -462,6 +462,11 @@ def test_the_import_matches_the_model(town: Town) -> None:
     assert len(town.seeded.groups) == len(m.groups)
     assert len(town.seeded.schools) == len(m.schools)
     assert town.seeded.signed > 0
+    again = town.seeded.reimported
+    assert again is not None  # today's roster after the earlier one: the term went on
+    assert again.changes["guardianships"].ended == len(m.former)
+    assert again.changes["memberships"].ended == 1  # the old class of the pupil who moved
+    assert again.changes["memberships"].created == 2  # her new class, and the new pupil
     with town.session() as db:
         for group in m.groups:
             gid = town.seeded.groups[group.id]

@@ -208,6 +208,9 @@ KINDS = (
     "mentor_guardian",
     "protected_mentor",
     "pupil_two_classes",
+    "new_pupil",
+    "new_pupil_guardian",
+    "former_guardian",
 )
 
 
@@ -313,6 +316,8 @@ class Municipality:
     # Staff decisions on guardian links (guardian, child) -> has_access, made in the app
     # after the import (seed.py): a court order closes one, staff open a "God man".
     decisions: dict[tuple[str, str], bool] = field(default_factory=dict)
+    # Guardian links in the earlier export only (guardian, child, relation): custody moved.
+    former: list[tuple[str, str, str]] = field(default_factory=list)
 
     # ---- the ground truth --------------------------------------------------------------
 
@@ -751,6 +756,24 @@ def generate(
     )
     second.members.append(Membership(twice, term_start))
     m.kinds["pupil_two_classes"] = twice
+
+    given, family = names.pick(pool="so")  # arrived when the pupil changed class: no plan yet
+    arrival = person(given, family, birth=date(day.year - 8, 9, 9), role="Skola elev")
+    m.pupils.append(arrival.id)
+    m.enrolments[arrival.id] = [Enrolment(s0.id, 2, moved_on)]
+    next(g for g in klasses if g.school == s0.id and g.school_year == 2).members.append(
+        Membership(arrival.id, moved_on)
+    )
+    arrival_guardian = adult(family)
+    m.responsibles[arrival.id] = [(arrival_guardian.id, GUARDIAN)]
+    m.kinds["new_pupil"] = arrival.id
+    m.kinds["new_pupil_guardian"] = arrival_guardian.id
+
+    child = take(s0, 4)  # custody moved: the earlier export had a second guardian
+    link(child, adult(m.persons[child].family_name))
+    gone = adult(m.persons[child].family_name)
+    m.former.append((gone.id, child, GUARDIAN))
+    m.kinds["former_guardian"] = gone.id
 
     given, family = names.pick(pool="ar")  # enrolled, in no group (new, not placed yet)
     loose = person(given, family, birth=date(day.year - 10, 5, 5), role="Skola elev")

@@ -39,7 +39,7 @@ from backend.talks import service as talks
 from backend.terms import closing
 from backend.terms import service as terms
 from tests.municipality import ss12000
-from tests.municipality.generate import Municipality
+from tests.municipality.generate import ALLOWED, Municipality
 from tests.softauthn import SoftAuthenticator
 
 ZONE = ZoneInfo("Europe/Stockholm")
@@ -85,7 +85,11 @@ def code_of(start: date) -> str:
 def build(
     m: Municipality, *, folder: Path, database_url: str, settings: Settings, activity: bool = True
 ) -> Seeded:
-    """Writes the files into `folder`, migrates the database, imports and seeds."""
+    """Writes the files into `folder` (and the earlier export beside it), migrates the
+    database, imports the earlier export as of the day before the class change, seeds the
+    term's activity, then imports today's files."""
+    earlier = folder.with_name(folder.name + "-earlier")
+    ss12000.write(m, earlier, page_size=250, earlier=True)
     ss12000.write(m, folder, page_size=250)
     upgrade(database_url)
     engine = make_engine(database_url)
@@ -93,12 +97,13 @@ def build(
         with Session(engine, expire_on_commit=False) as session:
             seeded = Seeded()
             before = m.moved_on - timedelta(days=1) if m.moved_on else m.today
-            seeded.imported = import_roster(session, source=folder, dry_run=False, today=before)
+            seeded.imported = import_roster(session, source=earlier, dry_run=False, today=before)
             _ids(session, m, seeded)
             _decide(session, m, seeded)
             if activity:
                 _activity(session, m, seeded, settings, before)
-            # The term goes on: today's roster, where she has changed class.
+            # The term goes on: today's roster, where she has changed class, a new pupil
+            # has come and a guardian's custody has ended.
             seeded.reimported = import_roster(session, source=folder, dry_run=False, today=m.today)
     finally:
         engine.dispose()
@@ -224,6 +229,7 @@ def _activity(
     special = set(m.kinds.values())
     for guardian in list(special):
         special |= m.children(guardian, with_access=False)
+    special |= {child for _guardian, child, _relation in m.former}
     rich: set[int] = {ids[p] for p in special if p in ids}
     for n, pupil_ext in enumerate(m.pupils):
         pupil_id = ids[pupil_ext]
@@ -328,12 +334,10 @@ def _group_mentor(
 
 
 def _guardians(m: Municipality, seeded: Seeded, pupil: str) -> list[int]:
-    return [
-        seeded.ids[g]
-        for g in sorted(m.responsibles.get(pupil, []))
-        for g in [g[0]]
-        if pupil in m.children(g)
-    ]
+    """Her guardians with access while the term's activity happens (the earlier export's)."""
+    found = [g for g, _relation in sorted(m.responsibles.get(pupil, [])) if pupil in m.children(g)]
+    found += [g for g, child, relation in m.former if child == pupil and relation in ALLOWED]
+    return [seeded.ids[g] for g in found]
 
 
 def _mark(seeded: Seeded, what: str, n: int, pupil: str, author: int) -> str:
@@ -440,6 +444,7 @@ def _written_plans(
     pupils = [m.kinds[k] for k in ("pupil", "pupil_secret", "pupil_changed_class")]
     for kind in ("sibling_guardian", "guardian_two_households", "guardian_three_groups"):
         pupils += sorted(m.children(m.kinds[kind]))
+    pupils += [child for _guardian, child, _relation in m.former]  # she signs, then leaves
     keys: dict[int, SoftAuthenticator] = {}
     done: set[str] = set()
     for pupil in pupils:

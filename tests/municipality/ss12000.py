@@ -65,7 +65,8 @@ def organisations(m: Municipality) -> list[dict[str, Any]]:
     return out
 
 
-def persons(m: Municipality) -> list[dict[str, Any]]:
+def persons(m: Municipality, *, earlier: bool = False) -> list[dict[str, Any]]:
+    """`earlier`: as the export was before custody moved (Municipality.former)."""
     out = []
     for p in m.persons.values():
         record: dict[str, Any] = {
@@ -107,10 +108,13 @@ def persons(m: Municipality) -> list[dict[str, Any]]:
                 )
                 for e in m.enrolments[p.id]
             ]
-        if m.responsibles.get(p.id):
+        links = list(m.responsibles.get(p.id, []))
+        if earlier:
+            links += [(g, relation) for g, child, relation in m.former if child == p.id]
+        if links:
             record["responsibles"] = [
                 {"person": {"id": guardian}, "relationType": relation}
-                for guardian, relation in m.responsibles[p.id]
+                for guardian, relation in links
             ]
         out.append(record)
     return out
@@ -215,12 +219,15 @@ ENTITIES = {
 }
 
 
-def write(m: Municipality, folder: Path, *, page_size: int | None = None) -> list[Path]:
-    """One file per entity, or pages of `page_size` records (`persons-1.json`, …)."""
+def write(
+    m: Municipality, folder: Path, *, page_size: int | None = None, earlier: bool = False
+) -> list[Path]:
+    """One file per entity, or pages of `page_size` records (`persons-1.json`, …);
+    `earlier`: the export as it was before custody moved."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for entity, make in ENTITIES.items():
-        records = make(m)
+        records = persons(m, earlier=earlier) if make is persons else make(m)
         size = page_size or max(len(records), 1)
         pages = [records[i : i + size] for i in range(0, len(records), size)] or [[]]
         for n, page in enumerate(pages, 1):
