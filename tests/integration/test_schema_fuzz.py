@@ -12,28 +12,59 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as budget
 from hypothesis import strategies as st
 from litestar import Litestar
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
 from schemathesis.python import asgi
 from sqlalchemy import text
 from sqlmodel import Session
 
-from tests.integration.conftest import Visitor, demo_person
+from backend.db import make_engine, upgrade
+from backend.demo import seed
+from backend.settings import Settings
+from tests.integration.conftest import ORIGIN, Visitor, demo_person
 
 # Per operation and generation mode (valid, schema-breaking, and valid with the demo's ids):
 # 84 operations make about 2 000 requests a role, ~15 s. IUP_FUZZ_EXAMPLES searches deeper.
 EXAMPLES = int(os.environ.get("IUP_FUZZ_EXAMPLES", "10"))
+# IUP_FUZZ_CHECKS=all runs every default check of schemathesis too (responses against the
+# schema, status codes, headers): the known mismatches are listed in docs/TESTING.md.
+CHECKS = None if os.environ.get("IUP_FUZZ_CHECKS") == "all" else [not_a_server_error]
 ROLES = ["anonymous", "alva", "guardian-anna", "mentor-4a"]
-STATUSES: dict[str, Counter[int]] = {
-    role: Counter() for role in ROLES
-}  # shown with -s  # per role, for the report at the end
+DATABASE = os.environ.get("IUP_FUZZ_DATABASE", "sqlite")
+# Requests per role and status, printed at the end of each role's test (seen with -s).
+STATUSES: dict[str, Counter[int]] = {role: Counter() for role in ROLES}
+
+
+@pytest.fixture
+def settings(request: pytest.FixtureRequest, tmp_path: Path, template_db: bytes) -> Settings:
+    """The demo on SQLite, fresh for each role; IUP_FUZZ_DATABASE=postgresql runs on the
+    local PostgreSQL server instead (one database for the module, as in
+    test_hostile_input.py), which refuses more than SQLite stores."""
+    if DATABASE == "postgresql":
+        url = request.getfixturevalue("postgres_url")
+        upgrade(url)
+        engine = make_engine(url)
+        with Session(engine) as db:
+            seed(db, today=date.today())  # noqa: DTZ011  (idempotent)
+            db.execute(text("DELETE FROM rate_limit"))
+            db.commit()
+        engine.dispose()
+    else:
+        path = tmp_path / "iup.db"
+        path.write_bytes(template_db)
+        url = f"sqlite:///{path}"
+    return Settings(database_url=url, origin=ORIGIN, rp_id="localhost", secret_key="test-secret")
 
 
 @pytest.fixture
@@ -107,7 +138,7 @@ def test_no_operation_answers_with_a_server_error(
         )
 
         @given(case=cases)
-        @settings(
+        @budget(
             max_examples=EXAMPLES * (3 if known else 2),
             derandomize=True,
             database=None,
@@ -116,14 +147,12 @@ def test_no_operation_answers_with_a_server_error(
             suppress_health_check=list(HealthCheck),
         )
         def call(case: Any) -> None:
-            response = case.call_and_validate(
-                headers=headers, cookies=cookies, checks=[not_a_server_error]
-            )
+            response = case.call_and_validate(headers=headers, cookies=cookies, checks=CHECKS)
             STATUSES[role][response.status_code] += 1
 
         try:
             call()
-        except Exception as error:
+        except (Exception, FailureGroup) as error:  # FailureGroup is no Exception
             failures.append(f"{operation.label}: {error}")
     statuses = STATUSES[role]
     print(f"\n{role}: {statuses.total()} examples, by status {sorted(statuses.items())}")
