@@ -13,7 +13,6 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -81,9 +80,9 @@ class Town:
 def town_template_fixture(tmp_path_factory: pytest.TempPathFactory) -> Template:
     """Generated, written, imported and seeded once; tests get copies."""
     root = tmp_path_factory.mktemp("municipality")
-    model = generate(**knobs(), today=date.today())  # noqa: DTZ011  # the app's today
     path = root / "iup.db"
     settings = settings_for(path)
+    model = generate(**knobs(), today=settings.today())  # the app's today, in its zone
     seeded = build(
         model, folder=root / "ss12000", database_url=settings.database_url, settings=settings
     )
