@@ -275,7 +275,7 @@ def open_page(guest: Visitor, url: str, chosen: dict[str, Value], tally: Tally) 
     return response
 
 
-def test_every_page_as_every_kind_of_person(town: Town) -> None:
+def test_every_page_as_every_kind_of_person(town: Town, capsys: pytest.CaptureFixture[str]) -> None:
     started = time.monotonic()
     pattern, by_name = name_pattern(town)
     m = town.model
@@ -347,7 +347,8 @@ def test_every_page_as_every_kind_of_person(town: Town) -> None:
         f"{len(tally.private_texts)} (of {tally.markers_seen} read); foreign ids not refused: "
         f"{len(tally.not_refused)}; statuses {dict(sorted(tally.statuses.items()))}"
     )
-    print(summary)
+    with capsys.disabled():  # the figures, in a plain run too (not from an xdist worker)
+        print(f"\n{summary}")
     problems = (
         tally.server_errors
         + tally.foreign_names
