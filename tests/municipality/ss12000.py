@@ -67,6 +67,7 @@ def organisations(m: Municipality) -> list[dict[str, Any]]:
 
 def persons(m: Municipality, *, earlier: bool = False) -> list[dict[str, Any]]:
     """`earlier`: as the export was before custody moved (Municipality.former)."""
+    staff = {d.person for d in m.duties}
     out = []
     for p in m.persons.values():
         record: dict[str, Any] = {
@@ -81,7 +82,11 @@ def persons(m: Municipality, *, earlier: bool = False) -> list[dict[str, Any]]:
             "emails": [
                 {
                     "value": p.email,
-                    "type": "Skola elev" if p.id in m.enrolments else "Privat",
+                    "type": "Skola elev"
+                    if p.id in m.enrolments
+                    else "Skola personal"
+                    if p.id in staff
+                    else "Privat",
                 }
             ],
         }
