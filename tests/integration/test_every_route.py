@@ -40,6 +40,7 @@ from backend.models import (
     TalkTime,
     Term,
 )
+from backend.roster.service import import_roster
 from tests.integration.conftest import Visitor
 from tests.municipality import ss12000
 from tests.municipality.fixtures import (  # noqa: F401  (fixtures)
@@ -468,6 +469,9 @@ def test_the_import_matches_the_model(town: Town) -> None:
     assert again.changes["guardianships"].ended == len(m.former)
     assert again.changes["memberships"].ended == 1  # the old class of the pupil who moved
     assert again.changes["memberships"].created == 2  # her new class, and the new pupil
+    with town.session() as db:  # the same export once more changes nothing
+        third = import_roster(db, source=town.files, dry_run=False, today=m.today)
+    assert not third.changed, third.lines[:10]
     with town.session() as db:
         for group in m.groups:
             gid = town.seeded.groups[group.id]
