@@ -4,9 +4,12 @@
 Families are as they come: siblings in one school and in two, a child whose two
 guardians live apart, a guardian with children in three groups, "Annan ansvarig" and
 "God man", a pupil with Sekretessmarkering and one with Skyddad folkbokföring, a pupil who
-changed class this term, a teacher who is a guardian, a principal of two schools, persons
-with no enrolment, a pupil in no group, and names in Swedish (å, ä, ö), Arabic script and
-Somali. `Municipality.kinds` names one person of each kind; `Municipality.may_see` is the
+changed class this term (and her former mentor), a pupil in two classes, a new pupil, a
+teacher who is a guardian elsewhere and a mentor who is one in her own class, a mentor with
+Sekretessmarkering, a principal of two schools, a guardian link closed by staff and a God
+man's opened, a guardian whose custody ended, persons with no enrolment, a pupil in no
+group, a person in nothing, and names in Swedish (å, ä, ö), Arabic script and Somali.
+`Municipality.kinds` names one person of each kind; `Municipality.may_see` is the
 ground truth of who may see which pupil, worked out from this model alone (never from the
 app), so tests can compare the app against it."""
 

@@ -1,11 +1,19 @@
 """A generated municipality in a database: its SS 12000 files through the roster import
 the CLI uses (`iup roster import`), then a term's activity through the services, as
-the people would make it: a term per school opened by its principal (and last term, closed,
-for the first school), goals by the mentor, self-assessments and a goal proposal by the
-pupil, running notes by subject teachers (shared and staff-only), preparations by pupil
-and guardian, talk times and bookings, and for some pupils a published written plan with an
-agreement that pupil, guardian and mentor sign with a passkey (a software authenticator,
-a real WebAuthn assertion)."""
+the people would make it, then today's files imported again.
+
+1. The earlier export (a guardian whose custody later ends) as of the day before the pupil
+   changed class; staff decisions on guardian links (a court order closes one, a God man's
+   is opened).
+2. A term per school opened by its principal (and last term, rated and closed, for the
+   first school); goals by the mentor, self-assessments with replies, goal proposals
+   (some answered), running notes by subject teachers (shared and staff-only), the
+   mentor's talk drafts, preparations by pupil and guardians (one keeps hers to herself),
+   talk times and bookings, and for some pupils a published written plan with an
+   agreement that pupil, guardians and mentor sign with a passkey (a software
+   authenticator: real WebAuthn assertions), one followed up.
+3. Today's export: she has changed class, a new pupil (no plan yet) has come, the
+   guardian's link has ended."""
 
 from __future__ import annotations
 
