@@ -1,11 +1,11 @@
 """Schemathesis against our own OpenAPI document (`/schema/openapi.json`): every JSON
 operation gets requests made from its schema, valid ones and ones that break it, anonymous
-and signed in as a pupil, a guardian and a mentor (a session cookie and the CSRF header, so
-the requests get past sign-in and CSRF into the handlers). Path ids are sometimes the demo's
-real ones (Alva, her goal, her group, ...) and sometimes made up. The one rule checked: no
-5xx (`not_a_server_error`); a refusal is a 4xx with a reason. Bounded and repeatable: a few
-examples per operation, derandomized, no example database, no network (the app is called
-in the process, over ASGI)."""
+and signed in as a pupil, a guardian, a mentor and a principal (a session cookie and the
+CSRF header, so the requests get past sign-in and CSRF into the handlers). Path ids are
+sometimes the demo's real ones (Alva, her goal, her group, ...) and sometimes made up. The
+one rule checked: no 5xx (`not_a_server_error`); a refusal is a 4xx with a reason. Bounded
+and repeatable: a few examples per operation, derandomized, no example database, no
+network (the app is called in the process, over ASGI). docs/TESTING.md says more."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ EXAMPLES = int(os.environ.get("IUP_FUZZ_EXAMPLES", "10"))
 # IUP_FUZZ_CHECKS=all runs every default check of schemathesis too (responses against the
 # schema, status codes, headers): the known mismatches are listed in docs/TESTING.md.
 CHECKS = None if os.environ.get("IUP_FUZZ_CHECKS") == "all" else [not_a_server_error]
-ROLES = ["anonymous", "alva", "guardian-anna", "mentor-4a"]
+ROLES = ["anonymous", "alva", "guardian-anna", "mentor-4a", "principal"]
 DATABASE = os.environ.get("IUP_FUZZ_DATABASE", "sqlite")
 # Requests per role and status, printed at the end of each role's test (seen with -s).
 STATUSES: dict[str, Counter[int]] = {role: Counter() for role in ROLES}
