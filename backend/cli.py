@@ -21,6 +21,7 @@ from backend.models import AuditEvent, AuditKind, Person, utcnow
 from backend.people.service import issue_link
 from backend.retention import service as retention
 from backend.settings import Settings, from_env, record_origin
+from backend.web import form_int
 
 logger = logging.getLogger("iup.gallra")
 
@@ -28,7 +29,7 @@ logger = logging.getLogger("iup.gallra")
 def _person(session: Session, ref: str) -> Person:
     """Our own id, or the SS 12000 Person.id the person was imported with."""
     query = select(Person).where(
-        or_(col(Person.external_id) == ref, col(Person.id) == (int(ref) if ref.isdigit() else -1))
+        or_(col(Person.external_id) == ref, col(Person.id) == form_int(ref, default=-1))
     )
     person = session.exec(query).first()
     if person is None:

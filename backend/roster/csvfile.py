@@ -36,6 +36,7 @@ from backend.roster.source import (
     RosterError,
     SchoolRow,
 )
+from backend.web import form_int
 
 COLUMNS = (
     "kind",
@@ -147,9 +148,10 @@ def _year(row: Row) -> int | None:
     value = row["school_year"]
     if not value:
         return None
-    if not value.isdigit() or int(value) > MAX_YEAR:
+    year = form_int(value, default=-1)
+    if not 0 <= year <= MAX_YEAR:
         raise row.origin.error(f"school_year {value!r} is not a school year (0-{MAX_YEAR})")
-    return int(value)
+    return year
 
 
 def read(path: Path) -> Roster:

@@ -100,7 +100,7 @@ def import_roster(
     step("read")
     roster = read(source, today=today)
     try:
-        summary = _apply(session, roster, step)
+        summary = apply(session, roster=roster, step=step)
     except BaseException:
         session.rollback()
         raise
@@ -112,7 +112,7 @@ def import_roster(
     return summary
 
 
-def _chunks(items: list[K]) -> Iterator[list[K]]:
+def chunks(items: list[K]) -> Iterator[list[K]]:
     for start in range(0, len(items), CHUNK):
         yield items[start : start + CHUNK]
 
@@ -132,7 +132,7 @@ def _table(model: Any) -> Table:
     return table
 
 
-def _apply(session: Session, roster: Roster, step: Progress) -> Summary:  # noqa: PLR0912, PLR0915
+def apply(session: Session, *, roster: Roster, step: Progress) -> Summary:  # noqa: PLR0912, PLR0915
     summary = Summary(changes={e: Change() for e in ENTITIES})
 
     # Schools -------------------------------------------------------------------------
@@ -312,7 +312,7 @@ def _write(
     summary: Summary,
     entity: str,
 ) -> None:
-    for chunk in _chunks(new):
+    for chunk in chunks(new):
         session.execute(insert(model), chunk)
     for row in new:
         summary.note(entity, "created", row["external_id"])
@@ -340,7 +340,7 @@ def _links(
     a, b = table.c[key[0]], table.c[key[1]]
     columns = [a, b] + ([table.c[value]] if value else [])
     have: dict[tuple[int, int], Any] = {}
-    for chunk in _chunks(sorted(scope | {k[0] for k in want})):
+    for chunk in chunks(sorted(scope | {k[0] for k in want})):
         for row in session.execute(select(*columns).where(a.in_(chunk))):
             have[(row[0], row[1])] = row[2] if value else None
 
@@ -354,7 +354,7 @@ def _links(
         rows = [
             {key[0]: k[0], key[1]: k[1], **({value: want[k]} if value else {})} for k in created
         ]
-        for part in _chunks(rows):
+        for part in chunks(rows):
             session.execute(insert(table), part)
     if ended:
         session.execute(
@@ -401,7 +401,7 @@ def _guardianships(  # noqa: PLR0912
     have: dict[tuple[int, int], tuple[str, bool, bool]] = {}  # relation, access, decided
     children = sorted(allowed)
     c = table.c
-    for chunk in _chunks(children):
+    for chunk in chunks(children):
         query = select(c.guardian_id, c.pupil_id, c.relation, c.has_access, c.decided_at).where(
             c.pupil_id.in_(chunk)
         )
@@ -434,7 +434,7 @@ def _guardianships(  # noqa: PLR0912
         if relation != old_relation or closed:
             updated.append({"_g": k[0], "_p": k[1], "_r": relation, "_a": access and not closed})
     ended = [k for k in have if k not in want]
-    for part in _chunks(created):
+    for part in chunks(created):
         session.execute(insert(table), part)
     key = (c.guardian_id == bindparam("_g")) & (c.pupil_id == bindparam("_p"))
     if updated:

@@ -316,7 +316,7 @@ def _store(session: Session, *, base: str, source_id: int | None, fetched: Fetch
     else:
         gone = [(e, ext) for e, held in fetched.records.items() for ext in held]
         gone += [(e, ext) for e, ids in fetched.deleted.items() for ext in ids]
-    for part in service._chunks(gone):
+    for part in service.chunks(gone):
         for entity, ext in part:
             session.execute(
                 delete(table).where(
@@ -335,7 +335,7 @@ def _store(session: Session, *, base: str, source_id: int | None, fetched: Fetch
         for entity, held in fetched.records.items()
         for ext, (_, record) in held.items()
     ]
-    for chunk in service._chunks(rows):
+    for chunk in service.chunks(rows):
         session.execute(insert(table), chunk)
 
 
@@ -375,7 +375,7 @@ def sync(
         stored = _stored(session, source_id, full=fetched.full) if source_id is not None else {}
         records, ended = _merge(stored, fetched)
         roster = ss12000.build(records, today=today, ended=ended, dangling="drop")
-        summary = service._apply(session, roster, step)
+        summary = service.apply(session, roster=roster, step=step)
         _store(session, base=base, source_id=source_id, fetched=fetched)
     except BaseException:
         session.rollback()
