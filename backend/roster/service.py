@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -99,8 +100,17 @@ def import_roster(
     step = progress or (lambda _what: None)
     step("read")
     roster = read(source, today=today)
-    try:
+    with one_transaction(session, dry_run=dry_run):
         summary = apply(session, roster=roster, step=step)
+    step("done")
+    return summary
+
+
+@contextmanager
+def one_transaction(session: Session, *, dry_run: bool) -> Iterator[None]:
+    """All of an import or nothing: rolled back on any error, and after a dry run."""
+    try:
+        yield
     except BaseException:
         session.rollback()
         raise
@@ -108,8 +118,6 @@ def import_roster(
         session.rollback()
     else:
         session.commit()
-    step("done")
-    return summary
 
 
 def chunks(items: list[K]) -> Iterator[list[K]]:

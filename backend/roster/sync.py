@@ -367,7 +367,7 @@ def sync(
         bearer = _bearer(client, credentials)
         client.headers.update({"Authorization": f"Bearer {bearer}", "Accept": "application/json"})
         fetched = fetch(client, base, since=since, limit=limit, progress=step)
-    try:
+    with service.one_transaction(session, dry_run=dry_run):
         known = session.execute(
             select(sources.c.id, sources.c.synced_at).where(sources.c.url == base)
         ).first()
@@ -377,13 +377,6 @@ def sync(
         roster = ss12000.build(records, today=today, ended=ended, dangling="drop")
         summary = service.apply(session, roster=roster, step=step)
         _store(session, base=base, source_id=source_id, fetched=fetched)
-    except BaseException:
-        session.rollback()
-        raise
-    if dry_run:
-        session.rollback()
-    else:
-        session.commit()
     step("done")
     return Result(
         summary=summary,
