@@ -294,7 +294,14 @@ def test_a_server_on_another_port_and_the_commands_agree(
             assert printed.exit_code == 0, printed.output
             link = LINK.fullmatch(printed.stdout.strip())
             assert link and link.group(1) == served, printed.stdout
-            client = closing.enter_context(httpx.Client(base_url=f"http://127.0.0.1:{port}"))
+            # A new connection a request: an idle kept-alive one may be closed by the server
+            # just as a POST goes out on it ("Server disconnected" on a busy machine).
+            client = closing.enter_context(
+                httpx.Client(
+                    base_url=f"http://127.0.0.1:{port}",
+                    limits=httpx.Limits(max_keepalive_connections=0),
+                )
+            )
             browser = Visitor(client)  # type: ignore[arg-type]
             browser.authenticator = SoftAuthenticator(origin=served)
             enrolled = browser.enrol(link.group(2))
