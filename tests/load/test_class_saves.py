@@ -47,8 +47,9 @@ IUP = str(Path(sys.executable).parent / "iup")
 PUPILS = 100
 LOAD_SECONDS = 15.0
 HEALTH_EVERY = 0.5
+# No request may take longer, however busy the machine: one unanswered by then is a transport
+# error, and the tests fail on any (a time-out, not a latency figure, is what they assert).
 CLIENT_TIMEOUT = 10.0
-CEILING = 10.0  # seconds: no request may take longer, however busy the machine
 T = TypeVar("T")
 CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
@@ -379,10 +380,8 @@ def test_a_whole_class_saves_at_once(served: Served, capsys: pytest.CaptureFixtu
     assert not [s for s in saves.statuses if s >= 500], report
     assert not saves.errors, report
     assert acknowledged == total, report
-    assert slowest < CEILING, f"slowest save {slowest:.3f} s; {report}"
     assert health.statuses and set(health.statuses) == {200}, report
     assert not health.errors, report
-    assert max(health.latencies) < CEILING, f"healthz max {max(health.latencies):.3f} s; {report}"
     assert stored == acknowledged, report
 
 
