@@ -237,15 +237,20 @@ def seed(session: Session, *, today: date) -> list[tuple[str, Person]]:
 DEMO_ZONE = ZoneInfo("Europe/Stockholm")  # the settings' default school zone
 
 
-def _talk_times(session: Session, *, today: date) -> None:
-    """Talk times for 4A (Karin) and 8B (Johan) on the next three weekdays from the day after
-    tomorrow (booking closes a day before), 08:00–12:00, nothing booked; once."""
+def weekdays_from(day: date, count: int) -> list[date]:
+    """The first `count` weekdays from `day` on (it included)."""
     days: list[date] = []
-    day = today + timedelta(days=2)
-    while len(days) < 3:
+    while len(days) < count:
         if day.weekday() < 5:
             days.append(day)
         day += timedelta(days=1)
+    return days
+
+
+def _talk_times(session: Session, *, today: date) -> None:
+    """Talk times for 4A (Karin) and 8B (Johan) on the next three weekdays from the day after
+    tomorrow (booking closes a day before), 08:00–12:00, nothing booked; once."""
+    days = weekdays_from(today + timedelta(days=2), 3)
     for name, mentor_key, place in (
         ("4A", "mentor-4a", "Klassrum 4A"),
         ("8B", "mentor-8b", "Sal 8B, eller videolänk: https://video.example.se/8b"),

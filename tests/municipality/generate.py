@@ -371,16 +371,9 @@ class Municipality:
         is a pupil in a group, her children through a link with access, the pupils of the
         groups she mentors or teaches, and the pupils in the groups of the schools she
         leads (with a reason). A restricted link makes her nobody to that child."""
-        seen: set[str] = set()
+        seen = self.staff_sees(person_id) | self.children(person_id)
         if self.in_a_group(person_id):
             seen.add(person_id)
-        seen |= self.children(person_id)
-        for group in (*self.mentored(person_id), *self.taught(person_id)):
-            seen |= self.members(group)
-        for school in self.led(person_id):
-            for group in self.groups:
-                if group.school == school:
-                    seen |= self.members(group)
         return seen - self.restricted(person_id)
 
     def staff_of(self, pupil_id: str) -> set[str]:

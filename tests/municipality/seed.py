@@ -31,6 +31,7 @@ from backend.auth import service as auth
 from backend.auth.sessions import Viewer
 from backend.compilation import service as compilation
 from backend.db import make_engine, upgrade
+from backend.demo import weekdays_from
 from backend.errors import Refusal
 from backend.goals import proposals
 from backend.goals import service as goals
@@ -396,12 +397,7 @@ def _talk_times(
 ) -> None:
     """Times on the next three weekdays from the day after tomorrow for every class of the
     first two schools; the families of the special pupils (and every third) book one."""
-    days: list[date] = []
-    day = today + timedelta(days=2)
-    while len(days) < 3:
-        if day.weekday() < 5:
-            days.append(day)
-        day += timedelta(days=1)
+    days = weekdays_from(today + timedelta(days=2), 3)
     if days[-1] > m.term_end:
         return
     for group in m.groups:
