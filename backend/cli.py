@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import msgspec
@@ -22,6 +23,9 @@ from backend.people.service import issue_link
 from backend.retention import service as retention
 from backend.settings import Settings, from_env, record_origin
 from backend.web import form_int
+
+if TYPE_CHECKING:
+    from backend.roster.service import Summary
 
 logger = logging.getLogger("iup.gallra")
 
@@ -397,6 +401,20 @@ def roster() -> None:
 SHOWN_LINES = 50
 
 
+def _print_changes(summary: Summary, *, dry_run: bool) -> None:
+    """What an import or sync changed: a line per entity, then the first SHOWN_LINES details."""
+    click.echo("would change (dry run, nothing changed):" if dry_run else "changed:")
+    for entity, change in summary.changes.items():
+        click.echo(
+            f"  {entity:<14} {change.created:>6} created {change.updated:>6} updated "
+            f"{change.ended:>6} ended"
+        )
+    for line in summary.lines[:SHOWN_LINES]:
+        click.echo(f"  {line}")
+    if len(summary.lines) > SHOWN_LINES:
+        click.echo(f"  … and {len(summary.lines) - SHOWN_LINES} more")
+
+
 @roster.command("import")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Print what would change, and change nothing.")
@@ -422,16 +440,7 @@ def roster_import(path: Path, dry_run: bool) -> None:
             )
         except service.RosterError as error:
             raise click.ClickException(str(error)) from error
-    click.echo("would change (dry run, nothing changed):" if dry_run else "changed:")
-    for entity, change in summary.changes.items():
-        click.echo(
-            f"  {entity:<14} {change.created:>6} created {change.updated:>6} updated "
-            f"{change.ended:>6} ended"
-        )
-    for line in summary.lines[:SHOWN_LINES]:
-        click.echo(f"  {line}")
-    if len(summary.lines) > SHOWN_LINES:
-        click.echo(f"  … and {len(summary.lines) - SHOWN_LINES} more")
+    _print_changes(summary, dry_run=dry_run)
 
 
 @roster.command("sync")
@@ -472,13 +481,4 @@ def roster_sync(url: str, full: bool, dry_run: bool, limit: int) -> None:
     fetched = ", ".join(f"{n} {entity}" for entity, n in result.fetched.items())
     how = "everything" if result.full else "changes only"
     click.echo(f"read ({how}): {fetched}; {result.deleted} deleted")
-    click.echo("would change (dry run, nothing changed):" if dry_run else "changed:")
-    for entity, change in result.summary.changes.items():
-        click.echo(
-            f"  {entity:<14} {change.created:>6} created {change.updated:>6} updated "
-            f"{change.ended:>6} ended"
-        )
-    for line in result.summary.lines[:SHOWN_LINES]:
-        click.echo(f"  {line}")
-    if len(result.summary.lines) > SHOWN_LINES:
-        click.echo(f"  … and {len(result.summary.lines) - SHOWN_LINES} more")
+    _print_changes(result.summary, dry_run=dry_run)
