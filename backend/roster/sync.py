@@ -43,6 +43,7 @@ from sqlmodel import Session
 from backend.models import RosterRecord, RosterSource
 from backend.roster import service, ss12000
 from backend.roster.source import Origin, RosterError
+from backend.settings import Settings
 
 OVERLAP = timedelta(minutes=1)
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)
@@ -98,7 +99,7 @@ class Credentials:
     client_secret: str = field(default="", repr=False)
 
     @classmethod
-    def from_settings(cls, settings: Any) -> Credentials:
+    def from_settings(cls, settings: Settings) -> Credentials:
         return cls(
             token=settings.ss12000_token,
             token_url=settings.ss12000_token_url,
