@@ -224,36 +224,26 @@ def _save_form(
 ) -> Response[Any]:
     answers = _answers(data)
     ready = data.get("ready")
-    version = form_int(data.get("version", ""))
-    for _attempt in range(2):
-        try:
-            service.save_preparation(
-                db,
-                pupil_id=access.pupil_id,
-                author_id=access.viewer.person_id,
-                audience=audience,
-                version=version,
-                answers=answers,
-                ready=None if ready is None else ready == "1",
-                shared=(data.get("shared") == "1") if audience is Audience.GUARDIAN else None,
-                today=state.settings.today(),
-            )
-            break
-        except FormError as error:
-            return _page(
-                db, state, access, audience=audience, typed=answers, errors=error.errors, status=422
-            )
-        except Archived:
-            raise  # read-only history: the error page says so
-        except Conflict as conflict:
-            # Stale, but every answer she sent is the saved one (a send that arrived while
-            # its answer was lost): nothing to choose, so it is saved on the new version.
-            stored = {a["question_id"]: a["text"] for a in conflict.current["answers"]}
-            if _attempt or any(t.strip() != stored.get(q, "") for q, t in answers.items()):
-                return _page(
-                    db, state, access, audience=audience, typed=answers, stale=True, status=409
-                )
-            version = int(conflict.current["version"])
+    try:
+        service.save_preparation(
+            db,
+            pupil_id=access.pupil_id,
+            author_id=access.viewer.person_id,
+            audience=audience,
+            version=form_int(data.get("version", "")),
+            answers=answers,
+            ready=None if ready is None else ready == "1",
+            shared=(data.get("shared") == "1") if audience is Audience.GUARDIAN else None,
+            today=state.settings.today(),
+        )
+    except FormError as error:
+        return _page(
+            db, state, access, audience=audience, typed=answers, errors=error.errors, status=422
+        )
+    except Archived:
+        raise  # read-only history: the error page says so
+    except Conflict:
+        return _page(db, state, access, audience=audience, typed=answers, stale=True, status=409)
     path = (
         "/preparation" if audience is Audience.PUPIL else f"/pupils/{access.pupil_id}/preparation"
     )

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from backend.db import Query
-from backend.errors import Conflict, FormError, NotFound
+from backend.errors import Archived, Conflict, FormError, NotFound
 from backend.i18n import N_
 from backend.models import (
     Answer,
@@ -196,9 +196,48 @@ def save_preparation(
     today: date,
 ) -> PreparationPublic:
     """Checks the answers (FormError) and stores them if nobody has saved since `version`
-    (0: nothing saved yet), else 409 with the preparation as it is now. The first save
-    creates the row; the unique key (plan, author) refuses a second first save. 409
-    `archived` when the plan is archived."""
+    (0: nothing saved yet), else 409 with the preparation as it is now. A stale save whose
+    every answer is the saved one is no conflict (a send that arrived while its answer was
+    lost, sent again): it is stored on the current version. The first save creates the
+    row; the unique key (plan, author) refuses a second first save. 409 `archived` when
+    the plan is archived."""
+    for attempt in range(2):
+        try:
+            return _save(
+                session,
+                pupil_id=pupil_id,
+                author_id=author_id,
+                audience=audience,
+                version=version,
+                answers=answers,
+                ready=ready,
+                shared=shared,
+                today=today,
+            )
+        except Archived:
+            raise
+        except Conflict as conflict:
+            current = conflict.current or {}
+            stored = {a["question_id"]: a["text"] for a in current.get("answers", [])}
+            if attempt or any(t.strip() != stored.get(q, "") for q, t in answers.items()):
+                raise
+            version = int(current["version"])
+    raise AssertionError("unreachable")
+
+
+def _save(
+    session: Session,
+    *,
+    pupil_id: int,
+    author_id: int,
+    audience: Audience,
+    version: int,
+    answers: dict[int, str],
+    ready: bool | None,
+    shared: bool | None,
+    today: date,
+) -> PreparationPublic:
+    """One try of save_preparation."""
     talk = _talk(session, pupil_id=pupil_id, today=today)
     refuse_archived(talk.state, talk.plan_id)
     questions = _questions(session, talk, audience)

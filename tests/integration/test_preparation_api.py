@@ -326,6 +326,24 @@ def test_a_stale_form_with_the_saved_texts_is_saved_without_a_choice(
     assert stored["version"] == 2 and stored["ready_at"] and stored["answers"][0]["text"] == "Samma"
 
 
+def test_a_stale_json_save_with_the_saved_texts_is_saved_too(
+    db: Session, signed_in: Callable[[str], Visitor]
+) -> None:
+    """The device's drafts sync by JSON: a PUT whose answer was lost (the connection went
+    meanwhile) is sent again with the old version. Same texts: stored, not a 409; another
+    text on that version is still a 409 with the stored one."""
+    elias = signed_in("elias")
+    q = elias.get(PUPIL_API).json()["answers"][0]["question_id"]
+    body = {"version": 0, "answers": [{"question_id": q, "text": "Samma"}]}
+    assert put(elias, PUPIL_API, body).status_code == 200
+    again = put(elias, PUPIL_API, {**body, "ready": True})
+    assert again.status_code == 200, again.text
+    assert again.json()["version"] == 2 and again.json()["ready_at"]
+    other = put(elias, PUPIL_API, {"version": 0, "answers": [{"question_id": q, "text": "Ny"}]})
+    assert other.status_code == 409
+    assert elias.get(PUPIL_API).json()["answers"][0]["text"] == "Samma"
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, settings: Settings) -> str:
     if request.param == "sqlite":
