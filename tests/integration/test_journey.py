@@ -33,13 +33,18 @@ def test_enrol_sign_out_sign_in_and_self_assess(
     response = alva.sign_in()
     assert response.status_code == 201 and response.json() == {"redirect": "/"}
     goal = goal_ids(db, "alva")[0]
-    saved = alva.form(f"/goals/{goal}/self-assessments", {"level": "2", "comment": "Sjuans tabell"})
+    saved = alva.form(f"/goals/{goal}/self-assessments", {"level": "2", "comment": "Åttans tabell"})
     assert saved.status_code == 303
     assert saved.headers["location"] == f"/?saved={goal}#goal-{goal}-saved"
     again = alva.form(f"/goals/{goal}/self-assessments", {"level": "3", "comment": ""})
     assert again.status_code == 303
     page = alva.get(f"/?saved={goal}").text
-    assert "Sjuans tabell" in page and "På väg" in page and "Nästan" in page
+    card = page[page.index(f'id="goal-{goal}"') :]
+    card = card[: card.index("</article>")]
+    assert "Du valde <strong>Nästan</strong>" in card, "the notice names the level just saved"
+    rows = re.findall(r"<tr><td><time[^>]*>.*?</tr>", card)
+    assert len(rows) == 2 and "Nästan" in rows[0], "the newest rating first"
+    assert "På väg</span><p>Åttans tabell</p>" in rows[1], "the first rating with its comment"
     assert f'data-draft-saved="sa-{goal}"' in page
     assert re.search(r'<polyline class="chart__line"', page)
     levels = db.exec(select(SelfAssessment.level).where(SelfAssessment.goal_id == goal)).all()
