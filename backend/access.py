@@ -24,7 +24,6 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col
 
 from backend import readlog
-from backend.auth.sessions import Viewer
 from backend.db import Query
 from backend.errors import Forbidden, NotFound
 from backend.i18n import N_
@@ -47,6 +46,7 @@ from backend.models import (
 )
 from backend.names import Namer
 from backend.readlog import ReadKind
+from backend.viewer import Viewer
 from backend.web import MAX_ROW_ID, RowId, is_head
 
 

@@ -22,11 +22,12 @@ from backend.auth.schemas import (
 )
 from backend.auth.schemas import Redirect as RedirectJSON
 from backend.auth.service import AuthError
-from backend.auth.sessions import SESSION_COOKIE, Viewer
+from backend.auth.sessions import SESSION_COOKIE
 from backend.errors import NotFound, refusals
 from backend.i18n import LANGUAGES, _
 from backend.models import Person
 from backend.settings import Settings
+from backend.viewer import Viewer
 from backend.web import Page, RowId, client_address, safe_next
 
 _REFUSED = {

@@ -9,7 +9,6 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-import msgspec
 from litestar import Request
 from litestar.di import NamedDependency
 from sqlalchemy import bindparam, delete, exists, func, update
@@ -33,25 +32,12 @@ from backend.models import (
     Person,
     utcnow,
 )
+from backend.viewer import Viewer
 from backend.web import has_control_characters
 
 SESSION_COOKIE = "iup_session"
 VIEWER_KEY = "iup.viewer"
 log = logging.getLogger("iup")
-
-
-class Viewer(msgspec.Struct, frozen=True, kw_only=True):
-    person_id: int
-    given_name: str
-    family_name: str
-    passkey_id: int | None  # the passkey that started this session
-    is_pupil: bool  # in a group as a pupil: the app opens on her own plan
-    locale: str | None = None  # the language she chose (Person.locale); None: her browser's
-    unread: int = 0  # items in her unread notification digests (the header shows it)
-
-    @property
-    def name(self) -> str:
-        return f"{self.given_name} {self.family_name}"
 
 
 def current_viewer(request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Viewer:

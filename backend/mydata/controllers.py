@@ -11,12 +11,12 @@ from litestar.response import Template
 from sqlmodel import Session
 
 from backend.access import SIGNED_IN
-from backend.auth.sessions import Viewer
 from backend.errors import refusals
 from backend.mydata import service
 from backend.mydata.schemas import MyData
 from backend.plans import history
 from backend.plans.service import LEVEL_WORDS
+from backend.viewer import Viewer
 from backend.web import Page
 
 NO_STORE = {"cache-control": "no-store"}

@@ -9,7 +9,6 @@ from sqlmodel import Session, col, select
 
 from backend import readlog
 from backend.access import Relation, namer_for
-from backend.auth.sessions import Viewer
 from backend.i18n import N_
 from backend.models import (
     Agreement,
@@ -39,6 +38,7 @@ from backend.notifications.service import notifications_of
 from backend.plans import history
 from backend.readlog import ReadKind
 from backend.settings import Settings
+from backend.viewer import Viewer
 
 # A security event, in her words.
 EVENT_WORDS = {

@@ -10,13 +10,13 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from backend.access import Relation, staff_of
-from backend.auth.sessions import Viewer
 from backend.db import Query
 from backend.errors import Conflict, Forbidden, FormError, NotFound
 from backend.i18n import N_
 from backend.models import GroupPupil, Note, Person, utcnow
 from backend.names import Namer
 from backend.notes.schemas import TEXT_MAX, NotePublic
+from backend.viewer import Viewer
 from backend.web import has_control_characters
 
 # A mentor's note is tagged with this word (translated where shown) unless she also

@@ -14,11 +14,11 @@ from litestar.response import Redirect, Template
 from sqlmodel import Session
 
 from backend.access import FOR_GROUP, SIGNED_IN, GroupAccess, Relation
-from backend.auth.sessions import Viewer
 from backend.errors import Forbidden, refusals
 from backend.i18n import N_
 from backend.notifications import service
 from backend.notifications.schemas import NotificationsPublic, RemindersPublic
+from backend.viewer import Viewer
 from backend.web import Page, is_head
 
 READ = refusals({})

@@ -37,6 +37,7 @@ from backend.people.schemas import (
     StaffEntry,
 )
 from backend.settings import Settings
+from backend.viewer import Viewer
 from backend.web import Page, RowId
 
 REFUSED = refusals(
@@ -68,7 +69,7 @@ def _person(db: Session, access: PersonAccess) -> PersonPublic:
     return service.person_of(db, person_id=access.person_id, viewer_id=access.viewer.person_id)
 
 
-def _page(template: str, viewer: sessions.Viewer, **context: Any) -> Template:
+def _page(template: str, viewer: Viewer, **context: Any) -> Template:
     return Page(template, context={"viewer": viewer, "nav": "home", **context})
 
 

@@ -28,7 +28,6 @@ from backend.access import (
     staff_of,
     visible_pupils,
 )
-from backend.auth.sessions import Viewer
 from backend.errors import ARCHIVED_409, BadRequest, FormError, NotFound, refusals
 from backend.groups import service as groups_service
 from backend.plans import service
@@ -41,6 +40,7 @@ from backend.plans.schemas import (
 )
 from backend.readlog import ReadKind
 from backend.stats import service as stats_service
+from backend.viewer import Viewer
 from backend.web import Page, RowId
 
 _READ = {400: "Not a valid request", 404: "No such plan or goal, or not yours to see"}

@@ -15,7 +15,6 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col
 
 from backend.access import Relation, Staff
-from backend.auth.sessions import Viewer
 from backend.db import Query
 from backend.errors import FormError, NotFound
 from backend.i18n import N_
@@ -33,6 +32,7 @@ from backend.models import (
 from backend.plans.schemas import ReplyPublic
 from backend.plans.service import REPLY_ROWS, refuse_archived
 from backend.reflections.schemas import REPLY_MAX, ReflectionPublic
+from backend.viewer import Viewer
 from backend.web import has_control_characters
 
 DAYS = 60  # the list reaches this far back …

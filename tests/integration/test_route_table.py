@@ -9,12 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from litestar import Litestar, get
 
 from backend import access
 from backend.app import create_app
-
 from tests.integration.test_access import handlers
 
 TABLE = Path(__file__).resolve().parents[1] / "data" / "routes.txt"
@@ -46,5 +44,5 @@ def test_the_table_test_fails_on_a_route_added_without_writing_it_down(settings:
 
     app = create_app(settings)
     app.register(forgotten)
-    with pytest.raises(AssertionError, match="not in routes.txt"):
+    with pytest.raises(AssertionError, match=r"not in routes\.txt"):
         test_the_route_table_is_the_one_written_down(app)

@@ -28,7 +28,6 @@ from backend.access import Access, Relation
 from backend.agreements import service as agreements
 from backend.agreements.schemas import SummaryUpdate
 from backend.auth import service as auth
-from backend.auth.sessions import Viewer
 from backend.compilation import service as compilation
 from backend.db import make_engine, upgrade
 from backend.demo import weekdays_from
@@ -47,6 +46,7 @@ from backend.talks import series as talk_series
 from backend.talks import service as talks
 from backend.terms import closing
 from backend.terms import service as terms
+from backend.viewer import Viewer
 from tests.municipality import ss12000
 from tests.municipality.generate import ALLOWED, Municipality
 from tests.softauthn import SoftAuthenticator
