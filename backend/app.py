@@ -26,17 +26,19 @@ from backend.auth.sessions import current_viewer, peek_viewer
 from backend.compilation.controllers import CompilationController
 from backend.db import make_engine, provide_db, release_db
 from backend.exchange.controllers import ExchangeController
+from backend.goals.carry_over_controllers import CarryOverController
 from backend.goals.controllers import GoalController
 from backend.goals.proposals_controllers import ProposalController
 from backend.groups.controllers import GroupController
+from backend.home.controllers import HomeController
+from backend.home.history_controllers import HistoryController
 from backend.mydata.controllers import MyDataController
 from backend.notes.controllers import NoteController
 from backend.notifications.controllers import NotificationController
 from backend.people.controllers import PeopleController
 from backend.people.guardian_controllers import GuardianController
-from backend.plans.controllers import PlanController
-from backend.plans.history import EVENT_WORDS
-from backend.plans.history_controllers import HistoryController
+from backend.plans.controllers import PlanApiController
+from backend.plans.events import EVENT_WORDS
 from backend.preparation.controllers import PreparationController
 from backend.reflections.controllers import ReflectionController
 from backend.schools.controllers import SchoolSettingsController
@@ -44,7 +46,6 @@ from backend.settings import Settings
 from backend.stats.controllers import StatsController
 from backend.talks.controllers import TalkController
 from backend.talks.mentor_controllers import MentorTalkController
-from backend.terms.carry_over_controllers import CarryOverController
 from backend.terms.closing import closing_ended_terms
 from backend.terms.controllers import TermController
 from backend.terms.questions_controllers import QuestionController
@@ -97,7 +98,8 @@ def create_app(settings: Settings) -> App:
             *shell.ROUTES,
             AuthController,
             AccountController,
-            PlanController,
+            HomeController,
+            PlanApiController,
             GoalController,
             ProposalController,
             NoteController,

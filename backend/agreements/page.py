@@ -11,11 +11,12 @@ from sqlmodel import Session
 
 from backend.access import STAFF, Access, Relation
 from backend.agreements import service
-from backend.agreements.schemas import AgreementPublic, EventPublic, SummaryPublic
+from backend.agreements.schemas import AgreementPublic, SummaryPublic
 from backend.compilation.service import current_plan
 from backend.i18n import N_
 from backend.models import AgreementState, Party, PlanState, Summary
-from backend.plans.history import events_of
+from backend.plans.events import events_of
+from backend.plans.schemas import EventPublic
 from backend.settings import Settings
 
 SOON = timedelta(days=14)

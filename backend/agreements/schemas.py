@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from backend.plans.schemas import EventPublic
 from backend.web import MAX_ROW_ID, TEXT_PATTERN
 
 MEASURES_MAX = 4000
@@ -133,14 +134,6 @@ class FollowUpCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class CommentForm(msgspec.Struct, kw_only=True):
     comment: str = ""
     done: str = ""  # the mentor's "1" (done) or "0" (not done)
-
-
-class EventPublic(msgspec.Struct, kw_only=True):
-    """A step in the plan's story: the state it moved to, who and when."""
-
-    state: str
-    by: str
-    at: datetime
 
 
 class PlanEntry(msgspec.Struct, kw_only=True):

@@ -10,24 +10,21 @@ from litestar import Controller, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, URLEncodedBody
-from litestar.plugins.htmx import HTMXRequest
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from sqlmodel import Session
 
 from backend.access import OWN, Access, Relation, for_pupil, for_record
 from backend.access import Record as R
-from backend.errors import FormError, Invalid, NotFound
+from backend.errors import FormError, NotFound
 from backend.goals import proposals, service
 from backend.goals.controllers import READ, WRITE, WRITERS, back, fields_page, today_of
 from backend.goals.schemas import (
     DecisionCreate,
     DecisionForm,
-    GoalForm,
     ProposalCreate,
     ProposalPublic,
 )
 from backend.models import GoalProposal
-from backend.plans.page import plan_page
 from backend.readlog import ReadKind
 from backend.web import RowId
 
@@ -35,39 +32,6 @@ READERS = frozenset({Relation.SELF, Relation.MENTOR})
 
 
 class ProposalController(Controller):
-    # ---- Pages --------------------------------------------------------------------------
-
-    @post("/plan/goal-proposals", include_in_schema=False, sync_to_thread=False, dependencies=OWN)
-    def propose(
-        self,
-        *,
-        request: HTMXRequest,
-        db: NamedDependency[Session],
-        state: State,
-        access: NamedDependency[Access],
-        data: URLEncodedBody[GoalForm],
-    ) -> Response[Any]:
-        try:
-            area, text, how = service.check_goal(area=data.area, text=data.text, how=data.how)
-            proposals.propose(
-                db, pupil_id=access.pupil_id, today=today_of(state), area=area, text=text, how=how
-            )
-        except FormError as error:
-            errors = error.errors
-        except Invalid as refusal:
-            errors = {"text": refusal.message}
-        else:
-            return Redirect("/#my-proposals", status_code=303)
-        return plan_page(
-            request,
-            db,
-            state.settings,
-            access,
-            status_code=422,
-            proposal_errors=errors,
-            proposal_form=data,
-        )
-
     @get(
         "/goal-proposals/{proposal_id:int}",
         include_in_schema=False,

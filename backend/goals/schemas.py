@@ -127,3 +127,15 @@ class ProposalPublic(msgspec.Struct, kw_only=True):
     reason: str = ""  # the mentor's, when declined
     goal_id: int | None = None  # the goal it became, when accepted
     decided_at: datetime | None = None
+
+
+class CarryOverPublic(msgspec.Struct, kw_only=True):
+    """A goal of the pupil's previous plan, not reached, offered to her current plan."""
+
+    id: int
+    term: str
+    area: str
+    text: str
+    how: str
+    level: int | None  # her latest self-assessment there; None: never rated
+    writable: bool  # the viewer may carry it over (the mentor any, a teacher her subjects)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
@@ -15,14 +15,16 @@ from litestar.response import Redirect, Template
 from sqlmodel import Session
 
 from backend import readlog
-from backend.access import FOR_GROUP, STAFF_ONLY, GroupAccess, Staff
-from backend.errors import NotFound, refusals
+from backend.access import FOR_GROUP, STAFF_ONLY, GroupAccess, Relation, Staff
+from backend.errors import Forbidden, NotFound, refusals
 from backend.groups import service
-from backend.groups.schemas import GroupOverviewPublic, GroupPublic
+from backend.groups.schemas import GroupOverviewPublic, GroupPublic, RemindersPublic
+from backend.i18n import N_
 from backend.plans.service import LEVEL_WORDS
 from backend.readlog import ReadKind
 from backend.web import is_head, render
 
+REMIND = refusals({403: "Not the group's mentor", 404: "No such group, or not one of the viewer's"})
 READ = refusals(
     {403: "Not a teacher, mentor or principal", 404: "No such group, or not one of hers"}
 )
@@ -49,6 +51,21 @@ def _overview(
             kind=ReadKind.OVERVIEW,
         )
     return found
+
+
+def _mentor(access: GroupAccess) -> None:
+    if access.group.relation is not Relation.MENTOR:
+        raise Forbidden("not_mentor", N_("Only the group's mentor can send reminders."))
+
+
+def _remind(db: Session, state: State, access: GroupAccess) -> int:
+    _mentor(access)
+    return service.remind_group(
+        db,
+        group_id=access.group.id,
+        sender_id=access.staff.viewer.person_id,
+        today=state.settings.today(),
+    )
 
 
 class GroupController(Controller):
@@ -124,3 +141,28 @@ class GroupController(Controller):
         sort: FromQuery[str] = "name",
     ) -> Response[GroupOverviewPublic]:
         return Response(_overview(request, db, state, access, sort))
+
+    @post(
+        "/groups/{group_id:int}/reminders",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=FOR_GROUP,
+    )
+    def remind(
+        self, *, db: NamedDependency[Session], state: State, access: NamedDependency[GroupAccess]
+    ) -> Redirect:
+        reached = _remind(db, state, access)
+        return Redirect(f"/groups/{access.group.id}?reminded={reached}#reminded", status_code=303)
+
+    @post(
+        "/api/groups/{group_id:int}/reminders",
+        sync_to_thread=False,
+        summary="The mentor reminds the families of her group who have not prepared or "
+        "booked a time (at most one digest a person a day)",
+        responses=REMIND,
+        dependencies=FOR_GROUP,
+    )
+    def remind_json(
+        self, *, db: NamedDependency[Session], state: State, access: NamedDependency[GroupAccess]
+    ) -> Response[RemindersPublic]:
+        return Response(RemindersPublic(reached=_remind(db, state, access)), status_code=200)

@@ -52,3 +52,9 @@ class GroupOverviewPublic(msgspec.Struct, kw_only=True):
     areas: list[str]  # the columns: areas of the pupils' goals in force this term, sorted
     sort: str
     rows: list[PupilRowPublic]
+
+
+class RemindersPublic(msgspec.Struct, kw_only=True):
+    """What the mentor's reminder did: how many people got something new today."""
+
+    reached: int

@@ -21,6 +21,7 @@ from backend.groups.schemas import (
     GroupPublic,
     PupilRowPublic,
 )
+from backend.notifications.service import Kind, notify
 from backend.plans.service import month_start
 
 SORTS = ("name", "unread", "not_rated")  # and "area:<area>"
@@ -220,3 +221,37 @@ def _sort_key(sort: str, areas: list[str]) -> Callable[[PupilRowPublic], Any]:
         index = areas.index(sort[len(AREA_SORT) :])
         return lambda r: (r.areas[index].level or 0, r.name)
     return lambda r: r.name
+
+
+def remind_group(session: Session, *, group_id: int, sender_id: int, today: date) -> int:
+    """The mentor's reminder to the families of her group: a pupil who is not ready is
+    asked to prepare, and so is each guardian with access who is not ready; where no time
+    is booked, the guardians with access are asked to book one. Each person gets it in
+    today's digest (one a day, which the table holds). Returns how many people got
+    something new."""
+    reached: set[int] = set()
+
+    def send(person_id: int, kind: Kind, pupil_id: int) -> None:
+        if notify(
+            session,
+            person_ids=[person_id],
+            kind=kind,
+            day=today,
+            pupil_id=pupil_id,
+            actor_id=sender_id,
+        ):
+            reached.add(person_id)
+
+    for pupil_id, ready in readiness(session, group_id=group_id, today=today).items():
+        if ready.held:
+            continue
+        if ready.prepared != "ready":
+            send(pupil_id, Kind.PREPARE, pupil_id)
+        for guardian_id in ready.guardians:
+            if guardian_id not in ready.guardians_ready:
+                send(guardian_id, Kind.PREPARE, pupil_id)
+        if ready.booked_at is None:
+            for guardian_id in ready.guardians:
+                send(guardian_id, Kind.BOOK, pupil_id)
+    session.commit()
+    return len(reached)

@@ -12,9 +12,9 @@ from sqlmodel import Session
 
 from backend.access import SIGNED_IN
 from backend.errors import refusals
+from backend.home import history
 from backend.mydata import service
 from backend.mydata.schemas import MyData
-from backend.plans import history
 from backend.plans.service import LEVEL_WORDS
 from backend.viewer import Viewer
 from backend.web import Page

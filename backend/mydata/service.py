@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from backend import readlog
 from backend.access import Relation, namer_for
+from backend.home import history
 from backend.i18n import N_
 from backend.models import (
     Agreement,
@@ -35,7 +36,6 @@ from backend.mydata.schemas import (
 )
 from backend.notes.service import notes_of
 from backend.notifications.service import notifications_of
-from backend.plans import history
 from backend.readlog import ReadKind
 from backend.settings import Settings
 from backend.viewer import Viewer

@@ -1,6 +1,5 @@
 """Notifications for every signed-in person (a list of daily digests, read when she opens
-it; the header shows the unread count), and the mentor's reminder to her group's families,
-as pages and JSON."""
+it; the header shows the unread count), as pages and JSON."""
 
 from __future__ import annotations
 
@@ -8,36 +7,18 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from sqlmodel import Session
 
-from backend.access import FOR_GROUP, SIGNED_IN, GroupAccess, Relation
-from backend.errors import Forbidden, refusals
-from backend.i18n import N_
+from backend.access import SIGNED_IN
+from backend.errors import refusals
 from backend.notifications import service
-from backend.notifications.schemas import NotificationsPublic, RemindersPublic
+from backend.notifications.schemas import NotificationsPublic
 from backend.viewer import Viewer
 from backend.web import Page, is_head
 
 READ = refusals({})
-REMIND = refusals({403: "Not the group's mentor", 404: "No such group, or not one of the viewer's"})
-
-
-def _mentor(access: GroupAccess) -> None:
-    if access.group.relation is not Relation.MENTOR:
-        raise Forbidden("not_mentor", N_("Only the group's mentor can send reminders."))
-
-
-def _remind(db: Session, state: State, access: GroupAccess) -> int:
-    _mentor(access)
-    return service.remind_group(
-        db,
-        group_id=access.group.id,
-        sender_id=access.staff.viewer.person_id,
-        today=state.settings.today(),
-    )
 
 
 class NotificationController(Controller):
@@ -87,28 +68,3 @@ class NotificationController(Controller):
     ) -> Response[NotificationsPublic]:
         service.mark_read(db, person_id=access.person_id)
         return Response(service.notifications_of(db, person_id=access.person_id), status_code=200)
-
-    @post(
-        "/groups/{group_id:int}/reminders",
-        include_in_schema=False,
-        sync_to_thread=False,
-        dependencies=FOR_GROUP,
-    )
-    def remind(
-        self, *, db: NamedDependency[Session], state: State, access: NamedDependency[GroupAccess]
-    ) -> Redirect:
-        reached = _remind(db, state, access)
-        return Redirect(f"/groups/{access.group.id}?reminded={reached}#reminded", status_code=303)
-
-    @post(
-        "/api/groups/{group_id:int}/reminders",
-        sync_to_thread=False,
-        summary="The mentor reminds the families of her group who have not prepared or "
-        "booked a time (at most one digest a person a day)",
-        responses=REMIND,
-        dependencies=FOR_GROUP,
-    )
-    def remind_json(
-        self, *, db: NamedDependency[Session], state: State, access: NamedDependency[GroupAccess]
-    ) -> Response[RemindersPublic]:
-        return Response(RemindersPublic(reached=_remind(db, state, access)), status_code=200)

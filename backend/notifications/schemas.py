@@ -29,9 +29,3 @@ class NotificationPublic(msgspec.Struct, kw_only=True):
 class NotificationsPublic(msgspec.Struct, kw_only=True):
     unread: int  # items in unread digests
     notifications: list[NotificationPublic]  # newest first
-
-
-class RemindersPublic(msgspec.Struct, kw_only=True):
-    """What the mentor's reminder did: how many people got something new today."""
-
-    reached: int

@@ -14,7 +14,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from backend.db import Query
-from backend.groups.service import readiness
 from backend.i18n import N_, gettext
 from backend.models import Notification, NotificationItem, Person, utcnow
 from backend.notifications.schemas import (
@@ -209,37 +208,3 @@ def mark_read(session: Session, *, person_id: int) -> int:
     )
     session.commit()
     return int(result.rowcount)
-
-
-def remind_group(session: Session, *, group_id: int, sender_id: int, today: date) -> int:
-    """The mentor's reminder to the families of her group: a pupil who is not ready is
-    asked to prepare, and so is each guardian with access who is not ready; where no time
-    is booked, the guardians with access are asked to book one. Each person gets it in
-    today's digest (one a day, which the table holds). Returns how many people got
-    something new."""
-    reached: set[int] = set()
-
-    def send(person_id: int, kind: Kind, pupil_id: int) -> None:
-        if notify(
-            session,
-            person_ids=[person_id],
-            kind=kind,
-            day=today,
-            pupil_id=pupil_id,
-            actor_id=sender_id,
-        ):
-            reached.add(person_id)
-
-    for pupil_id, ready in readiness(session, group_id=group_id, today=today).items():
-        if ready.held:
-            continue
-        if ready.prepared != "ready":
-            send(pupil_id, Kind.PREPARE, pupil_id)
-        for guardian_id in ready.guardians:
-            if guardian_id not in ready.guardians_ready:
-                send(guardian_id, Kind.PREPARE, pupil_id)
-        if ready.booked_at is None:
-            for guardian_id in ready.guardians:
-                send(guardian_id, Kind.BOOK, pupil_id)
-    session.commit()
-    return len(reached)

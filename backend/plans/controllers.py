@@ -3,15 +3,13 @@ recording a self-assessment (plain form or htmx), and the same as JSON."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar import Controller, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
-from litestar.params import FromQuery, HeaderParameter, JSONBody, URLEncodedBody
-from litestar.plugins.htmx import HTMXRequest
-from litestar.response import Redirect, Template
+from litestar.params import HeaderParameter, JSONBody
 from sqlmodel import Session
 
 from backend import readlog
@@ -23,25 +21,19 @@ from backend.access import (
     PupilEntry,
     Reader,
     for_pupil,
-    own,
     readers_of,
-    staff_of,
     visible_pupils,
 )
-from backend.errors import ARCHIVED_409, BadRequest, FormError, NotFound, refusals
-from backend.groups import service as groups_service
+from backend.errors import ARCHIVED_409, BadRequest, NotFound, refusals
 from backend.plans import service
-from backend.plans.page import plan_page
 from backend.plans.schemas import (
     PlanPublic,
     SelfAssessmentCreate,
-    SelfAssessmentForm,
     SelfAssessmentPublic,
 )
 from backend.readlog import ReadKind
-from backend.stats import service as stats_service
 from backend.viewer import Viewer
-from backend.web import Page, RowId
+from backend.web import RowId
 
 _READ = {400: "Not a valid request", 404: "No such plan or goal, or not yours to see"}
 READ = refusals(_READ)
@@ -54,119 +46,8 @@ WRITE = {
 }
 
 
-class PlanController(Controller):
-    @get("/", include_in_schema=False, sync_to_thread=False, dependencies=SIGNED_IN)
-    def home(
-        self,
-        *,
-        request: HTMXRequest,
-        db: NamedDependency[Session],
-        state: State,
-        access: NamedDependency[Viewer],
-        welcome: FromQuery[bool] = False,
-        saved: FromQuery[int | None] = None,
-    ) -> Response[Any]:
-        if access.is_pupil:
-            mine = own(access)
-            return plan_page(request, db, state.settings, mine, welcome=welcome, saved=saved)
-        pupils = visible_pupils(db, viewer_id=access.person_id)
-        staff = staff_of(db, viewer=access)
-        is_staff = bool(staff.groups or staff.school_ids)
-        if not is_staff and len(pupils) == 1 and pupils[0].group is None:  # a guardian
-            query = "?welcome=1" if welcome else ""
-            return Redirect(f"/pupils/{pupils[0].id}{query}", status_code=303)
-        groups = groups_service.groups_with_pupils(db, staff=staff) if is_staff else []
-        return Page(
-            "plans/pupils.html",
-            context={
-                "viewer": access,
-                "nav": "home",
-                "pupils": [p for p in pupils if p.group is None],  # her children
-                "welcome": welcome,
-                # Staff: her groups, what is new in them, her schools (the staff start page).
-                "groups": groups,
-                "unread": groups_service.unread_total(groups),
-                "schools": stats_service.school_names(db, school_ids=staff.school_ids),
-            },
-        )
-
-    @get(
-        "/pupils/{pupil_id:int}",
-        include_in_schema=False,
-        sync_to_thread=False,
-        dependencies=for_pupil(ReadKind.PLAN),
-    )
-    def pupil_page(
-        self,
-        *,
-        request: HTMXRequest,
-        db: NamedDependency[Session],
-        state: State,
-        access: NamedDependency[Access],
-        welcome: FromQuery[bool] = False,
-    ) -> Response[Any]:
-        if access.is_self:
-            return Redirect("/", status_code=303)
-        return plan_page(request, db, state.settings, access, welcome=welcome)
-
-    @get("/goals/{goal_id:int}", include_in_schema=False, sync_to_thread=False, dependencies=OWN)
-    def goal(
-        self,
-        *,
-        request: HTMXRequest,
-        db: NamedDependency[Session],
-        state: State,
-        access: NamedDependency[Access],
-        goal_id: RowId,
-    ) -> Template:
-        """One goal opened to be rated: its card for htmx, else the plan with it open. The
-        other cards stay closed (DESIGN: compact cards that open one thing at a time). An
-        archived plan's goal is not opened to be rated (409)."""
-        service.goal_to_rate(db, pupil_id=access.pupil_id, goal_id=goal_id)
-        return plan_page(request, db, state.settings, access, goal_id=goal_id, open=goal_id)
-
-    @post(
-        "/goals/{goal_id:int}/self-assessments",
-        include_in_schema=False,
-        sync_to_thread=False,
-        dependencies=OWN,
-    )
-    def assess(
-        self,
-        *,
-        request: HTMXRequest,
-        db: NamedDependency[Session],
-        state: State,
-        access: NamedDependency[Access],
-        goal_id: RowId,
-        data: URLEncodedBody[SelfAssessmentForm],
-    ) -> Response[Any]:
-        service.goal_to_rate(db, pupil_id=access.pupil_id, goal_id=goal_id)
-        try:
-            level, comment = service.check_self_assessment(level=data.level, comment=data.comment)
-        except FormError as error:
-            return plan_page(
-                request,
-                db,
-                state.settings,
-                access,
-                errors={goal_id: error.errors},
-                form=data,
-                status_code=422,
-                goal_id=goal_id,
-                open=goal_id,
-            )
-        service.record_self_assessment(
-            db,
-            pupil_id=access.pupil_id,
-            goal_id=goal_id,
-            level=level,
-            comment=comment,
-            key=service.checked_key(data.key),
-        )
-        if not request.htmx:
-            return Redirect(f"/?saved={goal_id}#goal-{goal_id}-saved", status_code=303)
-        return plan_page(request, db, state.settings, access, saved=goal_id, goal_id=goal_id)
+class PlanApiController(Controller):
+    tags = ("plans",)
 
     @get(
         "/api/plan",

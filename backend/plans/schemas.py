@@ -67,3 +67,11 @@ class PlanPublic(msgspec.Struct, kw_only=True):
     state: str
     goals: list[GoalPublic]  # the goals in force, in order
     retired: list[GoalPublic] = []  # retired goals, with their history
+
+
+class EventPublic(msgspec.Struct, kw_only=True):
+    """A step in the plan's story: the state it moved to, who and when."""
+
+    state: str
+    by: str
+    at: datetime

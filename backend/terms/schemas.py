@@ -137,15 +137,3 @@ class ClosedPublic(msgspec.Struct, kw_only=True):
     term_id: int
     closed_at: datetime
     plans_archived: int
-
-
-class CarryOverPublic(msgspec.Struct, kw_only=True):
-    """A goal of the pupil's previous plan, not reached, offered to her current plan."""
-
-    id: int
-    term: str
-    area: str
-    text: str
-    how: str
-    level: int | None  # her latest self-assessment there; None: never rated
-    writable: bool  # the viewer may carry it over (the mentor any, a teacher her subjects)

@@ -21,6 +21,7 @@ from backend.errors import Refusal
 from backend.exchange import service
 from backend.exchange.importing import import_document
 from backend.exchange.schemas import ExchangeDocument
+from backend.home.history import plans_of
 from backend.models import (
     Agreement,
     Answer,
@@ -37,7 +38,6 @@ from backend.models import (
     Term,
 )
 from backend.names import Namer
-from backend.plans.history import plans_of
 from backend.plans.service import plan_of
 from backend.settings import Settings
 from tests.integration.conftest import Visitor, demo_person

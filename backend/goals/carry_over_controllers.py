@@ -13,10 +13,9 @@ from sqlmodel import Session
 
 from backend.access import STAFF, Access, Record, for_pupil, for_record
 from backend.errors import refusals
-from backend.goals.schemas import GoalSavedPublic
+from backend.goals import carry_over as service
+from backend.goals.schemas import CarryOverPublic, GoalSavedPublic
 from backend.readlog import ReadKind
-from backend.terms import carry_over as service
-from backend.terms.schemas import CarryOverPublic
 from backend.web import RowId
 
 CARRY = refusals(

@@ -14,6 +14,7 @@ from sqlmodel import Session
 from backend import readlog
 from backend.access import STAFF, Access, Relation, readers_of
 from backend.agreements.page import written
+from backend.goals.carry_over import offered
 from backend.goals.proposals import plan_context as goals_context
 from backend.models import Person, PlanState
 from backend.notes.service import notes_of
@@ -21,7 +22,6 @@ from backend.plans import service
 from backend.preparation.service import progress as preparation_progress
 from backend.settings import Settings
 from backend.talks.service import booking_of
-from backend.terms.carry_over import offered
 from backend.web import render
 
 

@@ -13,8 +13,8 @@ from backend.access import FAMILY, Access, Record, for_pupil, for_record
 from backend.agreements.schemas import PlanEntry, PlanRecord
 from backend.errors import refusals
 from backend.exchange.importing import IMPORTERS
+from backend.home import history
 from backend.models import Person
-from backend.plans import history
 from backend.plans.service import LEVEL_WORDS
 from backend.readlog import ReadKind
 from backend.web import Page, RowId

@@ -10,10 +10,9 @@ from sqlmodel import Session, col, select
 from backend.access import Access
 from backend.errors import Conflict, Forbidden, NotFound
 from backend.goals import service as goals
-from backend.goals.schemas import GoalSavedPublic
+from backend.goals.schemas import CarryOverPublic, GoalSavedPublic
 from backend.i18n import N_
 from backend.models import Goal, Plan, SelfAssessment, Term
-from backend.terms.schemas import CarryOverPublic
 
 REACHED = 4  # a goal rated at the top level is reached; below it, it is offered again
 
