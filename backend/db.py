@@ -8,6 +8,7 @@ leaves room for the CLI and a health check, and waits briefly rather than stalli
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -67,6 +68,24 @@ class DbSession(Session):
 
     _raw: Any = None
     _autocommit = False
+    check_reads = False  # IUP_DEBUG: a prebuilt read refuses to run past unsaved writes
+    _written = False  # flushed since the last commit or rollback
+
+    def flush(self, objects: Any = None) -> None:
+        self._written = self._written or bool(self.new or self.dirty or self.deleted)
+        super().flush(objects)
+
+    def commit(self) -> None:
+        super().commit()
+        self._written = False
+
+    def rollback(self) -> None:
+        super().rollback()
+        self._written = False
+
+    def unsaved(self) -> bool:
+        """The ORM holds writes that a prebuilt read, on its own connection, cannot see."""
+        return self._written or bool(self.new or self.dirty or self.deleted)
 
     def raw(self) -> tuple[Any, Dialect]:
         engine = self.get_bind()
@@ -95,6 +114,7 @@ def provide_db(request: Request[Any, Any, Any]) -> Session:
     returned or something on the way raised. (A generator dependency is not closed when a
     later dependency raises, and Litestar closes a sync one in a worker thread.)"""
     session = DbSession(request.app.state.engine, expire_on_commit=False)
+    session.check_reads = request.app.state.settings.debug
     request.scope[SCOPE_KEY] = session  # type: ignore[literal-required]
     return session
 
@@ -145,6 +165,8 @@ class Query:
 
     def rows(self, session: Session, params: dict[str, Any] | None = None) -> list[Any]:
         if isinstance(session, DbSession):
+            if session.check_reads and session.unsaved():
+                raise UnsavedWrites(self.statement)
             raw, dialect = session.raw()
         else:
             connection = session.connection()
@@ -161,15 +183,16 @@ class Query:
             rows: list[Any] = list(cursor.fetchall())
         finally:
             cursor.close()
+        make = plan.row._make
         if plan.results:
-            rows = [
-                tuple(
+            return [
+                make(
                     process(v) if process else v
                     for v, process in zip(row, plan.results, strict=True)
                 )
                 for row in rows
             ]
-        return rows
+        return [make(row) for row in rows]
 
     def first(self, session: Session, params: dict[str, Any] | None = None) -> Any:
         rows = self.rows(session, params)
@@ -182,9 +205,9 @@ class Query:
             process = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if process is not None:
                 binds.append((name, process))
+        columns = list(getattr(self.statement, "selected_columns", []))
         results = [
-            column.type.dialect_impl(dialect).result_processor(dialect, None)
-            for column in getattr(self.statement, "selected_columns", [])
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
         ]
         missing = set(compiled.positiontup or ()) - set(compiled.params)
         if missing:  # an anonymous literal in a compound select; use literal_column()
@@ -195,9 +218,18 @@ class Query:
             defaults=dict(compiled.params),
             binds=tuple(binds),
             results=tuple(results) if any(results) else (),
+            row=_row_type(columns),
         )
         self._plans[dialect.name] = plan
         return plan
+
+
+class UnsavedWrites(AssertionError):
+    """A prebuilt read ran while the request's ORM writes were not committed: it reads on a
+    connection of its own, so it would answer as if they had not happened (DbSession)."""
+
+    def __init__(self, statement: Any) -> None:
+        super().__init__(f"a prebuilt read ran past unsaved ORM writes: {statement}")
 
 
 class _Plan(NamedTuple):
@@ -206,3 +238,12 @@ class _Plan(NamedTuple):
     defaults: dict[str, Any]
     binds: tuple[tuple[str, Callable[[Any], Any]], ...]
     results: tuple[Callable[[Any], Any] | None, ...]
+    row: Any  # a named tuple of the selected columns: row.given_name, not row[3]
+
+
+def _row_type(columns: list[Any]) -> Any:
+    """Rows named by their columns' keys (`col(Person.given_name)` is `given_name`; label
+    a column to name it otherwise: `col(Goal.id).label("goal_id")`). A key selected twice
+    is named by its place (`_3`) from its second time on."""
+    keys = [getattr(column, "key", None) or f"_{i}" for i, column in enumerate(columns)]
+    return namedtuple("Row", keys, rename=True) if keys else tuple

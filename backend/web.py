@@ -10,14 +10,16 @@ import logging
 import re
 import secrets
 import time
+from collections.abc import Mapping
 from typing import Annotated, Any, NamedTuple
+from urllib.parse import urlencode
 
 import brotli
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.enums import MediaType
 from litestar.params import PathParameter
 from litestar.plugins.htmx import HTMXRequest
-from litestar.response import Template
+from litestar.response import Redirect, Template
 from litestar.types import Message, Scope, Send
 
 from backend import i18n
@@ -371,3 +373,21 @@ def render(
         headers={"vary": "HX-Request"},
         context=context,
     )
+
+
+def see_other(
+    request: Request[Any, Any, Any],
+    name: str,
+    *,
+    query: Mapping[str, Any] | None = None,
+    fragment: str = "",
+    **path: Any,
+) -> Redirect:
+    """Post/redirect/get: a 303 to the route named `name` (every route has a name), with its
+    path parameters, then `?query` and `#fragment`. No handler spells out a path."""
+    url = request.app.route_reverse(name, **path)
+    if query:
+        url += "?" + urlencode(query)
+    if fragment:
+        url += "#" + fragment
+    return Redirect(url, status_code=303)

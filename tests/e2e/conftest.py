@@ -157,6 +157,7 @@ def _settings_env(tmp: Path, port: int) -> dict[str, str]:
             "IUP_ORIGIN": f"http://localhost:{port}",
             "IUP_RP_ID": "localhost",
             "IUP_SECRET_KEY": "e2e-test-secret",
+            "IUP_DEBUG": "true",
             # The whole suite is a school behind one address, signing up dozens of people.
             "IUP_SIGN_INS_PER_ADDRESS": "1200",
             "PYTHONWARNINGS": "ignore",  # the server's own warnings are not this suite's business

@@ -53,7 +53,11 @@ def settings(tmp_path: Path, template_db: bytes) -> Settings:
     path = tmp_path / "iup.db"
     path.write_bytes(template_db)
     return Settings(
-        database_url=f"sqlite:///{path}", origin=ORIGIN, rp_id="localhost", secret_key="test-secret"
+        database_url=f"sqlite:///{path}",
+        origin=ORIGIN,
+        rp_id="localhost",
+        secret_key="test-secret",
+        debug=True,
     )
 
 
@@ -158,6 +162,7 @@ def other(tmp_path: Path, template_db: bytes) -> Settings:
         origin=THEIR_ORIGIN,
         rp_id=THEIR_RP_ID,
         secret_key="other-secret",
+        debug=True,
     )
 
 
