@@ -20,7 +20,8 @@ class Tally:
     latencies: list[float] = field(default_factory=list)
     non_2xx: int = 0
     errors: dict[str, int] = field(
-        default_factory=lambda: {"connect": 0, "read": 0, "write": 0, "timeout": 0})
+        default_factory=lambda: {"connect": 0, "read": 0, "write": 0, "timeout": 0}
+    )
 
 
 async def read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
@@ -43,8 +44,9 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
     return status, headers.get("connection") != "close"
 
 
-async def connection(host: str, port: int, request: bytes, *, deadline: float,
-                     tally: Tally, timeout: float) -> None:
+async def connection(
+    host: str, port: int, request: bytes, *, deadline: float, tally: Tally, timeout: float
+) -> None:
     while time.perf_counter() < deadline:
         try:
             reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
@@ -76,8 +78,9 @@ def percentile(ordered: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-async def run(url: str, seconds: float, connections: int, headers: list[str],
-              timeout: float) -> dict[str, object]:
+async def run(
+    url: str, seconds: float, connections: int, headers: list[str], timeout: float
+) -> dict[str, object]:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
@@ -86,19 +89,29 @@ async def run(url: str, seconds: float, connections: int, headers: list[str],
     tally = Tally()
     start = time.perf_counter()
     deadline = start + seconds
-    await asyncio.gather(*(connection(host, port, request, deadline=deadline,
-                                      tally=tally, timeout=timeout)
-                           for _ in range(connections)))
+    await asyncio.gather(
+        *(
+            connection(host, port, request, deadline=deadline, tally=tally, timeout=timeout)
+            for _ in range(connections)
+        )
+    )
     elapsed = time.perf_counter() - start
     ordered = sorted(tally.latencies)
-    return {"requests": len(ordered), "seconds": elapsed, "rps": len(ordered) / elapsed,
-            "p50_ms": percentile(ordered, 0.50) * 1000, "p99_ms": percentile(ordered, 0.99) * 1000,
-            "non_2xx": tally.non_2xx, "errors": tally.errors}
+    return {
+        "requests": len(ordered),
+        "seconds": elapsed,
+        "rps": len(ordered) / elapsed,
+        "p50_ms": percentile(ordered, 0.50) * 1000,
+        "p99_ms": percentile(ordered, 0.99) * 1000,
+        "non_2xx": tally.non_2xx,
+        "errors": tally.errors,
+    }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("url")
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--connections", type=int, default=64)

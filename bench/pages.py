@@ -58,8 +58,16 @@ MULTICORE = (os.cpu_count() or 1) > 1
 SERVER_CORE, CLIENT_CORE = 1, 0
 CSS = "<css>"  # stands for the stylesheet the /login page links
 PAGES = [
-    "/healthz", "/login", "/", "/api/plan", "/preparation", "/api/plan/preparation",
-    "/notifications", "/account", CSS, "/sw.js",
+    "/healthz",
+    "/login",
+    "/",
+    "/api/plan",
+    "/preparation",
+    "/api/plan/preparation",
+    "/notifications",
+    "/account",
+    CSS,
+    "/sw.js",
 ]
 # Staff pages, each loaded by the demo person it is for ({group}: 4A, {school}: the school).
 STAFF_PAGES = [
@@ -79,8 +87,10 @@ STAFF_PAGES = [
 ]
 PROFILED = "/"
 UNITS_MS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3}
-HEADER = (f"{'page':<30}{'ms CPU/req':>11}{'% of floor':>11}{'× floor CPU':>12}"
-          f"{'p50 ms':>9}{'p99 ms':>9}{'req/s':>9}")
+HEADER = (
+    f"{'page':<30}{'ms CPU/req':>11}{'% of floor':>11}{'× floor CPU':>12}"
+    f"{'p50 ms':>9}{'p99 ms':>9}{'req/s':>9}"
+)
 
 
 def pinned(core: int, command: list[str]) -> list[str]:
@@ -111,14 +121,32 @@ class Server:
     """One granian worker pinned to the server core, its output sent to a log file."""
 
     def __init__(self, target: str, port: int, env: dict[str, str], log: Path) -> None:
-        command = [sys.executable, "-m", "granian", "--interface", "asgi",
-                   "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--no-ws",
-                   "--log-level", "warning"]
+        command = [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "asgi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--no-ws",
+            "--log-level",
+            "warning",
+        ]
         command += ["--factory", target[:-2]] if target.endswith("()") else [target]
         self.target, self.log = target, log
         with log.open("wb") as output:  # the child keeps its own descriptor
-            self.process = subprocess.Popen(pinned(SERVER_CORE, command), cwd=ROOT, env=env,
-                                            stdout=output, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                pinned(SERVER_CORE, command),
+                cwd=ROOT,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             self.alive()
@@ -132,8 +160,7 @@ class Server:
 
     def alive(self) -> None:
         if self.process.poll() is not None:
-            raise SystemExit(f"{self.target} exited ({self.process.returncode})\n"
-                             f"{self.log_tail()}")
+            raise SystemExit(f"{self.target} exited ({self.process.returncode})\n{self.log_tail()}")
 
     def cpu(self) -> dict[int, float]:
         return {pid: cpu_seconds(pid) for pid in process_tree(self.process.pid)}
@@ -185,14 +212,21 @@ class Row:
     load: Load
 
     def as_dict(self, floor: Row) -> dict[str, object]:
-        return {"page": self.page, "url": self.url, "ms_cpu_per_request": self.ms_cpu,
-                "pct_of_floor": floor.ms_cpu / self.ms_cpu * 100,
-                "x_floor_cpu": self.ms_cpu / floor.ms_cpu, **asdict(self.load)}
+        return {
+            "page": self.page,
+            "url": self.url,
+            "ms_cpu_per_request": self.ms_cpu,
+            "pct_of_floor": floor.ms_cpu / self.ms_cpu * 100,
+            "x_floor_cpu": self.ms_cpu / floor.ms_cpu,
+            **asdict(self.load),
+        }
 
     def line(self, floor: Row) -> str:
-        return (f"{self.page[:29]:<30}{self.ms_cpu:>11.3f}"
-                f"{floor.ms_cpu / self.ms_cpu * 100:>10.1f}%{self.ms_cpu / floor.ms_cpu:>12.1f}"
-                f"{self.load.p50_ms:>9.2f}{self.load.p99_ms:>9.2f}{self.load.rps:>9.0f}")
+        return (
+            f"{self.page[:29]:<30}{self.ms_cpu:>11.3f}"
+            f"{floor.ms_cpu / self.ms_cpu * 100:>10.1f}%{self.ms_cpu / floor.ms_cpu:>12.1f}"
+            f"{self.load.p50_ms:>9.2f}{self.load.p99_ms:>9.2f}{self.load.rps:>9.0f}"
+        )
 
 
 def parse_wrk(output: str) -> Load:
@@ -208,14 +242,19 @@ def parse_wrk(output: str) -> Load:
 
     done = find(r"(\d+) requests in ([\d.]+)(us|ms|s|m|h)")
     socket_errors = re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
     counts = map(int, socket_errors.groups()) if socket_errors else [0] * 4
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    return Load(requests=int(done[1]), seconds=float(done[2]) * UNITS_MS[done[3]] / 1000,
-                rps=float(find(r"Requests/sec:\s+([\d.]+)")[1]),
-                p50_ms=latency(50), p99_ms=latency(99),
-                non_2xx=int(non_2xx[1]) if non_2xx else 0,
-                errors=dict(zip(("connect", "read", "write", "timeout"), counts, strict=True)))
+    return Load(
+        requests=int(done[1]),
+        seconds=float(done[2]) * UNITS_MS[done[3]] / 1000,
+        rps=float(find(r"Requests/sec:\s+([\d.]+)")[1]),
+        p50_ms=latency(50),
+        p99_ms=latency(99),
+        non_2xx=int(non_2xx[1]) if non_2xx else 0,
+        errors=dict(zip(("connect", "read", "write", "timeout"), counts, strict=True)),
+    )
 
 
 class LoadGenerator:
@@ -227,30 +266,52 @@ class LoadGenerator:
     def run(self, url: str, seconds: int) -> Load:
         flags = [arg for header in self.headers for arg in ("-H", header)]
         if self.kind == "wrk":
-            command = ["wrk", "-t1", f"-c{self.connections}", f"-d{seconds}s", "--latency",
-                       *flags, url]
+            command = [
+                "wrk",
+                "-t1",
+                f"-c{self.connections}",
+                f"-d{seconds}s",
+                "--latency",
+                *flags,
+                url,
+            ]
         else:
-            command = [sys.executable, str(ROOT / "bench" / "load.py"), url,
-                       "--seconds", str(seconds), "--connections", str(self.connections), *flags]
-        done = subprocess.run(pinned(CLIENT_CORE, command), capture_output=True, text=True,
-                              check=False)
+            command = [
+                sys.executable,
+                str(ROOT / "bench" / "load.py"),
+                url,
+                "--seconds",
+                str(seconds),
+                "--connections",
+                str(self.connections),
+                *flags,
+            ]
+        done = subprocess.run(
+            pinned(CLIENT_CORE, command), capture_output=True, text=True, check=False
+        )
         if done.returncode != 0:
-            raise SystemExit(f"{command[0]} failed on {url} ({done.returncode}):\n"
-                             f"{done.stdout}{done.stderr}")
+            raise SystemExit(
+                f"{command[0]} failed on {url} ({done.returncode}):\n{done.stdout}{done.stderr}"
+            )
         load = parse_wrk(done.stdout) if self.kind == "wrk" else Load(**json.loads(done.stdout))
         if not load.requests:
-            raise SystemExit(f"{url}: no request completed in {seconds} s under "
-                             f"{self.connections} connections: the server is stuck (a deadlock? "
-                             f"`py-spy dump --pid WORKER` shows where) or each request takes "
-                             f"longer than the client's 2 s timeout\n{done.stdout}")
+            raise SystemExit(
+                f"{url}: no request completed in {seconds} s under "
+                f"{self.connections} connections: the server is stuck (a deadlock? "
+                f"`py-spy dump --pid WORKER` shows where) or each request takes "
+                f"longer than the client's 2 s timeout\n{done.stdout}"
+            )
         if load.non_2xx or any(load.errors.values()):
-            raise SystemExit(f"{url}: {load.requests} requests, {load.non_2xx} answered neither "
-                             f"2xx nor 3xx, socket errors {load.errors}\n{done.stdout}")
+            raise SystemExit(
+                f"{url}: {load.requests} requests, {load.non_2xx} answered neither "
+                f"2xx nor 3xx, socket errors {load.errors}\n{done.stdout}"
+            )
         return load
 
 
-def measure(generator: LoadGenerator, server: Server, page: str, url: str, *, seconds: int,
-            warmup: int) -> Row:
+def measure(
+    generator: LoadGenerator, server: Server, page: str, url: str, *, seconds: int, warmup: int
+) -> Row:
     if warmup:
         generator.run(url, warmup)
     server.settle()  # the warm-up's last requests are not this run's
@@ -265,8 +326,9 @@ def measure(generator: LoadGenerator, server: Server, page: str, url: str, *, se
 def check(client: httpx.Client, path: str) -> None:
     response = client.get(path)
     if response.status_code != 200:
-        raise SystemExit(f"GET {path}: HTTP {response.status_code}, expected 200\n"
-                         f"{response.text[:500]}")
+        raise SystemExit(
+            f"GET {path}: HTTP {response.status_code}, expected 200\n{response.text[:500]}"
+        )
 
 
 PASSKEYS: dict[int, SoftAuthenticator] = {}  # each signed-in client's passkey, by id(client)
@@ -311,24 +373,44 @@ def demo_ids(url: str) -> dict[str, int]:
 def written_plan(mentor: httpx.Client, guardian: httpx.Client, pupil: int) -> None:
     """The pupil's written plan with two agreements, published, and signed by a guardian
     (so her plan page shows and verifies signatures), through the JSON API."""
+
     def post(client: httpx.Client, method: str, path: str, body: object) -> httpx.Response:
         token = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/account").text)
         assert token
         response = client.request(method, path, json=body, headers={"x-csrftoken": token[1]})
         response.raise_for_status()
         return response
+
     yesterday = (date.today() - timedelta(days=1)).isoformat()  # noqa: DTZ011
     due = (date.today() + timedelta(days=30)).isoformat()  # noqa: DTZ011
-    post(mentor, "PUT", f"/api/pupils/{pupil}/summary", {
-        "version": 0, "held_on": yesterday, "measures_school": "Extra stöd i matematik.",
-        "measures_pupil": "Läsa 20 minuter varje kväll."})
-    made = [post(mentor, "POST", f"/api/pupils/{pupil}/agreements",
-                 {"text": text, "party": party, "due_on": due}).json()["id"]
-            for text, party in (("Läsa varje kväll", "pupil"), ("Stöd på tisdagar", "school"))]
+    post(
+        mentor,
+        "PUT",
+        f"/api/pupils/{pupil}/summary",
+        {
+            "version": 0,
+            "held_on": yesterday,
+            "measures_school": "Extra stöd i matematik.",
+            "measures_pupil": "Läsa 20 minuter varje kväll.",
+        },
+    )
+    made = [
+        post(
+            mentor,
+            "POST",
+            f"/api/pupils/{pupil}/agreements",
+            {"text": text, "party": party, "due_on": due},
+        ).json()["id"]
+        for text, party in (("Läsa varje kväll", "pupil"), ("Stöd på tisdagar", "school"))
+    ]
     post(mentor, "POST", f"/api/pupils/{pupil}/summary/publish", {})
     options = post(guardian, "POST", f"/api/agreements/{made[0]}/signature/options?all=true", {})
-    post(guardian, "POST", f"/api/agreements/{made[0]}/signature",
-         PASSKEYS[id(guardian)].login(options.json()))
+    post(
+        guardian,
+        "POST",
+        f"/api/agreements/{made[0]}/signature",
+        PASSKEYS[id(guardian)].login(options.json()),
+    )
 
 
 def generator_for(kind: str, connections: int, client: httpx.Client) -> LoadGenerator:
@@ -336,48 +418,84 @@ def generator_for(kind: str, connections: int, client: httpx.Client) -> LoadGene
     return LoadGenerator(kind, connections, [f"Cookie: {cookies}", "Accept-Encoding: gzip"])
 
 
-def staff_loads(args: argparse.Namespace, base: str,
-                url: str) -> list[tuple[httpx.Client, LoadGenerator, str, str]]:
+def staff_loads(
+    args: argparse.Namespace, base: str, url: str
+) -> list[tuple[httpx.Client, LoadGenerator, str, str]]:
     """A signed-in client and its load generator for each staff page."""
     ids = demo_ids(url)
     clients = {key: sign_in(base, url, key) for key in dict.fromkeys(k for k, _ in STAFF_PAGES)}
     written_plan(clients["mentor-4a"], clients["guardian-anna"], ids["pupil"])
-    return [(clients[key], generator_for(args.client, args.connections, clients[key]),
-             path.format(**ids), f"{key} {path}") for key, path in STAFF_PAGES]
+    return [
+        (
+            clients[key],
+            generator_for(args.client, args.connections, clients[key]),
+            path.format(**ids),
+            f"{key} {path}",
+        )
+        for key, path in STAFF_PAGES
+    ]
 
 
-def table(generator: LoadGenerator, servers: tuple[Server, Server], bases: tuple[str, str],
-          *, client: httpx.Client, pages: list[str], args: argparse.Namespace,
-          staff: list[tuple[httpx.Client, LoadGenerator, str, str]]) -> list[Row]:
+def table(
+    generator: LoadGenerator,
+    servers: tuple[Server, Server],
+    bases: tuple[str, str],
+    *,
+    client: httpx.Client,
+    pages: list[str],
+    args: argparse.Namespace,
+    staff: list[tuple[httpx.Client, LoadGenerator, str, str]],
+) -> list[Row]:
     bare, app = servers
     print(HEADER, flush=True)
     with httpx.Client(base_url=bases[0]) as plain:
         check(plain, "/bare")
-    floor = measure(generator, bare, "bare Litestar JSON (floor)", f"{bases[0]}/bare",
-                    seconds=args.seconds, warmup=args.warmup)
+    floor = measure(
+        generator,
+        bare,
+        "bare Litestar JSON (floor)",
+        f"{bases[0]}/bare",
+        seconds=args.seconds,
+        warmup=args.warmup,
+    )
     print(floor.line(floor), flush=True)
     rows = [floor]
     for path in pages:
         check(client, path)
-        rows.append(measure(generator, app, path, bases[1] + path, seconds=args.seconds,
-                            warmup=args.warmup))
+        rows.append(
+            measure(generator, app, path, bases[1] + path, seconds=args.seconds, warmup=args.warmup)
+        )
         print(rows[-1].line(floor), flush=True)
     for staff_client, staff_generator, path, label in staff:
         check(staff_client, path)
-        rows.append(measure(staff_generator, app, label, bases[1] + path, seconds=args.seconds,
-                            warmup=args.warmup))
+        rows.append(
+            measure(
+                staff_generator,
+                app,
+                label,
+                bases[1] + path,
+                seconds=args.seconds,
+                warmup=args.warmup,
+            )
+        )
         print(rows[-1].line(floor), flush=True)
     return rows
 
 
 def spread(runs: list[list[Row]]) -> None:
     """% of floor of each page in each run, and how far the runs lie apart."""
-    print("\n% of floor by run" + "".join(f"{f'run {n}':>9}" for n in range(1, len(runs) + 1))
-          + f"{'spread':>9}")
+    print(
+        "\n% of floor by run"
+        + "".join(f"{f'run {n}':>9}" for n in range(1, len(runs) + 1))
+        + f"{'spread':>9}"
+    )
     for rows in zip(*runs, strict=True):
         shares = [run[0].ms_cpu / row.ms_cpu * 100 for run, row in zip(runs, rows, strict=True)]
-        print(f"{rows[0].page[:29]:<30}" + "".join(f"{share:>8.1f}%" for share in shares)
-              + f"{(max(shares) / min(shares) - 1) * 100:>8.1f}%")
+        print(
+            f"{rows[0].page[:29]:<30}"
+            + "".join(f"{share:>8.1f}%" for share in shares)
+            + f"{(max(shares) / min(shares) - 1) * 100:>8.1f}%"
+        )
 
 
 def py_spy() -> str | None:
@@ -417,8 +535,9 @@ def summarise(raw: str, top: int) -> tuple[int, str]:
 
     def listing(title: str, counter: Counter[str]) -> list[str]:
         lines = [title, f"{'%':>7}{'samples':>9}  where"]
-        lines += [f"{n / samples * 100:>6.1f}%{n:>9}  {name}"
-                  for name, n in counter.most_common(top)]
+        lines += [
+            f"{n / samples * 100:>6.1f}%{n:>9}  {name}" for name, n in counter.most_common(top)
+        ]
         return [*lines, ""]
 
     text = listing(f"Self time by function (top {top}):", own)
@@ -430,21 +549,42 @@ def summarise(raw: str, top: int) -> tuple[int, str]:
 def profile(generator: LoadGenerator, app: Server, url: str, args: argparse.Namespace) -> None:
     spy = py_spy()
     if spy is None:
-        print("\n--profile: py-spy is not installed; `.venv/bin/pip install py-spy` "
-              "installs it. No profile written.")
+        print(
+            "\n--profile: py-spy is not installed; `.venv/bin/pip install py-spy` "
+            "installs it. No profile written."
+        )
         return
     pid = app.worker()
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "stacks.txt"
-        command = [spy, "record", "--pid", str(pid), "--format", "raw", "--output", str(raw),
-                   "--rate", str(args.profile_rate), "--function", "--gil", "--nonblocking"]
-        recorder = subprocess.Popen(pinned(CLIENT_CORE, command), stdout=subprocess.PIPE,
-                                    stderr=subprocess.STDOUT, text=True)
+        command = [
+            spy,
+            "record",
+            "--pid",
+            str(pid),
+            "--format",
+            "raw",
+            "--output",
+            str(raw),
+            "--rate",
+            str(args.profile_rate),
+            "--function",
+            "--gil",
+            "--nonblocking",
+        ]
+        recorder = subprocess.Popen(
+            pinned(CLIENT_CORE, command),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         time.sleep(1)  # attaching takes a moment; a refusal ends py-spy at once
         if recorder.poll() is not None:
             output = recorder.communicate()[0]
-            print(f"\n--profile: py-spy could not attach to pid {pid} (permissions? "
-                  f"ptrace_scope, or run as root). No profile written.\n{output.strip()}")
+            print(
+                f"\n--profile: py-spy could not attach to pid {pid} (permissions? "
+                f"ptrace_scope, or run as root). No profile written.\n{output.strip()}"
+            )
             return
         try:
             load = generator.run(url, args.seconds)
@@ -461,29 +601,40 @@ def profile(generator: LoadGenerator, app: Server, url: str, args: argparse.Name
     if not samples:
         print(f"\n--profile: py-spy recorded no samples.\n{output.strip()}")
         return
-    head = (f"py-spy profile of GET {PROFILED} ({url}), granian worker pid {pid}\n"
-            f"{args.seconds} s under {args.connections} connections ({generator.kind}): "
-            f"{load.requests} requests, {load.rps:.0f} req/s while sampled\n"
-            f"{samples} samples at {args.profile_rate}/s of the worker thread holding the GIL "
-            f"(py-spy --gil --nonblocking): Python CPU time; waits, and native code that "
-            f"releases the GIL (granian's Rust, system calls), are left out\n\n")
+    head = (
+        f"py-spy profile of GET {PROFILED} ({url}), granian worker pid {pid}\n"
+        f"{args.seconds} s under {args.connections} connections ({generator.kind}): "
+        f"{load.requests} requests, {load.rps:.0f} req/s while sampled\n"
+        f"{samples} samples at {args.profile_rate}/s of the worker thread holding the GIL "
+        f"(py-spy --gil --nonblocking): Python CPU time; waits, and native code that "
+        f"releases the GIL (granian's Rust, system calls), are left out\n\n"
+    )
     Path(args.profile).write_text(head + text)
     print(f"\nprofile of {PROFILED}: {samples} samples, written to {args.profile}")
 
 
 def arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seconds", type=int, default=5, help="load per page (default 5)")
-    parser.add_argument("--warmup", type=int, default=1,
-                        help="seconds of load before each measured one (default 1)")
+    parser.add_argument(
+        "--warmup", type=int, default=1, help="seconds of load before each measured one (default 1)"
+    )
     parser.add_argument("--connections", type=int, default=64, help="in flight (default 64)")
     parser.add_argument("--repeat", type=int, default=1, help="run the whole table N times")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
-    parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto",
-                        help="load generator: wrk when installed (auto), or bench/load.py")
-    parser.add_argument("--profile", metavar="PATH",
-                        help=f"profile {PROFILED} with py-spy, write a flat top-N to PATH")
+    parser.add_argument(
+        "--client",
+        choices=["auto", "wrk", "python"],
+        default="auto",
+        help="load generator: wrk when installed (auto), or bench/load.py",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="PATH",
+        help=f"profile {PROFILED} with py-spy, write a flat top-N to PATH",
+    )
     parser.add_argument("--profile-top", type=int, default=30, help="functions listed")
     parser.add_argument("--profile-rate", type=int, default=1000, help="samples per second")
     args = parser.parse_args()
@@ -509,34 +660,55 @@ def main() -> None:
             seed(db, today=date.today())  # noqa: DTZ011
         bare_port, app_port = free_port(), free_port()
         bases = (f"http://127.0.0.1:{bare_port}", f"http://localhost:{app_port}")
-        env = {**os.environ, "IUP_DATABASE_URL": url, "IUP_ORIGIN": bases[1],
-               "IUP_SECRET_KEY": "bench", "PYTHONPATH": str(ROOT)}
+        env = {
+            **os.environ,
+            "IUP_DATABASE_URL": url,
+            "IUP_ORIGIN": bases[1],
+            "IUP_SECRET_KEY": "bench",
+            "PYTHONPATH": str(ROOT),
+        }
         servers: list[Server] = []
         try:
             servers.append(Server("bench.bare:app", bare_port, env, Path(tmp) / "bare.log"))
-            servers.append(Server("backend.asgi:app_from_env()", app_port, env,
-                                  Path(tmp) / "app.log"))
+            servers.append(
+                Server("backend.asgi:app_from_env()", app_port, env, Path(tmp) / "app.log")
+            )
             bare, app = servers
             client = sign_in(bases[1], url)
             pages = [stylesheet(client) if page == CSS else page for page in PAGES]
             generator = generator_for(args.client, args.connections, client)
             staff = staff_loads(args, bases[1], url)
-            print(f"{args.client}, {args.connections} connections, {args.seconds} s per page "
-                  f"after {args.warmup} s warm-up; cookies: "
-                  f"{', '.join(cookie.name for cookie in client.cookies.jar)}")
+            print(
+                f"{args.client}, {args.connections} connections, {args.seconds} s per page "
+                f"after {args.warmup} s warm-up; cookies: "
+                f"{', '.join(cookie.name for cookie in client.cookies.jar)}"
+            )
             runs = []
             for number in range(1, args.repeat + 1):
                 if args.repeat > 1:
                     print(f"\nrun {number} of {args.repeat}")
-                runs.append(table(generator, (bare, app), bases, client=client, pages=pages,
-                              args=args, staff=staff))
+                runs.append(
+                    table(
+                        generator,
+                        (bare, app),
+                        bases,
+                        client=client,
+                        pages=pages,
+                        args=args,
+                        staff=staff,
+                    )
+                )
             if args.repeat > 1:
                 spread(runs)
             if args.json:
-                results = {"client": args.client, "connections": args.connections,
-                           "seconds": args.seconds, "warmup": args.warmup,
-                           "cpu_count": os.cpu_count(),
-                           "runs": [[row.as_dict(rows[0]) for row in rows] for rows in runs]}
+                results = {
+                    "client": args.client,
+                    "connections": args.connections,
+                    "seconds": args.seconds,
+                    "warmup": args.warmup,
+                    "cpu_count": os.cpu_count(),
+                    "runs": [[row.as_dict(rows[0]) for row in rows] for rows in runs],
+                }
                 Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
                 print(f"\nresults written to {args.json}")
             if args.profile:

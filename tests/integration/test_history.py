@@ -13,8 +13,8 @@ from sqlmodel import Session, select
 
 from backend.access import Relation
 from backend.errors import NotFound
-from backend.models import Audience, Note, Plan, ReadLog, TalkDraft, Term
 from backend.home import history
+from backend.models import Audience, Note, Plan, ReadLog, TalkDraft, Term
 from backend.settings import Settings
 from tests.integration.conftest import Visitor, demo_person
 from tests.integration.test_agreements import DUE, YESTERDAY, sign
