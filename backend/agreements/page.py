@@ -12,11 +12,11 @@ from sqlmodel import Session
 from backend.access import STAFF, Access, Relation
 from backend.agreements import service
 from backend.agreements.schemas import AgreementPublic, SummaryPublic
-from backend.compilation.service import current_plan
 from backend.i18n import N_
 from backend.models import AgreementState, Party, PlanState, Summary
 from backend.plans.events import events_of
 from backend.plans.schemas import EventPublic
+from backend.plans.service import plan_this_term
 from backend.settings import Settings
 
 SOON = timedelta(days=14)
@@ -56,7 +56,7 @@ def written(session: Session, *, access: Access, settings: Settings) -> Written 
     """This term's written plan for the viewer, or None: nothing written yet, or (for the
     family) not published yet."""
     today = settings.today()
-    found = current_plan(session, pupil_id=access.pupil_id, today=today)
+    found = plan_this_term(session, pupil_id=access.pupil_id, today=today)
     if found is None:
         return None
     plan, term = found

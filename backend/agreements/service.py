@@ -25,7 +25,6 @@ from backend.agreements.schemas import (
     SummaryPublic,
     SummaryUpdate,
 )
-from backend.compilation.service import current_plan
 from backend.errors import Conflict, Forbidden, FormError, NotFound
 from backend.i18n import N_
 from backend.models import (
@@ -47,7 +46,7 @@ from backend.models import (
 )
 from backend.names import Namer
 from backend.notifications.service import Kind, notify
-from backend.plans.service import refuse_archived
+from backend.plans.service import plan_this_term, refuse_archived
 from backend.settings import Settings
 from backend.terms.service import years_of
 from backend.web import has_control_characters
@@ -129,7 +128,7 @@ def summary_public(
 
 
 def _this_plan(session: Session, *, pupil_id: int, today: date) -> tuple[Plan, Term]:
-    found = current_plan(session, pupil_id=pupil_id, today=today)
+    found = plan_this_term(session, pupil_id=pupil_id, today=today)
     if found is None:
         raise NotFound("no_plan", NO_PLAN)
     return found

@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
-from sqlalchemy import bindparam, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -51,27 +51,13 @@ from backend.models import (
 )
 from backend.names import Namer
 from backend.notes.service import notes_of
-from backend.plans.service import plan_of, refuse_archived
-from backend.terms import current
+from backend.plans.service import plan_of, plan_this_term, refuse_archived
 from backend.terms.questions import questions_for, stage_of
 from backend.web import has_control_characters
-
-_THIS_TERM = current.of_pupil(bindparam("pupil_id"))
 
 
 def _name(person: Person | None) -> str:
     return f"{person.given_name} {person.family_name}" if person else ""
-
-
-def current_plan(session: Session, *, pupil_id: int, today: date) -> tuple[Plan, Term] | None:
-    """The pupil's plan for this term, with its term."""
-    row = session.execute(
-        select(Plan, Term)
-        .join(Term, col(Term.id) == Plan.term_id)
-        .where(col(Plan.pupil_id) == pupil_id, col(Plan.term_id) == _THIS_TERM),
-        {"pupil_id": pupil_id, "today": today},
-    ).first()
-    return (row[0], row[1]) if row else None
 
 
 def _stage(session: Session, *, pupil_id: int) -> int:
@@ -243,7 +229,7 @@ def compilation(
     pupil = session.get(Person, pupil_id)
     if pupil is None:
         raise NotFound()
-    found = current_plan(session, pupil_id=pupil_id, today=today)
+    found = plan_this_term(session, pupil_id=pupil_id, today=today)
     notes = notes_of(session, pupil_id=pupil_id, shared_only=False, namer=Namer.everyone())
     if found is None:
         return CompilationPublic(
@@ -281,7 +267,7 @@ def _mentor_only(relation: Relation) -> None:
 
 def _plan_id(session: Session, *, pupil_id: int, today: date) -> int:
     """The plan to write to: 404 without one this term, 409 `archived` when it is."""
-    found = current_plan(session, pupil_id=pupil_id, today=today)
+    found = plan_this_term(session, pupil_id=pupil_id, today=today)
     if found is None or found[0].id is None:
         raise NotFound("no_plan", N_("The pupil has no plan this term."))
     refuse_archived(found[0].state, found[0].id)

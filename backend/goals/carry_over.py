@@ -13,6 +13,7 @@ from backend.goals import service as goals
 from backend.goals.schemas import CarryOverPublic, GoalSavedPublic
 from backend.i18n import N_
 from backend.models import Goal, Plan, SelfAssessment, Term
+from backend.plans.service import plan_this_term
 
 REACHED = 4  # a goal rated at the top level is reached; below it, it is offered again
 
@@ -40,10 +41,10 @@ def _previous_plan(session: Session, *, pupil_id: int, plan_id: int) -> int | No
 def offered(session: Session, *, access: Access, today: date) -> list[CarryOverPublic]:
     """Last term's goals not reached (latest rating below 4, or never rated), not retired,
     and not carried into the current plan yet; `writable` for whoever may write each."""
-    found = goals.current_plan(session, pupil_id=access.pupil_id, today=today)
+    found = plan_this_term(session, pupil_id=access.pupil_id, today=today)
     if found is None:
         return []
-    plan_id = found[0]
+    plan_id = int(found[0].id or 0)
     previous = _previous_plan(session, pupil_id=access.pupil_id, plan_id=plan_id)
     if previous is None:
         return []

@@ -27,6 +27,7 @@ from backend.goals.schemas import (
     MoveForm,
 )
 from backend.models import Goal, Person
+from backend.plans.service import plan_this_term
 from backend.readlog import ReadKind
 from backend.web import Page, RowId, form_int
 
@@ -300,12 +301,12 @@ def _goal_page(
     conflict: Goal | None = None,
 ) -> Template:
     """The new-goal and edit page; 422 with the errors in place, 409 with both texts."""
-    plan = service.current_plan(db, pupil_id=access.pupil_id, today=today)
+    plan = plan_this_term(db, pupil_id=access.pupil_id, today=today)
     return fields_page(
         "edit",
         db,
         access,
-        plan_id=plan[0] if plan else None,
+        plan_id=plan[0].id if plan else None,
         form=form,
         errors=errors,
         status=409 if conflict else None,

@@ -20,7 +20,7 @@ from backend.goals.schemas import ProposalPublic
 from backend.i18n import N_
 from backend.models import GoalProposal, ProposalState, utcnow
 from backend.plans.schemas import PlanPublic
-from backend.plans.service import refuse_archived_plan
+from backend.plans.service import plan_this_term, refuse_archived_plan
 
 PENDING_MAX = 5  # proposals waiting at once: enough for a pupil, not a flood for the mentor
 
@@ -50,8 +50,8 @@ def proposals_of(
 
 
 def pupil_proposals(session: Session, *, pupil_id: int, today: date) -> list[ProposalPublic]:
-    found = service.current_plan(session, pupil_id=pupil_id, today=today)
-    return [] if found is None else proposals_of(session, plan_id=found[0])
+    found = plan_this_term(session, pupil_id=pupil_id, today=today)
+    return [] if found is None else proposals_of(session, plan_id=int(found[0].id or 0))
 
 
 def propose(

@@ -35,10 +35,9 @@ from backend.models import (
     GroupTeacher,
     Plan,
     SelfAssessment,
-    Term,
     utcnow,
 )
-from backend.plans.service import refuse_archived
+from backend.plans.service import plan_this_term, refuse_archived
 from backend.terms import current as this_term
 from backend.web import has_control_characters
 
@@ -74,13 +73,6 @@ _GROUP_SUBJECTS = Query(
     core_select(col(GroupTeacher.subject))
     .where(col(GroupTeacher.group_id).in_(_PUPIL_GROUPS), col(GroupTeacher.subject) != "")
     .distinct()
-)
-_CURRENT_PLAN = Query(
-    core_select(col(Plan.id), col(Plan.state))
-    .join(Term, col(Term.id) == Plan.term_id)
-    .where(col(Plan.pupil_id) == _P, col(Term.starts_on) <= bindparam("today"))
-    .order_by((col(Term.ends_on) >= bindparam("today")).desc(), col(Term.starts_on).desc())
-    .limit(1)
 )
 _CURRENT_TERM = Query(core_select(this_term.of_school(this_term.school_of_pupil(_P))))
 
@@ -203,15 +195,10 @@ def current(goal: Goal) -> dict[str, Any]:
     return msgspec.to_builtins(public(goal))  # type: ignore[no-any-return]
 
 
-def current_plan(session: Session, *, pupil_id: int, today: date) -> tuple[int, str] | None:
-    row = _CURRENT_PLAN.first(session, {"pupil_id": pupil_id, "today": today})
-    return None if row is None else (int(row[0]), str(row[1]))
-
-
 def writable_plan(session: Session, *, pupil_id: int, today: date) -> int:
     """The current plan, made for the term when the pupil has none yet; 409 `archived` when
     its term is closed."""
-    found = current_plan(session, pupil_id=pupil_id, today=today)
+    found = plan_this_term(session, pupil_id=pupil_id, today=today)
     if found is None:
         term = _CURRENT_TERM.first(session, {"pupil_id": pupil_id, "today": today})
         if term is None or term[0] is None:
@@ -221,9 +208,10 @@ def writable_plan(session: Session, *, pupil_id: int, today: date) -> int:
         session.flush()
         assert plan.id is not None
         return plan.id
-    plan_id, state = found
-    refuse_archived(state, plan_id)
-    return plan_id
+    plan = found[0]
+    assert plan.id is not None
+    refuse_archived(plan.state, plan.id)
+    return plan.id
 
 
 def add_goal(
@@ -268,10 +256,10 @@ def goal_to_write(session: Session, *, access: Access, goal_id: int, today: date
         raise Forbidden(message=NOT_YOUR_SUBJECT)
     if goal.retired_at is not None:
         raise _conflict(goal, "retired", RETIRED)
-    found = current_plan(session, pupil_id=access.pupil_id, today=today)
-    if found is None or found[0] != goal.plan_id:
+    found = plan_this_term(session, pupil_id=access.pupil_id, today=today)
+    if found is None or found[0].id != goal.plan_id:
         raise Archived(goal.plan_id)  # another term's plan: history, as an archived one
-    refuse_archived(found[1], goal.plan_id)
+    refuse_archived(found[0].state, goal.plan_id)
     return goal
 
 

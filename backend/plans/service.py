@@ -109,6 +109,19 @@ _BY_KEY = Query(
 )
 
 
+def plan_this_term(session: Session, *, pupil_id: int, today: date) -> tuple[Plan, Term] | None:
+    """The pupil's plan this term, with its term: the one answer to "which plan" for every
+    domain. This term is her school's (terms/current.py); a plan imported from an earlier
+    school is history, never this term's, whatever its dates."""
+    row = session.execute(
+        core_select(Plan, Term)
+        .join(Term, col(Term.id) == Plan.term_id)
+        .where(col(Plan.pupil_id) == pupil_id, col(Plan.term_id) == _CURRENT_TERM),
+        {"pupil_id": pupil_id, "today": today},
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
 def plan_of(session: Session, *, pupil_id: int, today: date, namer: Namer) -> PlanPublic | None:
     """The pupil's plan for the term that holds today (between terms, the latest begun),
     with its goals (retired ones apart), every rating and the replies to them (their

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -13,7 +14,17 @@ import pytest
 from litestar import Litestar
 from sqlmodel import Session, col, select
 
-from backend.models import Goal, GoalProposal, Plan, SelfAssessment
+from backend.models import (
+    Goal,
+    GoalProposal,
+    GroupPupil,
+    Person,
+    Plan,
+    School,
+    SelfAssessment,
+    Term,
+    utcnow,
+)
 from tests.integration.conftest import Visitor, demo_person
 
 Signed = Callable[[str], Visitor]
@@ -464,3 +475,51 @@ def test_only_the_pupil_proposes_for_herself(db: Session, signed_in: Signed, who
     )
     assert visitor.get("/api/plan/goal-proposals").status_code == 404
     assert db.exec(select(GoalProposal).where(GoalProposal.text == "x")).all() == []
+
+
+def test_a_pupil_who_moved_here_mid_term_gets_a_plan_here_not_her_imported_one(
+    db: Session, signed_in: Signed
+) -> None:
+    """Her plan from the earlier school was imported (history, archived) and its term still
+    holds today; the mentor's first goal opens her plan in this school's term. (Goals asked
+    "which plan" on their own and found the imported one: 409 archived.)"""
+    mentor = signed_in("mentor-4a")
+    alva = demo_person(db, "alva")
+    group_id = db.exec(select(GroupPupil.group_id).where(GroupPupil.pupil_id == alva.id)).one()
+    newcomer = Person(given_name="Nour", family_name="Haddad", user_handle=b"n" * 32)
+    earlier = School(name="Gamla skolan")
+    db.add_all([newcomer, earlier])
+    db.flush()
+    db.add(GroupPupil(group_id=group_id, pupil_id=int(newcomer.id or 0)))
+    today = date.today()  # noqa: DTZ011  (the demo's terms hold the real today)
+    there = Term(
+        school_id=int(earlier.id or 0),
+        code="HT-gamla",
+        starts_on=today - timedelta(days=40),
+        ends_on=today + timedelta(days=40),
+        opened_at=utcnow(),
+        closed_at=utcnow(),
+    )
+    db.add(there)
+    db.flush()
+    imported = Plan(
+        pupil_id=int(newcomer.id or 0),
+        term_id=int(there.id or 0),
+        state="archived",
+        imported_at=utcnow(),
+    )
+    db.add(imported)
+    db.commit()
+
+    response = mentor.post(
+        f"/api/pupils/{newcomer.id}/goals", json={"area": "Svenska", "text": "Jag läser varje dag."}
+    )
+    assert response.status_code == 201, response.text
+    db.expire_all()
+    plans = db.exec(select(Plan).where(Plan.pupil_id == newcomer.id)).all()
+    assert len(plans) == 2
+    new = next(p for p in plans if p.id != imported.id)
+    assert new.imported_at is None and new.term_id != there.id
+    goal = db.exec(select(Goal).where(Goal.plan_id == new.id)).one()
+    assert goal.text == "Jag läser varje dag."
+    assert db.exec(select(Goal).where(Goal.plan_id == imported.id)).all() == []
