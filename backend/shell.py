@@ -24,7 +24,13 @@ class Health(msgspec.Struct):
     database: str
 
 
-@get("/healthz", sync_to_thread=False, summary="Liveness and database check", dependencies=PUBLIC)
+@get(
+    "/healthz",
+    sync_to_thread=False,
+    summary="Liveness and database check",
+    dependencies=PUBLIC,
+    name="shell.healthz",
+)
 def healthz(state: State) -> Health:
     """A connection held only for `SELECT 1`: it answers while the app is busy."""
     connection = state.engine.raw_connection()
@@ -55,7 +61,13 @@ WORKER_HEADERS = {
 }
 
 
-@get("/static/{name:path}", include_in_schema=False, sync_to_thread=False, dependencies=PUBLIC)
+@get(
+    "/static/{name:path}",
+    include_in_schema=False,
+    sync_to_thread=False,
+    dependencies=PUBLIC,
+    name="shell.static",
+)
 def static(request: Request[Any, Any, Any], state: State, name: FromPath[str]) -> Response[bytes]:
     asset = state.assets.by_url.get("/static" + name)
     if asset is None:
@@ -75,7 +87,13 @@ def static(request: Request[Any, Any, Any], state: State, name: FromPath[str]) -
 BY_LANGUAGE = "Accept-Language, Cookie"
 
 
-@get("/sw.js", include_in_schema=False, sync_to_thread=False, dependencies=PUBLIC)
+@get(
+    "/sw.js",
+    include_in_schema=False,
+    sync_to_thread=False,
+    dependencies=PUBLIC,
+    name="shell.service_worker",
+)
 def service_worker(request: Request[Any, Any, Any], state: State) -> Response[bytes]:
     """The worker carries the language its offline page was cached in: after a language
     switch the browser's next update check finds a changed worker, which installs and
@@ -88,7 +106,13 @@ def service_worker(request: Request[Any, Any, Any], state: State) -> Response[by
     )
 
 
-@get("/manifest.webmanifest", include_in_schema=False, sync_to_thread=False, dependencies=PUBLIC)
+@get(
+    "/manifest.webmanifest",
+    include_in_schema=False,
+    sync_to_thread=False,
+    dependencies=PUBLIC,
+    name="shell.manifest",
+)
 def manifest(request: Request[Any, Any, Any], state: State) -> Response[bytes]:
     peek_viewer(request)
     lang = i18n.current.get()
@@ -106,7 +130,13 @@ def manifest(request: Request[Any, Any, Any], state: State) -> Response[bytes]:
     )
 
 
-@get("/offline", include_in_schema=False, sync_to_thread=False, dependencies=PUBLIC)
+@get(
+    "/offline",
+    include_in_schema=False,
+    sync_to_thread=False,
+    dependencies=PUBLIC,
+    name="shell.offline",
+)
 def offline(request: Request[Any, Any, Any]) -> Template:
     """Without the header's menu: offline, its links lead nowhere."""
     peek_viewer(request)

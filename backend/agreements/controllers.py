@@ -74,6 +74,7 @@ class AgreementsApiController(Controller):
         "published",
         responses=READ,
         dependencies=for_pupil(ReadKind.PLAN),
+        name="agreements.summary",
     )
     def summary(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
@@ -89,6 +90,7 @@ class AgreementsApiController(Controller):
         "date for the talk marks it held",
         responses=MENTOR_WRITES,
         dependencies=for_pupil(None, STAFF),
+        name="agreements.save_summary",
     )
     def save_summary(
         self,
@@ -118,6 +120,7 @@ class AgreementsApiController(Controller):
         "the guardians, who are told and asked to sign",
         responses=MENTOR_WRITES,
         dependencies=for_pupil(None, STAFF),
+        name="agreements.publish",
     )
     def publish(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
@@ -140,6 +143,7 @@ class AgreementsApiController(Controller):
         "verifies) and who is still asked. The family reads them once published",
         responses=READ,
         dependencies=for_pupil(ReadKind.PLAN),
+        name="agreements.agreements",
     )
     def agreements(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
@@ -161,8 +165,9 @@ class AgreementsApiController(Controller):
         summary="The mentor writes an agreement: what, who does it (pupil, school, home), by when",
         responses=MENTOR_WRITES,
         dependencies=for_pupil(None, STAFF),
+        name="agreements.create_json",
     )
-    def create(
+    def create_json(
         self,
         *,
         db: NamedDependency[Session],
@@ -191,8 +196,9 @@ class AgreementsApiController(Controller):
         "the signers are told and asked again",
         responses=MENTOR_WRITES,
         dependencies=for_record(Record.AGREEMENT, None, STAFF),
+        name="agreements.change_json",
     )
-    def change(
+    def change_json(
         self,
         *,
         db: NamedDependency[Session],
@@ -226,6 +232,7 @@ class AgreementsApiController(Controller):
         "every agreement of the plan that waits for the signer",
         responses=SIGNING,
         dependencies=for_record(Record.AGREEMENT, None, SIGNERS),
+        name="agreements.signature_options",
     )
     def signature_options(
         self,
@@ -255,6 +262,7 @@ class AgreementsApiController(Controller):
         "whole, so that `iup verify-signatures` can check it later",
         responses=SIGNING,
         dependencies=for_record(Record.AGREEMENT, None, SIGNERS),
+        name="agreements.sign",
     )
     def sign(
         self,
@@ -284,8 +292,9 @@ class AgreementsApiController(Controller):
         summary="The pupil marks her own part done, with an optional comment",
         responses=FAMILY_WRITES,
         dependencies=for_record(Record.AGREEMENT, None, frozenset({Relation.SELF})),
+        name="agreements.progress_json",
     )
-    def progress(
+    def progress_json(
         self,
         *,
         db: NamedDependency[Session],
@@ -314,8 +323,9 @@ class AgreementsApiController(Controller):
         "are followed up, so is the plan",
         responses=MENTOR_WRITES,
         dependencies=for_record(Record.AGREEMENT, None, STAFF),
+        name="agreements.follow_up_json",
     )
-    def follow_up(
+    def follow_up_json(
         self,
         *,
         db: NamedDependency[Session],

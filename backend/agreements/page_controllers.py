@@ -80,6 +80,7 @@ class WrittenPlanController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(ReadKind.PLAN, STAFF),
+        name="agreements.page",
     )
     def page(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
@@ -91,6 +92,7 @@ class WrittenPlanController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(None, STAFF),
+        name="agreements.save",
     )
     def save(
         self,
@@ -139,6 +141,7 @@ class WrittenPlanController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(None, STAFF),
+        name="agreements.create",
     )
     def create(
         self,
@@ -173,6 +176,7 @@ class WrittenPlanController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_record(Record.AGREEMENT, None, STAFF),
+        name="agreements.change",
     )
     def change(
         self,
@@ -217,6 +221,7 @@ class WrittenPlanController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_record(Record.AGREEMENT, None, STAFF),
+        name="agreements.follow_up",
     )
     def follow_up(
         self,
@@ -259,6 +264,7 @@ class WrittenPlanController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_record(Record.AGREEMENT, None, frozenset({Relation.SELF})),
+        name="agreements.progress",
     )
     def progress(
         self,

@@ -92,7 +92,7 @@ class AuthController(Controller):
 
     dependencies = PUBLIC
 
-    @get("/login", include_in_schema=False, sync_to_thread=False)
+    @get("/login", include_in_schema=False, sync_to_thread=False, name="auth.login_page")
     def login_page(
         self,
         next: FromQuery[str] = "/",
@@ -115,6 +115,7 @@ class AuthController(Controller):
         sync_to_thread=False,
         summary="Start a usernameless sign-in",
         responses=REFUSED,
+        name="auth.login_options",
     )
     def login_options(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], state: State
@@ -123,7 +124,13 @@ class AuthController(Controller):
             service.authentication_options(db, settings=state.settings, client=client(request))
         )
 
-    @post("/auth/login/verify", sync_to_thread=False, summary="Finish a sign-in", responses=REFUSED)
+    @post(
+        "/auth/login/verify",
+        sync_to_thread=False,
+        summary="Finish a sign-in",
+        responses=REFUSED,
+        name="auth.login_verify",
+    )
     def login_verify(
         self,
         request: Request[Any, Any, Any],
@@ -141,7 +148,7 @@ class AuthController(Controller):
         )
         return signed_in(settings, safe_next(next), token)
 
-    @get("/enrol/{code:str}", include_in_schema=False, sync_to_thread=False)
+    @get("/enrol/{code:str}", include_in_schema=False, sync_to_thread=False, name="auth.enrol_page")
     def enrol_page(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], code: FromPath[str]
     ) -> Template | Redirect:
@@ -167,6 +174,7 @@ class AuthController(Controller):
         sync_to_thread=False,
         summary="Start registering a first passkey with a one-time code",
         responses=REFUSED,
+        name="auth.enrol_options",
     )
     def enrol_options(
         self,
@@ -190,6 +198,7 @@ class AuthController(Controller):
         sync_to_thread=False,
         summary="Finish registering a first passkey; signs the person in",
         responses=REFUSED,
+        name="auth.enrol_verify",
     )
     def enrol_verify(
         self,
@@ -215,7 +224,7 @@ class AuthController(Controller):
         )
         return signed_in(settings, "/?welcome=1", token)
 
-    @post("/logout", include_in_schema=False, sync_to_thread=False)
+    @post("/logout", include_in_schema=False, sync_to_thread=False, name="auth.logout")
     def logout(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session]
     ) -> Response[Any]:
@@ -227,13 +236,13 @@ class AuthController(Controller):
         response.headers["clear-site-data"] = '"cache", "storage"'
         return response
 
-    @get("/logout", include_in_schema=False, sync_to_thread=False)
+    @get("/logout", include_in_schema=False, sync_to_thread=False, name="auth.logout_page")
     def logout_page(self, request: Request[Any, Any, Any]) -> Template:
         """A typed or bookmarked /logout: the sign-out button (signing out is a POST, so
         that no link or prefetch can end a session)."""
         return Page("auth/logout.html", context={"viewer": sessions.peek_viewer(request)})
 
-    @post("/lang", include_in_schema=False, sync_to_thread=False)
+    @post("/lang", include_in_schema=False, sync_to_thread=False, name="auth.language")
     def language(
         self,
         request: Request[Any, Any, Any],
@@ -258,7 +267,7 @@ class AccountController(Controller):
     path = "/account"
     dependencies = SIGNED_IN
 
-    @get("/", include_in_schema=False, sync_to_thread=False)
+    @get("/", include_in_schema=False, sync_to_thread=False, name="auth.account")
     def account(
         self,
         db: NamedDependency[Session],
@@ -281,6 +290,7 @@ class AccountController(Controller):
         sync_to_thread=False,
         summary="Start adding another passkey",
         responses=ACCOUNT_RESPONSES,
+        name="auth.add_options",
     )
     def add_options(
         self, db: NamedDependency[Session], state: State, access: NamedDependency[Viewer]
@@ -294,6 +304,7 @@ class AccountController(Controller):
         sync_to_thread=False,
         summary="Finish adding another passkey",
         responses=ACCOUNT_RESPONSES,
+        name="auth.add_verify",
     )
     def add_verify(
         self,
@@ -312,7 +323,12 @@ class AccountController(Controller):
         )
         return RedirectJSON(redirect="/account?saved=1")
 
-    @post("/passkeys/{passkey_id:int}/rename", include_in_schema=False, sync_to_thread=False)
+    @post(
+        "/passkeys/{passkey_id:int}/rename",
+        include_in_schema=False,
+        sync_to_thread=False,
+        name="auth.rename",
+    )
     def rename(
         self,
         db: NamedDependency[Session],
@@ -328,7 +344,12 @@ class AccountController(Controller):
         )
         return Redirect("/account?saved=1", status_code=303)
 
-    @post("/passkeys/{passkey_id:int}/remove", include_in_schema=False, sync_to_thread=False)
+    @post(
+        "/passkeys/{passkey_id:int}/remove",
+        include_in_schema=False,
+        sync_to_thread=False,
+        name="auth.remove",
+    )
     def remove(
         self,
         db: NamedDependency[Session],

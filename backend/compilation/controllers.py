@@ -76,6 +76,7 @@ class CompilationController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(ReadKind.COMPILATION, STAFF),
+        name="compilation.page",
     )
     def page(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
@@ -87,6 +88,7 @@ class CompilationController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(None, STAFF),
+        name="compilation.save_draft",
     )
     def save_draft(
         self,
@@ -119,6 +121,7 @@ class CompilationController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(None, STAFF),
+        name="compilation.held",
     )
     def held(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
@@ -140,6 +143,7 @@ class CompilationController(Controller):
         "last term's plan and the talk draft",
         responses=READ,
         dependencies=for_pupil(ReadKind.COMPILATION, STAFF),
+        name="compilation.compilation_json",
     )
     def compilation_json(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
@@ -156,6 +160,7 @@ class CompilationController(Controller):
         "staff only until the talk",
         responses=CHANGE,
         dependencies=for_pupil(None, STAFF),
+        name="compilation.draft_json",
     )
     def draft_json(
         self,
@@ -184,6 +189,7 @@ class CompilationController(Controller):
         summary="The mentor marks the talk held: the plan moves to `held` (recorded once)",
         responses=WRITE,
         dependencies=for_pupil(None, STAFF),
+        name="compilation.held_json",
     )
     def held_json(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]

@@ -71,6 +71,7 @@ class ExchangeController(Controller):
         "follow-up and signatures. Never staff-only notes. For her mentors and teachers",
         responses=READ,
         dependencies=for_pupil(ReadKind.EXPORT, STAFF),
+        name="exchange.export_json",
     )
     def export_json(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
@@ -82,6 +83,7 @@ class ExchangeController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(ReadKind.EXPORT, STAFF),
+        name="exchange.download",
     )
     def download(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
@@ -107,6 +109,7 @@ class ExchangeController(Controller):
         responses=IMPORT,
         dependencies=STAFF_ONLY,
         request_max_body_size=MAX_DOCUMENT,
+        name="exchange.import_json",
     )
     def import_json(
         self,
@@ -137,6 +140,7 @@ class ExchangeController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(None, IMPORTERS),
+        name="exchange.upload_page",
     )
     def upload_page(
         self, *, request: HTMXRequest, db: NamedDependency[Session], access: NamedDependency[Access]
@@ -148,6 +152,7 @@ class ExchangeController(Controller):
         include_in_schema=False,
         dependencies=for_pupil(None, IMPORTERS),
         request_max_body_size=UPLOAD_BODY,
+        name="exchange.upload",
     )
     async def upload(
         self,

@@ -37,6 +37,7 @@ class CarryOverController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_record(Record.GOAL, None, STAFF),
+        name="goals.carry_over",
     )
     def carry_over(
         self,
@@ -56,6 +57,7 @@ class CarryOverController(Controller):
         "(the mentor any, a teacher her subjects)",
         responses=CARRY,
         dependencies=for_record(Record.GOAL, None, STAFF),
+        name="goals.carry_over_json",
     )
     def carry_over_json(
         self,
@@ -74,6 +76,7 @@ class CarryOverController(Controller):
         summary="Last term's goals not reached, offered to the pupil's plan this term (staff)",
         responses=refusals({404: "No such pupil, or not one of her mentor's or teachers'"}),
         dependencies=for_pupil(ReadKind.PLAN, STAFF),
+        name="goals.offered_json",
     )
     def offered_json(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]

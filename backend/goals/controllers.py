@@ -62,6 +62,7 @@ class GoalController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(ReadKind.PLAN, WRITERS),
+        name="goals.new_goal",
     )
     def new_goal(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
@@ -73,6 +74,7 @@ class GoalController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(None, WRITERS),
+        name="goals.create_goal",
     )
     def create_goal(
         self,
@@ -98,6 +100,7 @@ class GoalController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_record(R.GOAL, ReadKind.PLAN, WRITERS),
+        name="goals.edit_goal",
     )
     def edit_goal(
         self,
@@ -116,6 +119,7 @@ class GoalController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_record(R.GOAL, None, WRITERS),
+        name="goals.save_goal",
     )
     def save_goal(
         self,
@@ -157,6 +161,7 @@ class GoalController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_record(R.GOAL, None, WRITERS),
+        name="goals.move_goal",
     )
     def move_goal(
         self,
@@ -177,6 +182,7 @@ class GoalController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_record(R.GOAL, ReadKind.PLAN, WRITERS),
+        name="goals.confirm_retire",
     )
     def confirm_retire(
         self,
@@ -195,6 +201,7 @@ class GoalController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_record(R.GOAL, None, WRITERS),
+        name="goals.retire_goal",
     )
     def retire_goal(
         self,
@@ -219,6 +226,7 @@ class GoalController(Controller):
         summary="Write a goal in the pupil's plan this term (mentor; teacher in her subject)",
         responses=WRITE,
         dependencies=for_pupil(None, WRITERS),
+        name="goals.create_json",
     )
     def create_json(
         self,
@@ -240,6 +248,7 @@ class GoalController(Controller):
         summary="Change a goal's area, text, how or place, with the version it is based on",
         responses=WRITE,
         dependencies=for_record(R.GOAL, None, WRITERS),
+        name="goals.update_json",
     )
     def update_json(
         self,
@@ -278,6 +287,7 @@ class GoalController(Controller):
         summary="Retire a goal: it leaves the plan in force and keeps its ratings",
         responses=WRITE,
         dependencies=for_record(R.GOAL, None, WRITERS),
+        name="goals.retire_json",
     )
     def retire_json(
         self,

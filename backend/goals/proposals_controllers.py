@@ -37,6 +37,7 @@ class ProposalController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_record(R.PROPOSAL, ReadKind.PLAN, WRITERS),
+        name="goals.proposal",
     )
     def proposal(
         self, *, db: NamedDependency[Session], access: NamedDependency[Access], proposal_id: RowId
@@ -50,6 +51,7 @@ class ProposalController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_record(R.PROPOSAL, None, WRITERS),
+        name="goals.decide",
     )
     def decide(
         self,
@@ -89,6 +91,7 @@ class ProposalController(Controller):
         summary="The signed-in pupil proposes a goal of her own",
         responses=WRITE,
         dependencies=OWN,
+        name="goals.propose_json",
     )
     def propose_json(
         self,
@@ -110,6 +113,7 @@ class ProposalController(Controller):
         summary="The signed-in pupil's own proposals this term and their answers",
         responses=READ,
         dependencies=OWN,
+        name="goals.own_proposals_json",
     )
     def own_proposals_json(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
@@ -122,6 +126,7 @@ class ProposalController(Controller):
         summary="A pupil's proposals this term, for the pupil and her mentor",
         responses=READ,
         dependencies=for_pupil(ReadKind.PLAN, READERS),
+        name="goals.proposals_json",
     )
     def proposals_json(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
@@ -135,6 +140,7 @@ class ProposalController(Controller):
         summary="The mentor accepts a proposal (as is or edited) or declines it with a reason",
         responses=WRITE,
         dependencies=for_record(R.PROPOSAL, None, WRITERS),
+        name="goals.decide_json",
     )
     def decide_json(
         self,

@@ -69,7 +69,13 @@ def _remind(db: Session, state: State, access: GroupAccess) -> int:
 
 
 class GroupController(Controller):
-    @get("/groups", include_in_schema=False, sync_to_thread=False, dependencies=STAFF_ONLY)
+    @get(
+        "/groups",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=STAFF_ONLY,
+        name="groups.choose",
+    )
     def choose(
         self, *, access: NamedDependency[Staff], group_id: FromQuery[int | None] = None
     ) -> Redirect:
@@ -85,6 +91,7 @@ class GroupController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=FOR_GROUP,
+        name="groups.page",
     )
     def page(
         self,
@@ -114,6 +121,7 @@ class GroupController(Controller):
         summary="The groups the signed-in teacher or mentor works with",
         responses=READ,
         dependencies=STAFF_ONLY,
+        name="groups.groups_json",
     )
     def groups_json(
         self, *, db: NamedDependency[Session], access: NamedDependency[Staff]
@@ -130,6 +138,7 @@ class GroupController(Controller):
         ),
         responses=READ,
         dependencies=FOR_GROUP,
+        name="groups.overview_json",
     )
     def overview_json(
         self,
@@ -147,6 +156,7 @@ class GroupController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=FOR_GROUP,
+        name="groups.remind",
     )
     def remind(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[GroupAccess]
@@ -161,6 +171,7 @@ class GroupController(Controller):
         "booked a time (at most one digest a person a day)",
         responses=REMIND,
         dependencies=FOR_GROUP,
+        name="groups.remind_json",
     )
     def remind_json(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[GroupAccess]

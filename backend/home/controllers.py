@@ -33,7 +33,9 @@ from backend.web import Page, RowId
 class HomeController(Controller):
     include_in_schema = False
 
-    @get("/", include_in_schema=False, sync_to_thread=False, dependencies=SIGNED_IN)
+    @get(
+        "/", include_in_schema=False, sync_to_thread=False, dependencies=SIGNED_IN, name="home.home"
+    )
     def home(
         self,
         *,
@@ -73,6 +75,7 @@ class HomeController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(ReadKind.PLAN),
+        name="home.pupil_page",
     )
     def pupil_page(
         self,
@@ -87,7 +90,13 @@ class HomeController(Controller):
             return Redirect("/", status_code=303)
         return plan_page(request, db, state.settings, access, welcome=welcome)
 
-    @get("/goals/{goal_id:int}", include_in_schema=False, sync_to_thread=False, dependencies=OWN)
+    @get(
+        "/goals/{goal_id:int}",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=OWN,
+        name="home.goal",
+    )
     def goal(
         self,
         *,
@@ -108,6 +117,7 @@ class HomeController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=OWN,
+        name="home.assess",
     )
     def assess(
         self,
@@ -146,7 +156,13 @@ class HomeController(Controller):
             return Redirect(f"/?saved={goal_id}#goal-{goal_id}-saved", status_code=303)
         return plan_page(request, db, state.settings, access, saved=goal_id, goal_id=goal_id)
 
-    @post("/plan/goal-proposals", include_in_schema=False, sync_to_thread=False, dependencies=OWN)
+    @post(
+        "/plan/goal-proposals",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=OWN,
+        name="home.propose",
+    )
     def propose(
         self,
         *,

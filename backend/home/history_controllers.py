@@ -47,6 +47,7 @@ class HistoryController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(ReadKind.PLAN),
+        name="home.plans_page",
     )
     def plans_page(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
@@ -72,6 +73,7 @@ class HistoryController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_record(Record.PLAN, ReadKind.PLAN),
+        name="home.plan_page",
     )
     def plan_page(
         self,
@@ -101,6 +103,7 @@ class HistoryController(Controller):
         "many agreements it holds (the family counts those of a published plan only)",
         responses=READ,
         dependencies=for_pupil(ReadKind.PLAN),
+        name="home.plans_json",
     )
     def plans_json(
         self, *, db: NamedDependency[Session], access: NamedDependency[Access]
@@ -116,6 +119,7 @@ class HistoryController(Controller):
         "follow-up (for the family once published). Never staff-only notes",
         responses=READ,
         dependencies=for_record(Record.PLAN, ReadKind.PLAN),
+        name="home.plan_json",
     )
     def plan_json(
         self,

@@ -25,7 +25,7 @@ NO_STORE = {"cache-control": "no-store"}
 class MyDataController(Controller):
     dependencies = SIGNED_IN
 
-    @get("/me/data", include_in_schema=False, sync_to_thread=False)
+    @get("/me/data", include_in_schema=False, sync_to_thread=False, name="mydata.page")
     def page(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Viewer]
     ) -> Template:
@@ -42,7 +42,7 @@ class MyDataController(Controller):
             headers=NO_STORE,
         )
 
-    @get("/me/data.json", include_in_schema=False, sync_to_thread=False)
+    @get("/me/data.json", include_in_schema=False, sync_to_thread=False, name="mydata.download")
     def download(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Viewer]
     ) -> Response[bytes]:
@@ -66,6 +66,7 @@ class MyDataController(Controller):
         "access to) every term's plan, the shared notes and the read log. Never "
         "staff-only notes. A guardian's download is logged as a read of the child's plan",
         responses=refusals({}),
+        name="mydata.api",
     )
     def api(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Viewer]

@@ -39,6 +39,7 @@ class NoteController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(None, STAFF),
+        name="notes.new",
     )
     def new(
         self,
@@ -57,6 +58,7 @@ class NoteController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(None, STAFF),
+        name="notes.create",
     )
     def create(
         self,
@@ -90,6 +92,7 @@ class NoteController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(ReadKind.NOTES, STAFF),
+        name="notes.pupil_notes",
     )
     def pupil_notes(
         self, *, db: NamedDependency[Session], access: NamedDependency[Access]
@@ -111,6 +114,7 @@ class NoteController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_record(Record.NOTE, None, STAFF),
+        name="notes.edit",
     )
     def edit(
         self, *, db: NamedDependency[Session], access: NamedDependency[Access], note_id: RowId
@@ -122,6 +126,7 @@ class NoteController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_record(Record.NOTE, None, STAFF),
+        name="notes.change",
     )
     def change(
         self,
@@ -153,6 +158,7 @@ class NoteController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_record(Record.NOTE, None, STAFF),
+        name="notes.remove",
     )
     def remove(
         self, *, db: NamedDependency[Session], access: NamedDependency[Access], note_id: RowId
@@ -167,6 +173,7 @@ class NoteController(Controller):
         "for the pupil and her guardians",
         responses=READ,
         dependencies=for_pupil(ReadKind.NOTES, STAFF | FAMILY),
+        name="notes.notes_json",
     )
     def notes_json(
         self, *, db: NamedDependency[Session], access: NamedDependency[Access]
@@ -183,6 +190,7 @@ class NoteController(Controller):
         "the author's subject",
         responses=WRITE,
         dependencies=for_pupil(None, STAFF),
+        name="notes.create_json",
     )
     def create_json(
         self,
@@ -210,6 +218,7 @@ class NoteController(Controller):
         summary="Change one's own note, with the `version` it is based on",
         responses=CHANGE,
         dependencies=for_record(Record.NOTE, None, STAFF),
+        name="notes.update_json",
     )
     def update_json(
         self,
@@ -237,6 +246,7 @@ class NoteController(Controller):
         summary="Delete one's own note",
         responses=WRITE,
         dependencies=for_record(Record.NOTE, None, STAFF),
+        name="notes.delete_json",
     )
     def delete_json(
         self, *, db: NamedDependency[Session], access: NamedDependency[Access], note_id: RowId

@@ -22,7 +22,13 @@ READ = refusals({})
 
 
 class NotificationController(Controller):
-    @get("/notifications", include_in_schema=False, sync_to_thread=False, dependencies=SIGNED_IN)
+    @get(
+        "/notifications",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=SIGNED_IN,
+        name="notifications.page",
+    )
     def page(
         self,
         *,
@@ -50,6 +56,7 @@ class NotificationController(Controller):
         "item worded in her language",
         responses=READ,
         dependencies=SIGNED_IN,
+        name="notifications.list_json",
     )
     def list_json(
         self, *, db: NamedDependency[Session], access: NamedDependency[Viewer]
@@ -62,6 +69,7 @@ class NotificationController(Controller):
         summary="Mark all of the signed-in person's notifications read",
         responses=READ,
         dependencies=SIGNED_IN,
+        name="notifications.read_json",
     )
     def read_json(
         self, *, db: NamedDependency[Session], access: NamedDependency[Viewer]

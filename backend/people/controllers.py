@@ -94,6 +94,7 @@ class PeopleController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=FOR_GROUP,
+        name="people.group_page",
     )
     def group_page(
         self, *, db: NamedDependency[Session], access: NamedDependency[GroupAccess]
@@ -111,6 +112,7 @@ class PeopleController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=FOR_SCHOOL,
+        name="people.staff_page",
     )
     def staff_page(
         self, *, db: NamedDependency[Session], access: NamedDependency[Staff], school_id: RowId
@@ -129,6 +131,7 @@ class PeopleController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=FOR_PERSON,
+        name="people.person_page",
     )
     def person_page(
         self,
@@ -153,6 +156,7 @@ class PeopleController(Controller):
         sync_to_thread=False,
         dependencies=FOR_PERSON,
         status_code=200,
+        name="people.issue",
     )
     def issue(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[PersonAccess]
@@ -184,6 +188,7 @@ class PeopleController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=FOR_PERSON,
+        name="people.remove",
     )
     def remove(
         self,
@@ -217,6 +222,7 @@ class PeopleController(Controller):
         summary="A mentor's group: its pupils and their guardians, with how many passkeys each has",
         responses=REFUSED,
         dependencies=FOR_GROUP,
+        name="people.group_json",
     )
     def group_json(
         self, *, db: NamedDependency[Session], access: NamedDependency[GroupAccess]
@@ -230,6 +236,7 @@ class PeopleController(Controller):
         summary="A principal's school: its teachers and mentors, with how many passkeys each has",
         responses=REFUSED,
         dependencies=FOR_SCHOOL,
+        name="people.staff_json",
     )
     def staff_json(
         self, *, db: NamedDependency[Session], access: NamedDependency[Staff], school_id: RowId
@@ -242,6 +249,7 @@ class PeopleController(Controller):
         summary="Someone the viewer may issue a sign-up link for: her links, school and passkeys",
         responses=REFUSED,
         dependencies=FOR_PERSON,
+        name="people.person_json",
     )
     def person_json(
         self, *, db: NamedDependency[Session], access: NamedDependency[PersonAccess]
@@ -254,6 +262,7 @@ class PeopleController(Controller):
         summary="The passkeys of someone the viewer may issue a sign-up link for",
         responses=REFUSED,
         dependencies=FOR_PERSON,
+        name="people.passkeys_json",
     )
     def passkeys_json(
         self, *, db: NamedDependency[Session], access: NamedDependency[PersonAccess]
@@ -266,6 +275,7 @@ class PeopleController(Controller):
         summary="Remove a passkey (a lost phone); the sessions it started end",
         responses=REFUSED,
         dependencies=FOR_PERSON,
+        name="people.remove_json",
     )
     def remove_json(
         self,
@@ -286,6 +296,7 @@ class PeopleController(Controller):
         ),
         responses=REFUSED,
         dependencies=FOR_PERSON,
+        name="people.issue_json",
     )
     def issue_json(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[PersonAccess]

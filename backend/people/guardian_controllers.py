@@ -62,6 +62,7 @@ class GuardianController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(ReadKind.GUARDIANS, STAFF_AND_PRINCIPAL, reason=False),
+        name="people.page",
     )
     def page(
         self,
@@ -83,6 +84,7 @@ class GuardianController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(None, STAFF_AND_PRINCIPAL, reason=False),
+        name="people.change",
     )
     def change(
         self,
@@ -128,6 +130,7 @@ class GuardianController(Controller):
         ),
         responses=READ,
         dependencies=for_pupil(ReadKind.GUARDIANS, STAFF_AND_PRINCIPAL, reason=False),
+        name="people.links_json",
     )
     def links_json(
         self, *, db: NamedDependency[Session], access: NamedDependency[Access]
@@ -145,6 +148,7 @@ class GuardianController(Controller):
         ),
         responses=CHANGE,
         dependencies=for_pupil(None, STAFF_AND_PRINCIPAL, reason=False),
+        name="people.change_json",
     )
     def change_json(
         self,

@@ -55,6 +55,7 @@ class PlanApiController(Controller):
         summary="The signed-in pupil's plan this term",
         responses=READ,
         dependencies=OWN,
+        name="plans.plan_json",
     )
     def plan_json(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
@@ -76,6 +77,7 @@ class PlanApiController(Controller):
         ),
         responses=READ,
         dependencies=for_pupil(None, FAMILY),
+        name="plans.read_log_json",
     )
     def read_log_json(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
@@ -94,6 +96,7 @@ class PlanApiController(Controller):
         summary="Who reads what the signed-in pupil writes: guardians, mentors, teachers",
         responses=READ,
         dependencies=OWN,
+        name="plans.readers_json",
     )
     def readers_json(
         self, *, db: NamedDependency[Session], access: NamedDependency[Access]
@@ -106,6 +109,7 @@ class PlanApiController(Controller):
         summary="The pupils whose plans the signed-in adult may read, by group",
         responses=READ,
         dependencies=SIGNED_IN,
+        name="plans.pupils_json",
     )
     def pupils_json(
         self, *, db: NamedDependency[Session], access: NamedDependency[Viewer]
@@ -118,6 +122,7 @@ class PlanApiController(Controller):
         summary="A pupil's plan this term, for the pupil, a guardian, a teacher or mentor",
         responses=READ,
         dependencies=for_pupil(ReadKind.PLAN),
+        name="plans.pupil_plan_json",
     )
     def pupil_plan_json(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
@@ -140,6 +145,7 @@ class PlanApiController(Controller):
         ),
         responses=WRITE,
         dependencies=OWN,
+        name="plans.assess_json",
     )
     def assess_json(
         self,

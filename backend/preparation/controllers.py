@@ -54,7 +54,13 @@ def _invalid(error: FormError) -> Invalid:
 
 
 class PreparationController(Controller):
-    @get("/preparation", include_in_schema=False, sync_to_thread=False, dependencies=OWN)
+    @get(
+        "/preparation",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=OWN,
+        name="preparation.page",
+    )
     def page(
         self,
         *,
@@ -65,7 +71,13 @@ class PreparationController(Controller):
     ) -> Template:
         return _page(db, state, access, audience=Audience.PUPIL, saved=saved)
 
-    @post("/preparation", include_in_schema=False, sync_to_thread=False, dependencies=OWN)
+    @post(
+        "/preparation",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=OWN,
+        name="preparation.save",
+    )
     def save(
         self,
         *,
@@ -81,6 +93,7 @@ class PreparationController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(None, GUARDIANS),
+        name="preparation.guardian_page",
     )
     def guardian_page(
         self,
@@ -97,6 +110,7 @@ class PreparationController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(None, GUARDIANS),
+        name="preparation.guardian_save",
     )
     def guardian_save(
         self,
@@ -115,6 +129,7 @@ class PreparationController(Controller):
         "with her answer; `version` 0 before her first save",
         responses=READ,
         dependencies=OWN,
+        name="preparation.own_json",
     )
     def own_json(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
@@ -134,6 +149,7 @@ class PreparationController(Controller):
         "`ready` marks her ready for the talk",
         responses=CHANGE,
         dependencies=OWN,
+        name="preparation.own_put",
     )
     def own_put(
         self,
@@ -151,6 +167,7 @@ class PreparationController(Controller):
         summary="The signed-in guardian's own preparation for the pupil's talk this term",
         responses=READ,
         dependencies=for_pupil(None, GUARDIANS),
+        name="preparation.guardian_json",
     )
     def guardian_json(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
@@ -170,6 +187,7 @@ class PreparationController(Controller):
         "on; `shared` lets the pupil's other guardians read them",
         responses=CHANGE,
         dependencies=for_pupil(None, GUARDIANS),
+        name="preparation.guardian_put",
     )
     def guardian_put(
         self,
@@ -188,6 +206,7 @@ class PreparationController(Controller):
         "her mentor and teachers",
         responses=READ,
         dependencies=for_pupil(ReadKind.PREPARATION, STAFF),
+        name="preparation.all_json",
     )
     def all_json(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]

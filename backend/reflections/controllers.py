@@ -42,7 +42,13 @@ REPLY = refusals(
 
 
 class ReflectionController(Controller):
-    @get("/reflections", include_in_schema=False, sync_to_thread=False, dependencies=STAFF_ONLY)
+    @get(
+        "/reflections",
+        include_in_schema=False,
+        sync_to_thread=False,
+        dependencies=STAFF_ONLY,
+        name="reflections.page",
+    )
     def page(
         self,
         *,
@@ -61,6 +67,7 @@ class ReflectionController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_record(Record.ASSESSMENT, None, STAFF),
+        name="reflections.reply",
     )
     def reply(
         self,
@@ -83,6 +90,7 @@ class ReflectionController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_record(Record.ASSESSMENT, None, STAFF),
+        name="reflections.seen",
     )
     def seen(
         self,
@@ -102,6 +110,7 @@ class ReflectionController(Controller):
         "viewer's groups, her subjects first, then newest first",
         responses=READ,
         dependencies=STAFF_ONLY,
+        name="reflections.list_json",
     )
     def list_json(
         self, *, request: HTMXRequest, db: NamedDependency[Session], access: NamedDependency[Staff]
@@ -115,6 +124,7 @@ class ReflectionController(Controller):
         summary="Answer a pupil's self-assessment (also marks it seen)",
         responses=REPLY,
         dependencies=for_record(Record.ASSESSMENT, None, STAFF),
+        name="reflections.reply_json",
     )
     def reply_json(
         self,
@@ -138,6 +148,7 @@ class ReflectionController(Controller):
         summary="Mark a pupil's self-assessment as seen: no longer new in the viewer's list",
         responses=WRITE,
         dependencies=for_record(Record.ASSESSMENT, None, STAFF),
+        name="reflections.seen_json",
     )
     def seen_json(
         self, *, db: NamedDependency[Session], access: NamedDependency[Access], assessment_id: RowId

@@ -84,6 +84,7 @@ class SchoolSettingsController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=FOR_SCHOOL,
+        name="schools.page",
     )
     def page(
         self,
@@ -101,6 +102,7 @@ class SchoolSettingsController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=FOR_SCHOOL,
+        name="schools.save",
     )
     def save(
         self,
@@ -145,6 +147,7 @@ class SchoolSettingsController(Controller):
         ),
         responses=READ,
         dependencies=FOR_SCHOOL,
+        name="schools.settings_json",
     )
     def settings_json(
         self,
@@ -168,6 +171,7 @@ class SchoolSettingsController(Controller):
         ),
         responses=WRITE,
         dependencies=FOR_SCHOOL,
+        name="schools.save_json",
     )
     def save_json(
         self,

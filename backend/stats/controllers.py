@@ -63,6 +63,7 @@ class StatsController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=FOR_SCHOOL,
+        name="stats.page",
     )
     def page(
         self,
@@ -88,6 +89,7 @@ class StatsController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=FOR_SCHOOL,
+        name="stats.csv",
     )
     def csv(
         self,
@@ -115,6 +117,7 @@ class StatsController(Controller):
         ),
         responses=READ,
         dependencies=FOR_SCHOOL,
+        name="stats.overview_json",
     )
     def overview_json(
         self,
@@ -131,6 +134,7 @@ class StatsController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=GIVES_REASON,
+        name="stats.reason_page",
     )
     def reason_page(
         self,
@@ -146,6 +150,7 @@ class StatsController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=GIVES_REASON,
+        name="stats.give_reason",
     )
     def give_reason(
         self,
@@ -171,6 +176,7 @@ class StatsController(Controller):
         ),
         responses=REASON,
         dependencies=GIVES_REASON,
+        name="stats.reason_json",
     )
     def reason_json(
         self,

@@ -65,6 +65,7 @@ class TalkController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(ReadKind.PLAN, FAMILY_AND_STAFF),
+        name="talks.pupil_page",
     )
     def pupil_page(
         self,
@@ -81,6 +82,7 @@ class TalkController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(None, FAMILY_AND_STAFF),
+        name="talks.book_form",
     )
     def book_form(
         self,
@@ -113,6 +115,7 @@ class TalkController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(ReadKind.PLAN, FAMILY_AND_STAFF),
+        name="talks.calendar",
     )
     def calendar(
         self,
@@ -147,6 +150,7 @@ class TalkController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=FOR_TALK_TIME,
+        name="talks.cancel_form",
     )
     def cancel_form(
         self,
@@ -183,6 +187,7 @@ class TalkController(Controller):
         "closed; never another family's name) and her booking",
         responses=READ,
         dependencies=for_pupil(ReadKind.PLAN, FAMILY_AND_STAFF),
+        name="talks.pupil_json",
     )
     def pupil_json(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
@@ -198,6 +203,7 @@ class TalkController(Controller):
         "the pupil and the other guardians are told",
         responses=BOOK,
         dependencies=FOR_TALK_TIME,
+        name="talks.book_json",
     )
     def book_json(
         self,
@@ -231,6 +237,7 @@ class TalkController(Controller):
             NOT_FOUND | {403: "The pupil only reads", 409: "`closed`; `archived`: a closed term"}
         ),
         dependencies=FOR_TALK_TIME,
+        name="talks.cancel_json",
     )
     def cancel_json(
         self,

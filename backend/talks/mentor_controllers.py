@@ -61,6 +61,7 @@ class MentorTalkController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=FOR_GROUP,
+        name="talks.group_page",
     )
     def group_page(
         self,
@@ -77,6 +78,7 @@ class MentorTalkController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=FOR_GROUP,
+        name="talks.create_series",
     )
     def create_series(
         self,
@@ -108,6 +110,7 @@ class MentorTalkController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=FOR_TALK_TIME,
+        name="talks.move_form",
     )
     def move_form(
         self,
@@ -140,6 +143,7 @@ class MentorTalkController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=FOR_TALK_TIME,
+        name="talks.remove_form",
     )
     def remove_form(
         self, *, db: NamedDependency[Session], access: NamedDependency[TalkTimeAccess]
@@ -157,6 +161,7 @@ class MentorTalkController(Controller):
         "message to the family",
         responses=MOVE,
         dependencies=FOR_TALK_TIME,
+        name="talks.move_json",
     )
     def move_json(
         self,
@@ -185,6 +190,7 @@ class MentorTalkController(Controller):
         summary="The mentor removes a time nobody has booked",
         responses=refusals(NOT_FOUND | {403: "Not the mentor, or the time is booked"}),
         dependencies=FOR_TALK_TIME,
+        name="talks.remove_json",
     )
     def remove_json(
         self, *, db: NamedDependency[Session], access: NamedDependency[TalkTimeAccess]
@@ -198,6 +204,7 @@ class MentorTalkController(Controller):
         summary="The group's talk times this term and who booked each (pupil, who, when)",
         responses=READ,
         dependencies=FOR_GROUP,
+        name="talks.group_json",
     )
     def group_json(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[GroupAccess]
@@ -211,6 +218,7 @@ class MentorTalkController(Controller):
         "current term of the group's school; returns the times made",
         responses=MENTOR_ONLY,
         dependencies=FOR_GROUP,
+        name="talks.series_json",
     )
     def series_json(
         self,

@@ -91,6 +91,7 @@ class TermController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=FOR_SCHOOL,
+        name="terms.terms",
     )
     def terms(
         self, *, db: NamedDependency[Session], access: NamedDependency[Staff], school_id: RowId
@@ -102,6 +103,7 @@ class TermController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=FOR_SCHOOL,
+        name="terms.create",
     )
     def create(
         self,
@@ -124,6 +126,7 @@ class TermController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=FOR_SCHOOL,
+        name="terms.term",
     )
     def term(
         self,
@@ -141,6 +144,7 @@ class TermController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=FOR_SCHOOL,
+        name="terms.change",
     )
     def change(
         self,
@@ -168,6 +172,7 @@ class TermController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=FOR_SCHOOL,
+        name="terms.close",
     )
     def close(
         self,
@@ -199,6 +204,7 @@ class TermController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=FOR_SCHOOL,
+        name="terms.open",
     )
     def open(
         self,
@@ -222,6 +228,7 @@ class TermController(Controller):
         summary="The school's terms, newest first (its principals)",
         responses=READ,
         dependencies=FOR_SCHOOL,
+        name="terms.terms_json",
     )
     def terms_json(
         self, *, db: NamedDependency[Session], access: NamedDependency[Staff], school_id: RowId
@@ -235,6 +242,7 @@ class TermController(Controller):
         "default questions)",
         responses=WRITE,
         dependencies=FOR_SCHOOL,
+        name="terms.create_json",
     )
     def create_json(
         self,
@@ -256,6 +264,7 @@ class TermController(Controller):
         summary="One of the school's terms",
         responses=READ,
         dependencies=FOR_SCHOOL,
+        name="terms.term_json",
     )
     def term_json(
         self,
@@ -274,6 +283,7 @@ class TermController(Controller):
         "is based on",
         responses=CHANGE,
         dependencies=FOR_SCHOOL,
+        name="terms.update_json",
     )
     def update_json(
         self,
@@ -303,6 +313,7 @@ class TermController(Controller):
         "(again: nothing changes)",
         responses=CLOSE,
         dependencies=FOR_SCHOOL,
+        name="terms.close_json",
     )
     def close_json(
         self,
@@ -328,6 +339,7 @@ class TermController(Controller):
         "(again: only those still missing)",
         responses=OPEN,
         dependencies=FOR_SCHOOL,
+        name="terms.open_json",
     )
     def open_json(
         self,

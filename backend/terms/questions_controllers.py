@@ -30,6 +30,7 @@ class QuestionController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=FOR_SCHOOL,
+        name="terms.questions",
     )
     def questions(
         self,
@@ -46,6 +47,7 @@ class QuestionController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=FOR_SCHOOL,
+        name="terms.add_question",
     )
     def add_question(
         self,
@@ -85,6 +87,7 @@ class QuestionController(Controller):
         include_in_schema=False,
         sync_to_thread=False,
         dependencies=FOR_SCHOOL,
+        name="terms.change_question",
     )
     def change_question(
         self,
@@ -130,6 +133,7 @@ class QuestionController(Controller):
         summary="The term's preparation questions per stage and audience, in order",
         responses=READ,
         dependencies=FOR_SCHOOL,
+        name="terms.questions_json",
     )
     def questions_json(
         self,
@@ -149,6 +153,7 @@ class QuestionController(Controller):
         "when answered)",
         responses=WRITE,
         dependencies=FOR_SCHOOL,
+        name="terms.set_questions_json",
     )
     def set_questions_json(
         self,

@@ -46,3 +46,14 @@ def test_the_table_test_fails_on_a_route_added_without_writing_it_down(settings:
     app.register(forgotten)
     with pytest.raises(AssertionError, match=r"not in routes\.txt"):
         test_the_route_table_is_the_one_written_down(app)
+
+
+def test_every_route_has_a_name_in_its_room(app: Litestar) -> None:
+    """Templates and redirects reach a route by its name (`url_for`, `web.see_other`), so
+    a path can change in one place. The name is `<room>.<handler>`."""
+    names = []
+    for path, handler in handlers(app):
+        room = handler.fn.__module__.split(".")[1]
+        assert handler.name == f"{room}.{handler.fn.__name__}", path
+        names.append(handler.name)
+    assert len(names) == len(set(names))
