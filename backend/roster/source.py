@@ -1,13 +1,30 @@
 """A roster as read from a source, before it meets the database: every row keyed by its
-external id (SS 12000 id), every row with the place it came from for error messages."""
+external id (SS 12000 id), every row with the place it came from for error messages; and
+the Summary of what applying it changed."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TypeVar
+
+import msgspec
 
 MARKINGS = ("Ingen", "Sekretessmarkering", "Skyddad folkbokföring")
 RELATIONS = ("Vårdnadshavare", "Annan ansvarig", "God man", "Utsedd behörig")
 PROTECTED = "Skyddad folkbokföring"
+ENTITIES = (
+    "schools",
+    "groups",
+    "persons",
+    "memberships",
+    "guardianships",
+    "mentors",
+    "teachers",
+    "principals",
+)
+CHUNK = 500
+K = TypeVar("K")
 
 
 class RosterError(Exception):
@@ -73,3 +90,31 @@ class Roster:
         subjects, _ = self.teachers.setdefault((group, person), (set(), origin))
         if subject:
             subjects.add(subject)
+
+
+class Change(msgspec.Struct):
+    created: int = 0
+    updated: int = 0
+    ended: int = 0
+
+
+class Summary(msgspec.Struct):
+    """What the import changed (or would change): counts per entity, one line each."""
+
+    changes: dict[str, Change]
+    lines: list[str] = []
+
+    @property
+    def changed(self) -> bool:
+        return any(c.created or c.updated or c.ended for c in self.changes.values())
+
+    def note(self, entity: str, what: str, ref: str) -> None:
+        change = self.changes[entity]
+        setattr(change, what, getattr(change, what) + 1)
+        self.lines.append(f"{what} {entity[:-1] if entity != 'persons' else 'person'} {ref}")
+
+
+def chunks(items: list[K]) -> Iterator[list[K]]:
+    """`items` in parts of CHUNK: for `IN` lists and inserts of many rows."""
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]

@@ -42,7 +42,7 @@ from sqlmodel import Session
 
 from backend.models import RosterRecord, RosterSource
 from backend.roster import service, ss12000
-from backend.roster.source import Origin, RosterError
+from backend.roster.source import Origin, RosterError, Summary, chunks
 from backend.settings import Settings
 
 OVERLAP = timedelta(minutes=1)
@@ -117,7 +117,7 @@ class Fetched:
 
 
 class Result(msgspec.Struct):
-    summary: service.Summary
+    summary: Summary
     full: bool
     fetched: dict[str, int]
     deleted: int
@@ -317,7 +317,7 @@ def _store(session: Session, *, base: str, source_id: int | None, fetched: Fetch
     else:
         gone = [(e, ext) for e, held in fetched.records.items() for ext in held]
         gone += [(e, ext) for e, ids in fetched.deleted.items() for ext in ids]
-    for part in service.chunks(gone):
+    for part in chunks(gone):
         for entity, ext in part:
             session.execute(
                 delete(table).where(
@@ -336,7 +336,7 @@ def _store(session: Session, *, base: str, source_id: int | None, fetched: Fetch
         for entity, held in fetched.records.items()
         for ext, (_, record) in held.items()
     ]
-    for chunk in service.chunks(rows):
+    for chunk in chunks(rows):
         session.execute(insert(table), chunk)
 
 
