@@ -1,51 +1,39 @@
-"""The principal's terms (issue 8, item 1): her school's terms and a form for a new one,
-a term's edit page (409 with both values on a stale save) and opening a term. Every page has
-its JSON twin. The policy FOR_SCHOOL lets only the school's principals in; a term of another
-school is the service's 404. The questions are in questions_controllers, carrying goals
-over in carry_over_controllers."""
+"""The principal's terms as pages (issue 8, item 1): her school's terms and a form for a new
+one, a term's edit page (409 with both values on a stale save), opening and closing a term,
+and the term's preparation questions, where she adds one, rewords, moves or removes it. The
+policy FOR_SCHOOL lets only the school's principals in; a term of another school is the
+service's 404. The same as JSON is in api.py."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Response, get, post, put
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, URLEncodedBody
-from litestar.response import Redirect, Template
+from litestar.params import URLEncodedBody
+from litestar.response import Template
 from sqlmodel import Session
 
+from backend import web
 from backend.access import FOR_SCHOOL, Staff
-from backend.errors import Conflict, FormError, refusals
+from backend.errors import Conflict, FormError
 from backend.i18n import N_
-from backend.models import School
-from backend.terms import closing, service
+from backend.models import Audience, School
+from backend.terms import closing, question_editing, service
+from backend.terms import questions as question_sets
 from backend.terms.schemas import (
     REQUIRED_YEARS,
     SCHOOL_YEARS,
-    ClosedPublic,
     CloseForm,
-    OpenedPublic,
-    TermCreate,
+    QuestionForm,
     TermForm,
     TermPublic,
-    TermUpdate,
 )
 from backend.web import Page, RowId, form_int
 
-_NOT_FOUND = {404: "No such school or term, or not one she leads"}
-READ = refusals(_NOT_FOUND)
-WRITE = refusals(_NOT_FOUND | {422: "Not a valid term or question list"})
-OPEN = refusals(_NOT_FOUND | {409: "`term_closed`: the term is closed"})
-CLOSE = refusals(_NOT_FOUND | {422: "`term_not_started`: the term has not started yet"})
 CONFIRM_CLOSE = N_("Tick the box to confirm that the term's plans become read-only.")
-CHANGE = refusals(
-    _NOT_FOUND
-    | {
-        422: "Not a valid term",
-        409: "Changed since `version`: `current` holds the term as it is now",
-    }
-)
+AnyRequest = Request[Any, Any, Any]
 
 
 def _form_of(term: TermPublic) -> TermForm:
@@ -72,42 +60,21 @@ def _values(data: TermForm) -> dict[str, Any]:
     )
 
 
-def _json_values(data: TermCreate) -> dict[str, Any]:
-    return {
-        "code": data.code,
-        "starts_on": data.starts_on,
-        "ends_on": data.ends_on,
-        "talks_from": data.talks_from,
-        "talks_until": data.talks_until,
-        "summary_years": data.summary_years,
-    }
+class TermPageController(Controller):
+    include_in_schema = False
+    dependencies = FOR_SCHOOL
 
-
-class TermController(Controller):
-    # ---- Pages --------------------------------------------------------------------------
-
-    @get(
-        "/schools/{school_id:int}/terms",
-        include_in_schema=False,
-        sync_to_thread=False,
-        dependencies=FOR_SCHOOL,
-        name="terms.terms",
-    )
+    @get("/schools/{school_id:int}/terms", sync_to_thread=False, name="terms.terms")
     def terms(
         self, *, db: NamedDependency[Session], access: NamedDependency[Staff], school_id: RowId
     ) -> Template:
         return _terms_page(db, access, school_id=school_id, form=TermForm())
 
-    @post(
-        "/schools/{school_id:int}/terms",
-        include_in_schema=False,
-        sync_to_thread=False,
-        dependencies=FOR_SCHOOL,
-        name="terms.create",
-    )
+    @post("/schools/{school_id:int}/terms", sync_to_thread=False, name="terms.create")
     def create(
         self,
         *,
+        request: AnyRequest,
         db: NamedDependency[Session],
         access: NamedDependency[Staff],
         school_id: RowId,
@@ -119,15 +86,11 @@ class TermController(Controller):
             return _terms_page(
                 db, access, school_id=school_id, form=data, errors=error.errors, status=422
             )
-        return Redirect(f"/schools/{school_id}/terms/{term.id}?created=1", status_code=303)
+        return web.see_other(
+            request, "terms.term", query={"created": 1}, school_id=school_id, term_id=term.id
+        )
 
-    @get(
-        "/schools/{school_id:int}/terms/{term_id:int}",
-        include_in_schema=False,
-        sync_to_thread=False,
-        dependencies=FOR_SCHOOL,
-        name="terms.term",
-    )
+    @get("/schools/{school_id:int}/terms/{term_id:int}", sync_to_thread=False, name="terms.term")
     def term(
         self,
         *,
@@ -139,16 +102,11 @@ class TermController(Controller):
         term = service.get_term(db, school_id=school_id, term_id=term_id)
         return _term_page(db, access, term=term, form=_form_of(term))
 
-    @post(
-        "/schools/{school_id:int}/terms/{term_id:int}",
-        include_in_schema=False,
-        sync_to_thread=False,
-        dependencies=FOR_SCHOOL,
-        name="terms.change",
-    )
+    @post("/schools/{school_id:int}/terms/{term_id:int}", sync_to_thread=False, name="terms.change")
     def change(
         self,
         *,
+        request: AnyRequest,
         db: NamedDependency[Session],
         access: NamedDependency[Staff],
         school_id: RowId,
@@ -165,18 +123,19 @@ class TermController(Controller):
             return _term_page(db, access, term=term, form=data, errors=error.errors, status=422)
         except Conflict:
             return _term_page(db, access, term=term, form=data, stale=True, status=409)
-        return Redirect(f"/schools/{school_id}/terms/{term_id}?saved=1", status_code=303)
+        return web.see_other(
+            request, "terms.term", query={"saved": 1}, school_id=school_id, term_id=term_id
+        )
 
     @post(
         "/schools/{school_id:int}/terms/{term_id:int}/close",
-        include_in_schema=False,
         sync_to_thread=False,
-        dependencies=FOR_SCHOOL,
         name="terms.close",
     )
     def close(
         self,
         *,
+        request: AnyRequest,
         db: NamedDependency[Session],
         state: State,
         access: NamedDependency[Staff],
@@ -196,162 +155,150 @@ class TermController(Controller):
             by_id=access.viewer.person_id,
             today=state.settings.today(),
         )
-        url = f"/schools/{school_id}/terms/{term_id}?closed={closed.plans_archived}#close"
-        return Redirect(url, status_code=303)
+        query = {"closed": closed.plans_archived}
+        return web.see_other(
+            request,
+            "terms.term",
+            query=query,
+            fragment="close",
+            school_id=school_id,
+            term_id=term_id,
+        )
 
     @post(
-        "/schools/{school_id:int}/terms/{term_id:int}/open",
-        include_in_schema=False,
-        sync_to_thread=False,
-        dependencies=FOR_SCHOOL,
-        name="terms.open",
+        "/schools/{school_id:int}/terms/{term_id:int}/open", sync_to_thread=False, name="terms.open"
     )
     def open(
         self,
         *,
+        request: AnyRequest,
         db: NamedDependency[Session],
         access: NamedDependency[Staff],
         school_id: RowId,
         term_id: RowId,
-    ) -> Redirect:
+    ) -> Response[Any]:
         opened = service.open_term(
             db, school_id=school_id, term_id=term_id, by_id=access.viewer.person_id
         )
-        url = f"/schools/{school_id}/terms/{term_id}?opened={opened.plans_created}"
-        return Redirect(url, status_code=303)
+        query = {"opened": opened.plans_created}
+        return web.see_other(
+            request, "terms.term", query=query, school_id=school_id, term_id=term_id
+        )
 
-    # ---- JSON ---------------------------------------------------------------------------
+    # ---- The term's preparation questions ------------------------------------------------
 
     @get(
-        "/api/schools/{school_id:int}/terms",
+        "/schools/{school_id:int}/terms/{term_id:int}/questions",
         sync_to_thread=False,
-        summary="The school's terms, newest first (its principals)",
-        responses=READ,
-        dependencies=FOR_SCHOOL,
-        name="terms.terms_json",
+        name="terms.questions",
     )
-    def terms_json(
-        self, *, db: NamedDependency[Session], access: NamedDependency[Staff], school_id: RowId
-    ) -> list[TermPublic]:
-        return service.terms_of(db, school_id=school_id)
+    def questions(
+        self,
+        *,
+        db: NamedDependency[Session],
+        access: NamedDependency[Staff],
+        school_id: RowId,
+        term_id: RowId,
+    ) -> Template:
+        return _questions_page(db, access, school_id=school_id, term_id=term_id)
 
     @post(
-        "/api/schools/{school_id:int}/terms",
+        "/schools/{school_id:int}/terms/{term_id:int}/questions",
         sync_to_thread=False,
-        summary="A new term for the school, with the questions of its latest term (or the "
-        "default questions)",
-        responses=WRITE,
-        dependencies=FOR_SCHOOL,
-        name="terms.create_json",
+        name="terms.add_question",
     )
-    def create_json(
+    def add_question(
         self,
         *,
-        db: NamedDependency[Session],
-        access: NamedDependency[Staff],
-        school_id: RowId,
-        data: JSONBody[TermCreate],
-    ) -> Response[TermPublic]:
-        try:
-            term = service.create_term(db, school_id=school_id, **_json_values(data))
-        except FormError as error:
-            raise error.invalid() from error
-        return Response(term, status_code=201)
-
-    @get(
-        "/api/schools/{school_id:int}/terms/{term_id:int}",
-        sync_to_thread=False,
-        summary="One of the school's terms",
-        responses=READ,
-        dependencies=FOR_SCHOOL,
-        name="terms.term_json",
-    )
-    def term_json(
-        self,
-        *,
+        request: AnyRequest,
         db: NamedDependency[Session],
         access: NamedDependency[Staff],
         school_id: RowId,
         term_id: RowId,
-    ) -> TermPublic:
-        return service.get_term(db, school_id=school_id, term_id=term_id)
-
-    @put(
-        "/api/schools/{school_id:int}/terms/{term_id:int}",
-        sync_to_thread=False,
-        summary="Change a term's dates, talk window and summary years, with the `version` it "
-        "is based on",
-        responses=CHANGE,
-        dependencies=FOR_SCHOOL,
-        name="terms.update_json",
-    )
-    def update_json(
-        self,
-        *,
-        db: NamedDependency[Session],
-        access: NamedDependency[Staff],
-        school_id: RowId,
-        term_id: RowId,
-        data: JSONBody[TermUpdate],
-    ) -> TermPublic:
+        data: URLEncodedBody[QuestionForm],
+    ) -> Response[Any]:
+        stage = form_int(data.stage)
         try:
-            return service.update_term(
+            question_id = question_editing.add_question(
                 db,
                 school_id=school_id,
                 term_id=term_id,
-                version=data.version,
-                **_json_values(data),
+                stage=stage,
+                audience=data.audience,
+                text=data.text,
             )
         except FormError as error:
-            raise error.invalid() from error
+            section = f"new-{data.audience}-{stage}"
+            return _questions_page(
+                db,
+                access,
+                school_id=school_id,
+                term_id=term_id,
+                errors={section: error.errors["text"]},
+                typed={section: data.text},
+                status=422,
+            )
+        return _back_to_question(request, school_id, term_id, question_id)
 
     @post(
-        "/api/schools/{school_id:int}/terms/{term_id:int}/close",
+        "/schools/{school_id:int}/terms/{term_id:int}/questions/{question_id:int}",
         sync_to_thread=False,
-        status_code=200,
-        summary="Close the term: every plan of it is archived, read-only from then on "
-        "(again: nothing changes)",
-        responses=CLOSE,
-        dependencies=FOR_SCHOOL,
-        name="terms.close_json",
+        name="terms.change_question",
     )
-    def close_json(
+    def change_question(
         self,
         *,
-        db: NamedDependency[Session],
-        state: State,
-        access: NamedDependency[Staff],
-        school_id: RowId,
-        term_id: RowId,
-    ) -> ClosedPublic:
-        return closing.close_term(
-            db,
-            school_id=school_id,
-            term_id=term_id,
-            by_id=access.viewer.person_id,
-            today=state.settings.today(),
-        )
-
-    @post(
-        "/api/schools/{school_id:int}/terms/{term_id:int}/open",
-        sync_to_thread=False,
-        summary="Open the term: a plan for every pupil of the school who has none for it "
-        "(again: only those still missing)",
-        responses=OPEN,
-        dependencies=FOR_SCHOOL,
-        name="terms.open_json",
-    )
-    def open_json(
-        self,
-        *,
+        request: AnyRequest,
         db: NamedDependency[Session],
         access: NamedDependency[Staff],
         school_id: RowId,
         term_id: RowId,
-    ) -> OpenedPublic:
-        return service.open_term(
-            db, school_id=school_id, term_id=term_id, by_id=access.viewer.person_id
-        )
+        question_id: RowId,
+        data: URLEncodedBody[QuestionForm],
+    ) -> Response[Any]:
+        try:
+            question = question_editing.change_question(
+                db,
+                school_id=school_id,
+                term_id=term_id,
+                question_id=question_id,
+                action=data.action,
+                text=data.text,
+            )
+        except FormError as error:
+            key = f"question-{question_id}"
+            return _questions_page(
+                db,
+                access,
+                school_id=school_id,
+                term_id=term_id,
+                errors={key: error.errors["text"]},
+                typed={key: data.text},
+                status=422,
+            )
+        if data.action == "remove":
+            return web.see_other(
+                request,
+                "terms.questions",
+                query={"removed": 1},
+                fragment=f"section-{question.audience}-{question.stage}",
+                school_id=school_id,
+                term_id=term_id,
+            )
+        return _back_to_question(request, school_id, term_id, question_id)
+
+
+def _back_to_question(
+    request: AnyRequest, school_id: int, term_id: int, question_id: int
+) -> Response[Any]:
+    return web.see_other(
+        request,
+        "terms.questions",
+        query={"saved": question_id},
+        fragment=f"question-{question_id}",
+        school_id=school_id,
+        term_id=term_id,
+    )
 
 
 def _terms_page(
@@ -410,5 +357,33 @@ def _term_page(
             "close_error": CONFIRM_CLOSE if close_error else None,
             "years": SCHOOL_YEARS,
             "required": REQUIRED_YEARS,
+        },
+    )
+
+
+def _questions_page(
+    db: Session,
+    access: Staff,
+    *,
+    school_id: int,
+    term_id: int,
+    errors: dict[str, str] | None = None,
+    typed: dict[str, str] | None = None,
+    status: int = 200,
+) -> Template:
+    found = question_editing.questions_of(db, school_id=school_id, term_id=term_id)
+    return Page(
+        "terms/questions.html",
+        status_code=status,
+        context={
+            "viewer": access.viewer,
+            "nav": "home",
+            "school": db.get(School, school_id),
+            "term": service.get_term(db, school_id=school_id, term_id=term_id),
+            "sections": found.sections,
+            "stages": question_sets.STAGES,
+            "audiences": {Audience.PUPIL: "pupil", Audience.GUARDIAN: "guardian"},
+            "errors": errors or {},
+            "typed": typed or {},
         },
     )
