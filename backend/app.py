@@ -26,29 +26,28 @@ from backend.auth.sessions import current_viewer, peek_viewer
 from backend.compilation.controllers import CompilationController
 from backend.db import make_engine, provide_db, release_db
 from backend.exchange.controllers import ExchangeController
-from backend.goals.carry_over_controllers import CarryOverController
+from backend.goals.api_controllers import GoalApiController
 from backend.goals.controllers import GoalController
-from backend.goals.proposals_controllers import ProposalController
 from backend.groups.controllers import GroupController
 from backend.home.controllers import HomeController
-from backend.home.history_controllers import HistoryController
-from backend.mydata.controllers import MyDataController
-from backend.notes.controllers import NoteController
+from backend.home.history_controllers import HistoryApiController, HistoryController
+from backend.mydata.controllers import MyDataApiController, MyDataController
+from backend.notes.controllers import NoteApiController, NoteController
 from backend.notifications.controllers import NotificationController
 from backend.people.controllers import PeopleController
 from backend.people.guardian_controllers import GuardianController
+from backend.periodic import periodic_work
 from backend.plans.controllers import PlanApiController
 from backend.plans.events import EVENT_WORDS
 from backend.preparation.controllers import PreparationController
-from backend.reflections.controllers import ReflectionController
+from backend.reflections.controllers import ReflectionApiController, ReflectionController
 from backend.schools.controllers import SchoolSettingsController
 from backend.settings import Settings
 from backend.stats.controllers import StatsController
 from backend.talks.controllers import TalkController
 from backend.talks.mentor_controllers import MentorTalkController
-from backend.terms.closing import closing_ended_terms
-from backend.terms.controllers import TermController
-from backend.terms.questions_controllers import QuestionController
+from backend.terms.api import TermApiController
+from backend.terms.controllers import TermPageController
 from backend.web import MAX_BODY, App, IupRequest, security_headers
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -101,17 +100,18 @@ def create_app(settings: Settings) -> App:
             HomeController,
             PlanApiController,
             GoalController,
-            ProposalController,
+            GoalApiController,
             NoteController,
+            NoteApiController,
             ReflectionController,
+            ReflectionApiController,
             PeopleController,
             GuardianController,
             GroupController,
             StatsController,
-            TermController,
+            TermPageController,
+            TermApiController,
             SchoolSettingsController,
-            QuestionController,
-            CarryOverController,
             TalkController,
             MentorTalkController,
             CompilationController,
@@ -120,8 +120,10 @@ def create_app(settings: Settings) -> App:
             NotificationController,
             PreparationController,
             HistoryController,
+            HistoryApiController,
             ExchangeController,
             MyDataController,
+            MyDataApiController,
         ],
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),
@@ -144,7 +146,7 @@ def create_app(settings: Settings) -> App:
         openapi_config=OpenAPIConfig(
             title="IUP", version="0.1.0", path="/schema", render_plugins=[JsonRenderPlugin()]
         ),
-        lifespan=[closing_ended_terms],  # ended terms close at start-up, then hourly
+        lifespan=[periodic_work],  # ended terms close, retention: at start-up, then hourly
         on_shutdown=[engine.dispose],
         logging_config=None,  # the server's entry point logs to stdout (asgi.py)
         debug=False,
