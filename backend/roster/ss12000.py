@@ -1,11 +1,4 @@
-"""SS 12000 v2 JSON (SIS TK 450, the OpenAPI document `openapi_ss12000_version2_1_0.yaml`),
-as much of it as IUP reads: each Struct below is the standard's schema of the same name, with
-the standard's field names and, of the fields IUP uses, the ones the standard requires
-required. Fields IUP does not use are not decoded at all (msgspec ignores unknown fields),
-so an enumeration IUP does not need never refuses a record, and `civicNo`, addresses,
-e-mails and phone numbers are never even read. The expanded forms (`_embedded`) are
-accepted; of them only an activity's `_embedded.syllabus` and a duty's
-`_embedded.person` are read.
+"""SS 12000 v2 records (the Structs: ss12000_schema.py) into a Roster.
 
 The input is one file per entity, or a folder of them. A file's name says its entity:
 `organisations.json`, `groups.json`, `persons.json`, `duties.json`, `activities.json`
@@ -18,9 +11,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import msgspec
 
@@ -32,215 +26,11 @@ from backend.roster.source import (
     RosterError,
     SchoolRow,
 )
+from backend.roster.ss12000_schema import ENTITIES, KINDS, Duty, Enrolment, Group, Person
 
-ENTITIES = ("organisations", "groups", "persons", "duties", "activities")
+__all__ = ["ENTITIES", "KINDS", "Records", "build", "decode_page", "read"]
+
 GROUP_TYPES = ("Klass", "Mentor", "Undervisning")  # others (Schema, Personalgrupp…) are skipped
-
-# The standard's enumerations, for the fields IUP decides on.
-Marking = Literal["Ingen", "Sekretessmarkering", "Skyddad folkbokföring"]
-Relation = Literal["Vårdnadshavare", "Annan ansvarig", "God man", "Utsedd behörig"]
-OrganisationType = Literal[
-    "Huvudman",
-    "Verksamhetsområde",
-    "Förvaltning",
-    "Rektorsområde",
-    "Skola",
-    "Skolenhet",
-    "Varumärke",
-    "Bolag",
-    "Övrigt",
-]
-GroupType = Literal[
-    "Undervisning", "Klass", "Mentor", "Provgrupp", "Schema", "Avdelning", "Personalgrupp", "Övrigt"
-]
-DutyRole = Literal[
-    "Rektor",
-    "Lärare",
-    "Förskollärare",
-    "Barnskötare",
-    "Bibliotekarie",
-    "Lärarassistent",
-    "Fritidspedagog",
-    "Annan personal",
-    "Studie- och yrkesvägledare",
-    "Förstelärare",
-    "Kurator",
-    "Skolsköterska",
-    "Skolläkare",
-    "Skolpsykolog",
-    "Speciallärare/specialpedagog",
-    "Skoladministratör",
-    "Övrig arbetsledning",
-    "Övrig pedagogisk personal",
-    "Förskolechef",
-]
-AssignmentRoleType = Literal[
-    "Mentor",
-    "Förskollärare",
-    "Barnskötare",
-    "Fritidspedagog",
-    "Specialpedagog",
-    "Elevhälsopersonal",
-    "Pedagogisk ledare",
-    "Schemaläggare",
-    "Lärarassistent",
-    "Administrativ personal",
-]
-SchoolYear = Annotated[int, msgspec.Meta(ge=0)]
-
-
-class Meta(msgspec.Struct):
-    """Meta: both required on every entity."""
-
-    created: datetime
-    modified: datetime
-
-
-class Ref(msgspec.Struct):
-    """ObjectReference, SchoolUnitReference, OrganisationReference, PersonReference,
-    GroupReference, DutyReference: `id` required (`displayName` and a person reference's
-    `securityMarking` are not read)."""
-
-    id: str
-
-
-class Organisation(msgspec.Struct):
-    id: str
-    meta: Meta
-    displayName: str
-    organisationType: OrganisationType
-    schoolUnitCode: str | None = None
-
-
-class Enrolment(msgspec.Struct):
-    enroledAt: Ref
-    startDate: date
-    endDate: date | None = None
-    schoolYear: SchoolYear | None = None
-    cancelled: bool = False
-
-
-class Responsible(msgspec.Struct):
-    """Person.responsibles[]: the standard requires neither field; an entry without both is
-    no guardian link."""
-
-    person: Ref | None = None
-    relationType: Relation | None = None
-
-
-class Person(msgspec.Struct):
-    id: str
-    meta: Meta
-    givenName: str
-    familyName: str
-    securityMarking: Marking = "Ingen"
-    enrolments: list[Enrolment] = []
-    responsibles: list[Responsible] = []
-
-
-class GroupMembership(msgspec.Struct):
-    person: Ref
-    startDate: date | None = None
-    endDate: date | None = None
-
-
-class Group(msgspec.Struct):
-    id: str
-    meta: Meta
-    displayName: str
-    groupType: GroupType
-    organisation: Ref
-    startDate: date
-    endDate: date | None = None
-    groupMemberships: list[GroupMembership] = []
-
-
-class AssignmentRole(msgspec.Struct):
-    """Duty.assignmentRole[]."""
-
-    group: Ref
-    assignmentRoleType: AssignmentRoleType
-    startDate: date | None = None
-    endDate: date | None = None
-
-
-class DutyEmbedded(msgspec.Struct):
-    """DutyExpanded._embedded (expand=person): the duty's Person; only its id is read."""
-
-    person: Ref | None = None
-
-
-class Duty(msgspec.Struct, rename={"embedded": "_embedded"}):
-    id: str
-    meta: Meta
-    dutyAt: Ref
-    dutyRole: DutyRole
-    startDate: date
-    endDate: date | None = None
-    person: Ref | None = None  # not required by the standard; else `_embedded.person`
-    assignmentRole: list[AssignmentRole] = []
-    embedded: DutyEmbedded | None = None
-
-    @property
-    def person_id(self) -> str | None:
-        if self.person is not None:
-            return self.person.id
-        return self.embedded.person.id if self.embedded and self.embedded.person else None
-
-
-class DutyAssignment(msgspec.Struct):
-    """Activity.teachers[]."""
-
-    duty: Ref
-    startDate: date | None = None
-    endDate: date | None = None
-
-
-class SyllabusRef(msgspec.Struct):
-    """Activity.syllabus: a reference; its `displayName` (expandReferenceNames) names it."""
-
-    id: str
-    displayName: str | None = None
-
-
-class Syllabus(msgspec.Struct):
-    """ActivityExpanded._embedded.syllabus (expand=syllabus)."""
-
-    subjectName: str
-    subjectCode: str | None = None
-
-
-class ActivityEmbedded(msgspec.Struct):
-    syllabus: Syllabus | None = None
-
-
-class Activity(msgspec.Struct, rename={"embedded": "_embedded"}):
-    id: str
-    meta: Meta
-    displayName: str
-    groups: Annotated[list[Ref], msgspec.Meta(min_length=1)]
-    startDate: date
-    endDate: date | None = None
-    teachers: list[DutyAssignment] = []
-    syllabus: SyllabusRef | None = None
-    embedded: ActivityEmbedded | None = None
-
-    @property
-    def subject(self) -> str:
-        if self.embedded and self.embedded.syllabus:
-            return self.embedded.syllabus.subjectName
-        if self.syllabus and self.syllabus.displayName:
-            return self.syllabus.displayName
-        return self.displayName
-
-
-KINDS: dict[str, type[Any]] = {
-    "organisations": Organisation,
-    "groups": Group,
-    "persons": Person,
-    "duties": Duty,
-    "activities": Activity,
-}
 
 
 class _Page(msgspec.Struct):
@@ -337,7 +127,27 @@ def _enrolment(person: Person, school: str | None, on: date) -> Enrolment | None
     return max(held, key=lambda e: e.startDate) if held else None
 
 
-def build(  # noqa: PLR0912, PLR0915
+@dataclass
+class _Source:
+    """The records a roster is built from, and how a reference to a missing one is taken."""
+
+    records: Records
+    ended: Records
+    today: date
+    dangling: Literal["error", "drop"]
+
+    def both(self, entity: str) -> tuple[tuple[bool, dict[str, tuple[Origin, Any]]], ...]:
+        """The held records, then the ended ones (flagged gone)."""
+        return ((False, self.records.get(entity, {})), (True, self.ended.get(entity, {})))
+
+    def known_person(self, ref: str | None) -> bool:
+        return ref is not None and (self.dangling == "error" or ref in self.records["persons"])
+
+    def known_group(self, ref: str) -> bool:
+        return self.dangling == "error" or ref in self.records["groups"]
+
+
+def build(
     records: Records,
     *,
     today: date,
@@ -350,31 +160,37 @@ def build(  # noqa: PLR0912, PLR0915
     the whole source) a reference to a person, group or duty the records do not hold is
     left out instead of looked for in the database."""
     roster = Roster()
-    ended = ended or {}
-    held_persons = records.get("persons", {})
-    held_groups = records.get("groups", {})
+    source = _Source({"persons": {}, "groups": {}, **records}, ended or {}, today, dangling)
+    for entity, present in (
+        ("organisations", "schools"),
+        ("persons", "persons"),
+        ("groups", "groups"),
+        ("duties", "duties"),
+        ("activities", "teaching"),
+    ):
+        if entity in records:
+            roster.present.add(present)
+    _schools(roster, source)
+    _persons(roster, source)
+    _groups(roster, source)
+    _duties(roster, source)
+    _teaching(roster, source)
+    return roster
 
-    def known_person(ref: str | None) -> bool:
-        return ref is not None and (dangling == "error" or ref in held_persons)
 
-    def known_group(ref: str) -> bool:
-        return dangling == "error" or ref in held_groups
+def _schools(roster: Roster, source: _Source) -> None:
+    for gone, held in source.both("organisations"):
+        for origin, org in held.values():
+            if org.organisationType == "Skolenhet" and (gone or org.id not in roster.schools):
+                roster.schools[org.id] = SchoolRow(org.displayName, org.schoolUnitCode, origin)
 
-    if "organisations" in records:
-        roster.present.add("schools")
-    for entity in ("organisations",):
-        for gone, source in ((False, records.get(entity, {})), (True, ended.get(entity, {}))):
-            for origin, org in source.values():
-                if org.organisationType == "Skolenhet" and (gone or org.id not in roster.schools):
-                    roster.schools[org.id] = SchoolRow(org.displayName, org.schoolUnitCode, origin)
 
-    if "persons" in records:
-        roster.present.add("persons")
-    for gone, source in ((False, held_persons), (True, ended.get("persons", {}))):
-        for origin, person in source.values():
+def _persons(roster: Roster, source: _Source) -> None:
+    for gone, held in source.both("persons"):
+        for origin, person in held.values():
             if not gone and person.id in roster.persons:
                 continue
-            enrolment = _enrolment(person, None, today)
+            enrolment = _enrolment(person, None, source.today)
             roster.persons[person.id] = PersonRow(
                 given_name=person.givenName,
                 family_name=person.familyName,
@@ -387,15 +203,16 @@ def build(  # noqa: PLR0912, PLR0915
                 continue
             for responsible in person.responsibles:
                 guardian = responsible.person.id if responsible.person else None
-                if responsible.relationType is None or not known_person(guardian):
+                if responsible.relationType is None or not source.known_person(guardian):
                     continue
                 assert guardian is not None
                 roster.guardians[(guardian, person.id)] = (responsible.relationType, origin)
 
-    if "groups" in records:
-        roster.present.add("groups")
-    for gone, source in ((False, held_groups), (True, ended.get("groups", {}))):
-        for origin, group in source.values():
+
+def _groups(roster: Roster, source: _Source) -> None:
+    today = source.today
+    for gone, held in source.both("groups"):
+        for origin, group in held.values():
             if group.groupType not in GROUP_TYPES:
                 roster.skipped_groups.add(group.id)
                 continue
@@ -403,27 +220,34 @@ def build(  # noqa: PLR0912, PLR0915
             members = [
                 m
                 for m in group.groupMemberships
-                if running and _current(m.startDate, m.endDate, today) and known_person(m.person.id)
+                if running
+                and _current(m.startDate, m.endDate, today)
+                and source.known_person(m.person.id)
             ]
-            # The standard's Group has no school year: the year its members were enrolled in
-            # at the group's school while members (today, or when an ended membership ended).
-            years: Counter[int] = Counter()
-            for m in members or group.groupMemberships:
-                member = held_persons.get(m.person.id)
-                on = today if m in members else (m.endDate or m.startDate or group.startDate)
-                enrolment = _enrolment(member[1], group.organisation.id, on) if member else None
-                if enrolment is not None and enrolment.schoolYear is not None:
-                    years[enrolment.schoolYear] += 1
-            year = years.most_common(1)[0][0] if years else None
+            year = _school_year(group, members, source)
             roster.groups[group.id] = GroupRow(
                 group.displayName, group.organisation.id, year, origin
             )
             for m in members:
                 roster.memberships[(group.id, m.person.id)] = origin
 
-    duties: dict[str, tuple[Origin, Duty]] = records.get("duties", {})
-    if "duties" in records:
-        roster.present.add("duties")
+
+def _school_year(group: Group, members: list[Any], source: _Source) -> int | None:
+    """The standard's Group has no school year: the year its members were enrolled in at
+    the group's school while members (today, or when an ended membership ended)."""
+    years: Counter[int] = Counter()
+    for m in members or group.groupMemberships:
+        member = source.records["persons"].get(m.person.id)
+        on = source.today if m in members else (m.endDate or m.startDate or group.startDate)
+        enrolment = _enrolment(member[1], group.organisation.id, on) if member else None
+        if enrolment is not None and enrolment.schoolYear is not None:
+            years[enrolment.schoolYear] += 1
+    return years.most_common(1)[0][0] if years else None
+
+
+def _duties(roster: Roster, source: _Source) -> None:
+    today = source.today
+    duties: dict[str, tuple[Origin, Duty]] = source.records.get("duties", {})
     for origin, duty in duties.values():
         if not _current(duty.startDate, duty.endDate, today):
             continue
@@ -432,7 +256,7 @@ def build(  # noqa: PLR0912, PLR0915
             if duty.dutyRole == "Rektor" or duty.assignmentRole:
                 raise origin.error("the duty names no person (person, or _embedded.person)")
             continue
-        if not known_person(person):
+        if not source.known_person(person):
             continue
         if duty.dutyRole == "Rektor":
             roster.principals[(duty.dutyAt.id, person)] = origin
@@ -441,12 +265,14 @@ def build(  # noqa: PLR0912, PLR0915
                 role.startDate, role.endDate, today
             )
             group = role.group.id
-            if mentor and group not in roster.skipped_groups and known_group(group):
+            if mentor and group not in roster.skipped_groups and source.known_group(group):
                 roster.mentors[(group, person)] = origin
 
-    if "activities" in records:
-        roster.present.add("teaching")
-    for origin, activity in records.get("activities", {}).values():
+
+def _teaching(roster: Roster, source: _Source) -> None:
+    today = source.today
+    duties: dict[str, tuple[Origin, Duty]] = source.records.get("duties", {})
+    for origin, activity in source.records.get("activities", {}).values():
         if not _current(activity.startDate, activity.endDate, today):
             continue
         for teacher in activity.teachers:
@@ -454,16 +280,15 @@ def build(  # noqa: PLR0912, PLR0915
                 continue
             found = duties.get(teacher.duty.id)
             if found is None:
-                if dangling == "drop":
+                if source.dangling == "drop":
                     continue
                 raise origin.error(f"teacher duty {teacher.duty.id} is not in duties.json")
             duty = found[1]
             person = duty.person_id
             if person is None:
                 raise found[0].error("the duty names no person (person, or _embedded.person)")
-            if not _current(duty.startDate, duty.endDate, today) or not known_person(person):
+            if not _current(duty.startDate, duty.endDate, today) or not source.known_person(person):
                 continue
             for ref in activity.groups:
-                if ref.id not in roster.skipped_groups and known_group(ref.id):
+                if ref.id not in roster.skipped_groups and source.known_group(ref.id):
                     roster.teach(ref.id, person, activity.subject, origin)
-    return roster

@@ -41,7 +41,7 @@ from sqlalchemy import delete, insert, select
 from sqlmodel import Session
 
 from backend.models import RosterRecord, RosterSource
-from backend.roster import service, ss12000
+from backend.roster import service, ss12000, ss12000_schema
 from backend.roster.source import Origin, RosterError, Summary, chunks
 from backend.settings import Settings
 
@@ -264,7 +264,7 @@ def _stored(session: Session, source_id: int, *, full: bool) -> ss12000.Records:
     version of IUP) are fine for a full sync, which replaces them all."""
     table = RosterRecord.__table__  # type: ignore[attr-defined]
     records: ss12000.Records = {e: {} for e in ss12000.ENTITIES}
-    decoders = {e: msgspec.json.Decoder(ss12000.KINDS[e]) for e in ss12000.ENTITIES}
+    decoders = {e: msgspec.json.Decoder(ss12000_schema.KINDS[e]) for e in ss12000.ENTITIES}
     query = select(table.c.entity, table.c.external_id, table.c.body).where(
         table.c.source_id == source_id
     )
