@@ -1,4 +1,5 @@
-"""Retention (gallring, `iup gallra`): what is past its period goes, in one transaction.
+"""Retention (gallring): what is past its period goes, in one transaction: every hour in
+the app (backend/periodic.py), and by hand with `iup gallra`.
 
 Each school may set its own periods (School.retention_*, on the principal's settings
 page); where it has none, the installation's IUP_RETENTION_* settings apply. 0 keeps for
@@ -31,6 +32,7 @@ from backend.models import (
     Agreement,
     Answer,
     AuditEvent,
+    AuditKind,
     Booking,
     Goal,
     GoalProposal,
@@ -96,6 +98,17 @@ def sweep(session: Session, *, settings: Settings, now: datetime, apply: bool) -
         *lines,
         *_plans(session, schools=schools, settings=settings, today=now.date(), apply=apply),
     ]
+
+
+def remove_due(session: Session, *, settings: Settings, now: datetime) -> list[Removal]:
+    """The retention pass (backend/periodic.py, hourly): removes what is past its period and
+    commits, with an audit entry when anything went; returns what went."""
+    removed = [r for r in sweep(session, settings=settings, now=now, apply=True) if r.count]
+    if removed:
+        detail = "; ".join(r.line(apply=True) for r in removed)
+        session.add(AuditEvent(kind=AuditKind.GALLRA, detail=detail[:500]))
+    session.commit()
+    return removed
 
 
 def _members(school_ids: Iterable[int]) -> Any:

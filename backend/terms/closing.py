@@ -3,32 +3,23 @@ it, or it closes by itself once its end date has passed. Every plan of the term 
 archived, each with its event: read-only history, which every write refuses (409
 `archived`, plans.service.refuse_archived).
 
-Several processes may close the same term at the same moment (the periodic pass runs in
-each): the statements are idempotent UPDATEs guarded by their WHERE, so only the one that
-moved a plan records its event, and closing again changes nothing."""
+Several processes may close the same term at the same moment (the periodic pass,
+backend/periodic.py, runs in each): the statements are idempotent UPDATEs guarded by
+their WHERE, so only the one that moved a plan records its event, and closing again
+changes nothing."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import date, datetime
 
-from litestar import Litestar
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from backend.errors import Invalid
 from backend.i18n import N_
 from backend.models import Plan, PlanEvent, PlanState, Term, utcnow
-from backend.settings import Settings
 from backend.terms.schemas import ClosedPublic
 from backend.terms.service import term_of
-
-log = logging.getLogger("iup")
-
-CLOSE_EVERY = 3600.0  # seconds between the passes that close ended terms (one small query)
 
 NOT_STARTED = N_(
     "The term has not started yet, so it cannot be closed. Change its dates if it is wrong."
@@ -88,36 +79,3 @@ def _close(session: Session, *, term_id: int, by_id: int | None) -> ClosedPublic
     session.commit()
     session.expire_all()  # the rows were changed with Core, under the ORM's identity map
     return ClosedPublic(term_id=term_id, closed_at=closed_at, plans_archived=len(moved))
-
-
-def close_ended_pass(engine: Engine, settings: Settings) -> int:
-    """One pass on a session of its own; a failure is logged, never raised (the next pass
-    tries again). Returns how many terms it closed."""
-    try:
-        with Session(engine) as session:
-            closed = close_ended(session, today=settings.today())
-    except Exception:
-        log.exception("closing ended terms failed")
-        return 0
-    for each in closed:
-        log.info("closed term %d: %d plans archived", each.term_id, each.plans_archived)
-    return len(closed)
-
-
-@asynccontextmanager
-async def closing_ended_terms(app: Litestar) -> AsyncIterator[None]:
-    """The app's lifespan: a pass at start-up (before the first request), then one every
-    CLOSE_EVERY seconds in a worker thread, stopped with the app."""
-    engine, settings = app.state.engine, app.state.settings
-    await asyncio.to_thread(close_ended_pass, engine, settings)
-
-    async def every_hour() -> None:
-        while True:
-            await asyncio.sleep(CLOSE_EVERY)
-            await asyncio.to_thread(close_ended_pass, engine, settings)
-
-    task = asyncio.create_task(every_hour())
-    try:
-        yield
-    finally:
-        task.cancel()

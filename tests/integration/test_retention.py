@@ -9,9 +9,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import msgspec
+from litestar.testing import TestClient
 from sqlalchemy import delete
 from sqlmodel import Session, col, func, select
 
+from backend import periodic
+from backend.app import create_app
 from backend.db import make_engine, upgrade
 from backend.demo import seed
 from backend.models import (
@@ -210,3 +213,60 @@ def an_archived_plan(db: Session, settings: Settings) -> None:
     assert kept is not None and kept.carried_from_id is None
     # Ella, who stayed, keeps her plan of that term.
     assert count(db, Plan, Plan.pupil_id == ella.id, Plan.term_id == term_id) == 1
+
+
+def test_the_app_removes_what_is_past_its_period_when_it_starts(
+    db: Session, settings: Settings
+) -> None:
+    """Retention is periodic work (backend/periodic.py), as closing ended terms is: at the
+    app's start-up and then hourly, with an audit entry when something went."""
+    alva = demo_person(db, "alva")
+    reader = demo_person(db, "mentor-4a")
+    now = utcnow()
+    for days in (400, 10):
+        db.add(
+            ReadLog(
+                at=now - timedelta(days=days), reader_id=reader.id, pupil_id=alva.id, kind="plan"
+            )
+        )
+    db.commit()
+    audits = count(db, AuditEvent, AuditEvent.kind == "gallra")
+
+    with TestClient(create_app(settings)) as client:  # no period set: nothing goes
+        assert client.get("/healthz").status_code == 200
+    assert 400 in reads(db, "alva")
+    assert count(db, AuditEvent, AuditEvent.kind == "gallra") == audits
+
+    school = school_of(db, "alva")
+    school.retention_read_log_days = 30
+    db.add(school)
+    db.commit()
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/healthz").status_code == 200
+    assert reads(db, "alva") and all(days < 30 for days in reads(db, "alva"))
+    assert count(db, AuditEvent, AuditEvent.kind == "gallra") == audits + 1
+
+
+def test_a_failing_pass_does_not_stop_the_others(
+    db: Session, settings: Settings, monkeypatch: Any
+) -> None:
+    def broken(session: Session, settings: Settings) -> None:
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(periodic, "PASSES", (broken, *periodic.PASSES))
+    alva = demo_person(db, "alva")
+    db.add(
+        ReadLog(
+            at=utcnow() - timedelta(days=400),
+            reader_id=demo_person(db, "liam").id,
+            pupil_id=alva.id,
+            kind="plan",
+        )
+    )
+    school = school_of(db, "alva")
+    school.retention_read_log_days = 30
+    db.add(school)
+    db.commit()
+    assert any(days >= 30 for days in reads(db, "alva"))
+    assert periodic.run_passes(make_engine(settings.database_url), settings) == 1
+    assert all(days < 30 for days in reads(db, "alva"))

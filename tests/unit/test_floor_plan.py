@@ -24,7 +24,7 @@ DOMAINS = [
     "notifications", "goals", "reflections", "preparation", "groups", "stats", "talks",
     "compilation", "agreements", "exchange",
 ]  # fmt: skip
-TOP = ["home", "mydata", "shell", "demo", "cli", "app", "asgi"]
+TOP = ["home", "mydata", "shell", "periodic", "demo", "cli", "app", "asgi"]
 ROOMS = SHARED + DOMAINS + TOP
 # Imports that run back up on purpose, each with its reason (DESIGN.md names them too).
 BACK_UP: dict[tuple[str, str], str] = {}

@@ -1,0 +1,78 @@
+"""Periodic work, one mechanism: the app's lifespan runs every pass at start-up (before the
+first request) and then once an hour, each pass on a session of its own in a worker
+thread. A failing pass is logged and tried again the next hour; the others still run.
+
+- Closing ended terms (backend/terms/closing.py): a term whose last day has passed closes
+  by itself, and its plans are archived.
+- Retention (backend/retention/, gallring): what is past its period goes. Periods are 0
+  (kept for ever) until a school or IUP_RETENTION_* sets them, and then nothing waits for
+  someone to remember a command.
+
+Every pass is idempotent, so the processes of a municipality may run it at the same
+moment: a concurrent pass finds nothing left to do. `iup gallra` runs the retention pass by
+hand (with --dry-run, to see what it would remove)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from backend.models import utcnow
+from backend.retention import service as retention
+from backend.settings import Settings
+from backend.terms.closing import close_ended
+
+log = logging.getLogger("iup")
+
+EVERY = 3600.0  # seconds between passes (each is one small query when there is nothing to do)
+
+
+def close_terms(session: Session, settings: Settings) -> None:
+    for each in close_ended(session, today=settings.today()):
+        log.info("closed term %d: %d plans archived", each.term_id, each.plans_archived)
+
+
+def remove_what_is_due(session: Session, settings: Settings) -> None:
+    for removal in retention.remove_due(session, settings=settings, now=utcnow()):
+        log.info("gallra %s", removal.line(apply=True))
+
+
+PASSES: tuple[Callable[[Session, Settings], None], ...] = (close_terms, remove_what_is_due)
+
+
+def run_passes(engine: Engine, settings: Settings) -> int:
+    """Every pass once; returns how many failed (each failure is logged, never raised)."""
+    failed = 0
+    for each in PASSES:
+        try:
+            with Session(engine, expire_on_commit=False) as session:
+                each(session, settings)
+        except Exception:
+            log.exception("periodic work failed: %s", each.__name__)
+            failed += 1
+    return failed
+
+
+@asynccontextmanager
+async def periodic_work(app: Litestar) -> AsyncIterator[None]:
+    """The app's lifespan: the passes at start-up, then every EVERY seconds, stopped with
+    the app."""
+    engine, settings = app.state.engine, app.state.settings
+    await asyncio.to_thread(run_passes, engine, settings)
+
+    async def every_hour() -> None:
+        while True:
+            await asyncio.sleep(EVERY)
+            await asyncio.to_thread(run_passes, engine, settings)
+
+    task = asyncio.create_task(every_hour())
+    try:
+        yield
+    finally:
+        task.cancel()
