@@ -22,9 +22,10 @@ READ = refusals({})
 
 
 class NotificationController(Controller):
+    include_in_schema = False
+
     @get(
         "/notifications",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=SIGNED_IN,
         name="notifications.page",
@@ -49,8 +50,13 @@ class NotificationController(Controller):
             },
         )
 
+
+class NotificationApiController(Controller):
+    path = "/api"
+    tags = ("notifications",)
+
     @get(
-        "/api/notifications",
+        "/notifications",
         sync_to_thread=False,
         summary="The signed-in person's notifications: one digest a day, newest first, each "
         "item worded in her language",
@@ -64,7 +70,7 @@ class NotificationController(Controller):
         return service.notifications_of(db, person_id=access.person_id)
 
     @post(
-        "/api/notifications/read",
+        "/notifications/read",
         sync_to_thread=False,
         summary="Mark all of the signed-in person's notifications read",
         responses=READ,

@@ -8,14 +8,13 @@ from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import bindparam, update
-from sqlalchemy import select as core_select
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from backend.db import Query
 from backend.i18n import N_, gettext
-from backend.models import Notification, NotificationItem, Person, utcnow
+from backend.models import Notification, NotificationItem, utcnow
+from backend.notifications import queries
 from backend.notifications.schemas import (
     NotificationItemPublic,
     NotificationPublic,
@@ -129,25 +128,6 @@ _ABOUT_LINK = {
 }
 _TALK_TIMES = "/pupils/{pupil_id}/talk-times"
 
-_ITEMS = Query(
-    core_select(
-        col(Notification.id),
-        col(Notification.day),
-        col(Notification.read_at),
-        col(NotificationItem.kind),
-        col(NotificationItem.pupil_id),
-        col(NotificationItem.message),
-        col(NotificationItem.at),
-        col(Person.given_name),
-    )
-    .select_from(Notification)
-    .join(NotificationItem, col(NotificationItem.notification_id) == Notification.id)
-    .outerjoin(Person, col(Person.id) == NotificationItem.pupil_id)
-    .where(col(Notification.person_id) == bindparam("person_id"))
-    .order_by(col(Notification.day).desc(), col(NotificationItem.at).desc())
-    .limit(500)
-)
-
 
 def wording(*, kind: str, reader_id: int, pupil_id: int | None, name: str, message: str) -> str:
     """An item in the reader's language: about her own talk, or about the pupil named."""
@@ -170,16 +150,15 @@ def notifications_of(session: Session, *, person_id: int) -> NotificationsPublic
     """Her digests, newest first, each item worded in her language now (one query)."""
     digests: dict[int, NotificationPublic] = {}
     unread = 0
-    for digest_id, day, read_at, kind, pupil_id, message, at, given in _ITEMS.rows(
-        session, {"person_id": person_id}
-    ):
-        digest = digests.get(digest_id)
+    for row in queries.ITEMS.rows(session, {"person_id": person_id}):
+        digest = digests.get(row.id)
         if digest is None:
-            digest = digests[digest_id] = NotificationPublic(
-                id=digest_id, day=day, read=read_at is not None, items=[]
+            digest = digests[row.id] = NotificationPublic(
+                id=row.id, day=row.day, read=row.read_at is not None, items=[]
             )
-        if read_at is None:
+        if row.read_at is None:
             unread += 1
+        kind, pupil_id, message = row.kind, row.pupil_id, row.message
         digest.items.append(
             NotificationItemPublic(
                 kind=kind,
@@ -187,11 +166,11 @@ def notifications_of(session: Session, *, person_id: int) -> NotificationsPublic
                     kind=kind,
                     reader_id=person_id,
                     pupil_id=pupil_id,
-                    name=given or "",
+                    name=row.given_name or "",
                     message=message,
                 ),
                 link=link(kind=kind, reader_id=person_id, pupil_id=pupil_id),
-                at=at,
+                at=row.at,
                 pupil_id=pupil_id,
                 message=message,
             )
