@@ -10,9 +10,10 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, URLEncodedBody
 from litestar.plugins.htmx import HTMXRequest
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from sqlmodel import Session
 
+from backend import web
 from backend.access import FOR_SCHOOL, Access, Relation, Staff, for_pupil
 from backend.errors import FormError, refusals
 from backend.models import Person
@@ -50,17 +51,11 @@ def _overview(
     )
 
 
-def _give(db: Session, access: Access, reason: str) -> ReadReasonPublic:
-    """FormError for a reason that is too short, too long or has a control character."""
-    return service.record_reason(
-        db, principal_id=access.viewer.person_id, pupil_id=access.pupil_id, reason=reason
-    )
-
-
 class StatsController(Controller):
+    include_in_schema = False
+
     @get(
         "/schools/{school_id:int}",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=FOR_SCHOOL,
         name="stats.page",
@@ -86,7 +81,6 @@ class StatsController(Controller):
 
     @get(
         "/schools/{school_id:int}/overview.csv",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=FOR_SCHOOL,
         name="stats.csv",
@@ -108,7 +102,47 @@ class StatsController(Controller):
         )
 
     @get(
-        "/api/schools/{school_id:int}/overview",
+        "/pupils/{pupil_id:int}/reason",
+        sync_to_thread=False,
+        dependencies=GIVES_REASON,
+        name="stats.reason_page",
+    )
+    def reason_page(
+        self,
+        *,
+        request: HTMXRequest,
+        db: NamedDependency[Session],
+        access: NamedDependency[Access],
+    ) -> Template:
+        return _reason_page(request, db, access)
+
+    @post(
+        "/pupils/{pupil_id:int}/reason",
+        sync_to_thread=False,
+        dependencies=GIVES_REASON,
+        name="stats.give_reason",
+    )
+    def give_reason(
+        self,
+        *,
+        request: HTMXRequest,
+        db: NamedDependency[Session],
+        access: NamedDependency[Access],
+        data: URLEncodedBody[ReasonForm],
+    ) -> Response[Any]:
+        try:
+            service.record_reason(db, access=access, reason=data.reason)
+        except FormError as error:
+            return _reason_page(request, db, access, form=data, errors=error.errors)
+        return web.see_other(request, "home.pupil_page", pupil_id=access.pupil_id)
+
+
+class StatsApiController(Controller):
+    path = "/api"
+    tags = ("stats",)
+
+    @get(
+        "/schools/{school_id:int}/overview",
         sync_to_thread=False,
         summary="The principal's school overview: per group and school year, this term",
         description=(
@@ -129,45 +163,8 @@ class StatsController(Controller):
     ) -> SchoolOverviewPublic:
         return _overview(db, state, school_id)[0]
 
-    @get(
-        "/pupils/{pupil_id:int}/reason",
-        include_in_schema=False,
-        sync_to_thread=False,
-        dependencies=GIVES_REASON,
-        name="stats.reason_page",
-    )
-    def reason_page(
-        self,
-        *,
-        request: HTMXRequest,
-        db: NamedDependency[Session],
-        access: NamedDependency[Access],
-    ) -> Template:
-        return _reason_page(request, db, access)
-
     @post(
-        "/pupils/{pupil_id:int}/reason",
-        include_in_schema=False,
-        sync_to_thread=False,
-        dependencies=GIVES_REASON,
-        name="stats.give_reason",
-    )
-    def give_reason(
-        self,
-        *,
-        request: HTMXRequest,
-        db: NamedDependency[Session],
-        access: NamedDependency[Access],
-        data: URLEncodedBody[ReasonForm],
-    ) -> Response[Any]:
-        try:
-            _give(db, access, data.reason)
-        except FormError as error:
-            return _reason_page(request, db, access, form=data, errors=error.errors)
-        return Redirect(f"/pupils/{access.pupil_id}", status_code=303)
-
-    @post(
-        "/api/pupils/{pupil_id:int}/read-reasons",
+        "/pupils/{pupil_id:int}/read-reasons",
         sync_to_thread=False,
         summary="A principal's reason to open one pupil's plan",
         description=(
@@ -186,7 +183,7 @@ class StatsController(Controller):
         data: JSONBody[ReadReasonCreate],
     ) -> Response[ReadReasonPublic]:
         try:
-            given = _give(db, access, data.reason)
+            given = service.record_reason(db, access=access, reason=data.reason)
         except FormError as error:
             raise error.invalid() from error
         return Response(given, status_code=201)

@@ -33,16 +33,16 @@ _TERM_CODE = core_select(col(Term.code)).where(col(Term.id) == _CURRENT_TERM).sc
 
 SCHOOL = Query(
     core_select(
-        col(Group.id),
+        col(Group.id).label("group_id"),
         col(Group.name),
         col(Group.school_year),
-        col(Person.id),
+        col(Person.id).label("pupil_id"),
         col(Person.given_name),
         col(Person.family_name),
-        col(Plan.id),
-        _GOALS,
-        _LAST_RATING,
-        _TERM_CODE,
+        col(Plan.id).label("plan_id"),
+        _GOALS.label("goals"),
+        _LAST_RATING.label("last"),
+        _TERM_CODE.label("code"),
     )
     .select_from(Group)
     .outerjoin(GroupPupil, col(GroupPupil.group_id) == Group.id)

@@ -20,7 +20,7 @@ import msgspec
 from sqlmodel import Session, col, select
 
 from backend import readlog
-from backend.access import REASON_LASTS, Relation
+from backend.access import REASON_LASTS, Access, Relation
 from backend.errors import FormError
 from backend.i18n import N_, gettext
 from backend.models import School, utcnow
@@ -82,27 +82,18 @@ def _figures(pupils: Iterable[_Pupil], zone: ZoneInfo) -> dict[str, object]:
 def _read(session: Session, *, school_id: int, today: date) -> tuple[list[_Group], str | None]:
     groups: dict[int, _Group] = {}
     term: str | None = None
-    for (
-        group_id,
-        name,
-        year,
-        pupil_id,
-        given,
-        family,
-        plan_id,
-        goals,
-        last,
-        code,
-    ) in queries.SCHOOL.rows(session, {"school_id": school_id, "today": today}):
-        term = term or code
+    for row in queries.SCHOOL.rows(session, {"school_id": school_id, "today": today}):
+        term = term or row.code
         group = groups.setdefault(
-            group_id, _Group(id=group_id, name=name, year=year, pupils={}, names=[])
+            row.group_id,
+            _Group(id=row.group_id, name=row.name, year=row.school_year, pupils={}, names=[]),
         )
+        pupil_id = row.pupil_id
         if pupil_id is not None and pupil_id not in group.pupils:
             group.pupils[pupil_id] = _Pupil(
-                has_plan=plan_id is not None, goals=int(goals or 0), last=last
+                has_plan=row.plan_id is not None, goals=int(row.goals or 0), last=row.last
             )
-            group.names.append(PupilName(id=pupil_id, name=f"{given} {family}"))
+            group.names.append(PupilName(id=pupil_id, name=f"{row.given_name} {row.family_name}"))
     return list(groups.values()), term
 
 
@@ -205,16 +196,15 @@ def _checked(reason: str) -> str:
     return reason
 
 
-def record_reason(
-    session: Session, *, principal_id: int, pupil_id: int, reason: str
-) -> ReadReasonPublic:
-    """Her reason (FormError unless it is 10–500 characters), in the read log the pupil and
-    the guardians see; the plan opens to her for REASON_LASTS (access.py)."""
+def record_reason(session: Session, *, access: Access, reason: str) -> ReadReasonPublic:
+    """The principal's reason (FormError unless it is 10–500 characters), in the read log
+    the pupil and the guardians see; the plan opens to her for REASON_LASTS (access.py)."""
     reason = _checked(reason)
     at = utcnow()
+    pupil_id = access.pupil_id
     readlog.record(
         session,
-        reader_id=principal_id,
+        reader_id=access.viewer.person_id,
         pupil_id=pupil_id,
         kind=ReadKind.PLAN,
         role=Relation.PRINCIPAL.value,
