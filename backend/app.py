@@ -21,7 +21,12 @@ from backend.agreements.controllers import AgreementsApiController
 from backend.agreements.page import AGREEMENT_WORDS, PARTY_WORDS, PLAN_WORDS
 from backend.agreements.page_controllers import WrittenPlanController
 from backend.assets import THEME_COLOUR, Assets, built
-from backend.auth.controllers import AccountController, AuthController
+from backend.auth.controllers import (
+    AccountApiController,
+    AccountController,
+    AuthApiController,
+    AuthController,
+)
 from backend.auth.sessions import current_viewer, peek_viewer
 from backend.compilation.controllers import CompilationController
 from backend.db import make_engine, provide_db, release_db
@@ -33,7 +38,7 @@ from backend.home.controllers import HomeController
 from backend.home.history_controllers import HistoryApiController, HistoryController
 from backend.mydata.controllers import MyDataApiController, MyDataController
 from backend.notes.controllers import NoteApiController, NoteController
-from backend.notifications.controllers import NotificationController
+from backend.notifications.controllers import NotificationApiController, NotificationController
 from backend.people.controllers import PeopleController
 from backend.people.guardian_controllers import GuardianController
 from backend.periodic import periodic_work
@@ -43,11 +48,11 @@ from backend.preparation.controllers import PreparationController
 from backend.reflections.controllers import ReflectionApiController, ReflectionController
 from backend.schools.controllers import SchoolSettingsController
 from backend.settings import Settings
-from backend.stats.controllers import StatsController
+from backend.stats.controllers import StatsApiController, StatsController
 from backend.talks.controllers import TalkController
 from backend.talks.mentor_controllers import MentorTalkController
 from backend.terms.api import TermApiController
-from backend.terms.controllers import TermPageController
+from backend.terms.controllers import TermController
 from backend.web import MAX_BODY, App, IupRequest, security_headers
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -96,7 +101,9 @@ def create_app(settings: Settings) -> App:
         route_handlers=[
             *shell.ROUTES,
             AuthController,
+            AuthApiController,
             AccountController,
+            AccountApiController,
             HomeController,
             PlanApiController,
             GoalController,
@@ -109,7 +116,8 @@ def create_app(settings: Settings) -> App:
             GuardianController,
             GroupController,
             StatsController,
-            TermPageController,
+            StatsApiController,
+            TermController,
             TermApiController,
             SchoolSettingsController,
             TalkController,
@@ -118,6 +126,7 @@ def create_app(settings: Settings) -> App:
             AgreementsApiController,
             WrittenPlanController,
             NotificationController,
+            NotificationApiController,
             PreparationController,
             HistoryController,
             HistoryApiController,
