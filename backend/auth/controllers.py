@@ -12,6 +12,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
+from backend import web
 from backend.access import PUBLIC, SIGNED_IN
 from backend.auth import devices, service, sessions
 from backend.auth.schemas import (
@@ -88,11 +89,12 @@ def credential_dict(data: CredentialJSON) -> dict[str, object]:
 
 
 class AuthController(Controller):
-    """Public: sign-in, enrolment with a one-time code, sign-out, language."""
+    """Public pages: sign-in, enrolment with a one-time code, sign-out, language."""
 
     dependencies = PUBLIC
+    include_in_schema = False
 
-    @get("/login", include_in_schema=False, sync_to_thread=False, name="auth.login_page")
+    @get("/login", sync_to_thread=False, name="auth.login_page")
     def login_page(
         self,
         next: FromQuery[str] = "/",
@@ -109,6 +111,147 @@ class AuthController(Controller):
                 "expired": expired,
             },
         )
+
+    @get("/enrol/{code:str}", sync_to_thread=False, name="auth.enrol_page")
+    def enrol_page(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], code: FromPath[str]
+    ) -> Template | Redirect:
+        try:
+            row = service.redeemable_code(
+                db, code=code, client=client(request), per_minute=per_address(request)
+            )
+        except AuthError as error:
+            # Someone already signed in (often the person who used the link) goes home.
+            token = request.cookies.get(SESSION_COOKIE)
+            if token and sessions.viewer_for(db, token=token) is not None:
+                return web.see_other(request, "home.home")
+            return Page(
+                "auth/enrol.html",
+                status_code=410,
+                context={"error": _(error.message), "code": code, "person": None},
+            )
+        person = db.get(Person, row.person_id)
+        return Page("auth/enrol.html", context={"code": code, "person": person, "error": None})
+
+    @post("/logout", sync_to_thread=False, name="auth.logout")
+    def logout(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session]
+    ) -> Response[Any]:
+        if token := request.cookies.get(SESSION_COOKIE):
+            sessions.end_session(db, token=token)
+        response = web.see_other(request, "auth.login_page", query={"signed_out": 1})
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        # Clears what this browser holds for us: cached files and offline drafts.
+        response.headers["clear-site-data"] = '"cache", "storage"'
+        return response
+
+    @get("/logout", sync_to_thread=False, name="auth.logout_page")
+    def logout_page(self, request: Request[Any, Any, Any]) -> Template:
+        """A typed or bookmarked /logout: the sign-out button (signing out is a POST, so
+        that no link or prefetch can end a session)."""
+        return Page("auth/logout.html", context={"viewer": sessions.peek_viewer(request)})
+
+    @post("/lang", sync_to_thread=False, name="auth.language")
+    def language(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Session],
+        data: URLEncodedBody[LanguageForm],
+    ) -> Response[Any]:
+        """For this browser (a cookie) and, when someone is signed in, for her (stored: her
+        other devices follow, and it wins over what a browser asks for)."""
+        response = Redirect(safe_next(data.next), status_code=303)
+        if data.lang in LANGUAGES:
+            response.set_cookie(
+                "lang", data.lang, max_age=365 * 86400, path="/", samesite="lax", httponly=True
+            )
+            if viewer := sessions.peek_viewer(request):
+                sessions.store_language(db, person_id=viewer.person_id, locale=data.lang)
+        return response
+
+
+class AccountController(Controller):
+    """One's own passkeys, the page: rename, remove (adding is a ceremony, below)."""
+
+    path = "/account"
+    dependencies = SIGNED_IN
+    include_in_schema = False
+
+    @get("/", sync_to_thread=False, name="auth.account")
+    def account(
+        self,
+        db: NamedDependency[Session],
+        access: NamedDependency[Viewer],
+        saved: FromQuery[bool] = False,
+    ) -> Template:
+        return Page(
+            "auth/account.html",
+            context={
+                "viewer": access,
+                "nav": "account",
+                "saved": saved,
+                "passkeys": sessions.passkeys_of(db, person_id=access.person_id),
+                "current": access.passkey_id,
+            },
+        )
+
+    @post(
+        "/passkeys/{passkey_id:int}/rename",
+        sync_to_thread=False,
+        name="auth.rename",
+    )
+    def rename(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Session],
+        access: NamedDependency[Viewer],
+        passkey_id: RowId,
+        data: URLEncodedBody[RenameForm],
+    ) -> Redirect:
+        sessions.rename_passkey(
+            db,
+            person_id=access.person_id,
+            passkey_id=passkey_id,
+            nickname=data.nickname or _("Passkey"),
+        )
+        return web.see_other(request, "auth.account", query={"saved": 1})
+
+    @post(
+        "/passkeys/{passkey_id:int}/remove",
+        sync_to_thread=False,
+        name="auth.remove",
+    )
+    def remove(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Session],
+        access: NamedDependency[Viewer],
+        passkey_id: RowId,
+        data: URLEncodedBody[RemoveForm],
+    ) -> Response[Any]:
+        passkeys = sessions.passkeys_of(db, person_id=access.person_id)
+        target = next((p for p in passkeys if p.id == passkey_id), None)
+        if target is None:
+            raise NotFound()
+        if len(passkeys) == 1 and data.confirm != "yes":
+            return Page(
+                "auth/confirm_remove.html",
+                context={"viewer": access, "nav": "account", "passkey": target},
+            )
+        sessions.remove_passkey(db, person_id=access.person_id, passkey_id=passkey_id)
+        if access.passkey_id == passkey_id:
+            response = web.see_other(request, "auth.login_page", query={"removed": 1})
+            response.delete_cookie(SESSION_COOKIE, path="/")
+            return response
+        return web.see_other(request, "auth.account", query={"saved": 1})
+
+
+class AuthApiController(Controller):
+    """The WebAuthn ceremonies of signing in and of enrolling with a one-time code (JSON
+    for the page's script; their paths predate /api and are kept)."""
+
+    dependencies = PUBLIC
+    tags = ("auth",)
 
     @post(
         "/auth/login/options",
@@ -147,27 +290,6 @@ class AuthController(Controller):
             db, person_id=passkey.person_id, passkey_id=passkey.id, hours=settings.session_hours
         )
         return signed_in(settings, safe_next(next), token)
-
-    @get("/enrol/{code:str}", include_in_schema=False, sync_to_thread=False, name="auth.enrol_page")
-    def enrol_page(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], code: FromPath[str]
-    ) -> Template | Redirect:
-        try:
-            row = service.redeemable_code(
-                db, code=code, client=client(request), per_minute=per_address(request)
-            )
-        except AuthError as error:
-            # Someone already signed in (often the person who used the link) goes home.
-            token = request.cookies.get(SESSION_COOKIE)
-            if token and sessions.viewer_for(db, token=token) is not None:
-                return Redirect("/", status_code=303)
-            return Page(
-                "auth/enrol.html",
-                status_code=410,
-                context={"error": _(error.message), "code": code, "person": None},
-            )
-        person = db.get(Person, row.person_id)
-        return Page("auth/enrol.html", context={"code": code, "person": person, "error": None})
 
     @post(
         "/enrol/{code:str}/options",
@@ -222,68 +344,15 @@ class AuthController(Controller):
         token = sessions.start_session(
             db, person_id=passkey.person_id, passkey_id=passkey.id, hours=settings.session_hours
         )
-        return signed_in(settings, "/?welcome=1", token)
-
-    @post("/logout", include_in_schema=False, sync_to_thread=False, name="auth.logout")
-    def logout(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session]
-    ) -> Response[Any]:
-        if token := request.cookies.get(SESSION_COOKIE):
-            sessions.end_session(db, token=token)
-        response = Redirect("/login?signed_out=1", status_code=303)
-        response.delete_cookie(SESSION_COOKIE, path="/")
-        # Clears what this browser holds for us: cached files and offline drafts.
-        response.headers["clear-site-data"] = '"cache", "storage"'
-        return response
-
-    @get("/logout", include_in_schema=False, sync_to_thread=False, name="auth.logout_page")
-    def logout_page(self, request: Request[Any, Any, Any]) -> Template:
-        """A typed or bookmarked /logout: the sign-out button (signing out is a POST, so
-        that no link or prefetch can end a session)."""
-        return Page("auth/logout.html", context={"viewer": sessions.peek_viewer(request)})
-
-    @post("/lang", include_in_schema=False, sync_to_thread=False, name="auth.language")
-    def language(
-        self,
-        request: Request[Any, Any, Any],
-        db: NamedDependency[Session],
-        data: URLEncodedBody[LanguageForm],
-    ) -> Response[Any]:
-        """For this browser (a cookie) and, when someone is signed in, for her (stored: her
-        other devices follow, and it wins over what a browser asks for)."""
-        response = Redirect(safe_next(data.next), status_code=303)
-        if data.lang in LANGUAGES:
-            response.set_cookie(
-                "lang", data.lang, max_age=365 * 86400, path="/", samesite="lax", httponly=True
-            )
-            if viewer := sessions.peek_viewer(request):
-                sessions.store_language(db, person_id=viewer.person_id, locale=data.lang)
-        return response
+        return signed_in(settings, request.app.route_reverse("home.home") + "?welcome=1", token)
 
 
-class AccountController(Controller):
-    """One's own passkeys: add, rename, remove."""
+class AccountApiController(Controller):
+    """Adding another passkey to one's own account (JSON ceremony)."""
 
     path = "/account"
     dependencies = SIGNED_IN
-
-    @get("/", include_in_schema=False, sync_to_thread=False, name="auth.account")
-    def account(
-        self,
-        db: NamedDependency[Session],
-        access: NamedDependency[Viewer],
-        saved: FromQuery[bool] = False,
-    ) -> Template:
-        return Page(
-            "auth/account.html",
-            context={
-                "viewer": access,
-                "nav": "account",
-                "saved": saved,
-                "passkeys": sessions.passkeys_of(db, person_id=access.person_id),
-                "current": access.passkey_id,
-            },
-        )
+    tags = ("auth",)
 
     @post(
         "/passkeys/options",
@@ -321,54 +390,4 @@ class AccountController(Controller):
             person_id=access.person_id,
             nickname=device_name(request, data),
         )
-        return RedirectJSON(redirect="/account?saved=1")
-
-    @post(
-        "/passkeys/{passkey_id:int}/rename",
-        include_in_schema=False,
-        sync_to_thread=False,
-        name="auth.rename",
-    )
-    def rename(
-        self,
-        db: NamedDependency[Session],
-        access: NamedDependency[Viewer],
-        passkey_id: RowId,
-        data: URLEncodedBody[RenameForm],
-    ) -> Redirect:
-        sessions.rename_passkey(
-            db,
-            person_id=access.person_id,
-            passkey_id=passkey_id,
-            nickname=data.nickname or _("Passkey"),
-        )
-        return Redirect("/account?saved=1", status_code=303)
-
-    @post(
-        "/passkeys/{passkey_id:int}/remove",
-        include_in_schema=False,
-        sync_to_thread=False,
-        name="auth.remove",
-    )
-    def remove(
-        self,
-        db: NamedDependency[Session],
-        access: NamedDependency[Viewer],
-        passkey_id: RowId,
-        data: URLEncodedBody[RemoveForm],
-    ) -> Response[Any]:
-        passkeys = sessions.passkeys_of(db, person_id=access.person_id)
-        target = next((p for p in passkeys if p.id == passkey_id), None)
-        if target is None:
-            raise NotFound()
-        if len(passkeys) == 1 and data.confirm != "yes":
-            return Page(
-                "auth/confirm_remove.html",
-                context={"viewer": access, "nav": "account", "passkey": target},
-            )
-        sessions.remove_passkey(db, person_id=access.person_id, passkey_id=passkey_id)
-        if access.passkey_id == passkey_id:
-            response = Redirect("/login?removed=1", status_code=303)
-            response.delete_cookie(SESSION_COOKIE, path="/")
-            return response
-        return Redirect("/account?saved=1", status_code=303)
+        return RedirectJSON(redirect=request.app.route_reverse("auth.account") + "?saved=1")
