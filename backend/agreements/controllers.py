@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, get, patch, post, put
+from litestar import Controller, Request, get, patch, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody
 from sqlmodel import Session
 
 from backend.access import STAFF, Access, Record, Relation, for_pupil, for_record
-from backend.agreements import service
+from backend.agreements import service, summary
 from backend.agreements.schemas import (
     AgreementCreate,
     AgreementPublic,
@@ -23,6 +23,8 @@ from backend.agreements.schemas import (
     SummaryPublic,
     SummaryUpdate,
 )
+from backend.agreements.signers import SIGNERS, agreements_of, signature_id
+from backend.agreements.summary import summary_of
 from backend.auth.controllers import credential_dict, options
 from backend.auth.schemas import CredentialJSON
 from backend.errors import FormError, refusals
@@ -53,21 +55,25 @@ FAMILY_WRITES = refusals(
     _NOT_FOUND
     | {403: "Not the pupil, or not her part", 409: "`archived`", 422: "Not a valid comment"}
 )
-SIGNERS = frozenset({Relation.SELF, Relation.GUARDIAN, Relation.MENTOR})
 
 
-def where_after_signing(access: Access, signature: int) -> str:
+def where_after_signing(request: Request[Any, Any, Any], access: Access, signature: int) -> str:
     """Back to the page she signed on, loaded afresh (the query differs every time)."""
     if access.is_self:
-        return f"/?signed={signature}#agreements"
-    if access.relation is Relation.MENTOR:
-        return f"/pupils/{access.pupil_id}/written-plan?signed={signature}#agreements"
-    return f"/pupils/{access.pupil_id}?signed={signature}#agreements"
+        page = request.app.route_reverse("home.home")
+    elif access.relation is Relation.MENTOR:
+        page = request.app.route_reverse("agreements.page", pupil_id=access.pupil_id)
+    else:
+        page = request.app.route_reverse("home.pupil_page", pupil_id=access.pupil_id)
+    return f"{page}?signed={signature}#agreements"
 
 
 class AgreementsApiController(Controller):
+    path = "/api"
+    tags = ("agreements",)
+
     @get(
-        "/api/pupils/{pupil_id:int}/summary",
+        "/pupils/{pupil_id:int}/summary",
         sync_to_thread=False,
         summary="This term's written plan: the talk record (date, who took part), the summary "
         "of measures and next term's goals, with its `version`. The family reads it once "
@@ -79,12 +85,10 @@ class AgreementsApiController(Controller):
     def summary(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
     ) -> SummaryPublic:
-        return service.summary_of(
-            db, pupil_id=access.pupil_id, relation=access.relation, today=state.settings.today()
-        )
+        return summary_of(db, access=access, today=state.settings.today())
 
     @put(
-        "/api/pupils/{pupil_id:int}/summary",
+        "/pupils/{pupil_id:int}/summary",
         sync_to_thread=False,
         summary="The mentor saves the written plan based on `version` (0: the first save); a "
         "date for the talk marks it held",
@@ -101,7 +105,7 @@ class AgreementsApiController(Controller):
         data: JSONBody[SummaryUpdate],
     ) -> SummaryPublic:
         try:
-            return service.save_summary(
+            return summary.save_summary(
                 db,
                 pupil_id=access.pupil_id,
                 relation=access.relation,
@@ -113,7 +117,7 @@ class AgreementsApiController(Controller):
             raise error.invalid() from error
 
     @post(
-        "/api/pupils/{pupil_id:int}/summary/publish",
+        "/pupils/{pupil_id:int}/summary/publish",
         sync_to_thread=False,
         status_code=200,
         summary="The mentor publishes the written plan with its agreements to the pupil and "
@@ -126,7 +130,7 @@ class AgreementsApiController(Controller):
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
     ) -> SummaryPublic:
         try:
-            return service.publish(
+            return summary.publish(
                 db,
                 pupil_id=access.pupil_id,
                 relation=access.relation,
@@ -137,7 +141,7 @@ class AgreementsApiController(Controller):
             raise error.invalid() from error
 
     @get(
-        "/api/pupils/{pupil_id:int}/agreements",
+        "/pupils/{pupil_id:int}/agreements",
         sync_to_thread=False,
         summary="This term's agreements with who has signed (and whether each signature "
         "verifies) and who is still asked. The family reads them once published",
@@ -148,10 +152,8 @@ class AgreementsApiController(Controller):
     def agreements(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
     ) -> list[AgreementPublic]:
-        found = service.summary_of(
-            db, pupil_id=access.pupil_id, relation=access.relation, today=state.settings.today()
-        )
-        return service.agreements_of(
+        found = summary_of(db, access=access, today=state.settings.today())
+        return agreements_of(
             db,
             plan_id=found.plan_id,
             pupil_id=access.pupil_id,
@@ -160,7 +162,7 @@ class AgreementsApiController(Controller):
         )
 
     @post(
-        "/api/pupils/{pupil_id:int}/agreements",
+        "/pupils/{pupil_id:int}/agreements",
         sync_to_thread=False,
         summary="The mentor writes an agreement: what, who does it (pupil, school, home), by when",
         responses=MENTOR_WRITES,
@@ -190,7 +192,7 @@ class AgreementsApiController(Controller):
             raise error.invalid() from error
 
     @patch(
-        "/api/agreements/{agreement_id:int}",
+        "/agreements/{agreement_id:int}",
         sync_to_thread=False,
         summary="The mentor changes an agreement based on `version`: its signatures are void, "
         "the signers are told and asked again",
@@ -210,10 +212,8 @@ class AgreementsApiController(Controller):
         try:
             return service.update_agreement(
                 db,
+                access=access,
                 agreement_id=agreement_id,
-                pupil_id=access.pupil_id,
-                relation=access.relation,
-                by_id=access.viewer.person_id,
                 version=data.version,
                 text=data.text,
                 party=data.party,
@@ -224,7 +224,7 @@ class AgreementsApiController(Controller):
             raise error.invalid() from error
 
     @post(
-        "/api/agreements/{agreement_id:int}/signature/options",
+        "/agreements/{agreement_id:int}/signature/options",
         sync_to_thread=False,
         status_code=200,
         summary="Start signing: WebAuthn request options whose challenge is SHA-256(tag ‖ "
@@ -256,7 +256,7 @@ class AgreementsApiController(Controller):
         )
 
     @post(
-        "/api/agreements/{agreement_id:int}/signature",
+        "/agreements/{agreement_id:int}/signature",
         sync_to_thread=False,
         summary="Finish signing with the passkey assertion (`credential.toJSON()`): stored "
         "whole, so that `iup verify-signatures` can check it later",
@@ -267,6 +267,7 @@ class AgreementsApiController(Controller):
     def sign(
         self,
         *,
+        request: Request[Any, Any, Any],
         db: NamedDependency[Session],
         state: State,
         access: NamedDependency[Access],
@@ -282,11 +283,11 @@ class AgreementsApiController(Controller):
             credential=credential_dict(data),
             settings=state.settings,
         )
-        first = service.signature_id(db, agreement_id=signed[0], signer_id=access.viewer.person_id)
-        return SignedPublic(signed=signed, redirect=where_after_signing(access, first))
+        first = signature_id(db, agreement_id=signed[0], signer_id=access.viewer.person_id)
+        return SignedPublic(signed=signed, redirect=where_after_signing(request, access, first))
 
     @post(
-        "/api/agreements/{agreement_id:int}/progress",
+        "/agreements/{agreement_id:int}/progress",
         sync_to_thread=False,
         status_code=200,
         summary="The pupil marks her own part done, with an optional comment",
@@ -306,9 +307,8 @@ class AgreementsApiController(Controller):
         try:
             return service.mark_progress(
                 db,
+                access=access,
                 agreement_id=agreement_id,
-                pupil_id=access.pupil_id,
-                relation=access.relation,
                 comment=data.comment,
                 settings=state.settings,
             )
@@ -316,7 +316,7 @@ class AgreementsApiController(Controller):
             raise error.invalid() from error
 
     @post(
-        "/api/agreements/{agreement_id:int}/follow-up",
+        "/agreements/{agreement_id:int}/follow-up",
         sync_to_thread=False,
         status_code=200,
         summary="The mentor confirms an agreement done or not done, with a comment; when all "

@@ -10,8 +10,9 @@ import msgspec
 from sqlmodel import Session
 
 from backend.access import STAFF, Access, Relation
-from backend.agreements import service
 from backend.agreements.schemas import AgreementPublic, SummaryPublic
+from backend.agreements.signers import SIGNERS, agreements_of, waiting_for
+from backend.agreements.summary import summary_public
 from backend.i18n import N_
 from backend.models import AgreementState, Party, PlanState, Summary
 from backend.plans.events import events_of
@@ -65,18 +66,14 @@ def written(session: Session, *, access: Access, settings: Settings) -> Written 
     if not staff and (row is None or row.published_at is None):
         return None
     assert plan.id is not None
-    summary = service.summary_public(
-        session, plan=plan, term=term, pupil_id=access.pupil_id, summary=row
-    )
-    agreements = service.agreements_of(
+    summary = summary_public(session, plan=plan, term=term, pupil_id=access.pupil_id, summary=row)
+    agreements = agreements_of(
         session, plan_id=plan.id, pupil_id=access.pupil_id, settings=settings, namer=access.namer
     )
-    signer = access.relation in service.SIGNERS
+    signer = access.relation in SIGNERS
     waiting: list[int] = []
     if signer and summary.published_at is not None and plan.state != "archived":
-        waiting = service.waiting_for(
-            session, agreements=agreements, signer_id=access.viewer.person_id
-        )
+        waiting = waiting_for(session, agreements=agreements, signer_id=access.viewer.person_id)
     return Written(
         summary=summary,
         agreements=agreements,

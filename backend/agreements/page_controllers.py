@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import URLEncodedBody
@@ -16,14 +16,14 @@ from litestar.response import Redirect, Template
 from sqlmodel import Session
 
 from backend.access import STAFF, Access, Record, Relation, for_pupil, for_record
-from backend.agreements import service
+from backend.agreements import service, summary
 from backend.agreements.page import written
 from backend.agreements.schemas import AgreementForm, CommentForm, SummaryForm, SummaryUpdate
 from backend.errors import Conflict, FormError
 from backend.i18n import N_
 from backend.models import Person
 from backend.readlog import ReadKind
-from backend.web import Page, RowId, form_int
+from backend.web import Page, RowId, form_int, see_other
 
 
 def _summary_update(data: SummaryForm) -> tuple[SummaryUpdate, dict[str, str]]:
@@ -74,10 +74,24 @@ def _page(
     )
 
 
+def _to_agreement(
+    request: Request[Any, Any, Any], access: Access, done: str, agreement_id: int
+) -> Redirect:
+    """Back to the mentor's page, at the agreement just written."""
+    return see_other(
+        request,
+        "agreements.page",
+        query={done: agreement_id},
+        fragment=f"agreement-{agreement_id}",
+        pupil_id=access.pupil_id,
+    )
+
+
 class WrittenPlanController(Controller):
+    include_in_schema = False
+
     @get(
         "/pupils/{pupil_id:int}/written-plan",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(ReadKind.PLAN, STAFF),
         name="agreements.page",
@@ -89,7 +103,6 @@ class WrittenPlanController(Controller):
 
     @post(
         "/pupils/{pupil_id:int}/written-plan",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(None, STAFF),
         name="agreements.save",
@@ -97,6 +110,7 @@ class WrittenPlanController(Controller):
     def save(
         self,
         *,
+        request: Request[Any, Any, Any],
         db: NamedDependency[Session],
         state: State,
         access: NamedDependency[Access],
@@ -108,7 +122,7 @@ class WrittenPlanController(Controller):
                 db, state, access, form=data, form_for="summary", errors=errors, status=422
             )
         try:
-            service.save_summary(
+            summary.save_summary(
                 db,
                 pupil_id=access.pupil_id,
                 relation=access.relation,
@@ -117,7 +131,7 @@ class WrittenPlanController(Controller):
                 today=state.settings.today(),
             )
             if data.publish:
-                service.publish(
+                summary.publish(
                     db,
                     pupil_id=access.pupil_id,
                     relation=access.relation,
@@ -134,11 +148,16 @@ class WrittenPlanController(Controller):
                 raise
             return _page(db, state, access, form=data, form_for="summary", stale=True, status=409)
         done = "published" if data.publish else "saved"
-        return Redirect(f"/pupils/{access.pupil_id}/written-plan?{done}=1#summary", status_code=303)
+        return see_other(
+            request,
+            "agreements.page",
+            query={done: 1},
+            fragment="summary",
+            pupil_id=access.pupil_id,
+        )
 
     @post(
         "/pupils/{pupil_id:int}/agreements",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(None, STAFF),
         name="agreements.create",
@@ -146,6 +165,7 @@ class WrittenPlanController(Controller):
     def create(
         self,
         *,
+        request: Request[Any, Any, Any],
         db: NamedDependency[Session],
         state: State,
         access: NamedDependency[Access],
@@ -166,14 +186,10 @@ class WrittenPlanController(Controller):
             return _page(
                 db, state, access, form=data, form_for="new", errors=error.errors, status=422
             )
-        return Redirect(
-            f"/pupils/{access.pupil_id}/written-plan?added={made.id}#agreement-{made.id}",
-            status_code=303,
-        )
+        return _to_agreement(request, access, "added", made.id)
 
     @post(
         "/agreements/{agreement_id:int}",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_record(Record.AGREEMENT, None, STAFF),
         name="agreements.change",
@@ -181,6 +197,7 @@ class WrittenPlanController(Controller):
     def change(
         self,
         *,
+        request: Request[Any, Any, Any],
         db: NamedDependency[Session],
         state: State,
         access: NamedDependency[Access],
@@ -190,10 +207,8 @@ class WrittenPlanController(Controller):
         try:
             service.update_agreement(
                 db,
+                access=access,
                 agreement_id=agreement_id,
-                pupil_id=access.pupil_id,
-                relation=access.relation,
-                by_id=access.viewer.person_id,
                 version=form_int(data.version),
                 text=data.text,
                 party=data.party,
@@ -210,15 +225,10 @@ class WrittenPlanController(Controller):
             return _page(
                 db, state, access, form=data, form_for=agreement_id, stale=True, status=409
             )
-        return Redirect(
-            f"/pupils/{access.pupil_id}/written-plan?changed={agreement_id}"
-            f"#agreement-{agreement_id}",
-            status_code=303,
-        )
+        return _to_agreement(request, access, "changed", agreement_id)
 
     @post(
         "/agreements/{agreement_id:int}/follow-up",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_record(Record.AGREEMENT, None, STAFF),
         name="agreements.follow_up",
@@ -226,6 +236,7 @@ class WrittenPlanController(Controller):
     def follow_up(
         self,
         *,
+        request: Request[Any, Any, Any],
         db: NamedDependency[Session],
         state: State,
         access: NamedDependency[Access],
@@ -253,15 +264,10 @@ class WrittenPlanController(Controller):
                 errors=error.errors,
                 status=422,
             )
-        return Redirect(
-            f"/pupils/{access.pupil_id}/written-plan?followed={agreement_id}"
-            f"#agreement-{agreement_id}",
-            status_code=303,
-        )
+        return _to_agreement(request, access, "followed", agreement_id)
 
     @post(
         "/agreements/{agreement_id:int}/progress",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_record(Record.AGREEMENT, None, frozenset({Relation.SELF})),
         name="agreements.progress",
@@ -269,6 +275,7 @@ class WrittenPlanController(Controller):
     def progress(
         self,
         *,
+        request: Request[Any, Any, Any],
         db: NamedDependency[Session],
         state: State,
         access: NamedDependency[Access],
@@ -278,12 +285,16 @@ class WrittenPlanController(Controller):
         try:
             service.mark_progress(
                 db,
+                access=access,
                 agreement_id=agreement_id,
-                pupil_id=access.pupil_id,
-                relation=access.relation,
                 comment=data.comment,
                 settings=state.settings,
             )
         except FormError as error:  # the field's maxlength keeps this for hand-made posts
             raise error.invalid() from error
-        return Redirect(f"/?progress={agreement_id}#agreement-{agreement_id}", status_code=303)
+        return see_other(
+            request,
+            "home.home",
+            query={"progress": agreement_id},
+            fragment=f"agreement-{agreement_id}",
+        )
