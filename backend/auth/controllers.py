@@ -15,6 +15,7 @@ from sqlmodel import Session
 from backend import web
 from backend.access import PUBLIC, SIGNED_IN
 from backend.auth import devices, service, sessions
+from backend.auth.ceremony import AuthError
 from backend.auth.schemas import (
     CredentialJSON,
     LanguageForm,
@@ -22,7 +23,6 @@ from backend.auth.schemas import (
     RenameForm,
 )
 from backend.auth.schemas import Redirect as RedirectJSON
-from backend.auth.service import AuthError
 from backend.auth.sessions import SESSION_COOKIE
 from backend.errors import NotFound, refusals
 from backend.i18n import LANGUAGES, _

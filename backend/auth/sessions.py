@@ -16,8 +16,8 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col
 
 from backend import i18n
+from backend.auth.ceremony import audit, digest
 from backend.auth.schemas import PasskeyPublic
-from backend.auth.service import audit, digest
 from backend.db import SCOPE_KEY as DB_KEY
 from backend.db import Query, provide_db
 from backend.errors import Invalid, NotFound, NotSignedIn, request_id

@@ -14,8 +14,8 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from backend import i18n
+from backend.auth import ceremony, sessions
 from backend.auth import service as auth
-from backend.auth import sessions
 from backend.db import Query
 from backend.models import (
     EnrolmentCode,
@@ -223,7 +223,7 @@ def issue_link(
     )
     expires_at: datetime = session.execute(
         core_select(col(EnrolmentCode.expires_at)).where(
-            col(EnrolmentCode.code_hash) == auth.digest(code)
+            col(EnrolmentCode.code_hash) == ceremony.digest(code)
         )
     ).scalar_one()
     return EnrolmentLinkPublic(url=f"{origin}/enrol/{code}", expires_at=expires_at)
