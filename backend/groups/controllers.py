@@ -14,12 +14,11 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
-from backend import readlog
-from backend.access import FOR_GROUP, STAFF_ONLY, GroupAccess, Relation, Staff
-from backend.errors import Forbidden, NotFound, refusals
+from backend import readlog, web
+from backend.access import FOR_GROUP, STAFF_ONLY, GroupAccess, Staff
+from backend.errors import NotFound, refusals
 from backend.groups import service
 from backend.groups.schemas import GroupOverviewPublic, GroupPublic, RemindersPublic
-from backend.i18n import N_
 from backend.plans.service import LEVEL_WORDS
 from backend.readlog import ReadKind
 from backend.web import is_head, render
@@ -36,12 +35,7 @@ def _overview(
     """The overview, with a read of every pupil shown recorded in the read log."""
     settings = state.settings
     found = service.overview(
-        db,
-        staff=access.staff,
-        group=access.group,
-        today=settings.today(),
-        zone=settings.zone,
-        sort=sort,
+        db, access=access, today=settings.today(), zone=settings.zone, sort=sort
     )
     if not is_head(request.scope):
         readlog.record_many(
@@ -53,46 +47,25 @@ def _overview(
     return found
 
 
-def _mentor(access: GroupAccess) -> None:
-    if access.group.relation is not Relation.MENTOR:
-        raise Forbidden("not_mentor", N_("Only the group's mentor can send reminders."))
-
-
-def _remind(db: Session, state: State, access: GroupAccess) -> int:
-    _mentor(access)
-    return service.remind_group(
-        db,
-        group_id=access.group.id,
-        sender_id=access.staff.viewer.person_id,
-        today=state.settings.today(),
-    )
-
-
 class GroupController(Controller):
-    @get(
-        "/groups",
-        include_in_schema=False,
-        sync_to_thread=False,
-        dependencies=STAFF_ONLY,
-        name="groups.choose",
-    )
+    include_in_schema = False
+
+    @get("/groups", sync_to_thread=False, dependencies=STAFF_ONLY, name="groups.choose")
     def choose(
-        self, *, access: NamedDependency[Staff], group_id: FromQuery[int | None] = None
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        access: NamedDependency[Staff],
+        group_id: FromQuery[int | None] = None,
     ) -> Redirect:
         """The group filter's GET form lands here and goes on to the group's page."""
         if group_id is None:
-            return Redirect("/", status_code=303)
+            return web.see_other(request, "home.home")
         if access.group(group_id) is None:
             raise NotFound()
-        return Redirect(f"/groups/{group_id}", status_code=303)
+        return web.see_other(request, "groups.page", group_id=group_id)
 
-    @get(
-        "/groups/{group_id:int}",
-        include_in_schema=False,
-        sync_to_thread=False,
-        dependencies=FOR_GROUP,
-        name="groups.page",
-    )
+    @get("/groups/{group_id:int}", sync_to_thread=False, dependencies=FOR_GROUP, name="groups.page")
     def page(
         self,
         *,
@@ -115,8 +88,36 @@ class GroupController(Controller):
             area_sort=service.AREA_SORT,
         )
 
+    @post(
+        "/groups/{group_id:int}/reminders",
+        sync_to_thread=False,
+        dependencies=FOR_GROUP,
+        name="groups.remind",
+    )
+    def remind(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Session],
+        state: State,
+        access: NamedDependency[GroupAccess],
+    ) -> Redirect:
+        reached = service.remind_group(db, access=access, today=state.settings.today())
+        return web.see_other(
+            request,
+            "groups.page",
+            query={"reminded": reached},
+            fragment="reminded",
+            group_id=access.group.id,
+        )
+
+
+class GroupApiController(Controller):
+    path = "/api"
+    tags = ("groups",)
+
     @get(
-        "/api/groups",
+        "/groups",
         sync_to_thread=False,
         summary="The groups the signed-in teacher or mentor works with",
         responses=READ,
@@ -129,7 +130,7 @@ class GroupController(Controller):
         return [g.group for g in service.groups_with_pupils(db, staff=access)]
 
     @get(
-        "/api/groups/{group_id:int}/overview",
+        "/groups/{group_id:int}/overview",
         sync_to_thread=False,
         summary="The group at a glance: one row per pupil, the latest level per goal area",
         description=(
@@ -153,19 +154,6 @@ class GroupController(Controller):
 
     @post(
         "/groups/{group_id:int}/reminders",
-        include_in_schema=False,
-        sync_to_thread=False,
-        dependencies=FOR_GROUP,
-        name="groups.remind",
-    )
-    def remind(
-        self, *, db: NamedDependency[Session], state: State, access: NamedDependency[GroupAccess]
-    ) -> Redirect:
-        reached = _remind(db, state, access)
-        return Redirect(f"/groups/{access.group.id}?reminded={reached}#reminded", status_code=303)
-
-    @post(
-        "/api/groups/{group_id:int}/reminders",
         sync_to_thread=False,
         summary="The mentor reminds the families of her group who have not prepared or "
         "booked a time (at most one digest a person a day)",
@@ -176,4 +164,5 @@ class GroupController(Controller):
     def remind_json(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[GroupAccess]
     ) -> Response[RemindersPublic]:
-        return Response(RemindersPublic(reached=_remind(db, state, access)), status_code=200)
+        reached = service.remind_group(db, access=access, today=state.settings.today())
+        return Response(RemindersPublic(reached=reached), status_code=200)

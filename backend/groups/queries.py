@@ -64,10 +64,10 @@ def _pupils(where: Any) -> Query:
     return Query(
         core_select(
             col(GroupPupil.group_id),
-            col(Person.id),
+            col(Person.id).label("pupil_id"),
             col(Person.given_name),
             col(Person.family_name),
-            UNREAD,
+            UNREAD.label("unread"),
         )
         .select_from(GroupPupil)
         .join(Person, col(Person.id) == GroupPupil.pupil_id)
@@ -135,9 +135,9 @@ TALKS = Query(
         col(Plan.pupil_id),
         col(Plan.state),
         col(TalkTime.starts_at),
-        _agreements(),
-        _agreements("signed", "done", "not_done"),
-        _agreements("done", "not_done"),
+        _agreements().label("agreements"),
+        _agreements("signed", "done", "not_done").label("signed"),
+        _agreements("done", "not_done").label("followed_up"),
     )
     .select_from(Plan)
     .outerjoin(

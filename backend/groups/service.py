@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 import msgspec
 from sqlmodel import Session
 
-from backend.access import Staff, StaffGroup
+from backend.access import GroupAccess, Relation, Staff, StaffGroup
 from backend.db import Query
+from backend.errors import Forbidden
 from backend.groups import queries
 from backend.groups.schemas import (
     AreaLevelPublic,
@@ -21,11 +22,13 @@ from backend.groups.schemas import (
     GroupPublic,
     PupilRowPublic,
 )
+from backend.i18n import N_
 from backend.notifications.service import Kind, notify
 from backend.plans.service import month_start
 
 SORTS = ("name", "unread", "not_rated")  # and "area:<area>"
 AREA_SORT = "area:"
+NOT_MENTOR = N_("Only the group's mentor can send reminders.")
 
 
 class PupilName(msgspec.Struct, frozen=True, kw_only=True):
@@ -57,8 +60,15 @@ def _public(group: StaffGroup, pupils: list[PupilName]) -> GroupPublic:
 def _pupils(session: Session, query: Query, params: dict[str, int]) -> list[tuple[int, PupilName]]:
     """(group id, pupil) for each row of queries.PUPILS_OF_*, by name."""
     return [
-        (group_id, PupilName(id=pupil_id, name=f"{given} {family}", unread=int(unread)))
-        for group_id, pupil_id, given, family, unread in query.rows(session, params)
+        (
+            row.group_id,
+            PupilName(
+                id=row.pupil_id,
+                name=f"{row.given_name} {row.family_name}",
+                unread=int(row.unread),
+            ),
+        )
+        for row in query.rows(session, params)
     ]
 
 
@@ -103,24 +113,25 @@ def readiness(session: Session, *, group_id: int, today: date) -> dict[int, Read
     held. Three queries whatever the group's size."""
     params = {"group_id": group_id, "today": today}
     found: dict[int, Readiness] = {}
-    for pupil_id, state, starts_at, made, signed, followed in queries.TALKS.rows(session, params):
-        found[pupil_id] = Readiness(
-            booked_at=starts_at,
-            held=state in HELD_STATES,
-            agreements=made,
-            agreements_signed=signed,
-            agreements_followed_up=followed,
+    for talk in queries.TALKS.rows(session, params):
+        found[talk.pupil_id] = Readiness(
+            booked_at=talk.starts_at,
+            held=talk.state in HELD_STATES,
+            agreements=talk.agreements,
+            agreements_signed=talk.signed,
+            agreements_followed_up=talk.followed_up,
         )
-    for pupil_id, guardian_id in queries.GUARDIANS.rows(session, {"group_id": group_id}):
-        if pupil_id in found:
-            found[pupil_id].guardians.append(guardian_id)
-    for pupil_id, author_id, ready_at in queries.PREPARED.rows(session, params):
-        row = found.get(pupil_id)
+    for guardian in queries.GUARDIANS.rows(session, {"group_id": group_id}):
+        if guardian.pupil_id in found:
+            found[guardian.pupil_id].guardians.append(guardian.guardian_id)
+    for prep in queries.PREPARED.rows(session, params):
+        row = found.get(prep.pupil_id)
         if row is None:
             continue
-        if author_id == pupil_id:
-            row.prepared = "ready" if ready_at is not None else "started"
-        elif ready_at is not None and author_id in row.guardians:
+        author_id = prep.author_id
+        if author_id == prep.pupil_id:
+            row.prepared = "ready" if prep.ready_at is not None else "started"
+        elif prep.ready_at is not None and author_id in row.guardians:
             row.guardians_ready.append(author_id)
     return found
 
@@ -133,19 +144,14 @@ def checked_sort(sort: str, areas: list[str]) -> str:
 
 
 def overview(
-    session: Session,
-    *,
-    staff: Staff,
-    group: StaffGroup,
-    today: date,
-    zone: ZoneInfo,
-    sort: str = "name",
+    session: Session, *, access: GroupAccess, today: date, zone: ZoneInfo, sort: str = "name"
 ) -> GroupOverviewPublic:
     """One row per pupil, one column per goal area of the goals in force this term: the
     latest level in the area and when, whether she has rated anything this month, and how
     many of her reflections are unread for the viewer; and before the talk: prepared,
     guardians prepared, booked, held. Five queries."""
-    viewer_id = staff.viewer.person_id
+    group = access.group
+    viewer_id = access.staff.viewer.person_id
     pupils = [
         pupil
         for _group, pupil in _pupils(
@@ -154,9 +160,8 @@ def overview(
     ]
     latest: dict[int, dict[str, datetime | None]] = {}
     levels: dict[tuple[int, str], int] = {}
-    for pupil_id, area, level, at in queries.LATEST_BY_GOAL.rows(
-        session, {"group_id": group.id, "today": today}
-    ):
+    for rating in queries.LATEST_BY_GOAL.rows(session, {"group_id": group.id, "today": today}):
+        pupil_id, area, level, at = rating.pupil_id, rating.area, rating.level, rating.created_at
         areas_of = latest.setdefault(pupil_id, {})
         earlier = areas_of.get(area)
         if area not in areas_of or (at is not None and (earlier is None or at > earlier)):
@@ -223,12 +228,15 @@ def _sort_key(sort: str, areas: list[str]) -> Callable[[PupilRowPublic], Any]:
     return lambda r: r.name
 
 
-def remind_group(session: Session, *, group_id: int, sender_id: int, today: date) -> int:
-    """The mentor's reminder to the families of her group: a pupil who is not ready is
-    asked to prepare, and so is each guardian with access who is not ready; where no time
-    is booked, the guardians with access are asked to book one. Each person gets it in
-    today's digest (one a day, which the table holds). Returns how many people got
-    something new."""
+def remind_group(session: Session, *, access: GroupAccess, today: date) -> int:
+    """The mentor's reminder to the families of her group (only hers: 403 for a teacher): a
+    pupil who is not ready is asked to prepare, and so is each guardian with access who is
+    not ready; where no time is booked, the guardians with access are asked to book one.
+    Each person gets it in today's digest (one a day, which the table holds). Returns how
+    many people got something new."""
+    if access.group.relation is not Relation.MENTOR:
+        raise Forbidden("not_mentor", NOT_MENTOR)
+    group_id, sender_id = access.group.id, access.staff.viewer.person_id
     reached: set[int] = set()
 
     def send(person_id: int, kind: Kind, pupil_id: int) -> None:
