@@ -1,70 +1,54 @@
-"""Booking the talk, the family's side: the times of the pupil's mentor group (book,
-rebook, cancel), the booking as an .ics file, and the same as JSON; cancelling a booking
-(a guardian her child's, the mentor anyone's) shares its path. Pages work without
-JavaScript (plain forms, post/redirect/get); a refused booking shows the free times again.
-The mentor's routes are in `mentor_controllers.py`."""
+"""Booking the talk, as pages. The family's side: the times of the pupil's mentor group
+(book, rebook, cancel) and the booking as an .ics file. The mentor's side: the group's
+times (offer a series, see who booked what, move a booking with a message to the family,
+remove a free time). Cancelling a booking (a guardian her child's, the mentor anyone's)
+shares its path. Pages work without JavaScript (plain forms, post/redirect/get); a refused
+booking shows the free times again. The same as JSON is in api.py."""
 
 from __future__ import annotations
 
 from typing import Any
 from urllib.parse import urlsplit
 
-from litestar import Controller, Request, Response, delete, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, JSONBody, URLEncodedBody
-from litestar.response import Redirect, Template
+from litestar.params import FromQuery, URLEncodedBody
+from litestar.response import Template
 from sqlmodel import Session
 
+from backend import web
 from backend.access import (
-    FAMILY,
+    FOR_GROUP,
     FOR_TALK_TIME,
     STAFF,
     Access,
+    GroupAccess,
     Relation,
     TalkTimeAccess,
     for_pupil,
 )
-from backend.errors import Conflict, Forbidden, FormError, NotFound, refusals
+from backend.errors import Archived, Conflict, FormError, NotFound
 from backend.i18n import N_, _
-from backend.models import Person
-from backend.names import Namer
+from backend.models import Group, Person
 from backend.readlog import ReadKind
 from backend.settings import Settings
-from backend.talks import ics, service
-from backend.talks.schemas import (
-    BookingCreate,
-    BookingForm,
-    BookingPublic,
-    MentorForm,
-    PupilTimesPublic,
-    TimeState,
-)
+from backend.talks import ics, series, service
+from backend.talks.schemas import BookingForm, MentorForm, SeriesForm, TimeState
 from backend.web import Page, form_int
 
-NOT_FOUND = {404: "No such pupil, group or time, or not yours to see"}
-READ = refusals(NOT_FOUND)
-BOOK = refusals(
-    NOT_FOUND
-    | {
-        403: "Not a guardian of a pupil in the time's group",
-        409: "`taken`: another family holds the time (`current.free`: the free times); "
-        "`closed`: booking has closed; `archived`: the term is closed, its plans read-only",
-        422: "Several children in the group and no `pupil_id`",
-    }
-)
-FAMILY_AND_STAFF = FAMILY | STAFF
-NO_GUARDIAN = N_("Only a guardian books a time for the talk.")
+AnyRequest = Request[Any, Any, Any]
 
 
 class TalkController(Controller):
-    # The family's page ---------------------------------------------------------------------
+    include_in_schema = False
+
+    # The family's page -------------------------------------------------------------------
 
     @get(
         "/pupils/{pupil_id:int}/talk-times",
-        include_in_schema=False,
         sync_to_thread=False,
-        dependencies=for_pupil(ReadKind.PLAN, FAMILY_AND_STAFF),
+        dependencies=for_pupil(ReadKind.PLAN, service.FAMILY_AND_STAFF),
         name="talks.pupil_page",
     )
     def pupil_page(
@@ -79,24 +63,24 @@ class TalkController(Controller):
 
     @post(
         "/pupils/{pupil_id:int}/talk-times",
-        include_in_schema=False,
         sync_to_thread=False,
-        dependencies=for_pupil(None, FAMILY_AND_STAFF),
+        dependencies=for_pupil(None, service.FAMILY_AND_STAFF),
         name="talks.book_form",
     )
     def book_form(
         self,
         *,
+        request: AnyRequest,
         db: NamedDependency[Session],
         state: State,
         access: NamedDependency[Access],
         data: URLEncodedBody[BookingForm],
     ) -> Response[Any]:
-        if access.relation is not Relation.GUARDIAN:
-            raise Forbidden("not_guardian", NO_GUARDIAN)
+        service.refuse_unless_guardian(access.relation)
         settings = state.settings
         talk_time_id = form_int(data.talk_time_id)
-        if not _in_group(db, settings, pupil_id=access.pupil_id, talk_time_id=talk_time_id):
+        times = service.pupil_times(db, access=access, today=settings.today())
+        if all(t.id != talk_time_id for t in times.times):  # the form names any id
             return _pupil_page(db, settings, access, refusal="choose", status=422)
         try:
             service.book(
@@ -108,22 +92,16 @@ class TalkController(Controller):
             )
         except Conflict as refusal:
             return _pupil_page(db, settings, access, refusal=refusal.reason, status=409)
-        return Redirect(f"/pupils/{access.pupil_id}/talk-times?done=booked", status_code=303)
+        return _done(request, "talks.pupil_page", "booked", pupil_id=access.pupil_id)
 
     @get(
         "/pupils/{pupil_id:int}/talk.ics",
-        include_in_schema=False,
         sync_to_thread=False,
-        dependencies=for_pupil(ReadKind.PLAN, FAMILY_AND_STAFF),
+        dependencies=for_pupil(ReadKind.PLAN, service.FAMILY_AND_STAFF),
         name="talks.calendar",
     )
     def calendar(
-        self,
-        *,
-        request: Request[Any, Any, Any],
-        db: NamedDependency[Session],
-        state: State,
-        access: NamedDependency[Access],
+        self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
     ) -> Response[bytes]:
         booking = service.booking_of(
             db, pupil_id=access.pupil_id, today=state.settings.today(), namer=access.namer
@@ -143,11 +121,10 @@ class TalkController(Controller):
             },
         )
 
-    # A booking's cancellation (the mentor's or a guardian's) -------------------------------
+    # A booking's cancellation (the mentor's or a guardian's) -----------------------------
 
     @post(
         "/talk-times/{talk_time_id:int}/cancel",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=FOR_TALK_TIME,
         name="talks.cancel_form",
@@ -155,121 +132,128 @@ class TalkController(Controller):
     def cancel_form(
         self,
         *,
+        request: AnyRequest,
         db: NamedDependency[Session],
         state: State,
         access: NamedDependency[TalkTimeAccess],
         data: URLEncodedBody[MentorForm],
     ) -> Response[Any]:
         """The mentor cancels with a message; a guardian cancels her child's booking."""
-        settings = state.settings
+        today = state.settings.today()
+        pupil_id = service.cancel(db, access=access, message=data.message, today=today)
         if access.relation is Relation.MENTOR:
-            service.cancel_by_mentor(
-                db,
-                talk_time_id=access.talk_time_id,
-                mentor_id=access.viewer.person_id,
-                message=data.message,
-                today=settings.today(),
-            )
-            return Redirect(f"/groups/{access.group_id}/talk-times?done=cancelled", status_code=303)
-        if access.relation is not Relation.GUARDIAN:
-            raise Forbidden("not_guardian", NO_GUARDIAN)
-        pupil_id = service.cancel_own(
-            db, talk_time_id=access.talk_time_id, pupil_ids=access.pupil_ids
-        )
-        return Redirect(f"/pupils/{pupil_id}/talk-times?done=cancelled", status_code=303)
+            return _done(request, "talks.group_page", "cancelled", group_id=access.group_id)
+        return _done(request, "talks.pupil_page", "cancelled", pupil_id=pupil_id)
 
-    # JSON ----------------------------------------------------------------------------------
+    # The mentor's page -------------------------------------------------------------------
 
     @get(
-        "/api/pupils/{pupil_id:int}/talk-times",
+        "/groups/{group_id:int}/talk-times",
         sync_to_thread=False,
-        summary="The talk times of the pupil's mentor group this term (free, taken, hers, "
-        "closed; never another family's name) and her booking",
-        responses=READ,
-        dependencies=for_pupil(ReadKind.PLAN, FAMILY_AND_STAFF),
-        name="talks.pupil_json",
+        dependencies=FOR_GROUP,
+        name="talks.group_page",
     )
-    def pupil_json(
-        self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
-    ) -> PupilTimesPublic:
-        return service.pupil_times(
-            db, pupil_id=access.pupil_id, today=state.settings.today(), namer=access.namer
+    def group_page(
+        self,
+        *,
+        db: NamedDependency[Session],
+        state: State,
+        access: NamedDependency[GroupAccess],
+        done: FromQuery[str | None] = None,
+    ) -> Template:
+        return _group_page(db, state.settings, access, done=done)
+
+    @post(
+        "/groups/{group_id:int}/talk-times",
+        sync_to_thread=False,
+        dependencies=FOR_GROUP,
+        name="talks.create_series",
+    )
+    def create_series(
+        self,
+        *,
+        request: AnyRequest,
+        db: NamedDependency[Session],
+        state: State,
+        access: NamedDependency[GroupAccess],
+        data: URLEncodedBody[SeriesForm],
+    ) -> Response[Any]:
+        service.refuse_unless_mentor(access)
+        settings = state.settings
+        try:
+            made = series.create_series(
+                db,
+                group_id=access.group.id,
+                mentor_id=access.staff.viewer.person_id,
+                zone=settings.zone,
+                today=settings.today(),
+                **series.parse_series(data),
+            )
+        except FormError as error:
+            return _group_page(db, settings, access, form=data, errors=error.errors, status=422)
+        return _done(request, "talks.group_page", f"made-{len(made)}", group_id=access.group.id)
+
+    @post(
+        "/talk-times/{talk_time_id:int}/move",
+        sync_to_thread=False,
+        dependencies=FOR_TALK_TIME,
+        name="talks.move_form",
+    )
+    def move_form(
+        self,
+        *,
+        request: AnyRequest,
+        db: NamedDependency[Session],
+        state: State,
+        access: NamedDependency[TalkTimeAccess],
+        data: URLEncodedBody[MentorForm],
+    ) -> Response[Any]:
+        to_id = form_int(data.to)
+        today = state.settings.today()
+        try:
+            service.move(db, access=access, to_id=to_id, message=data.message, today=today)
+        except Archived:
+            raise  # read-only history: the error page says so
+        except (FormError, Conflict):
+            done, to_id = "not-moved", access.talk_time_id
+        else:
+            done = "moved"
+        return web.see_other(
+            request,
+            "talks.group_page",
+            query={"done": done},
+            fragment=f"time-{to_id}",
+            group_id=access.group_id,
         )
 
     @post(
-        "/api/talk-times/{talk_time_id:int}/booking",
+        "/talk-times/{talk_time_id:int}/remove",
         sync_to_thread=False,
-        summary="A guardian books the time for her child (her booking this term moves here); "
-        "the pupil and the other guardians are told",
-        responses=BOOK,
         dependencies=FOR_TALK_TIME,
-        name="talks.book_json",
+        name="talks.remove_form",
     )
-    def book_json(
+    def remove_form(
         self,
         *,
+        request: AnyRequest,
         db: NamedDependency[Session],
-        state: State,
         access: NamedDependency[TalkTimeAccess],
-        data: JSONBody[BookingCreate],
-    ) -> Response[BookingPublic]:
-        if access.relation is not Relation.GUARDIAN:
-            raise Forbidden("not_guardian", NO_GUARDIAN)
-        try:
-            pupil_id = service.pupil_for_booking(access.pupil_ids, data.pupil_id)
-        except FormError as error:
-            raise error.invalid() from error
-        booking = service.book(
-            db,
-            talk_time_id=access.talk_time_id,
-            pupil_id=pupil_id,
-            by_id=access.viewer.person_id,
-            today=state.settings.today(),
-        )
-        return Response(booking, status_code=201)
-
-    @delete(
-        "/api/talk-times/{talk_time_id:int}/booking",
-        sync_to_thread=False,
-        summary="Cancel the booking of the time: a guardian her child's (before booking "
-        "closes), the mentor anyone's with `message` to the family",
-        responses=refusals(
-            NOT_FOUND | {403: "The pupil only reads", 409: "`closed`; `archived`: a closed term"}
-        ),
-        dependencies=FOR_TALK_TIME,
-        name="talks.cancel_json",
-    )
-    def cancel_json(
-        self,
-        *,
-        db: NamedDependency[Session],
-        state: State,
-        access: NamedDependency[TalkTimeAccess],
-        message: FromQuery[str] = "",
-    ) -> None:
-        if access.relation is Relation.MENTOR:
-            try:
-                service.cancel_by_mentor(
-                    db,
-                    talk_time_id=access.talk_time_id,
-                    mentor_id=access.viewer.person_id,
-                    message=message,
-                    today=state.settings.today(),
-                )
-            except FormError as error:
-                raise error.invalid() from error
-            return
-        if access.relation is not Relation.GUARDIAN:
-            raise Forbidden("not_guardian", NO_GUARDIAN)
-        service.cancel_own(db, talk_time_id=access.talk_time_id, pupil_ids=access.pupil_ids)
+    ) -> Response[Any]:
+        service.remove_time(db, access=access)
+        return _done(request, "talks.group_page", "removed", group_id=access.group_id)
 
 
-def _in_group(db: Session, settings: Settings, *, pupil_id: int, talk_time_id: int) -> bool:
-    """Whether the time is one of the pupil's group this term (the form names any id)."""
-    times = service.pupil_times(
-        db, pupil_id=pupil_id, today=settings.today(), namer=Namer.everyone()
-    )
-    return any(t.id == talk_time_id for t in times.times)
+def _done(request: AnyRequest, name: str, done: str, **path: Any) -> Response[Any]:
+    """Back to the page, which says what was done."""
+    return web.see_other(request, name, query={"done": done}, **path)
+
+
+def _days(times: list[Any], settings: Settings) -> dict[Any, list[Any]]:
+    """The times by day in the school's time zone, for the page's headings."""
+    days: dict[Any, list[Any]] = {}
+    for t in times:
+        days.setdefault(t.starts_at.astimezone(settings.zone).date(), []).append(t)
+    return days
 
 
 def _pupil_page(
@@ -281,12 +265,7 @@ def _pupil_page(
     refusal: str | None = None,
     status: int = 200,
 ) -> Template:
-    times = service.pupil_times(
-        db, pupil_id=access.pupil_id, today=settings.today(), namer=access.namer
-    )
-    days: dict[Any, list[Any]] = {}
-    for t in times.times:
-        days.setdefault(t.starts_at.astimezone(settings.zone).date(), []).append(t)
+    times = service.pupil_times(db, access=access, today=settings.today())
     return Page(
         "talks/pupil.html",
         status_code=status,
@@ -295,11 +274,41 @@ def _pupil_page(
             "nav": "home",
             "pupil": db.get(Person, access.pupil_id),
             "times": times,
-            "days": days,
+            "days": _days(times.times, settings),
             "states": TimeState,
             "guardian": access.relation is Relation.GUARDIAN,
             "staff": access.relation in STAFF,
             "done": done or "",
             "refusal": refusal or "",
+        },
+    )
+
+
+def _group_page(
+    db: Session,
+    settings: Settings,
+    access: GroupAccess,
+    *,
+    done: str | None = None,
+    form: SeriesForm | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Template:
+    times = series.group_times(db, group_id=access.group.id, today=settings.today())
+    return Page(
+        "talks/group.html",
+        status_code=status,
+        context={
+            "viewer": access.staff.viewer,
+            "nav": "home",
+            "group": db.get(Group, access.group.id),
+            "mentor": access.group.relation is Relation.MENTOR,
+            "times": times,
+            "days": _days(times.times, settings),
+            "free": [t for t in times.times if t.booking is None],
+            "now": service.now(),
+            "form": form or SeriesForm(),
+            "errors": errors or {},
+            "done": done or "",
         },
     )

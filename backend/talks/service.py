@@ -8,14 +8,13 @@ mentor's series are in `series.py`, the calendar file in `ics.py`."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, update
+from sqlalchemy import delete, insert, update
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from backend.db import Query
+from backend.access import FAMILY, STAFF, Access, GroupAccess, Relation, TalkTimeAccess
 from backend.errors import Conflict, Forbidden, FormError, NotFound
 from backend.i18n import N_
 from backend.models import (
@@ -24,15 +23,19 @@ from backend.models import (
     GroupMentor,
     GroupPupil,
     Guardianship,
-    Person,
     TalkTime,
 )
 from backend.names import Namer
 from backend.notifications.service import Kind, notify
 from backend.plans.service import refuse_archived_term
+from backend.talks import queries
 from backend.talks.schemas import BookingPublic, PupilTimesPublic, TalkTimePublic, TimeState
-from backend.terms.current import of_school, school_of_pupil
+from backend.terms.current import of_school
 from backend.web import has_control_characters
+
+FAMILY_AND_STAFF = FAMILY | STAFF  # who sees a pupil's talk times (the pupil only reads)
+NO_GUARDIAN = N_("Only a guardian books a time for the talk.")
+NOT_MENTOR = N_("Only the group's mentor changes its talk times.")
 
 
 class Taken(Conflict):
@@ -47,6 +50,19 @@ class Closed(Conflict):
     default_message = N_(
         "Booking has closed for this time. Contact the mentor if you need to change it."
     )
+
+
+def refuse_unless_mentor(access: TalkTimeAccess | GroupAccess) -> None:
+    """Only the group's mentor changes its talk times (403)."""
+    relation = access.relation if isinstance(access, TalkTimeAccess) else access.group.relation
+    if relation is not Relation.MENTOR:
+        raise Forbidden("not_mentor", NOT_MENTOR)
+
+
+def refuse_unless_guardian(relation: Relation) -> None:
+    """Only a guardian books, and cancels her child's booking (403)."""
+    if relation is not Relation.GUARDIAN:
+        raise Forbidden("not_guardian", NO_GUARDIAN)
 
 
 def now() -> datetime:
@@ -103,52 +119,36 @@ def mentor_group_of(session: Session, *, pupil_id: int) -> Group | None:
     ).first()
 
 
-_P: Any = bindparam("pupil_id")
-# The pupil's booking this term (her school's): on every plan page of hers, so prebuilt.
-_BOOKING = Query(
-    core_select(
-        col(Booking.talk_time_id),
-        col(TalkTime.starts_at),
-        col(TalkTime.ends_at),
-        col(TalkTime.place),
-        col(Booking.booked_at),
-        col(Booking.booked_by_id),
-        col(Person.given_name),
-        col(Person.family_name),
-        col(Person.security_marking),
-    )
-    .join(TalkTime, col(TalkTime.id) == Booking.talk_time_id)
-    .join(Person, col(Person.id) == Booking.booked_by_id)
-    .where(col(Booking.pupil_id) == _P, col(Booking.term_id) == of_school(school_of_pupil(_P)))
-)
-
-
 def booking_of(
     session: Session, *, pupil_id: int, today: date, namer: Namer
 ) -> BookingPublic | None:
     """The pupil's booking in the current term of her school, if any (one query: the plan
     page of the pupil and her guardians shows it); who booked it named as `namer` allows."""
-    row = _BOOKING.first(session, {"pupil_id": pupil_id, "today": today})
+    row = queries.BOOKING.first(session, {"pupil_id": pupil_id, "today": today})
     if row is None:
         return None
-    talk_time_id, starts_at, ends_at, place, booked_at, by_id, given, family, marking = row
-    role = "self" if by_id == pupil_id else "guardian"
+    by_id = row.booked_by_id
     return BookingPublic(
-        talk_time_id=talk_time_id,
+        talk_time_id=row.talk_time_id,
         pupil_id=pupil_id,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        place=place,
-        booked_at=booked_at,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        place=row.place,
+        booked_at=row.booked_at,
         booked_by_id=by_id,
         booked_by=namer.name(
-            person_id=by_id, given=given, family=family, marking=marking, role=role
+            person_id=by_id,
+            given=row.given_name,
+            family=row.family_name,
+            marking=row.security_marking,
+            role="self" if by_id == pupil_id else "guardian",
         ),
     )
 
 
-def pupil_times(session: Session, *, pupil_id: int, today: date, namer: Namer) -> PupilTimesPublic:
+def pupil_times(session: Session, *, access: Access, today: date) -> PupilTimesPublic:
     """The times of her mentor group this term: free, taken (never whose), hers, closed."""
+    pupil_id = access.pupil_id
     group = mentor_group_of(session, pupil_id=pupil_id)
     if group is None or group.id is None:
         return PupilTimesPublic(pupil_id=pupil_id, group_id=None, times=[])
@@ -167,7 +167,7 @@ def pupil_times(session: Session, *, pupil_id: int, today: date, namer: Namer) -
             time_public(t, state_of(t, now=at_now, booked_by_pupil=b, mine=pupil_id))
             for t, b in rows
         ],
-        booking=booking_of(session, pupil_id=pupil_id, today=today, namer=namer),
+        booking=booking_of(session, pupil_id=pupil_id, today=today, namer=access.namer),
     )
 
 
@@ -261,14 +261,24 @@ def _booked(session: Session, *, pupil_id: int, today: date) -> BookingPublic:
     return found
 
 
-def cancel_own(session: Session, *, talk_time_id: int, pupil_ids: tuple[int, ...]) -> int:
+def cancel(session: Session, *, access: TalkTimeAccess, message: str, today: date) -> int:
+    """The mentor cancels whoever holds the time (with `message` to the family), a guardian
+    her child's booking; the pupil only reads (403). Returns the pupil's id."""
+    if access.relation is Relation.MENTOR:
+        return cancel_by_mentor(session, access=access, message=message, today=today)
+    refuse_unless_guardian(access.relation)
+    return cancel_own(session, access=access)
+
+
+def cancel_own(session: Session, *, access: TalkTimeAccess) -> int:
     """A guardian cancels her child's booking of this time, before booking closes. Returns
     the pupil's id; 404 when none of her children holds the time, 409 `archived` in a
     closed term."""
+    talk_time_id = access.talk_time_id
     t = _time(session, talk_time_id)
     booking = session.exec(
         select(Booking).where(
-            Booking.talk_time_id == talk_time_id, col(Booking.pupil_id).in_(pupil_ids)
+            Booking.talk_time_id == talk_time_id, col(Booking.pupil_id).in_(access.pupil_ids)
         )
     ).first()
     if booking is None:
@@ -290,13 +300,13 @@ def _check_message(message: str) -> str:
     return message
 
 
-def cancel_by_mentor(
-    session: Session, *, talk_time_id: int, mentor_id: int, message: str, today: date
-) -> int:
+def cancel_by_mentor(session: Session, *, access: TalkTimeAccess, message: str, today: date) -> int:
     """The mentor cancels whoever holds the time, at any time but in a closed term (409
     `archived`); the family is told in her words. Returns the pupil's id."""
     message = _check_message(message)
-    booking = session.exec(select(Booking).where(Booking.talk_time_id == talk_time_id)).first()
+    booking = session.exec(
+        select(Booking).where(Booking.talk_time_id == access.talk_time_id)
+    ).first()
     if booking is None:
         raise NotFound("no_booking", N_("Nobody has booked that time."))
     refuse_archived_term(session, pupil_id=booking.pupil_id, term_id=booking.term_id)
@@ -307,7 +317,7 @@ def cancel_by_mentor(
         kind=Kind.BOOKING_CANCELLED,
         day=today,
         pupil_id=booking.pupil_id,
-        actor_id=mentor_id,
+        actor_id=access.viewer.person_id,
         message=message,
     )
     session.commit()
@@ -315,11 +325,13 @@ def cancel_by_mentor(
 
 
 def move(
-    session: Session, *, talk_time_id: int, to_id: int, mentor_id: int, message: str, today: date
+    session: Session, *, access: TalkTimeAccess, to_id: int, message: str, today: date
 ) -> BookingPublic:
     """The mentor moves the booking to another free time of the group (closed or not: she
-    may); the family is told in her words. The unique key decides a race (409 `taken`); a
-    closed term's booking stays (409 `archived`)."""
+    may; 403 for anyone else); the family is told in her words. The unique key decides a
+    race (409 `taken`); a closed term's booking stays (409 `archived`)."""
+    refuse_unless_mentor(access)
+    talk_time_id = access.talk_time_id
     message = _check_message(message)
     source = _time(session, talk_time_id)
     target = session.get(TalkTime, to_id)
@@ -345,15 +357,18 @@ def move(
         kind=Kind.BOOKING_MOVED,
         day=today,
         pupil_id=booking.pupil_id,
-        actor_id=mentor_id,
+        actor_id=access.viewer.person_id,
         message=message,
     )
     session.commit()
     return _booked(session, pupil_id=booking.pupil_id, today=today)
 
 
-def remove_time(session: Session, *, talk_time_id: int) -> None:
-    """The mentor removes a time nobody holds (403 `booked` otherwise: move or cancel first)."""
+def remove_time(session: Session, *, access: TalkTimeAccess) -> None:
+    """The mentor removes a time nobody holds (403 `booked` otherwise: move or cancel first;
+    403 for anyone but the mentor)."""
+    refuse_unless_mentor(access)
+    talk_time_id = access.talk_time_id
     if session.exec(select(Booking.id).where(Booking.talk_time_id == talk_time_id)).first():
         raise Forbidden(
             "booked", N_("Someone has booked this time. Move or cancel the booking first.")
