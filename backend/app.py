@@ -28,19 +28,19 @@ from backend.auth.controllers import (
     AuthController,
 )
 from backend.auth.sessions import current_viewer, peek_viewer
-from backend.compilation.controllers import CompilationController
+from backend.compilation.controllers import CompilationApiController, CompilationController
 from backend.db import make_engine, provide_db, release_db
-from backend.exchange.controllers import ExchangeController
+from backend.exchange.controllers import ExchangeApiController, ExchangeController
 from backend.goals.api_controllers import GoalApiController
 from backend.goals.controllers import GoalController
-from backend.groups.controllers import GroupController
+from backend.groups.controllers import GroupApiController, GroupController
 from backend.home.controllers import HomeController
 from backend.home.history_controllers import HistoryApiController, HistoryController
 from backend.mydata.controllers import MyDataApiController, MyDataController
 from backend.notes.controllers import NoteApiController, NoteController
 from backend.notifications.controllers import NotificationApiController, NotificationController
-from backend.people.controllers import PeopleController
-from backend.people.guardian_controllers import GuardianController
+from backend.people.controllers import PeopleApiController, PeopleController
+from backend.people.guardian_controllers import GuardianApiController, GuardianController
 from backend.periodic import periodic_work
 from backend.plans.controllers import PlanApiController
 from backend.plans.events import EVENT_WORDS
@@ -49,8 +49,8 @@ from backend.reflections.controllers import ReflectionApiController, ReflectionC
 from backend.schools.controllers import SchoolSettingsController
 from backend.settings import Settings
 from backend.stats.controllers import StatsApiController, StatsController
+from backend.talks.api import TalkApiController
 from backend.talks.controllers import TalkController
-from backend.talks.mentor_controllers import MentorTalkController
 from backend.terms.api import TermApiController
 from backend.terms.controllers import TermController
 from backend.web import MAX_BODY, App, IupRequest, security_headers
@@ -113,16 +113,20 @@ def create_app(settings: Settings) -> App:
             ReflectionController,
             ReflectionApiController,
             PeopleController,
+            PeopleApiController,
             GuardianController,
+            GuardianApiController,
             GroupController,
+            GroupApiController,
             StatsController,
             StatsApiController,
             TermController,
             TermApiController,
             SchoolSettingsController,
             TalkController,
-            MentorTalkController,
+            TalkApiController,
             CompilationController,
+            CompilationApiController,
             AgreementsApiController,
             WrittenPlanController,
             NotificationController,
@@ -131,6 +135,7 @@ def create_app(settings: Settings) -> App:
             HistoryController,
             HistoryApiController,
             ExchangeController,
+            ExchangeApiController,
             MyDataController,
             MyDataApiController,
         ],
