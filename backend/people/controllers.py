@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Response, delete, get, post
+from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, URLEncodedBody
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from sqlmodel import Session
 
-from backend import i18n, names
+from backend import i18n, names, web
 from backend.access import (
     FOR_GROUP,
     FOR_PERSON,
@@ -54,19 +54,23 @@ def _mentor(access: GroupAccess) -> None:
         raise Forbidden()
 
 
-def _back(db: Session, person: PersonPublic, access: PersonAccess) -> str | None:
+def _back(
+    request: Request[Any, Any, Any], db: Session, person: PersonPublic, access: PersonAccess
+) -> str | None:
     """The list the person was found in: her school's staff, or her group's."""
     if access.relation is Relation.PRINCIPAL and person.roles:
         group = db.get(Group, person.roles[0].group_id)
         if group is not None:
-            return f"/schools/{group.school_id}/staff"
+            return request.app.route_reverse("people.staff_page", school_id=group.school_id)
     family = [r for r in person.roles if r.role in {"pupil", "guardian"}]
-    return f"/groups/{family[0].group_id}/people" if family else None
+    if not family:
+        return None
+    return request.app.route_reverse("people.group_page", group_id=family[0].group_id)
 
 
 def _person(db: Session, access: PersonAccess) -> PersonPublic:
     """The person as the viewer may see her (only the links that let her issue)."""
-    return service.person_of(db, person_id=access.person_id, viewer_id=access.viewer.person_id)
+    return service.person_of(db, access=access)
 
 
 def _page(template: str, viewer: Viewer, **context: Any) -> Template:
@@ -89,9 +93,12 @@ def _remove(db: Session, access: PersonAccess, passkey_id: int) -> None:
 
 
 class PeopleController(Controller):
+    """The pages: a mentor's group, a principal's staff, one person, her new link."""
+
+    include_in_schema = False
+
     @get(
         "/groups/{group_id:int}/people",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=FOR_GROUP,
         name="people.group_page",
@@ -109,7 +116,6 @@ class PeopleController(Controller):
 
     @get(
         "/schools/{school_id:int}/staff",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=FOR_SCHOOL,
         name="people.staff_page",
@@ -128,7 +134,6 @@ class PeopleController(Controller):
 
     @get(
         "/people/{person_id:int}",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=FOR_PERSON,
         name="people.person_page",
@@ -136,6 +141,7 @@ class PeopleController(Controller):
     def person_page(
         self,
         *,
+        request: Request[Any, Any, Any],
         db: NamedDependency[Session],
         access: NamedDependency[PersonAccess],
         removed: FromQuery[bool] = False,
@@ -147,19 +153,23 @@ class PeopleController(Controller):
             person=person,
             removed=removed,
             days=service.LINK_DAYS,
-            back=_back(db, person, access),
+            back=_back(request, db, person, access),
         )
 
     @post(
         "/people/{person_id:int}/enrolment-links",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=FOR_PERSON,
         status_code=200,
         name="people.issue",
     )
     def issue(
-        self, *, db: NamedDependency[Session], state: State, access: NamedDependency[PersonAccess]
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Session],
+        state: State,
+        access: NamedDependency[PersonAccess],
     ) -> Template:
         """The link is shown on this one answer only (no redirect: only its hash is kept)."""
         link = _issue(db, state, access)
@@ -180,12 +190,11 @@ class PeopleController(Controller):
             )
             if issuer is not None
             else "",
-            back=_back(db, person, access),
+            back=_back(request, db, person, access),
         )
 
     @post(
         "/people/{person_id:int}/passkeys/{passkey_id:int}/remove",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=FOR_PERSON,
         name="people.remove",
@@ -193,6 +202,7 @@ class PeopleController(Controller):
     def remove(
         self,
         *,
+        request: Request[Any, Any, Any],
         db: NamedDependency[Session],
         access: NamedDependency[PersonAccess],
         passkey_id: RowId,
@@ -212,12 +222,19 @@ class PeopleController(Controller):
                 last=len(passkeys) == 1,
             )
         _remove(db, access, passkey_id)
-        return Redirect(f"/people/{access.person_id}?removed=1", status_code=303)
+        return web.see_other(
+            request, "people.person_page", query={"removed": 1}, person_id=access.person_id
+        )
 
-    # JSON -----------------------------------------------------------------------------
+
+class PeopleApiController(Controller):
+    """The same as JSON."""
+
+    path = "/api"
+    tags = ("people",)
 
     @get(
-        "/api/groups/{group_id:int}/people",
+        "/groups/{group_id:int}/people",
         sync_to_thread=False,
         summary="A mentor's group: its pupils and their guardians, with how many passkeys each has",
         responses=REFUSED,
@@ -231,7 +248,7 @@ class PeopleController(Controller):
         return service.group_people(db, group_id=access.group.id)
 
     @get(
-        "/api/schools/{school_id:int}/staff",
+        "/schools/{school_id:int}/staff",
         sync_to_thread=False,
         summary="A principal's school: its teachers and mentors, with how many passkeys each has",
         responses=REFUSED,
@@ -244,7 +261,7 @@ class PeopleController(Controller):
         return service.school_staff(db, school_id=school_id)
 
     @get(
-        "/api/people/{person_id:int}",
+        "/people/{person_id:int}",
         sync_to_thread=False,
         summary="Someone the viewer may issue a sign-up link for: her links, school and passkeys",
         responses=REFUSED,
@@ -257,7 +274,7 @@ class PeopleController(Controller):
         return _person(db, access)
 
     @get(
-        "/api/people/{person_id:int}/passkeys",
+        "/people/{person_id:int}/passkeys",
         sync_to_thread=False,
         summary="The passkeys of someone the viewer may issue a sign-up link for",
         responses=REFUSED,
@@ -270,7 +287,7 @@ class PeopleController(Controller):
         return sessions.passkeys_of(db, person_id=access.person_id)
 
     @delete(
-        "/api/people/{person_id:int}/passkeys/{passkey_id:int}",
+        "/people/{person_id:int}/passkeys/{passkey_id:int}",
         sync_to_thread=False,
         summary="Remove a passkey (a lost phone); the sessions it started end",
         responses=REFUSED,
@@ -287,7 +304,7 @@ class PeopleController(Controller):
         _remove(db, access, passkey_id)
 
     @post(
-        "/api/people/{person_id:int}/enrolment-links",
+        "/people/{person_id:int}/enrolment-links",
         sync_to_thread=False,
         summary="Issue a one-time sign-up link; the person's older unused links stop working",
         description=(

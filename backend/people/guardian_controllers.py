@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Response, get, post, put
+from litestar import Controller, Request, Response, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, URLEncodedBody
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from sqlmodel import Session
 
+from backend import web
 from backend.access import STAFF, Access, Relation, for_pupil
 from backend.errors import refusals
 from backend.models import Person
@@ -45,21 +46,19 @@ def _page(
             "nav": "home",
             "pupil": pupil,
             "relation_words": service.RELATION_WORDS,
-            "may_decide": service.may_decide(
-                db,
-                relation=access.relation,
-                viewer_id=access.viewer.person_id,
-                pupil_id=access.pupil_id,
-            ),
+            "may_decide": service.may_decide(db, access=access),
             **context,
         },
     )
 
 
 class GuardianController(Controller):
+    """The page of a pupil's guardian links, and the decision's two steps."""
+
+    include_in_schema = False
+
     @get(
         "/pupils/{pupil_id:int}/guardians",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(ReadKind.GUARDIANS, STAFF_AND_PRINCIPAL, reason=False),
         name="people.page",
@@ -81,7 +80,6 @@ class GuardianController(Controller):
 
     @post(
         "/pupils/{pupil_id:int}/guardians/{guardian_id:int}/access",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(None, STAFF_AND_PRINCIPAL, reason=False),
         name="people.change",
@@ -89,39 +87,33 @@ class GuardianController(Controller):
     def change(
         self,
         *,
+        request: Request[Any, Any, Any],
         db: NamedDependency[Session],
         access: NamedDependency[Access],
         guardian_id: RowId,
         data: URLEncodedBody[GuardianAccessForm],
     ) -> Response[Any]:
         """Asks first (a page with the two choices), then decides."""
-        if not service.may_decide(
-            db,
-            relation=access.relation,
-            viewer_id=access.viewer.person_id,
-            pupil_id=access.pupil_id,
-        ):
+        if not service.may_decide(db, access=access):
             raise service.NotADecider()
         link = service.link_of(db, pupil_id=access.pupil_id, guardian_id=guardian_id)
         has_access = data.has_access == "1"
         if data.confirm != "yes":
             return _page(db, access, "people/confirm_access.html", link=link, has_access=has_access)
-        service.set_access(
-            db,
-            pupil_id=access.pupil_id,
-            guardian_id=guardian_id,
-            has_access=has_access,
-            relation=access.relation,
-            by_id=access.viewer.person_id,
-        )
-        return Redirect(
-            f"/pupils/{access.pupil_id}/guardians?changed={guardian_id}", status_code=303
+        service.decide(db, access=access, guardian_id=guardian_id, has_access=has_access)
+        return web.see_other(
+            request, "people.page", query={"changed": guardian_id}, pupil_id=access.pupil_id
         )
 
-    # JSON -----------------------------------------------------------------------------
+
+class GuardianApiController(Controller):
+    """The same as JSON."""
+
+    path = "/api"
+    tags = ("people",)
 
     @get(
-        "/api/pupils/{pupil_id:int}/guardians",
+        "/pupils/{pupil_id:int}/guardians",
         sync_to_thread=False,
         summary="A pupil's guardian links for her staff: relation type, access, decision",
         description=(
@@ -138,7 +130,7 @@ class GuardianController(Controller):
         return service.links_of(db, pupil_id=access.pupil_id)
 
     @put(
-        "/api/pupils/{pupil_id:int}/guardians/{guardian_id:int}/access",
+        "/pupils/{pupil_id:int}/guardians/{guardian_id:int}/access",
         sync_to_thread=False,
         summary="Open a guardian's restricted link, or restrict an open one",
         description=(
@@ -158,11 +150,6 @@ class GuardianController(Controller):
         guardian_id: RowId,
         data: JSONBody[GuardianAccessUpdate],
     ) -> GuardianLinkPublic:
-        return service.set_access(
-            db,
-            pupil_id=access.pupil_id,
-            guardian_id=guardian_id,
-            has_access=data.has_access,
-            relation=access.relation,
-            by_id=access.viewer.person_id,
+        return service.decide(
+            db, access=access, guardian_id=guardian_id, has_access=data.has_access
         )

@@ -9,25 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam
-from sqlalchemy import select as core_select
-from sqlalchemy.orm import aliased
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from backend.access import Relation
-from backend.db import Query
+from backend.access import Access, Relation
 from backend.errors import Forbidden, NotFound
 from backend.i18n import N_
 from backend.models import (
     AuditEvent,
     AuditKind,
-    Group,
-    GroupPupil,
     Guardianship,
-    Person,
-    SchoolPrincipal,
     utcnow,
 )
+from backend.people import queries
 from backend.people.schemas import GuardianLinkPublic
 
 # The SS 12000 relation types, in the roster's order, in the staff's words.
@@ -48,74 +41,44 @@ class NotADecider(Forbidden):
     )
 
 
-# Whether the viewer leads the pupil's school: a principal who also teaches in her group
-# is her teacher to access.py (the closer relation), and a principal all the same here.
-_LEADS = Query(
-    core_select(col(SchoolPrincipal.school_id))
-    .join(Group, col(Group.school_id) == SchoolPrincipal.school_id)
-    .join(GroupPupil, col(GroupPupil.group_id) == Group.id)
-    .where(
-        col(SchoolPrincipal.principal_id) == bindparam("viewer_id"),
-        col(GroupPupil.pupil_id) == bindparam("pupil_id"),
-    )
-    .limit(1)
-)
-
-
-def may_decide(session: Session, *, relation: Relation, viewer_id: int, pupil_id: int) -> bool:
+def may_decide(session: Session, *, access: Access) -> bool:
     """Her mentor, or the principal of her school (also one who teaches her)."""
+    return _may_decide(
+        session,
+        relation=access.relation,
+        viewer_id=access.viewer.person_id,
+        pupil_id=access.pupil_id,
+    )
+
+
+def _may_decide(session: Session, *, relation: Relation, viewer_id: int, pupil_id: int) -> bool:
     if relation in DECIDERS:
         return True
     params = {"viewer_id": viewer_id, "pupil_id": pupil_id}
-    return relation is Relation.TEACHER and _LEADS.first(session, params) is not None
-
-
-_DECIDER = aliased(Person, name="decider")
-_P: Any = bindparam("pupil_id")
-_LINKS = (
-    core_select(
-        col(Guardianship.guardian_id),
-        col(Person.given_name),
-        col(Person.family_name),
-        col(Guardianship.relation),
-        col(Guardianship.has_access),
-        col(Guardianship.decided_at),
-        col(_DECIDER.given_name),
-        col(_DECIDER.family_name),
-    )
-    .join(Person, col(Person.id) == Guardianship.guardian_id)
-    .outerjoin(_DECIDER, col(_DECIDER.id) == Guardianship.decided_by_id)
-)
-_ALL = Query(_LINKS.where(col(Guardianship.pupil_id) == _P))
-_ONE = Query(
-    _LINKS.where(
-        col(Guardianship.pupil_id) == _P, col(Guardianship.guardian_id) == bindparam("guardian_id")
-    )
-)
+    return relation is Relation.TEACHER and queries.LEADS.first(session, params) is not None
 
 
 def _public(pupil_id: int, row: Any) -> GuardianLinkPublic:
-    guardian_id, given, family, relation, has_access, decided_at, by_given, by_family = row
     return GuardianLinkPublic(
-        guardian_id=guardian_id,
+        guardian_id=row.guardian_id,
         pupil_id=pupil_id,
-        name=f"{given} {family}",
-        relation=relation,
-        has_access=bool(has_access),
-        decided_at=decided_at,
-        decided_by=f"{by_given} {by_family}" if by_given else "",
+        name=f"{row.given_name} {row.family_name}",
+        relation=row.relation,
+        has_access=bool(row.has_access),
+        decided_at=row.decided_at,
+        decided_by=f"{row.by_given} {row.by_family}" if row.by_given else "",
     )
 
 
 def links_of(session: Session, *, pupil_id: int) -> list[GuardianLinkPublic]:
     """Every guardian link of the pupil, restricted ones too, by name (one query). For her
     staff only: names are not passed through names.Namer here."""
-    links = [_public(pupil_id, row) for row in _ALL.rows(session, {"pupil_id": pupil_id})]
+    links = [_public(pupil_id, row) for row in queries.LINKS.rows(session, {"pupil_id": pupil_id})]
     return sorted(links, key=lambda link: (link.name.casefold(), link.guardian_id))
 
 
 def link_of(session: Session, *, pupil_id: int, guardian_id: int) -> GuardianLinkPublic:
-    row = _ONE.first(session, {"pupil_id": pupil_id, "guardian_id": guardian_id})
+    row = queries.LINK.first(session, {"pupil_id": pupil_id, "guardian_id": guardian_id})
     if row is None:
         raise NotFound()
     return _public(pupil_id, row)
@@ -133,7 +96,7 @@ def set_access(
     """A staff decision on one link: 403 for anyone but her mentor or principal, 404 for a
     link the pupil does not have. Recorded even when the value stays (the decision then
     protects it from imports), with an audit entry either way."""
-    if not may_decide(session, relation=relation, viewer_id=by_id, pupil_id=pupil_id):
+    if not _may_decide(session, relation=relation, viewer_id=by_id, pupil_id=pupil_id):
         raise NotADecider()
     link = session.get(Guardianship, (guardian_id, pupil_id))
     if link is None:
@@ -148,3 +111,18 @@ def set_access(
     )
     session.commit()
     return link_of(session, pupil_id=pupil_id, guardian_id=guardian_id)
+
+
+def decide(
+    session: Session, *, access: Access, guardian_id: int, has_access: bool
+) -> GuardianLinkPublic:
+    """The decision of the viewer that access proved (set_access: with plain ids, for a
+    caller without a request)."""
+    return set_access(
+        session,
+        pupil_id=access.pupil_id,
+        guardian_id=guardian_id,
+        has_access=has_access,
+        relation=access.relation,
+        by_id=access.viewer.person_id,
+    )
