@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Response, get, post, put
+from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, URLEncodedBody
@@ -25,7 +25,7 @@ from backend.compilation.schemas import (
 from backend.errors import ARCHIVED_409, Archived, Conflict, FormError, refusals
 from backend.plans.service import LEVEL_WORDS
 from backend.readlog import ReadKind
-from backend.web import Page, form_int
+from backend.web import Page, form_int, see_other
 
 _NOT_FOUND = {404: "No such pupil, or not one of the viewer's mentor or teaching groups"}
 READ = refusals(_NOT_FOUND)
@@ -71,9 +71,10 @@ def _page(
 
 
 class CompilationController(Controller):
+    include_in_schema = False
+
     @get(
         "/pupils/{pupil_id:int}/compilation",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(ReadKind.COMPILATION, STAFF),
         name="compilation.page",
@@ -85,7 +86,6 @@ class CompilationController(Controller):
 
     @post(
         "/pupils/{pupil_id:int}/talk-draft",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(None, STAFF),
         name="compilation.save_draft",
@@ -93,6 +93,7 @@ class CompilationController(Controller):
     def save_draft(
         self,
         *,
+        request: Request[Any, Any, Any],
         db: NamedDependency[Session],
         state: State,
         access: NamedDependency[Access],
@@ -114,29 +115,44 @@ class CompilationController(Controller):
             raise  # read-only history: the error page says so
         except Conflict:
             return _page(db, state, access, form=data, stale=True, status=409)
-        return Redirect(f"/pupils/{access.pupil_id}/compilation?saved=1#draft", status_code=303)
+        return see_other(
+            request,
+            "compilation.page",
+            query={"saved": 1},
+            fragment="draft",
+            pupil_id=access.pupil_id,
+        )
 
     @post(
         "/pupils/{pupil_id:int}/talk-held",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(None, STAFF),
         name="compilation.held",
     )
     def held(
-        self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Session],
+        state: State,
+        access: NamedDependency[Access],
     ) -> Redirect:
-        service.mark_held(
-            db,
+        service.mark_held(db, access=access, today=state.settings.today())
+        return see_other(
+            request,
+            "compilation.page",
+            query={"held": 1},
+            fragment="held",
             pupil_id=access.pupil_id,
-            relation=access.relation,
-            by_id=access.viewer.person_id,
-            today=state.settings.today(),
         )
-        return Redirect(f"/pupils/{access.pupil_id}/compilation?held=1#held", status_code=303)
+
+
+class CompilationApiController(Controller):
+    path = "/api"
+    tags = ("compilation",)
 
     @get(
-        "/api/pupils/{pupil_id:int}/compilation",
+        "/pupils/{pupil_id:int}/compilation",
         sync_to_thread=False,
         summary="Everything for one pupil's talk, for her mentor and teachers: this term's "
         "notes, self-assessments with their history, the preparations, the booked time, "
@@ -154,7 +170,7 @@ class CompilationController(Controller):
         )
 
     @put(
-        "/api/pupils/{pupil_id:int}/talk-draft",
+        "/pupils/{pupil_id:int}/talk-draft",
         sync_to_thread=False,
         summary="The mentor's talk draft, with the `version` it is based on (0: new); "
         "staff only until the talk",
@@ -184,7 +200,7 @@ class CompilationController(Controller):
             raise error.invalid() from error
 
     @post(
-        "/api/pupils/{pupil_id:int}/talk-held",
+        "/pupils/{pupil_id:int}/talk-held",
         sync_to_thread=False,
         summary="The mentor marks the talk held: the plan moves to `held` (recorded once)",
         responses=WRITE,
@@ -194,11 +210,5 @@ class CompilationController(Controller):
     def held_json(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
     ) -> Response[TalkHeldPublic]:
-        changed = service.mark_held(
-            db,
-            pupil_id=access.pupil_id,
-            relation=access.relation,
-            by_id=access.viewer.person_id,
-            today=state.settings.today(),
-        )
+        changed = service.mark_held(db, access=access, today=state.settings.today())
         return Response(TalkHeldPublic(held=True, changed=changed), status_code=200)

@@ -15,7 +15,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from backend.access import Relation
+from backend.access import Access, Relation
 from backend.compilation.schemas import (
     DRAFT_MAX,
     AnswerPublic,
@@ -268,10 +268,12 @@ def _mentor_only(relation: Relation) -> None:
 def _plan_id(session: Session, *, pupil_id: int, today: date) -> int:
     """The plan to write to: 404 without one this term, 409 `archived` when it is."""
     found = plan_this_term(session, pupil_id=pupil_id, today=today)
-    if found is None or found[0].id is None:
+    if found is None:
         raise NotFound("no_plan", N_("The pupil has no plan this term."))
-    refuse_archived(found[0].state, found[0].id)
-    return found[0].id
+    plan, _term = found
+    assert plan.id is not None
+    refuse_archived(plan.state, plan.id)
+    return plan.id
 
 
 def check_draft(text: str) -> str:
@@ -295,7 +297,8 @@ def save_draft(
     today: date,
 ) -> TalkDraftPublic:
     """The mentor's draft, if nobody has saved it since `version` (0: not written yet);
-    else 409 with the draft as it is now, so she sees both texts."""
+    else 409 with the draft as it is now, so she sees both texts. Plain ids: the test
+    municipality's seed writes drafts too."""
     _mentor_only(relation)
     text = check_draft(text)
     plan_id = _plan_id(session, pupil_id=pupil_id, today=today)
@@ -321,13 +324,11 @@ def save_draft(
     return now
 
 
-def mark_held(
-    session: Session, *, pupil_id: int, relation: Relation, by_id: int, today: date
-) -> bool:
+def mark_held(session: Session, *, access: Access, today: date) -> bool:
     """ "Samtalet är hållet": the plan moves to held, recorded as a plan event (once).
     Returns whether it moved now."""
-    _mentor_only(relation)
-    plan_id = _plan_id(session, pupil_id=pupil_id, today=today)
+    _mentor_only(access.relation)
+    plan_id = _plan_id(session, pupil_id=access.pupil_id, today=today)
     result = session.connection().execute(
         update(Plan)
         .where(
@@ -338,6 +339,8 @@ def mark_held(
     )
     moved = bool(result.rowcount)
     if moved:
-        session.add(PlanEvent(plan_id=plan_id, state=PlanState.HELD.value, by_id=by_id))
+        session.add(
+            PlanEvent(plan_id=plan_id, state=PlanState.HELD.value, by_id=access.viewer.person_id)
+        )
     session.commit()
     return moved

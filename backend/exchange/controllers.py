@@ -62,25 +62,10 @@ def _filename(db: Session, pupil_id: int) -> str:
 
 
 class ExchangeController(Controller):
-    @get(
-        "/api/pupils/{pupil_id:int}/export",
-        sync_to_thread=False,
-        summary="One pupil's whole history in the open exchange format `iup-exchange/1` "
-        "(docs/exchange.md), for the school she moves to: every term's goals, "
-        "self-assessments with replies, preparations, summary, agreements with their "
-        "follow-up and signatures. Never staff-only notes. For her mentors and teachers",
-        responses=READ,
-        dependencies=for_pupil(ReadKind.EXPORT, STAFF),
-        name="exchange.export_json",
-    )
-    def export_json(
-        self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
-    ) -> ExchangeDocument:
-        return service.export(db, pupil_id=access.pupil_id, settings=state.settings)
+    include_in_schema = False
 
     @get(
         "/pupils/{pupil_id:int}/export.json",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(ReadKind.EXPORT, STAFF),
         name="exchange.download",
@@ -98,8 +83,74 @@ class ExchangeController(Controller):
             },
         )
 
+    @get(
+        "/pupils/{pupil_id:int}/import",
+        sync_to_thread=False,
+        dependencies=for_pupil(None, IMPORTERS),
+        name="exchange.upload_page",
+    )
+    def upload_page(
+        self, *, request: HTMXRequest, db: NamedDependency[Session], access: NamedDependency[Access]
+    ) -> Template:
+        return _upload_page(request, db, access)
+
     @post(
-        "/api/imports",
+        "/pupils/{pupil_id:int}/import",
+        dependencies=for_pupil(None, IMPORTERS),
+        request_max_body_size=UPLOAD_BODY,
+        name="exchange.upload",
+    )
+    async def upload(
+        self,
+        *,
+        request: HTMXRequest,
+        db: NamedDependency[Session],
+        state: State,
+        access: NamedDependency[Access],
+    ) -> Template:
+        """The same import as the API's, from the file the earlier school sent; a refused
+        document is shown on the form, and the result replaces the form. The form is read
+        here, after the access check (a `data` parameter is parsed before it)."""
+        document = (await request.form()).get("document")
+        if not isinstance(document, UploadFile) or not document.filename:
+            return _upload_page(request, db, access, error=CHOOSE_FILE, status_code=422)
+        try:
+            result = import_document(
+                db,
+                document=decode(await document.read(MAX_DOCUMENT + 1)),
+                person_id=access.pupil_id,
+                by_id=access.viewer.person_id,
+                settings=state.settings,
+            )
+        except DOCUMENT_REFUSALS as refusal:
+            return _upload_page(
+                request, db, access, error=refusal.message, status_code=refusal.status
+            )
+        return _upload_page(request, db, access, result=result)
+
+
+class ExchangeApiController(Controller):
+    path = "/api"
+    tags = ("exchange",)
+
+    @get(
+        "/pupils/{pupil_id:int}/export",
+        sync_to_thread=False,
+        summary="One pupil's whole history in the open exchange format `iup-exchange/1` "
+        "(docs/exchange.md), for the school she moves to: every term's goals, "
+        "self-assessments with replies, preparations, summary, agreements with their "
+        "follow-up and signatures. Never staff-only notes. For her mentors and teachers",
+        responses=READ,
+        dependencies=for_pupil(ReadKind.EXPORT, STAFF),
+        name="exchange.export_json",
+    )
+    def export_json(
+        self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
+    ) -> ExchangeDocument:
+        return service.export(db, pupil_id=access.pupil_id, settings=state.settings)
+
+    @post(
+        "/imports",
         sync_to_thread=False,
         status_code=201,
         summary="Import another school's exchange document (`iup-exchange/1`, "
@@ -134,53 +185,6 @@ class ExchangeController(Controller):
             by_id=access.viewer.person_id,
             settings=state.settings,
         )
-
-    @get(
-        "/pupils/{pupil_id:int}/import",
-        include_in_schema=False,
-        sync_to_thread=False,
-        dependencies=for_pupil(None, IMPORTERS),
-        name="exchange.upload_page",
-    )
-    def upload_page(
-        self, *, request: HTMXRequest, db: NamedDependency[Session], access: NamedDependency[Access]
-    ) -> Template:
-        return _upload_page(request, db, access)
-
-    @post(
-        "/pupils/{pupil_id:int}/import",
-        include_in_schema=False,
-        dependencies=for_pupil(None, IMPORTERS),
-        request_max_body_size=UPLOAD_BODY,
-        name="exchange.upload",
-    )
-    async def upload(
-        self,
-        *,
-        request: HTMXRequest,
-        db: NamedDependency[Session],
-        state: State,
-        access: NamedDependency[Access],
-    ) -> Template:
-        """The same import as the API's, from the file the earlier school sent; a refused
-        document is shown on the form, and the result replaces the form. The form is read
-        here, after the access check (a `data` parameter is parsed before it)."""
-        document = (await request.form()).get("document")
-        if not isinstance(document, UploadFile) or not document.filename:
-            return _upload_page(request, db, access, error=CHOOSE_FILE, status_code=422)
-        try:
-            result = import_document(
-                db,
-                document=decode(await document.read(MAX_DOCUMENT + 1)),
-                person_id=access.pupil_id,
-                by_id=access.viewer.person_id,
-                settings=state.settings,
-            )
-        except DOCUMENT_REFUSALS as refusal:
-            return _upload_page(
-                request, db, access, error=refusal.message, status_code=refusal.status
-            )
-        return _upload_page(request, db, access, result=result)
 
 
 def _upload_page(

@@ -11,34 +11,27 @@ back here): it is skipped, and said so."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import msgspec
 from sqlalchemy import update
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, col, select
-from webauthn.helpers import base64url_to_bytes
 
 from backend.access import PLAN_READERS, STAFF, Relation
-from backend.agreements import signing
 from backend.errors import Conflict, Invalid, NotFound, TooLarge
 from backend.exchange import schemas as x
+from backend.exchange.contents import INVALID, Questions, add_agreement, add_goal, add_preparation
 from backend.i18n import N_
 from backend.models import (
-    Agreement,
-    Answer,
     AuditEvent,
     AuditKind,
-    Goal,
     Group,
     Person,
     Plan,
     PlanEvent,
     PlanState,
-    Preparation,
-    Question,
-    Reply,
     School,
-    SelfAssessment,
-    Signature,
     Summary,
     Term,
     utcnow,
@@ -74,8 +67,6 @@ NO_RELYING_PARTY = N_(
     "The document has signatures but does not name the relying party and origin they were "
     "made for, so they cannot be verified."
 )
-BAD_SIGNATURE = N_("A signature in the document does not verify: nothing was imported.")
-INVALID = N_("The document is not valid.")
 NOT_JSON = N_(
     "The file is not a JSON file. Choose the .json file that the earlier school exported."
 )
@@ -104,13 +95,6 @@ def decode(raw: bytes) -> x.ExchangeDocument:
     try:
         return msgspec.json.decode(raw, type=x.ExchangeDocument)
     except (msgspec.DecodeError, msgspec.ValidationError) as error:
-        raise Invalid("malformed_document", INVALID) from error
-
-
-def _bytes(value: str) -> bytes:
-    try:
-        return base64url_to_bytes(value)
-    except ValueError as error:
         raise Invalid("malformed_document", INVALID) from error
 
 
@@ -211,33 +195,6 @@ def _import(
     return result
 
 
-class _Questions:
-    """A term's preparation questions as the sending school asked them, each once per
-    audience and wording, in the order first met (one query, then one row each)."""
-
-    def __init__(self, session: Session, *, term_id: int) -> None:
-        self.session, self.term_id = session, term_id
-        self.known = {
-            (q.audience, q.text): int(q.id or 0)
-            for q in session.exec(select(Question).where(Question.term_id == term_id)).all()
-        }
-
-    def get(self, *, audience: str, text: str) -> int:
-        found = self.known.get((audience, text))
-        if found is None:
-            question = Question(
-                term_id=self.term_id,
-                stage=0,
-                audience=audience,
-                position=len(self.known),
-                text=text,
-            )
-            self.session.add(question)
-            self.session.flush()
-            found = self.known[(audience, text)] = int(question.id or 0)
-        return found
-
-
 class _Run:
     """One import's state: whose, when, and what it stored so far."""
 
@@ -253,12 +210,56 @@ class _Run:
         self.settings, self.result, self.now = settings, result, utcnow()
 
     def term(self, term: x.Term, *, rp_id: str, origin: str) -> None:
+        """The term as an archived plan here, under the sending school and its term."""
         session, result = self.session, self.result
         if any(a.signatures for a in term.agreements) and not (rp_id and origin):
             raise Invalid("no_relying_party", NO_RELYING_PARTY)
         school = _school(session, term.school, rp_id=rp_id, origin=origin)
+        here = self._term_here(school, term)
+        plan_id = self._plan(school, here, term)
+        for event in term.events:
+            session.add(
+                PlanEvent(plan_id=plan_id, state=event.state, by_name=event.by, at=event.at)
+            )
+        result.events += len(term.events)
+        for position, goal in enumerate(term.goals):
+            ratings, replies = add_goal(
+                session, plan_id=plan_id, position=position, goal=goal, now=self.now
+            )
+            result.goals += 1
+            result.self_assessments += ratings
+            result.replies += replies
+        questions = Questions(session, term_id=here)
+        for preparation in term.preparations:
+            add_preparation(
+                session,
+                plan_id=plan_id,
+                pupil_id=self.person_id,
+                sent=preparation,
+                questions=questions,
+                now=self.now,
+            )
+            result.preparations += 1
+        if term.summary is not None:
+            session.add(_summary(term.summary, plan_id=plan_id, now=self.now))
+        for a in term.agreements:
+            result.signatures += add_agreement(
+                session,
+                plan_id=plan_id,
+                pupil_id=self.person_id,
+                a=a,
+                rp_id=rp_id,
+                origin=origin,
+                now=self.now,
+                settings=self.settings,
+            )
+            result.agreements += 1
+        result.terms.append(term.code)
+
+    def _term_here(self, school: School, term: x.Term) -> int:
+        """The sending school's term here (made closed the first time); its id."""
         assert school.id is not None
-        here = session.exec(
+        here = self.session.exec(
             select(Term).where(Term.school_id == school.id, Term.code == term.code)
         ).first()
         if here is None:
@@ -270,158 +271,42 @@ class _Run:
                 opened_at=self.now,
                 closed_at=self.now,
             )
-            session.add(here)
-            session.flush()
+            self.session.add(here)
+            self.session.flush()
         assert here.id is not None
-        if session.exec(
-            select(Plan.id).where(Plan.pupil_id == self.person_id, Plan.term_id == here.id)
+        return here.id
+
+    def _plan(self, school: School, term_id: int, term: x.Term) -> int:
+        """Her archived plan of the term, with the state it had there; 409 when she has one
+        (imported before)."""
+        if self.session.exec(
+            select(Plan.id).where(Plan.pupil_id == self.person_id, Plan.term_id == term_id)
         ).first():
             refusal = Conflict({"term": term.code, "school": school.name}, reason="imported")
             refusal.message = ALREADY
             raise refusal
         plan = Plan(
             pupil_id=self.person_id,
-            term_id=here.id,
+            term_id=term_id,
             state=PlanState.ARCHIVED,
             imported_at=self.now,
             imported_state=term.state,
         )
-        session.add(plan)
-        session.flush()
+        self.session.add(plan)
+        self.session.flush()
         assert plan.id is not None
-        for event in term.events:
-            session.add(
-                PlanEvent(plan_id=plan.id, state=event.state, by_name=event.by, at=event.at)
-            )
-        result.events += len(term.events)
-        for position, goal in enumerate(term.goals):
-            self.goal(plan.id, position, goal)
-        questions = _Questions(session, term_id=here.id)
-        for preparation in term.preparations:
-            self.preparation(plan.id, preparation, questions)
-        if term.summary is not None:
-            s = term.summary
-            session.add(
-                Summary(
-                    plan_id=plan.id,
-                    held_on=s.held_on,
-                    participants=s.participants,
-                    measures_school=s.measures_school,
-                    measures_pupil=s.measures_pupil,
-                    measures_home=s.measures_home,
-                    next_goals=s.next_goals,
-                    published_at=s.published_at,
-                    updated_at=self.now,
-                )
-            )
-        for a in term.agreements:
-            self.agreement(plan.id, a, rp_id=rp_id, origin=origin)
-        result.terms.append(term.code)
+        return plan.id
 
-    def goal(self, plan_id: int, position: int, goal: x.Goal) -> None:
-        stored = Goal(
-            plan_id=plan_id,
-            area=goal.area,
-            text=goal.text,
-            how=goal.how,
-            position=position,
-            created_at=self.now,
-            retired_at=self.now if goal.retired else None,
-        )
-        self.session.add(stored)
-        self.session.flush()
-        assert stored.id is not None
-        self.result.goals += 1
-        for rating in goal.self_assessments:
-            stored_rating = SelfAssessment(
-                goal_id=stored.id,
-                level=rating.level,
-                comment=rating.comment,
-                created_at=rating.created_at,
-            )
-            self.session.add(stored_rating)
-            self.result.self_assessments += 1
-            if rating.replies:
-                self.session.flush()  # the rating's id
-            for reply in rating.replies:
-                self.session.add(
-                    Reply(
-                        self_assessment_id=int(stored_rating.id or 0),
-                        author_name=reply.author,
-                        text=reply.text,
-                        created_at=reply.created_at,
-                    )
-                )
-            self.result.replies += len(rating.replies)
 
-    def preparation(self, plan_id: int, sent: x.Preparation, questions: _Questions) -> None:
-        """The pupil's preparation is hers here (she reads it); a guardian's is his name
-        only, read by staff."""
-        preparation = Preparation(
-            plan_id=plan_id,
-            author_id=self.person_id if sent.audience == "pupil" else None,
-            author_name=sent.author,
-            audience=sent.audience,
-            updated_at=self.now,
-        )
-        self.session.add(preparation)
-        self.session.flush()
-        for answer in sent.answers:
-            question = questions.get(audience=sent.audience, text=answer.question)
-            self.session.add(
-                Answer(
-                    preparation_id=int(preparation.id or 0),
-                    question_id=question,
-                    text=answer.text,
-                )
-            )
-        self.result.preparations += 1
-
-    def agreement(self, plan_id: int, a: x.Agreement, *, rp_id: str, origin: str) -> None:
-        """The agreement as it is now, and each signature byte for byte, checked here: one
-        that does not verify refuses the whole document."""
-        agreement = Agreement(
-            plan_id=plan_id,
-            text=a.text,
-            party=a.party,
-            due_on=a.due_on,
-            state=a.state,
-            version=a.version,
-            created_at=self.now,
-            progress_at=a.progress_at,
-            progress_comment=a.progress_comment,
-            followed_up_at=a.followed_up_at,
-            follow_up_comment=a.follow_up_comment,
-        )
-        self.session.add(agreement)
-        self.session.flush()
-        assert agreement.id is not None
-        self.result.agreements += 1
-        live = signing.canonical(agreement, pupil_id=self.person_id)
-        for sig in a.signatures:
-            stored = Signature(
-                agreement_id=agreement.id,
-                agreement_version=sig.agreement_version,
-                signer_id=None,
-                signer_name=sig.signer.name,
-                role=sig.signer.role,
-                document=_bytes(sig.document),
-                nonce=_bytes(sig.nonce),
-                bundle=_bytes(sig.bundle),
-                credential_id=_bytes(sig.credential_id),
-                public_key=_bytes(sig.public_key),
-                authenticator_data=_bytes(sig.authenticator_data),
-                client_data_json=_bytes(sig.client_data_json),
-                signature=_bytes(sig.signature),
-                user_handle=_bytes(sig.user_handle),
-                signed_at=sig.signed_at,
-                voided_at=sig.voided_at,
-                rp_id=rp_id,
-                origin=origin,
-            )
-            if (sig.voided_at is None and sig.agreement_version != a.version) or signing.verify(
-                stored, live=None if sig.voided_at else live, settings=self.settings
-            ) is not None:
-                raise Invalid("bad_signature", BAD_SIGNATURE)
-            self.session.add(stored)
-            self.result.signatures += 1
+def _summary(s: x.Summary, *, plan_id: int, now: datetime) -> Summary:
+    return Summary(
+        plan_id=plan_id,
+        held_on=s.held_on,
+        participants=s.participants,
+        measures_school=s.measures_school,
+        measures_pupil=s.measures_pupil,
+        measures_home=s.measures_home,
+        next_goals=s.next_goals,
+        published_at=s.published_at,
+        updated_at=now,
+    )
