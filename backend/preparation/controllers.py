@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Response, get, post, put
+from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, URLEncodedBody
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from sqlmodel import Session
 
+from backend import web
 from backend.access import OWN, STAFF, Access, Relation, for_pupil
 from backend.errors import ARCHIVED_409, Archived, Conflict, FormError, Invalid, refusals
 from backend.models import Audience, Person
@@ -54,9 +55,10 @@ def _invalid(error: FormError) -> Invalid:
 
 
 class PreparationController(Controller):
+    include_in_schema = False
+
     @get(
         "/preparation",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=OWN,
         name="preparation.page",
@@ -73,7 +75,6 @@ class PreparationController(Controller):
 
     @post(
         "/preparation",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=OWN,
         name="preparation.save",
@@ -81,16 +82,16 @@ class PreparationController(Controller):
     def save(
         self,
         *,
+        request: Request[Any, Any, Any],
         db: NamedDependency[Session],
         state: State,
         access: NamedDependency[Access],
         data: URLEncodedBody[dict[str, str]],
     ) -> Response[Any]:
-        return _save_form(db, state, access, data=data, audience=Audience.PUPIL)
+        return _save_form(request, db, state, access, data=data, audience=Audience.PUPIL)
 
     @get(
         "/pupils/{pupil_id:int}/preparation",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(None, GUARDIANS),
         name="preparation.guardian_page",
@@ -107,7 +108,6 @@ class PreparationController(Controller):
 
     @post(
         "/pupils/{pupil_id:int}/preparation",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(None, GUARDIANS),
         name="preparation.guardian_save",
@@ -115,15 +115,21 @@ class PreparationController(Controller):
     def guardian_save(
         self,
         *,
+        request: Request[Any, Any, Any],
         db: NamedDependency[Session],
         state: State,
         access: NamedDependency[Access],
         data: URLEncodedBody[dict[str, str]],
     ) -> Response[Any]:
-        return _save_form(db, state, access, data=data, audience=Audience.GUARDIAN)
+        return _save_form(request, db, state, access, data=data, audience=Audience.GUARDIAN)
+
+
+class PreparationApiController(Controller):
+    path = "/api"
+    tags = ("preparation",)
 
     @get(
-        "/api/plan/preparation",
+        "/plan/preparation",
         sync_to_thread=False,
         summary="The signed-in pupil's preparation for this term's talk: every question "
         "with her answer; `version` 0 before her first save",
@@ -143,7 +149,7 @@ class PreparationController(Controller):
         )
 
     @put(
-        "/api/plan/preparation",
+        "/plan/preparation",
         sync_to_thread=False,
         summary="Save the signed-in pupil's answers, with the `version` they are based on; "
         "`ready` marks her ready for the talk",
@@ -162,7 +168,7 @@ class PreparationController(Controller):
         return _save_json(db, state, access, data=data, audience=Audience.PUPIL)
 
     @get(
-        "/api/pupils/{pupil_id:int}/guardian-preparation",
+        "/pupils/{pupil_id:int}/guardian-preparation",
         sync_to_thread=False,
         summary="The signed-in guardian's own preparation for the pupil's talk this term",
         responses=READ,
@@ -181,7 +187,7 @@ class PreparationController(Controller):
         )
 
     @put(
-        "/api/pupils/{pupil_id:int}/guardian-preparation",
+        "/pupils/{pupil_id:int}/guardian-preparation",
         sync_to_thread=False,
         summary="Save the signed-in guardian's answers, with the `version` they are based "
         "on; `shared` lets the pupil's other guardians read them",
@@ -200,7 +206,7 @@ class PreparationController(Controller):
         return _save_json(db, state, access, data=data, audience=Audience.GUARDIAN)
 
     @get(
-        "/api/pupils/{pupil_id:int}/preparations",
+        "/pupils/{pupil_id:int}/preparations",
         sync_to_thread=False,
         summary="Everyone's preparation for the pupil's talk this term, shared or not: for "
         "her mentor and teachers",
@@ -211,12 +217,7 @@ class PreparationController(Controller):
     def all_json(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
     ) -> list[PreparationPublic]:
-        talk = service.talk_of(db, pupil_id=access.pupil_id, today=state.settings.today())
-        if talk is None:
-            return []
-        return service.preparations_of(
-            db, pupil_id=access.pupil_id, plan_id=talk.plan_id, namer=access.namer
-        )
+        return service.preparations_of(db, access=access, today=state.settings.today())
 
 
 def _save_json(
@@ -239,7 +240,13 @@ def _save_json(
 
 
 def _save_form(
-    db: Session, state: State, access: Access, *, data: dict[str, str], audience: Audience
+    request: Request[Any, Any, Any],
+    db: Session,
+    state: State,
+    access: Access,
+    *,
+    data: dict[str, str],
+    audience: Audience,
 ) -> Response[Any]:
     answers = _answers(data)
     ready = data.get("ready")
@@ -263,10 +270,11 @@ def _save_form(
         raise  # read-only history: the error page says so
     except Conflict:
         return _page(db, state, access, audience=audience, typed=answers, stale=True, status=409)
-    path = (
-        "/preparation" if audience is Audience.PUPIL else f"/pupils/{access.pupil_id}/preparation"
+    if audience is Audience.PUPIL:
+        return web.see_other(request, "preparation.page", query={"saved": 1})
+    return web.see_other(
+        request, "preparation.guardian_page", query={"saved": 1}, pupil_id=access.pupil_id
     )
-    return Redirect(f"{path}?saved=1", status_code=303)
 
 
 def _page(
@@ -320,30 +328,8 @@ def _page(
             "pupil": db.get(Person, access.pupil_id) if guardian else None,
             "plan": plan,
             "archived": talk is not None and talk.archived,
-            "others": (
-                service.shared_with(
-                    db,
-                    pupil_id=access.pupil_id,
-                    viewer_id=viewer.person_id,
-                    today=today,
-                    namer=access.namer,
-                )
-                if guardian
-                else []
-            ),
-            "other_names": (
-                service.other_guardians(
-                    db, pupil_id=access.pupil_id, viewer_id=viewer.person_id, namer=access.namer
-                )
-                if guardian
-                else []
-            ),
-            "action": "/preparation" if not guardian else f"/pupils/{access.pupil_id}/preparation",
-            "api": (
-                "/api/plan/preparation"
-                if not guardian
-                else f"/api/pupils/{access.pupil_id}/guardian-preparation"
-            ),
+            "others": service.shared_with(db, access=access, today=today) if guardian else [],
+            "other_names": service.other_guardians(db, access=access) if guardian else [],
             "draft_key": f"prep:{viewer.person_id}:{access.pupil_id}",
         },
     )

@@ -7,35 +7,29 @@ version is refused with the preparation as it is now (nothing is silently overwr
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import msgspec
-from sqlalchemy import bindparam, case, func, update
-from sqlalchemy import select as core_select
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from backend.db import Query
+from backend.access import Access
 from backend.errors import Archived, Conflict, FormError, NotFound
 from backend.i18n import N_
 from backend.models import (
     Answer,
     Audience,
-    Group,
-    GroupPupil,
     Guardianship,
     Person,
-    Plan,
     PlanState,
     Preparation,
-    Question,
     utcnow,
 )
 from backend.names import Namer
 from backend.plans.schemas import PlanPublic
 from backend.plans.service import refuse_archived
+from backend.preparation import queries
 from backend.preparation.schemas import ANSWER_MAX, AnswerPublic, PreparationPublic
-from backend.terms import current
 from backend.terms.questions import QuestionPublic, questions_for, stage_of
 from backend.web import has_control_characters
 
@@ -62,33 +56,17 @@ class Progress(msgspec.Struct, frozen=True, kw_only=True):
     ready: bool
 
 
-_TALK = Query(
-    core_select(col(Plan.id), col(Plan.term_id), col(Plan.state)).where(
-        col(Plan.pupil_id) == bindparam("pupil_id"),
-        col(Plan.term_id) == current.of_pupil(bindparam("pupil_id")),
-    )
-)
-_SCHOOL_YEAR = Query(
-    core_select(col(Group.school_year))
-    .join(GroupPupil, col(GroupPupil.group_id) == Group.id)
-    .where(col(GroupPupil.pupil_id) == bindparam("pupil_id"), col(Group.school_year).is_not(None))
-    .order_by(col(Group.school_year).desc())
-    .limit(1)
-)
-
-
 def talk_of(session: Session, *, pupil_id: int, today: date) -> Talk | None:
     """The pupil's plan for this term and her stage (two small queries); None: no plan."""
-    rows = _TALK.rows(session, {"pupil_id": pupil_id, "today": today})
-    if not rows:
+    plan = queries.TALK.first(session, {"pupil_id": pupil_id, "today": today})
+    if plan is None:
         return None
-    plan_id, term_id, state = rows[0]
-    years = _SCHOOL_YEAR.rows(session, {"pupil_id": pupil_id})
+    year = queries.SCHOOL_YEAR.first(session, {"pupil_id": pupil_id})
     return Talk(
-        plan_id=int(plan_id),
-        term_id=int(term_id),
-        stage=stage_of(int(years[0][0]) if years else None),
-        state=str(state),
+        plan_id=int(plan.plan_id),
+        term_id=int(plan.term_id),
+        stage=stage_of(int(year.school_year) if year is not None else None),
+        state=str(plan.state),
     )
 
 
@@ -311,24 +289,16 @@ def _save(
     )
 
 
-def preparations_of(
-    session: Session, *, pupil_id: int, plan_id: int, namer: Namer
-) -> list[PreparationPublic]:
-    """Every preparation for the plan's talk, the pupil's first, then each guardian's, shared
-    or not: for staff (the mentor's compilation) and no one else."""
-    plan = session.get(Plan, plan_id)
-    if plan is None or plan.pupil_id != pupil_id:
+def preparations_of(session: Session, *, access: Access, today: date) -> list[PreparationPublic]:
+    """Every preparation for the pupil's talk this term, hers first, then each guardian's,
+    shared or not: for staff (the mentor's compilation) and no one else."""
+    talk = talk_of(session, pupil_id=access.pupil_id, today=today)
+    if talk is None:
         return []
-    years = _SCHOOL_YEAR.rows(session, {"pupil_id": pupil_id})
-    talk = Talk(
-        plan_id=plan_id,
-        term_id=plan.term_id,
-        stage=stage_of(int(years[0][0]) if years else None),
-    )
     rows = session.exec(
         select(Preparation, Person)
         .join(Person, col(Person.id) == Preparation.author_id)
-        .where(Preparation.plan_id == plan_id)
+        .where(Preparation.plan_id == talk.plan_id)
         .order_by(col(Preparation.audience).desc(), col(Preparation.id))
     ).all()
     return [
@@ -338,89 +308,38 @@ def preparations_of(
             prep=prep,
             author=person,
             audience=Audience(prep.audience),
-            namer=namer,
+            namer=access.namer,
         )
         for prep, person in rows
     ]
 
 
-def shared_with(
-    session: Session, *, pupil_id: int, viewer_id: int, today: date, namer: Namer
-) -> list[PreparationPublic]:
+def shared_with(session: Session, *, access: Access, today: date) -> list[PreparationPublic]:
     """The other guardians' preparations that they chose to share (the viewer's own apart)."""
-    talk = talk_of(session, pupil_id=pupil_id, today=today)
-    if talk is None:
-        return []
     return [
         p
-        for p in preparations_of(session, pupil_id=pupil_id, plan_id=talk.plan_id, namer=namer)
-        if p.audience == Audience.GUARDIAN and p.shared and p.author_id != viewer_id
+        for p in preparations_of(session, access=access, today=today)
+        if p.audience == Audience.GUARDIAN and p.shared and p.author_id != access.viewer.person_id
     ]
 
 
-def other_guardians(session: Session, *, pupil_id: int, viewer_id: int, namer: Namer) -> list[str]:
+def other_guardians(session: Session, *, access: Access) -> list[str]:
     """The names of the pupil's other guardians with access: who reads what she shares
     (a protected one as "a guardian")."""
     rows = session.exec(
         select(Person.id, Person.given_name, Person.family_name, Person.security_marking)
         .join(Guardianship, col(Guardianship.guardian_id) == Person.id)
         .where(
-            Guardianship.pupil_id == pupil_id,
+            Guardianship.pupil_id == access.pupil_id,
             col(Guardianship.has_access).is_(True),
-            Guardianship.guardian_id != viewer_id,
+            Guardianship.guardian_id != access.viewer.person_id,
         )
         .order_by(col(Person.given_name))
     ).all()
     return [
-        namer.name(person_id=i, given=given, family=family, marking=marking, role="guardian")
+        access.namer.name(person_id=i, given=given, family=family, marking=marking, role="guardian")
         for i, given, family, marking in rows
     ]
-
-
-def _stage_sql(pupil_id: Any) -> Any:
-    """stage_of(school year) in SQL, for the one-query progress line."""
-    year = (
-        core_select(func.max(col(Group.school_year)))
-        .join(GroupPupil, col(GroupPupil.group_id) == Group.id)
-        .where(col(GroupPupil.pupil_id) == pupil_id)
-        .scalar_subquery()
-    )
-    return case((func.coalesce(year, 0) <= 3, 1), (year <= 6, 2), else_=3)
-
-
-_PUPIL: Any = bindparam("pupil_id")
-_PLAN: Any = bindparam("plan_id")
-_OWN_PREP = core_select(col(Preparation.id)).where(
-    col(Preparation.plan_id) == _PLAN, col(Preparation.author_id) == _PUPIL
-)
-_IN_FORCE = (
-    core_select(col(Question.id))
-    .join(Plan, col(Plan.term_id) == Question.term_id)
-    .where(
-        col(Plan.id) == _PLAN,
-        col(Question.stage) == _stage_sql(_PUPIL),
-        col(Question.audience) == Audience.PUPIL.value,
-        col(Question.retired_at).is_(None),
-    )
-)
-# The plan page of every pupil shows the line: one prebuilt query, not the whole form.
-_PROGRESS = Query(
-    core_select(
-        core_select(func.count()).select_from(_IN_FORCE.subquery()).scalar_subquery(),
-        core_select(func.count())
-        .select_from(Answer)
-        .where(
-            col(Answer.preparation_id).in_(_OWN_PREP),
-            col(Answer.question_id).in_(_IN_FORCE),
-            col(Answer.text) != "",
-        )
-        .scalar_subquery(),
-        core_select(func.count())
-        .select_from(Preparation)
-        .where(col(Preparation.id).in_(_OWN_PREP), col(Preparation.ready_at).is_not(None))
-        .scalar_subquery(),
-    )
-)
 
 
 def progress(session: Session, *, pupil_id: int, plan: PlanPublic | None) -> Progress | None:
@@ -428,11 +347,7 @@ def progress(session: Session, *, pupil_id: int, plan: PlanPublic | None) -> Pro
     "ready for the talk" (one query)."""
     if plan is None:
         return None
-    questions, answered, ready = _PROGRESS.rows(
-        session, {"pupil_id": pupil_id, "plan_id": plan.id}
-    )[0]
+    found = queries.PROGRESS.rows(session, {"pupil_id": pupil_id, "plan_id": plan.id})[0]
     return Progress(
-        answered=int(answered),
-        questions=int(questions),
-        ready=bool(ready),
+        answered=int(found.answered), questions=int(found.questions), ready=bool(found.ready)
     )
