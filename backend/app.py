@@ -44,9 +44,9 @@ from backend.people.guardian_controllers import GuardianApiController, GuardianC
 from backend.periodic import periodic_work
 from backend.plans.controllers import PlanApiController
 from backend.plans.events import EVENT_WORDS
-from backend.preparation.controllers import PreparationController
+from backend.preparation.controllers import PreparationApiController, PreparationController
 from backend.reflections.controllers import ReflectionApiController, ReflectionController
-from backend.schools.controllers import SchoolSettingsController
+from backend.schools.controllers import SchoolSettingsApiController, SchoolSettingsController
 from backend.settings import Settings
 from backend.stats.controllers import StatsApiController, StatsController
 from backend.talks.api import TalkApiController
@@ -123,6 +123,7 @@ def create_app(settings: Settings) -> App:
             TermController,
             TermApiController,
             SchoolSettingsController,
+            SchoolSettingsApiController,
             TalkController,
             TalkApiController,
             CompilationController,
@@ -132,6 +133,7 @@ def create_app(settings: Settings) -> App:
             NotificationController,
             NotificationApiController,
             PreparationController,
+            PreparationApiController,
             HistoryController,
             HistoryApiController,
             ExchangeController,
