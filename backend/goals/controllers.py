@@ -1,65 +1,50 @@
-"""Goals written by staff on the pupil's plan: pages with plain forms (post/redirect/get, a
-confirmation step without JavaScript) and the same as JSON. Who may write which goal is the
-service's rule; the policies here only say who is linked to the pupil. The pupil's proposals
-are in proposals_controllers.py, which shares the helpers at the end of this module."""
+"""Goals on the pupil's plan, as pages: staff write goals (plain forms, post/redirect/get,
+a confirmation step without JavaScript), the mentor answers the pupil's proposals, and
+staff carry last term's unreached goals over. Who may write which goal is the service's
+rule; the policies here only say who is linked to the pupil. The same as JSON is in
+api_controllers.py."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Response, get, patch, post
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, URLEncodedBody
+from litestar.params import URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
 from backend.access import STAFF, Access, for_pupil, for_record
 from backend.access import Record as R
-from backend.errors import Conflict, FormError, refusals
-from backend.goals import service
-from backend.goals.schemas import (
-    ConfirmForm,
-    GoalCreate,
-    GoalForm,
-    GoalSavedPublic,
-    GoalUpdate,
-    MoveForm,
-)
-from backend.models import Goal, Person
+from backend.errors import Conflict, FormError, NotFound
+from backend.goals import carry_over as carry_over_service
+from backend.goals import proposals, service
+from backend.goals.schemas import ConfirmForm, DecisionForm, GoalForm, MoveForm
+from backend.models import Goal, GoalProposal, Person
 from backend.plans.service import plan_this_term
 from backend.readlog import ReadKind
-from backend.web import Page, RowId, form_int
+from backend.web import Page, RowId, form_int, see_other
 
 WRITERS = STAFF  # staff linked to the pupil; which goals each may write: service.Rights
-
-_REFUSED = {
-    403: "Linked to the pupil, but not allowed this",
-    404: "No such pupil, goal or proposal, or not yours",
-    422: "Not a valid goal, proposal or answer",
-}
-WRITE = refusals(
-    _REFUSED
-    | {409: "Stale version or retired goal (`current` is the record now), or `archived` plan"}
-)
-READ = refusals({k: v for k, v in _REFUSED.items() if k != 422})
 
 
 def today_of(state: State) -> Any:
     return state.settings.today()
 
 
-def back(pupil_id: int, anchor: str = "") -> Redirect:
+def back(request: Request[Any, Any, Any], pupil_id: int, fragment: str) -> Redirect:
     """To the pupil's plan, at what was just written (post/redirect/get)."""
-    return Redirect(f"/pupils/{pupil_id}{anchor}", status_code=303)
+    return see_other(request, "home.pupil_page", fragment=fragment, pupil_id=pupil_id)
 
 
 class GoalController(Controller):
-    # ---- Pages: staff write goals -------------------------------------------------------
+    include_in_schema = False
+
+    # ---- Staff write goals -------------------------------------------------------------
 
     @get(
         "/pupils/{pupil_id:int}/goals/new",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(ReadKind.PLAN, WRITERS),
         name="goals.new_goal",
@@ -71,7 +56,6 @@ class GoalController(Controller):
 
     @post(
         "/pupils/{pupil_id:int}/goals",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(None, WRITERS),
         name="goals.create_goal",
@@ -79,6 +63,7 @@ class GoalController(Controller):
     def create_goal(
         self,
         *,
+        request: Request[Any, Any, Any],
         db: NamedDependency[Session],
         state: State,
         access: NamedDependency[Access],
@@ -93,11 +78,10 @@ class GoalController(Controller):
         goal = service.create_goal(
             db, access=access, today=today_of(state), area=area, text=text, how=how
         )
-        return back(access.pupil_id, f"#goal-{goal.id}")
+        return back(request, access.pupil_id, f"goal-{goal.id}")
 
     @get(
         "/goals/{goal_id:int}/edit",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_record(R.GOAL, ReadKind.PLAN, WRITERS),
         name="goals.edit_goal",
@@ -116,7 +100,6 @@ class GoalController(Controller):
 
     @post(
         "/goals/{goal_id:int}/edit",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_record(R.GOAL, None, WRITERS),
         name="goals.save_goal",
@@ -124,6 +107,7 @@ class GoalController(Controller):
     def save_goal(
         self,
         *,
+        request: Request[Any, Any, Any],
         db: NamedDependency[Session],
         state: State,
         access: NamedDependency[Access],
@@ -154,11 +138,10 @@ class GoalController(Controller):
             # Her words stay in the fields; the saved ones are shown beside them, and the
             # form now carries the current version: saving again is a choice she makes.
             return _goal_page(db, access, today=today, goal=goal, form=data, conflict=goal)
-        return back(access.pupil_id, f"#goal-{goal_id}")
+        return back(request, access.pupil_id, f"goal-{goal_id}")
 
     @post(
         "/goals/{goal_id:int}/move",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_record(R.GOAL, None, WRITERS),
         name="goals.move_goal",
@@ -166,6 +149,7 @@ class GoalController(Controller):
     def move_goal(
         self,
         *,
+        request: Request[Any, Any, Any],
         db: NamedDependency[Session],
         state: State,
         access: NamedDependency[Access],
@@ -175,11 +159,10 @@ class GoalController(Controller):
         service.move_goal(
             db, access=access, goal_id=goal_id, today=today_of(state), direction=data.direction
         )
-        return back(access.pupil_id, f"#goal-{goal_id}")
+        return back(request, access.pupil_id, f"goal-{goal_id}")
 
     @get(
         "/goals/{goal_id:int}/retire",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_record(R.GOAL, ReadKind.PLAN, WRITERS),
         name="goals.confirm_retire",
@@ -198,7 +181,6 @@ class GoalController(Controller):
 
     @post(
         "/goals/{goal_id:int}/retire",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_record(R.GOAL, None, WRITERS),
         name="goals.retire_goal",
@@ -206,6 +188,7 @@ class GoalController(Controller):
     def retire_goal(
         self,
         *,
+        request: Request[Any, Any, Any],
         db: NamedDependency[Session],
         state: State,
         access: NamedDependency[Access],
@@ -214,90 +197,83 @@ class GoalController(Controller):
     ) -> Redirect:
         """Only from the confirmation page; anything else is sent there first."""
         if data.confirm != "yes":
-            return Redirect(f"/goals/{goal_id}/retire", status_code=303)
+            return see_other(request, "goals.confirm_retire", goal_id=goal_id)
         service.retire_goal(db, access=access, goal_id=goal_id, today=today_of(state))
-        return back(access.pupil_id, "#earlier-goals")
+        return back(request, access.pupil_id, "earlier-goals")
 
-    # ---- JSON ---------------------------------------------------------------------------
+    # ---- The pupil's proposals, answered by her mentor --------------------------------
+
+    @get(
+        "/goal-proposals/{proposal_id:int}",
+        sync_to_thread=False,
+        dependencies=for_record(R.PROPOSAL, ReadKind.PLAN, WRITERS),
+        name="goals.proposal",
+    )
+    def proposal(
+        self, *, db: NamedDependency[Session], access: NamedDependency[Access], proposal_id: RowId
+    ) -> Template:
+        found = proposals.to_decide(db, access=access, proposal_id=proposal_id)
+        form = DecisionForm(area=found.area, text=found.text, how=found.how)
+        return _proposal_page(db, access, proposal=found, form=form)
 
     @post(
-        "/api/pupils/{pupil_id:int}/goals",
+        "/goal-proposals/{proposal_id:int}/decision",
         sync_to_thread=False,
-        summary="Write a goal in the pupil's plan this term (mentor; teacher in her subject)",
-        responses=WRITE,
-        dependencies=for_pupil(None, WRITERS),
-        name="goals.create_json",
+        dependencies=for_record(R.PROPOSAL, None, WRITERS),
+        name="goals.decide",
     )
-    def create_json(
+    def decide(
         self,
         *,
+        request: Request[Any, Any, Any],
         db: NamedDependency[Session],
         state: State,
         access: NamedDependency[Access],
-        data: JSONBody[GoalCreate],
-    ) -> GoalSavedPublic:
-        with service.as_invalid():
-            area, text, how = service.check_goal(area=data.area, text=data.text, how=data.how)
-        return service.create_goal(
-            db, access=access, today=today_of(state), area=area, text=text, how=how
-        )
-
-    @patch(
-        "/api/goals/{goal_id:int}",
-        sync_to_thread=False,
-        summary="Change a goal's area, text, how or place, with the version it is based on",
-        responses=WRITE,
-        dependencies=for_record(R.GOAL, None, WRITERS),
-        name="goals.update_json",
-    )
-    def update_json(
-        self,
-        *,
-        db: NamedDependency[Session],
-        state: State,
-        access: NamedDependency[Access],
-        goal_id: RowId,
-        data: JSONBody[GoalUpdate],
-    ) -> GoalSavedPublic:
-        fields: dict[str, str | None] = {"area": data.area, "text": data.text, "how": data.how}
-        if any(value is not None for value in fields.values()):
-            goal = db.get(Goal, goal_id)
-            assert goal is not None  # the policy found it
-            with service.as_invalid():
-                checked = service.check_changes(goal, **fields)
-            # Only what was sent is changed: the rest stays as it is, to the letter.
-            fields = {
-                key: new if fields[key] is not None else None
-                for key, new in zip(fields, checked, strict=True)
-            }
-        return service.update_goal(
+        proposal_id: RowId,
+        data: URLEncodedBody[DecisionForm],
+    ) -> Response[Any]:
+        """The plan's "Accept as proposed" sends the decision alone; the proposal's page
+        sends its fields too (`edited`), as the mentor left them."""
+        found = proposals.to_decide(db, access=access, proposal_id=proposal_id)
+        if data.decision not in {"accept", "decline"}:
+            raise NotFound()
+        accept = data.decision == "accept"
+        edits = {"area": data.area, "text": data.text, "how": data.how} if data.edited else {}
+        try:
+            answer = proposals.check_answer(found, accept=accept, reason=data.reason, **edits)
+        except FormError as error:
+            return _proposal_page(db, access, proposal=found, form=data, errors=error.errors)
+        done = proposals.decide(
             db,
             access=access,
-            goal_id=goal_id,
+            proposal_id=proposal_id,
             today=today_of(state),
-            version=data.version,
-            position=data.position,
-            **fields,
+            accept=accept,
+            **answer,
         )
+        return back(request, access.pupil_id, f"goal-{done.goal_id}" if accept else "proposals")
+
+    # ---- Last term's goals, carried over ---------------------------------------------
 
     @post(
-        "/api/goals/{goal_id:int}/retire",
+        "/goals/{goal_id:int}/carry-over",
         sync_to_thread=False,
-        status_code=200,
-        summary="Retire a goal: it leaves the plan in force and keeps its ratings",
-        responses=WRITE,
-        dependencies=for_record(R.GOAL, None, WRITERS),
-        name="goals.retire_json",
+        dependencies=for_record(R.GOAL, None, STAFF),
+        name="goals.carry_over",
     )
-    def retire_json(
+    def carry_over(
         self,
         *,
+        request: Request[Any, Any, Any],
         db: NamedDependency[Session],
         state: State,
         access: NamedDependency[Access],
         goal_id: RowId,
-    ) -> GoalSavedPublic:
-        return service.retire_goal(db, access=access, goal_id=goal_id, today=today_of(state))
+    ) -> Redirect:
+        goal = carry_over_service.carry_over(
+            db, access=access, goal_id=goal_id, today=today_of(state)
+        )
+        return back(request, access.pupil_id, f"goal-{goal.id}")
 
 
 def _goal_page(
@@ -362,4 +338,23 @@ def fields_page(
         rights=rights,
         choices=service.area_choices(db, pupil_id=access.pupil_id, rights=rights, plan_id=plan_id),
         **context,
+    )
+
+
+def _proposal_page(
+    db: Session,
+    access: Access,
+    *,
+    proposal: GoalProposal,
+    form: DecisionForm,
+    errors: dict[str, str] | None = None,
+) -> Template:
+    return fields_page(
+        "proposal",
+        db,
+        access,
+        plan_id=proposal.plan_id,
+        form=form,
+        errors=errors,
+        proposal=proposal,
     )

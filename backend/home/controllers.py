@@ -12,7 +12,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, URLEncodedBody
 from litestar.plugins.htmx import HTMXRequest
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from sqlmodel import Session
 
 from backend.access import OWN, SIGNED_IN, Access, for_pupil, own, staff_of, visible_pupils
@@ -27,15 +27,13 @@ from backend.plans.schemas import SelfAssessmentForm
 from backend.readlog import ReadKind
 from backend.stats import service as stats_service
 from backend.viewer import Viewer
-from backend.web import Page, RowId
+from backend.web import Page, RowId, see_other
 
 
 class HomeController(Controller):
     include_in_schema = False
 
-    @get(
-        "/", include_in_schema=False, sync_to_thread=False, dependencies=SIGNED_IN, name="home.home"
-    )
+    @get("/", sync_to_thread=False, dependencies=SIGNED_IN, name="home.home")
     def home(
         self,
         *,
@@ -53,8 +51,8 @@ class HomeController(Controller):
         staff = staff_of(db, viewer=access)
         is_staff = bool(staff.groups or staff.school_ids)
         if not is_staff and len(pupils) == 1 and pupils[0].group is None:  # a guardian
-            query = "?welcome=1" if welcome else ""
-            return Redirect(f"/pupils/{pupils[0].id}{query}", status_code=303)
+            query = {"welcome": 1} if welcome else None
+            return see_other(request, "home.pupil_page", query=query, pupil_id=pupils[0].id)
         groups = groups_service.groups_with_pupils(db, staff=staff) if is_staff else []
         return Page(
             "plans/pupils.html",
@@ -72,7 +70,6 @@ class HomeController(Controller):
 
     @get(
         "/pupils/{pupil_id:int}",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(ReadKind.PLAN),
         name="home.pupil_page",
@@ -87,12 +84,11 @@ class HomeController(Controller):
         welcome: FromQuery[bool] = False,
     ) -> Response[Any]:
         if access.is_self:
-            return Redirect("/", status_code=303)
+            return see_other(request, "home.home")
         return plan_page(request, db, state.settings, access, welcome=welcome)
 
     @get(
         "/goals/{goal_id:int}",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=OWN,
         name="home.goal",
@@ -114,7 +110,6 @@ class HomeController(Controller):
 
     @post(
         "/goals/{goal_id:int}/self-assessments",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=OWN,
         name="home.assess",
@@ -153,12 +148,12 @@ class HomeController(Controller):
             key=service.checked_key(data.key),
         )
         if not request.htmx:
-            return Redirect(f"/?saved={goal_id}#goal-{goal_id}-saved", status_code=303)
+            query = {"saved": goal_id}
+            return see_other(request, "home.home", query=query, fragment=f"goal-{goal_id}-saved")
         return plan_page(request, db, state.settings, access, saved=goal_id, goal_id=goal_id)
 
     @post(
         "/plan/goal-proposals",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=OWN,
         name="home.propose",
@@ -187,7 +182,7 @@ class HomeController(Controller):
         except Invalid as refusal:
             errors = {"text": refusal.message}
         else:
-            return Redirect("/#my-proposals", status_code=303)
+            return see_other(request, "home.home", fragment="my-proposals")
         return plan_page(
             request,
             db,

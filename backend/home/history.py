@@ -17,7 +17,7 @@ from sqlalchemy import func
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from backend.access import FAMILY, Relation, namer_for
+from backend.access import FAMILY, Access, Relation
 from backend.agreements.schemas import (
     AnswerRecord,
     GoalRecord,
@@ -102,15 +102,11 @@ def plans_of(session: Session, *, pupil_id: int, relation: Relation) -> list[Pla
 
 
 def plan_record(
-    session: Session,
-    *,
-    plan_id: int,
-    pupil_id: int,
-    relation: Relation,
-    viewer_id: int,
-    settings: Settings,
+    session: Session, *, access: Access, plan_id: int, settings: Settings
 ) -> PlanRecord:
-    """One term's whole plan as `relation` may read it; 404 for a plan of another pupil."""
+    """One term's whole plan as the viewer's relation may read it; 404 for a plan of
+    another pupil."""
+    pupil_id, relation, viewer_id = access.pupil_id, access.relation, access.viewer.person_id
     row = session.exec(
         select(Plan, Term, School, Person)
         .join(Term, col(Term.id) == Plan.term_id)
@@ -130,7 +126,7 @@ def plan_record(
     summary = session.get(Summary, plan_id)
     published = summary is not None and summary.published_at is not None
     shown = relation not in FAMILY or published
-    namer = namer_for(viewer_id=viewer_id, pupil_id=pupil_id, relation=relation)
+    namer = access.namer
     return PlanRecord(
         plan_id=plan_id,
         pupil=namer.person(pupil, role="self"),

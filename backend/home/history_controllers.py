@@ -31,20 +31,14 @@ def _words() -> dict[str, object]:
 
 
 def _record(db: Session, state: State, access: Access, plan_id: int) -> PlanRecord:
-    return history.plan_record(
-        db,
-        plan_id=plan_id,
-        pupil_id=access.pupil_id,
-        relation=access.relation,
-        viewer_id=access.viewer.person_id,
-        settings=state.settings,
-    )
+    return history.plan_record(db, access=access, plan_id=plan_id, settings=state.settings)
 
 
 class HistoryController(Controller):
+    include_in_schema = False
+
     @get(
         "/pupils/{pupil_id:int}/plans",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(ReadKind.PLAN),
         name="home.plans_page",
@@ -70,7 +64,6 @@ class HistoryController(Controller):
 
     @get(
         "/plans/{plan_id:int}",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_record(Record.PLAN, ReadKind.PLAN),
         name="home.plan_page",
@@ -96,8 +89,13 @@ class HistoryController(Controller):
             },
         )
 
+
+class HistoryApiController(Controller):
+    path = "/api"
+    tags = ("home",)
+
     @get(
-        "/api/pupils/{pupil_id:int}/plans",
+        "/pupils/{pupil_id:int}/plans",
         sync_to_thread=False,
         summary="Every term's plan of the pupil, newest first: term, dates, state and how "
         "many agreements it holds (the family counts those of a published plan only)",
@@ -111,7 +109,7 @@ class HistoryController(Controller):
         return history.plans_of(db, pupil_id=access.pupil_id, relation=access.relation)
 
     @get(
-        "/api/plans/{plan_id:int}",
+        "/plans/{plan_id:int}",
         sync_to_thread=False,
         summary="One term's whole plan, read-only, as the written IUP holds it: school, "
         "group, term, the plan's story, goals with every rating, the preparation the viewer "

@@ -23,9 +23,10 @@ NO_STORE = {"cache-control": "no-store"}
 
 
 class MyDataController(Controller):
+    include_in_schema = False
     dependencies = SIGNED_IN
 
-    @get("/me/data", include_in_schema=False, sync_to_thread=False, name="mydata.page")
+    @get("/me/data", sync_to_thread=False, name="mydata.page")
     def page(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Viewer]
     ) -> Template:
@@ -42,7 +43,7 @@ class MyDataController(Controller):
             headers=NO_STORE,
         )
 
-    @get("/me/data.json", include_in_schema=False, sync_to_thread=False, name="mydata.download")
+    @get("/me/data.json", sync_to_thread=False, name="mydata.download")
     def download(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Viewer]
     ) -> Response[bytes]:
@@ -57,8 +58,14 @@ class MyDataController(Controller):
             },
         )
 
+
+class MyDataApiController(Controller):
+    path = "/api"
+    tags = ("mydata",)
+    dependencies = SIGNED_IN
+
     @get(
-        "/api/me/data",
+        "/me/data",
         sync_to_thread=False,
         summary="All my data (GDPR art. 15 and 20): the signed-in person, her passkeys "
         "(names and dates, no key material), sign-ins, security events, notifications and "

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from backend import readlog
-from backend.access import Relation, namer_for
+from backend.access import Access, Relation
 from backend.home import history
 from backend.i18n import N_
 from backend.models import (
@@ -176,15 +176,10 @@ def _child(
     session: Session, *, child: Person, relation: Relation, viewer: Viewer, settings: Settings
 ) -> ChildData:
     assert child.id is not None
+    # What children_of proved: her standing towards this child.
+    access = Access(viewer=viewer, pupil_id=child.id, relation=relation)
     plans = [
-        history.plan_record(
-            session,
-            plan_id=entry.plan_id,
-            pupil_id=child.id,
-            relation=relation,
-            viewer_id=viewer.person_id,
-            settings=settings,
-        )
+        history.plan_record(session, access=access, plan_id=entry.plan_id, settings=settings)
         for entry in history.plans_of(session, pupil_id=child.id, relation=relation)
     ]
     return ChildData(
@@ -204,7 +199,7 @@ def _child(
                 session,
                 pupil_id=child.id,
                 shared_only=True,
-                namer=namer_for(viewer_id=viewer.person_id, pupil_id=child.id, relation=relation),
+                namer=access.namer,
             )
         ],
         reads=readlog.reads_of(
@@ -212,6 +207,6 @@ def _child(
             pupil_id=child.id,
             zone=settings.zone,
             viewer_id=viewer.person_id,
-            namer=namer_for(viewer_id=viewer.person_id, pupil_id=child.id, relation=relation),
+            namer=access.namer,
         ),
     )

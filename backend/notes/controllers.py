@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Response, delete, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, URLEncodedBody
 from litestar.plugins.htmx import HTMXRequest
@@ -19,7 +19,7 @@ from backend.models import Person
 from backend.notes import service
 from backend.notes.schemas import NoteCreate, NoteForm, NotePublic, NoteUpdate
 from backend.readlog import ReadKind
-from backend.web import Page, RowId, form_int, render, safe_next
+from backend.web import Page, RowId, form_int, render, safe_next, see_other
 
 _NOT_FOUND = {404: "No such pupil or note, or not yours to see"}
 _WRITE = _NOT_FOUND | {403: "Not the note's author", 422: "Not a valid note"}
@@ -28,15 +28,18 @@ WRITE = refusals(_WRITE)
 CHANGE = refusals(_WRITE | {409: "Changed since `version`: `current` holds the note as it is now"})
 
 
-def _back(value: str | None, pupil_id: int) -> str:
+def _back(request: HTMXRequest, value: str | None, pupil_id: int) -> str:
     """Where a plain save returns: our own path from `back`, else the pupil's notes."""
-    return safe_next(value) if value else f"/pupils/{pupil_id}/notes"
+    if value:
+        return safe_next(value)
+    return request.app.route_reverse("notes.pupil_notes", pupil_id=pupil_id)
 
 
 class NoteController(Controller):
+    include_in_schema = False
+
     @get(
         "/pupils/{pupil_id:int}/notes/new",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(None, STAFF),
         name="notes.new",
@@ -50,12 +53,11 @@ class NoteController(Controller):
         back: FromQuery[str | None] = None,
     ) -> Template:
         """The form: in place for htmx (the group list's "Note" link), else a page."""
-        form = NoteForm(back=_back(back, access.pupil_id))
+        form = NoteForm(back=_back(request, back, access.pupil_id))
         return _new_form(request, db, access, form=form)
 
     @post(
         "/pupils/{pupil_id:int}/notes",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(None, STAFF),
         name="notes.create",
@@ -80,7 +82,7 @@ class NoteController(Controller):
         except FormError as error:
             return _new_form(request, db, access, form=data, errors=error.errors, status_code=422)
         if not request.htmx:
-            return Redirect(_back(data.back, access.pupil_id), status_code=303)
+            return Redirect(_back(request, data.back, access.pupil_id), status_code=303)
         return Page(
             "notes/_saved.html",
             headers={"vary": "HX-Request"},
@@ -89,7 +91,6 @@ class NoteController(Controller):
 
     @get(
         "/pupils/{pupil_id:int}/notes",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_pupil(ReadKind.NOTES, STAFF),
         name="notes.pupil_notes",
@@ -111,7 +112,6 @@ class NoteController(Controller):
 
     @get(
         "/notes/{note_id:int}/edit",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_record(Record.NOTE, None, STAFF),
         name="notes.edit",
@@ -123,7 +123,6 @@ class NoteController(Controller):
 
     @post(
         "/notes/{note_id:int}/edit",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_record(Record.NOTE, None, STAFF),
         name="notes.change",
@@ -131,6 +130,7 @@ class NoteController(Controller):
     def change(
         self,
         *,
+        request: Request[Any, Any, Any],
         db: NamedDependency[Session],
         access: NamedDependency[Access],
         note_id: RowId,
@@ -151,23 +151,34 @@ class NoteController(Controller):
             )
         except Conflict:
             return _edit_page(db, access, note_id=note_id, form=data, stale=True, status=409)
-        return Redirect(f"/pupils/{note.pupil_id}/notes#note-{note_id}", status_code=303)
+        return see_other(
+            request, "notes.pupil_notes", fragment=f"note-{note_id}", pupil_id=note.pupil_id
+        )
 
     @post(
         "/notes/{note_id:int}/delete",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_record(Record.NOTE, None, STAFF),
         name="notes.remove",
     )
     def remove(
-        self, *, db: NamedDependency[Session], access: NamedDependency[Access], note_id: RowId
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Session],
+        access: NamedDependency[Access],
+        note_id: RowId,
     ) -> Redirect:
         note = service.delete_note(db, note_id=note_id, author_id=access.viewer.person_id)
-        return Redirect(f"/pupils/{note.pupil_id}/notes?deleted=1", status_code=303)
+        return see_other(request, "notes.pupil_notes", query={"deleted": 1}, pupil_id=note.pupil_id)
+
+
+class NoteApiController(Controller):
+    path = "/api"
+    tags = ("notes",)
 
     @get(
-        "/api/pupils/{pupil_id:int}/notes",
+        "/pupils/{pupil_id:int}/notes",
         sync_to_thread=False,
         summary="Running notes about a pupil: all for her mentor and teachers, shared ones "
         "for the pupil and her guardians",
@@ -184,7 +195,7 @@ class NoteController(Controller):
         )
 
     @post(
-        "/api/pupils/{pupil_id:int}/notes",
+        "/pupils/{pupil_id:int}/notes",
         sync_to_thread=False,
         summary="Write a running note about a pupil (her mentor or a teacher), tagged with "
         "the author's subject",
@@ -213,7 +224,7 @@ class NoteController(Controller):
         return Response(note, status_code=201)
 
     @patch(
-        "/api/notes/{note_id:int}",
+        "/notes/{note_id:int}",
         sync_to_thread=False,
         summary="Change one's own note, with the `version` it is based on",
         responses=CHANGE,
@@ -241,7 +252,7 @@ class NoteController(Controller):
             raise error.invalid() from error
 
     @delete(
-        "/api/notes/{note_id:int}",
+        "/notes/{note_id:int}",
         sync_to_thread=False,
         summary="Delete one's own note",
         responses=WRITE,

@@ -47,10 +47,11 @@ WRITE = {
 
 
 class PlanApiController(Controller):
+    path = "/api"
     tags = ("plans",)
 
     @get(
-        "/api/plan",
+        "/plan",
         sync_to_thread=False,
         summary="The signed-in pupil's plan this term",
         responses=READ,
@@ -68,7 +69,7 @@ class PlanApiController(Controller):
         return plan
 
     @get(
-        "/api/pupils/{pupil_id:int}/read-log",
+        "/pupils/{pupil_id:int}/read-log",
         sync_to_thread=False,
         summary="Who has read the pupil's data, and why: for the pupil and her guardians",
         description=(
@@ -91,7 +92,7 @@ class PlanApiController(Controller):
         )
 
     @get(
-        "/api/plan/readers",
+        "/plan/readers",
         sync_to_thread=False,
         summary="Who reads what the signed-in pupil writes: guardians, mentors, teachers",
         responses=READ,
@@ -104,7 +105,7 @@ class PlanApiController(Controller):
         return readers_of(db, pupil_id=access.pupil_id, namer=access.namer)
 
     @get(
-        "/api/pupils",
+        "/pupils",
         sync_to_thread=False,
         summary="The pupils whose plans the signed-in adult may read, by group",
         responses=READ,
@@ -117,7 +118,7 @@ class PlanApiController(Controller):
         return visible_pupils(db, viewer_id=access.person_id)
 
     @get(
-        "/api/pupils/{pupil_id:int}/plan",
+        "/pupils/{pupil_id:int}/plan",
         sync_to_thread=False,
         summary="A pupil's plan this term, for the pupil, a guardian, a teacher or mentor",
         responses=READ,
@@ -135,7 +136,7 @@ class PlanApiController(Controller):
         return plan
 
     @post(
-        "/api/goals/{goal_id:int}/self-assessments",
+        "/goals/{goal_id:int}/self-assessments",
         sync_to_thread=False,
         summary="Record the signed-in pupil's self-assessment of a goal",
         description=(

@@ -10,7 +10,7 @@ from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, URLEncodedBody
 from litestar.plugins.htmx import HTMXRequest
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from sqlmodel import Session
 
 from backend import readlog
@@ -26,7 +26,7 @@ from backend.reflections.schemas import (
     ReplyCreate,
     ReplyForm,
 )
-from backend.web import Page, RowId, is_head
+from backend.web import Page, RowId, is_head, see_other
 
 READ = refusals({403: "Not a teacher, mentor or principal"})
 WRITE = refusals(
@@ -42,9 +42,10 @@ REPLY = refusals(
 
 
 class ReflectionController(Controller):
+    include_in_schema = False
+
     @get(
         "/reflections",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=STAFF_ONLY,
         name="reflections.page",
@@ -64,7 +65,6 @@ class ReflectionController(Controller):
 
     @post(
         "/self-assessments/{assessment_id:int}/replies",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_record(Record.ASSESSMENT, None, STAFF),
         name="reflections.reply",
@@ -87,7 +87,6 @@ class ReflectionController(Controller):
 
     @post(
         "/self-assessments/{assessment_id:int}/seen",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=for_record(Record.ASSESSMENT, None, STAFF),
         name="reflections.seen",
@@ -103,8 +102,13 @@ class ReflectionController(Controller):
         service.mark_seen(db, assessment_id=assessment_id, person_id=access.viewer.person_id)
         return _answer(request, db, access, assessment_id, done="seen")
 
+
+class ReflectionApiController(Controller):
+    path = "/api"
+    tags = ("reflections",)
+
     @get(
-        "/api/reflections",
+        "/reflections",
         sync_to_thread=False,
         summary="New from my pupils: self-assessments with comments from the pupils of the "
         "viewer's groups, her subjects first, then newest first",
@@ -119,7 +123,7 @@ class ReflectionController(Controller):
         return ReflectionList(items=items, days=service.DAYS, limit=service.LIMIT)
 
     @post(
-        "/api/self-assessments/{assessment_id:int}/replies",
+        "/self-assessments/{assessment_id:int}/replies",
         sync_to_thread=False,
         summary="Answer a pupil's self-assessment (also marks it seen)",
         responses=REPLY,
@@ -142,7 +146,7 @@ class ReflectionController(Controller):
         return Response(reply, status_code=201)
 
     @post(
-        "/api/self-assessments/{assessment_id:int}/seen",
+        "/self-assessments/{assessment_id:int}/seen",
         sync_to_thread=False,
         status_code=200,
         summary="Mark a pupil's self-assessment as seen: no longer new in the viewer's list",
@@ -214,8 +218,10 @@ def _answer(
     """After a reply or a seen mark: for htmx the item, swapped in place; without
     JavaScript post/redirect/get to the list, or on an error the list with it at the item."""
     if not request.htmx and not errors:
-        target = f"/reflections?{done}={assessment_id}#reflection-{assessment_id}"
-        return Redirect(target, status_code=303)
+        query = {done: assessment_id}
+        return see_other(
+            request, "reflections.page", query=query, fragment=f"reflection-{assessment_id}"
+        )
     staff = staff_of(db, viewer=access.viewer)
     status = 422 if errors else 200
     marked = {assessment_id: errors} if errors else {}

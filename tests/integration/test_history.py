@@ -11,11 +11,12 @@ from collections.abc import Callable
 import pytest
 from sqlmodel import Session, select
 
-from backend.access import Relation
+from backend.access import Access, Relation
 from backend.errors import NotFound
 from backend.home import history
 from backend.models import Audience, Note, Plan, ReadLog, TalkDraft, Term
 from backend.settings import Settings
+from backend.viewer import Viewer
 from tests.integration.conftest import Visitor, demo_person
 from tests.integration.test_agreements import DUE, YESTERDAY, sign
 from tests.integration.test_compilation import plan_of, prepare
@@ -202,15 +203,16 @@ def test_a_plan_of_another_pupil_is_not_found(db: Session, settings: Settings) -
     assert hugo.id is not None and alva.id is not None
     old = last_terms_plan(db, "hugo")
     assert old.id is not None
+    viewer = Viewer(
+        person_id=alva.id,
+        given_name=alva.given_name,
+        family_name=alva.family_name,
+        passkey_id=None,
+        is_pupil=True,
+    )
+    alva_herself = Access(viewer=viewer, pupil_id=alva.id, relation=Relation.SELF)
     with pytest.raises(NotFound):
-        history.plan_record(
-            db,
-            plan_id=old.id,
-            pupil_id=alva.id,
-            relation=Relation.SELF,
-            viewer_id=alva.id,
-            settings=settings,
-        )
+        history.plan_record(db, access=alva_herself, plan_id=old.id, settings=settings)
 
 
 @pytest.mark.parametrize(
