@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Controller, Response, get, post, put
+from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, URLEncodedBody
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from sqlmodel import Session
 
+from backend import web
 from backend.access import FOR_SCHOOL, Staff
 from backend.errors import Conflict, FormError, refusals
 from backend.people.guardians import RELATION_WORDS
@@ -79,9 +80,12 @@ def _page(
 
 
 class SchoolSettingsController(Controller):
+    """The settings page and its form."""
+
+    include_in_schema = False
+
     @get(
         "/schools/{school_id:int}/settings",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=FOR_SCHOOL,
         name="schools.page",
@@ -99,7 +103,6 @@ class SchoolSettingsController(Controller):
 
     @post(
         "/schools/{school_id:int}/settings",
-        include_in_schema=False,
         sync_to_thread=False,
         dependencies=FOR_SCHOOL,
         name="schools.save",
@@ -107,6 +110,7 @@ class SchoolSettingsController(Controller):
     def save(
         self,
         *,
+        request: Request[Any, Any, Any],
         db: NamedDependency[Session],
         state: State,
         access: NamedDependency[Staff],
@@ -131,14 +135,19 @@ class SchoolSettingsController(Controller):
             return _page(
                 db, state, access, school_id=school_id, form=data, conflict=True, status=409
             )
-        return Redirect(
-            f"/schools/{school_id}/settings?saved={done.links_changed}", status_code=303
+        return web.see_other(
+            request, "schools.page", query={"saved": done.links_changed}, school_id=school_id
         )
 
-    # JSON -----------------------------------------------------------------------------
+
+class SchoolSettingsApiController(Controller):
+    """The same as JSON."""
+
+    path = "/api"
+    tags = ("schools",)
 
     @get(
-        "/api/schools/{school_id:int}/settings",
+        "/schools/{school_id:int}/settings",
         sync_to_thread=False,
         summary="The school's settings: guardian relation types that read and sign, retention",
         description=(
@@ -160,7 +169,7 @@ class SchoolSettingsController(Controller):
         return service.settings_of(db, school_id=school_id, settings=state.settings)
 
     @put(
-        "/api/schools/{school_id:int}/settings",
+        "/schools/{school_id:int}/settings",
         sync_to_thread=False,
         summary="Change the school's settings; guardian links follow the relation types",
         description=(
