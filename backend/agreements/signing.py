@@ -152,13 +152,7 @@ def finish(
     ids = [int(i) for i in row.agreement_ids.split(",") if i]
     if agreement_id not in ids:
         raise OtherAgreement()
-    found = {a.id: a for a in session.exec(select(Agreement).where(Agreement.id.in_(ids))).all()}  # type: ignore[union-attr]
-    agreements = [found[i] for i in ids if i in found]
-    documents = [canonical(a, pupil_id=pupil_id) for a in agreements]
-    if len(agreements) != len(ids) or bundle_of(documents) != row.bundle:
-        refusal = Conflict({"agreement_ids": ids}, reason="agreement_changed")
-        refusal.message = CHANGED
-        raise refusal
+    agreements, documents = _as_offered(session, ids=ids, bundle=row.bundle, pupil_id=pupil_id)
     if challenge != challenge_of(row.nonce, row.bundle):
         raise AuthError("challenge")
     passkey = verify_assertion(
@@ -200,6 +194,21 @@ def finish(
         refusal.message = N_("You have already signed this agreement.")
         raise refusal from error
     return signatures
+
+
+def _as_offered(
+    session: Session, *, ids: list[int], bundle: bytes, pupil_id: int
+) -> tuple[list[Agreement], list[bytes]]:
+    """The ceremony's agreements with their canonical bytes, as they were when the options
+    were given: 409 `agreement_changed` when one changed or went since."""
+    found = {a.id: a for a in session.exec(select(Agreement).where(Agreement.id.in_(ids))).all()}  # type: ignore[union-attr]
+    agreements = [found[i] for i in ids if i in found]
+    documents = [canonical(a, pupil_id=pupil_id) for a in agreements]
+    if len(agreements) != len(ids) or bundle_of(documents) != bundle:
+        refusal = Conflict({"agreement_ids": ids}, reason="agreement_changed")
+        refusal.message = CHANGED
+        raise refusal
+    return agreements, documents
 
 
 def verify(signature: Signature, *, live: bytes | None, settings: Settings) -> str | None:

@@ -91,6 +91,21 @@ def preparations(
             )
         ):
             answers.setdefault(answer.preparation_id, {})[answer.question_id] = answer.text
+    result = []
+    for person, audience in _authors(session, pupil_id=pupil_id):
+        assert person.id is not None
+        prep = found.get(person.id)
+        given = answers.get(prep.id, {}) if prep and prep.id else {}
+        rows = [
+            AnswerPublic(question_id=q.id, question=q.text, text=given.get(q.id, ""))
+            for q in questions[audience]
+        ]
+        result.append(_preparation(person.id, _name(person), audience, prep, rows))
+    return result
+
+
+def _authors(session: Session, *, pupil_id: int) -> list[tuple[Person, Audience]]:
+    """Who prepares: the pupil, then each guardian with access."""
     authors: list[tuple[Person, Audience]] = []
     pupil = session.get(Person, pupil_id)
     if pupil is not None:
@@ -102,37 +117,35 @@ def preparations(
         .order_by(col(Person.given_name), col(Person.id))
     ):
         authors.append((guardian, Audience.GUARDIAN))
-    result = []
-    for person, audience in authors:
-        assert person.id is not None
-        prep = found.get(person.id)
-        given = answers.get(prep.id, {}) if prep and prep.id else {}
-        rows = [
-            AnswerPublic(question_id=q.id, question=q.text, text=given.get(q.id, ""))
-            for q in questions[audience]
-        ]
-        answered = sum(1 for a in rows if a.text.strip())
-        state = (
-            "ready"
-            if prep and prep.ready_at
-            else "started"
-            if answered or (prep and prep.updated_at)
-            else "not_started"
-        )
-        result.append(
-            PreparationPublic(
-                author_id=person.id,
-                author=_name(person),
-                audience=audience.value,
-                state=state,
-                shared=bool(prep and prep.shared),
-                answers=rows,
-                answered=answered,
-                ready_at=prep.ready_at if prep else None,
-                updated_at=prep.updated_at if prep else None,
-            )
-        )
-    return result
+    return authors
+
+
+def _preparation(
+    author_id: int,
+    author: str,
+    audience: Audience,
+    prep: Preparation | None,
+    rows: list[AnswerPublic],
+) -> PreparationPublic:
+    answered = sum(1 for a in rows if a.text.strip())
+    state = (
+        "ready"
+        if prep and prep.ready_at
+        else "started"
+        if answered or (prep and prep.updated_at)
+        else "not_started"
+    )
+    return PreparationPublic(
+        author_id=author_id,
+        author=author,
+        audience=audience.value,
+        state=state,
+        shared=bool(prep and prep.shared),
+        answers=rows,
+        answered=answered,
+        ready_at=prep.ready_at if prep else None,
+        updated_at=prep.updated_at if prep else None,
+    )
 
 
 def booking_of(session: Session, *, pupil_id: int, term_id: int) -> BookingPublic | None:

@@ -68,15 +68,9 @@ def export(session: Session, *, pupil_id: int, settings: Settings) -> x.Exchange
         .where(Plan.pupil_id == pupil_id)
         .order_by(col(Term.starts_on), col(Plan.id))
     ).all()
-    home = session.exec(
-        select(School)
-        .join(Group, col(Group.school_id) == School.id)
-        .join(GroupPupil, col(GroupPupil.group_id) == Group.id)
-        .where(GroupPupil.pupil_id == pupil_id)
-        .order_by(col(School.id))
-    ).first()
-    if home is None and rows:
-        home = rows[-1][2]
+    home = _home(session, pupil_id=pupil_id)
+    if home is None and rows:  # in no group here: the school of her latest term
+        _plan, _term, home = rows[-1]
     plan_ids = [int(plan.id or 0) for plan, _term, _school in rows]
     schools = {int(s.id or 0): _school(s, settings) for _p, _t, s in rows}
     events = _events(session, plan_ids)
@@ -101,19 +95,7 @@ def export(session: Session, *, pupil_id: int, settings: Settings) -> x.Exchange
                 events=events[plan.id],
                 goals=goals[plan.id],
                 preparations=preparations[plan.id],
-                summary=(
-                    x.Summary(
-                        held_on=summary.held_on,
-                        participants=summary.participants,
-                        measures_school=summary.measures_school,
-                        measures_pupil=summary.measures_pupil,
-                        measures_home=summary.measures_home,
-                        next_goals=summary.next_goals,
-                        published_at=summary.published_at,
-                    )
-                    if summary is not None
-                    else None
-                ),
+                summary=_summary(summary) if summary is not None else None,
                 agreements=agreements[plan.id],
             )
         )
@@ -131,6 +113,29 @@ def export(session: Session, *, pupil_id: int, settings: Settings) -> x.Exchange
             family_name=pupil.family_name,
         ),
         terms=terms,
+    )
+
+
+def _home(session: Session, *, pupil_id: int) -> School | None:
+    """The school she belongs to here (her group's), which sends the document."""
+    return session.exec(
+        select(School)
+        .join(Group, col(Group.school_id) == School.id)
+        .join(GroupPupil, col(GroupPupil.group_id) == Group.id)
+        .where(GroupPupil.pupil_id == pupil_id)
+        .order_by(col(School.id))
+    ).first()
+
+
+def _summary(summary: Summary) -> x.Summary:
+    return x.Summary(
+        held_on=summary.held_on,
+        participants=summary.participants,
+        measures_school=summary.measures_school,
+        measures_pupil=summary.measures_pupil,
+        measures_home=summary.measures_home,
+        next_goals=summary.next_goals,
+        published_at=summary.published_at,
     )
 
 
