@@ -106,8 +106,58 @@ def _link(session: Session, model: type[SQLModel], **fields: object) -> None:
         session.add(model(**fields))
 
 
+# (group, school year, its mentor, its pupils): a pupil's key is her given name in lower case.
+CLASSES = [
+    ("4A", 4, ("mentor-4a", "Karin", "Lind"), "Alva Nilsson, Elias Karlsson"),
+    ("8B", 8, ("mentor-8b", "Johan", "Berg"), "Maja Andersson, Omar Haddad"),
+    (
+        "5C",
+        5,
+        ("mentor-4a", "Karin", "Lind"),
+        "Hugo Lund, Ella Berg, Noah Ström, Saga Holm, Liam Sjö",
+    ),
+    ("6D", 6, ("mentor-6d", "Nils", "Ahl"), "Wilma Dahl, Adam Falk, Ebba Wik, Leo Ek"),
+]
+# (key, given, family, children, access, locale)
+GUARDIANS = [
+    ("anna", "Anna", "Nilsson", ("alva",), True, None),  # two households: Anna and Per
+    ("per", "Per", "Nilsson", ("alva",), True, None),
+    ("lina", "Lina", "Karlsson", ("elias",), True, None),
+    ("eva", "Eva", "Andersson", ("maja",), True, None),
+    ("mikael", "Mikael", "Andersson", ("maja",), False, None),  # restricted: no access
+    ("layla", "Layla", "Haddad", ("omar",), True, "ar"),
+    ("sanna", "Sanna", "Dahl", ("wilma", "adam"), True, None),  # siblings in 6D
+]
+
+
 def seed(session: Session, *, today: date) -> list[tuple[str, Person]]:
     """Returns (role, person) for everyone a demo sign-in link is printed for."""
+    school, term = _school(session, today=today)
+    principal = _person(session, "principal", "Birgitta", "Holm")
+    _link(session, SchoolPrincipal, school_id=school.id, principal_id=principal.id)
+    teachers = [
+        (_person(session, "teacher-ek", "Sara", "Ek"), "Matematik"),
+        (_person(session, "teacher-hassan", "Ali", "Hassan"), "Engelska"),
+    ]
+    people = [("principal", principal)]
+    people += [(f"teacher of {subject}", teacher) for teacher, subject in teachers]
+    pupils = _classes(session, school=school, term=term, teachers=teachers, people=people)
+    people += _guardians(session, pupils=pupils, principal=principal)
+    _staff_work(session, pupils=pupils)
+    _last_term(
+        session,
+        school=school,
+        pupils=[pupils[k] for k in ("hugo", "ella", "noah", "saga", "liam")],
+        today=today,
+    )
+    _talk_times(session, today=today)
+    people += _elsewhere(session)
+    session.commit()
+    return people
+
+
+def _school(session: Session, *, today: date) -> tuple[School, Term]:
+    """The demo school and its term today (with the default questions when new)."""
     school = _one(session, School, external_id=external("school"))
     if school is None:
         school = School(name="Demoskolan", unit_code="12345678", external_id=external("school"))
@@ -124,55 +174,21 @@ def seed(session: Session, *, today: date) -> list[tuple[str, Person]]:
         session.flush()
         assert term.id is not None
         questions.add_defaults(session, term_id=term.id)
+    return school, term
 
-    principal = _person(session, "principal", "Birgitta", "Holm")
-    _link(session, SchoolPrincipal, school_id=school.id, principal_id=principal.id)
-    teachers = [
-        (_person(session, "teacher-ek", "Sara", "Ek"), "Matematik"),
-        (_person(session, "teacher-hassan", "Ali", "Hassan"), "Engelska"),
-    ]
-    people = [("principal", principal)]
-    people += [(f"teacher of {subject}", teacher) for teacher, subject in teachers]
 
-    classes = [
-        (
-            "4A",
-            4,
-            ("mentor-4a", "Karin", "Lind"),
-            [("alva", "Alva", "Nilsson"), ("elias", "Elias", "Karlsson")],
-        ),
-        (
-            "8B",
-            8,
-            ("mentor-8b", "Johan", "Berg"),
-            [("maja", "Maja", "Andersson"), ("omar", "Omar", "Haddad")],
-        ),
-        (
-            "5C",
-            5,
-            ("mentor-4a", "Karin", "Lind"),
-            [
-                ("hugo", "Hugo", "Lund"),
-                ("ella", "Ella", "Berg"),
-                ("noah", "Noah", "Ström"),
-                ("saga", "Saga", "Holm"),
-                ("liam", "Liam", "Sjö"),
-            ],
-        ),
-        (
-            "6D",
-            6,
-            ("mentor-6d", "Nils", "Ahl"),
-            [
-                ("wilma", "Wilma", "Dahl"),
-                ("adam", "Adam", "Falk"),
-                ("ebba", "Ebba", "Wik"),
-                ("leo", "Leo", "Ek"),
-            ],
-        ),
-    ]
+def _classes(
+    session: Session,
+    *,
+    school: School,
+    term: Term,
+    teachers: list[tuple[Person, str]],
+    people: list[tuple[str, Person]],
+) -> dict[str, Person]:
+    """The groups, their mentors and pupils (added to `people`), each pupil's plan."""
+    assert school.id is not None
     pupils: dict[str, Person] = {}
-    for name, year, mentor_key, members in classes:
+    for name, year, mentor_key, members in CLASSES:
         group = _one(session, Group, external_id=external(f"group-{name}"))
         if group is None:
             group = Group(
@@ -189,22 +205,21 @@ def seed(session: Session, *, today: date) -> list[tuple[str, Person]]:
             people.append((f"mentor of {name}", mentor))
         for teacher, subject in teachers if year != 6 else []:
             _link(session, GroupTeacher, group_id=group.id, teacher_id=teacher.id, subject=subject)
-        for key, given, family in members:
+        for member in members.split(", "):
+            given, family = member.split(" ")
+            key = given.lower()
             pupil = pupils[key] = _person(session, key, given, family)
             _link(session, GroupPupil, group_id=group.id, pupil_id=pupil.id)
             people.append((f"pupil in {name}", pupil))
             _plan(session, pupil=pupil, term=term, year=year)
+    return pupils
 
-    guardians = [
-        ("anna", "Anna", "Nilsson", ("alva",), True, None),  # two households: Anna and Per
-        ("per", "Per", "Nilsson", ("alva",), True, None),
-        ("lina", "Lina", "Karlsson", ("elias",), True, None),
-        ("eva", "Eva", "Andersson", ("maja",), True, None),
-        ("mikael", "Mikael", "Andersson", ("maja",), False, None),  # restricted: no access
-        ("layla", "Layla", "Haddad", ("omar",), True, "ar"),
-        ("sanna", "Sanna", "Dahl", ("wilma", "adam"), True, None),  # siblings in 6D
-    ]
-    for key, given, family, children, access, locale in guardians:
+
+def _guardians(
+    session: Session, *, pupils: dict[str, Person], principal: Person
+) -> list[tuple[str, Person]]:
+    people = []
+    for key, given, family, children, access, locale in GUARDIANS:
         guardian = _person(session, f"guardian-{key}", given, family, locale)
         for child in children:
             _link(
@@ -221,16 +236,6 @@ def seed(session: Session, *, today: date) -> list[tuple[str, Person]]:
         names = " and ".join(pupils[child].name for child in children)
         role = f"guardian of {names}" + ("" if access else " (restricted, no access)")
         people.append((role, guardian))
-    _staff_work(session, pupils=pupils)
-    _last_term(
-        session,
-        school=school,
-        pupils=[pupils[k] for k in ("hugo", "ella", "noah", "saga", "liam")],
-        today=today,
-    )
-    _talk_times(session, today=today)
-    people += _elsewhere(session)
-    session.commit()
     return people
 
 
@@ -300,24 +305,14 @@ def _staff_work(session: Session, *, pupils: dict[str, Person]) -> None:
         return
     ek = _person(session, "teacher-ek", "Sara", "Ek")
     assert alva.id is not None and elias.id is not None and ek.id is not None
-    session.add(
-        Note(
-            pupil_id=alva.id,
-            author_id=ek.id,
-            subject="Matematik",
-            text="Alva använder tallinjen själv när hon räknar. Nästa steg: sjuans tabell.",
-            shared=True,
+    for text, shared in (
+        ("Alva använder tallinjen själv när hon räknar. Nästa steg: sjuans tabell.", True),
+        ("Prata med mentorn om extra lästid på torsdagar.", False),
+    ):
+        note = Note(
+            pupil_id=alva.id, author_id=ek.id, subject="Matematik", text=text, shared=shared
         )
-    )
-    session.add(
-        Note(
-            pupil_id=alva.id,
-            author_id=ek.id,
-            subject="Matematik",
-            text="Prata med mentorn om extra lästid på torsdagar.",
-            shared=False,
-        )
-    )
+        session.add(note)
     goal = session.exec(
         select(Goal)
         .join(Plan, Plan.id == Goal.plan_id)  # type: ignore[arg-type]
@@ -379,21 +374,15 @@ def _last_term(session: Session, *, school: School, pupils: list[Person], today:
     session.flush()
     assert term.id is not None
     questions.add_defaults(session, term_id=term.id)
+    created = datetime.combine(starts, time(9), tzinfo=UTC)
     rated = datetime.combine(starts + (ends - starts) / 2, time(12), tzinfo=UTC)
     for pupil in pupils:
         plan = Plan.model_validate({"pupil_id": pupil.id, "term_id": term.id, "state": "archived"})
         session.add(plan)
         session.flush()
         for position, (area, text, level) in enumerate(LAST_TERM_GOALS):
-            goal = Goal.model_validate(
-                {
-                    "plan_id": plan.id,
-                    "area": area,
-                    "text": text,
-                    "position": position,
-                    "created_at": datetime.combine(starts, time(9), tzinfo=UTC),
-                }
-            )
+            fields = {"plan_id": plan.id, "area": area, "text": text, "position": position}
+            goal = Goal.model_validate({**fields, "created_at": created})
             session.add(goal)
             session.flush()
             assert goal.id is not None
@@ -407,8 +396,5 @@ def _plan(session: Session, *, pupil: Person, term: Term, year: int) -> None:
     session.add(plan)
     session.flush()
     for position, (area, text) in enumerate(GOALS[year]):
-        session.add(
-            Goal.model_validate(
-                {"plan_id": plan.id, "area": area, "text": text, "position": position}
-            )
-        )
+        fields = {"plan_id": plan.id, "area": area, "text": text, "position": position}
+        session.add(Goal.model_validate(fields))
