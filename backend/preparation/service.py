@@ -222,55 +222,66 @@ def _save(
     checked = check_answers(answers, questions)
     author = session.get(Person, author_id)
     assert author is not None
-    prep = _row(session, plan_id=talk.plan_id, author_id=author_id)
-    now = utcnow()
 
     def stale() -> Conflict:
         session.rollback()
         now_as = _row(session, plan_id=talk.plan_id, author_id=author_id)
-        return Conflict(
-            current=msgspec.to_builtins(
-                _public(
-                    session,
-                    talk=talk,
-                    prep=now_as,
-                    author=author,
-                    audience=audience,
-                    questions=questions,
-                )
-            )
+        as_now = _public(
+            session, talk=talk, prep=now_as, author=author, audience=audience, questions=questions
         )
+        return Conflict(current=msgspec.to_builtins(as_now))
 
+    prep = _row(session, plan_id=talk.plan_id, author_id=author_id)
+    guardian = audience is Audience.GUARDIAN
     if prep is None:
         if version != 0:
             raise stale()
+        now = utcnow()
         prep = Preparation(
             plan_id=talk.plan_id,
             author_id=author_id,
             audience=audience.value,
-            shared=bool(shared) and audience is Audience.GUARDIAN,
+            shared=bool(shared) and guardian,
             ready_at=now if ready else None,
             updated_at=now,
             version=1,
         )
         session.add(prep)
-        try:
+        try:  # the unique key (plan, author) refuses a second first save
             session.flush()
         except IntegrityError:
             raise stale() from None
-    else:
-        values: dict[str, object] = {"updated_at": now, "version": col(Preparation.version) + 1}
-        if ready is not None:
-            values["ready_at"] = (prep.ready_at or now) if ready else None
-        if shared is not None and audience is Audience.GUARDIAN:
-            values["shared"] = shared
-        result = session.connection().execute(
-            update(Preparation)
-            .where(col(Preparation.id) == prep.id, col(Preparation.version) == version)
-            .values(**values)
-        )
-        if result.rowcount == 0:
-            raise stale()
+    elif not _next_version(
+        session, prep=prep, version=version, ready=ready, shared=shared if guardian else None
+    ):
+        raise stale()
+    _store_answers(session, prep=prep, checked=checked)
+    session.commit()
+    session.refresh(prep)
+    return _public(
+        session, talk=talk, prep=prep, author=author, audience=audience, questions=questions
+    )
+
+
+def _next_version(
+    session: Session, *, prep: Preparation, version: int, ready: bool | None, shared: bool | None
+) -> bool:
+    """The row moves to the next version if it is still at `version` (False: it is not)."""
+    now = utcnow()
+    values: dict[str, object] = {"updated_at": now, "version": col(Preparation.version) + 1}
+    if ready is not None:
+        values["ready_at"] = (prep.ready_at or now) if ready else None
+    if shared is not None:
+        values["shared"] = shared
+    result = session.connection().execute(
+        update(Preparation)
+        .where(col(Preparation.id) == prep.id, col(Preparation.version) == version)
+        .values(**values)
+    )
+    return bool(result.rowcount)
+
+
+def _store_answers(session: Session, *, prep: Preparation, checked: dict[int, str]) -> None:
     assert prep.id is not None
     stored = {
         a.question_id: a
@@ -282,11 +293,6 @@ def _save(
             session.add(stored[question_id])
         else:
             session.add(Answer(preparation_id=prep.id, question_id=question_id, text=text))
-    session.commit()
-    session.refresh(prep)
-    return _public(
-        session, talk=talk, prep=prep, author=author, audience=audience, questions=questions
-    )
 
 
 def preparations_of(session: Session, *, access: Access, today: date) -> list[PreparationPublic]:

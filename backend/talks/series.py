@@ -80,6 +80,57 @@ def parse_series(form: SeriesForm) -> dict[str, Any]:
     }
 
 
+def _checked_term(
+    session: Session,
+    *,
+    group_id: int,
+    days: list[date],
+    start: time,
+    end: time,
+    place: str,
+    today: date,
+) -> int:
+    """The term the series goes in (the current one of the group's school), once the
+    series' own rules hold; FormError field by field otherwise."""
+    errors: dict[str, str] = {}
+    if len(place) > PLACE_MAX:
+        errors["place"] = N_("Write at most 300 characters for the place.")
+    elif has_control_characters(place):
+        errors["place"] = N_("The place has a sign in it that we cannot save. Write it again.")
+    if end <= start:
+        errors["end"] = N_("The last time must end after the first begins.")
+    if any(day < today for day in days):
+        errors["days"] = N_("Choose days from today on.")
+    term_id = current_term(
+        session, school_id=_group_school(session, group_id=group_id), today=today
+    )
+    if term_id is None and "days" not in errors:
+        errors["days"] = N_("The school has no term yet. Ask the principal to add one.")
+    if errors:
+        raise FormError(errors)
+    assert term_id is not None
+    return term_id
+
+
+def _starts(
+    days: list[date], *, start: time, end: time, step: timedelta, zone: ZoneInfo
+) -> list[datetime]:
+    """Each time's start in UTC, walked in the school's zone (a day of a clock change
+    keeps its wall-clock times); FormError when none fits or there are too many."""
+    starts: list[datetime] = []
+    for day in sorted(set(days)):
+        at = datetime.combine(day, start, tzinfo=zone)
+        last = datetime.combine(day, end, tzinfo=zone)
+        while at + step <= last:
+            starts.append(at.astimezone(UTC))
+            at = (at.astimezone(UTC) + step).astimezone(zone)
+    if not starts:
+        raise FormError({"end": N_("No time of that length fits between the start and the end.")})
+    if len(starts) > MAX_TIMES:
+        raise FormError({"days": N_("That is more than 400 times. Choose fewer days.")})
+    return starts
+
+
 def create_series(
     session: Session,
     *,
@@ -97,36 +148,12 @@ def create_series(
     """Adds a time every `minutes` from `start` until `end` (the last one ends by `end`) on
     each day, in the school's zone; a time the group already has at that start is kept as
     it is. FormError when nothing fits, the place is not text, or there is no term."""
-    errors: dict[str, str] = {}
     place = place.strip()
-    if len(place) > PLACE_MAX:
-        errors["place"] = N_("Write at most 300 characters for the place.")
-    elif has_control_characters(place):
-        errors["place"] = N_("The place has a sign in it that we cannot save. Write it again.")
-    if end <= start:
-        errors["end"] = N_("The last time must end after the first begins.")
-    if any(day < today for day in days):
-        errors["days"] = N_("Choose days from today on.")
-    term_id = current_term(
-        session, school_id=_group_school(session, group_id=group_id), today=today
+    term_id = _checked_term(
+        session, group_id=group_id, days=days, start=start, end=end, place=place, today=today
     )
-    if term_id is None and "days" not in errors:
-        errors["days"] = N_("The school has no term yet. Ask the principal to add one.")
-    if errors:
-        raise FormError(errors)
-    assert term_id is not None
     step = timedelta(minutes=minutes)
-    starts: list[datetime] = []
-    for day in sorted(set(days)):
-        at = datetime.combine(day, start, tzinfo=zone)
-        last = datetime.combine(day, end, tzinfo=zone)
-        while at + step <= last:
-            starts.append(at.astimezone(UTC))
-            at = (at.astimezone(UTC) + step).astimezone(zone)
-    if not starts:
-        raise FormError({"end": N_("No time of that length fits between the start and the end.")})
-    if len(starts) > MAX_TIMES:
-        raise FormError({"days": N_("That is more than 400 times. Choose fewer days.")})
+    starts = _starts(days, start=start, end=end, step=step, zone=zone)
     existing = set(
         session.exec(
             select(TalkTime.starts_at).where(
