@@ -60,7 +60,7 @@ def _values(data: TermForm) -> dict[str, Any]:
     )
 
 
-class TermPageController(Controller):
+class TermController(Controller):
     include_in_schema = False
     dependencies = FOR_SCHOOL
 

@@ -110,13 +110,12 @@ def questions_for(
     session: Session, *, term_id: int, stage: int, audience: Audience
 ) -> list[QuestionPublic]:
     """The term's questions in force for one stage and audience, in order."""
+    params = {"term_id": term_id, "stage": stage, "audience": audience.value}
     return [
         QuestionPublic(
-            id=int(qid),
-            text=wording(stage=int(st), audience=str(aud), key=str(key), text=str(text)),
-            default=not text,
+            id=int(row.id),
+            text=wording(stage=row.stage, audience=row.audience, key=row.key, text=row.text),
+            default=not row.text,
         )
-        for qid, st, aud, key, text in _OF_TERM.rows(
-            session, {"term_id": term_id, "stage": stage, "audience": audience.value}
-        )
+        for row in _OF_TERM.rows(session, params)
     ]

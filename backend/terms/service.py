@@ -1,6 +1,6 @@
 """The principal's terms (issue 8, item 1): dates, the talk window and the written
 summary's school years, and opening a term, which makes each pupil's plan for it. The
-questions are edited in question_editing, last term's goals carried over in carry_over."""
+questions are edited in question_editing; last term's goals are carried over by goals/."""
 
 from __future__ import annotations
 
