@@ -297,22 +297,7 @@ def verify_assertion(
     ).first()
     if passkey is None:
         raise AuthError("unknown_passkey")
-    owner = session.get(Person, passkey.person_id)
-    response = credential.get("response")
-    handle = response.get("userHandle") if isinstance(response, dict) else None
-    try:
-        handle_bytes = base64url_to_bytes(handle) if isinstance(handle, str) else b""
-    except ValueError:
-        handle_bytes = b""
-    if owner is None or not handle_bytes or handle_bytes != owner.user_handle:
-        audit(
-            session,
-            kind=AuditKind.PASSKEY_REFUSED,
-            actor_id=passkey.person_id,
-            detail="user handle",
-        )
-        session.commit()
-        raise AuthError("unknown_passkey")
+    _check_owner(session, passkey=passkey, credential=credential)
     try:
         # The count is compared below, after the signature is known to be genuine.
         verified = verify_authentication_response(
@@ -346,3 +331,25 @@ def verify_assertion(
     session.add(passkey)
     session.commit()
     return passkey
+
+
+def _check_owner(
+    session: Session, *, passkey: PasskeyCredential, credential: dict[str, object]
+) -> None:
+    """The user handle the authenticator returns is the passkey's owner's (§7.2 step 6)."""
+    owner = session.get(Person, passkey.person_id)
+    response = credential.get("response")
+    handle = response.get("userHandle") if isinstance(response, dict) else None
+    try:
+        handle_bytes = base64url_to_bytes(handle) if isinstance(handle, str) else b""
+    except ValueError:
+        handle_bytes = b""
+    if owner is None or not handle_bytes or handle_bytes != owner.user_handle:
+        audit(
+            session,
+            kind=AuditKind.PASSKEY_REFUSED,
+            actor_id=passkey.person_id,
+            detail="user handle",
+        )
+        session.commit()
+        raise AuthError("unknown_passkey")

@@ -11,23 +11,20 @@ from typing import Any
 
 from litestar import Request
 from litestar.di import NamedDependency
-from sqlalchemy import bindparam, delete, exists, func, update
-from sqlalchemy import select as core_select
+from sqlalchemy import delete, update
 from sqlmodel import Session, col
 
 from backend import i18n
+from backend.auth import queries
 from backend.auth.ceremony import audit, digest
 from backend.auth.schemas import PasskeyPublic
 from backend.db import SCOPE_KEY as DB_KEY
-from backend.db import Query, provide_db
+from backend.db import provide_db
 from backend.errors import Invalid, NotFound, NotSignedIn, request_id
 from backend.i18n import N_
 from backend.models import (
     AuditKind,
-    GroupPupil,
     LoginSession,
-    Notification,
-    NotificationItem,
     PasskeyCredential,
     Person,
     utcnow,
@@ -108,50 +105,19 @@ def start_session(session: Session, *, person_id: int, passkey_id: int | None, h
     return token
 
 
-# In the same statement as the session: the header's count costs no query of its own.
-_UNREAD = (
-    core_select(func.count())
-    .select_from(NotificationItem)
-    .join(Notification, col(Notification.id) == NotificationItem.notification_id)
-    .where(
-        col(Notification.person_id) == LoginSession.person_id,
-        col(Notification.read_at).is_(None),
-    )
-    .correlate(LoginSession)
-    .scalar_subquery()
-)
-_VIEWER = Query(
-    core_select(
-        col(Person.id),
-        col(Person.given_name),
-        col(Person.family_name),
-        col(LoginSession.credential_id),
-        exists().where(col(GroupPupil.pupil_id) == LoginSession.person_id),
-        col(Person.locale),
-        _UNREAD,
-    )
-    .select_from(LoginSession)
-    .join(Person, col(Person.id) == LoginSession.person_id)
-    .where(
-        col(LoginSession.token_hash) == bindparam("token_hash"),
-        col(LoginSession.expires_at) > bindparam("now"),
-    )
-)
-
-
 def viewer_for(session: Session, *, token: str) -> Viewer | None:
     """On every request, so built once and read as columns (DESIGN: hot reads may use Core)."""
-    row: Any = _VIEWER.first(session, {"token_hash": digest(token), "now": utcnow()})
+    row: Any = queries.VIEWER.first(session, {"token_hash": digest(token), "now": utcnow()})
     if row is None:
         return None
     return Viewer(
-        person_id=row[0],
-        given_name=row[1],
-        family_name=row[2],
-        passkey_id=row[3],
-        is_pupil=bool(row[4]),
-        locale=row[5],
-        unread=int(row[6] or 0),
+        person_id=row.id,
+        given_name=row.given_name,
+        family_name=row.family_name,
+        passkey_id=row.credential_id,
+        is_pupil=bool(row.is_pupil),
+        locale=row.locale,
+        unread=int(row.unread or 0),
     )
 
 
@@ -163,29 +129,16 @@ def end_session(session: Session, *, token: str) -> None:
 # Managing one's passkeys -----------------------------------------------------------------
 
 
-_PASSKEYS = Query(
-    core_select(
-        col(PasskeyCredential.id),
-        col(PasskeyCredential.nickname),
-        col(PasskeyCredential.created_at),
-        col(PasskeyCredential.last_used_at),
-        col(PasskeyCredential.backed_up),
-    )
-    .where(col(PasskeyCredential.person_id) == bindparam("person_id"))
-    .order_by(col(PasskeyCredential.created_at), col(PasskeyCredential.id))
-)
-
-
 def passkeys_of(session: Session, *, person_id: int) -> list[PasskeyPublic]:
     return [
         PasskeyPublic(
-            id=row[0],
-            nickname=row[1],
-            created_at=row[2],
-            last_used_at=row[3],
-            backed_up=bool(row[4]),
+            id=row.id,
+            nickname=row.nickname,
+            created_at=row.created_at,
+            last_used_at=row.last_used_at,
+            backed_up=bool(row.backed_up),
         )
-        for row in _PASSKEYS.rows(session, {"person_id": person_id})
+        for row in queries.PASSKEYS.rows(session, {"person_id": person_id})
     ]
 
 

@@ -36,7 +36,6 @@ from backend.people.schemas import (
     RemoveForm,
     StaffEntry,
 )
-from backend.settings import Settings
 from backend.viewer import Viewer
 from backend.web import Page, RowId
 
@@ -75,21 +74,6 @@ def _person(db: Session, access: PersonAccess) -> PersonPublic:
 
 def _page(template: str, viewer: Viewer, **context: Any) -> Template:
     return Page(template, context={"viewer": viewer, "nav": "home", **context})
-
-
-def _issue(db: Session, state: State, access: PersonAccess) -> EnrolmentLinkPublic:
-    settings: Settings = state.settings
-    return service.issue_link(
-        db, person_id=access.person_id, issued_by_id=access.viewer.person_id, origin=settings.origin
-    )
-
-
-def _remove(db: Session, access: PersonAccess, passkey_id: int) -> None:
-    """A lost phone: the passkey goes and every session it started ends; the audit log names
-    the member of staff. 404 for a passkey that is not the person's."""
-    sessions.remove_passkey(
-        db, person_id=access.person_id, passkey_id=passkey_id, removed_by_id=access.viewer.person_id
-    )
 
 
 class PeopleController(Controller):
@@ -172,7 +156,7 @@ class PeopleController(Controller):
         access: NamedDependency[PersonAccess],
     ) -> Template:
         """The link is shown on this one answer only (no redirect: only its hash is kept)."""
-        link = _issue(db, state, access)
+        link = service.issue_for(db, access=access, origin=state.settings.origin)
         person = _person(db, access)
         issuer = db.get(Person, access.viewer.person_id)
         return _page(
@@ -221,7 +205,7 @@ class PeopleController(Controller):
                 passkey=target,
                 last=len(passkeys) == 1,
             )
-        _remove(db, access, passkey_id)
+        service.remove_passkey(db, access=access, passkey_id=passkey_id)
         return web.see_other(
             request, "people.person_page", query={"removed": 1}, person_id=access.person_id
         )
@@ -301,7 +285,7 @@ class PeopleApiController(Controller):
         access: NamedDependency[PersonAccess],
         passkey_id: RowId,
     ) -> None:
-        _remove(db, access, passkey_id)
+        service.remove_passkey(db, access=access, passkey_id=passkey_id)
 
     @post(
         "/people/{person_id:int}/enrolment-links",
@@ -318,4 +302,4 @@ class PeopleApiController(Controller):
     def issue_json(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[PersonAccess]
     ) -> EnrolmentLinkPublic:
-        return _issue(db, state, access)
+        return service.issue_for(db, access=access, origin=state.settings.origin)

@@ -126,6 +126,24 @@ def issue_link(
     return EnrolmentLinkPublic(url=f"{origin}/enrol/{code}", expires_at=expires_at)
 
 
+def issue_for(session: Session, *, access: PersonAccess, origin: str) -> EnrolmentLinkPublic:
+    """A link issued from the web: by the member of staff access proved."""
+    return issue_link(
+        session, person_id=access.person_id, issued_by_id=access.viewer.person_id, origin=origin
+    )
+
+
+def remove_passkey(session: Session, *, access: PersonAccess, passkey_id: int) -> None:
+    """A lost phone: the passkey goes and every session it started ends; the audit log names
+    the member of staff. 404 for a passkey that is not the person's."""
+    sessions.remove_passkey(
+        session,
+        person_id=access.person_id,
+        passkey_id=passkey_id,
+        removed_by_id=access.viewer.person_id,
+    )
+
+
 def qr_svg(url: str) -> Markup:
     """The link as an inline SVG QR code: attributes only (no style attribute, which the
     CSP refuses), no size (CSS sizes it), dark on a light square so it scans in dark mode
