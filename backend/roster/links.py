@@ -20,7 +20,7 @@ DEFAULT_RELATIONS = "Vårdnadshavare"
 @dataclass
 class Known:
     """The database's rows after the import's schools, groups and persons, by external id
-    (each row: id, then the compared columns; a school's guardian relations last)."""
+    (named rows: id, the compared columns, a school's guardian_relations)."""
 
     schools: dict[str, Any]
     groups: dict[str, Any]
@@ -30,29 +30,29 @@ class Known:
         row = self.persons.get(ext)
         if row is None:
             raise origin.error(f"{what} {ext} is not in persons.json nor in the database")
-        return int(row[0])
+        return int(row.id)
 
     def group_id(self, ext: str, origin: Origin) -> int:
         row = self.groups.get(ext)
         if row is None:
             raise origin.error(f"group {ext} is not in groups.json nor in the database")
-        return int(row[0])
+        return int(row.id)
 
     def in_roster(self, roster: Roster) -> set[int]:
         """The groups this source speaks for."""
-        return {int(self.groups[g][0]) for g in roster.groups}
+        return {int(self.groups[g].id) for g in roster.groups}
 
     @cached_property
     def person_ext(self) -> dict[int, str]:
-        return {row[0]: ext for ext, row in self.persons.items()}
+        return {row.id: ext for ext, row in self.persons.items()}
 
     @cached_property
     def group_ext(self) -> dict[int, str]:
-        return {row[0]: ext for ext, row in self.groups.items()}
+        return {row.id: ext for ext, row in self.groups.items()}
 
     @cached_property
     def school_ext(self) -> dict[int, str]:
-        return {row[0]: ext for ext, row in self.schools.items()}
+        return {row.id: ext for ext, row in self.schools.items()}
 
 
 def table_of(model: Any) -> Table:
@@ -98,12 +98,12 @@ def duties(session: Session, *, roster: Roster, known: Known, summary: Summary) 
         school = known.schools.get(s)
         if school is None:
             raise o.error(f"its dutyAt {s} is not a known Skolenhet")
-        principals[(int(school[0]), known.person_id(p, o, "person"))] = None
+        principals[(int(school.id), known.person_id(p, o, "person"))] = None
     _links(
         session,
         model=SchoolPrincipal,
         key=("school_id", "principal_id"),
-        scope={int(known.schools[s][0]) for s in roster.schools},
+        scope={int(known.schools[s].id) for s in roster.schools},
         want=principals,
         summary=summary,
         entity="principals",
@@ -232,9 +232,11 @@ def _children(roster: Roster, known: Known) -> tuple[dict[int, set[str]], set[in
     allowed: dict[int, set[str]] = {}
     protected: set[int] = set()
     for ext, pr in roster.persons.items():
-        child = int(known.persons[ext][0])
+        child = int(known.persons[ext].id)
         school = known.schools.get(pr.school) if pr.school else None
-        allowed[child] = set((school[3] if school else DEFAULT_RELATIONS).split(","))
+        allowed[child] = set(
+            (school.guardian_relations if school else DEFAULT_RELATIONS).split(",")
+        )
         if pr.security_marking == PROTECTED:
             protected.add(child)
     return allowed, protected
@@ -246,7 +248,7 @@ def _wanted_guardians(roster: Roster, known: Known) -> dict[tuple[int, int], str
         row = known.persons.get(guardian)
         if row is None:
             raise origin.error(f"responsible {guardian} is not in persons.json nor in the database")
-        want[(int(row[0]), int(known.persons[child_ext][0]))] = relation
+        want[(int(row.id), int(known.persons[child_ext].id))] = relation
     return want
 
 
@@ -260,9 +262,9 @@ def _guardians_held(
         query = select(c.guardian_id, c.pupil_id, c.relation, c.has_access, c.decided_at).where(
             c.pupil_id.in_(chunk)
         )
-        for found in session.execute(query):
-            values: Any = tuple(found)
-            have[(values[0], values[1])] = (values[2], bool(values[3]), values[4] is not None)
+        for row in session.execute(query):
+            link = (row.guardian_id, row.pupil_id)
+            have[link] = (row.relation, bool(row.has_access), row.decided_at is not None)
     return have
 
 

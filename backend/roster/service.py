@@ -90,13 +90,14 @@ def one_transaction(session: Session, *, dry_run: bool) -> Iterator[None]:
 
 
 def _by_external(session: Session, model: Any, columns: Iterable[str]) -> dict[str, Any]:
+    """Rows by external id, named: external_id, id and `columns`."""
     fields = [getattr(model, "id"), *(getattr(model, c) for c in columns)]  # noqa: B009
     rows = session.execute(
         select(getattr(model, "external_id"), *fields).where(  # noqa: B009
             col(model.external_id).is_not(None)
         )
     )
-    return {row[0]: row[1:] for row in rows}
+    return {row.external_id: row for row in rows}
 
 
 def apply(session: Session, *, roster: Roster, step: Progress) -> Summary:
@@ -142,9 +143,10 @@ def _schools(session: Session, *, roster: Roster, summary: Summary) -> dict[str,
         if ext not in schools
     ]
     changed: list[dict[str, Any]] = [
-        {"id": schools[ext][0], "name": row.name, "unit_code": row.unit_code}
+        {"id": schools[ext].id, "name": row.name, "unit_code": row.unit_code}
         for ext, row in roster.schools.items()
-        if ext in schools and (schools[ext][1], schools[ext][2]) != (row.name, row.unit_code)
+        if ext in schools
+        and (schools[ext].name, schools[ext].unit_code) != (row.name, row.unit_code)
     ]
     _write(session, model=School, new=new, changed=changed, summary=summary, entity="schools")
     return _by_external(session, School, columns) if new else schools
@@ -161,11 +163,13 @@ def _groups(
         school = schools.get(g.school)
         if school is None:
             raise g.origin.error(f"its organisation {g.school} is not a known Skolenhet")
-        values = {"name": g.name, "school_id": school[0], "school_year": g.school_year}
+        values = {"name": g.name, "school_id": school.id, "school_year": g.school_year}
         if ext not in groups:
             new.append({"external_id": ext, **values})
-        elif tuple(groups[ext][1:]) != (g.name, school[0], g.school_year):
-            changed.append({"id": groups[ext][0], **values})
+        else:
+            old = groups[ext]
+            if (old.name, old.school_id, old.school_year) != (g.name, school.id, g.school_year):
+                changed.append({"id": old.id, **values})
     _write(session, model=Group, new=new, changed=changed, summary=summary, entity="groups")
     return _by_external(session, Group, columns) if new else groups
 
@@ -195,10 +199,12 @@ def _persons(
                     **values,
                 }
             )
-        elif tuple(persons[ext][1:]) != (pr.given_name, pr.family_name, pr.security_marking):
-            changed.append({"id": persons[ext][0], **values})
-            if pr.security_marking == PROTECTED and persons[ext][3] != PROTECTED:
-                newly_protected.add(persons[ext][0])
+            continue
+        old = persons[ext]
+        if (old.given_name, old.family_name, old.security_marking) != tuple(values.values()):
+            changed.append({"id": old.id, **values})
+            if pr.security_marking == PROTECTED and old.security_marking != PROTECTED:
+                newly_protected.add(old.id)
     _write(session, model=Person, new=new, changed=changed, summary=summary, entity="persons")
     return (_by_external(session, Person, columns) if new else persons), newly_protected
 
