@@ -3,7 +3,7 @@ answer that names a person other than the viewer around a pupil.
 
 A person marked "Sekretessmarkering" or "Skyddad folkbokföring" (SS 12000
 securityMarking) is named only to herself and to the staff who work with the pupil (her
-mentors and teachers, the principal of her school: access.py relations). Every other
+mentors and teachers, the principal of her school: the relations of backend/access/). Every other
 viewer, who here is always the pupil or one of her guardians, reads a role word instead
 ("en vårdnadshavare"). A marked pupil stays named to her own guardians with access: they
 are her family, and other families never reach her data at all.

@@ -64,7 +64,7 @@ def test_every_route_declares_an_access_policy_and_uses_it(app: Litestar) -> Non
         provide = handler.resolve_dependencies().get("access")
         assert provide is not None, f"{path} declares no access policy"
         policy = getattr(provide.dependency, "policy", None)
-        assert isinstance(policy, Policy), f"{path}: 'access' is not one of access.py's policies"
+        assert isinstance(policy, Policy), f"{path}: 'access' is not one of the policies"
         if policy is Policy.PUBLIC:
             assert path in PUBLIC, f"{path} is public but not in the reviewed list"
         else:
