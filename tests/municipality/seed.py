@@ -322,7 +322,7 @@ def _activity(
 
 
 def plans_none(session: Session, pupil_id: int, today: date) -> bool:
-    return goals.current_plan(session, pupil_id=pupil_id, today=today) is None
+    return plans.plan_this_term(session, pupil_id=pupil_id, today=today) is None
 
 
 def _klass(m: Municipality, pupil: str, on: date) -> str | None:
