@@ -8,14 +8,12 @@ from datetime import date
 from typing import Any
 
 import msgspec
-from sqlalchemy import bindparam, func
-from sqlalchemy import select as core_select
-from sqlmodel import Session, col, select
+from sqlalchemy import func
+from sqlmodel import Session, select
 
 from backend.access import Access, Relation
-from backend.db import Query
 from backend.errors import Conflict, Forbidden, Invalid, NotFound
-from backend.goals import service
+from backend.goals import queries, service
 from backend.goals.schemas import ProposalPublic
 from backend.i18n import N_
 from backend.models import GoalProposal, ProposalState, utcnow
@@ -28,13 +26,6 @@ MENTOR_ONLY = N_("Only the mentor answers the pupil's proposals.")
 DECIDED = N_("This proposal has already been answered.")
 TOO_MANY = N_("You have five proposals waiting for an answer. Wait until your mentor has answered.")
 
-_FIELDS = ProposalPublic.__struct_fields__  # selected in this order, so a row zips with them
-_PROPOSALS = Query(
-    core_select(*(col(getattr(GoalProposal, name)) for name in _FIELDS))
-    .where(col(GoalProposal.plan_id) == bindparam("plan_id"))
-    .order_by(col(GoalProposal.created_at).desc(), col(GoalProposal.id).desc())
-)
-
 
 def public(proposal: GoalProposal) -> ProposalPublic:
     return msgspec.convert(proposal, ProposalPublic, from_attributes=True)
@@ -44,14 +35,17 @@ def proposals_of(
     session: Session, *, plan_id: int, pending_only: bool = False
 ) -> list[ProposalPublic]:
     """The plan's proposals, newest first (one query)."""
-    rows: list[Any] = _PROPOSALS.rows(session, {"plan_id": plan_id})
-    found = [ProposalPublic(**dict(zip(_FIELDS, row, strict=True))) for row in rows]
+    rows = queries.PROPOSALS.rows(session, {"plan_id": plan_id})
+    found = [ProposalPublic(**row._asdict()) for row in rows]
     return [p for p in found if p.state == "pending"] if pending_only else found
 
 
 def pupil_proposals(session: Session, *, pupil_id: int, today: date) -> list[ProposalPublic]:
     found = plan_this_term(session, pupil_id=pupil_id, today=today)
-    return [] if found is None else proposals_of(session, plan_id=int(found[0].id or 0))
+    if found is None:
+        return []
+    plan, _term = found
+    return proposals_of(session, plan_id=int(plan.id or 0))
 
 
 def propose(

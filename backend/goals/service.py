@@ -14,13 +14,12 @@ from datetime import date
 from typing import Any, Protocol
 
 import msgspec
-from sqlalchemy import bindparam, func
-from sqlalchemy import select as core_select
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from backend.access import Access, Relation
-from backend.db import Query
 from backend.errors import Archived, Conflict, Forbidden, FormError, Invalid, NotFound
+from backend.goals import queries
 from backend.goals.schemas import (
     AREA_MAX,
     HOW_MAX,
@@ -31,14 +30,11 @@ from backend.goals.schemas import (
 from backend.i18n import N_
 from backend.models import (
     Goal,
-    GroupPupil,
-    GroupTeacher,
     Plan,
     SelfAssessment,
     utcnow,
 )
 from backend.plans.service import plan_this_term, refuse_archived
-from backend.terms import current as this_term
 from backend.web import has_control_characters
 
 SOCIAL_AREAS = ("Socialt", "Studieteknik")  # areas are data, in Swedish like the subjects
@@ -58,24 +54,6 @@ CONTROL = N_("The text has a sign in it that we cannot save. Write it again with
 NOT_YOUR_SUBJECT = N_("You can only write goals in your own subjects.")
 RETIRED = N_("This goal has been retired. It can no longer be changed.")
 
-_P: Any = bindparam("pupil_id")
-_PUPIL_GROUPS = core_select(col(GroupPupil.group_id)).where(col(GroupPupil.pupil_id) == _P)
-_TEACHER_SUBJECTS = Query(
-    core_select(col(GroupTeacher.subject))
-    .where(
-        col(GroupTeacher.teacher_id) == bindparam("viewer_id"),
-        col(GroupTeacher.group_id).in_(_PUPIL_GROUPS),
-        col(GroupTeacher.subject) != "",
-    )
-    .distinct()
-)
-_GROUP_SUBJECTS = Query(
-    core_select(col(GroupTeacher.subject))
-    .where(col(GroupTeacher.group_id).in_(_PUPIL_GROUPS), col(GroupTeacher.subject) != "")
-    .distinct()
-)
-_CURRENT_TERM = Query(core_select(this_term.of_school(this_term.school_of_pupil(_P))))
-
 
 class Rights(msgspec.Struct, frozen=True, kw_only=True):
     """Which of the pupil's goals the viewer may write: the mentor all, a teacher those in
@@ -93,10 +71,10 @@ def rights_of(session: Session, *, access: Access) -> Rights | None:
     if access.relation is Relation.MENTOR:
         return Rights(mentor=True)
     if access.relation is Relation.TEACHER:
-        rows = _TEACHER_SUBJECTS.rows(
+        rows = queries.TEACHER_SUBJECTS.rows(
             session, {"viewer_id": access.viewer.person_id, "pupil_id": access.pupil_id}
         )
-        subjects = tuple(sorted({subject for (subject,) in rows}))
+        subjects = tuple(sorted({row.subject for row in rows}))
         return Rights(mentor=False, subjects=subjects) if subjects else None
     return None
 
@@ -122,7 +100,8 @@ def area_choices(
     in the pupil's groups, the social areas and any area the plan already has."""
     if not rights.mentor:
         return list(rights.subjects)
-    found = {subject for (subject,) in _GROUP_SUBJECTS.rows(session, {"pupil_id": pupil_id})}
+    rows = queries.GROUP_SUBJECTS.rows(session, {"pupil_id": pupil_id})
+    found = {row.subject for row in rows}
     if plan_id is not None:
         found |= set(session.exec(select(Goal.area).where(Goal.plan_id == plan_id)).all())
     return sorted(found - set(SOCIAL_AREAS)) + list(SOCIAL_AREAS)
@@ -200,15 +179,15 @@ def writable_plan(session: Session, *, pupil_id: int, today: date) -> int:
     its term is closed."""
     found = plan_this_term(session, pupil_id=pupil_id, today=today)
     if found is None:
-        term = _CURRENT_TERM.first(session, {"pupil_id": pupil_id, "today": today})
-        if term is None or term[0] is None:
+        term = queries.CURRENT_TERM.first(session, {"pupil_id": pupil_id, "today": today})
+        if term is None or term.term_id is None:
             raise NotFound()
-        plan = Plan(pupil_id=pupil_id, term_id=int(term[0]))
+        plan = Plan(pupil_id=pupil_id, term_id=int(term.term_id))
         session.add(plan)
         session.flush()
         assert plan.id is not None
         return plan.id
-    plan = found[0]
+    plan, _term = found
     assert plan.id is not None
     refuse_archived(plan.state, plan.id)
     return plan.id

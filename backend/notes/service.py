@@ -5,16 +5,15 @@ guardians. Only the author changes or deletes her note."""
 from __future__ import annotations
 
 import msgspec
-from sqlalchemy import bindparam, delete, update
-from sqlalchemy import select as core_select
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from backend.access import Relation, staff_of
-from backend.db import Query
 from backend.errors import Conflict, Forbidden, FormError, NotFound
 from backend.i18n import N_
 from backend.models import GroupPupil, Note, Person, utcnow
 from backend.names import Namer
+from backend.notes import queries
 from backend.notes.schemas import TEXT_MAX, NotePublic
 from backend.viewer import Viewer
 from backend.web import has_control_characters
@@ -88,66 +87,33 @@ def add_note(
     return _public(note, author.name)
 
 
-_NOTES = (
-    core_select(
-        col(Note.id),
-        col(Note.pupil_id),
-        col(Note.author_id),
-        col(Person.given_name),
-        col(Person.family_name),
-        col(Person.security_marking),
-        col(Note.subject),
-        col(Note.text),
-        col(Note.shared),
-        col(Note.created_at),
-        col(Note.updated_at),
-        col(Note.version),
-    )
-    .join(Person, col(Person.id) == Note.author_id)
-    .where(col(Note.pupil_id) == bindparam("pupil_id"))
-    .order_by(col(Note.created_at).desc(), col(Note.id).desc())
-)
-# Built once: the plan page of every pupil and guardian asks for the shared notes.
-_ALL_NOTES = Query(_NOTES)
-_SHARED_NOTES = Query(_NOTES.where(col(Note.shared).is_(True)))
-
-
 def notes_of(
     session: Session, *, pupil_id: int, shared_only: bool, namer: Namer
 ) -> list[NotePublic]:
     """The notes about a pupil, newest first (one query). `shared_only` for anyone who is
     not staff: the pupil and her guardians never receive a staff-only note. Authors are
     named as `namer` allows."""
-    rows = (_SHARED_NOTES if shared_only else _ALL_NOTES).rows(session, {"pupil_id": pupil_id})
+    notes = queries.SHARED_NOTES if shared_only else queries.ALL_NOTES
     return [
         NotePublic(
-            id=note_id,
-            pupil_id=pupil,
-            author_id=author_id,
+            id=row.id,
+            pupil_id=row.pupil_id,
+            author_id=row.author_id,
             author=namer.name(
-                person_id=author_id, given=given, family=family, marking=marking, role="teacher"
+                person_id=row.author_id,
+                given=row.given_name,
+                family=row.family_name,
+                marking=row.security_marking,
+                role="teacher",
             ),
-            subject=subject,
-            text=text,
-            shared=bool(shared),
-            created_at=created_at,
-            updated_at=updated_at,
-            version=version,
+            subject=row.subject,
+            text=row.text,
+            shared=bool(row.shared),
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            version=row.version,
         )
-        for (
-            note_id,
-            pupil,
-            author_id,
-            given,
-            family,
-            marking,
-            subject,
-            text,
-            shared,
-            created_at,
-            updated_at,
-            version,
-        ) in rows
+        for row in notes.rows(session, {"pupil_id": pupil_id})
     ]
 
 

@@ -6,16 +6,15 @@ import re
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from backend.db import Query
 from backend.errors import Archived, FormError, NotFound
 from backend.i18n import N_
-from backend.models import Goal, Person, Plan, PlanState, Reply, SelfAssessment, Term
+from backend.models import Plan, PlanState, SelfAssessment, Term
 from backend.names import Namer
+from backend.plans import queries
 from backend.plans.schemas import (
     COMMENT_MAX,
     GoalPublic,
@@ -23,90 +22,12 @@ from backend.plans.schemas import (
     ReplyPublic,
     SelfAssessmentPublic,
 )
-from backend.terms import current
 from backend.web import has_control_characters
 
 LEVEL_WORDS = {1: N_("Not yet"), 2: N_("On my way"), 3: N_("Almost there"), 4: N_("I can do it")}
 
 
 _KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
-
-# Hot reads are built once, with bind parameters, and run on the session's connection:
-# building a statement, or the ORM's machinery around it, costs more than running it.
-_CURRENT_TERM = current.of_pupil(bindparam("pupil_id"))
-_PLAN = Query(
-    core_select(
-        col(Term.code),
-        col(Plan.id),
-        col(Plan.state),
-        col(Goal.id),
-        col(Goal.area),
-        col(Goal.text),
-        col(Goal.how),
-        col(Goal.version),
-        col(Goal.retired_at),
-        col(SelfAssessment.id),
-        col(SelfAssessment.level),
-        col(SelfAssessment.comment),
-        col(SelfAssessment.created_at),
-    )
-    .select_from(Plan)
-    .join(Term, col(Term.id) == Plan.term_id)
-    .outerjoin(Goal, col(Goal.plan_id) == Plan.id)
-    .outerjoin(SelfAssessment, col(SelfAssessment.goal_id) == Goal.id)
-    .where(col(Plan.pupil_id) == bindparam("pupil_id"), col(Plan.term_id) == _CURRENT_TERM)
-    .order_by(
-        col(Goal.position), col(Goal.id), col(SelfAssessment.created_at), col(SelfAssessment.id)
-    )
-)
-# Replies with their authors' names, oldest first: the plan's below, and a teacher's list
-# of reflections (which ones it narrows to by itself). An imported reply's author is a name.
-REPLY_ROWS = (
-    core_select(
-        col(Reply.self_assessment_id),
-        col(Reply.id),
-        col(Person.given_name),
-        col(Person.family_name),
-        col(Reply.text),
-        col(Reply.created_at),
-        col(Reply.author_id),
-        col(Person.security_marking),
-        col(Reply.author_name),  # an imported reply's author: a name only
-    )
-    .outerjoin(Person, col(Person.id) == Reply.author_id)
-    .order_by(col(Reply.created_at), col(Reply.id))
-)
-_REPLIES = Query(
-    REPLY_ROWS.join(SelfAssessment, col(SelfAssessment.id) == Reply.self_assessment_id)
-    .join(Goal, col(Goal.id) == SelfAssessment.goal_id)
-    .where(col(Goal.plan_id) == bindparam("plan_id"))
-)
-_GOAL_OF_PUPIL = Query(
-    core_select(col(Plan.id), col(Plan.state))
-    .join(Goal, col(Goal.plan_id) == Plan.id)
-    .where(
-        col(Goal.id) == bindparam("goal_id"),
-        col(Plan.pupil_id) == bindparam("pupil_id"),
-        col(Goal.retired_at).is_(None),
-    )
-)
-_PLAN_STATE = Query(core_select(col(Plan.state)).where(col(Plan.id) == bindparam("plan_id")))
-_PLAN_IN_TERM = Query(
-    core_select(col(Plan.id), col(Plan.state)).where(
-        col(Plan.pupil_id) == bindparam("pupil_id"), col(Plan.term_id) == bindparam("term_id")
-    )
-)
-_BY_KEY = Query(
-    core_select(
-        col(SelfAssessment.id),
-        col(SelfAssessment.level),
-        col(SelfAssessment.comment),
-        col(SelfAssessment.created_at),
-    ).where(
-        col(SelfAssessment.goal_id) == bindparam("goal_id"),
-        col(SelfAssessment.idempotency_key) == bindparam("key"),
-    )
-)
 
 
 def plan_this_term(session: Session, *, pupil_id: int, today: date) -> tuple[Plan, Term] | None:
@@ -116,73 +37,55 @@ def plan_this_term(session: Session, *, pupil_id: int, today: date) -> tuple[Pla
     row = session.execute(
         core_select(Plan, Term)
         .join(Term, col(Term.id) == Plan.term_id)
-        .where(col(Plan.pupil_id) == pupil_id, col(Plan.term_id) == _CURRENT_TERM),
+        .where(col(Plan.pupil_id) == pupil_id, col(Plan.term_id) == queries.CURRENT_TERM),
         {"pupil_id": pupil_id, "today": today},
     ).first()
-    return (row[0], row[1]) if row else None
+    return (row.Plan, row.Term) if row else None
 
 
 def plan_of(session: Session, *, pupil_id: int, today: date, namer: Namer) -> PlanPublic | None:
     """The pupil's plan for the term that holds today (between terms, the latest begun),
     with its goals (retired ones apart), every rating and the replies to them (their
     authors named as `namer` allows): two queries."""
-    rows = _PLAN.rows(session, {"pupil_id": pupil_id, "today": today})
     plan: PlanPublic | None = None
     goals: dict[int, GoalPublic] = {}
     ratings: dict[int, SelfAssessmentPublic] = {}
-    for (
-        term,
-        plan_id,
-        state,
-        goal_id,
-        area,
-        text,
-        how,
-        version,
-        retired_at,
-        rating_id,
-        level,
-        comment,
-        created_at,
-    ) in rows:
+    for row in queries.PLAN.rows(session, {"pupil_id": pupil_id, "today": today}):
         if plan is None:
-            plan = PlanPublic(id=plan_id, pupil_id=pupil_id, term=term, state=state, goals=[])
-        if goal_id is None:
+            plan = PlanPublic(
+                id=row.plan_id, pupil_id=pupil_id, term=row.term, state=row.state, goals=[]
+            )
+        if row.goal_id is None:
             continue
-        goal = goals.get(goal_id)
+        goal = goals.get(row.goal_id)
         if goal is None:
-            goal = goals[goal_id] = GoalPublic(
-                id=goal_id,
-                area=area,
-                text=text,
-                how=how,
-                version=version,
-                retired_at=retired_at,
+            goal = goals[row.goal_id] = GoalPublic(
+                id=row.goal_id,
+                area=row.area,
+                text=row.text,
+                how=row.how,
+                version=row.version,
+                retired_at=row.retired_at,
                 self_assessments=[],
             )
-            (plan.goals if retired_at is None else plan.retired).append(goal)
-        if rating_id is not None:
-            rating = ratings[rating_id] = SelfAssessmentPublic(
-                id=rating_id, level=level, comment=comment, created_at=created_at
+            (plan.goals if row.retired_at is None else plan.retired).append(goal)
+        if row.rating_id is not None:
+            rating = ratings[row.rating_id] = SelfAssessmentPublic(
+                id=row.rating_id, level=row.level, comment=row.comment, created_at=row.created_at
             )
             goal.self_assessments.append(rating)
     if plan is not None and ratings:
-        for (
-            rating_id,
-            reply_id,
-            given,
-            family,
-            text,
-            at,
-            author_id,
-            marking,
-            named,
-        ) in _REPLIES.rows(session, {"plan_id": plan.id}):
-            author = named or namer.name(
-                person_id=author_id, given=given, family=family, marking=marking, role="teacher"
+        for reply in queries.REPLIES.rows(session, {"plan_id": plan.id}):
+            author = reply.author_name or namer.name(
+                person_id=reply.author_id,
+                given=reply.given_name,
+                family=reply.family_name,
+                marking=reply.security_marking,
+                role="teacher",
             )
-            ratings[rating_id].replies.append(
-                ReplyPublic(id=reply_id, author=author, text=text, created_at=at)
+            at = reply.created_at
+            ratings[reply.self_assessment_id].replies.append(
+                ReplyPublic(id=reply.id, author=author, text=reply.text, created_at=at)
             )
     return plan
 
@@ -212,26 +115,26 @@ def refuse_archived(state: str, plan_id: int) -> None:
 
 def refuse_archived_plan(session: Session, *, plan_id: int) -> None:
     """refuse_archived for a plan known by its id only (one small query)."""
-    row = _PLAN_STATE.first(session, {"plan_id": plan_id})
+    row = queries.PLAN_STATE.first(session, {"plan_id": plan_id})
     if row is not None:
-        refuse_archived(str(row[0]), plan_id)
+        refuse_archived(str(row.state), plan_id)
 
 
 def refuse_archived_term(session: Session, *, pupil_id: int, term_id: int) -> None:
     """refuse_archived for the pupil's plan in a term (a talk booking belongs to a term)."""
-    row = _PLAN_IN_TERM.first(session, {"pupil_id": pupil_id, "term_id": term_id})
+    row = queries.PLAN_IN_TERM.first(session, {"pupil_id": pupil_id, "term_id": term_id})
     if row is not None:
-        refuse_archived(str(row[1]), int(row[0]))
+        refuse_archived(str(row.state), int(row.id))
 
 
 def goal_to_rate(session: Session, *, pupil_id: int, goal_id: int) -> int:
     """The goal's plan, if the pupil may rate the goal: 404 when it is not hers (or
     retired), 409 `archived` when its plan is archived."""
-    row = _GOAL_OF_PUPIL.first(session, {"goal_id": goal_id, "pupil_id": pupil_id})
+    row = queries.GOAL_OF_PUPIL.first(session, {"goal_id": goal_id, "pupil_id": pupil_id})
     if row is None:
         raise NotFound()
-    refuse_archived(str(row[1]), int(row[0]))
-    return int(row[0])
+    refuse_archived(str(row.state), int(row.id))
+    return int(row.id)
 
 
 def checked_key(value: str) -> str | None:
@@ -282,7 +185,9 @@ def record_self_assessment(
 
 
 def _by_key(session: Session, *, goal_id: int, key: str) -> SelfAssessmentPublic | None:
-    row = _BY_KEY.first(session, {"goal_id": goal_id, "key": key})
+    row = queries.BY_KEY.first(session, {"goal_id": goal_id, "key": key})
     if row is None:
         return None
-    return SelfAssessmentPublic(id=row[0], level=row[1], comment=row[2], created_at=row[3])
+    return SelfAssessmentPublic(
+        id=row.id, level=row.level, comment=row.comment, created_at=row.created_at
+    )

@@ -8,36 +8,29 @@ mentors), that V has neither marked seen nor replied to."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
-from sqlalchemy import and_, bindparam, exists
-from sqlalchemy import select as core_select
 from sqlmodel import Session, col
 
 from backend.access import Relation, Staff
-from backend.db import Query
 from backend.errors import FormError, NotFound
 from backend.i18n import N_
 from backend.models import (
-    Goal,
-    GroupPupil,
-    Person,
-    Plan,
     PlanState,
     Reply,
     Seen,
     SelfAssessment,
     utcnow,
 )
+from backend.plans.queries import REPLY_ROWS
 from backend.plans.schemas import ReplyPublic
-from backend.plans.service import REPLY_ROWS, refuse_archived
+from backend.plans.service import refuse_archived
+from backend.reflections import queries
 from backend.reflections.schemas import REPLY_MAX, ReflectionPublic
 from backend.viewer import Viewer
 from backend.web import has_control_characters
 
 DAYS = 60  # the list reaches this far back …
 LIMIT = 100  # … and shows at most this many
-_ROWS_MAX = 2000  # rows read at most (a pupil in two of her groups comes twice)
 
 
 def reflections_for(
@@ -48,71 +41,34 @@ def reflections_for(
     groups = {g.id: g for g in staff.groups}
     if not groups:
         return []
-    viewer_id = staff.viewer.person_id
-    replied = exists().where(
-        col(Reply.self_assessment_id) == SelfAssessment.id, col(Reply.author_id) == viewer_id
-    )
-    query = (
-        core_select(
-            col(SelfAssessment.id),
-            col(SelfAssessment.level),
-            col(SelfAssessment.comment),
-            col(SelfAssessment.created_at),
-            col(Goal.id),
-            col(Goal.area),
-            col(Goal.text),
-            col(Plan.pupil_id),
-            col(Person.given_name),
-            col(Person.family_name),
-            col(GroupPupil.group_id),
-            col(Seen.person_id),
-            replied,
-            col(Plan.state),
-        )
-        .join(Goal, col(Goal.id) == SelfAssessment.goal_id)
-        .join(Plan, col(Plan.id) == Goal.plan_id)
-        .join(GroupPupil, col(GroupPupil.pupil_id) == Plan.pupil_id)
-        .join(Person, col(Person.id) == Plan.pupil_id)
-        .outerjoin(
-            Seen,
-            and_(
-                col(Seen.self_assessment_id) == SelfAssessment.id,
-                col(Seen.person_id) == viewer_id,
-            ),
-        )
-        .where(col(GroupPupil.group_id).in_(list(groups)), col(SelfAssessment.comment) != "")
-        .order_by(col(SelfAssessment.created_at).desc(), col(SelfAssessment.id).desc())
-        .limit(_ROWS_MAX)
-    )
+    query = queries.listed(viewer_id=staff.viewer.person_id, group_ids=list(groups))
     if assessment_id is None:
         query = query.where(col(SelfAssessment.created_at) >= utcnow() - timedelta(days=DAYS))
     else:
         query = query.where(col(SelfAssessment.id) == assessment_id)
     items: dict[int, ReflectionPublic] = {}
     for row in session.execute(query):
-        rating_id, level, comment, at, goal_id, area, text, pupil_id, given, family = row[:10]
-        group_id, seen_by, has_reply, state = row[10:]
-        group = groups[group_id]
-        mine = area in group.subjects
-        earlier = items.get(rating_id)
+        group = groups[row.group_id]
+        mine = row.area in group.subjects
+        earlier = items.get(row.rating_id)
         if earlier is not None:  # the pupil is in two of her groups
             earlier.in_my_subject = earlier.in_my_subject or mine
             continue
-        items[rating_id] = ReflectionPublic(
-            id=rating_id,
-            pupil_id=pupil_id,
-            pupil=f"{given} {family}",
-            group_id=group_id,
+        items[row.rating_id] = ReflectionPublic(
+            id=row.rating_id,
+            pupil_id=row.pupil_id,
+            pupil=f"{row.given_name} {row.family_name}",
+            group_id=row.group_id,
             group=group.name,
-            goal_id=goal_id,
-            area=area,
-            goal=text,
-            level=level,
-            comment=comment,
-            created_at=at,
-            unread=seen_by is None and not has_reply,
+            goal_id=row.goal_id,
+            area=row.area,
+            goal=row.text,
+            level=row.level,
+            comment=row.comment,
+            created_at=row.created_at,
+            unread=row.seen_by is None and not row.replied,
             in_my_subject=mine,
-            archived=state == PlanState.ARCHIVED,
+            archived=row.state == PlanState.ARCHIVED,
         )
     ordered = sorted(items.values(), key=lambda r: not r.in_my_subject)[:LIMIT]  # stable
     _add_replies(session, ordered)
@@ -123,10 +79,11 @@ def _add_replies(session: Session, items: list[ReflectionPublic]) -> None:
     by_id = {item.id: item for item in items}
     if not by_id:
         return
-    rows: Any = session.execute(REPLY_ROWS.where(col(Reply.self_assessment_id).in_(list(by_id))))
-    for rating_id, reply_id, given, family, text, at, _author, _marking, named in rows:  # staff
-        by_id[rating_id].replies.append(
-            ReplyPublic(id=reply_id, author=named or f"{given} {family}", text=text, created_at=at)
+    rows = session.execute(REPLY_ROWS.where(col(Reply.self_assessment_id).in_(list(by_id))))
+    for row in rows:  # staff read every name
+        author = row.author_name or f"{row.given_name} {row.family_name}"
+        by_id[row.self_assessment_id].replies.append(
+            ReplyPublic(id=row.id, author=author, text=row.text, created_at=row.created_at)
         )
 
 
@@ -170,21 +127,13 @@ def mark_seen(session: Session, *, assessment_id: int, person_id: int) -> None:
         session.commit()
 
 
-_PLAN_OF_RATING = Query(
-    core_select(col(Plan.id), col(Plan.state))
-    .join(Goal, col(Goal.plan_id) == Plan.id)
-    .join(SelfAssessment, col(SelfAssessment.goal_id) == Goal.id)
-    .where(col(SelfAssessment.id) == bindparam("assessment_id"))
-)
-
-
 def add_reply(session: Session, *, assessment_id: int, author: Viewer, text: str) -> ReplyPublic:
     """Stores a reply already checked (check_reply); replying also marks it seen. 409
     `archived` for a rating in an archived plan: the reply would change its history."""
-    found = _PLAN_OF_RATING.first(session, {"assessment_id": assessment_id})
+    found = queries.PLAN_OF_RATING.first(session, {"assessment_id": assessment_id})
     if found is None:
         raise NotFound()
-    refuse_archived(str(found[1]), int(found[0]))
+    refuse_archived(str(found.state), int(found.id))
     reply = Reply(self_assessment_id=assessment_id, author_id=author.person_id, text=text)
     session.add(reply)
     if session.get(Seen, (assessment_id, author.person_id)) is None:
