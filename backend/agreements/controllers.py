@@ -107,9 +107,7 @@ class AgreementsApiController(Controller):
         try:
             return summary.save_summary(
                 db,
-                pupil_id=access.pupil_id,
-                relation=access.relation,
-                by_id=access.viewer.person_id,
+                access=access,
                 data=data,
                 today=state.settings.today(),
             )
@@ -132,9 +130,7 @@ class AgreementsApiController(Controller):
         try:
             return summary.publish(
                 db,
-                pupil_id=access.pupil_id,
-                relation=access.relation,
-                by_id=access.viewer.person_id,
+                access=access,
                 settings=state.settings,
             )
         except FormError as error:
@@ -180,9 +176,7 @@ class AgreementsApiController(Controller):
         try:
             return service.create_agreement(
                 db,
-                pupil_id=access.pupil_id,
-                relation=access.relation,
-                by_id=access.viewer.person_id,
+                access=access,
                 text=data.text,
                 party=data.party,
                 due_on=data.due_on,
@@ -247,9 +241,7 @@ class AgreementsApiController(Controller):
             service.signing_options(
                 db,
                 agreement_id=agreement_id,
-                pupil_id=access.pupil_id,
-                relation=access.relation,
-                signer_id=access.viewer.person_id,
+                access=access,
                 every=all,
                 settings=state.settings,
             )
@@ -277,9 +269,7 @@ class AgreementsApiController(Controller):
         signed = service.sign(
             db,
             agreement_id=agreement_id,
-            pupil_id=access.pupil_id,
-            relation=access.relation,
-            signer_id=access.viewer.person_id,
+            access=access,
             credential=credential_dict(data),
             settings=state.settings,
         )
@@ -338,9 +328,7 @@ class AgreementsApiController(Controller):
             return service.follow_up(
                 db,
                 agreement_id=agreement_id,
-                pupil_id=access.pupil_id,
-                relation=access.relation,
-                by_id=access.viewer.person_id,
+                access=access,
                 done=data.done,
                 comment=data.comment,
                 settings=state.settings,

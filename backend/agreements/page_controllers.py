@@ -124,18 +124,14 @@ class WrittenPlanController(Controller):
         try:
             summary.save_summary(
                 db,
-                pupil_id=access.pupil_id,
-                relation=access.relation,
-                by_id=access.viewer.person_id,
+                access=access,
                 data=update,
                 today=state.settings.today(),
             )
             if data.publish:
                 summary.publish(
                     db,
-                    pupil_id=access.pupil_id,
-                    relation=access.relation,
-                    by_id=access.viewer.person_id,
+                    access=access,
                     settings=state.settings,
                 )
         except FormError as error:
@@ -174,9 +170,7 @@ class WrittenPlanController(Controller):
         try:
             made = service.create_agreement(
                 db,
-                pupil_id=access.pupil_id,
-                relation=access.relation,
-                by_id=access.viewer.person_id,
+                access=access,
                 text=data.text,
                 party=data.party,
                 due_on=data.due_on.strip() or None,
@@ -247,9 +241,7 @@ class WrittenPlanController(Controller):
             service.follow_up(
                 db,
                 agreement_id=agreement_id,
-                pupil_id=access.pupil_id,
-                relation=access.relation,
-                by_id=access.viewer.person_id,
+                access=access,
                 done=data.done == "1",
                 comment=data.comment,
                 settings=state.settings,

@@ -3,8 +3,7 @@ signing and their follow-up. Only the mentor writes an agreement; a change voids
 signatures over the older text and asks again; the pupil marks her own part done, the
 mentor confirms each one done or not done. The plan's state follows (signers.advance).
 
-The summary of measures lives in summary.py, who signs and who has signed in signers.py;
-the test municipality's seed and the history call their functions through this module."""
+The summary of measures lives in summary.py, who signs and who has signed in signers.py."""
 
 from __future__ import annotations
 
@@ -14,7 +13,7 @@ import msgspec
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from backend.access import Access, Relation
+from backend.access import Access
 from backend.agreements import signing
 from backend.agreements.schemas import AGREEMENT_MAX, COMMENT_MAX, AgreementPublic
 from backend.agreements.signers import (
@@ -28,9 +27,7 @@ from backend.agreements.signers import (
 from backend.agreements.summary import (
     clean_text,
     mentor_only,
-    publish,
     published,
-    save_summary,
     summary_public,
     this_plan,
     writable,
@@ -42,15 +39,13 @@ from backend.names import Namer
 from backend.notifications.service import Kind, notify
 from backend.settings import Settings
 
-__all__ = [  # with what the seed and the history call through this module
+__all__ = [  # with what the history (home/history.py) reads through this module
     "NotAParty",
     "agreements_of",
     "check_agreement",
     "create_agreement",
     "follow_up",
     "mark_progress",
-    "publish",
-    "save_summary",
     "sign",
     "signing_options",
     "summary_public",
@@ -88,17 +83,15 @@ def check_agreement(
 def create_agreement(
     session: Session,
     *,
-    pupil_id: int,
-    relation: Relation,
-    by_id: int,
+    access: Access,
     text: str,
     party: str,
     due_on: str | date | None,
     settings: Settings,
 ) -> AgreementPublic:
-    """The mentor writes an agreement into this term's plan. Plain ids: the test
-    municipality's seed writes them too."""
-    mentor_only(relation)
+    """The mentor writes an agreement into this term's plan."""
+    mentor_only(access.relation)
+    pupil_id, by_id = access.pupil_id, access.viewer.person_id
     plan, _term = this_plan(session, pupil_id=pupil_id, today=settings.today())
     writable(plan)
     text, who, day = check_agreement(text=text, party=party, due_on=due_on)
@@ -210,19 +203,12 @@ class NotAParty(Forbidden):
 
 
 def signing_options(
-    session: Session,
-    *,
-    agreement_id: int,
-    pupil_id: int,
-    relation: Relation,
-    signer_id: int,
-    every: bool,
-    settings: Settings,
+    session: Session, *, access: Access, agreement_id: int, every: bool, settings: Settings
 ) -> str:
-    """WebAuthn options for this agreement, or (`every`) all that wait for the signer.
-    Plain ids: the test municipality's seed signs too."""
-    if relation not in SIGNERS:
+    """WebAuthn options for this agreement, or (`every`) all that wait for the signer."""
+    if access.relation not in SIGNERS:
         raise NotAParty()
+    pupil_id, signer_id = access.pupil_id, access.viewer.person_id
     _agreement, plan = agreement_of(session, agreement_id=agreement_id, pupil_id=pupil_id)
     published(session, plan)
     assert plan.id is not None
@@ -253,15 +239,15 @@ def signing_options(
 def sign(
     session: Session,
     *,
+    access: Access,
     agreement_id: int,
-    pupil_id: int,
-    relation: Relation,
-    signer_id: int,
     credential: dict[str, object],
     settings: Settings,
 ) -> list[int]:
-    if relation not in SIGNERS:
+    """Stores her signature of each agreement of the ceremony (signing.finish); the ids."""
+    if access.relation not in SIGNERS:
         raise NotAParty()
+    pupil_id, signer_id = access.pupil_id, access.viewer.person_id
     _agreement, plan = agreement_of(session, agreement_id=agreement_id, pupil_id=pupil_id)
     published(session, plan)
     signatures = signing.finish(
@@ -269,7 +255,7 @@ def sign(
         settings=settings,
         credential=credential,
         signer_id=signer_id,
-        role=relation.value,
+        role=access.relation.value,
         agreement_id=agreement_id,
         pupil_id=pupil_id,
     )
@@ -313,17 +299,16 @@ def mark_progress(
 def follow_up(
     session: Session,
     *,
+    access: Access,
     agreement_id: int,
-    pupil_id: int,
-    relation: Relation,
-    by_id: int,
     done: bool,
     comment: str,
     settings: Settings,
 ) -> AgreementPublic:
     """The mentor confirms an agreement done or not done; when every agreement is followed
-    up, the plan is. Plain ids: the test municipality's seed follows one up too."""
-    mentor_only(relation)
+    up, the plan is."""
+    mentor_only(access.relation)
+    pupil_id, by_id = access.pupil_id, access.viewer.person_id
     agreement, plan = agreement_of(session, agreement_id=agreement_id, pupil_id=pupil_id)
     published(session, plan)
     checked = _comment(comment)  # before anything of the row changes

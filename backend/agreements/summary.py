@@ -122,18 +122,12 @@ def check_summary(data: SummaryUpdate) -> dict[str, Any]:
 
 
 def save_summary(
-    session: Session,
-    *,
-    pupil_id: int,
-    relation: Relation,
-    by_id: int,
-    data: SummaryUpdate,
-    today: date,
+    session: Session, *, access: Access, data: SummaryUpdate, today: date
 ) -> SummaryPublic:
     """The mentor's talk record and summary, if nobody saved it since `data.version`; else
-    409 with it as it is now. A date for the talk moves the plan to `held`. Plain ids: the
-    test municipality's seed writes it too."""
-    mentor_only(relation)
+    409 with it as it is now. A date for the talk moves the plan to `held`."""
+    mentor_only(access.relation)
+    pupil_id, by_id = access.pupil_id, access.viewer.person_id
     plan, term = this_plan(session, pupil_id=pupil_id, today=today)
     writable(plan)
     values = check_summary(data)
@@ -167,17 +161,11 @@ def save_summary(
     return now
 
 
-def publish(
-    session: Session,
-    *,
-    pupil_id: int,
-    relation: Relation,
-    by_id: int,
-    settings: Settings,
-) -> SummaryPublic:
+def publish(session: Session, *, access: Access, settings: Settings) -> SummaryPublic:
     """The written plan reaches pupil and guardians, who are told and asked to sign. It
     needs the talk's date, and the summary of measures where the term asks for one."""
-    mentor_only(relation)
+    mentor_only(access.relation)
+    pupil_id, by_id = access.pupil_id, access.viewer.person_id
     today = settings.today()
     plan, term = this_plan(session, pupil_id=pupil_id, today=today)
     writable(plan)

@@ -102,9 +102,7 @@ class CompilationController(Controller):
         try:
             service.save_draft(
                 db,
-                pupil_id=access.pupil_id,
-                relation=access.relation,
-                by_id=access.viewer.person_id,
+                access=access,
                 text=data.text,
                 version=form_int(data.version),
                 today=state.settings.today(),
@@ -189,9 +187,7 @@ class CompilationApiController(Controller):
         try:
             return service.save_draft(
                 db,
-                pupil_id=access.pupil_id,
-                relation=access.relation,
-                by_id=access.viewer.person_id,
+                access=access,
                 text=data.text,
                 version=data.version,
                 today=state.settings.today(),

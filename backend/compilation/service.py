@@ -300,21 +300,14 @@ def check_draft(text: str) -> str:
 
 
 def save_draft(
-    session: Session,
-    *,
-    pupil_id: int,
-    relation: Relation,
-    by_id: int,
-    text: str,
-    version: int,
-    today: date,
+    session: Session, *, access: Access, text: str, version: int, today: date
 ) -> TalkDraftPublic:
     """The mentor's draft, if nobody has saved it since `version` (0: not written yet);
-    else 409 with the draft as it is now, so she sees both texts. Plain ids: the test
-    municipality's seed writes drafts too."""
-    _mentor_only(relation)
+    else 409 with the draft as it is now, so she sees both texts."""
+    _mentor_only(access.relation)
     text = check_draft(text)
-    plan_id = _plan_id(session, pupil_id=pupil_id, today=today)
+    plan_id = _plan_id(session, pupil_id=access.pupil_id, today=today)
+    by_id = access.viewer.person_id
     values: dict[str, Any] = {"text": text, "updated_by_id": by_id, "updated_at": utcnow()}
     stale = False
     if version == 0:
