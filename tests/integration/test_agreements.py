@@ -6,6 +6,7 @@ signing, a restricted guardian)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -96,12 +97,22 @@ def test_the_written_plan_signed_by_every_party_and_followed_up(
     assert summary["published_at"] and summary["required"] is True  # åk 4
 
     # Pupil signs both with one touch; Anna signs one at a time; the mentor both.
+    # Each is sent back to the page she signed on, loaded afresh.
     done = sign(pupil, first["id"], every=True)
     assert done.status_code == 201, done.text
     assert done.json()["signed"] == [first["id"], second["id"]]
+    assert re.fullmatch(r"/\?signed=\d+#agreements", done.json()["redirect"])
     for agreement in (first, second):
-        assert sign(anna, agreement["id"]).status_code == 201
-    assert sign(mentor, first["id"], every=True).status_code == 201
+        by_anna = sign(anna, agreement["id"])
+        assert by_anna.status_code == 201
+        assert re.fullmatch(
+            rf"/pupils/{alva.id}\?signed=\d+#agreements", by_anna.json()["redirect"]
+        )
+    by_mentor = sign(mentor, first["id"], every=True)
+    assert by_mentor.status_code == 201
+    assert re.fullmatch(
+        rf"/pupils/{alva.id}/written-plan\?signed=\d+#agreements", by_mentor.json()["redirect"]
+    )
 
     listed = per.get(f"/api/pupils/{alva.id}/agreements").json()
     by_name = {s["name"]: s for s in listed[0]["signers"]}

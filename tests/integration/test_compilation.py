@@ -209,6 +209,7 @@ def test_the_mentor_writes_the_draft_and_a_stale_save_shows_both_texts(
     assert "Min nya text" in stale.text and SECRET in stale.text
     ok = mentor.form(f"/pupils/{alva.id}/talk-draft", {"text": "Min nya text", "version": "1"})
     assert ok.status_code == 303
+    assert ok.headers["location"] == f"/pupils/{alva.id}/compilation?saved=1#draft"
     db.expire_all()
     draft = db.get(TalkDraft, plan_of(db, "alva").id)
     assert draft is not None and (draft.text, draft.version) == ("Min nya text", 2)
@@ -247,6 +248,7 @@ def test_the_mentor_marks_the_talk_held_once(
     mentor = signed_in("mentor-4a")
     done = mentor.form(f"/pupils/{alva.id}/talk-held", {})
     assert done.status_code == 303
+    assert done.headers["location"] == f"/pupils/{alva.id}/compilation?held=1#held"
     assert plan_of(db, "alva").state == "held"
     again = mentor.post(f"/api/pupils/{alva.id}/talk-held")
     assert again.status_code == 200 and again.json() == {"held": True, "changed": False}

@@ -46,6 +46,7 @@ def test_the_mentor_writes_publishes_and_the_family_signs_on_the_pages(
         },
     )
     assert saved.status_code == 303, saved.text
+    assert saved.headers["location"] == f"/pupils/{alva.id}/written-plan?published=1#summary"
     bad = mentor.form(f"/pupils/{alva.id}/agreements", {"text": "Läsa", "party": "", "due_on": ""})
     assert bad.status_code == 422 and "Välj vem som gör det" in bad.text
     added = mentor.form(
@@ -54,6 +55,8 @@ def test_the_mentor_writes_publishes_and_the_family_signs_on_the_pages(
     )
     assert added.status_code == 303
     agreement = db.exec(select(Agreement)).one()
+    at = f"#agreement-{agreement.id}"
+    assert added.headers["location"] == f"/pupils/{alva.id}/written-plan?added={agreement.id}{at}"
 
     pupil = signed_in("alva")
     home = pupil.get("/")
@@ -81,8 +84,12 @@ def test_the_mentor_writes_publishes_and_the_family_signs_on_the_pages(
     assert 'value="Bra' in refused.text, "what she typed stays in the field"
     done = pupil.form(f"/agreements/{agreement.id}/progress", {"comment": "Första boken klar"})
     assert done.status_code == 303
+    assert done.headers["location"] == f"/?progress={agreement.id}{at}"
     followed = mentor.form(f"/agreements/{agreement.id}/follow-up", {"done": "1", "comment": "Bra"})
     assert followed.status_code == 303
+    assert followed.headers["location"] == (
+        f"/pupils/{alva.id}/written-plan?followed={agreement.id}{at}"
+    )
     db.expire_all()
     row = db.get(Agreement, agreement.id)
     assert row is not None and row.state == "done" and row.progress_comment == "Första boken klar"
@@ -92,6 +99,21 @@ def test_the_mentor_writes_publishes_and_the_family_signs_on_the_pages(
     assert alva_row["agreements_signed"] == 1  # followed up counts as past signing
     page = mentor.get(f"/groups/{group_id(db, '4A')}")
     assert f'href="/pupils/{alva.id}/written-plan"' in page.text
+
+    # A change (on the mentor's page) lands at the agreement changed.
+    changed = mentor.form(
+        f"/agreements/{agreement.id}",
+        {
+            "version": str(row.version),
+            "text": "Alva läser två böcker",
+            "party": "pupil",
+            "due_on": DUE,
+        },
+    )
+    assert changed.status_code == 303, changed.text
+    assert changed.headers["location"] == (
+        f"/pupils/{alva.id}/written-plan?changed={agreement.id}{at}"
+    )
 
 
 def test_outsiders_see_no_written_plan(db: Session, signed_in: Callable[[str], Visitor]) -> None:
