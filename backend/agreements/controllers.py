@@ -23,7 +23,7 @@ from backend.agreements.schemas import (
     SummaryPublic,
     SummaryUpdate,
 )
-from backend.agreements.signers import SIGNERS, agreements_of, signature_id
+from backend.agreements.signers import SIGNERS, signature_id
 from backend.agreements.summary import summary_of
 from backend.auth.controllers import credential_dict, options
 from backend.auth.schemas import CredentialJSON
@@ -148,14 +148,7 @@ class AgreementsApiController(Controller):
     def agreements(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
     ) -> list[AgreementPublic]:
-        found = summary_of(db, access=access, today=state.settings.today())
-        return agreements_of(
-            db,
-            plan_id=found.plan_id,
-            pupil_id=access.pupil_id,
-            settings=state.settings,
-            namer=access.namer,
-        )
+        return service.agreements_for(db, access=access, settings=state.settings)
 
     @post(
         "/pupils/{pupil_id:int}/agreements",

@@ -28,6 +28,7 @@ from backend.agreements.summary import (
     clean_text,
     mentor_only,
     published,
+    summary_of,
     summary_public,
     this_plan,
     writable,
@@ -41,6 +42,7 @@ from backend.settings import Settings
 
 __all__ = [  # with what the history (home/history.py) reads through this module
     "NotAParty",
+    "agreements_for",
     "agreements_of",
     "check_agreement",
     "create_agreement",
@@ -53,6 +55,20 @@ __all__ = [  # with what the history (home/history.py) reads through this module
 ]
 
 # The agreements ----------------------------------------------------------------------------
+
+
+def agreements_for(
+    session: Session, *, access: Access, settings: Settings
+) -> list[AgreementPublic]:
+    """This term's agreements as the viewer may read them: the family's once published."""
+    summary = summary_of(session, access=access, today=settings.today())
+    return agreements_of(
+        session,
+        plan_id=summary.plan_id,
+        pupil_id=access.pupil_id,
+        settings=settings,
+        namer=access.namer,
+    )
 
 
 def check_agreement(

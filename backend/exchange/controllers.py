@@ -16,8 +16,8 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 from sqlmodel import Session
 
-from backend.access import STAFF, STAFF_ONLY, Access, Staff, for_pupil, relation
-from backend.errors import Conflict, Invalid, NotFound, TooLarge, refusals
+from backend.access import STAFF, STAFF_ONLY, Access, Staff, for_pupil
+from backend.errors import Conflict, Invalid, TooLarge, refusals
 from backend.exchange import service
 from backend.exchange.importing import (
     IMPORTERS,
@@ -25,6 +25,7 @@ from backend.exchange.importing import (
     ImportedPublic,
     decode,
     import_document,
+    import_for,
 )
 from backend.exchange.schemas import ExchangeDocument
 from backend.i18n import N_
@@ -175,14 +176,11 @@ class ExchangeApiController(Controller):
     ) -> ImportedPublic:
         if person_id is None:
             raise Invalid("person_id", N_("Say whose history it is: ?person_id=."))
-        found = relation(db, viewer=access.viewer, pupil_id=person_id)
-        if found is None or found not in IMPORTERS:
-            raise NotFound()
-        return import_document(
+        return import_for(
             db,
-            document=decode(msgspec.json.encode(data)),
+            staff=access,
             person_id=person_id,
-            by_id=access.viewer.person_id,
+            raw=msgspec.json.encode(data),
             settings=state.settings,
         )
 

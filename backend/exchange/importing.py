@@ -18,7 +18,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, col, select
 
-from backend.access import PLAN_READERS, STAFF, Relation
+from backend.access import PLAN_READERS, STAFF, Relation, Staff, relation
 from backend.errors import Conflict, Invalid, NotFound, TooLarge
 from backend.exchange import schemas as x
 from backend.exchange.contents import INVALID, Questions, add_agreement, add_goal, add_preparation
@@ -116,6 +116,24 @@ def _school(session: Session, sent: x.School, *, rp_id: str, origin: str) -> Sch
         session.add(found)
         session.flush()
     return found
+
+
+def import_for(
+    session: Session, *, staff: Staff, person_id: int, raw: bytes, settings: Settings
+) -> ImportedPublic:
+    """The API's import, for the pupil named by her id: her mentors and teachers or a
+    principal of her school import; to anyone else she does not exist (404, before the
+    document is read)."""
+    found = relation(session, viewer=staff.viewer, pupil_id=person_id)
+    if found is None or found not in IMPORTERS:
+        raise NotFound()
+    return import_document(
+        session,
+        document=decode(raw),
+        person_id=person_id,
+        by_id=staff.viewer.person_id,
+        settings=settings,
+    )
 
 
 def import_document(
