@@ -289,7 +289,8 @@ def handle(
             # Back to the page itself; its query only held one-off notices (?saved=, ?welcome=).
             back = urlsplit(request.headers.get("hx-current-url", "")).path
             ended = "expired=1&" if refusal.reason == "session_ended" else ""
-            target = f"/login?{ended}next=" + quote(back or request.url.path, safe="/")
+            login = request.app.route_reverse("auth.login_page")
+            target = f"{login}?{ended}next=" + quote(back or request.url.path, safe="/")
             if request.headers.get("hx-request"):
                 return Response("", status_code=401, headers={"hx-redirect": target})
             if request.method == "GET":

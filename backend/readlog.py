@@ -132,16 +132,22 @@ def reads_of(
     be apart); the pupil sees them all."""
     seen: dict[tuple[str, str, date], ReadPublic] = {}
     rows = _READS.rows(session, {"pupil_id": pupil_id})
-    for at, kind, role, reader_id, reason, given_name, family_name, marking in rows:
-        if role == "guardian" and viewer_id not in (pupil_id, reader_id):
+    for row in rows:
+        if row.role == "guardian" and viewer_id not in (pupil_id, row.reader_id):
             continue
         name = namer.name(
-            person_id=reader_id, given=given_name, family=family_name, marking=marking, role=role
+            person_id=row.reader_id,
+            given=row.given_name,
+            family=row.family_name,
+            marking=row.security_marking,
+            role=row.role,
         )
-        key = (name, kind, at.astimezone(zone).date())
+        key = (name, row.kind, row.at.astimezone(zone).date())
         earlier = seen.get(key)
         if earlier is None:
-            earlier = seen[key] = ReadPublic(name=name, role=role, kind=ReadKind(kind), at=at)
-        if reason and reason not in earlier.reasons:  # every reason given is shown
-            earlier.reasons.append(reason)
+            earlier = seen[key] = ReadPublic(
+                name=name, role=row.role, kind=ReadKind(row.kind), at=row.at
+            )
+        if row.reason and row.reason not in earlier.reasons:  # every reason given is shown
+            earlier.reasons.append(row.reason)
     return list(seen.values())
