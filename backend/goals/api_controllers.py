@@ -165,7 +165,7 @@ class GoalApiController(Controller):
     def own_proposals_json(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
     ) -> list[ProposalPublic]:
-        return proposals.pupil_proposals(db, pupil_id=access.pupil_id, today=today_of(state))
+        return proposals.pupil_proposals(db, access=access, today=today_of(state))
 
     @get(
         "/pupils/{pupil_id:int}/goal-proposals",
@@ -178,7 +178,7 @@ class GoalApiController(Controller):
     def proposals_json(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
     ) -> list[ProposalPublic]:
-        return proposals.pupil_proposals(db, pupil_id=access.pupil_id, today=today_of(state))
+        return proposals.pupil_proposals(db, access=access, today=today_of(state))
 
     @post(
         "/goal-proposals/{proposal_id:int}/decision",

@@ -336,7 +336,7 @@ def fields_page(
         form=form,
         errors=errors or {},
         rights=rights,
-        choices=service.area_choices(db, pupil_id=access.pupil_id, rights=rights, plan_id=plan_id),
+        choices=service.area_choices(db, access=access, rights=rights, plan_id=plan_id),
         **context,
     )
 

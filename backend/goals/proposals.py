@@ -40,8 +40,9 @@ def proposals_of(
     return [p for p in found if p.state == "pending"] if pending_only else found
 
 
-def pupil_proposals(session: Session, *, pupil_id: int, today: date) -> list[ProposalPublic]:
-    found = plan_this_term(session, pupil_id=pupil_id, today=today)
+def pupil_proposals(session: Session, *, access: Access, today: date) -> list[ProposalPublic]:
+    """Her proposals this term, for the pupil and her mentor."""
+    found = plan_this_term(session, pupil_id=access.pupil_id, today=today)
     if found is None:
         return []
     plan, _term = found

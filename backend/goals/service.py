@@ -94,13 +94,13 @@ def writer(session: Session, *, access: Access) -> Rights:
 
 
 def area_choices(
-    session: Session, *, pupil_id: int, rights: Rights, plan_id: int | None
+    session: Session, *, access: Access, rights: Rights, plan_id: int | None
 ) -> list[str]:
     """What the area field offers: a teacher her subjects; the mentor the subjects taught
     in the pupil's groups, the social areas and any area the plan already has."""
     if not rights.mentor:
         return list(rights.subjects)
-    rows = queries.GROUP_SUBJECTS.rows(session, {"pupil_id": pupil_id})
+    rows = queries.GROUP_SUBJECTS.rows(session, {"pupil_id": access.pupil_id})
     found = {row.subject for row in rows}
     if plan_id is not None:
         found |= set(session.exec(select(Goal.area).where(Goal.plan_id == plan_id)).all())

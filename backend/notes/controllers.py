@@ -139,8 +139,8 @@ class NoteController(Controller):
         try:
             note = service.update_note(
                 db,
+                access=access,
                 note_id=note_id,
-                author_id=access.viewer.person_id,
                 text=data.text,
                 shared=data.shared == "1",
                 version=form_int(data.version),
@@ -169,7 +169,7 @@ class NoteController(Controller):
         access: NamedDependency[Access],
         note_id: RowId,
     ) -> Redirect:
-        note = service.delete_note(db, note_id=note_id, author_id=access.viewer.person_id)
+        note = service.delete_note(db, access=access, note_id=note_id)
         return see_other(request, "notes.pupil_notes", query={"deleted": 1}, pupil_id=note.pupil_id)
 
 
@@ -242,8 +242,8 @@ class NoteApiController(Controller):
         try:
             return service.update_note(
                 db,
+                access=access,
                 note_id=note_id,
-                author_id=access.viewer.person_id,
                 text=data.text,
                 shared=data.shared,
                 version=data.version,
@@ -262,7 +262,7 @@ class NoteApiController(Controller):
     def delete_json(
         self, *, db: NamedDependency[Session], access: NamedDependency[Access], note_id: RowId
     ) -> None:
-        service.delete_note(db, note_id=note_id, author_id=access.viewer.person_id)
+        service.delete_note(db, access=access, note_id=note_id)
 
 
 def _new_form(
@@ -301,7 +301,7 @@ def _edit_page(
 ) -> Template:
     """The edit page with the note as it is now (after a 409: the other person's text), and
     the form as sent, else as the note is."""
-    note = service.own_note(db, note_id=note_id, author_id=access.viewer.person_id)
+    note = service.own_note(db, access=access, note_id=note_id)
     form = form or NoteForm(text=note.text, shared="1" if note.shared else "0")
     return Page(
         "notes/edit.html",

@@ -8,7 +8,7 @@ import msgspec
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
-from backend.access import Relation, staff_of
+from backend.access import Access, Relation, staff_of
 from backend.errors import Conflict, Forbidden, FormError, NotFound
 from backend.i18n import N_
 from backend.models import GroupPupil, Note, Person, utcnow
@@ -117,7 +117,7 @@ def notes_of(
     ]
 
 
-def own_note(session: Session, *, note_id: int, author_id: int) -> NotePublic:
+def own_note(session: Session, *, access: Access, note_id: int) -> NotePublic:
     """The note, if the viewer wrote it: 404 when it is gone, 403 when it is someone
     else's (the access policy has checked that she may see the pupil)."""
     row = session.exec(
@@ -128,7 +128,7 @@ def own_note(session: Session, *, note_id: int, author_id: int) -> NotePublic:
     if row is None:
         raise NotFound()
     note, given, family = row
-    if note.author_id != author_id:
+    if note.author_id != access.viewer.person_id:
         raise Forbidden("not_author", N_("Only the person who wrote a note can change it."))
     return _public(note, f"{given} {family}")
 
@@ -136,8 +136,8 @@ def own_note(session: Session, *, note_id: int, author_id: int) -> NotePublic:
 def update_note(
     session: Session,
     *,
+    access: Access,
     note_id: int,
-    author_id: int,
     text: str,
     shared: bool | None,
     version: int,
@@ -145,7 +145,7 @@ def update_note(
     """Checks the text (FormError) and changes the author's note if nobody has changed it
     since `version`: else 409 with the note as it is now (nothing is silently overwritten).
     Its subject stays."""
-    before = own_note(session, note_id=note_id, author_id=author_id)
+    before = own_note(session, access=access, note_id=note_id)
     text, _subject = _check_note(text=text, subject=before.subject, choices=[before.subject])
     values: dict[str, object] = {
         "text": text,
@@ -160,12 +160,12 @@ def update_note(
     session.commit()
     if result.rowcount == 0:
         raise Conflict(current=msgspec.to_builtins(before))
-    return own_note(session, note_id=note_id, author_id=author_id)
+    return own_note(session, access=access, note_id=note_id)
 
 
-def delete_note(session: Session, *, note_id: int, author_id: int) -> NotePublic:
+def delete_note(session: Session, *, access: Access, note_id: int) -> NotePublic:
     """Removes the author's note; returns it as it was (to find the pupil's page)."""
-    note = own_note(session, note_id=note_id, author_id=author_id)
+    note = own_note(session, access=access, note_id=note_id)
     session.connection().execute(delete(Note).where(col(Note.id) == note_id))
     session.commit()
     return note

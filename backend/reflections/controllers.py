@@ -99,7 +99,7 @@ class ReflectionController(Controller):
         access: NamedDependency[Access],
         assessment_id: RowId,
     ) -> Response[Any]:
-        service.mark_seen(db, assessment_id=assessment_id, person_id=access.viewer.person_id)
+        service.mark_seen(db, access=access, assessment_id=assessment_id)
         return _answer(request, db, access, assessment_id, done="seen")
 
 
@@ -157,7 +157,7 @@ class ReflectionApiController(Controller):
     def seen_json(
         self, *, db: NamedDependency[Session], access: NamedDependency[Access], assessment_id: RowId
     ) -> ReflectionPublic:
-        service.mark_seen(db, assessment_id=assessment_id, person_id=access.viewer.person_id)
+        service.mark_seen(db, access=access, assessment_id=assessment_id)
         staff = staff_of(db, viewer=access.viewer)
         return service.reflection(db, staff=staff, assessment_id=assessment_id)
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, col
 
-from backend.access import Relation, Staff
+from backend.access import Access, Relation, Staff
 from backend.errors import FormError, NotFound
 from backend.i18n import N_
 from backend.models import (
@@ -120,8 +120,9 @@ def check_reply(text: str) -> str:
     return text
 
 
-def mark_seen(session: Session, *, assessment_id: int, person_id: int) -> None:
+def mark_seen(session: Session, *, access: Access, assessment_id: int) -> None:
     """Idempotent: seen once is seen."""
+    person_id = access.viewer.person_id
     if session.get(Seen, (assessment_id, person_id)) is None:
         session.add(Seen(self_assessment_id=assessment_id, person_id=person_id))
         session.commit()
