@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 
 from backend.access import Access, Relation
 from backend.agreements import service as agreements
+from backend.agreements import summary
 from backend.agreements.schemas import SummaryUpdate
 from backend.auth import service as auth
 from backend.compilation import service as compilation
@@ -291,9 +292,7 @@ def _activity(
         if pupil_id in rich:
             compilation.save_draft(
                 session,
-                pupil_id=pupil_id,
-                relation=Relation.MENTOR,
-                by_id=mentor,
+                access=access,
                 text="Läsningen går framåt; prata om matematiken. "
                 + _mark(seeded, "UTKAST", n, pupil_ext, mentor),
                 version=0,
@@ -459,11 +458,10 @@ def _written_plans(
         mentor = _group_mentor(session, m, seeded, mentor_of, pupil_id)
         if mentor is None:
             continue
-        agreements.save_summary(
+        access = _access(session, mentor, pupil_id, Relation.MENTOR)
+        summary.save_summary(
             session,
-            pupil_id=pupil_id,
-            relation=Relation.MENTOR,
-            by_id=mentor,
+            access=access,
             data=SummaryUpdate(
                 version=0,
                 held_on=today - timedelta(days=1),
@@ -476,37 +474,30 @@ def _written_plans(
         )
         made = agreements.create_agreement(
             session,
-            pupil_id=pupil_id,
-            relation=Relation.MENTOR,
-            by_id=mentor,
+            access=access,
             text="Eleven läser tjugo minuter varje kväll.",
             party="pupil",
             due_on=min(today + timedelta(days=30), m.term_end),
             settings=settings,
         )
-        agreements.publish(
-            session, pupil_id=pupil_id, relation=Relation.MENTOR, by_id=mentor, settings=settings
-        )
+        summary.publish(session, access=access, settings=settings)
         signers = [(pupil_id, Relation.SELF), (mentor, Relation.MENTOR)]
         signers += [(g, Relation.GUARDIAN) for g in _guardians(m, seeded, pupil)]
         for signer, relation in signers:
             key = keys.get(signer) or _passkey(session, settings, signer)
             keys[signer] = key
+            signer_access = _access(session, signer, pupil_id, relation)
             options = agreements.signing_options(
                 session,
+                access=signer_access,
                 agreement_id=made.id,
-                pupil_id=pupil_id,
-                relation=relation,
-                signer_id=signer,
                 every=True,
                 settings=settings,
             )
             agreements.sign(
                 session,
+                access=signer_access,
                 agreement_id=made.id,
-                pupil_id=pupil_id,
-                relation=relation,
-                signer_id=signer,
                 credential=key.login(options),
                 settings=settings,
             )
@@ -515,10 +506,8 @@ def _written_plans(
         if pupil == m.kinds["pupil"]:  # one plan followed up: the agreement done
             agreements.follow_up(
                 session,
+                access=access,
                 agreement_id=made.id,
-                pupil_id=pupil_id,
-                relation=Relation.MENTOR,
-                by_id=mentor,
                 done=True,
                 comment="Klart, bra jobbat!",
                 settings=settings,
