@@ -19,6 +19,7 @@ from backend.goals.proposals import plan_context as goals_context
 from backend.models import Person, PlanState
 from backend.notes.service import notes_of
 from backend.plans import service
+from backend.plans.schemas import PlanPublic
 from backend.preparation.service import progress as preparation_progress
 from backend.settings import Settings
 from backend.talks.service import booking_of
@@ -48,15 +49,6 @@ def plan_page(
     goals = goals_context(db, access=access, plan=plan, partial=bool(partial))
     if archived:
         goals["rights"] = None  # nobody writes goals or answers proposals in history
-    reads = None
-    if access.sees_read_log and not partial:
-        reads = readlog.reads_of(
-            db,
-            pupil_id=access.pupil_id,
-            zone=settings.zone,
-            viewer_id=access.viewer.person_id,
-            namer=access.namer,
-        )
     return render(
         request,
         "plans/plan.html",
@@ -75,34 +67,61 @@ def plan_page(
         errors=context.pop("errors", {}),
         form=context.pop("form", None),
         saved=saved,
-        reads=reads,
         open=opened,
         readers=readers_of(db, pupil_id=access.pupil_id, namer=access.namer) if opened else [],
-        shared_notes=[]
+        staff=access.relation in STAFF,
+        talk_pupil_id=access.pupil_id,
+        guardian=access.relation is Relation.GUARDIAN,
+        rated_this_month=(
+            service.rated_this_month(plan, today=today, zone=settings.zone) if plan else set()
+        ),
+        **_around(db, settings, access, plan=plan, partial=bool(partial), archived=archived),
+        **goals,
+        **context,
+    )
+
+
+def _around(
+    db: Session,
+    settings: Settings,
+    access: Access,
+    *,
+    plan: PlanPublic | None,
+    partial: bool,
+    archived: bool,
+) -> dict[str, Any]:
+    """What the other domains add around the goals: the read log, shared notes, goals to
+    carry over, the talk and its preparation, the published written plan. A goal's card
+    (the htmx partial) needs only the preparation line, which rides along with "to do now"."""
+    today = settings.today()
+    reads = None
+    if access.sees_read_log and not partial:
+        reads = readlog.reads_of(
+            db,
+            pupil_id=access.pupil_id,
+            zone=settings.zone,
+            viewer_id=access.viewer.person_id,
+            namer=access.namer,
+        )
+    return {
+        "reads": reads,
+        "shared_notes": []
         if partial
         else notes_of(db, pupil_id=access.pupil_id, shared_only=True, namer=access.namer),
-        staff=access.relation in STAFF,
-        carry_over=(
+        "carry_over": (
             offered(db, access=access, today=today)
             if plan and not partial and not archived and access.relation in STAFF
             else []
         ),
-        talk_booking=None
+        "talk_booking": None
         if partial
         else booking_of(db, pupil_id=access.pupil_id, today=today, namer=access.namer),
-        talk_pupil_id=access.pupil_id,
         # Before the talk: her progress line, or the guardian's link to her own answers.
-        prep=(
+        "prep": (
             preparation_progress(db, pupil_id=access.pupil_id, plan=plan)
-            if access.is_self  # also in a partial: it rides along with "to do now"
+            if access.is_self
             else None
         ),
-        guardian=access.relation is Relation.GUARDIAN,
         # After the talk: the published written plan, and what waits for the viewer.
-        written=written(db, access=access, settings=settings),
-        rated_this_month=(
-            service.rated_this_month(plan, today=today, zone=settings.zone) if plan else set()
-        ),
-        **goals,
-        **context,
-    )
+        "written": written(db, access=access, settings=settings),
+    }
