@@ -264,6 +264,27 @@ def close_uploads(request: Request[Any, Any, Any]) -> None:
                 item.file.close()
 
 
+def _sent_on(request: Request[Any, Any, Any], refusal: Refusal) -> Response[Any] | None:
+    """A page that helps instead of an error page: sign-in for someone not signed in, back
+    to this page afterwards; or a GET's refusal `location` (a form to give a reason)."""
+    if isinstance(refusal, NotSignedIn):
+        # Back to the page itself; its query only held one-off notices (?saved=, ?welcome=).
+        back = urlsplit(request.headers.get("hx-current-url", "")).path
+        ended = "expired=1&" if refusal.reason == "session_ended" else ""
+        login = request.app.route_reverse("auth.login_page")
+        status = 401
+        target = f"{login}?{ended}next=" + quote(back or request.url.path, safe="/")
+    elif refusal.location and request.method == "GET":
+        status, target = refusal.status, refusal.location
+    else:
+        return None
+    if request.headers.get("hx-request"):
+        return Response("", status_code=status, headers={"hx-redirect": target})
+    if request.method == "GET":
+        return Redirect(target, status_code=303)
+    return None
+
+
 def handle(
     request: Request[Any, Any, Any], exc: Exception, *, find_viewer: FindViewer | None = None
 ) -> Response[Any]:
@@ -283,24 +304,12 @@ def handle(
         status, reason, headers = refusal.status, refusal.reason, refusal.headers
         message_id = refusal.message
     json = wants_json(request)
+    elsewhere = None if json or refusal is None else _sent_on(request, refusal)
+    if elsewhere is not None:
+        return elsewhere
     viewer = None
-    if isinstance(refusal, NotSignedIn):
-        if not json:
-            # Back to the page itself; its query only held one-off notices (?saved=, ?welcome=).
-            back = urlsplit(request.headers.get("hx-current-url", "")).path
-            ended = "expired=1&" if refusal.reason == "session_ended" else ""
-            login = request.app.route_reverse("auth.login_page")
-            target = f"{login}?{ended}next=" + quote(back or request.url.path, safe="/")
-            if request.headers.get("hx-request"):
-                return Response("", status_code=401, headers={"hx-redirect": target})
-            if request.method == "GET":
-                return Redirect(target, status_code=303)
-    elif refusal is not None and refusal.location and not json and request.method == "GET":
-        if request.headers.get("hx-request"):
-            return Response("", status_code=status, headers={"hx-redirect": refusal.location})
-        return Redirect(refusal.location, status_code=303)
-    elif find_viewer is not None:  # also switches to her stored language
-        viewer = find_viewer(request, look_up=status < 500)
+    if find_viewer is not None and not isinstance(refusal, NotSignedIn):
+        viewer = find_viewer(request, look_up=status < 500)  # also switches to her language
     message = _(message_id)
     if json:
         body = ErrorMessage(

@@ -1,6 +1,7 @@
 """What every page shares: security and cache headers, hashed static files, health, the PWA
-files, the OpenAPI schema, language, errors in the user's language, sign-in messages,
-passkey management, sign-out and expired sessions — all over HTTP."""
+files, the OpenAPI schema, errors in the user's language, sign-in messages, passkey
+management, sign-out and expired sessions — all over HTTP (which language a request gets:
+test_errors_and_languages.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import httpx
-import pytest
 from litestar.testing import TestClient
 from sqlmodel import Session, select
 
@@ -212,34 +212,6 @@ def test_openapi_lists_the_api_and_no_pages(visitor: Callable[[], Visitor]) -> N
         "/api/goals/{goal_id}/self-assessments",
     } <= paths
     assert not paths & {"/", "/login", "/account", "/logout", "/lang", "/offline"}
-
-
-# Language ------------------------------------------------------------------------------
-
-
-def test_language_from_accept_language(visitor: Callable[[], Visitor]) -> None:
-    guest = visitor()
-    english = guest.get("/login", headers=ENGLISH)
-    assert '<html lang="en"' in english.text and "<h1>Sign in</h1>" in english.text
-    assert english.headers["content-language"] == "en"
-    swedish = guest.get("/login")
-    assert '<html lang="sv"' in swedish.text and "<h1>Logga in</h1>" in swedish.text
-
-
-def test_the_language_form_sets_a_cookie_that_wins(visitor: Callable[[], Visitor]) -> None:
-    guest = visitor()
-    response = guest.form("/lang", {"lang": "en", "next": "/login"})
-    assert response.status_code == 303 and response.headers["location"] == "/login"
-    assert "lang=en" in response.headers["set-cookie"]
-    assert guest.client.cookies.get("lang") == "en"
-    page = guest.get("/login", headers={"accept-language": "sv"})
-    assert '<html lang="en"' in page.text and "<h1>Sign in</h1>" in page.text
-
-
-@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil.example"])
-def test_the_language_form_stays_on_this_site(visitor: Callable[[], Visitor], target: str) -> None:
-    response = visitor().form("/lang", {"lang": "en", "next": target})
-    assert response.status_code == 303 and response.headers["location"] == "/"
 
 
 # Errors --------------------------------------------------------------------------------
