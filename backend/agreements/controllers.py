@@ -25,7 +25,7 @@ from backend.agreements.schemas import (
 )
 from backend.agreements.signers import SIGNERS, signature_id
 from backend.agreements.summary import summary_of
-from backend.auth.controllers import credential_dict, options
+from backend.auth.ceremony import credential_dict, options
 from backend.auth.schemas import CredentialJSON
 from backend.errors import FormError, refusals
 from backend.readlog import ReadKind

@@ -31,7 +31,8 @@ from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import PublicKeyCredentialDescriptor, UserVerificationRequirement
 
-from backend.auth.service import AuthError, store_challenge, take_challenge, verify_assertion
+from backend.auth.ceremony import AuthError, store_challenge, take_challenge
+from backend.auth.service import verify_assertion
 from backend.errors import Conflict, Forbidden
 from backend.i18n import N_
 from backend.models import (

@@ -1,17 +1,21 @@
 """What the ceremonies and codes share: the refusal with its messages, digests, the audit
-log, and challenges kept server-side, single-use and expiring (webauthn.io)."""
+log, challenges kept server-side, single-use and expiring (webauthn.io), and the JSON
+both ends of a ceremony speak (sign-in, enrolment, an agreement's signature)."""
 
 from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
+from typing import Any
 
+import msgspec
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 from webauthn.helpers import base64url_to_bytes, parse_client_data_json
 from webauthn.helpers.exceptions import WebAuthnException
 
 from backend.auth import limits
+from backend.auth.schemas import CredentialJSON
 from backend.errors import Refusal
 from backend.i18n import N_
 from backend.models import AuditEvent, Challenge, utcnow
@@ -127,3 +131,12 @@ def take_challenge(
     if deleted.rowcount != 1 or row.expires_at <= utcnow():  # type: ignore[attr-defined]
         raise AuthError("challenge")
     return challenge, row
+
+
+def options(json_text: str) -> dict[str, Any]:
+    """py_webauthn's options_to_json output, as the body of our JSON answer."""
+    return msgspec.json.decode(json_text, type=dict[str, Any])
+
+
+def credential_dict(data: CredentialJSON) -> dict[str, object]:
+    return msgspec.to_builtins(data)  # type: ignore[no-any-return]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency
@@ -15,7 +14,7 @@ from sqlmodel import Session
 from backend import web
 from backend.access import PUBLIC, SIGNED_IN
 from backend.auth import devices, service, sessions
-from backend.auth.ceremony import AuthError
+from backend.auth.ceremony import AuthError, credential_dict, options
 from backend.auth.schemas import (
     CredentialJSON,
     LanguageForm,
@@ -77,15 +76,6 @@ def per_address(request: Request[Any, Any, Any]) -> int:
 
 def client(request: Request[Any, Any, Any]) -> str:
     return client_address(request.scope, request.app.state.settings.proxies)
-
-
-def options(json_text: str) -> dict[str, Any]:
-    """py_webauthn's options_to_json output, as the body of our JSON answer."""
-    return msgspec.json.decode(json_text, type=dict[str, Any])
-
-
-def credential_dict(data: CredentialJSON) -> dict[str, object]:
-    return msgspec.to_builtins(data)  # type: ignore[no-any-return]
 
 
 class AuthController(Controller):

@@ -39,19 +39,6 @@ from backend.models import (
 )
 from backend.settings import Settings
 
-__all__ = [
-    "AuthError",
-    "authentication_options",
-    "finish_authentication",
-    "finish_registration",
-    "issue_enrolment_code",
-    "redeemable_code",
-    "registration_options",
-    "store_challenge",
-    "take_challenge",
-    "verify_assertion",
-]
-
 # Enrolment codes -----------------------------------------------------------------------
 
 
