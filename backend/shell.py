@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Request, Response, get
+from litestar import Request, Response, Router, get
 from litestar.datastructures import State
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
 from litestar.response import Template
 
@@ -28,6 +29,7 @@ class Health(msgspec.Struct):
     "/healthz",
     sync_to_thread=False,
     summary="Liveness and database check",
+    tags=("shell",),
     dependencies=PUBLIC,
     name="shell.healthz",
 )
@@ -63,7 +65,6 @@ WORKER_HEADERS = {
 
 @get(
     "/static/{name:path}",
-    include_in_schema=False,
     sync_to_thread=False,
     dependencies=PUBLIC,
     name="shell.static",
@@ -89,7 +90,6 @@ BY_LANGUAGE = "Accept-Language, Cookie"
 
 @get(
     "/sw.js",
-    include_in_schema=False,
     sync_to_thread=False,
     dependencies=PUBLIC,
     name="shell.service_worker",
@@ -108,7 +108,6 @@ def service_worker(request: Request[Any, Any, Any], state: State) -> Response[by
 
 @get(
     "/manifest.webmanifest",
-    include_in_schema=False,
     sync_to_thread=False,
     dependencies=PUBLIC,
     name="shell.manifest",
@@ -132,7 +131,6 @@ def manifest(request: Request[Any, Any, Any], state: State) -> Response[bytes]:
 
 @get(
     "/offline",
-    include_in_schema=False,
     sync_to_thread=False,
     dependencies=PUBLIC,
     name="shell.offline",
@@ -143,4 +141,10 @@ def offline(request: Request[Any, Any, Any]) -> Template:
     return Page("offline.html", headers={"cache-control": "no-cache", "vary": BY_LANGUAGE})
 
 
-ROUTES = [healthz, static, service_worker, manifest, offline]
+# The app shell's files are no API: only the health check is in the OpenAPI document.
+ROUTES: list[HTTPRouteHandler | Router] = [
+    healthz,
+    Router(
+        "/", route_handlers=[static, service_worker, manifest, offline], include_in_schema=False
+    ),
+]
