@@ -17,9 +17,9 @@ from litestar.template import TemplateConfig
 
 from backend import errors, i18n, readlog, shell
 from backend.access import ROLE_WORDS
-from backend.agreements.controllers import AgreementsApiController
+from backend.agreements.api import AgreementsApiController
+from backend.agreements.controllers import WrittenPlanController
 from backend.agreements.page import AGREEMENT_WORDS, PARTY_WORDS, PLAN_WORDS
-from backend.agreements.page_controllers import WrittenPlanController
 from backend.assets import THEME_COLOUR, Assets, built
 from backend.auth.controllers import (
     AccountApiController,
@@ -31,7 +31,7 @@ from backend.auth.sessions import current_viewer, peek_viewer
 from backend.compilation.controllers import CompilationApiController, CompilationController
 from backend.db import make_engine, provide_db, release_db
 from backend.exchange.controllers import ExchangeApiController, ExchangeController
-from backend.goals.api_controllers import GoalApiController
+from backend.goals.api import GoalApiController
 from backend.goals.controllers import GoalController
 from backend.groups.controllers import GroupApiController, GroupController
 from backend.home.controllers import HomeController

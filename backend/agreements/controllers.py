@@ -1,255 +1,194 @@
-"""After the talk, as JSON (the paths are a contract other tools rely on): the written plan,
-agreements, the signing ceremony, the pupil's progress and the mentor's follow-up."""
+"""After the talk, as pages: the mentor's written plan (talk record, summary of measures,
+agreements, publishing, follow-up) and the family's forms (the pupil's "done"). Plain
+forms with post/redirect/get; signing needs a passkey, so it runs in passkey.js against
+the JSON endpoints."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from litestar import Controller, Request, get, patch, post, put
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, JSONBody
+from litestar.params import URLEncodedBody
+from litestar.response import Redirect, Template
 from sqlmodel import Session
 
 from backend.access import STAFF, Access, Record, Relation, for_pupil, for_record
 from backend.agreements import service, summary
-from backend.agreements.schemas import (
-    AgreementCreate,
-    AgreementPublic,
-    AgreementUpdate,
-    FollowUpCreate,
-    ProgressCreate,
-    SignedPublic,
-    SummaryPublic,
-    SummaryUpdate,
-)
-from backend.agreements.signers import SIGNERS, signature_id
-from backend.agreements.summary import summary_of
-from backend.auth.ceremony import credential_dict, options
-from backend.auth.schemas import CredentialJSON
-from backend.errors import FormError, refusals
+from backend.agreements.page import written
+from backend.agreements.schemas import AgreementForm, CommentForm, SummaryForm, SummaryUpdate
+from backend.errors import Conflict, FormError
+from backend.i18n import N_
+from backend.models import Person
 from backend.readlog import ReadKind
-from backend.web import RowId
-
-_NOT_FOUND = {404: "No such pupil or agreement, or not the viewer's to touch"}
-READ = refusals(_NOT_FOUND)
-MENTOR_WRITES = refusals(
-    _NOT_FOUND
-    | {
-        403: "Not the pupil's mentor",
-        409: "Changed since `version` (`current` holds it as it is now), or `archived`",
-        422: "Not valid: the reason names the field",
-    }
-)
-SIGNING = refusals(
-    _NOT_FOUND
-    | {
-        400: "The assertion was refused: `challenge` (expired or used: a replay), "
-        "`verification`, `malformed`, `unknown_passkey`, `sign_count`",
-        403: "`not_a_party`, `other_agreement` (a challenge made for other agreements), "
-        "`not_your_passkey`",
-        409: "`already_signed`, `agreement_changed` since the options, or `archived`",
-    }
-)
-FAMILY_WRITES = refusals(
-    _NOT_FOUND
-    | {403: "Not the pupil, or not her part", 409: "`archived`", 422: "Not a valid comment"}
-)
+from backend.web import Page, RowId, form_int, see_other
 
 
-def where_after_signing(request: Request[Any, Any, Any], access: Access, signature: int) -> str:
-    """Back to the page she signed on, loaded afresh (the query differs every time)."""
-    if access.is_self:
-        page = request.app.route_reverse("home.home")
-    elif access.relation is Relation.MENTOR:
-        page = request.app.route_reverse("agreements.page", pupil_id=access.pupil_id)
-    else:
-        page = request.app.route_reverse("home.pupil_page", pupil_id=access.pupil_id)
-    return f"{page}?signed={signature}#agreements"
+def _summary_update(data: SummaryForm) -> tuple[SummaryUpdate, dict[str, str]]:
+    errors: dict[str, str] = {}
+    held_on: date | None = None
+    if data.held_on.strip():
+        try:
+            held_on = date.fromisoformat(data.held_on.strip())
+        except ValueError:
+            errors["held_on"] = N_("Write the date like 2026-12-02.")
+    return (
+        SummaryUpdate(
+            version=form_int(data.version),
+            held_on=held_on,
+            participants=data.participants,
+            measures_school=data.measures_school,
+            measures_pupil=data.measures_pupil,
+            measures_home=data.measures_home,
+            next_goals=data.next_goals,
+        ),
+        errors,
+    )
 
 
-class AgreementsApiController(Controller):
-    path = "/api"
-    tags = ("agreements",)
+def _page(
+    db: Session,
+    state: State,
+    access: Access,
+    *,
+    status: int = 200,
+    **context: Any,
+) -> Template:
+    return Page(
+        "agreements/written.html",
+        status_code=status,
+        context={
+            "viewer": access.viewer,
+            "nav": "home",
+            "pupil": db.get(Person, access.pupil_id),
+            "w": written(db, access=access, settings=state.settings),
+            "mentor": access.relation is Relation.MENTOR,
+            "errors": {},
+            "form": None,
+            "form_for": None,
+            "stale": None,
+            **context,
+        },
+    )
+
+
+def _to_agreement(
+    request: Request[Any, Any, Any], access: Access, done: str, agreement_id: int
+) -> Redirect:
+    """Back to the mentor's page, at the agreement just written."""
+    return see_other(
+        request,
+        "agreements.page",
+        query={done: agreement_id},
+        fragment=f"agreement-{agreement_id}",
+        pupil_id=access.pupil_id,
+    )
+
+
+class WrittenPlanController(Controller):
+    include_in_schema = False
 
     @get(
-        "/pupils/{pupil_id:int}/summary",
+        "/pupils/{pupil_id:int}/written-plan",
         sync_to_thread=False,
-        summary="This term's written plan: the talk record (date, who took part), the summary "
-        "of measures and next term's goals, with its `version`. The family reads it once "
-        "published",
-        responses=READ,
-        dependencies=for_pupil(ReadKind.PLAN),
-        name="agreements.summary",
+        dependencies=for_pupil(ReadKind.PLAN, STAFF),
+        name="agreements.page",
     )
-    def summary(
+    def page(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
-    ) -> SummaryPublic:
-        return summary_of(db, access=access, today=state.settings.today())
+    ) -> Template:
+        return _page(db, state, access)
 
-    @put(
-        "/pupils/{pupil_id:int}/summary",
+    @post(
+        "/pupils/{pupil_id:int}/written-plan",
         sync_to_thread=False,
-        summary="The mentor saves the written plan based on `version` (0: the first save); a "
-        "date for the talk marks it held",
-        responses=MENTOR_WRITES,
         dependencies=for_pupil(None, STAFF),
-        name="agreements.save_summary",
+        name="agreements.save",
     )
-    def save_summary(
+    def save(
         self,
         *,
+        request: Request[Any, Any, Any],
         db: NamedDependency[Session],
         state: State,
         access: NamedDependency[Access],
-        data: JSONBody[SummaryUpdate],
-    ) -> SummaryPublic:
+        data: URLEncodedBody[SummaryForm],
+    ) -> Response[Any]:
+        update, errors = _summary_update(data)
+        if errors:
+            return _page(
+                db, state, access, form=data, form_for="summary", errors=errors, status=422
+            )
         try:
-            return summary.save_summary(
+            summary.save_summary(
                 db,
                 access=access,
-                data=data,
+                data=update,
                 today=state.settings.today(),
             )
+            if data.publish:
+                summary.publish(
+                    db,
+                    access=access,
+                    settings=state.settings,
+                )
         except FormError as error:
-            raise error.invalid() from error
-
-    @post(
-        "/pupils/{pupil_id:int}/summary/publish",
-        sync_to_thread=False,
-        status_code=200,
-        summary="The mentor publishes the written plan with its agreements to the pupil and "
-        "the guardians, who are told and asked to sign",
-        responses=MENTOR_WRITES,
-        dependencies=for_pupil(None, STAFF),
-        name="agreements.publish",
-    )
-    def publish(
-        self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
-    ) -> SummaryPublic:
-        try:
-            return summary.publish(
-                db,
-                access=access,
-                settings=state.settings,
+            db.rollback()
+            return _page(
+                db, state, access, form=data, form_for="summary", errors=error.errors, status=422
             )
-        except FormError as error:
-            raise error.invalid() from error
-
-    @get(
-        "/pupils/{pupil_id:int}/agreements",
-        sync_to_thread=False,
-        summary="This term's agreements with who has signed (and whether each signature "
-        "verifies) and who is still asked. The family reads them once published",
-        responses=READ,
-        dependencies=for_pupil(ReadKind.PLAN),
-        name="agreements.agreements",
-    )
-    def agreements(
-        self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
-    ) -> list[AgreementPublic]:
-        return service.agreements_for(db, access=access, settings=state.settings)
-
-    @post(
-        "/pupils/{pupil_id:int}/agreements",
-        sync_to_thread=False,
-        summary="The mentor writes an agreement: what, who does it (pupil, school, home), by when",
-        responses=MENTOR_WRITES,
-        dependencies=for_pupil(None, STAFF),
-        name="agreements.create_json",
-    )
-    def create_json(
-        self,
-        *,
-        db: NamedDependency[Session],
-        state: State,
-        access: NamedDependency[Access],
-        data: JSONBody[AgreementCreate],
-    ) -> AgreementPublic:
-        try:
-            return service.create_agreement(
-                db,
-                access=access,
-                text=data.text,
-                party=data.party,
-                due_on=data.due_on,
-                settings=state.settings,
-            )
-        except FormError as error:
-            raise error.invalid() from error
-
-    @patch(
-        "/agreements/{agreement_id:int}",
-        sync_to_thread=False,
-        summary="The mentor changes an agreement based on `version`: its signatures are void, "
-        "the signers are told and asked again",
-        responses=MENTOR_WRITES,
-        dependencies=for_record(Record.AGREEMENT, None, STAFF),
-        name="agreements.change_json",
-    )
-    def change_json(
-        self,
-        *,
-        db: NamedDependency[Session],
-        state: State,
-        access: NamedDependency[Access],
-        agreement_id: RowId,
-        data: JSONBody[AgreementUpdate],
-    ) -> AgreementPublic:
-        try:
-            return service.update_agreement(
-                db,
-                access=access,
-                agreement_id=agreement_id,
-                version=data.version,
-                text=data.text,
-                party=data.party,
-                due_on=data.due_on,
-                settings=state.settings,
-            )
-        except FormError as error:
-            raise error.invalid() from error
-
-    @post(
-        "/agreements/{agreement_id:int}/signature/options",
-        sync_to_thread=False,
-        status_code=200,
-        summary="Start signing: WebAuthn request options whose challenge is SHA-256(tag ‖ "
-        "nonce ‖ SHA-256 of the agreement's canonical bytes). `?all=true`: one touch signs "
-        "every agreement of the plan that waits for the signer",
-        responses=SIGNING,
-        dependencies=for_record(Record.AGREEMENT, None, SIGNERS),
-        name="agreements.signature_options",
-    )
-    def signature_options(
-        self,
-        *,
-        db: NamedDependency[Session],
-        state: State,
-        access: NamedDependency[Access],
-        agreement_id: RowId,
-        all: FromQuery[bool] = False,  # the query's name
-    ) -> dict[str, Any]:
-        return options(
-            service.signing_options(
-                db,
-                agreement_id=agreement_id,
-                access=access,
-                every=all,
-                settings=state.settings,
-            )
+        except Conflict as conflict:
+            if conflict.reason == "archived":
+                raise
+            return _page(db, state, access, form=data, form_for="summary", stale=True, status=409)
+        done = "published" if data.publish else "saved"
+        return see_other(
+            request,
+            "agreements.page",
+            query={done: 1},
+            fragment="summary",
+            pupil_id=access.pupil_id,
         )
 
     @post(
-        "/agreements/{agreement_id:int}/signature",
+        "/pupils/{pupil_id:int}/agreements",
         sync_to_thread=False,
-        summary="Finish signing with the passkey assertion (`credential.toJSON()`): stored "
-        "whole, so that `iup verify-signatures` can check it later",
-        responses=SIGNING,
-        dependencies=for_record(Record.AGREEMENT, None, SIGNERS),
-        name="agreements.sign",
+        dependencies=for_pupil(None, STAFF),
+        name="agreements.create",
     )
-    def sign(
+    def create(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Session],
+        state: State,
+        access: NamedDependency[Access],
+        data: URLEncodedBody[AgreementForm],
+    ) -> Response[Any]:
+        try:
+            made = service.create_agreement(
+                db,
+                access=access,
+                text=data.text,
+                party=data.party,
+                due_on=data.due_on.strip() or None,
+                settings=state.settings,
+            )
+        except FormError as error:
+            return _page(
+                db, state, access, form=data, form_for="new", errors=error.errors, status=422
+            )
+        return _to_agreement(request, access, "added", made.id)
+
+    @post(
+        "/agreements/{agreement_id:int}",
+        sync_to_thread=False,
+        dependencies=for_record(Record.AGREEMENT, None, STAFF),
+        name="agreements.change",
+    )
+    def change(
         self,
         *,
         request: Request[Any, Any, Any],
@@ -257,74 +196,97 @@ class AgreementsApiController(Controller):
         state: State,
         access: NamedDependency[Access],
         agreement_id: RowId,
-        data: JSONBody[CredentialJSON],
-    ) -> SignedPublic:
-        signed = service.sign(
-            db,
-            agreement_id=agreement_id,
-            access=access,
-            credential=credential_dict(data),
-            settings=state.settings,
-        )
-        first = signature_id(db, agreement_id=signed[0], signer_id=access.viewer.person_id)
-        return SignedPublic(signed=signed, redirect=where_after_signing(request, access, first))
-
-    @post(
-        "/agreements/{agreement_id:int}/progress",
-        sync_to_thread=False,
-        status_code=200,
-        summary="The pupil marks her own part done, with an optional comment",
-        responses=FAMILY_WRITES,
-        dependencies=for_record(Record.AGREEMENT, None, frozenset({Relation.SELF})),
-        name="agreements.progress_json",
-    )
-    def progress_json(
-        self,
-        *,
-        db: NamedDependency[Session],
-        state: State,
-        access: NamedDependency[Access],
-        agreement_id: RowId,
-        data: JSONBody[ProgressCreate],
-    ) -> AgreementPublic:
+        data: URLEncodedBody[AgreementForm],
+    ) -> Response[Any]:
         try:
-            return service.mark_progress(
+            service.update_agreement(
                 db,
                 access=access,
                 agreement_id=agreement_id,
-                comment=data.comment,
+                version=form_int(data.version),
+                text=data.text,
+                party=data.party,
+                due_on=data.due_on.strip() or None,
                 settings=state.settings,
             )
         except FormError as error:
-            raise error.invalid() from error
+            return _page(
+                db, state, access, form=data, form_for=agreement_id, errors=error.errors, status=422
+            )
+        except Conflict as conflict:
+            if conflict.reason == "archived":
+                raise
+            return _page(
+                db, state, access, form=data, form_for=agreement_id, stale=True, status=409
+            )
+        return _to_agreement(request, access, "changed", agreement_id)
 
     @post(
         "/agreements/{agreement_id:int}/follow-up",
         sync_to_thread=False,
-        status_code=200,
-        summary="The mentor confirms an agreement done or not done, with a comment; when all "
-        "are followed up, so is the plan",
-        responses=MENTOR_WRITES,
         dependencies=for_record(Record.AGREEMENT, None, STAFF),
-        name="agreements.follow_up_json",
+        name="agreements.follow_up",
     )
-    def follow_up_json(
+    def follow_up(
         self,
         *,
+        request: Request[Any, Any, Any],
         db: NamedDependency[Session],
         state: State,
         access: NamedDependency[Access],
         agreement_id: RowId,
-        data: JSONBody[FollowUpCreate],
-    ) -> AgreementPublic:
+        data: URLEncodedBody[CommentForm],
+    ) -> Response[Any]:
         try:
-            return service.follow_up(
+            service.follow_up(
                 db,
                 agreement_id=agreement_id,
                 access=access,
-                done=data.done,
+                done=data.done == "1",
                 comment=data.comment,
                 settings=state.settings,
             )
         except FormError as error:
+            return _page(
+                db,
+                state,
+                access,
+                form=data,
+                form_for=f"follow-{agreement_id}",
+                errors=error.errors,
+                status=422,
+            )
+        return _to_agreement(request, access, "followed", agreement_id)
+
+    @post(
+        "/agreements/{agreement_id:int}/progress",
+        sync_to_thread=False,
+        dependencies=for_record(Record.AGREEMENT, None, frozenset({Relation.SELF})),
+        name="agreements.progress",
+    )
+    def progress(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Session],
+        state: State,
+        access: NamedDependency[Access],
+        agreement_id: RowId,
+        data: URLEncodedBody[CommentForm],
+    ) -> Redirect:
+        try:
+            service.mark_progress(
+                db,
+                access=access,
+                agreement_id=agreement_id,
+                comment=data.comment,
+                settings=state.settings,
+            )
+        except FormError as error:  # the field's maxlength keeps this for hand-made posts
             raise error.invalid() from error
+        return see_other(
+            request,
+            "home.home",
+            query={"progress": agreement_id},
+            fragment=f"agreement-{agreement_id}",
+        )

@@ -2,7 +2,7 @@
 a confirmation step without JavaScript), the mentor answers the pupil's proposals, and
 staff carry last term's unreached goals over. Who may write which goal is the service's
 rule; the policies here only say who is linked to the pupil. The same as JSON is in
-api_controllers.py."""
+api.py."""
 
 from __future__ import annotations
 
