@@ -1,5 +1,5 @@
 """Who is signed in: the viewer that a session resolves to (backend/auth/sessions.py) and
-that every access policy starts from (backend/access.py). A shared room below both, so the
+that every access policy starts from (backend/access/). A shared room below both, so the
 policies need not import the auth domain that uses them."""
 
 from __future__ import annotations

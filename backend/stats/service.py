@@ -198,7 +198,7 @@ def _checked(reason: str) -> str:
 
 def record_reason(session: Session, *, access: Access, reason: str) -> ReadReasonPublic:
     """The principal's reason (FormError unless it is 10–500 characters), in the read log
-    the pupil and the guardians see; the plan opens to her for REASON_LASTS (access.py)."""
+    the pupil and the guardians see; the plan opens to her for REASON_LASTS (backend/access/)."""
     reason = _checked(reason)
     at = utcnow()
     pupil_id = access.pupil_id
