@@ -268,5 +268,9 @@ def test_a_failing_pass_does_not_stop_the_others(
     db.add(school)
     db.commit()
     assert any(days >= 30 for days in reads(db, "alva"))
-    assert periodic.run_passes(make_engine(settings.database_url), settings) == 1
+    engine = make_engine(settings.database_url)
+    try:
+        assert periodic.run_passes(engine, settings) == 1
+    finally:
+        engine.dispose()
     assert all(days < 30 for days in reads(db, "alva"))
