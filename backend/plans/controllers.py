@@ -24,7 +24,7 @@ from backend.access import (
     readers_of,
     visible_pupils,
 )
-from backend.errors import ARCHIVED_409, BadRequest, NotFound, refusals
+from backend.errors import ARCHIVED_409, BadRequest, refusals
 from backend.plans import service
 from backend.plans.schemas import (
     PlanPublic,
@@ -61,12 +61,7 @@ class PlanApiController(Controller):
     def plan_json(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
     ) -> PlanPublic:
-        plan = service.plan_of(
-            db, pupil_id=access.pupil_id, today=state.settings.today(), namer=access.namer
-        )
-        if plan is None:
-            raise NotFound()
-        return plan
+        return service.plan_seen(db, access=access, today=state.settings.today())
 
     @get(
         "/pupils/{pupil_id:int}/read-log",
@@ -128,12 +123,7 @@ class PlanApiController(Controller):
     def pupil_plan_json(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
     ) -> PlanPublic:
-        plan = service.plan_of(
-            db, pupil_id=access.pupil_id, today=state.settings.today(), namer=access.namer
-        )
-        if plan is None:
-            raise NotFound()
-        return plan
+        return service.plan_seen(db, access=access, today=state.settings.today())
 
     @post(
         "/goals/{goal_id:int}/self-assessments",

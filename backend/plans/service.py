@@ -10,6 +10,7 @@ from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from backend.access import Access
 from backend.errors import Archived, FormError, NotFound
 from backend.i18n import N_
 from backend.models import Plan, PlanState, SelfAssessment, Term
@@ -87,6 +88,15 @@ def plan_of(session: Session, *, pupil_id: int, today: date, namer: Namer) -> Pl
             ratings[reply.self_assessment_id].replies.append(
                 ReplyPublic(id=reply.id, author=author, text=reply.text, created_at=at)
             )
+    return plan
+
+
+def plan_seen(session: Session, *, access: Access, today: date) -> PlanPublic:
+    """The plan this term as the viewer may see it (names as her relation allows); 404 when
+    the pupil has none."""
+    plan = plan_of(session, pupil_id=access.pupil_id, today=today, namer=access.namer)
+    if plan is None:
+        raise NotFound()
     return plan
 
 
