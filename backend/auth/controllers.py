@@ -23,7 +23,7 @@ from backend.auth.schemas import (
 )
 from backend.auth.schemas import Redirect as RedirectJSON
 from backend.auth.sessions import SESSION_COOKIE
-from backend.errors import NotFound, refusals
+from backend.errors import refusals
 from backend.i18n import LANGUAGES, _
 from backend.models import Person
 from backend.settings import Settings
@@ -219,11 +219,10 @@ class AccountController(Controller):
         passkey_id: RowId,
         data: URLEncodedBody[RemoveForm],
     ) -> Response[Any]:
-        passkeys = sessions.passkeys_of(db, person_id=access.person_id)
-        target = next((p for p in passkeys if p.id == passkey_id), None)
-        if target is None:
-            raise NotFound()
-        if len(passkeys) == 1 and data.confirm != "yes":
+        target, last = sessions.passkey_to_remove(
+            db, person_id=access.person_id, passkey_id=passkey_id
+        )
+        if last and data.confirm != "yes":
             return Page(
                 "auth/confirm_remove.html",
                 context={"viewer": access, "nav": "account", "passkey": target},

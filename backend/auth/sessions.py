@@ -158,6 +158,18 @@ def rename_passkey(session: Session, *, person_id: int, passkey_id: int, nicknam
     session.commit()
 
 
+def passkey_to_remove(
+    session: Session, *, person_id: int, passkey_id: int
+) -> tuple[PasskeyPublic, bool]:
+    """Her passkey that someone is about to remove (she, or staff for a lost phone), and
+    whether it is her last one, for the page that asks first; 404 for one not hers."""
+    passkeys = passkeys_of(session, person_id=person_id)
+    target = next((p for p in passkeys if p.id == passkey_id), None)
+    if target is None:
+        raise NotFound()
+    return target, len(passkeys) == 1
+
+
 def remove_passkey(
     session: Session, *, person_id: int, passkey_id: int, removed_by_id: int | None = None
 ) -> None:

@@ -26,7 +26,7 @@ from backend.access import (
 )
 from backend.auth import sessions
 from backend.auth.schemas import PasskeyPublic
-from backend.errors import Forbidden, NotFound, refusals
+from backend.errors import Forbidden, refusals
 from backend.models import Group, Person, School, utcnow
 from backend.people import service
 from backend.people.schemas import (
@@ -193,17 +193,16 @@ class PeopleController(Controller):
         data: URLEncodedBody[RemoveForm],
     ) -> Response[Any]:
         """Asks first (without JavaScript: a page with the two choices), then removes."""
-        passkeys = sessions.passkeys_of(db, person_id=access.person_id)
-        target = next((p for p in passkeys if p.id == passkey_id), None)
-        if target is None:
-            raise NotFound()
+        target, last = sessions.passkey_to_remove(
+            db, person_id=access.person_id, passkey_id=passkey_id
+        )
         if data.confirm != "yes":
             return _page(
                 "people/confirm_remove.html",
                 access.viewer,
                 person=_person(db, access),
                 passkey=target,
-                last=len(passkeys) == 1,
+                last=last,
             )
         service.remove_passkey(db, access=access, passkey_id=passkey_id)
         return web.see_other(
