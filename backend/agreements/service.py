@@ -29,7 +29,6 @@ from backend.agreements.summary import (
     mentor_only,
     published,
     summary_of,
-    summary_public,
     this_plan,
     writable,
 )
@@ -39,20 +38,6 @@ from backend.models import Agreement, AgreementState, Party, Signature, utcnow
 from backend.names import Namer
 from backend.notifications.service import Kind, notify
 from backend.settings import Settings
-
-__all__ = [  # with what the history (home/history.py) reads through this module
-    "NotAParty",
-    "agreements_for",
-    "agreements_of",
-    "check_agreement",
-    "create_agreement",
-    "follow_up",
-    "mark_progress",
-    "sign",
-    "signing_options",
-    "summary_public",
-    "update_agreement",
-]
 
 # The agreements ----------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ record is the page, its print on A4 and the JSON.
 Who reads what follows the rooms that wrote it: staff read every preparation, the pupil
 her own, a guardian his own and the other guardians' shared ones (preparation.service);
 the family reads the summary and the agreements once the mentor has published them
-(agreements.service). Running notes and the talk draft are never part of it."""
+(agreements/). Running notes and the talk draft are never part of it."""
 
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ from backend.agreements.schemas import (
     PreparationRecord,
     RatingPublic,
 )
-from backend.agreements.service import agreements_of, summary_public
+from backend.agreements.signers import agreements_of
+from backend.agreements.summary import summary_public
 from backend.errors import NotFound
 from backend.i18n import N_
 from backend.models import (
