@@ -26,9 +26,8 @@ class BuildPy(build_py):
 
 
 def compile_catalogues(source: Path, target: Path) -> None:
-    """Each i18n/<lang>/LC_MESSAGES/*.po (messages.po; letter.po for a language only the
-    sign-up letter is in) as a .mo (fuzzy entries left out, as at run time from the source
-    tree)."""
+    """Each i18n/<lang>/LC_MESSAGES/messages.po as a .mo (fuzzy entries left out, as at run
+    time from the source tree)."""
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 

@@ -11,8 +11,10 @@ Which language a request gets, first rule that applies:
    else, when its first choice reads Swedish easily (Norwegian, Danish), Swedish;
 4. Swedish when the browser names no language (or any, `*`); English when it names only
    languages we do not have yet (a guardian's browser in German or Arabic).
-A language we add later (Arabic, Somali, ...) needs only its catalogue and an entry in
-LANGUAGES; the direction follows from RTL."""
+A language needs only its catalogue (i18n/<lang>/LC_MESSAGES/messages.po, complete: a test
+checks) and an entry in LANGUAGES; the direction follows from RTL. The five beyond Swedish
+and English are those many guardians of Swedish pupils read best; their catalogues await a
+native speaker's review (docs/TRANSLATING.md)."""
 
 from __future__ import annotations
 
@@ -36,13 +38,17 @@ COMPILED = Path(__file__).resolve().parent / "locale"  # only in a built wheel
 I18N = Path(__file__).resolve().parent.parent / "i18n"  # the source tree
 DEFAULT = "sv"
 FALLBACK = "en"  # for a browser that asks only for languages we do not have
-LANGUAGES = {"sv": "Svenska", "en": "English"}  # each language names itself
+LANGUAGES = {  # each language names itself
+    "sv": "Svenska",
+    "en": "English",
+    "ar": "العربية",
+    "fa": "فارسی",
+    "so": "Soomaali",
+    "ti": "ትግርኛ",
+    "uk": "Українська",
+}
 NEAR = {"nb": "sv", "nn": "sv", "no": "sv", "da": "sv"}  # readers who read Swedish easily
 RTL = frozenset({"ar", "fa", "he", "ur", "ps", "ckb"})
-# The sign-up letter reaches people before they use the app, so it is offered in more
-# languages: each one beyond LANGUAGES has i18n/<lang>/LC_MESSAGES/letter.po, which
-# translates only the letter's strings (tests/integration/test_people.py checks them).
-LETTER_LANGUAGES = frozenset({*LANGUAGES, "ar"})
 
 
 class RequestLocale:
@@ -77,20 +83,19 @@ current = RequestLocale()
 
 @cache
 def translations(locale: str) -> _gettext.NullTranslations:
-    """The app's catalogue; for a language only the sign-up letter is in, the letter's."""
-    for domain in ("messages", "letter"):
-        mo = COMPILED / locale / "LC_MESSAGES" / f"{domain}.mo"
-        if mo.exists():
-            with mo.open("rb") as compiled:
-                return _gettext.GNUTranslations(compiled)
-        po = I18N / locale / "LC_MESSAGES" / f"{domain}.po"
-        if po.exists():
-            with po.open("rb") as f:
-                catalog = read_po(f, locale=locale)
-            buffer = BytesIO()
-            write_mo(buffer, catalog)
-            buffer.seek(0)
-            return _gettext.GNUTranslations(buffer)
+    """The app's catalogue: compiled in a wheel, read from the source tree otherwise."""
+    mo = COMPILED / locale / "LC_MESSAGES" / "messages.mo"
+    if mo.exists():
+        with mo.open("rb") as compiled:
+            return _gettext.GNUTranslations(compiled)
+    po = I18N / locale / "LC_MESSAGES" / "messages.po"
+    if po.exists():
+        with po.open("rb") as f:
+            catalog = read_po(f, locale=locale)
+        buffer = BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        return _gettext.GNUTranslations(buffer)
     return _gettext.NullTranslations()
 
 
@@ -102,13 +107,24 @@ def template_gettext(message: str, **variables: Any) -> str:
     """`_()` in templates: a plain str, escaped on output by autoescape like any value.
     (Jinja's "newstyle" gettext wraps every string in Markup and formats it even without
     variables: two thirds of a page's rendering time.)"""
-    text = translations(current.get()).gettext(message)
-    return text % variables if variables else text
+    locale = current.get()
+    text = translations(locale).gettext(message)
+    return text % _isolated(locale, variables) if variables else text
 
 
 def template_ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
+    locale = current.get()
     variables.setdefault("num", n)
-    return translations(current.get()).ngettext(singular, plural, n) % variables
+    return translations(locale).ngettext(singular, plural, n) % _isolated(locale, variables)
+
+
+def _isolated(locale: str, variables: dict[str, Any]) -> dict[str, Any]:
+    """In a right-to-left sentence, each text put into it (a name, a date, a subject) is
+    isolated (Unicode FSI … PDI, what <bdi> does), so "Alva Nilsson" or "14 dec. 2026"
+    stays whole and in its own order instead of being reordered with the Arabic around it."""
+    if locale not in RTL:
+        return variables
+    return {k: f"\u2068{v}\u2069" if isinstance(v, str) else v for k, v in variables.items()}
 
 
 _ = gettext
@@ -161,9 +177,8 @@ def direction(locale: str) -> str:
 
 
 def letter_language(locale: str | None) -> str:
-    """The language of a letter to someone: hers when the letter is in it, else Swedish."""
-    lang = (locale or "").lower().split("-")[0].split("_")[0]
-    return lang if lang in LETTER_LANGUAGES else DEFAULT
+    """The language of a letter to someone: hers when we have it, else Swedish."""
+    return stored(locale) or DEFAULT
 
 
 @contextmanager
@@ -208,8 +223,13 @@ def _format_short_day(day: date, locale: str) -> str:
 
 
 def format_time(value: datetime, *, zone: ZoneInfo) -> str:
-    """The time of day: "14:32" (sv), "2:32 PM" (en)."""
-    return dates.format_time(value.astimezone(zone), format="short", locale=current.get())
+    """The time of day on the 24-hour clock that Swedish schools use, "14:32", in the
+    reader's digits (Babel, her locale); English keeps "2:32 PM"."""
+    locale = current.get()
+    local = value.astimezone(zone)
+    if locale == "en":
+        return dates.format_time(local, format="short", locale=locale)
+    return dates.format_skeleton("Hm", local, locale=locale)
 
 
 def format_number(value: float, *, digits: int = 1) -> str:

@@ -44,6 +44,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     ss12000_token_url: str = ""
     ss12000_client_id: str = ""
     ss12000_client_secret: str = ""
+    # Where families report an accessibility problem (an e-mail address or a phone
+    # number), shown on the accessibility statement; empty: "contact your school's office".
+    accessibility_contact: str = ""
     # Checks that cost time and guard the code, not the data: a prebuilt read (db.Query) in
     # a request whose ORM writes are not committed yet fails instead of reading past them.
     # The tests run with it; a school need not.

@@ -3,6 +3,7 @@ and the health check. Public (no personal data), and all of it cacheable but /he
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import msgspec
@@ -141,10 +142,35 @@ def offline(request: Request[Any, Any, Any]) -> Template:
     return Page("offline.html", headers={"cache-control": "no-cache", "vary": BY_LANGUAGE})
 
 
+STATEMENT_UPDATED = date(2026, 12, 6)  # change it with the statement's content
+
+
+@get(
+    "/accessibility",
+    sync_to_thread=False,
+    dependencies=PUBLIC,
+    name="shell.accessibility",
+)
+def accessibility(request: Request[Any, Any, Any], state: State) -> Template:
+    """The accessibility statement (tillgänglighetsredogörelse, DIGG's model), linked from
+    every page's footer; public, so it can be read before signing in."""
+    return Page(
+        "accessibility.html",
+        context={
+            "viewer": peek_viewer(request),
+            "contact": state.settings.accessibility_contact,
+            "updated": STATEMENT_UPDATED,
+        },
+        headers={"vary": BY_LANGUAGE},
+    )
+
+
 # The app shell's files are no API: only the health check is in the OpenAPI document.
 ROUTES: list[HTTPRouteHandler | Router] = [
     healthz,
     Router(
-        "/", route_handlers=[static, service_worker, manifest, offline], include_in_schema=False
+        "/",
+        route_handlers=[static, service_worker, manifest, offline, accessibility],
+        include_in_schema=False,
     ),
 ]

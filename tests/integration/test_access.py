@@ -22,6 +22,7 @@ PUBLIC = {
     "/logout",
     "/lang",
     "/offline",
+    "/accessibility",
     "/sw.js",
     "/manifest.webmanifest",
     "/static/{name:path}",

@@ -51,7 +51,7 @@ def test_no_accept_language_means_swedish(visitor: Callable[[], Visitor]) -> Non
     assert '<html lang="sv"' in page.text and page.headers["content-language"] == "sv"
 
 
-@pytest.mark.parametrize("header", [GERMAN, {"accept-language": "ar"}, {"accept-language": "fr"}])
+@pytest.mark.parametrize("header", [GERMAN, {"accept-language": "ur"}, {"accept-language": "fr"}])
 def test_a_language_we_do_not_have_falls_back_to_english(
     visitor: Callable[[], Visitor], header: dict[str, str]
 ) -> None:
@@ -90,12 +90,17 @@ def test_a_stored_language_wins_over_this_browsers_cookie(
     assert '<html lang="sv"' in alva.get("/", headers=ENGLISH).text
 
 
-def test_a_stored_language_we_do_not_have_leaves_it_to_the_browser(
-    signed_in: Callable[[str], Visitor],
+def test_a_stored_language_wins_and_one_we_do_not_have_leaves_it_to_the_browser(
+    db: Session, signed_in: Callable[[str], Visitor]
 ) -> None:
-    layla = signed_in("guardian-layla")  # stored "ar": not yet a language of ours
+    layla = signed_in("guardian-layla")  # stored "ar": hers on every device
+    assert '<html lang="ar" dir="rtl">' in layla.get("/account", headers=SWEDISH).text
+    person = demo_person(db, "guardian-layla")
+    person.locale = "de"  # one we do not have (yet)
+    db.add(person)
+    db.commit()
     assert '<html lang="sv"' in layla.get("/account", headers=SWEDISH).text
-    assert '<html lang="en"' in layla.get("/account", headers={"accept-language": "ar"}).text
+    assert '<html lang="en"' in layla.get("/account", headers={"accept-language": "de"}).text
 
 
 def test_the_language_switch_is_stored_for_the_signed_in_person(
