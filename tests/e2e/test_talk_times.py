@@ -1,8 +1,9 @@
 """Booking the talk in the browser (issue 8, item 5): Johan, mentor of 8B, offers a series
-of talk times at his desk in English; Layla (Omar's guardian, whose browser reads Arabic)
-books one on her phone and takes it home as an .ics file; Eva (Maja's guardian) finds that
-time taken; Johan moves Layla's booking with a message, and Layla sees the new time. Only
-8B's families: the lead's journey books for 4A. axe on every page, at 360 px and 1,280 px."""
+of talk times at his desk in English; Layla (Omar's guardian, who reads Arabic) books one
+on her phone, in Arabic and right to left, and takes it home as an .ics file; Eva (Maja's
+guardian) finds that time taken; Johan moves Layla's booking with a message, and Layla
+sees the new time. Only 8B's families: the lead's journey books for 4A. axe on every page,
+at 360 px and 1,280 px."""
 
 from __future__ import annotations
 
@@ -16,9 +17,17 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from backend import i18n
 from tests.support import DESKTOP, PHONE
 
 pytestmark = pytest.mark.e2e
+
+
+def ar(english: str, **values: str) -> str:
+    """Layla's words, from the Arabic catalogue (a value put into a sentence is isolated)."""
+    text = i18n.translations("ar").gettext(english)
+    assert text != english, f"not in Arabic: {english!r}"
+    return text % {k: f"\u2068{v}\u2069" for k, v in values.items()} if values else text
 
 
 def axe_both(page: Any, axe_check: Any) -> None:
@@ -78,26 +87,29 @@ def test_a_series_is_booked_taken_and_moved(
     assert len(ids) == 3
     first, second = ids[0], ids[1]
 
-    # 2. Layla books the first on her phone; her browser reads Arabic (the app: English).
+    # 2. Layla books the first on her phone, in Arabic (her language, stored and her browser's).
     layla = new_context(**PHONE, locale="ar").new_page()
     add_authenticator(layla)
     enrol(layla, live_server.enrolment_url("Layla Haddad"))
-    layla.get_by_role("link", name="Book a time for the development talk").tap()
-    expect(layla.get_by_role("heading", level=1)).to_have_text("Time for the development talk")
+    expect(layla.locator("html")).to_have_attribute("dir", "rtl")
+    layla.get_by_role("link", name=ar("Book a time for the development talk")).tap()
+    expect(layla.get_by_role("heading", level=1)).to_have_text(ar("Time for the development talk"))
     axe_both(layla, axe_check)
     layla.locator(f'button[name="talk_time_id"][value="{first}"]').tap()
-    expect(layla.locator(".notice--success")).to_have_text("The time is booked.")
+    expect(layla.locator(".notice--success")).to_have_text(ar("The time is booked."))
     booked = layla.locator(".talk-booked")
     expect(booked).to_contain_text("Room 8B, second floor")
     axe_both(layla, axe_check)
-    layla.evaluate("document.documentElement.dir = 'rtl'")  # right to left must not break
-    assert layla.evaluate("document.scrollingElement.scrollWidth") <= 360
+    assert layla.evaluate("document.scrollingElement.scrollWidth") <= 360  # right to left
     axe_check(layla)
     with layla.expect_download() as download:
-        booked.get_by_role("link", name="Add to my calendar (.ics)").tap()
+        booked.get_by_role("link", name=ar("Add to my calendar (.ics)")).tap()
     ics = Path(download.value.path()).read_bytes().decode()
     assert ics.startswith("BEGIN:VCALENDAR\r\n") and "BEGIN:VEVENT\r\n" in ics
-    assert "SUMMARY:Development talk: Omar Haddad\r\n" in ics
+    summary = i18n.translations("ar").gettext("Development talk: %(name)s") % {
+        "name": "Omar Haddad"
+    }
+    assert f"SUMMARY:{summary}\r\n" in ics
     assert "LOCATION:Room 8B\\, second floor\r\n" in ics
     assert rows(
         live_server.db_path, "SELECT talk_time_id FROM talk_booking WHERE pupil_id = ?", omar
@@ -139,7 +151,9 @@ def test_a_series_is_booked_taken_and_moved(
     # 5. Layla sees the new time; the first is free again.
     layla.goto(f"/pupils/{omar}/talk-times")
     expect(layla.locator(f'button[name="talk_time_id"][value="{first}"]')).to_be_visible()
-    expect(layla.locator("li.talk-time--mine")).to_contain_text("Booked for Omar Haddad")
+    expect(layla.locator("li.talk-time--mine")).to_contain_text(
+        ar("Booked for %(name)s", name="Omar Haddad")
+    )
     expect(layla.locator(f'button[name="talk_time_id"][value="{second}"]')).to_have_count(0)
     axe_both(layla, axe_check)
     assert re.search(r"\d", layla.locator(".talk-booked").inner_text())
