@@ -12,6 +12,7 @@ import sqlite3
 import pytest
 from playwright.sync_api import expect
 
+from backend import i18n
 from tests import support
 
 pytestmark = pytest.mark.e2e
@@ -140,6 +141,8 @@ def test_the_letter_prints_alone_and_in_the_readers_language(
     letter = mentor.locator("article.letter")
     expect(letter).to_have_attribute("lang", "ar")
     expect(letter).to_have_attribute("dir", "rtl")
-    expect(letter.get_by_role("heading", level=2)).to_have_text("مرحبًا بك في IUP")
+    welcome = i18n.translations("ar").gettext("Welcome to IUP")
+    assert welcome != "Welcome to IUP"
+    expect(letter.get_by_role("heading", level=2)).to_have_text(welcome)
     expect(mentor.locator("html")).to_have_attribute("lang", "sv")
     axe_check(mentor)
