@@ -21,6 +21,8 @@ def test_it_is_public_and_every_page_links_to_it(
         assert page.status_code == 200
         assert "<h1>Tillgänglighetsredogörelse</h1>" in page.text
         assert "Kontakta skolans expedition." in page.text  # no contact configured
+        assert "Anmäl till DIGG: <bdi>www.digg.se/tdosanmalan</bdi>" in page.text
+        assert 'href="http' not in page.text and 'src="http' not in page.text  # only our host
         login = guest.get("/login", headers={"accept-language": "sv"}).text
         assert '<footer class="site-footer">' in login
         assert '<a href="/accessibility">Tillgänglighet</a>' in login
