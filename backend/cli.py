@@ -1,9 +1,14 @@
 """The `iup` command. Exit status 0 on success; otherwise non-zero with a one-line reason
-on stderr (click.ClickException)."""
+on stderr (click.ClickException). Its messages are in the language of the environment
+(LC_ALL, LC_MESSAGES, LANG: Swedish or English, `i18n.cli_locale`); what scripts read
+stays as it is: links, JSON, the demo's lines, `verify-signatures`' report and `gallra`'s
+summary (also its log line and audit entry). click's own --help and usage errors are
+English."""
 
 from __future__ import annotations
 
 import logging
+import os
 import socket
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -16,6 +21,7 @@ from sqlmodel import Session, col, or_, select
 
 from backend import db
 from backend.agreements import signing
+from backend.i18n import cli_locale, gettext, speaking
 from backend.models import AuditEvent, AuditKind, Person, utcnow
 from backend.people.service import issue_link
 from backend.retention import service as retention
@@ -33,7 +39,7 @@ def _person(session: Session, ref: str) -> Person:
     )
     person = session.exec(query).first()
     if person is None:
-        raise click.ClickException(f"no person with id {ref}")
+        raise click.ClickException(gettext("no person with id %(ref)s") % {"ref": ref})
     return person
 
 
@@ -66,6 +72,7 @@ def _database() -> Iterator[tuple[Settings, Session]]:
 def main(context: click.Context) -> None:
     """IUP: the pupil's own development plan."""
     context.obj = _database  # for the commands of other rooms (roster.commands)
+    context.with_resource(speaking(cli_locale(environ=os.environ)))  # until the command ends
 
 
 @main.command()
@@ -79,8 +86,6 @@ def serve(host: str, port: int, workers: int) -> None:
     It serves IUP_ORIGIN, else http://localhost:PORT, and records that origin beside the
     SQLite database (var/origin), where the other commands read it when IUP_ORIGIN is unset:
     `iup enrol`'s links and `iup verify-signatures` then agree with the running server."""
-    import os
-
     from granian import Granian
     from granian.constants import Interfaces
 
@@ -88,11 +93,11 @@ def serve(host: str, port: int, workers: int) -> None:
     origin = os.environ.get("IUP_ORIGIN") or f"http://localhost:{port}"
     os.environ["IUP_ORIGIN"] = origin  # the workers' settings, not a stale var/origin
     recorded = record_origin(from_env().database_url, origin)
-    click.echo(
-        f"serving {origin}"
-        + (f" (recorded in {recorded} for the other commands)" if recorded else ""),
-        err=True,
-    )
+    if recorded:
+        serving = gettext("serving %(origin)s (recorded in %(path)s for the other commands)")
+    else:
+        serving = gettext("serving %(origin)s")
+    click.echo(serving % {"origin": origin, "path": recorded}, err=True)
     Granian(
         "backend.asgi:app_from_env",
         factory=True,
@@ -116,7 +121,8 @@ def _refuse_a_taken_port(host: str, port: int) -> None:
             probe.bind((host, port))
         except OSError as error:
             raise click.ClickException(
-                f"cannot listen on {host}:{port}: {error.strerror} (is IUP already running?)"
+                gettext("cannot listen on %(host)s:%(port)s: %(reason)s (is IUP already running?)")
+                % {"host": host, "port": port, "reason": error.strerror}
             ) from error
 
 
@@ -132,11 +138,12 @@ def upgrade() -> None:
     before, after = db.upgrade(url)
     where = make_url(url).render_as_string(hide_password=True)
     if before is None:
-        click.echo(f"created the database {where} (revision {after})")
+        done = gettext("created the database %(database)s (revision %(after)s)")
     elif before != after:
-        click.echo(f"upgraded the database {where} from revision {before} to {after}")
+        done = gettext("upgraded the database %(database)s from revision %(before)s to %(after)s")
     else:
-        click.echo(f"the database {where} is up to date (revision {after})")
+        done = gettext("the database %(database)s is up to date (revision %(after)s)")
+    click.echo(done % {"database": where, "before": before, "after": after})
 
 
 @main.command()
@@ -150,7 +157,7 @@ def gallra(mode: str | None) -> None:
     (years after their term). Each school's own periods, else IUP_RETENTION_*; 0 keeps for
     ever (backend/retention/)."""
     if mode is None:
-        raise click.ClickException("say --dry-run or --apply")
+        raise click.ClickException(gettext("say --dry-run or --apply"))
     apply = mode == "apply"
     with _database() as (settings, session):
         done = retention.sweep(session, settings=settings, now=utcnow(), apply=apply)
@@ -158,7 +165,7 @@ def gallra(mode: str | None) -> None:
         if apply:
             session.add(AuditEvent(kind=AuditKind.GALLRA, detail="; ".join(lines)[:500]))
             session.commit()
-    for line in lines:
+    for line in lines:  # the same line as the log's and the audit entry's: not translated
         logger.info("gallra %s", line)
         click.echo(line)
 
@@ -172,20 +179,30 @@ def backup(path: Path) -> None:
     url = make_url(from_env().database_url)
     if url.get_backend_name() != "sqlite":
         raise click.ClickException(
-            f"iup backup copies SQLite databases; this one is {url.get_backend_name()}: "
-            "use pg_dump -Fc (README, Backups)"
+            gettext(
+                "iup backup copies SQLite databases; this one is %(backend)s: "
+                "use pg_dump -Fc (README, Backups)"
+            )
+            % {"backend": url.get_backend_name()}
         )
     source = url.database
     if not source or source == ":memory:" or not Path(source).is_file():
-        raise click.ClickException(f"no SQLite database file at {source or '(none)'}")
+        raise click.ClickException(
+            gettext("no SQLite database file at %(path)s") % {"path": source or gettext("(none)")}
+        )
     if not path.parent.is_dir():
-        raise click.ClickException(f"no folder {path.parent}")
+        raise click.ClickException(gettext("no folder %(path)s") % {"path": path.parent})
     try:
         path.touch(mode=0o600, exist_ok=False)  # claims the name: never overwrites
     except FileExistsError:
-        raise click.ClickException(f"{path} exists already; give a new file name") from None
+        raise click.ClickException(
+            gettext("%(path)s exists already; give a new file name") % {"path": path}
+        ) from None
     copied = _sqlite_backup(Path(source), path)
-    click.echo(f"backed up {source} to {path} ({copied} pages)")
+    click.echo(
+        gettext("backed up %(source)s to %(path)s (%(pages)d pages)")
+        % {"source": source, "path": path, "pages": copied}
+    )
 
 
 def _sqlite_backup(source: Path, target: Path) -> int:
@@ -268,6 +285,8 @@ def verify_signatures(pupil_ref: str | None) -> None:
     with _database() as (settings, session):
         pupil_id = _person(session, pupil_ref).id if pupil_ref else None
         for c in signing.check_all(session, settings=settings, pupil_id=pupil_id):
+            # The report stays as it is in every language: scripts read its lines, and the
+            # reasons come from signing.check_all.
             what = (
                 f"signature {c.signature_id}: agreement {c.agreement_id} version {c.version}, "
                 f"{c.signer} ({c.role}), {c.signed_at:%Y-%m-%d %H:%M} UTC"
@@ -286,12 +305,17 @@ def verify_signatures(pupil_ref: str | None) -> None:
                 click.echo(f"OK {what}")
     if elsewhere:
         click.echo(
-            f"warning: {elsewhere} signature(s) are valid for another origin than "
-            f"{settings.origin}; if this installation serves there, set IUP_ORIGIN to it",
+            gettext(
+                "warning: %(count)d signature(s) are valid for another origin than "
+                "%(origin)s; if this installation serves there, set IUP_ORIGIN to it"
+            )
+            % {"count": elsewhere, "origin": settings.origin},
             err=True,
         )
     if failed:
-        raise click.ClickException(f"{failed} signature(s) failed verification")
+        raise click.ClickException(
+            gettext("%(count)d signature(s) failed verification") % {"count": failed}
+        )
 
 
 @main.command()
@@ -354,7 +378,10 @@ def import_(path: Path, person_ref: str | None) -> None:
     try:
         document = msgspec.json.decode(path.read_bytes(), type=ExchangeDocument)
     except (msgspec.DecodeError, msgspec.ValidationError) as error:
-        raise click.ClickException(f"{path}: not an iup-exchange/1 document: {error}") from error
+        raise click.ClickException(
+            gettext("%(path)s: not an iup-exchange/1 document: %(error)s")
+            % {"path": path, "error": error}
+        ) from error
     with _database() as (settings, session):
         if person_ref is None:
             ref = document.pupil.external_id
@@ -365,8 +392,11 @@ def import_(path: Path, person_ref: str | None) -> None:
             )
             if person is None:
                 raise click.ClickException(
-                    f"no person here with the document's pupil.external_id {ref!r}; "
-                    "name her with --person ID"
+                    gettext(
+                        "no person here with the document's pupil.external_id %(ref)s; "
+                        "name her with --person ID"
+                    )
+                    % {"ref": repr(ref)}
                 )
         else:
             person = _person(session, person_ref)
@@ -379,16 +409,32 @@ def import_(path: Path, person_ref: str | None) -> None:
                 settings=settings,
             )
         except Refusal as refusal:
-            raise click.ClickException(refusal.message) from refusal
+            raise click.ClickException(gettext(refusal.message)) from refusal
     click.echo(
-        f"imported {len(done.terms)} term(s) for {person.name} (id {person.id}): "
-        f"{done.goals} goal(s), {done.self_assessments} self-assessment(s), "
-        f"{done.replies} reply(ies), {done.preparations} preparation(s), "
-        f"{done.agreements} agreement(s), {done.signatures} signature(s), "
-        f"{done.events} event(s)"
+        gettext(
+            "imported %(terms)d term(s) for %(name)s (id %(id)s): %(goals)d goal(s), "
+            "%(self_assessments)d self-assessment(s), %(replies)d reply(ies), "
+            "%(preparations)d preparation(s), %(agreements)d agreement(s), "
+            "%(signatures)d signature(s), %(events)d event(s)"
+        )
+        % {
+            "terms": len(done.terms),
+            "name": person.name,
+            "id": person.id,
+            "goals": done.goals,
+            "self_assessments": done.self_assessments,
+            "replies": done.replies,
+            "preparations": done.preparations,
+            "agreements": done.agreements,
+            "signatures": done.signatures,
+            "events": done.events,
+        }
     )
     if done.skipped_terms:
-        click.echo(f"skipped this installation's own term(s): {', '.join(done.skipped_terms)}")
+        click.echo(
+            gettext("skipped this installation's own term(s): %(terms)s")
+            % {"terms": ", ".join(done.skipped_terms)}
+        )
 
 
 main.add_command(roster)

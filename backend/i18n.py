@@ -19,7 +19,8 @@ native speaker's review (docs/TRANSLATING.md)."""
 from __future__ import annotations
 
 import gettext as _gettext
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from datetime import date, datetime
@@ -49,6 +50,7 @@ LANGUAGES = {  # each language names itself
 }
 NEAR = {"nb": "sv", "nn": "sv", "no": "sv", "da": "sv"}  # readers who read Swedish easily
 RTL = frozenset({"ar", "fa", "he", "ur", "ps", "ckb"})
+CLI_LANGUAGES = ("sv", "en")  # what the `iup` command speaks
 
 
 class RequestLocale:
@@ -170,6 +172,21 @@ def stored(locale: str | None) -> str | None:
         return None
     lang = locale.lower().split("-")[0].split("_")[0]
     return lang if lang in LANGUAGES else None
+
+
+def cli_locale(*, environ: Mapping[str, str]) -> str:
+    """The `iup` command's language, read from the environment as GNU gettext reads it: the
+    locale is the first non-empty of LC_ALL, LC_MESSAGES and LANG; unless that is C or
+    POSIX (or nothing), LANGUAGE's list ("sv:en") comes before it. The first of these that
+    is Swedish or English wins ("sv_SE.UTF-8" is Swedish); anything else is English."""
+    locale = next((environ[k] for k in ("LC_ALL", "LC_MESSAGES", "LANG") if environ.get(k)), "C")
+    if locale.split(".")[0] in ("C", "POSIX"):
+        return FALLBACK
+    for name in [*environ.get("LANGUAGE", "").split(":"), locale]:
+        lang = re.split(r"[_.@-]", name)[0].lower()
+        if lang in CLI_LANGUAGES:
+            return lang
+    return FALLBACK
 
 
 def direction(locale: str) -> str:

@@ -1,6 +1,6 @@
 """`iup roster import` and `iup roster sync`: the `iup` command's roster group (backend/cli.py
 adds it; its `database` comes as the click context's object, so this room needs nothing
-from the command above it)."""
+from the command above it). Its messages follow the command's language (backend/cli.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import click
 from sqlmodel import Session
 
+from backend.i18n import gettext
 from backend.settings import Settings
 
 if TYPE_CHECKING:
@@ -32,16 +33,18 @@ SHOWN_LINES = 50
 
 def _print_changes(summary: Summary, *, dry_run: bool) -> None:
     """What an import or sync changed: a line per entity, then the first SHOWN_LINES details."""
-    click.echo("would change (dry run, nothing changed):" if dry_run else "changed:")
+    click.echo(
+        gettext("would change (dry run, nothing changed):") if dry_run else gettext("changed:")
+    )
+    row = gettext("%(entity)-14s %(created)6d created %(updated)6d updated %(ended)6d ended")
     for entity, change in summary.changes.items():
-        click.echo(
-            f"  {entity:<14} {change.created:>6} created {change.updated:>6} updated "
-            f"{change.ended:>6} ended"
-        )
+        counts = {"created": change.created, "updated": change.updated, "ended": change.ended}
+        click.echo("  " + row % {"entity": entity, **counts})
     for line in summary.lines[:SHOWN_LINES]:
         click.echo(f"  {line}")
     if len(summary.lines) > SHOWN_LINES:
-        click.echo(f"  … and {len(summary.lines) - SHOWN_LINES} more")
+        more = gettext("… and %(count)d more") % {"count": len(summary.lines) - SHOWN_LINES}
+        click.echo(f"  {more}")
 
 
 @roster.command("import")
@@ -58,7 +61,7 @@ def roster_import(database: Database, path: Path, dry_run: bool) -> None:
     steps = ["read", "schools", "groups", "persons", "memberships", "guardianships", "duties"]
     with (
         database() as (settings, session),
-        click.progressbar(length=len(steps), label="importing", file=sys.stderr) as bar,
+        click.progressbar(length=len(steps), label=gettext("importing"), file=sys.stderr) as bar,
     ):
         try:
             summary = service.import_roster(
@@ -89,7 +92,7 @@ def roster_sync(database: Database, url: str, full: bool, dry_run: bool, limit: 
 
     with (
         database() as (settings, session),
-        click.progressbar(length=len(sync.STEPS), label="syncing", file=sys.stderr) as bar,
+        click.progressbar(length=len(sync.STEPS), label=gettext("syncing"), file=sys.stderr) as bar,
     ):
 
         def progress(step: str) -> None:
@@ -110,6 +113,9 @@ def roster_sync(database: Database, url: str, full: bool, dry_run: bool, limit: 
         except (sync.SyncError, service.RosterError) as error:
             raise click.ClickException(str(error)) from error
     fetched = ", ".join(f"{n} {entity}" for entity, n in result.fetched.items())
-    how = "everything" if result.full else "changes only"
-    click.echo(f"read ({how}): {fetched}; {result.deleted} deleted")
+    if result.full:
+        read = gettext("read (everything): %(fetched)s; %(deleted)d deleted")
+    else:
+        read = gettext("read (changes only): %(fetched)s; %(deleted)d deleted")
+    click.echo(read % {"fetched": fetched, "deleted": result.deleted})
     _print_changes(result.summary, dry_run=dry_run)
