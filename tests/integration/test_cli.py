@@ -38,11 +38,14 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def env_for(settings: Settings) -> dict[str, str]:
+    """The command's environment; in English (the messages these tests read), whatever the
+    shell's LANG (tests/integration/test_cli_language.py has the other languages)."""
     return {
         "IUP_DATABASE_URL": settings.database_url,
         "IUP_ORIGIN": settings.origin,
         "IUP_RP_ID": settings.rp_id,
         "IUP_SECRET_KEY": settings.secret_key,
+        "LC_ALL": "C.UTF-8",
     }
 
 
@@ -431,6 +434,7 @@ def test_make_run_prints_the_demo_people_last_and_saves_them(tmp_path: Path) -> 
         "IUP_DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'iup.db'}",
         "IUP_SECRET_KEY": "test-secret",
         "PYTHONWARNINGS": "ignore",
+        "LC_ALL": "C.UTF-8",  # the messages in English, whatever the shell's LANG
     }
     out = tmp_path / "make.out"
     with out.open("wb") as log:

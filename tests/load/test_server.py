@@ -71,7 +71,8 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     url = f"sqlite:///{tmp / 'iup.db'}"
     upgrade(url)
     base = {k: v for k, v in os.environ.items() if not k.startswith("IUP_")}
-    return {**base, "IUP_DATABASE_URL": url, "IUP_SECRET_KEY": "server-test"}
+    english = {"LC_ALL": "C.UTF-8"}  # the messages read here, whatever the shell's LANG
+    return {**base, "IUP_DATABASE_URL": url, "IUP_SECRET_KEY": "server-test", **english}
 
 
 @pytest.fixture(scope="module")
