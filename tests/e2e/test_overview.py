@@ -88,6 +88,67 @@ def test_the_mentor_sees_her_group_at_a_glance(live_server, signed_up, axe_check
     axe_check(page)
 
 
+# Each word of the cells (a run between spaces or hyphens) that the browser laid out on more
+# than one line: a DOM Range around the word has client rects on more than one line.
+SPLIT_WORDS = """(cells) => {
+  const split = [];
+  for (const cell of document.querySelectorAll(cells)) {
+    const texts = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let text = texts.nextNode(); text; text = texts.nextNode()) {
+      if (text.parentElement.closest('.visually-hidden')) continue;
+      for (const word of text.data.matchAll(/[^\\s\\-\u2010]+/g)) {
+        const range = document.createRange();
+        range.setStart(text, word.index);
+        range.setEnd(text, word.index + word[0].length);
+        const lines = new Set([...range.getClientRects()]
+          .filter((rect) => rect.width > 0).map((rect) => Math.round(rect.top)));
+        if (lines.size > 1) split.push(word[0]);
+      }
+    }
+  }
+  return split;
+}"""
+
+# The table's width and the width its column (main's content box) offers it.
+WIDTHS = """() => {
+  const main = document.querySelector('main'), style = getComputedStyle(main);
+  const column = main.clientWidth - parseFloat(style.paddingInlineStart)
+    - parseFloat(style.paddingInlineEnd);
+  return [document.querySelector('table.overview').getBoundingClientRect().width, column];
+}"""
+
+
+@pytest.mark.parametrize("locale", ["sv-SE", "uk-UA", "ar"])
+def test_the_group_table_takes_the_column_and_keeps_words_whole(
+    live_server, signed_up, axe_check, locale
+) -> None:
+    """At 1,280 px the table fills main's column without spilling out of it, and no word
+    (a name least of all) is broken across lines; at 320 px the cards fit the window.
+    Swedish is the default, Ukrainian has the longest words, Arabic reads right to left."""
+    page = signed_up("Karin Lind", {**support.DESKTOP, "locale": locale})
+    expect(page.locator("html")).to_have_attribute("lang", locale[:2])  # none stored for her
+    links = {
+        group: page.locator("a[href*='/groups/']", has_text=group).first for group in ("4A", "5C")
+    }
+    hrefs = {group: link.get_attribute("href") for group, link in links.items()}
+    for group, href in hrefs.items():
+        page.goto(f"{live_server.url}{href}")
+        expect(page.locator("table.overview thead")).to_be_visible()
+        table, column = page.evaluate(WIDTHS)
+        assert 0.9 * column <= table <= column + 1, (group, table, column)
+        assert page.evaluate(SPLIT_WORDS, "table.overview tbody th") == [], group  # names
+        assert page.evaluate(SPLIT_WORDS, "table.overview th, table.overview td") == [], group
+        no_sideways_scroll(page, 1280)
+        axe_check(page)
+
+        page.set_viewport_size({"width": 320, "height": 740})
+        expect(page.locator("table.overview thead")).to_be_hidden()  # a card per pupil
+        assert page.evaluate(SPLIT_WORDS, "table.overview tbody th") == [], group
+        no_sideways_scroll(page, 320)
+        axe_check(page)
+        page.set_viewport_size(support.DESKTOP["viewport"])
+
+
 def test_the_principal_sees_her_school_and_opens_a_plan_with_a_reason(
     live_server, signed_up, axe_check, watch
 ) -> None:
