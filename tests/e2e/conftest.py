@@ -476,3 +476,124 @@ def _go_online(page: Any) -> None:
 def go_online() -> Any:
     """go_online(page): the connection is back (after go_offline)."""
     return _go_online
+
+
+# ---- A person through the JSON API (no browser): setting up what a journey starts from -------
+
+
+class ApiPerson:
+    """A demo person signed up over plain HTTP with a software passkey (tests/softauthn.py):
+    for a test that needs, say, a published written plan before its browser journey starts.
+    `call` refuses anything but a 2xx."""
+
+    def __init__(self, live_server: LiveServer, name: str) -> None:
+        import httpx
+
+        from tests.softauthn import SoftAuthenticator
+
+        self.client = httpx.Client(base_url=live_server.url, timeout=10)
+        self.authenticator = SoftAuthenticator(origin=live_server.url)
+        match = re.search(r'name="csrf-token" content="([^"]+)"', self.client.get("/login").text)
+        assert match, "the page carries a CSRF token"
+        self.token = match.group(1)
+        code = live_server.enrolment_url(name).rsplit("/enrol/", 1)[1]
+        options = self.call("POST", f"/enrol/{code}/options", {})
+        self.call("POST", f"/enrol/{code}/verify", self.authenticator.register(options))
+
+    def call(self, method: str, url: str, body: Any = None) -> Any:
+        response = self.client.request(method, url, json=body, headers={"x-csrftoken": self.token})
+        assert 200 <= response.status_code < 300, f"{method} {url}: {response.text}"
+        return response.json()
+
+    def sign(self, agreement_id: int) -> None:
+        options = self.call("POST", f"/api/agreements/{agreement_id}/signature/options", {})
+        self.call(
+            "POST", f"/api/agreements/{agreement_id}/signature", self.authenticator.login(options)
+        )
+
+
+@pytest.fixture
+def api_person(live_server: LiveServer) -> Iterator[Any]:
+    """api_person(name) -> ApiPerson, signed up with a fresh link; closed after the test."""
+    made: list[ApiPerson] = []
+
+    def make(name: str) -> ApiPerson:
+        made.append(ApiPerson(live_server, name))
+        return made[-1]
+
+    yield make
+    for person in made:
+        person.client.close()
+
+
+# ---- The crawl's figures, printed at the end of the run (CI's output) ------------------------
+
+CRAWLED: set[tuple[str, str, int, str]] = set()  # (role, language, width, kind of page)
+
+
+@pytest.fixture
+def crawled() -> set[tuple[str, str, int, str]]:
+    """crawled.add((role, language, width, kind of page)) for every page a crawl checked
+    (axe, width, language); the totals are printed after the tests."""
+    return CRAWLED
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not CRAWLED:
+        return
+    pages = {page for _role, _lang, _width, page in CRAWLED}
+    roles = sorted({role for role, _lang, _width, _page in CRAWLED})
+    langs = sorted({lang for _role, lang, _width, _page in CRAWLED})
+    widths = sorted({width for _role, _lang, width, _page in CRAWLED})
+    write = terminalreporter.write_line
+    write("")
+    write(
+        f"crawl: {len(pages)} kinds of page × {len(roles)} roles ({', '.join(roles)}) × "
+        f"{len(widths)} widths ({', '.join(f'{w} px' for w in widths)}) × {len(langs)} "
+        f"languages ({', '.join(langs)}): {len(CRAWLED)} checked pages, 0 axe violations, "
+        "nothing wider than the window (360 px pages at 320 px too)"
+    )
+    for role in roles:
+        for lang in langs:
+            counts = [
+                len({p for r, la, w, p in CRAWLED if (r, la, w) == (role, lang, width)})
+                for width in widths
+            ]
+            write(
+                f"  {role:<9} {lang}: "
+                + ", ".join(f"{c} at {w} px" for c, w in zip(counts, widths, strict=True))
+            )
+
+
+def _publish_written_plan(
+    mentor: ApiPerson, pupil_id: int, agreements: list[tuple[str, str]], *, measures: str
+) -> dict[str, int]:
+    """The pupil's written plan this term, held yesterday and published by her mentor (an
+    ApiPerson) with these agreements ((text, party), due in three weeks), each added unless
+    there already; safe to call again. Returns {text: agreement id}."""
+    from datetime import date, timedelta
+
+    today = date.today()  # noqa: DTZ011
+    summary = mentor.call("GET", f"/api/pupils/{pupil_id}/summary")
+    if not summary.get("held_on"):
+        body = {
+            "version": summary.get("version", 0),
+            "held_on": (today - timedelta(days=1)).isoformat(),
+            "measures_school": summary.get("measures_school") or measures,
+        }
+        mentor.call("PUT", f"/api/pupils/{pupil_id}/summary", body)
+    made = {a["text"] for a in mentor.call("GET", f"/api/pupils/{pupil_id}/agreements")}
+    due = (today + timedelta(days=21)).isoformat()
+    for text, party in agreements:
+        if text not in made:
+            body = {"text": text, "party": party, "due_on": due}
+            mentor.call("POST", f"/api/pupils/{pupil_id}/agreements", body)
+    mentor.call("POST", f"/api/pupils/{pupil_id}/summary/publish", {})
+    return {a["text"]: a["id"] for a in mentor.call("GET", f"/api/pupils/{pupil_id}/agreements")}
+
+
+@pytest.fixture
+def publish_written_plan() -> Any:
+    """publish_written_plan(mentor, pupil_id, [(text, party)], measures=...) -> {text: id}:
+    the pupil's written plan, published through the API by her mentor (an ApiPerson)."""
+    return _publish_written_plan
