@@ -551,7 +551,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         f"crawl: {len(pages)} kinds of page × {len(roles)} roles ({', '.join(roles)}) × "
         f"{len(widths)} widths ({', '.join(f'{w} px' for w in widths)}) × {len(langs)} "
         f"languages ({', '.join(langs)}): {len(CRAWLED)} checked pages, 0 axe violations, "
-        "nothing wider than the window (360 px pages at 320 px too)"
+        "nothing wider than the window (also at 320 px and 800 px)"
     )
     for role in roles:
         for lang in langs:

@@ -268,9 +268,10 @@ def test_every_page_each_role_reaches(
 ) -> None:
     """Every kind of page a pupil, a guardian, a teacher, a mentor or a principal reaches
     from the menus and lists, for a browser asking for Swedish or Arabic, on a 360 px phone
-    with touch (and at 320 px, WCAG's reflow) and a 1,280 px desktop: <html lang> (and
-    dir="rtl" in Arabic), one heading, axe finds nothing, nothing scrolls sideways or sticks
-    out of the window, and no text in another language but what people wrote."""
+    with touch (and at 320 px, WCAG's reflow) and a 1,280 px desktop (and at 800 px):
+    <html lang> (and dir="rtl" in Arabic), one heading, axe finds nothing, nothing scrolls
+    sideways or sticks out of the window, and no text in another language but what people
+    wrote."""
     name = CRAWLERS[role][lang]
     tr = i18n.translations(lang)
     options = {"locale": LOCALES[lang], **(PHONE if width == 360 else DESKTOP)}
@@ -307,7 +308,8 @@ def test_every_page_each_role_reaches(
             problems.append(f"{page.url}: its heading is not in Arabic: {text!r}")
         for left in sorted({t for t in page.evaluate(TEXTS) if t in foreign}):
             problems.append(f"{page.url}: not in the page's language: {left!r}")
-        for narrow in [width, 320] if width == 360 else [width]:  # 320: WCAG's reflow
+        # 320: WCAG's reflow; 800: a tablet, or a desktop window beside another
+        for narrow in [width, 320] if width == 360 else [width, 800]:
             page.set_viewport_size({"width": narrow, "height": options["viewport"]["height"]})
             wide = page.evaluate("document.scrollingElement.scrollWidth")
             if wide > narrow:
