@@ -4,6 +4,7 @@ database, and reading the lines `iup demo` prints."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import secrets
@@ -12,6 +13,7 @@ import socket
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -75,3 +77,19 @@ def postgres_database(prefix: str) -> Iterator[str]:
 # Browser contexts for the e2e tests: a cheap phone held upright, with touch, and a desktop.
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+
+
+def words(lang: str, msgid: str) -> str:
+    """What the page says for `msgid` in `lang`, read from its catalogue (i18n/), so that a
+    test in Swedish or Arabic follows a reworded translation instead of breaking on it."""
+    return _catalogue(lang)[msgid]
+
+
+@functools.cache
+def _catalogue(lang: str) -> dict[str, str]:
+    from babel.messages.pofile import read_po
+
+    path = Path(__file__).parents[1] / "i18n" / lang / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as po:
+        catalogue = read_po(po)
+    return {str(m.id): str(m.string) for m in catalogue if isinstance(m.id, str) and m.string}

@@ -140,6 +140,9 @@
     } finally {
       btn.disabled = false;
       btn.removeAttribute("aria-busy");
+      // A disabled button loses the focus: give it back, beside the message that says why
+      // nothing happened (a success has left the page already).
+      if (!document.activeElement || document.activeElement === document.body) btn.focus();
     }
   }
 
