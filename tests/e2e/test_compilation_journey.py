@@ -105,7 +105,7 @@ def test_the_mentor_compiles_holds_the_talk_and_reminds_the_group(
     pupil = new_context(**PHONE).new_page()
     add_authenticator(pupil)
     enrol(pupil, live_server.enrolment_url("Adam Falk"))
-    link = pupil.locator(".site-nav").get_by_role("link", name=re.compile("Aviseringar"))
+    link = pupil.locator(".site-nav").get_by_role("link", name=re.compile("Meddelanden"))
     expect(link.locator("#unread-count")).to_contain_text("1")
     box = link.bounding_box()
     assert box and box["y"] + box["height"] <= 740

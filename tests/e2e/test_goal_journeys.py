@@ -76,7 +76,7 @@ def test_the_mentor_writes_a_goal_on_a_phone_and_hugo_rates_it(
     card.get_by_role("link", name="Hur går det?").click()
     card.get_by_text("På väg").click()
     card.get_by_role("textbox").fill("Jag frågade Ella i dag.")
-    card.get_by_role("button", name="Spara min skattning").click()
+    card.get_by_role("button", name="Spara hur det går").click()
     expect(card.locator(".goal__latest")).to_contain_text("På väg")
     axe_check(hugo)
 
@@ -85,7 +85,7 @@ def test_the_mentor_writes_a_goal_on_a_phone_and_hugo_rates_it(
     card = mentor.locator("article.goal", has_text="Jag hjälper en kompis varje dag.")
     card.get_by_role("link", name="Avsluta").tap()
     expect(mentor.get_by_role("heading", level=1)).to_have_text("Avsluta målet?")
-    expect(mentor.locator("main")).to_contain_text("har skattat målet 1 gång")
+    expect(mentor.locator("main")).to_contain_text("har berättat hur det går med målet 1 gång")
     axe_check(mentor)
     mentor.get_by_role("button", name="Ja, avsluta det").tap()
     earlier = mentor.locator("details#earlier-goals")

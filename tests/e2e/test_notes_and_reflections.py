@@ -41,7 +41,7 @@ def test_a_comment_is_answered_and_the_pupil_reads_the_reply(
     card.get_by_role("link", name="Hur går det?").click()
     card.get_by_role("radio", name="På väg").check()
     card.get_by_role("textbox").fill(comment)
-    card.get_by_role("button", name="Spara min skattning").click()
+    card.get_by_role("button", name="Spara hur det går").click()
     expect(card.locator(".notice--success")).to_be_focused()
 
     # Sara Ek finds it marked new and replies, at her desk.

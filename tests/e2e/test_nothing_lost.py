@@ -87,7 +87,7 @@ def test_typed_text_survives_an_expired_session(
     with page.expect_response(
         lambda r: r.request.method == "POST" and "/self-assessments" in r.url
     ) as answer:
-        card.get_by_role("button", name="Spara min skattning").click()
+        card.get_by_role("button", name="Spara hur det går").click()
     assert answer.value.status == 401
     assert answer.value.headers.get("hx-redirect") == "/login?expired=1&next=/"
     page.wait_for_url(re.compile(r"/login\?expired=1&next=/$"))
@@ -109,7 +109,7 @@ def test_typed_text_survives_an_expired_session(
     expect(page.locator("[data-draft-restored]:visible")).to_have_count(1)
     axe_check(page)
 
-    card.get_by_role("button", name="Spara min skattning").click()
+    card.get_by_role("button", name="Spara hur det går").click()
     expect(card.locator(".notice--success")).to_have_text(SAVED)
     expect(card.locator(".goal__latest")).to_contain_text("Nästan")
     expect(card.locator("table.ratings tbody tr").first).to_contain_text(f"Nästan{comment}")
@@ -143,7 +143,7 @@ def test_typed_text_survives_a_lost_connection(
 
     page.context.set_offline(True)
     with page.expect_event("requestfailed") as failed:
-        card.get_by_role("button", name="Spara min skattning").click()
+        card.get_by_role("button", name="Spara hur det går").click()
     assert failed.value.method == "POST" and "/self-assessments" in failed.value.url
     assert page.url.rstrip("/").endswith("?welcome=1")  # still the same page, not an error
     expect(card.get_by_role("textbox")).to_have_value(comment)
@@ -158,7 +158,7 @@ def test_typed_text_survives_a_lost_connection(
     expect(card.locator("[data-draft-restored]")).to_be_visible()
     axe_check(page)
 
-    card.get_by_role("button", name="Spara min skattning").click()
+    card.get_by_role("button", name="Spara hur det går").click()
     expect(card.locator(".notice--success")).to_have_text(SAVED)
     expect(card.locator("table.ratings tbody tr").first).to_contain_text(f"På väg{comment}")
     wait_until_draft_gone(page, f"sa-{goal_id}")
@@ -176,7 +176,7 @@ def test_a_save_that_cannot_be_sent_says_so(
     card.get_by_role("radio", name="Inte än").check()
     page.context.set_offline(True)
     with page.expect_event("requestfailed"):
-        card.get_by_role("button", name="Spara min skattning").click()
+        card.get_by_role("button", name="Spara hur det går").click()
     # Something in the card tells her it was not saved (and that her text is kept).
     expect(card.get_by_role("alert")).to_be_visible(timeout=2_000)
 
@@ -212,7 +212,7 @@ def test_the_form_works_without_javascript(
     # No level chosen: the whole page again, with an error summary and her comment kept.
     card.get_by_role("textbox").fill(comment)
     with page.expect_navigation() as sent:
-        card.get_by_role("button", name="Spara min skattning").click()
+        card.get_by_role("button", name="Spara hur det går").click()
     assert sent.value is not None and sent.value.status == 422
     card = page.locator(f"#goal-{goal_id}")
     summary = card.get_by_role("alert")
@@ -231,7 +231,7 @@ def test_the_form_works_without_javascript(
     # With a level: redirected to the plan, at the goal, with the notice and the history.
     card.get_by_role("radio", name="Nästan").check()
     with page.expect_navigation():
-        card.get_by_role("button", name="Spara min skattning").click()
+        card.get_by_role("button", name="Spara hur det går").click()
     assert re.search(rf"/\?saved={goal_id}#goal-{goal_id}-saved$", page.url), page.url
     card = page.locator(f"#goal-{goal_id}")
     expect(card.locator(".notice--success")).to_have_text(SAVED)

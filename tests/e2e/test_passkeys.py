@@ -25,7 +25,7 @@ def test_add_rename_and_remove_a_second_passkey(
 ) -> None:
     phone = add_authenticator(page)
     enrol(page, live_server.enrolment_url("Lina Karlsson"))
-    page.get_by_role("link", name="Inloggning").click()
+    page.get_by_role("link", name="Passkeys", exact=True).click()
     page.wait_for_url(re.compile(r"/account$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Dina passkeys")
     expect(passkey_items(page)).to_have_count(1)
@@ -36,7 +36,9 @@ def test_add_rename_and_remove_a_second_passkey(
 
     # The same device again: it refuses (excludeCredentials), and the page says so truly.
     page.get_by_role("button", name="Lägg till passkey").click()
-    expect(page.get_by_role("alert")).to_contain_text("Den här enheten har redan en passkey")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Den här mobilen eller datorn har redan en passkey"
+    )
     expect(passkey_items(page)).to_have_count(1)
 
     # A second device: the first authenticator would refuse (excludeCredentials), so the
@@ -181,10 +183,10 @@ def test_a_used_signup_link_shows_a_clear_error(
     response = other.goto(url)
     assert response is not None and response.status == 410
     expect(other.locator("html")).to_have_attribute("lang", "sv")
-    expect(other.get_by_role("heading", level=1)).to_have_text("Registreringslänken fungerar inte")
-    expect(other.locator("main")).to_contain_text("Registreringslänken har redan använts.")
+    expect(other.get_by_role("heading", level=1)).to_have_text("Startlänken fungerar inte")
+    expect(other.locator("main")).to_contain_text("Startlänken har redan använts.")
     expect(other.locator('[data-passkey="register"]')).to_have_count(0)
-    expect(other.get_by_role("link", name="Till inloggningen")).to_be_visible()
+    expect(other.get_by_role("link", name="Logga in")).to_be_visible()
     axe_check(other)
 
     # A fresh link from `iup enrol` works again.

@@ -1,7 +1,7 @@
 """Preparing for the talk in the browser. Elias (4A) on his phone in Swedish: he answers
 two questions with no connection, reloads (the service worker shows the page again and his
 text comes back from the device), and when the connection returns the answers reach the
-server by themselves ("Sparat på enheten", then "Skickat"); a save from a stale version
+server by themselves ("Sparat i din mobil eller dator", then "Skickat"); a save from a stale version
 in a second browser is refused and the page offers both texts. His guardian Lina prepares
 at her desk in English. axe on every page."""
 
@@ -62,12 +62,12 @@ def test_answers_typed_offline_survive_a_reload_and_are_sent_by_themselves(
     go_offline(page)
     first.fill("Jag läste en hel bok.")
     second.fill("Division med rest.")
-    expect(page.locator(STATUS)).to_have_text("Sparat på enheten")
+    expect(page.locator(STATUS)).to_have_text("Sparat i din mobil eller dator")
     page.reload()
     expect(page.get_by_role("heading", level=1)).to_have_text("Inför samtalet")
     expect(first).to_have_value("Jag läste en hel bok.")
     expect(second).to_have_value("Division med rest.")
-    expect(page.locator(STATUS)).to_have_text("Sparat på enheten")
+    expect(page.locator(STATUS)).to_have_text("Sparat i din mobil eller dator")
     # Kept on the device until sent. (Whether the server has it yet is not asked: under
     # load Chromium's offline emulation has let a save through and lost only its answer;
     # the send that follows is then no conflict, as the answers are the stored ones.)
@@ -156,7 +156,7 @@ def test_a_stale_automatic_send_offers_both_texts_and_an_expired_session_loses_n
     # Offline he writes; meanwhile the same answer is saved from another browser.
     go_offline(page)
     better.fill("Skriva snabbare.")
-    expect(page.locator(STATUS)).to_have_text("Sparat på enheten")
+    expect(page.locator(STATUS)).to_have_text("Sparat i din mobil eller dator")
     other = new_context(**PHONE).new_page()
     add_authenticator(other)
     enrol(other, live_server.enrolment_url("Elias Karlsson"))
@@ -182,7 +182,7 @@ def test_a_stale_automatic_send_offers_both_texts_and_an_expired_session_loses_n
     # he signs in again.
     page.context.clear_cookies()
     better.fill("Läsa högt för klassen.")
-    expect(page.locator(STATUS)).to_have_text("Sparat på enheten")
+    expect(page.locator(STATUS)).to_have_text("Sparat i din mobil eller dator")
     page.evaluate("window.dispatchEvent(new Event('online'))")  # a send now: refused
     expect(page.locator(STATUS)).to_contain_text("Inte skickat än")
     # Headless, the sign-in page's passkey autofill signs him in by itself.

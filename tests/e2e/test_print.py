@@ -105,7 +105,7 @@ def test_the_written_plan_prints_on_a4_with_its_signatures(
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Individuell utvecklingsplan: Ebba Wik"
     )
-    expect(page.locator(".record__signers")).to_contain_text("signerat av Ebba Wik")
+    expect(page.locator(".record__signers")).to_contain_text("underskrivet av Ebba Wik")
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 360
     axe_check(page)
 
@@ -128,8 +128,8 @@ def test_the_written_plan_prints_on_a4_with_its_signatures(
         "6D",
         AGREEMENT,
         MEASURES,
-        "signerat av Ebba Wik",
-        "signerat av Nils Ahl",
+        "underskrivet av Ebba Wik",
+        "underskrivet av Nils Ahl",
     ):
         assert expected in text, f"{expected!r} not in the printed plan: {text[:1500]}"
     for chrome in ("Logga ut", "Hoppa till innehållet", "Alla terminer"):

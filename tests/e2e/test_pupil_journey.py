@@ -65,13 +65,15 @@ def test_alva_signs_up_signs_in_and_rates_a_goal(
     ) as response:
         card.get_by_role("radio", name="På väg").check()
         card.get_by_role("textbox").fill("Sjuans tabell är svår.")
-        card.get_by_role("button", name="Spara min skattning").click()
+        card.get_by_role("button", name="Spara hur det går").click()
     assert response.value.status == 200
     saved = card.locator(".notice--success")
     expect(saved).to_have_text(re.compile(r"^\s*Du valde På väg · sparat \d{2}:\d{2}\s*$"))
     expect(saved).to_be_focused()
     expect(page.locator("#live")).to_have_text(saved.inner_text().strip())  # read out
-    expect(page.locator("#todo")).to_contain_text("Du har inte skattat Svenska och Socialt")
+    expect(page.locator("#todo")).to_contain_text(
+        "Du har inte berättat hur det går med Svenska och Socialt"
+    )
     assert page.evaluate("window.__samePage") is True
     expect(card.locator(".goal__latest")).to_contain_text("På väg")
     progress = card.locator("details.progress")
@@ -89,14 +91,14 @@ def test_alva_signs_up_signs_in_and_rates_a_goal(
     card.get_by_role("link", name="Hur går det?").click()
     card.get_by_role("radio", name="Jag kan det").check()
     card.get_by_role("textbox").fill("Nu kan jag den!")
-    card.get_by_role("button", name="Spara min skattning").click()
+    card.get_by_role("button", name="Spara hur det går").click()
     expect(card.locator(".goal__latest")).to_contain_text("Jag kan det")
     expect(card).to_have_class(re.compile(r"goal--reached"))
     expect(card.locator(".notice--success")).to_contain_text("Du har nått målet. Bra jobbat!")
     expect(card.locator(".notice--success")).to_be_focused()
     progress = card.locator("details.progress")
     progress.locator("summary").click()
-    expect(progress.locator("summary")).to_have_text("Så har det gått: 2 skattningar")
+    expect(progress.locator("summary")).to_have_text("Så har det gått (2 gånger)")
     rows = progress.locator("table.ratings tbody tr")
     expect(rows).to_have_count(2)
     expect(rows.first).to_contain_text("Nu kan jag den!")
@@ -145,7 +147,7 @@ def test_omar_rates_a_goal_on_a_phone_with_touch(
     # A refused save (no level chosen): the error summary is on screen and holds the focus.
     watch.allow_console("status of 422")
     card.get_by_role("textbox").fill("Jag läser varje kväll.")
-    card.get_by_role("button", name="Spara min skattning").tap()
+    card.get_by_role("button", name="Spara hur det går").tap()
     summary = card.locator(".error-summary")
     expect(summary).to_be_focused()
     assert on_screen(summary), "the error shows where the finger was"
@@ -153,7 +155,7 @@ def test_omar_rates_a_goal_on_a_phone_with_touch(
     axe_check(page)
 
     card.get_by_text("Nästan").tap()
-    card.get_by_role("button", name="Spara min skattning").tap()
+    card.get_by_role("button", name="Spara hur det går").tap()
     saved = card.locator(".notice--success")
     expect(saved).to_contain_text("Du valde Nästan · sparat")
     expect(saved).to_be_focused()
@@ -184,7 +186,7 @@ def test_the_pupils_home_is_at_most_two_screens_on_a_phone(
         card = page.locator(f"#{cards.nth(i).get_attribute('id')}")
         card.get_by_role("link", name="Hur går det?").tap()
         card.get_by_role("radio", name="På väg").tap()
-        card.get_by_role("button", name="Spara min skattning").tap()
+        card.get_by_role("button", name="Spara hur det går").tap()
         expect(card.locator(".goal__latest")).to_contain_text("På väg")
     for lang in ("Svenska", "English"):
         page.goto(live_server.url + "/")

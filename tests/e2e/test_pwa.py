@@ -75,9 +75,7 @@ def test_service_worker_caches_the_shell_but_no_personal_page(
     page.context.set_offline(True)
     try:
         page.goto("/")
-        expect(page.get_by_role("heading", level=1)).to_have_text(
-            "Du är inte ansluten till internet"
-        )
+        expect(page.get_by_role("heading", level=1)).to_have_text("Du har inget internet just nu")
         expect(page.get_by_role("link", name="Försök igen")).to_have_attribute("href", "/")
         expect(page.locator("article.goal")).to_have_count(0)
         axe_check(page)

@@ -38,8 +38,8 @@ def signed_in(live_server, new_context, add_authenticator, enrol, name: str, opt
 def issue(page, live_server, name: str) -> str:
     """On the person's page: issue a link; the URL shown. The demo link `iup demo` printed
     for her is void now, so later tests get a fresh one (LiveServer.enrolment_url)."""
-    page.get_by_role("button", name="Skapa en registreringslänk").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Registreringslänk för {name}")
+    page.get_by_role("button", name="Skapa en startlänk").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Startlänk för {name}")
     live_server.links.pop(name, None)
     url = page.get_by_role("textbox", name="Länken").input_value()
     assert re.fullmatch(re.escape(live_server.url) + r"/enrol/[A-Za-z0-9_-]+", url), url
@@ -58,7 +58,7 @@ def test_a_mentor_on_her_phone_issues_a_link_and_the_pupil_signs_up(
     mentor = signed_in(live_server, new_context, add_authenticator, enrol, "Karin Lind", PHONE)
     group = row_id(live_server, "SELECT id FROM pupil_group WHERE name = ?", "5C")
     mentor.goto(f"/groups/{group}/people")
-    expect(mentor.get_by_role("heading", level=1)).to_have_text("Registreringslänkar för 5C")
+    expect(mentor.get_by_role("heading", level=1)).to_have_text("Startlänkar för 5C")
     saga = mentor.locator(".people-list > li").filter(has_text="Saga Holm")
     expect(saga.locator(".people-list__keys").first).to_have_text("Ingen passkey")
     fits(mentor, 360)

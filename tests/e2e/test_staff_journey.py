@@ -44,7 +44,7 @@ def test_a_school_day_with_the_staff(live_server, signed_up, axe_check) -> None:
     card.get_by_role("link", name="Hur går det?").tap()
     card.get_by_role("radio", name="På väg").tap()
     card.get_by_role("textbox").fill(comment)
-    card.get_by_role("button", name="Spara min skattning").tap()
+    card.get_by_role("button", name="Spara hur det går").tap()
     expect(card.locator(".notice--success")).to_be_focused()
     axe_check(elias)
 

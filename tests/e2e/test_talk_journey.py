@@ -51,7 +51,7 @@ def test_the_week_before_the_talk(
     first.fill(went_well)
     second.fill(hard)
     status = alva.locator("[data-prep-status]")
-    expect(status).to_have_text("Sparat på enheten")
+    expect(status).to_have_text("Sparat i din mobil eller dator")
     alva.reload()
     expect(first).to_have_value(went_well)
     expect(second).to_have_value(hard)

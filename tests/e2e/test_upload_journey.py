@@ -98,7 +98,7 @@ def test_his_mentor_uploads_leos_plans_from_his_earlier_school(
     add_authenticator(phone)
     enrol(phone, live_server.enrolment_url("Nils Ahl"))
     phone.goto(f"/pupils/{leo}/plans")
-    expect(phone.locator(".plan-history li").filter(has_text="Arkiverad")).to_have_count(0)
+    expect(phone.locator(".plan-history li").filter(has_text="Stängd")).to_have_count(0)
     phone.get_by_role("link", name="Importera tidigare terminer från en annan skola").tap()
     phone.wait_for_url(re.compile(rf"/pupils/{leo}/import$"))
     expect(phone.get_by_role("heading", level=1)).to_have_text(
@@ -112,7 +112,7 @@ def test_his_mentor_uploads_leos_plans_from_his_earlier_school(
     result = phone.locator("#imported")
     expect(result).to_contain_text("1 termin importerad")
     expect(result).to_contain_text("3 mål")
-    expect(result).to_contain_text("1 självskattning")
+    expect(result).to_contain_text("1 svar om hur det går")
     expect(result).to_contain_text("0 överenskommelser")
     assert phone.evaluate("document.activeElement.id") == "imported"  # where the finger was
     box = result.bounding_box()
@@ -123,7 +123,7 @@ def test_his_mentor_uploads_leos_plans_from_his_earlier_school(
     # His history holds the archived term from Bäckskolan, with his rating from there.
     phone.get_by_role("link", name="Se tidigare terminer för Leo Ek").tap()
     phone.wait_for_url(re.compile(rf"/pupils/{leo}/plans$"))
-    imported = phone.locator(".plan-history li").filter(has_text="Arkiverad")
+    imported = phone.locator(".plan-history li").filter(has_text="Stängd")
     expect(imported).to_have_count(1)
     expect(imported).to_contain_text(SENDING_SCHOOL)
     imported.get_by_role("link").tap()

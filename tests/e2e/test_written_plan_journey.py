@@ -66,12 +66,14 @@ def test_after_the_talk(live_server, new_context, signed_up, axe_check, watch) -
 
     # 2. Alva, on her phone, sees what waits for her and signs both with one touch.
     alva = signed_up("Alva Nilsson", PHONE)
-    expect(alva.locator(".todo__sign")).to_have_text("2 överenskommelser väntar på din signatur")
+    expect(alva.locator(".todo__sign")).to_have_text(
+        "2 överenskommelser väntar på att du skriver under"
+    )
     axe_check(alva)
-    alva.get_by_role("button", name="Signera alla 2 överenskommelser").tap()
-    expect(alva.locator("main").get_by_text("Tack! Din signatur är sparad.")).to_be_visible()
+    alva.get_by_role("button", name="Skriv under alla 2 överenskommelser").tap()
+    expect(alva.locator("main").get_by_text("Tack! Du har skrivit under.")).to_be_visible()
     mine = alva.locator(f"#agreement-{first_id} .agreement__signers")
-    expect(mine).to_contain_text(re.compile(r"signerat av Alva .*✓ verifierad"))
+    expect(mine).to_contain_text(re.compile(r"underskrivet av Alva .*✓ kontrollerad"))
     expect(mine).to_contain_text("väntar på Anna, Per och Karin")
     axe_check(alva)
 
@@ -79,15 +81,15 @@ def test_after_the_talk(live_server, new_context, signed_up, axe_check, watch) -
     anna = signed_up("Anna Nilsson", PHONE)
     for agreement in (first_id, second_id):
         anna.locator(f"#agreement-{agreement}").get_by_role(
-            "button", name="Signera med din nyckel"
+            "button", name="Skriv under med din passkey"
         ).tap()
         signers = anna.locator(f"#agreement-{agreement} .agreement__signers")
-        expect(signers).to_contain_text("signerat av Anna")  # the page after this signature
-        expect(anna.locator("main").get_by_text("Tack! Din signatur är sparad.")).to_be_visible()
+        expect(signers).to_contain_text("underskrivet av Anna")  # the page after this signature
+        expect(anna.locator("main").get_by_text("Tack! Du har skrivit under.")).to_be_visible()
     axe_check(anna)
     karin.reload()
-    karin.get_by_role("button", name="Signera alla 2 överenskommelser").click()
-    expect(karin.locator("main").get_by_text("Tack! Din signatur är sparad.")).to_be_visible()
+    karin.get_by_role("button", name="Skriv under alla 2 överenskommelser").click()
+    expect(karin.locator("main").get_by_text("Tack! Du har skrivit under.")).to_be_visible()
 
     # 4. Per reads in English: the page says it waits for him, and he signs.
     per = signed_up("Per Nilsson", DESKTOP)
@@ -117,9 +119,11 @@ def test_after_the_talk(live_server, new_context, signed_up, axe_check, watch) -
     expect(card.locator(".agreement__signers")).to_have_text("väntar på Alva, Anna, Per och Karin")
     axe_check(karin)
     alva.reload()
-    expect(alva.locator(".todo__sign")).to_have_text("1 överenskommelse väntar på din signatur")
+    expect(alva.locator(".todo__sign")).to_have_text(
+        "1 överenskommelse väntar på att du skriver under"
+    )
     expect(alva.locator(f"#agreement-{second_id}").get_by_role("button")).to_have_text(
-        "Signera med din nyckel"
+        "Skriv under med din passkey"
     )
 
     # 7. Alva marks her part done; Karin confirms it.
@@ -149,7 +153,7 @@ def test_after_the_talk(live_server, new_context, signed_up, axe_check, watch) -
     principal.get_by_role("button", name="Stäng terminen").click()
     expect(principal.locator("#closed")).to_be_visible()
     alva.reload()
-    expect(alva.locator("#archived .archived__label")).to_have_text("Arkiverad")
+    expect(alva.locator("#archived .archived__label")).to_have_text("Stängd")
     expect(alva.get_by_role("button", name="Jag har gjort min del")).to_have_count(0)
     expect(alva.locator("[data-passkey]")).to_have_count(0)
     axe_check(alva)
@@ -168,14 +172,14 @@ def test_after_the_talk(live_server, new_context, signed_up, axe_check, watch) -
     alva.get_by_role("link", name="Tidigare terminer").tap()
     expect(alva.get_by_role("heading", level=1)).to_have_text("Tidigare terminer")
     axe_check(alva)
-    closed = alva.locator(".plan-history li").filter(has_text="Arkiverad")  # not a later term
+    closed = alva.locator(".plan-history li").filter(has_text="Stängd")  # not a later term
     expect(closed).to_have_count(1)
     closed.get_by_role("link").tap()
     alva.wait_for_url(re.compile(r"/plans/\d+$"))
     record = alva.locator(".record")
     expect(record).to_contain_text(FIRST)
     expect(record).to_contain_text(CHANGED)
-    expect(record).to_contain_text("signerat av Alva")
+    expect(record).to_contain_text("underskrivet av Alva")
     axe_check(alva)
     per.goto(alva.url)
     expect(per.locator(".record")).to_contain_text("signed by Per")

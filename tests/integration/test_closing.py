@@ -1,7 +1,7 @@
 """Closing a term (issue 9): the principal closes it (or it closes by itself after its end
 date), its plans are archived with an event each, closing again changes nothing, nobody
 else may close it; every write to an archived plan is refused with 409 `archived` and the
-database left as it was; the plan page says "Arkiverad" and offers nothing to write."""
+database left as it was; the plan page says "Stängd" and offers nothing to write."""
 
 from __future__ import annotations
 
@@ -143,7 +143,7 @@ def test_the_principal_closes_the_term_once_and_its_plans_are_archived(
     assert closed.status_code == 303
     assert closed.headers["location"].endswith(f"?closed={len(plans)}#close")
     shown = principal.get(closed.headers["location"]).text
-    assert f"{len(plans)} planer arkiverades" in shown and "Stängd " in shown
+    assert f"{len(plans)} planer går nu bara att läsa" in shown and "Stängd " in shown
     assert f'action="/schools/{school_id(db)}/terms/{this.id}/open"' not in shown
     after = current(db)
     assert after.closed_at is not None
@@ -366,7 +366,7 @@ def test_a_reply_to_a_rating_in_an_archived_plan_is_refused(
     assert count(db, Reply) == replies
     listed = teacher.get("/reflections").text
     assert f'action="/self-assessments/{rating.id}/replies"' not in listed
-    assert "Planen är arkiverad" in listed
+    assert "Terminen är stängd, så det går inte att svara längre." in listed
     assert teacher.get("/api/reflections").json()["items"][0]["archived"] is True
 
 
@@ -392,9 +392,9 @@ def test_preparation_saves_are_refused(db: Session, signed_in: Callable[[str], V
     assert form.status_code == 409 and MESSAGE in form.text
     assert count(db, Preparation) == 0
     page = pupil.get("/preparation").text
-    assert "Arkiverad" in page and 'class="prep-form"' not in page
+    assert ">Stängd</strong>" in page and 'class="prep-form"' not in page
     guardian_page = guardian.get(f"/pupils/{alva_id}/preparation").text
-    assert "Arkiverad" in guardian_page and 'class="prep-form"' not in guardian_page
+    assert ">Stängd</strong>" in guardian_page and 'class="prep-form"' not in guardian_page
 
 
 def test_the_talk_draft_and_talk_held_are_refused(
@@ -417,7 +417,7 @@ def test_the_talk_draft_and_talk_held_are_refused(
     assert after is not None and (after.state, after.version) == ("archived", plan.version)
     assert events_of(db, [plan.id], "held") == []
     page = mentor.get(f"/pupils/{alva_id}/compilation").text
-    assert "Arkiverad" in page
+    assert ">Stängd</strong>" in page
     assert "/talk-draft" not in page and "/talk-held" not in page
 
 
@@ -472,7 +472,7 @@ def test_the_plan_page_of_an_archived_plan_says_so_and_offers_no_writing(
     home = pupil.get("/")
     assert home.status_code == 200
     text = home.text
-    assert "Arkiverad" in text and "Mina mål" in text
+    assert ">Stängd</strong>" in text and "Mina mål" in text
     assert "multiplikationstabellerna" in text  # still readable
     assert f'href="/goals/{goal.id}' not in text
     assert "/self-assessments" not in text
@@ -480,7 +480,7 @@ def test_the_plan_page_of_an_archived_plan_says_so_and_offers_no_writing(
     assert 'id="todo"' not in text
     assert "Boka en tid" not in text  # the pupil is still not offered a guardian's link
     staff = mentor.get(f"/pupils/{alva_id}").text
-    assert "Arkiverad" in staff
+    assert ">Stängd</strong>" in staff
     assert f'href="/pupils/{alva_id}/goals/new"' not in staff
     assert f'href="/goals/{goal.id}/edit"' not in staff
     assert "/goal-proposals/" not in staff

@@ -158,10 +158,10 @@ def test_the_manifest_offline_page_and_worker_follow_a_stored_language(
 @pytest.mark.parametrize(
     ("header", "lang", "heading"),
     [
-        (SWEDISH, "sv", "Du är inte ansluten till internet"),
+        (SWEDISH, "sv", "Du har inget internet just nu"),
         (ENGLISH, "en", "You are offline"),
         (GERMAN, "en", "You are offline"),
-        ({}, "sv", "Du är inte ansluten till internet"),
+        ({}, "sv", "Du har inget internet just nu"),
     ],
 )
 def test_the_offline_page_and_the_worker_follow_the_language(
@@ -236,7 +236,7 @@ def test_the_csrf_and_405_pages_keep_the_menu_and_their_title_matches(
     assert refused.status_code == 403 and has_menu(refused.text)
     title, heading = title_and_heading(refused.text)
     assert heading == "Det går inte" and title == f"{heading} – IUP"  # the form was too old
-    assert "Ingen åtkomst" not in refused.text
+    assert "Ingen tillgång" not in refused.text
     wrong_method = alva.client.put("/login", headers=BROWSER)
     assert wrong_method.status_code == 405 and has_menu(wrong_method.text)
     title, heading = title_and_heading(wrong_method.text)

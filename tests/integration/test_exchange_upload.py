@@ -104,7 +104,7 @@ def test_his_mentor_uploads_his_earlier_school_s_file_and_finds_the_terms_in_his
     goals = sum(len(t.goals) for t in sent.terms)
     assert f"{len(sent.terms)} terminer importerade" in words
     assert f"{goals} mål" in words and "2 överenskommelser" in words
-    assert "3 signaturer, kontrollerade här" in words
+    assert "3 underskrifter, kontrollerade här" in words
     assert f'href="/pupils/{hugo.id}/plans"' in done.text
 
     # What changed: his plans of the other school, archived, with goals and signatures.
@@ -160,7 +160,7 @@ def test_files_that_are_not_a_document_are_refused_on_the_form_and_store_nothing
         b"[]": (422, "inte ett IUP-dokument"),
         b"[" * 100_000: (422, "inte ett IUP-dokument"),
         b'{"format": "iup-exchange/1"}': (422, "Dokumentet är inte giltigt"),
-        tampered: (422, "En underskrift i dokumentet går inte att verifiera"),
+        tampered: (422, "En underskrift i dokumentet stämmer inte"),
         b" " * (MAX_DOCUMENT + 1): (413, "större än 5 MB"),
     }
     for content, (status, message) in refused.items():

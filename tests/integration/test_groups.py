@@ -1,5 +1,5 @@
 """The staff start page and the group at a glance (issue 7, item 4): rows, latest levels,
-"no rating this month", unread reflections, sorting, the read log, a fixed number of
+"no rating this month", unread comments, sorting, the read log, a fixed number of
 queries whatever the group's size, and nothing for anyone outside the group."""
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ def test_the_start_page_is_the_staff_hub(db: Session, signed_in: Callable[[str],
         assert f'href="/groups/{gid}/people"' in page.text  # she mentors both
     assert 'href="/reflections"' in page.text
     section = page.text.split("<h2>4A</h2>")[1].split("</section>")[0]
-    assert "2 pupils" in section and "1 unread reflection" in section  # Elias's comment
+    assert "2 pupils" in section and "1 unread comment" in section  # Elias's comment
     assert "Alva Nilsson" in section
 
     teacher = english(signed_in("teacher-ek"))
@@ -448,7 +448,7 @@ def test_a_pupil_in_two_of_her_groups_is_unread_once_on_the_start_page(
     db.commit()
     page = english(signed_in("mentor-4a")).get("/").text
     assert "New from my pupils (1 unread)" in page
-    assert page.count("<strong>1 unread reflection</strong>") == 2  # in 4A and in 5C
+    assert page.count("<strong>1 unread comment</strong>") == 2  # in 4A and in 5C
 
 
 def test_the_overview_leads_to_the_groups_talk_times(

@@ -110,7 +110,7 @@ def test_the_written_plan_is_the_familys_once_published_and_staffs_always(
     )
     page = anna.get(f"/plans/{plan.id}").text
     assert "Extra lästräning." in page and "Läsa tio minuter varje kväll" in page
-    assert "signerat av Alva Nilsson" in page and "signerat av Anna Nilsson" in page
+    assert "underskrivet av Alva Nilsson" in page and "underskrivet av Anna Nilsson" in page
     assert "väntar på Per Nilsson" in page and "väntar på Karin Lind" in page
     assert "Samtal hållet" in page and "av Karin Lind" in page
     assert f'href="/pupils/{alva.id}/plans"' in page
@@ -185,7 +185,7 @@ def test_last_terms_archived_plan_with_its_rating_history(
         ]
         page = who.get(f"/pupils/{hugo.id}/plans")
         assert page.status_code == 200 and "Tidigare terminer" in page.text
-        assert f'href="/plans/{old.id}"' in page.text and "Arkiverad" in page.text
+        assert f'href="/plans/{old.id}"' in page.text and ">Stängd</strong>" in page.text
         record = who.get(f"/api/plans/{old.id}").json()
         assert record["state"] == "archived" and record["summary"] is None
         assert [(g["area"], [r["level"] for r in g["ratings"]]) for g in record["goals"]] == [
@@ -195,7 +195,9 @@ def test_last_terms_archived_plan_with_its_rating_history(
         page = who.get(f"/plans/{old.id}")
         assert page.status_code == 200
         assert "Jag kan läsa en enkel bok på engelska." in page.text
-        assert "Jag kan det" in page.text and "På väg" in page.text and "Arkiverad" in page.text
+        assert (
+            "Jag kan det" in page.text and "På väg" in page.text and ">Stängd</strong>" in page.text
+        )
 
 
 def test_a_plan_of_another_pupil_is_not_found(db: Session, settings: Settings) -> None:

@@ -69,7 +69,9 @@ def test_htmx_answers_with_the_goal_card_only(
     assert "Du valde <strong>Jag kan det</strong> · sparat" in card  # where the form was
     assert "Du har nått målet" in card and "data-focus" in card
     todo = card.split('<div class="todo notice" id="todo" hx-swap-oob="true">')[1]
-    assert "Du har inte skattat Matematik och Socialt den här månaden." in todo  # not Svenska
+    assert (
+        "Du har inte berättat hur det går med Matematik och Socialt den här månaden." in todo
+    )  # not Svenska
     assert response.headers["vary"].split(",")[0] == "HX-Request"  # then Accept-Encoding
 
 
@@ -127,15 +129,18 @@ def test_to_do_now_names_the_goals_not_rated_this_month(
     alva = signed_in("alva")
     first, *rest = goal_ids(db, "alva")
     before = alva.get("/").text
-    assert "Du har inte skattat Matematik, Svenska och Socialt den här månaden." in before
+    assert (
+        "Du har inte berättat hur det går med Matematik, Svenska och Socialt den här månaden."
+        in before
+    )
     alva.form(f"/goals/{first}/self-assessments", {"level": "3"})
     after = alva.get("/").text
-    assert "Du har inte skattat Svenska och Socialt den här månaden." in after
+    assert "Du har inte berättat hur det går med Svenska och Socialt den här månaden." in after
     assert f'hx-get="/goals/{rest[0]}"' in after.split("Att göra nu")[1].split("</div>")[0]
     for goal in rest:
         alva.form(f"/goals/{goal}/self-assessments", {"level": "4"})
     done = alva.get("/").text
-    assert "Du har skattat alla mål den här månaden. Bra jobbat!" in done
+    assert "Du har berättat om alla mål den här månaden. Bra jobbat!" in done
     assert done.count("goal card goal--reached") == 2  # "Jag kan det" marks the card
 
 

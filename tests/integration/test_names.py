@@ -75,7 +75,7 @@ def test_the_other_household_never_reads_a_protected_guardians_name(
         (GUARDIAN, GUARDIAN),
     }
     assert pages["talk times"].json()["booking"]["booked_by"] == GUARDIAN
-    assert GUARDIAN in pages["plan page"].text  # "bokad av", "väntar på", "signerat av"
+    assert GUARDIAN in pages["plan page"].text  # "bokad av", "väntar på", "underskrivet av"
     assert "Hon läser gärna" in pages["preparation"].text and GUARDIAN in pages["preparation"].text
 
     alva = signed_in("alva")

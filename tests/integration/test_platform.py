@@ -29,8 +29,8 @@ BROWSER = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 ENGLISH = {"accept-language": "en-GB,en;q=0.9"}
 # Swedish texts, straight from i18n/sv/LC_MESSAGES/messages.po.
 SV_UNKNOWN_PASSKEY = "Vi känner inte igen den passkeyn"
-SV_CODE_USED = "Registreringslänken har redan använts"
-SV_CODE_UNKNOWN = "Registreringslänken är inte giltig"
+SV_CODE_USED = "Startlänken har redan använts"
+SV_CODE_UNKNOWN = "Startlänken fungerar inte. Kolla"
 
 
 def goal_of(db: Session, key: str) -> int:

@@ -30,7 +30,7 @@ def test_the_mentor_writes_publishes_and_the_family_signs_on_the_pages(
         {"version": "0", "held_on": YESTERDAY, "participants": "Alva, Anna", "publish": "1"},
     )
     assert refused.status_code == 422
-    assert "behöver den skriftliga planen en sammanfattning av insatser" in refused.text
+    assert "ska den skriftliga planen ha delen ”Det här ska vi göra”" in refused.text
     assert 'value="Alva, Anna"' in refused.text
 
     db.expire_all()
@@ -64,7 +64,7 @@ def test_the_mentor_writes_publishes_and_the_family_signs_on_the_pages(
     assert "Läsa högt varje kväll." in home.text
     assert "väntar på Alva, Anna, Per och Karin" in home.text
     assert f'data-options-url="/api/agreements/{agreement.id}/signature/options"' in home.text
-    assert "1 överenskommelse väntar på din signatur" in home.text
+    assert "1 överenskommelse väntar på att du skriver under" in home.text
 
     assert sign(pupil, agreement.id).status_code == 201
     overview = mentor.get(f"/api/groups/{group_id(db, '4A')}/overview").json()
@@ -72,7 +72,7 @@ def test_the_mentor_writes_publishes_and_the_family_signs_on_the_pages(
     assert (alva_row["agreements"], alva_row["agreements_signed"]) == (1, 0)
     per = signed_in("guardian-per")
     seen = per.get(f"/pupils/{alva.id}")
-    assert "signerat av Alva" in seen.text and "verifierad" in seen.text
+    assert "underskrivet av Alva" in seen.text and "kontrollerad" in seen.text
     assert "väntar på Anna, Per och Karin" in seen.text
 
     too_long = pupil.form(f"/agreements/{agreement.id}/progress", {"comment": "x" * 501})

@@ -147,7 +147,7 @@ def test_swedish_and_english_are_loaded() -> None:
             "How it has gone: %(num)d rating", "How it has gone: %(num)d ratings", 3
         )
         % {"num": 3}
-        == "Så har det gått: 3 skattningar"
+        == "Så har det gått (3 gånger)"
     )
 
 
