@@ -45,7 +45,7 @@ def test_the_mentor_sees_her_group_at_a_glance(live_server, signed_up, axe_check
     page.get_by_role("link", name="4A i överblick").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Grupp 4A i överblick")
     row = page.locator(f"#pupil-{alva}")
-    expect(row).to_contain_text("Ingen skattning den här månaden")
+    expect(row).to_contain_text("Inte berättat den här månaden")
     expect(page.locator("table.overview thead")).to_be_hidden()  # cards, each cell labelled
     box = row.bounding_box()
     assert box is not None and box["width"] <= 360
