@@ -65,7 +65,7 @@ def where_after_signing(request: Request[Any, Any, Any], access: Access, signatu
         page = request.app.route_reverse("agreements.page", pupil_id=access.pupil_id)
     else:
         page = request.app.route_reverse("home.pupil_page", pupil_id=access.pupil_id)
-    return f"{page}?signed={signature}#agreements"
+    return f"{page}?signed={signature}#done"
 
 
 class AgreementsApiController(Controller):

@@ -82,7 +82,7 @@ def _to_agreement(
         request,
         "agreements.page",
         query={done: agreement_id},
-        fragment=f"agreement-{agreement_id}",
+        fragment="done",
         pupil_id=access.pupil_id,
     )
 
@@ -148,7 +148,7 @@ class WrittenPlanController(Controller):
             request,
             "agreements.page",
             query={done: 1},
-            fragment="summary",
+            fragment="done",
             pupil_id=access.pupil_id,
         )
 
@@ -288,5 +288,5 @@ class WrittenPlanController(Controller):
             request,
             "home.home",
             query={"progress": agreement_id},
-            fragment=f"agreement-{agreement_id}",
+            fragment="done",
         )

@@ -117,7 +117,7 @@ class CompilationController(Controller):
             request,
             "compilation.page",
             query={"saved": 1},
-            fragment="draft",
+            fragment="done",
             pupil_id=access.pupil_id,
         )
 

@@ -182,7 +182,7 @@ class HomeController(Controller):
         except Invalid as refusal:
             errors = {"text": refusal.message}
         else:
-            return see_other(request, "home.home", fragment="my-proposals")
+            return see_other(request, "home.home", query={"proposed": 1}, fragment="done")
         return plan_page(
             request,
             db,

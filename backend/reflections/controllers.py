@@ -220,7 +220,7 @@ def _answer(
     if not request.htmx and not errors:
         query = {done: assessment_id}
         return see_other(
-            request, "reflections.page", query=query, fragment=f"reflection-{assessment_id}"
+            request, "reflections.page", query=query, fragment=f"reflection-{assessment_id}-done"
         )
     staff = staff_of(db, viewer=access.viewer)
     status = 422 if errors else 200

@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import re
+import secrets
 import shutil
 import sqlite3
 import subprocess
@@ -20,6 +21,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
 from urllib.parse import urlsplit
@@ -100,6 +102,31 @@ class LiveServer:
             ).fetchone()
         assert row is not None, f"no demo person called {name}"
         return int(row[0])
+
+    def add_guardian(self, name: str, *, child: str, access: bool = True) -> int:
+        """A guardian of `child` who is not in the demo (no passkey, no stored language),
+        for a file whose steps count her passkeys or change her access; her id. Added once:
+        a second call finds her."""
+        given, family = name.split(" ", 1)
+        with contextlib.closing(sqlite3.connect(self.db_path)) as db:
+            found = db.execute(
+                "SELECT id FROM person WHERE given_name = ? AND family_name = ?", (given, family)
+            ).fetchone()
+            if found:
+                return int(found[0])
+            cursor = db.execute(
+                "INSERT INTO person (given_name, family_name, user_handle, created_at) "
+                "VALUES (?, ?, ?, ?)",
+                (given, family, secrets.token_bytes(32), datetime.now(UTC).isoformat(" ")),
+            )
+            guardian = int(cursor.lastrowid or 0)
+            db.execute(
+                "INSERT INTO guardianship (guardian_id, pupil_id, has_access, relation) "
+                "VALUES (?, ?, ?, 'Vårdnadshavare')",
+                (guardian, self.person_id(child), int(access)),
+            )
+            db.commit()
+        return guardian
 
     def enrolment_url(self, name: str) -> str:
         """A one-time sign-up link for a demo person: the one `iup demo` printed the first

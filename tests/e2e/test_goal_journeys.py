@@ -110,7 +110,7 @@ def test_hugo_proposes_a_goal_and_the_mentor_accepts_it(
     propose.get_by_label("Område").fill("Bild")
     propose.get_by_label("Målet", exact=True).fill("Jag ritar en serie med fyra rutor.")
     propose.get_by_role("button", name="Skicka mitt förslag").tap()
-    hugo.wait_for_url(re.compile(r"/#my-proposals$"))
+    hugo.wait_for_url(re.compile(r"/\?proposed=1#done$"))
     mine = hugo.locator("#my-proposals li", has_text="Jag ritar en serie med fyra rutor.")
     expect(mine).to_contain_text("Väntar på din mentor")
     fits(hugo)

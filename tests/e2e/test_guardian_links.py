@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-import secrets
 import sqlite3
-from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import expect
@@ -23,31 +21,13 @@ from tests.support import DESKTOP, PHONE
 pytestmark = pytest.mark.e2e
 
 
-def restricted_guardian(live_server, pupil: str) -> int:
-    leo = live_server.person_id(pupil)
-    with contextlib.closing(sqlite3.connect(live_server.db_path)) as db:
-        cursor = db.execute(
-            "INSERT INTO person (given_name, family_name, user_handle, created_at) "
-            "VALUES ('Greta', 'Ek', ?, ?)",
-            (secrets.token_bytes(32), datetime.now(UTC).isoformat(" ")),
-        )
-        greta = int(cursor.lastrowid or 0)
-        db.execute(
-            "INSERT INTO guardianship (guardian_id, pupil_id, has_access, relation) "
-            "VALUES (?, ?, 0, 'Vårdnadshavare')",
-            (greta, leo),
-        )
-        db.commit()
-    return greta
-
-
 def test_the_principal_opens_a_restricted_link_and_saves_the_settings(
     live_server, signed_up, axe_check, watch
 ) -> None:
     watch.allow_console(r"status of 422 .* @ .*/schools/\d+/settings$")  # the bad number
     watch.allow_console(r"status of 409 .* @ .*/schools/\d+/settings$")  # saved meanwhile
     leo = live_server.person_id("Leo Ek")
-    greta = restricted_guardian(live_server, "Leo Ek")
+    greta = live_server.add_guardian("Greta Ek", child="Leo Ek", access=False)
     with contextlib.closing(sqlite3.connect(live_server.db_path)) as db:
         (school_id,) = db.execute("SELECT id FROM school WHERE name = 'Demoskolan'").fetchone()
 

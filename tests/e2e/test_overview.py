@@ -117,12 +117,20 @@ WIDTHS = """() => {
   return [document.querySelector('table.overview').getBoundingClientRect().width, column];
 }"""
 
+# Each column's heading and width, and its widest cell's text: what to mend when it spills.
+COLUMNS = """() => [...document.querySelectorAll('table.overview thead th')].map((th, i) => {
+  const cells = [...document.querySelectorAll(`table.overview tbody tr > :nth-child(${i + 1})`)];
+  const widest = cells.map((c) => [c.scrollWidth, c.textContent.replace(/\\s+/g, ' ').trim()])
+    .sort((a, b) => b[0] - a[0])[0];
+  return [th.textContent.trim(), Math.round(th.getBoundingClientRect().width), widest];
+})"""
+
 
 @pytest.mark.parametrize("locale", ["sv-SE", "uk-UA", "ar"])
 def test_the_group_table_takes_the_column_and_keeps_words_whole(
     live_server, signed_up, axe_check, locale
 ) -> None:
-    """At 1,280 px the table fills main's column without spilling out of it, and no word
+    """At 1,280 px the table fills main's column (a wider one scrolls in its own box), no word
     (a name least of all) is broken across lines; at 320 px the cards fit the window.
     Swedish is the default, Ukrainian has the longest words, Arabic reads right to left."""
     page = signed_up("Karin Lind", {**support.DESKTOP, "locale": locale})
@@ -135,7 +143,11 @@ def test_the_group_table_takes_the_column_and_keeps_words_whole(
         page.goto(f"{live_server.url}{href}")
         expect(page.locator("table.overview thead")).to_be_visible()
         table, column = page.evaluate(WIDTHS)
-        assert 0.9 * column <= table <= column + 1, (group, table, column)
+        # Not squeezed; wider than the column only when the data asks for it (a column per
+        # goal area: the goal journeys add two to 5C), and then it scrolls in its own box.
+        assert 0.9 * column <= table, (group, table, column, page.evaluate(COLUMNS))
+        box = page.locator(".overview__table").bounding_box()
+        assert box and box["width"] <= column + 1, (group, box, column)
         assert page.evaluate(SPLIT_WORDS, "table.overview tbody th") == [], group  # names
         assert page.evaluate(SPLIT_WORDS, "table.overview th, table.overview td") == [], group
         no_sideways_scroll(page, 1280)

@@ -101,17 +101,15 @@ def test_the_written_plan_signed_by_every_party_and_followed_up(
     done = sign(pupil, first["id"], every=True)
     assert done.status_code == 201, done.text
     assert done.json()["signed"] == [first["id"], second["id"]]
-    assert re.fullmatch(r"/\?signed=\d+#agreements", done.json()["redirect"])
+    assert re.fullmatch(r"/\?signed=\d+#done", done.json()["redirect"])
     for agreement in (first, second):
         by_anna = sign(anna, agreement["id"])
         assert by_anna.status_code == 201
-        assert re.fullmatch(
-            rf"/pupils/{alva.id}\?signed=\d+#agreements", by_anna.json()["redirect"]
-        )
+        assert re.fullmatch(rf"/pupils/{alva.id}\?signed=\d+#done", by_anna.json()["redirect"])
     by_mentor = sign(mentor, first["id"], every=True)
     assert by_mentor.status_code == 201
     assert re.fullmatch(
-        rf"/pupils/{alva.id}/written-plan\?signed=\d+#agreements", by_mentor.json()["redirect"]
+        rf"/pupils/{alva.id}/written-plan\?signed=\d+#done", by_mentor.json()["redirect"]
     )
 
     listed = per.get(f"/api/pupils/{alva.id}/agreements").json()

@@ -211,7 +211,7 @@ def test_the_mentor_writes_the_draft_and_a_stale_save_shows_both_texts(
     assert "Min nya text" in stale.text and SECRET in stale.text
     ok = mentor.form(f"/pupils/{alva.id}/talk-draft", {"text": "Min nya text", "version": "1"})
     assert ok.status_code == 303
-    assert ok.headers["location"] == f"/pupils/{alva.id}/compilation?saved=1#draft"
+    assert ok.headers["location"] == f"/pupils/{alva.id}/compilation?saved=1#done"
     db.expire_all()
     draft = db.get(TalkDraft, plan_of(db, "alva").id)
     assert draft is not None and (draft.text, draft.version) == ("Min nya text", 2)

@@ -271,7 +271,7 @@ def test_the_pupil_proposes_and_the_mentor_accepts_it_edited(
     sent = alva.form(
         "/plan/goal-proposals", {"area": "Bild", "text": "Jag ritar serier.", "how": ""}
     )
-    assert sent.status_code == 303 and sent.headers["location"] == "/#my-proposals"
+    assert sent.status_code == 303 and sent.headers["location"] == "/?proposed=1#done"
     mine = db.exec(select(GoalProposal).where(GoalProposal.text == "Jag ritar serier.")).one()
     assert mine.state == "pending"
     assert "Väntar på din mentor" in alva.get("/").text

@@ -128,7 +128,7 @@ def test_marking_as_seen_with_htmx_and_without(
     assert "Markera som sedd" not in swapped.text.replace("Markerad som sedd", "")
     plain = teacher.form(f"/self-assessments/{second}/seen", {})
     assert plain.status_code == 303
-    assert plain.headers["location"] == f"/reflections?seen={second}#reflection-{second}"
+    assert plain.headers["location"] == f"/reflections?seen={second}#reflection-{second}-done"
     after = teacher.get(plain.headers["location"]).text
     assert "Markerad som sedd." in after
     again = teacher.form(f"/self-assessments/{second}/seen", {})  # seen once is seen
@@ -158,7 +158,7 @@ def test_a_reply_marks_it_seen_and_the_pupil_and_her_guardians_read_it(
     assert db.get(Seen, (rating, reply.author_id)) is not None
     plain = teacher.form(f"/self-assessments/{rating}/replies", {"text": "Och en till."})
     assert plain.status_code == 303
-    assert plain.headers["location"] == f"/reflections?replied={rating}#reflection-{rating}"
+    assert plain.headers["location"] == f"/reflections?replied={rating}#reflection-{rating}-done"
     alva = demo_person(db, "alva")
     for key, url in (("alva", "/"), ("guardian-anna", f"/pupils/{alva.id}")):
         page = signed_in(key).get(url).text

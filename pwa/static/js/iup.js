@@ -88,44 +88,12 @@
   function focusResult() {
     const el = document.querySelector("[data-focus]");
     if (el) { el.removeAttribute("data-focus"); show(el); }
-    return el;
   }
 
-  // A redirect that names a place on the page (?saved=1#summary) makes the browser move the
-  // focus there once the page is shown; Chromium clears it when that place cannot take it.
-  // The result takes it back, once, unless the person has pressed or touched something.
-  function holdAgainstFragment(el) {
-    const id = decodeURIComponent(location.hash.slice(1));
-    if (!id) return;
-    const stop = () => {
-      el.removeEventListener("blur", back);
-      document.removeEventListener("keydown", stop, true);
-      document.removeEventListener("pointerdown", stop, true);
-    };
-    function back(e) {
-      if (e.relatedTarget && e.relatedTarget !== document.getElementById(id)) { stop(); return; }
-      stop();
-      el.focus({ preventScroll: true });
-      el.scrollIntoView({ block: "nearest" });
-    }
-    el.addEventListener("blur", back);
-    document.addEventListener("keydown", stop, true);
-    document.addEventListener("pointerdown", stop, true);
-  }
-
-  // Without a flag in the query, the place a redirect names can mark its result:
-  // <li data-focus-after="my-proposals"> holds the focus on arriving at #my-proposals.
-  function arrived() {
-    const id = decodeURIComponent(location.hash.slice(1));
-    return id ? document.querySelector(`[data-focus-after="${CSS.escape(id)}"]`) : null;
-  }
-
-  function init() { restoreDrafts(); openDrafted(); signedOut(); return focusResult(); }
-  const first = init() || arrived();
-  if (first) {
-    if (first.hasAttribute("data-focus-after")) show(first);
-    holdAgainstFragment(first);
-  }
+  // A redirect names its result as the place to show (?saved=1#done): a fragment naming a
+  // place that cannot hold the focus would make Chromium clear it after this script.
+  function init() { restoreDrafts(); openDrafted(); signedOut(); focusResult(); }
+  init();
   // htmx 4 events (2.x: afterSettle, sendError, responseError, beforeRequest).
   document.addEventListener("htmx:after:settle", init);
   // A save that never reached the server says so; the draft is still on the device.
