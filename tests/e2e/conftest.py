@@ -532,6 +532,14 @@ class ApiPerson:
         assert 200 <= response.status_code < 300, f"{method} {url}: {response.text}"
         return response.json()
 
+    def cookies(self) -> list[dict[str, Any]]:
+        """Her session, for a browser context to go on as her (add_cookies)."""
+        from backend.auth.sessions import SESSION_COOKIE
+
+        token = self.client.cookies.get(SESSION_COOKIE)
+        assert token, "signed in"
+        return [{"name": SESSION_COOKIE, "value": token, "url": str(self.client.base_url)}]
+
     def sign(self, agreement_id: int) -> None:
         options = self.call("POST", f"/api/agreements/{agreement_id}/signature/options", {})
         self.call(

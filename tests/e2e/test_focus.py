@@ -100,6 +100,25 @@ def published(api_person: Any, publish_written_plan: Any, live_server: Any) -> d
     return {i: text for text, i in made.items()}
 
 
+def agreement_card(
+    live_server: Any,
+    signed_up: Any,
+    api_person: Any,
+    publish_written_plan: Any,
+    *,
+    who: str,
+    text: str,
+) -> tuple[Any, int, Any]:
+    """`who` (the mentor or Adam) signed in on Adam's published written plan: her page, the
+    id of the agreement with `text`, and its card."""
+    texts = published(api_person, publish_written_plan, live_server)
+    agreement = next(i for i, t in texts.items() if t == text)
+    page = signed_up(who, DESKTOP)
+    if who == MENTOR:
+        written_plan(page, live_server)
+    return page, agreement, page.locator(f"#agreement-{agreement}")
+
+
 # ---- The mentor's written plan ------------------------------------------------------------
 
 
@@ -156,11 +175,9 @@ def test_publishing_focuses_its_confirmation(live_server, signed_up) -> None:
 def test_following_up_focuses_the_follow_up(
     live_server, signed_up, api_person, publish_written_plan
 ) -> None:
-    texts = published(api_person, publish_written_plan, live_server)
-    school = next(i for i, text in texts.items() if text == SCHOOL_PART)
-    nils = signed_up(MENTOR, DESKTOP)
-    written_plan(nils, live_server)
-    card = nils.locator(f"#agreement-{school}")
+    nils, school, card = agreement_card(
+        live_server, signed_up, api_person, publish_written_plan, who=MENTOR, text=SCHOOL_PART
+    )
     card.get_by_label(sv("Comment"), exact=True).fill("Rummet finns nu varje måndag.")
     card.get_by_role("button", name=sv("Save the follow-up")).click()
     result = nils.locator(f"#agreement-{school} .agreement__follow-up")
@@ -174,12 +191,10 @@ def test_following_up_focuses_the_follow_up(
 def test_signing_focuses_the_confirmation(
     live_server, signed_up, api_person, publish_written_plan
 ) -> None:
-    texts = published(api_person, publish_written_plan, live_server)
-    mine = next(i for i, text in texts.items() if text == HIS_PART)
-    adam = signed_up(PUPIL, DESKTOP)
-    adam.locator(f"#agreement-{mine}").get_by_role(
-        "button", name=sv("Sign with your passkey")
-    ).click()
+    adam, mine, part = agreement_card(
+        live_server, signed_up, api_person, publish_written_plan, who=PUPIL, text=HIS_PART
+    )
+    part.get_by_role("button", name=sv("Sign with your passkey")).click()
     expect(adam.locator(f"#agreement-{mine} .agreement__signers")).to_contain_text(
         sv("signed by %(name)s %(when)s").split("%(when)s")[0] % {"name": "Adam"}
     )
@@ -192,10 +207,9 @@ def test_signing_focuses_the_confirmation(
 def test_marking_his_part_done_focuses_it(
     live_server, signed_up, api_person, publish_written_plan
 ) -> None:
-    texts = published(api_person, publish_written_plan, live_server)
-    mine = next(i for i, text in texts.items() if text == HIS_PART)
-    adam = signed_up(PUPIL, DESKTOP)
-    part = adam.locator(f"#agreement-{mine}")
+    adam, mine, part = agreement_card(
+        live_server, signed_up, api_person, publish_written_plan, who=PUPIL, text=HIS_PART
+    )
     part.get_by_label(sv("Comment (if you want)")).fill("Jag har tränat varje dag.")
     part.get_by_role("button", name=sv("I have done my part")).click()
     result = adam.locator(f"#agreement-{mine} .agreement__progress")
@@ -252,11 +266,9 @@ def test_a_refused_change_focuses_the_error_summary(
     live_server, signed_up, api_person, publish_written_plan, watch
 ) -> None:
     watch.allow_console(r"status of 422")
-    texts = published(api_person, publish_written_plan, live_server)
-    school = next(i for i, text in texts.items() if text == SCHOOL_PART)
-    nils = signed_up(MENTOR, DESKTOP)
-    written_plan(nils, live_server)
-    card = nils.locator(f"#agreement-{school}")
+    nils, _school, card = agreement_card(
+        live_server, signed_up, api_person, publish_written_plan, who=MENTOR, text=SCHOOL_PART
+    )
     card.get_by_text(sv("Change the agreement")).click()
     card.get_by_label(sv("What is agreed")).fill("")
     card.get_by_role("button", name=sv("Save the change")).click()
@@ -268,11 +280,9 @@ def test_changing_an_agreement_focuses_it(
     live_server, signed_up, api_person, publish_written_plan
 ) -> None:
     """Last: the change voids the signatures on it."""
-    texts = published(api_person, publish_written_plan, live_server)
-    school = next(i for i, text in texts.items() if text == SCHOOL_PART)
-    nils = signed_up(MENTOR, DESKTOP)
-    written_plan(nils, live_server)
-    card = nils.locator(f"#agreement-{school}")
+    nils, school, card = agreement_card(
+        live_server, signed_up, api_person, publish_written_plan, who=MENTOR, text=SCHOOL_PART
+    )
     card.get_by_text(sv("Change the agreement")).click()
     card.get_by_label(sv("What is agreed")).fill(SCHOOL_PART + " Och på torsdagar.")
     card.get_by_role("button", name=sv("Save the change")).click()

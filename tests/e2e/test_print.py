@@ -14,12 +14,9 @@ import re
 from datetime import date, timedelta
 from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
-from backend.auth.sessions import SESSION_COOKIE
-from tests.softauthn import SoftAuthenticator
 from tests.support import DESKTOP, PHONE
 
 pytestmark = pytest.mark.e2e
@@ -28,39 +25,11 @@ AGREEMENT = "Ebba läser en kapitelbok i veckan och berättar om den."
 MEASURES = "Skolan ger Ebba lästid i biblioteket på tisdagar."
 
 
-class Person:
-    """One signed-in client of the live server with its own software passkey."""
-
-    def __init__(self, live_server: Any, name: str) -> None:
-        self.client = httpx.Client(base_url=live_server.url, timeout=10)
-        self.authenticator = SoftAuthenticator(origin=live_server.url)
-        match = re.search(r'name="csrf-token" content="([^"]+)"', self.client.get("/login").text)
-        assert match, "the page carries a CSRF token"
-        self.token = match.group(1)
-        code = live_server.enrolment_url(name).rsplit("/enrol/", 1)[1]
-        options = self.post(f"/enrol/{code}/options", {})
-        registered = self.post(f"/enrol/{code}/verify", self.authenticator.register(options))
-        assert registered, "enrolled"
-
-    def post(self, url: str, body: Any, *, method: str = "POST") -> Any:
-        response = self.client.request(method, url, json=body, headers={"x-csrftoken": self.token})
-        assert response.status_code in (200, 201), f"{url}: {response.text}"
-        return response.json()
-
-    def sign(self, agreement_id: int) -> None:
-        options = self.post(f"/api/agreements/{agreement_id}/signature/options", {})
-        self.post(f"/api/agreements/{agreement_id}/signature", self.authenticator.login(options))
-
-    def session(self, live_server: Any) -> list[dict[str, Any]]:
-        token = self.client.cookies.get(SESSION_COOKIE)
-        assert token
-        return [{"name": SESSION_COOKIE, "value": token, "url": live_server.url}]
-
-
-def seed(mentor: Person, ebba: Person, ebba_id: int) -> None:
+def seed(mentor: Any, ebba: Any, ebba_id: int) -> None:
     """The written plan, published, with one agreement both have signed."""
     today = date.today()  # noqa: DTZ011
-    mentor.post(
+    mentor.call(
+        "PUT",
         f"/api/pupils/{ebba_id}/summary",
         {
             "version": 0,
@@ -68,33 +37,28 @@ def seed(mentor: Person, ebba: Person, ebba_id: int) -> None:
             "participants": "Ebba, Nils",
             "measures_school": MEASURES,
         },
-        method="PUT",
     )
-    agreement = mentor.post(
+    agreement = mentor.call(
+        "POST",
         f"/api/pupils/{ebba_id}/agreements",
         {"text": AGREEMENT, "party": "pupil", "due_on": (today + timedelta(days=30)).isoformat()},
     )
-    mentor.post(f"/api/pupils/{ebba_id}/summary/publish", {})
+    mentor.call("POST", f"/api/pupils/{ebba_id}/summary/publish", {})
     ebba.sign(agreement["id"])
     mentor.sign(agreement["id"])
 
 
 def test_the_written_plan_prints_on_a4_with_its_signatures(
-    live_server, new_context, axe_check
+    live_server, new_context, axe_check, api_person
 ) -> None:
     from pypdf import PdfReader
 
     ebba_id = live_server.person_id("Ebba Wik")
-    mentor = Person(live_server, "Nils Ahl")
-    ebba = Person(live_server, "Ebba Wik")
-    try:
-        seed(mentor, ebba, ebba_id)
-    finally:
-        mentor.client.close()
-        ebba.client.close()
+    ebba = api_person("Ebba Wik")
+    seed(api_person("Nils Ahl"), ebba, ebba_id)
     # On her phone: the earlier terms, then this term's written plan.
     phone = new_context(**PHONE)
-    phone.add_cookies(ebba.session(live_server))
+    phone.add_cookies(ebba.cookies())
     page = phone.new_page()
     page.goto(f"/pupils/{ebba_id}/plans")
     expect(page.get_by_role("heading", level=1)).to_have_text("Tidigare terminer")
@@ -111,7 +75,7 @@ def test_the_written_plan_prints_on_a4_with_its_signatures(
 
     # At a desk, then on paper.
     desk = new_context(**DESKTOP)
-    desk.add_cookies(ebba.session(live_server))
+    desk.add_cookies(ebba.cookies())
     page = desk.new_page()
     page.goto(plan_url)
     expect(page.locator(".record")).to_contain_text(AGREEMENT)

@@ -343,6 +343,11 @@ def test_no_outsider_reaches_alva_or_the_lists(
     mentor = signed_in("mentor-4a")
     alva = person_id(db, "alva")
     (passkey,) = mentor.get(f"/api/people/{alva}/passkeys").json()
+    # A name no page carries for another reason ("Passkey" is in every page's menu).
+    renamed = pupil.form(f"/account/passkeys/{passkey['id']}/rename", {"nickname": "Alvas mobil"})
+    assert renamed.status_code == 303
+    (passkey,) = mentor.get(f"/api/people/{alva}/passkeys").json()
+    assert passkey["nickname"] == "Alvas mobil"
     group = group_id(db, "4A")
     school = db.get(Group, group)
     assert school is not None
