@@ -6,18 +6,14 @@ from __future__ import annotations
 
 import re
 import secrets
-import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
-from sqlalchemy import event
 from sqlmodel import Session, col, select
 
-from backend.app import create_app
 from backend.auth.service import issue_enrolment_code
 from backend.db import DbSession
 from backend.demo import term_for
@@ -38,6 +34,7 @@ from backend.names import Namer
 from backend.plans import service as plans_service
 from backend.settings import Settings
 from tests.integration.conftest import Visitor, demo_person
+from tests.statements import counting_app, queries
 
 AREAS = ("Engelska", "Matematik", "Socialt")
 
@@ -295,50 +292,11 @@ def test_each_pupil_shown_is_a_read(db: Session, signed_in: Callable[[str], Visi
 # ---- A fixed number of queries -------------------------------------------------------------
 
 
-class _Cursor(sqlite3.Cursor):
-    """Counts every statement sent to SQLite, through the ORM or a prebuilt Query alike
-    (both run on a DBAPI cursor); one executemany is one statement."""
-
-    log: list[str]
-
-    def execute(self, sql: str, parameters: Any = (), /) -> Any:
-        self.log.append(sql)
-        return super().execute(sql, parameters)
-
-    def executemany(self, sql: str, parameters: Any, /) -> Any:
-        self.log.append(sql)
-        return super().executemany(sql, parameters)
-
-
-def counting_app(settings: Settings) -> tuple[Litestar, list[str]]:
-    statements: list[str] = []
-
-    class Cursor(_Cursor):
-        log = statements
-
-    class Connection(sqlite3.Connection):
-        def cursor(self, factory: Any = None) -> Any:
-            return super().cursor(factory or Cursor)
-
-    app = create_app(settings)
-
-    @event.listens_for(app.state.engine, "do_connect")
-    def counted(_dialect: Any, _record: Any, _args: Any, params: dict[str, Any]) -> None:
-        params["factory"] = Connection
-
-    return app, statements
-
-
 @pytest.fixture
 def counted(settings: Settings) -> Iterator[tuple[Litestar, list[str]]]:
     app, statements = counting_app(settings)
     yield app, statements
     app.state.engine.dispose()
-
-
-def queries(statements: list[str]) -> list[str]:
-    """What the request asked of the database (a new connection's PRAGMAs are not)."""
-    return [s for s in statements if not s.lstrip().upper().startswith("PRAGMA")]
 
 
 def test_the_counter_counts_orm_and_prebuilt_statements(
