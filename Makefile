@@ -72,7 +72,7 @@ messages: $(RUN_STAMP)
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date -i i18n/messages.pot -d i18n
 
 bench: $(TEST_STAMP)
-	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/pages.py --json var/bench.json
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,5 +1,6 @@
 """The load generator pages.py falls back on when `wrk` is missing: N keep-alive HTTP/1.1
-connections in one asyncio loop, each sending its next GET as soon as the last answer is read.
+connections in one asyncio loop, each sending its next GET (or POST of --data) as soon as the
+last answer is read.
 
 Slower than wrk, but fair as long as the floor is driven by the same client (TESTING.md).
 Prints one JSON object: requests, seconds, rps, p50_ms, p99_ms, non_2xx, errors.
@@ -79,13 +80,22 @@ def percentile(ordered: list[float], fraction: float) -> float:
 
 
 async def run(
-    url: str, seconds: float, connections: int, headers: list[str], timeout: float
+    url: str,
+    seconds: float,
+    connections: int,
+    headers: list[str],
+    timeout: float,
+    *,
+    data: str | None = None,
 ) -> dict[str, object]:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    lines = [f"GET {target} HTTP/1.1", f"Host: {parts.netloc}", *headers]
-    request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    body = (data or "").encode()
+    method = "GET" if data is None else "POST"
+    lines = [f"{method} {target} HTTP/1.1", f"Host: {parts.netloc}", *headers]
+    lines += [f"Content-Length: {len(body)}"] if data is not None else []
+    request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
     tally = Tally()
     start = time.perf_counter()
     deadline = start + seconds
@@ -117,8 +127,11 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--timeout", type=float, default=2, help="seconds, as wrk's default")
     parser.add_argument("-H", "--header", action="append", default=[])
+    parser.add_argument("--data", help="POST this body (give its Content-Type with -H)")
     args = parser.parse_args()
-    result = asyncio.run(run(args.url, args.seconds, args.connections, args.header, args.timeout))
+    result = asyncio.run(
+        run(args.url, args.seconds, args.connections, args.header, args.timeout, data=args.data)
+    )
     print(json.dumps(result))
 
 
