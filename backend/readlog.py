@@ -73,7 +73,20 @@ _REASON = Query(
     )
     .limit(1)
 )
-_READS = Query(
+# The plan page reads the newest rows of the log, a page of it; all my data reads it all.
+PAGE = 60
+ALL = 500
+
+
+def _reads(limit: int) -> Query:
+    return Query(
+        _READ_COLUMNS.where(col(ReadLog.pupil_id) == bindparam("pupil_id"))
+        .order_by(col(ReadLog.at).desc())
+        .limit(limit)
+    )
+
+
+_READ_COLUMNS = (
     core_select(
         col(ReadLog.at),
         col(ReadLog.kind),
@@ -86,27 +99,57 @@ _READS = Query(
     )
     .select_from(ReadLog)
     .join(Person, col(Person.id) == ReadLog.reader_id)
-    .where(col(ReadLog.pupil_id) == bindparam("pupil_id"))
-    .order_by(col(ReadLog.at).desc())
-    .limit(500)
 )
+_READS = {PAGE: _reads(PAGE), ALL: _reads(ALL)}
+
+
+# The log lists a read once per reader, kind and school day (reads_of), so a read this
+# process has written today is not written again: a group's overview opened ten times a
+# day writes its thirty rows once. A read with a reason is always written. Per process and
+# per database (a few workers may each write one); forgotten when it grows past its bound.
+_WRITTEN: dict[tuple[str, int, int, str], date] = {}
+_WRITTEN_MAX = 100_000
 
 
 def record(
-    session: Session, *, reader_id: int, pupil_id: int, kind: ReadKind, role: str, reason: str = ""
+    session: Session,
+    *,
+    reader_id: int,
+    pupil_id: int,
+    kind: ReadKind,
+    role: str,
+    zone: ZoneInfo,
+    reason: str = "",
 ) -> None:
     """Committed at once: the read happened whether or not the rest of the request works."""
-    record_many(session, reader_id=reader_id, pupils={pupil_id: role}, kind=kind, reason=reason)
+    record_many(
+        session, reader_id=reader_id, pupils={pupil_id: role}, kind=kind, zone=zone, reason=reason
+    )
 
 
 def record_many(
-    session: Session, *, reader_id: int, pupils: dict[int, str], kind: ReadKind, reason: str = ""
+    session: Session,
+    *,
+    reader_id: int,
+    pupils: dict[int, str],
+    kind: ReadKind,
+    zone: ZoneInfo,
+    reason: str = "",
 ) -> None:
     """One read of several pupils' data (a group's rows, a list of reflections): a row for
-    each pupil, with the reader's relation to her, in one statement."""
+    each pupil not read this school day already, with the reader's relation to her, in one
+    statement."""
+    at = utcnow()
+    day = at.astimezone(zone).date()
+    database = str(session.get_bind().engine.url)
+    if not reason:
+        pupils = {
+            pupil_id: role
+            for pupil_id, role in pupils.items()
+            if _WRITTEN.get((database, reader_id, pupil_id, kind)) != day
+        }
     if not pupils:
         return
-    at = utcnow()
     session.connection().execute(
         _RECORD,
         [
@@ -116,6 +159,9 @@ def record_many(
         ],
     )
     session.commit()
+    if len(_WRITTEN) > _WRITTEN_MAX:
+        _WRITTEN.clear()
+    _WRITTEN.update(((database, reader_id, pupil_id, kind), day) for pupil_id in pupils)
 
 
 def has_reason(session: Session, *, reader_id: int, pupil_id: int, since: datetime) -> bool:
@@ -125,14 +171,20 @@ def has_reason(session: Session, *, reader_id: int, pupil_id: int, since: dateti
 
 
 def reads_of(
-    session: Session, *, pupil_id: int, zone: ZoneInfo, viewer_id: int, namer: Namer
+    session: Session,
+    *,
+    pupil_id: int,
+    zone: ZoneInfo,
+    viewer_id: int,
+    namer: Namer,
+    rows: int = ALL,
 ) -> list[ReadPublic]:
-    """Who has read the pupil's data, newest first: once per reader, kind and school day.
-    A guardian sees the staff's reads and her own, not another guardian's (households may
-    be apart); the pupil sees them all."""
+    """Who has read the pupil's data, newest first: once per reader, kind and school day,
+    from the newest `rows` rows of the log (PAGE or ALL). A guardian sees the staff's reads
+    and her own, not another guardian's (households may be apart); the pupil sees them all."""
     seen: dict[tuple[str, str, date], ReadPublic] = {}
-    rows = _READS.rows(session, {"pupil_id": pupil_id})
-    for row in rows:
+    found = _READS[rows].rows(session, {"pupil_id": pupil_id})
+    for row in found:
         if row.role == "guardian" and viewer_id not in (pupil_id, row.reader_id):
             continue
         name = namer.name(

@@ -130,7 +130,14 @@ def _checked(
             location=request.app.route_reverse("stats.reason_page", pupil_id=pupil_id)
         )
     if reads is not None and found is not Relation.SELF and not is_head(request.scope):
-        readlog.record(db, reader_id=viewer.person_id, pupil_id=pupil_id, kind=reads, role=found)
+        readlog.record(
+            db,
+            reader_id=viewer.person_id,
+            pupil_id=pupil_id,
+            kind=reads,
+            role=found,
+            zone=request.app.state.settings.zone,
+        )
     return Access(viewer=viewer, pupil_id=pupil_id, relation=found)
 
 

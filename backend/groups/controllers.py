@@ -43,6 +43,7 @@ def _overview(
             reader_id=access.staff.viewer.person_id,
             pupils={row.id: access.group.relation.value for row in found.rows},
             kind=ReadKind.OVERVIEW,
+            zone=settings.zone,
         )
     return found
 

@@ -102,6 +102,7 @@ def _around(
             zone=settings.zone,
             viewer_id=access.viewer.person_id,
             namer=access.namer,
+            rows=readlog.PAGE,
         )
     return {
         "reads": reads,

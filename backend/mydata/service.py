@@ -91,6 +91,7 @@ def my_data(session: Session, *, viewer: Viewer, settings: Settings) -> MyData:
             if relation is Relation.GUARDIAN and child.id is not None
         },
         kind=ReadKind.PLAN,
+        zone=settings.zone,
     )
     return MyData(
         format=FORMAT,

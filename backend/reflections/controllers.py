@@ -5,8 +5,9 @@ the same as JSON."""
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, URLEncodedBody
 from litestar.plugins.htmx import HTMXRequest
@@ -61,7 +62,7 @@ class ReflectionController(Controller):
     ) -> Template:
         """The list; after a plain (no-JS) save, the item saved says so."""
         done = {replied: "replied"} if replied else {seen: "seen"} if seen else {}
-        return _list_page(db, access, done=done, log=not is_head(request.scope))
+        return _list_page(db, access, done=done, zone=_reads_in(request))
 
     @post(
         "/self-assessments/{assessment_id:int}/replies",
@@ -119,7 +120,7 @@ class ReflectionApiController(Controller):
     def list_json(
         self, *, request: HTMXRequest, db: NamedDependency[Session], access: NamedDependency[Staff]
     ) -> ReflectionList:
-        items = _read(db, access, log=not is_head(request.scope))
+        items = _read(db, access, zone=_reads_in(request))
         return ReflectionList(items=items, days=service.DAYS, limit=service.LIMIT)
 
     @post(
@@ -162,16 +163,22 @@ class ReflectionApiController(Controller):
         return service.reflection(db, staff=staff, assessment_id=assessment_id)
 
 
-def _read(db: Session, staff: Staff, *, log: bool = True) -> list[ReflectionPublic]:
-    """Her list, with a read of each pupil shown in the read log (not for a HEAD: no data
-    left the server)."""
+def _reads_in(request: Request[Any, Any, Any]) -> ZoneInfo | None:
+    """The school's time zone, whose days the read log counts in; None for a HEAD (no data
+    left the server: nothing is logged)."""
+    return None if is_head(request.scope) else request.app.state.settings.zone
+
+
+def _read(db: Session, staff: Staff, *, zone: ZoneInfo | None) -> list[ReflectionPublic]:
+    """Her list, with a read of each pupil shown in the read log (`zone`: _reads_in)."""
     items = service.reflections_for(db, staff=staff)
-    if log:
+    if zone is not None:
         readlog.record_many(
             db,
             reader_id=staff.viewer.person_id,
             pupils=service.readers(staff, items),
             kind=ReadKind.REFLECTIONS,
+            zone=zone,
         )
     return items
 
@@ -184,9 +191,9 @@ def _list_page(
     form: ReplyForm | None = None,
     done: dict[int, str] | None = None,
     status: int = 200,
-    log: bool = True,
+    zone: ZoneInfo | None,
 ) -> Template:
-    items = _read(db, staff, log=log)
+    items = _read(db, staff, zone=zone)
     return Page(
         "reflections/list.html",
         status_code=status,
@@ -226,7 +233,9 @@ def _answer(
     status = 422 if errors else 200
     marked = {assessment_id: errors} if errors else {}
     if not request.htmx:
-        return _list_page(db, staff, errors=marked, form=form, status=status)
+        return _list_page(
+            db, staff, errors=marked, form=form, status=status, zone=_reads_in(request)
+        )
     return Page(
         "reflections/_item.html",
         status_code=status,

@@ -127,11 +127,12 @@ class StatsController(Controller):
         *,
         request: HTMXRequest,
         db: NamedDependency[Session],
+        state: State,
         access: NamedDependency[Access],
         data: URLEncodedBody[ReasonForm],
     ) -> Response[Any]:
         try:
-            service.record_reason(db, access=access, reason=data.reason)
+            service.record_reason(db, access=access, reason=data.reason, zone=state.settings.zone)
         except FormError as error:
             return _reason_page(request, db, access, form=data, errors=error.errors)
         return web.see_other(request, "home.pupil_page", pupil_id=access.pupil_id)
@@ -179,11 +180,14 @@ class StatsApiController(Controller):
         self,
         *,
         db: NamedDependency[Session],
+        state: State,
         access: NamedDependency[Access],
         data: JSONBody[ReadReasonCreate],
     ) -> Response[ReadReasonPublic]:
         try:
-            given = service.record_reason(db, access=access, reason=data.reason)
+            given = service.record_reason(
+                db, access=access, reason=data.reason, zone=state.settings.zone
+            )
         except FormError as error:
             raise error.invalid() from error
         return Response(given, status_code=201)

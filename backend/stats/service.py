@@ -196,7 +196,9 @@ def _checked(reason: str) -> str:
     return reason
 
 
-def record_reason(session: Session, *, access: Access, reason: str) -> ReadReasonPublic:
+def record_reason(
+    session: Session, *, access: Access, reason: str, zone: ZoneInfo
+) -> ReadReasonPublic:
     """The principal's reason (FormError unless it is 10–500 characters), in the read log
     the pupil and the guardians see; the plan opens to her for REASON_LASTS (backend/access/)."""
     reason = _checked(reason)
@@ -208,6 +210,7 @@ def record_reason(session: Session, *, access: Access, reason: str) -> ReadReaso
         pupil_id=pupil_id,
         kind=ReadKind.PLAN,
         role=Relation.PRINCIPAL.value,
+        zone=zone,
         reason=reason,
     )
     return ReadReasonPublic(pupil_id=pupil_id, reason=reason, at=at, valid_until=at + REASON_LASTS)
