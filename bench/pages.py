@@ -76,22 +76,18 @@ from litestar.testing import TestClient
 
 from backend.auth.service import issue_enrolment_code
 from backend.db import make_engine, upgrade
-from backend.demo import external, seed, term_for
+from backend.demo import external, seed
 from backend.models import (
     Goal,
     Group,
-    GroupMentor,
-    GroupPupil,
     Person,
     Plan,
     School,
-    Seen,
     SelfAssessment,
-    Term,
 )
 from backend.settings import from_env
 from tests.softauthn import SoftAuthenticator
-from tests.statements import counting_app, queries
+from tests.statements import counting_app, make_group, queries
 
 TICKS = os.sysconf("SC_CLK_TCK")
 MULTICORE = (os.cpu_count() or 1) > 1
@@ -102,7 +98,6 @@ POSTGRES = os.environ.get(
 )
 CSS = "<css>"  # stands for the stylesheet the /login page links
 BIG_GROUP = 30  # pupils in the mentor's large group
-AREAS = ("Engelska", "Matematik", "Socialt")
 RATING = "level=3&comment=Det+g%C3%A5r+b%C3%A4ttre"  # the form's fields, urlencoded
 BROWSER_ENCODINGS = "Accept-Encoding: gzip, deflate, br"
 TIMEOUT = 10  # s: a slow page under 64 connections is measured, not failed (wrk's is 2 s)
@@ -508,39 +503,10 @@ def one(db: Session, model: Any, key: str) -> int:
 
 
 def big_group(db: Session, *, size: int) -> int:
-    """A group of `size` pupils in the demo school mentored by 4A's mentor, each with a plan
-    this term, three goals, two ratings per goal (one with a comment) and one seen, as
-    tests/integration/test_groups.py's make_group builds it."""
-    school_id = db.exec(select(Group).where(Group.name == "4A")).one().school_id
-    term = db.exec(select(Term).where(Term.code == term_for(date.today())[0])).one()  # noqa: DTZ011
-    group = Group(school_id=school_id, name="7B", school_year=7)
-    db.add(group)
-    db.flush()
-    assert group.id is not None
-    mentor_id = one(db, Person, "mentor-4a")
-    db.add(GroupMentor(group_id=group.id, mentor_id=mentor_id))
-    for n in range(size):
-        pupil = Person(
-            given_name=f"Elev{n:02d}", family_name="7B", user_handle=secrets.token_bytes(32)
-        )
-        db.add(pupil)
-        db.flush()
-        assert pupil.id is not None
-        db.add(GroupPupil(group_id=group.id, pupil_id=pupil.id))
-        plan = Plan(pupil_id=pupil.id, term_id=term.id)  # type: ignore[arg-type]
-        db.add(plan)
-        db.flush()
-        for position, area in enumerate(AREAS):
-            goal = Goal(plan_id=plan.id, area=area, text=f"Mål {area}", position=position)  # type: ignore[arg-type]
-            db.add(goal)
-            db.flush()
-            db.add(SelfAssessment(goal_id=goal.id, level=1 + n % 4, comment=""))  # type: ignore[arg-type]
-            rating = SelfAssessment(goal_id=goal.id, level=1 + (n + 1) % 4, comment="Svårt")  # type: ignore[arg-type]
-            db.add(rating)
-            db.flush()
-            if position == 0:
-                db.add(Seen(self_assessment_id=rating.id, person_id=mentor_id))  # type: ignore[arg-type]
-    db.commit()
+    """A group of `size` pupils mentored by 4A's mentor (tests/statements.py's make_group,
+    which the statements-per-page test counts on too); its id."""
+    make_group(db, name="7B", size=size)
+    group = db.exec(select(Group).where(Group.name == "7B")).one()
     assert group.id is not None
     return group.id
 

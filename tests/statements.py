@@ -1,16 +1,34 @@
-"""Counting the SQL statements a request sends (issue 21): a DBAPI-level counter that sees
-the ORM's statements and the prebuilt `db.Query` ones alike, for the tests and the bench."""
+"""What the speed checks share (issue 21), the tests and the bench alike: counting the SQL
+statements a request sends (a DBAPI-level counter that sees the ORM's statements and the
+prebuilt `db.Query` ones alike), and a group of any size to count them on."""
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
+from datetime import date
 from typing import Any
 
 from litestar import Litestar
 from sqlalchemy import event
+from sqlmodel import Session, select
 
 from backend.app import create_app
+from backend.demo import external, term_for
+from backend.models import (
+    Goal,
+    Group,
+    GroupMentor,
+    GroupPupil,
+    Person,
+    Plan,
+    Seen,
+    SelfAssessment,
+    Term,
+)
 from backend.settings import Settings
+
+AREAS = ("Engelska", "Matematik", "Socialt")
 
 
 class _Cursor(sqlite3.Cursor):
@@ -51,3 +69,42 @@ def counting_app(settings: Settings) -> tuple[Litestar, list[str]]:
 def queries(statements: list[str]) -> list[str]:
     """What the request asked of the database (a new connection's PRAGMAs are not)."""
     return [s for s in statements if not s.lstrip().upper().startswith("PRAGMA")]
+
+
+def make_group(db: Session, *, name: str, size: int, mentor: str = "mentor-4a") -> list[int]:
+    """A group of `size` pupils in the demo school, mentored by `mentor`, each with a plan
+    this term, three goals, two ratings per goal (one with a comment) and one seen; the
+    pupils' ids. For the speed checks: the same group is large or small."""
+    school_id = db.exec(select(Group).where(Group.name == "4A")).one().school_id
+    term = db.exec(select(Term).where(Term.code == term_for(date.today())[0])).one()  # noqa: DTZ011
+    group = Group(school_id=school_id, name=name, school_year=7)
+    db.add(group)
+    db.flush()
+    mentor_id = db.exec(select(Person).where(Person.external_id == external(mentor))).one().id
+    db.add(GroupMentor(group_id=group.id, mentor_id=mentor_id))
+    pupils = []
+    for n in range(size):
+        pupil = Person(
+            given_name=f"Elev{n:02d}", family_name=name, user_handle=secrets.token_bytes(32)
+        )
+        db.add(pupil)
+        db.flush()
+        db.add(GroupPupil(group_id=group.id, pupil_id=pupil.id))
+        plan = Plan(pupil_id=pupil.id, term_id=term.id)  # type: ignore[arg-type]
+        db.add(plan)
+        db.flush()
+        for position, area in enumerate(AREAS):
+            goal = Goal(plan_id=plan.id, area=area, text=f"Mål {area}", position=position)  # type: ignore[arg-type]
+            db.add(goal)
+            db.flush()
+            assert goal.id is not None
+            db.add(SelfAssessment(goal_id=goal.id, level=1 + n % 4, comment=""))
+            rating = SelfAssessment(goal_id=goal.id, level=1 + (n + 1) % 4, comment="Svårt")
+            db.add(rating)
+            db.flush()
+            if position == 0:
+                db.add(Seen(self_assessment_id=rating.id, person_id=mentor_id))  # type: ignore[arg-type]
+        assert pupil.id is not None
+        pupils.append(pupil.id)
+    db.commit()
+    return pupils

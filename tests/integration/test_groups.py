@@ -5,7 +5,6 @@ queries whatever the group's size, and nothing for anyone outside the group."""
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 
@@ -16,11 +15,9 @@ from sqlmodel import Session, col, select
 
 from backend.auth.service import issue_enrolment_code
 from backend.db import DbSession
-from backend.demo import term_for
 from backend.models import (
     Goal,
     Group,
-    GroupMentor,
     GroupPupil,
     Person,
     Plan,
@@ -34,9 +31,7 @@ from backend.names import Namer
 from backend.plans import service as plans_service
 from backend.settings import Settings
 from tests.integration.conftest import Visitor, demo_person
-from tests.statements import counting_app, queries
-
-AREAS = ("Engelska", "Matematik", "Socialt")
+from tests.statements import counting_app, make_group, queries
 
 
 def group_id(db: Session, name: str) -> int:
@@ -69,44 +64,6 @@ def rate(
     db.commit()
     assert rating.id is not None
     return rating.id
-
-
-def make_group(db: Session, *, name: str, size: int, mentor: str = "mentor-4a") -> list[int]:
-    """A group of `size` pupils in the demo school, mentored by `mentor`, each with a plan
-    this term, three goals, two ratings per goal (one with a comment) and one seen."""
-    school_id = db.exec(select(Group).where(Group.name == "4A")).one().school_id
-    term = db.exec(select(Term).where(Term.code == term_for(date.today())[0])).one()  # noqa: DTZ011
-    group = Group(school_id=school_id, name=name, school_year=7)
-    db.add(group)
-    db.flush()
-    mentor_id = demo_person(db, mentor).id
-    db.add(GroupMentor(group_id=group.id, mentor_id=mentor_id))
-    pupils = []
-    for n in range(size):
-        pupil = Person(
-            given_name=f"Elev{n:02d}", family_name=name, user_handle=secrets.token_bytes(32)
-        )
-        db.add(pupil)
-        db.flush()
-        db.add(GroupPupil(group_id=group.id, pupil_id=pupil.id))
-        plan = Plan(pupil_id=pupil.id, term_id=term.id)  # type: ignore[arg-type]
-        db.add(plan)
-        db.flush()
-        for position, area in enumerate(AREAS):
-            goal = Goal(plan_id=plan.id, area=area, text=f"Mål {area}", position=position)  # type: ignore[arg-type]
-            db.add(goal)
-            db.flush()
-            assert goal.id is not None
-            db.add(SelfAssessment(goal_id=goal.id, level=1 + n % 4, comment=""))
-            rating = SelfAssessment(goal_id=goal.id, level=1 + (n + 1) % 4, comment="Svårt")
-            db.add(rating)
-            db.flush()
-            if position == 0:
-                db.add(Seen(self_assessment_id=rating.id, person_id=mentor_id))  # type: ignore[arg-type]
-        assert pupil.id is not None
-        pupils.append(pupil.id)
-    db.commit()
-    return pupils
 
 
 def english(visitor: Visitor) -> Visitor:
