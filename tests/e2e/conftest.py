@@ -21,13 +21,16 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
+from backend.auth.sessions import SESSION_COOKIE
+from tests.softauthn import SoftAuthenticator
 from tests.support import DEMO_LINE, free_port, stop_server
 
 CHROMIUM_PATH = "/usr/bin/chromium"
@@ -514,10 +517,6 @@ class ApiPerson:
     `call` refuses anything but a 2xx."""
 
     def __init__(self, live_server: LiveServer, name: str) -> None:
-        import httpx
-
-        from tests.softauthn import SoftAuthenticator
-
         self.client = httpx.Client(base_url=live_server.url, timeout=10)
         self.authenticator = SoftAuthenticator(origin=live_server.url)
         match = re.search(r'name="csrf-token" content="([^"]+)"', self.client.get("/login").text)
@@ -534,8 +533,6 @@ class ApiPerson:
 
     def cookies(self) -> list[dict[str, Any]]:
         """Her session, for a browser context to go on as her (add_cookies)."""
-        from backend.auth.sessions import SESSION_COOKIE
-
         token = self.client.cookies.get(SESSION_COOKIE)
         assert token, "signed in"
         return [{"name": SESSION_COOKIE, "value": token, "url": str(self.client.base_url)}]
@@ -606,8 +603,6 @@ def _publish_written_plan(
     """The pupil's written plan this term, held yesterday and published by her mentor (an
     ApiPerson) with these agreements ((text, party), due in three weeks), each added unless
     there already; safe to call again. Returns {text: agreement id}."""
-    from datetime import date, timedelta
-
     today = date.today()  # noqa: DTZ011
     summary = mentor.call("GET", f"/api/pupils/{pupil_id}/summary")
     if not summary.get("held_on"):

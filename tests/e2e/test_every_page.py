@@ -8,9 +8,11 @@ left), on a 360 px phone with touch and a 1,280 px desktop; the run prints its f
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
 
 import pytest
+from babel.messages.pofile import read_po
 from playwright.sync_api import expect
 
 from backend import i18n
@@ -133,6 +135,7 @@ def test_every_page_in_each_language(
 
 # ---- Every page each role reaches, in Swedish and in Arabic -------------------------------
 
+POT = Path(__file__).resolve().parents[2] / "i18n" / "messages.pot"
 ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
 LEAVE_OUT = re.compile(r"\.(json|ics|csv|pdf|webmanifest)$|^/static/|^/sw\.js$|^/logout$")
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
@@ -191,25 +194,21 @@ TEXTS = r"""() => {
 }"""
 
 
-def foreign_words(lang: str) -> set[str]:
+@cache
+def foreign_words(lang: str) -> frozenset[str]:
     """Whole messages in the other languages (the English source, the Swedish) that this
     language says differently: on one of its pages they are text left untranslated."""
+    with POT.open("rb") as f:
+        messages = [m.id for m in read_po(f) if m.id and isinstance(m.id, str)]
     own = i18n.translations(lang)
     other = i18n.translations("sv" if lang != "sv" else "en")
     found: set[str] = set()
-    for message in CATALOGUE_IDS:
+    for message in messages:
         mine = own.gettext(message)
         for text in (message, other.gettext(message)):
             if text != mine and "%" not in text and len(text) > 3 and text != text.upper():
                 found.add(" ".join(text.split()))
-    return found
-
-
-def _catalogue_ids() -> list[str]:
-    from babel.messages.pofile import read_po
-
-    with (Path(__file__).resolve().parents[2] / "i18n" / "messages.pot").open("rb") as f:
-        return [m.id for m in read_po(f) if m.id and isinstance(m.id, str)]
+    return frozenset(found)
 
 
 def kind(path: str) -> str:
@@ -378,6 +377,3 @@ def test_every_page_each_role_reaches(
 
     assert not problems, "\n".join(problems)
     assert len(kinds) >= 3, f"the crawl found too little: {sorted(kinds)}"
-
-
-CATALOGUE_IDS = _catalogue_ids()
