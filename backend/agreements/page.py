@@ -12,12 +12,11 @@ from sqlmodel import Session
 from backend.access import STAFF, Access, Relation
 from backend.agreements.schemas import AgreementPublic, SummaryPublic
 from backend.agreements.signers import SIGNERS, agreements_of, waiting_for
-from backend.agreements.summary import summary_public
+from backend.agreements.summary import this_summary
 from backend.i18n import N_
-from backend.models import AgreementState, Party, PlanState, Summary
+from backend.models import AgreementState, Party, PlanState
 from backend.plans.events import events_of
 from backend.plans.schemas import EventPublic
-from backend.plans.service import plan_this_term
 from backend.settings import Settings
 
 SOON = timedelta(days=14)
@@ -55,24 +54,22 @@ class Written(msgspec.Struct, kw_only=True):
 
 def written(session: Session, *, access: Access, settings: Settings) -> Written | None:
     """This term's written plan for the viewer, or None: nothing written yet, or (for the
-    family) not published yet."""
+    family) not published yet. Read once: the plan with its summary, then the agreements
+    with their parties and signatures, what waits for the viewer and the plan's story."""
     today = settings.today()
-    found = plan_this_term(session, pupil_id=access.pupil_id, today=today)
-    if found is None:
+    summary = this_summary(session, pupil_id=access.pupil_id, today=today)
+    if summary is None:
         return None
-    plan, term = found
-    row = session.get(Summary, plan.id)
     staff = access.relation in STAFF or access.relation is Relation.PRINCIPAL
-    if not staff and (row is None or row.published_at is None):
+    if not staff and summary.published_at is None:
         return None
-    assert plan.id is not None
-    summary = summary_public(session, plan=plan, term=term, pupil_id=access.pupil_id, summary=row)
+    plan_id = summary.plan_id
     agreements = agreements_of(
-        session, plan_id=plan.id, pupil_id=access.pupil_id, settings=settings, namer=access.namer
+        session, plan_id=plan_id, pupil_id=access.pupil_id, settings=settings, namer=access.namer
     )
     signer = access.relation in SIGNERS
     waiting: list[int] = []
-    if signer and summary.published_at is not None and plan.state != "archived":
+    if signer and summary.published_at is not None and summary.state != PlanState.ARCHIVED:
         waiting = waiting_for(session, agreements=agreements, signer_id=access.viewer.person_id)
     return Written(
         summary=summary,
@@ -80,7 +77,7 @@ def written(session: Session, *, access: Access, settings: Settings) -> Written 
         waiting=waiting,
         due_soon=_due_soon(agreements, today=today) if access.is_self else [],
         signer=signer,
-        story=events_of(session, plan_id=plan.id, pupil_id=access.pupil_id, namer=access.namer),
+        story=events_of(session, plan_id=plan_id, pupil_id=access.pupil_id, namer=access.namer),
     )
 
 

@@ -6,23 +6,19 @@ whether the stored signature verifies), and the plan's state that follows from t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import msgspec
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from backend.access import Relation
-from backend.agreements import signing
+from backend.agreements import queries, signing
 from backend.agreements.schemas import AgreementPublic, SignerPublic
 from backend.errors import NotFound
 from backend.models import (
     Agreement,
     AgreementState,
-    GroupMentor,
-    GroupPupil,
-    Guardianship,
-    Person,
     Plan,
     PlanEvent,
     PlanState,
@@ -54,28 +50,18 @@ class Parties(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def parties_of(session: Session, *, pupil_id: int) -> Parties:
-    pupil = session.get(Person, pupil_id)
+    pupil: Signer | None = None
+    guardians: list[Signer] = []
+    mentors: list[Signer] = []
+    for kind, *person in queries.PARTIES.rows(session, {"pupil_id": pupil_id}):
+        signer = Signer(*person)
+        if kind == queries.PUPIL:
+            pupil = signer
+        else:
+            (guardians if kind == queries.GUARDIAN else mentors).append(signer)
     if pupil is None:
         raise NotFound()
-    guardians = session.exec(
-        select(Person.id, Person.given_name, Person.family_name, Person.security_marking)
-        .join(Guardianship, col(Guardianship.guardian_id) == Person.id)
-        .where(Guardianship.pupil_id == pupil_id, col(Guardianship.has_access).is_(True))
-        .order_by(col(Person.given_name), col(Person.id))
-    ).all()
-    mentors = session.exec(
-        select(Person.id, Person.given_name, Person.family_name, Person.security_marking)
-        .join(GroupMentor, col(GroupMentor.mentor_id) == Person.id)
-        .join(GroupPupil, col(GroupPupil.group_id) == GroupMentor.group_id)
-        .where(GroupPupil.pupil_id == pupil_id)
-        .distinct()
-        .order_by(col(Person.given_name), col(Person.id))
-    ).all()
-    return Parties(
-        pupil=Signer(pupil_id, pupil.given_name, pupil.family_name, pupil.security_marking),
-        guardians=[Signer(int(i or 0), g, f, m) for i, g, f, m in guardians],
-        mentors=[Signer(int(i or 0), g, f, m) for i, g, f, m in mentors],
-    )
+    return Parties(pupil=pupil, guardians=guardians, mentors=mentors)
 
 
 def agreements_of(
@@ -83,19 +69,12 @@ def agreements_of(
 ) -> list[AgreementPublic]:
     """The plan's agreements, each with its signers: who has signed the text as it is now
     (and whether the stored signature verifies), and who is still asked, named as `namer`
-    allows (a protected guardian is "a guardian" to the other household)."""
-    agreements = session.exec(
-        select(Agreement).where(Agreement.plan_id == plan_id).order_by(col(Agreement.id))
-    ).all()
+    allows (a protected guardian is "a guardian" to the other household). Three reads."""
+    agreements = queries.AGREEMENTS.rows(session, {"plan_id": plan_id})
     if not agreements:
         return []
     parties = parties_of(session, pupil_id=pupil_id)
-    signatures = session.exec(
-        select(Signature).where(
-            col(Signature.agreement_id).in_([a.id for a in agreements]),
-            col(Signature.voided_at).is_(None),
-        )
-    ).all()
+    signatures = queries.SIGNATURES.rows(session, {"plan_id": plan_id})
     return [
         _agreement_public(a, parties=parties, signatures=signatures, settings=settings, namer=namer)
         for a in agreements
@@ -103,10 +82,10 @@ def agreements_of(
 
 
 def _agreement_public(
-    a: Agreement,
+    a: Agreement | Any,  # the model, or its row (queries.AGREEMENTS)
     *,
     parties: Parties,
-    signatures: Sequence[Signature],
+    signatures: Sequence[Signature | Any],
     settings: Settings,
     namer: Namer,
 ) -> AgreementPublic:
@@ -215,20 +194,15 @@ def agreement_of(session: Session, *, agreement_id: int, pupil_id: int) -> tuple
 def waiting_for(
     session: Session, *, agreements: list[AgreementPublic], signer_id: int
 ) -> list[int]:
-    """Of `agreements`, those still open that this person has not signed as they are now
-    (one query)."""
+    """Of `agreements` (one plan's), those still open that this person has not signed as
+    they are now (one read)."""
     ids = [a.id for a in agreements if a.state == AgreementState.OPEN]
     if not ids:
         return []
-    signed = set(
-        session.exec(
-            select(Signature.agreement_id, Signature.agreement_version).where(
-                Signature.signer_id == signer_id,
-                col(Signature.agreement_id).in_(ids),
-                col(Signature.voided_at).is_(None),
-            )
-        ).all()
-    )
+    params = {"plan_id": agreements[0].plan_id, "signer_id": signer_id}
+    signed = {
+        (row.agreement_id, row.agreement_version) for row in queries.SIGNED_BY.rows(session, params)
+    }
     return [a.id for a in agreements if a.id in ids and (a.id, a.version) not in signed]
 
 

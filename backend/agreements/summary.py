@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from backend.access import Access, Relation
+from backend.agreements import queries
 from backend.agreements.schemas import MEASURES_MAX, SummaryPublic, SummaryUpdate
 from backend.agreements.signers import advance, move, parties_of
 from backend.errors import Conflict, Forbidden, FormError, NotFound
@@ -96,15 +97,37 @@ def summary_public(
     )
 
 
+def this_summary(session: Session, *, pupil_id: int, today: date) -> SummaryPublic | None:
+    """This term's written plan with its plan's state (empty texts and version 0 before
+    the mentor's first save); None when the pupil has no plan this term. One read."""
+    row = queries.WRITTEN.first(session, {"pupil_id": pupil_id, "today": today})
+    if row is None:
+        return None
+    year, years = row.school_year, row.summary_years
+    return SummaryPublic(
+        plan_id=row.plan_id,
+        term=row.term,
+        state=row.state,
+        held_on=row.held_on,
+        participants=row.participants,
+        measures_school=row.measures_school,
+        measures_pupil=row.measures_pupil,
+        measures_home=row.measures_home,
+        next_goals=row.next_goals,
+        required=year is not None and year in years_of(years),
+        version=row.version,
+        published_at=row.published_at,
+    )
+
+
 def summary_of(session: Session, *, access: Access, today: date) -> SummaryPublic:
     """This term's written plan; the family sees it once it is published."""
-    plan, term = this_plan(session, pupil_id=access.pupil_id, today=today)
-    summary = session.get(Summary, plan.id)
-    if access.relation not in READERS_BEFORE_PUBLISHING and (
-        summary is None or summary.published_at is None
-    ):
+    summary = this_summary(session, pupil_id=access.pupil_id, today=today)
+    if summary is None:
+        raise NotFound("no_plan", NO_PLAN)
+    if access.relation not in READERS_BEFORE_PUBLISHING and summary.published_at is None:
         raise NotFound("not_published", NOT_PUBLISHED)
-    return summary_public(session, plan=plan, term=term, pupil_id=access.pupil_id, summary=summary)
+    return summary
 
 
 # Writing -----------------------------------------------------------------------------------

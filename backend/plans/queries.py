@@ -12,7 +12,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import col
 
 from backend.db import Query
-from backend.models import Goal, Person, Plan, Reply, SelfAssessment, Term
+from backend.models import Goal, Guardianship, Person, Plan, PlanEvent, Reply, SelfAssessment, Term
 from backend.terms import current
 
 _PUPIL: Any = bindparam("pupil_id")
@@ -98,4 +98,25 @@ BY_KEY = Query(
         col(SelfAssessment.goal_id) == bindparam("goal_id"),
         col(SelfAssessment.idempotency_key) == bindparam("key"),
     )
+)
+
+# The plan's story: each move, who made it (named, or an imported name) and when.
+EVENTS = Query(
+    core_select(
+        col(PlanEvent.state),
+        col(PlanEvent.at),
+        col(PlanEvent.by_id),
+        col(PlanEvent.by_name),
+        col(Person.given_name),
+        col(Person.family_name),
+        col(Person.security_marking),
+        col(Guardianship.guardian_id),
+    )
+    .outerjoin(Person, col(Person.id) == PlanEvent.by_id)
+    .outerjoin(
+        Guardianship,
+        (col(Guardianship.guardian_id) == PlanEvent.by_id) & (col(Guardianship.pupil_id) == _PUPIL),
+    )
+    .where(col(PlanEvent.plan_id) == bindparam("plan_id"))
+    .order_by(col(PlanEvent.at), col(PlanEvent.id))
 )
