@@ -8,6 +8,7 @@ leaves room for the CLI and a health check, and waits briefly rather than stalli
 
 from __future__ import annotations
 
+import contextlib
 from collections import namedtuple
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +21,7 @@ from litestar import Request
 from litestar.types import Message, Scope
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -60,15 +62,12 @@ SCOPE_KEY = "iup.db"
 
 
 class DbSession(Session):
-    """The app's session: ORM writes as usual and, for prebuilt reads (`Query`), a DBAPI
-    connection of its own, taken from the pool at the first read and given back at close.
-    (Checking out the session's own connection costs about 25 µs, five times as much.)
-    On PostgreSQL those reads run in autocommit: no BEGIN and ROLLBACK round trips around
-    them. A read after writes not yet committed runs in the writes' own transaction instead
-    (`reader`), so a prebuilt read always sees what this request wrote."""
+    """The app's session: one connection a request, for the ORM and the prebuilt reads
+    (`Query`) alike, taken at the first read, so a prebuilt read sees what the request wrote
+    before it. A request that wrote nothing ends with COMMIT rather than ROLLBACK: the same
+    for a read, but psycopg forgets its prepared statements at every ROLLBACK, and
+    PostgreSQL would parse and plan each hot read again on every request."""
 
-    _raw: Any = None
-    _autocommit = False
     _written = False  # flushed since the last commit or rollback
 
     def flush(self, objects: Any = None) -> None:
@@ -83,38 +82,11 @@ class DbSession(Session):
         super().rollback()
         self._written = False
 
-    def unsaved(self) -> bool:
-        """The ORM holds writes that a prebuilt read, on its own connection, cannot see."""
-        return self._written or bool(self.new or self.dirty or self.deleted)
-
-    def reader(self) -> tuple[Any, Dialect]:
-        """The DBAPI connection a prebuilt read runs on, and its dialect: the session's
-        own once it holds writes (flushed first), else the connection kept for reads."""
-        if not self.unsaved():
-            return self.raw()
-        self.flush()
-        connection = self.connection()
-        return connection.connection.dbapi_connection, connection.dialect
-
-    def raw(self) -> tuple[Any, Dialect]:
-        engine = self.get_bind()
-        assert isinstance(engine, Engine)
-        if self._raw is None:
-            self._raw = engine.raw_connection()
-            self._autocommit = engine.dialect.name == "postgresql"
-            if self._autocommit:
-                self._raw.driver_connection.autocommit = True
-        return self._raw, engine.dialect
-
     def close(self) -> None:
-        try:
-            super().close()
-        finally:
-            raw, self._raw = self._raw, None
-            if raw is not None:
-                if self._autocommit and raw.driver_connection is not None:
-                    raw.driver_connection.autocommit = False  # as the pool lent it
-                raw.close()
+        if self.in_transaction() and not (self._written or self.new or self.dirty or self.deleted):
+            with contextlib.suppress(SQLAlchemyError):  # a failed read: closing rolls back
+                super().commit()
+        super().close()
 
 
 def provide_db(request: Request[Any, Any, Any]) -> Session:
@@ -172,11 +144,11 @@ class Query:
         self._plans: dict[str, _Plan] = {}
 
     def rows(self, session: Session, params: dict[str, Any] | None = None) -> list[Any]:
-        if isinstance(session, DbSession):
-            raw, dialect = session.reader()
-        else:
-            connection = session.connection()
-            raw, dialect = connection.connection.dbapi_connection, connection.dialect
+        if session.new or session.dirty or session.deleted:
+            session.flush()  # as the ORM's autoflush would, before it reads
+        connection = session.connection()
+        raw: Any = connection.connection.dbapi_connection
+        dialect = connection.dialect
         plan = self._plans.get(dialect.name) or self._plan(dialect)
         values = dict(plan.defaults)
         if params:
