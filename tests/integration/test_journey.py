@@ -159,3 +159,38 @@ def test_the_chart_names_the_levels_and_dates_and_the_table_every_rating(
     rows = card.split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]
     assert len(rows) == 2 and "Nu kan jag!" in rows[0] and "Svårt" in rows[1]
     assert re.search(r"\d{1,2} \w+\.? \d{4} \d{2}:\d{2}</time>", rows[0]), "date and time"
+
+
+def test_the_home_lists_the_latest_ratings_and_links_the_rest(
+    db: Session, signed_in: Callable[[str], Visitor]
+) -> None:
+    """A pupil who rates often does not get every rating on her home (a phone's page grew
+    to 67 KB with 112): the latest five, and a link to the term's record with all."""
+    alva = signed_in("alva")
+    goal = goal_ids(db, "alva")[0]
+    before = len(db.exec(select(SelfAssessment.id).where(SelfAssessment.goal_id == goal)).all())
+    for n in range(8):
+        comment = f"Gång {n}"
+        answer = alva.post(
+            f"/api/goals/{goal}/self-assessments", json={"level": 2, "comment": comment}
+        )
+        assert answer.status_code == 201
+    total = before + 8
+
+    page = alva.get("/").text
+    card = page[page.index(f'id="goal-{goal}"') :]
+    card = card[: card.index("</article>")]
+    rows = re.findall(r"<tr><td><time[^>]*>.*?</tr>", card)
+    assert len(rows) == 5
+    assert [re.search(r"Gång \d", row)[0] for row in rows] == [f"Gång {n}" for n in (7, 6, 5, 4, 3)]
+    link = re.search(
+        r'<a href="(/plans/(\d+))#r-goals">Alla gånger den här terminen \((\d+)\)</a>', card
+    )
+    assert link is not None and int(link[3]) == total
+    record = alva.get(link[1])
+    assert record.status_code == 200
+    assert all(f"Gång {n}" in record.text for n in range(8)), "the record has every rating"
+
+    other = goal_ids(db, "alva")[1]  # a goal with few ratings has no link
+    card = page[page.index(f'id="goal-{other}"') :]
+    assert "#r-goals" not in card[: card.index("</article>")]
