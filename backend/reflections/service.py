@@ -18,7 +18,6 @@ from backend.models import (
     PlanState,
     Reply,
     Seen,
-    SelfAssessment,
     utcnow,
 )
 from backend.plans.queries import REPLY_ROWS
@@ -41,14 +40,17 @@ def reflections_for(
     groups = {g.id: g for g in staff.groups}
     if not groups:
         return []
-    query = queries.listed(viewer_id=staff.viewer.person_id, group_ids=list(groups))
+    viewer_id = staff.viewer.person_id
     if assessment_id is None:
-        query = query.where(col(SelfAssessment.created_at) >= utcnow() - timedelta(days=DAYS))
+        since = utcnow() - timedelta(days=DAYS)
+        rows = queries.LISTED.rows(session, {"viewer_id": viewer_id, "since": since})
     else:
-        query = query.where(col(SelfAssessment.id) == assessment_id)
+        rows = queries.ONE.rows(session, {"viewer_id": viewer_id, "assessment_id": assessment_id})
     items: dict[int, ReflectionPublic] = {}
-    for row in session.execute(query):
-        group = groups[row.group_id]
+    for row in rows:
+        group = groups.get(row.group_id)
+        if group is None:  # not one of the groups she works with now
+            continue
         mine = row.area in group.subjects
         earlier = items.get(row.rating_id)
         if earlier is not None:  # the pupil is in two of her groups
