@@ -38,7 +38,9 @@ path holds one of the words; `--all` adds the other pages (preparation, notifica
 `--databases sqlite` skips PostgreSQL (IUP_BENCH_POSTGRES_URL, else IUP_TEST_POSTGRES_URL,
 else postgres@127.0.0.1:5432/test names the server). `--profile prof.txt` also samples the
 worker with py-spy (`.venv/bin/pip install py-spy`) while loading the pupil's home after the
-talk on SQLite, and writes the functions with the most self time to prof.txt."""
+talk on SQLite (`--profile-page LABEL`: another page of the table), and writes the functions
+with the most self time, and the app's own functions and templates with their callees, to
+prof.txt (the raw stacks to prof.txt.stacks)."""
 
 from __future__ import annotations
 
@@ -777,9 +779,11 @@ def run_database(
                     flush=True,
                 )
         if args.profile and database.kind == "sqlite":
-            chosen = [t for t in made if t.page.label == PROFILED]
+            chosen = [t for t in made if t.page.label == args.profile_page]
             if chosen:
                 profile(chosen[0].generator, app, base + chosen[0].path, args)
+            else:
+                print(f"\n--profile: no page '{args.profile_page}' in this run")
         for client in {id(t.client): t.client for t in made}.values():
             client.close()
         return results, floors
@@ -843,6 +847,9 @@ def frame_package(frame: str) -> str:
     return parts[0].removesuffix(".py")
 
 
+_OURS = re.compile(r"\((backend/|[\w/]+\.html:)")  # a frame of the app's code or templates
+
+
 def summarise(raw: str, top: int) -> tuple[int, str]:
     """Flat profile from py-spy's raw (collapsed) stacks: 'frame;frame;... count' lines."""
     own: Counter[str] = Counter()
@@ -858,7 +865,8 @@ def summarise(raw: str, top: int) -> tuple[int, str]:
         own[frames[-1]] += weight
         packages[frame_package(frames[-1])] += weight
         for frame in set(frames):
-            inclusive[frame] += weight
+            if _OURS.search(frame):
+                inclusive[frame] += weight
     if not samples:
         return 0, ""
 
@@ -871,7 +879,9 @@ def summarise(raw: str, top: int) -> tuple[int, str]:
 
     text = listing(f"Self time by function (top {top}):", own)
     text += listing(f"Self time by package or file (top {top}):", packages)
-    text += listing(f"Time including callees, by function (top {top}):", inclusive)
+    text += listing(
+        f"Time including callees, the app's functions and templates (top {top}):", inclusive
+    )
     return samples, "\n".join(text)
 
 
@@ -925,13 +935,14 @@ def profile(generator: LoadGenerator, app: Server, url: str, args: argparse.Name
                 recorder.kill()
                 output = recorder.communicate()[0]
         stacks = raw.read_text() if raw.exists() else ""
+        Path(args.profile).parent.mkdir(parents=True, exist_ok=True)
         Path(args.profile + ".stacks").write_text(stacks)  # for flame graphs, other cuts
         samples, text = summarise(stacks, args.profile_top)
     if not samples:
         print(f"\n--profile: py-spy recorded no samples.\n{output.strip()}")
         return
     head = (
-        f"py-spy profile of GET {PROFILED} ({url}), granian worker pid {pid}\n"
+        f"py-spy profile of GET {args.profile_page} ({url}), granian worker pid {pid}\n"
         f"{args.seconds} s under {args.connections} connections ({generator.kind}): "
         f"{load.requests} requests, {load.rps:.0f} req/s while sampled\n"
         f"{samples} samples at {args.profile_rate}/s of the worker thread holding the GIL "
@@ -939,7 +950,7 @@ def profile(generator: LoadGenerator, app: Server, url: str, args: argparse.Name
         f"releases the GIL (granian's Rust, system calls), are left out\n\n"
     )
     Path(args.profile).write_text(head + text)
-    print(f"\nprofile of {PROFILED}: {samples} samples, written to {args.profile}")
+    print(f"\nprofile of {args.profile_page}: {samples} samples, written to {args.profile}")
 
 
 def arguments() -> argparse.Namespace:
@@ -976,7 +987,14 @@ def arguments() -> argparse.Namespace:
     parser.add_argument(
         "--profile",
         metavar="PATH",
-        help=f"profile '{PROFILED}' on SQLite with py-spy, write a flat top-N to PATH",
+        help="profile one page (--profile-page) on SQLite with py-spy, write a flat top-N "
+        "to PATH",
+    )
+    parser.add_argument(
+        "--profile-page",
+        metavar="LABEL",
+        default=PROFILED,
+        help=f"the page profiled, by its label in the table (default '{PROFILED}')",
     )
     parser.add_argument("--profile-top", type=int, default=30, help="functions listed")
     parser.add_argument("--profile-rate", type=int, default=1000, help="samples per second")
