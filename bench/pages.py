@@ -987,8 +987,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument(
         "--profile",
         metavar="PATH",
-        help="profile one page (--profile-page) on SQLite with py-spy, write a flat top-N "
-        "to PATH",
+        help="profile one page (--profile-page) on SQLite with py-spy; a flat top-N to PATH",
     )
     parser.add_argument(
         "--profile-page",
