@@ -144,12 +144,12 @@ def test_no_count_about_fewer_than_five_can_be_worked_out(seed: int) -> None:
                 assert not small(c), (row.key, name, c)
                 if base is not None and base not in row.hidden:
                     assert not small(row.counts[base] - c), (row.key, name, "complement")
-    for name in BASES:
+    for name, base in BASES.items():
         leaks = determined(school, name)
         primary = {
             id(r)
             for r in school.walk()
             if small(r.counts[name])
-            or (BASES[name] is not None and small(r.counts[BASES[name]] - r.counts[name]))  # type: ignore[index]
+            or (base is not None and small(r.counts[base] - r.counts[name]))
         }
         assert not leaks & primary, f"seed {seed}: a hidden {name} can be worked out"
