@@ -8,7 +8,7 @@ from typing import Any
 from litestar import Controller, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, URLEncodedBody
+from litestar.params import FromQuery, JSONBody, URLEncodedBody
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 from sqlmodel import Session
@@ -42,12 +42,12 @@ GIVES_REASON = for_pupil(None, allow=frozenset({Relation.PRINCIPAL}), reason=Fal
 
 
 def _overview(
-    db: Session, state: State, school_id: int
+    db: Session, state: State, school_id: int, term: str | None = None
 ) -> tuple[SchoolOverviewPublic, list[GroupPupilNames]]:
-    """This term's overview at the school's date and in its time zone."""
+    """The overview at the school's date and in its time zone, with `term`'s cycle."""
     settings = state.settings
     return service.school_overview(
-        db, school_id=school_id, today=settings.today(), zone=settings.zone
+        db, school_id=school_id, today=settings.today(), zone=settings.zone, term=term
     )
 
 
@@ -68,8 +68,9 @@ class StatsController(Controller):
         state: State,
         access: NamedDependency[Staff],
         school_id: RowId,
+        term: FromQuery[str | None] = None,
     ) -> Template:
-        overview, pupils = _overview(db, state, school_id)
+        overview, pupils = _overview(db, state, school_id, term)
         return render(
             request,
             "stats/school.html",
@@ -92,8 +93,9 @@ class StatsController(Controller):
         state: State,
         access: NamedDependency[Staff],
         school_id: RowId,
+        term: FromQuery[str | None] = None,
     ) -> Response[bytes]:
-        overview, _pupils = _overview(db, state, school_id)
+        overview, _pupils = _overview(db, state, school_id, term)
         name = f"school-{school_id}-{overview.term or 'overview'}.csv"
         return Response(
             service.overview_csv(overview).encode(),
@@ -145,7 +147,8 @@ class StatsApiController(Controller):
     @get(
         "/schools/{school_id:int}/overview",
         sync_to_thread=False,
-        summary="The principal's school overview: per group and school year, this term",
+        summary="The principal's school overview: per group and school year, this term, "
+        "with the talk cycle of this term or of an earlier one (`term`, e.g. HT2026)",
         description=(
             "Any figure about fewer than `min_pupils` pupils is null with `suppressed: true`; "
             "a school year's total is suppressed when any of its groups is."
@@ -161,8 +164,9 @@ class StatsApiController(Controller):
         state: State,
         access: NamedDependency[Staff],
         school_id: RowId,
+        term: FromQuery[str | None] = None,
     ) -> SchoolOverviewPublic:
-        return _overview(db, state, school_id)[0]
+        return _overview(db, state, school_id, term)[0]
 
     @post(
         "/pupils/{pupil_id:int}/read-reasons",

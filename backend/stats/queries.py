@@ -1,16 +1,31 @@
 """The school overview in one statement: a row per group and pupil, with her plan this term,
-its goals in force and its latest rating."""
+its goals in force and its latest rating; and the talk cycle's figures in two (the school's
+terms, and a row per group and pupil with a plan in the term asked for)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func
+from sqlalchemy import and_, bindparam, exists, func, or_
 from sqlalchemy import select as core_select
 from sqlmodel import col
 
 from backend.db import Query
-from backend.models import Goal, Group, GroupPupil, Person, Plan, SelfAssessment, Term
+from backend.models import (
+    Agreement,
+    Booking,
+    Goal,
+    Group,
+    GroupPupil,
+    Guardianship,
+    Person,
+    Plan,
+    PlanEvent,
+    Preparation,
+    SelfAssessment,
+    Summary,
+    Term,
+)
 from backend.terms import current
 
 _TODAY: Any = bindparam("today")
@@ -58,4 +73,88 @@ SCHOOL = Query(
         col(Person.given_name),
         col(Person.family_name),
     )
+)
+
+# The talk cycle (issue 22): the school's terms, newest first, and which is this term …
+TERMS = Query(
+    core_select(
+        col(Term.id),
+        col(Term.code),
+        col(Term.summary_years),
+        (col(Term.id) == _CURRENT_TERM).label("current"),
+    )
+    .where(col(Term.school_id) == bindparam("school_id"), col(Term.starts_on) <= _TODAY)
+    .order_by(col(Term.starts_on).desc(), col(Term.id).desc())
+)
+
+
+def _one_of(column: Any, *values: str) -> Any:
+    """`column IN (...)` as ORs: a prebuilt query binds no list."""
+    return or_(*(column == value for value in values))
+
+
+def _exists_for_plan(model: Any, *where: Any) -> Any:
+    return exists().where(col(model.plan_id) == Plan.id, *where).correlate(Plan)
+
+
+def _agreements(*where: Any) -> Any:
+    return (
+        core_select(func.count())
+        .select_from(Agreement)
+        .where(col(Agreement.plan_id) == Plan.id, *where)
+        .correlate(Plan)
+        .scalar_subquery()
+    )
+
+
+# … and per group and pupil with a plan in a term: how far her plan has come in the cycle.
+CYCLE = Query(
+    core_select(
+        col(Group.id).label("group_id"),
+        col(Group.name),
+        col(Group.school_year),
+        col(Plan.pupil_id),
+        _exists_for_plan(
+            Preparation,
+            col(Preparation.author_id) == Plan.pupil_id,
+            col(Preparation.ready_at).is_not(None),
+        ).label("prepared"),
+        _exists_for_plan(
+            Preparation,
+            col(Preparation.ready_at).is_not(None),
+            exists()
+            .where(
+                col(Guardianship.guardian_id) == Preparation.author_id,
+                col(Guardianship.pupil_id) == Plan.pupil_id,
+                col(Guardianship.has_access).is_(True),
+            )
+            .correlate(Preparation, Plan),
+        ).label("guardians_prepared"),
+        exists()
+        .where(col(Booking.pupil_id) == Plan.pupil_id, col(Booking.term_id) == Plan.term_id)
+        .correlate(Plan)
+        .label("booked"),
+        _exists_for_plan(
+            PlanEvent, _one_of(col(PlanEvent.state), "held", "signed", "followed_up")
+        ).label("held"),
+        col(Summary.published_at),
+        _agreements().label("agreements"),
+        _agreements(col(Agreement.state) == "open").label("open"),
+        _agreements(_one_of(col(Agreement.state), "done", "not_done")).label("followed_up"),
+        core_select(func.max(col(SelfAssessment.created_at)))
+        .join(Goal, col(Goal.id) == SelfAssessment.goal_id)
+        .where(col(Goal.plan_id) == Plan.id)
+        .correlate(Plan)
+        .scalar_subquery()
+        .label("last"),
+    )
+    .select_from(Group)
+    .join(GroupPupil, col(GroupPupil.group_id) == Group.id)
+    .join(
+        Plan,
+        and_(col(Plan.pupil_id) == GroupPupil.pupil_id, col(Plan.term_id) == bindparam("term_id")),
+    )
+    .outerjoin(Summary, col(Summary.plan_id) == Plan.id)
+    .where(col(Group.school_id) == bindparam("school_id"))
+    .order_by(col(Group.school_year), col(Group.name), col(Group.id))
 )

@@ -45,6 +45,7 @@ class SchoolOverviewPublic(msgspec.Struct, kw_only=True):
     min_pupils: int
     groups: list[GroupStatsPublic]  # by school year, then name
     years: list[YearStatsPublic]
+    cycle: SchoolCyclePublic | None = None
 
 
 class PupilName(msgspec.Struct, frozen=True, kw_only=True):
@@ -84,3 +85,46 @@ class ReadReasonPublic(msgspec.Struct, kw_only=True):
     reason: str
     at: datetime
     valid_until: datetime  # the plan opens to her until then
+
+
+class CycleFigures(msgspec.Struct, kw_only=True):
+    """How far the pupils' plans have come in the talk cycle of one term: counts of pupils
+    with a plan in the term. A count in `suppressed` is null: it is about fewer than
+    `min_pupils` pupils, or would let such a count be worked out. `not_rated_this_month`
+    is null for an earlier term."""
+
+    pupils: int | None
+    prepared: int | None  # the pupil marked her preparation ready
+    guardians_prepared: int | None  # a guardian with access marked hers ready
+    booked: int | None  # a talk time is booked
+    held: int | None  # the talk is held
+    required: int | None  # the term asks for a written plan in her school year (åk 1–5)
+    published_required: int | None  # … and it is published
+    others: int | None  # the written plan is the school's choice
+    published_others: int | None  # … and it is published
+    with_agreements: int | None  # her plan has agreements
+    agreements_signed: int | None  # … all signed by everyone
+    agreements_followed_up: int | None  # … all followed up
+    not_rated_this_month: int | None
+    suppressed: list[str]
+
+
+class GroupCyclePublic(CycleFigures, kw_only=True):
+    group_id: int
+    name: str
+    school_year: int | None
+
+
+class YearCyclePublic(CycleFigures, kw_only=True):
+    school_year: int | None
+
+
+class SchoolCyclePublic(msgspec.Struct, kw_only=True):
+    """The talk cycle of one term at the school: per group, per school year and in all."""
+
+    term: str | None  # None: the school has no term yet
+    current: bool  # this term (earlier terms: `terms`)
+    terms: list[str]  # the school's terms, newest first
+    groups: list[GroupCyclePublic]  # by school year, then name
+    years: list[YearCyclePublic]
+    total: CycleFigures

@@ -26,6 +26,7 @@ from backend.i18n import N_, gettext
 from backend.models import School, utcnow
 from backend.readlog import ReadKind
 from backend.stats import queries
+from backend.stats.cycle import school_cycle
 from backend.stats.schemas import (
     MIN_PUPILS,
     REASON_MAX,
@@ -98,13 +99,14 @@ def _read(session: Session, *, school_id: int, today: date) -> tuple[list[_Group
 
 
 def school_overview(
-    session: Session, *, school_id: int, today: date, zone: ZoneInfo
+    session: Session, *, school_id: int, today: date, zone: ZoneInfo, term: str | None = None
 ) -> tuple[SchoolOverviewPublic, list[GroupPupilNames]]:
-    """The overview, and the school's groups with their pupils' names, for opening one
-    plan (with a reason; only the page shows them): the names never enter the figures. Two
-    queries: the school's name, and a row per group and pupil."""
+    """The overview with the talk cycle of `term` (this term by default), and the school's
+    groups with their pupils' names, for opening one plan (with a reason; only the page
+    shows them): the names never enter the figures. Four queries: the school's name, a row
+    per group and pupil, and the cycle's two."""
     school = session.get(School, school_id)
-    groups, term = _read(session, school_id=school_id, today=today)
+    groups, this_term = _read(session, school_id=school_id, today=today)
     rows = [
         GroupStatsPublic(
             group_id=g.id,
@@ -127,10 +129,11 @@ def school_overview(
     overview = SchoolOverviewPublic(
         school_id=school_id,
         name=school.name if school else "",
-        term=term,
+        term=this_term,
         min_pupils=MIN_PUPILS,
         groups=rows,
         years=years,
+        cycle=school_cycle(session, school_id=school_id, today=today, zone=zone, term=term),
     )
     return overview, [GroupPupilNames(id=g.id, name=g.name, pupils=g.names) for g in groups]
 

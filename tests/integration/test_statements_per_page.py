@@ -65,7 +65,7 @@ BUDGET = {
     "mentor's group overview": 7,
     "compilation": 15,
     "written-plan page": 9,
-    "principal's school overview": 4,
+    "principal's school overview": 6,
     "sign-in page": 0,
 }
 SIZES = {"small": 1, "large": 10}  # the large school has ten times the data of the small
