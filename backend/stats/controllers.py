@@ -17,7 +17,7 @@ from backend import web
 from backend.access import FOR_SCHOOL, Access, Relation, Staff, for_pupil
 from backend.errors import FormError, refusals
 from backend.models import Person
-from backend.stats import service
+from backend.stats import cycle, service
 from backend.stats.schemas import (
     REASON_MAX,
     REASON_MIN,
@@ -78,6 +78,8 @@ class StatsController(Controller):
             nav="home",
             overview=overview,
             pupils=pupils,
+            cycle_words=cycle.WORDS,
+            cycle_shares=cycle.shares(overview.cycle.total) if overview.cycle else [],
         )
 
     @get(
@@ -96,7 +98,8 @@ class StatsController(Controller):
         term: FromQuery[str | None] = None,
     ) -> Response[bytes]:
         overview, _pupils = _overview(db, state, school_id, term)
-        name = f"school-{school_id}-{overview.term or 'overview'}.csv"
+        shown = overview.cycle.term if overview.cycle and overview.cycle.term else overview.term
+        name = f"school-{school_id}-{shown or 'overview'}.csv"
         return Response(
             service.overview_csv(overview).encode(),
             media_type="text/csv; charset=utf-8",

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 from sqlmodel import Session
 
+from backend.i18n import N_
 from backend.plans.service import month_start
 from backend.stats import queries
 from backend.stats.schemas import (
@@ -41,6 +42,24 @@ BASES: dict[str, str | None] = {
     "agreements_signed": "with_agreements",
     "agreements_followed_up": "with_agreements",
     "not_rated_this_month": "pupils",
+}
+
+
+# The counts' names on the page and in the CSV, in BASES's order.
+WORDS = {
+    "pupils": N_("Pupils with a plan"),
+    "required": N_("Written plan required"),
+    "others": N_("Written plan by choice"),
+    "with_agreements": N_("With agreements"),
+    "prepared": N_("Pupil prepared"),
+    "guardians_prepared": N_("Guardians prepared"),
+    "booked": N_("Booked"),
+    "held": N_("Talk held"),
+    "published_required": N_("Published where required"),
+    "published_others": N_("Published by choice"),
+    "agreements_signed": N_("All agreements signed"),
+    "agreements_followed_up": N_("All agreements followed up"),
+    "not_rated_this_month": N_("No rating this month"),
 }
 
 
@@ -154,7 +173,15 @@ def school_cycle(
     )
 
 
-def shares(figures: CycleFigures) -> list[tuple[str, int | None, int | None]]:
-    """For the chart: each count beside its base (None where either is hidden)."""
+def shares(figures: CycleFigures) -> list[tuple[str, float | None]]:
+    """For the chart: each count in percent of its base (None where either is hidden or
+    the base is empty)."""
     values = msgspec.structs.asdict(figures)
-    return [(name, values[name], values[base]) for name, base in BASES.items() if base is not None]
+    found: list[tuple[str, float | None]] = []
+    for name, base in BASES.items():
+        if base is None:
+            continue
+        part, whole = values[name], values[base]
+        share = None if part is None or not whole else round(100 * part / whole, 1)
+        found.append((name, share))
+    return found

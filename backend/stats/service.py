@@ -17,20 +17,21 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import msgspec
+from babel.numbers import get_decimal_symbol
 from sqlmodel import Session, col, select
 
-from backend import readlog
+from backend import i18n, readlog
 from backend.access import REASON_LASTS, Access, Relation
 from backend.errors import FormError
 from backend.i18n import N_, gettext
 from backend.models import School, utcnow
 from backend.readlog import ReadKind
-from backend.stats import queries
-from backend.stats.cycle import school_cycle
+from backend.stats import cycle, queries
 from backend.stats.schemas import (
     MIN_PUPILS,
     REASON_MAX,
     REASON_MIN,
+    CycleFigures,
     GroupPupilNames,
     GroupStatsPublic,
     PupilName,
@@ -133,7 +134,7 @@ def school_overview(
         min_pupils=MIN_PUPILS,
         groups=rows,
         years=years,
-        cycle=school_cycle(session, school_id=school_id, today=today, zone=zone, term=term),
+        cycle=cycle.school_cycle(session, school_id=school_id, today=today, zone=zone, term=term),
     )
     return overview, [GroupPupilNames(id=g.id, name=g.name, pupils=g.names) for g in groups]
 
@@ -158,30 +159,61 @@ FEWER = N_("fewer than 5")
 
 
 def overview_csv(overview: SchoolOverviewPublic) -> str:
-    """The overview as CSV for a spreadsheet, in the viewer's language, suppressed cells
-    written as such; a UTF-8 byte order mark so that Excel reads å, ä and ö."""
+    """The overview and the talk cycle as CSV for a spreadsheet, in the viewer's language:
+    where her language writes a decimal comma (Swedish), `;` between cells and 0,5, as a
+    Swedish spreadsheet reads them; else `,` and 0.5. Hidden cells written as such; a UTF-8
+    byte order mark so that Excel reads å, ä and ö."""
+    comma = get_decimal_symbol(i18n.current.get()) == ","
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([gettext(h) for h in CSV_HEADERS])
-    fewer = gettext(FEWER)
+    writer = csv.writer(out, delimiter=";" if comma else ",")
+    writer.writerow(
+        [*(gettext(h) for h in CSV_HEADERS), *(gettext(w) for w in cycle.WORDS.values())]
+    )
+    fewer, hidden = gettext(FEWER), gettext(N_("hidden"))
 
-    def cells(stats: StatsPublic) -> list[str]:
+    def number(value: float | None) -> str:
+        text = f"{value:g}"
+        return text.replace(".", ",") if comma else text
+
+    def cells(stats: StatsPublic | None) -> list[str]:
+        if stats is None:
+            return [""] * 4
         if stats.suppressed:
             return [fewer] * 4
         return [
             str(stats.pupils_with_plan),
-            f"{stats.share_rated:g}",
-            f"{stats.goals_per_pupil:g}",
+            number(stats.share_rated),
+            number(stats.goals_per_pupil),
             stats.last_activity.isoformat() if stats.last_activity else "",
         ]
 
+    def counts(figures: CycleFigures | None) -> list[str]:
+        if figures is None:
+            return [""] * len(cycle.WORDS)
+        values = msgspec.structs.asdict(figures)
+        return [
+            str(values[name])
+            if values[name] is not None
+            else hidden
+            if name in figures.suppressed
+            else ""
+            for name in cycle.WORDS
+        ]
+
+    found = overview.cycle
+    groups = {g.group_id: g for g in found.groups} if found else {}
+    years = {y.school_year: y for y in found.years} if found else {}
     for group in overview.groups:
         year = "" if group.school_year is None else str(group.school_year)
-        writer.writerow([year, group.name, *cells(group)])
+        writer.writerow([year, group.name, *cells(group), *counts(groups.get(group.group_id))])
     total = gettext(N_("All groups"))
     for year_stats in overview.years:
         year = "" if year_stats.school_year is None else str(year_stats.school_year)
-        writer.writerow([year, total, *cells(year_stats)])
+        writer.writerow(
+            [year, total, *cells(year_stats), *counts(years.get(year_stats.school_year))]
+        )
+    if found:
+        writer.writerow(["", gettext(N_("The whole school")), *cells(None), *counts(found.total)])
     return "\ufeff" + out.getvalue()
 
 

@@ -18,6 +18,7 @@ from backend.demo import term_for
 from backend.models import Goal, Group, GroupPupil, Person, Plan, ReadLog, SelfAssessment, Term
 from backend.settings import Settings
 from tests.integration.conftest import Visitor, demo_person
+from tests.statements import make_group
 
 
 def school_id(db: Session) -> int:
@@ -126,10 +127,14 @@ def test_the_csv_download(db: Session, signed_in: Callable[[str], Visitor]) -> N
     assert response.content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][:2] == ["School year", "Group"]
-    found = {(r[0], r[1]): r[2:] for r in rows[1:]}
+    assert rows[0][6:9] == ["Pupils with a plan", "Written plan required", "Written plan by choice"]
+    found = {(r[0], r[1]): r[2:6] for r in rows[1:]}
     assert found[("5", "5C")] == ["5", "0", "3", ""]
     for year, name in (("4", "4A"), ("8", "8B"), ("6", "6D"), ("6", "All groups")):
         assert found[(year, name)] == ["fewer than 5"] * 4
+    cycle = {(r[0], r[1]): r[6:] for r in rows[1:]}
+    assert cycle[("5", "5C")][0] == "5"  # pupils with a plan this term
+    assert cycle[("4", "4A")][0] == "hidden"
     assert "Alva" not in response.text
 
 
@@ -236,3 +241,51 @@ def test_outsiders_get_nothing_from_the_principal_routes(
         )
         assert posted.status_code in (403, 404) and api.status_code in (403, 404), key
     assert db.exec(select(ReadLog).where(ReadLog.reason != "")).all() == []
+
+
+def test_the_csv_for_a_swedish_spreadsheet(
+    db: Session, signed_in: Callable[[str], Visitor]
+) -> None:
+    """In Swedish: `;` between the cells and a decimal comma, as Excel set to Swedish reads
+    a file it opens; in English `,` and a decimal point."""
+    first = make_group(db, name="7E", size=30)[0]  # a group whose figures are shown
+    plan = db.exec(select(Plan).where(Plan.pupil_id == first)).one()
+    for n in range(3):  # 93 goals for 30 pupils: 3.1 per pupil
+        db.add(Goal(plan_id=plan.id, area="Idrott", text=f"Extra {n}", position=10 + n))  # type: ignore[arg-type]
+    db.commit()
+    principal = signed_in("principal")
+    principal.client.cookies.set("lang", "sv")
+    swedish = principal.get(f"/schools/{school_id(db)}/overview.csv").content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(swedish), delimiter=";"))
+    assert rows[0][:3] == ["Årskurs", "Grupp", "Elever med en plan"]
+    group = next(r for r in rows if r[1] == "7E")
+    assert group[2] == "30" and group[4] == "3,1" and group[8] == "30"  # pupils, goals, others
+    assert "Hela skolan" in {r[1] for r in rows}
+    principal.client.cookies.set("lang", "en")
+    english = principal.get(f"/schools/{school_id(db)}/overview.csv").content.decode("utf-8-sig")
+    header, *lines = list(csv.reader(io.StringIO(english)))
+    assert len(header) == len(rows[0]) and header[2] == "Pupils with a plan"
+    assert next(r for r in lines if r[1] == "7E")[4] == "3.1"
+    assert ";" not in english.splitlines()[0]
+
+
+def test_the_page_shows_the_talk_cycle_with_a_chart(
+    db: Session, signed_in: Callable[[str], Visitor]
+) -> None:
+    make_group(db, name="7E", size=30)
+    principal = signed_in("principal")
+    page = principal.get(f"/schools/{school_id(db)}").text
+    section = page[page.index('id="cycle"') :]
+    assert '<svg viewBox="0 0 400' in section and 'aria-labelledby="cycle-chart-title"' in section
+    row = section[section.index(f'id="cycle-group-{group_id(db, "7E")}"') :]
+    row = row[: row.index("</tr>")]
+    assert re.findall(r"<td[^>]*>(\d+)</td>", row)[:1] == ["30"]
+    small = section[section.index(f'id="cycle-group-{group_id(db, "4A")}"') :]
+    assert "dold" in small[: small.index("</tr>")]
+    assert 'name="term"' in section
+
+
+def group_id(db: Session, name: str) -> int:
+    found = db.exec(select(Group).where(Group.name == name)).one().id
+    assert found is not None
+    return found
