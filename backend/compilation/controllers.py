@@ -4,13 +4,15 @@ and the same as JSON."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, URLEncodedBody
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from sqlmodel import Session
 
 from backend.access import STAFF, Access, for_pupil
@@ -23,6 +25,7 @@ from backend.compilation.schemas import (
     TalkHeldPublic,
 )
 from backend.errors import ARCHIVED_409, Archived, Conflict, FormError, refusals
+from backend.models import Person
 from backend.plans.service import LEVEL_WORDS
 from backend.readlog import ReadKind
 from backend.web import Page, form_int, see_other
@@ -38,6 +41,12 @@ CHANGE = refusals(
         422: "Not a valid draft",
     }
 )
+
+
+class HeldForm(msgspec.Struct, kw_only=True):
+    """The talk-held button's form: `confirm` is "1" from the page that asked first."""
+
+    confirm: str = ""
 
 
 def _page(
@@ -134,8 +143,26 @@ class CompilationController(Controller):
         db: NamedDependency[Session],
         state: State,
         access: NamedDependency[Access],
-    ) -> Redirect:
-        service.mark_held(db, access=access, today=state.settings.today())
+        data: URLEncodedBody[HeldForm],
+    ) -> Response[Any]:
+        """Before the booked time it asks first (issue 22, item 7), unless the form comes
+        from that question (`confirm=1`)."""
+        today = state.settings.today()
+        if data.confirm != "1":
+            booking = service.held_too_early(db, access=access, today=today, now=datetime.now(UTC))
+            if booking is not None:
+                pupil = db.get(Person, access.pupil_id)
+                return Page(
+                    "compilation/confirm_held.html",
+                    context={
+                        "viewer": access.viewer,
+                        "nav": "home",
+                        "pupil_id": access.pupil_id,
+                        "pupil": pupil.name if pupil else "",
+                        "booking": booking,
+                    },
+                )
+        service.mark_held(db, access=access, today=today)
         return see_other(
             request,
             "compilation.page",

@@ -208,9 +208,23 @@ class TalkController(Controller):
         access: NamedDependency[TalkTimeAccess],
         data: URLEncodedBody[MentorForm],
     ) -> Response[Any]:
+        """A move asks first, saying whose booking goes from when to when (issue 22, item
+        7), unless the form comes from that question (`confirm=1`)."""
         to_id = form_int(data.to)
         today = state.settings.today()
         try:
+            if data.confirm != "1":
+                preview = service.move_preview(db, access=access, to_id=to_id, message=data.message)
+                if preview is not None:
+                    return Page(
+                        "talks/confirm_move.html",
+                        context={
+                            "viewer": access.viewer,
+                            "nav": "home",
+                            "group_id": access.group_id,
+                            "preview": preview,
+                        },
+                    )
             service.move(db, access=access, to_id=to_id, message=data.message, today=today)
         except Archived:
             raise  # read-only history: the error page says so

@@ -92,10 +92,24 @@ class BookingForm(msgspec.Struct, kw_only=True):
 
 
 class MentorForm(msgspec.Struct, kw_only=True):
-    """The mentor's move (`to`) or cancel, each with a message to the family."""
+    """The mentor's move (`to`) or cancel, each with a message to the family; `confirm` is
+    "1" when a move comes from the page that asked first (issue 22, item 7)."""
 
     to: str = ""
     message: str = ""
+    confirm: str = ""
+
+
+class MovePreview(msgspec.Struct, kw_only=True):
+    """What a move would do, for the page that asks first: whose booking, from which time
+    to which, and the words the family gets."""
+
+    pupil: str
+    from_id: int
+    from_starts_at: datetime
+    to_id: int
+    to_starts_at: datetime
+    message: str
 
 
 class BookingPublic(msgspec.Struct, kw_only=True):

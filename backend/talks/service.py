@@ -23,13 +23,20 @@ from backend.models import (
     GroupMentor,
     GroupPupil,
     Guardianship,
+    Person,
     TalkTime,
 )
 from backend.names import Namer
 from backend.notifications.service import Kind, notify
 from backend.plans.service import refuse_archived_term
 from backend.talks import queries
-from backend.talks.schemas import BookingPublic, PupilTimesPublic, TalkTimePublic, TimeState
+from backend.talks.schemas import (
+    BookingPublic,
+    MovePreview,
+    PupilTimesPublic,
+    TalkTimePublic,
+    TimeState,
+)
 from backend.terms.current import of_school
 from backend.web import has_control_characters
 
@@ -324,23 +331,62 @@ def cancel_by_mentor(session: Session, *, access: TalkTimeAccess, message: str, 
     return booking.pupil_id
 
 
+def _checked_move(
+    session: Session, *, access: TalkTimeAccess, to_id: int, message: str
+) -> tuple[str, TalkTime, TalkTime, Booking]:
+    """A move's refusals, in order: 403 for anyone but the mentor, 422 for a message or a
+    time that will not do, 404 when nobody holds the time, 409 `archived`. Returns the
+    message, the time held, the time asked for and the booking."""
+    refuse_unless_mentor(access)
+    message = _check_message(message)
+    source = _time(session, access.talk_time_id)
+    target = session.get(TalkTime, to_id)
+    if target is None or (target.group_id, target.term_id) != (source.group_id, source.term_id):
+        raise FormError({"to": N_("Choose one of the group's free times.")})
+    booking = session.exec(
+        select(Booking).where(Booking.talk_time_id == access.talk_time_id)
+    ).first()
+    if booking is None:
+        raise NotFound("no_booking", N_("Nobody has booked that time."))
+    refuse_archived_term(session, pupil_id=booking.pupil_id, term_id=booking.term_id)
+    return message, source, target, booking
+
+
+def move_preview(
+    session: Session, *, access: TalkTimeAccess, to_id: int, message: str
+) -> MovePreview | None:
+    """What `move` would do, for the page that asks first (issue 22, item 7); it changes
+    nothing. The same refusals, and 409 `taken` when someone holds the time asked for
+    already. None when nothing would move (the booking's own time)."""
+    message, source, target, booking = _checked_move(
+        session, access=access, to_id=to_id, message=message
+    )
+    assert source.id is not None and target.id is not None
+    if target.id == source.id:
+        return None
+    if session.exec(select(Booking.id).where(Booking.talk_time_id == target.id)).first():
+        raise Taken(current={"free": _free_ids(session, t=source)})
+    pupil = session.get(Person, booking.pupil_id)
+    return MovePreview(
+        pupil=pupil.name if pupil else "",
+        from_id=source.id,
+        from_starts_at=source.starts_at,
+        to_id=target.id,
+        to_starts_at=target.starts_at,
+        message=message,
+    )
+
+
 def move(
     session: Session, *, access: TalkTimeAccess, to_id: int, message: str, today: date
 ) -> BookingPublic:
     """The mentor moves the booking to another free time of the group (closed or not: she
     may; 403 for anyone else); the family is told in her words. The unique key decides a
     race (409 `taken`); a closed term's booking stays (409 `archived`)."""
-    refuse_unless_mentor(access)
     talk_time_id = access.talk_time_id
-    message = _check_message(message)
-    source = _time(session, talk_time_id)
-    target = session.get(TalkTime, to_id)
-    if target is None or (target.group_id, target.term_id) != (source.group_id, source.term_id):
-        raise FormError({"to": N_("Choose one of the group's free times.")})
-    booking = session.exec(select(Booking).where(Booking.talk_time_id == talk_time_id)).first()
-    if booking is None:
-        raise NotFound("no_booking", N_("Nobody has booked that time."))
-    refuse_archived_term(session, pupil_id=booking.pupil_id, term_id=booking.term_id)
+    message, source, _target, booking = _checked_move(
+        session, access=access, to_id=to_id, message=message
+    )
     if to_id == talk_time_id:
         return _booked(session, pupil_id=booking.pupil_id, today=today)
     try:

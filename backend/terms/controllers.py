@@ -26,6 +26,7 @@ from backend.terms.schemas import (
     REQUIRED_YEARS,
     SCHOOL_YEARS,
     CloseForm,
+    OpenForm,
     QuestionForm,
     TermForm,
     TermPublic,
@@ -176,7 +177,23 @@ class TermController(Controller):
         access: NamedDependency[Staff],
         school_id: RowId,
         term_id: RowId,
+        data: URLEncodedBody[OpenForm],
     ) -> Response[Any]:
+        """Asks first, saying how many plans it makes (issue 22, item 7), unless the form
+        comes from that question (`confirm=1`) or it makes none."""
+        if data.confirm != "1":
+            count = service.plans_to_make(db, school_id=school_id, term_id=term_id)
+            if count:
+                return Page(
+                    "terms/confirm_open.html",
+                    context={
+                        "viewer": access.viewer,
+                        "nav": "home",
+                        "school": db.get(School, school_id),
+                        "term": service.get_term(db, school_id=school_id, term_id=term_id),
+                        "count": count,
+                    },
+                )
         opened = service.open_term(
             db, school_id=school_id, term_id=term_id, by_id=access.viewer.person_id
         )

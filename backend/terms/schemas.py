@@ -124,6 +124,13 @@ class CloseForm(msgspec.Struct, kw_only=True):
     confirm: str = ""
 
 
+class OpenForm(msgspec.Struct, kw_only=True):
+    """The open button's form: `confirm` is "1" from the page that said how many plans
+    opening makes (issue 22, item 7); without it, the page asks first."""
+
+    confirm: str = ""
+
+
 class OpenedPublic(msgspec.Struct, kw_only=True):
     term_id: int
     plans_created: int

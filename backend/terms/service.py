@@ -248,23 +248,41 @@ def update_term(
 # ---- Opening a term --------------------------------------------------------------------
 
 
+def _openable(session: Session, *, school_id: int, term_id: int) -> Term:
+    """The term, if it may be opened: 404 for another school's, 409 for a closed one."""
+    term = term_of(session, school_id=school_id, term_id=term_id)
+    if term.closed_at is not None:
+        raise TermClosed(msgspec.to_builtins(public(term)))
+    return term
+
+
+def _without_plan(session: Session, *, school_id: int, term_id: int) -> list[int]:
+    """The pupils in the school's groups who have no plan for the term."""
+    pupils = set(
+        session.exec(
+            select(GroupPupil.pupil_id)
+            .join(Group, col(Group.id) == GroupPupil.group_id)
+            .where(Group.school_id == school_id)
+        )
+    )
+    have = set(session.exec(select(Plan.pupil_id).where(Plan.term_id == term_id)))
+    return sorted(pupils - have)
+
+
+def plans_to_make(session: Session, *, school_id: int, term_id: int) -> int:
+    """How many plans opening the term would make now, changing nothing: what the page
+    asks her to confirm (issue 22, item 7). The same refusals as open_term."""
+    _openable(session, school_id=school_id, term_id=term_id)
+    return len(_without_plan(session, school_id=school_id, term_id=term_id))
+
+
 def open_term(session: Session, *, school_id: int, term_id: int, by_id: int) -> OpenedPublic:
     """A plan (`preparing`) for every pupil in the school's groups who has none for the
     term, each with its event. Opening again makes only the plans still missing; a closed
     term is not opened (409 `term_closed`)."""
-    term = term_of(session, school_id=school_id, term_id=term_id)
-    if term.closed_at is not None:
-        raise TermClosed(msgspec.to_builtins(public(term)))
+    term = _openable(session, school_id=school_id, term_id=term_id)
     for attempt in (1, 2):
-        pupils = set(
-            session.exec(
-                select(GroupPupil.pupil_id)
-                .join(Group, col(Group.id) == GroupPupil.group_id)
-                .where(Group.school_id == school_id)
-            )
-        )
-        have = set(session.exec(select(Plan.pupil_id).where(Plan.term_id == term_id)))
-        missing = sorted(pupils - have)
+        missing = _without_plan(session, school_id=school_id, term_id=term_id)
         try:
             for pupil_id in missing:
                 plan = Plan(pupil_id=pupil_id, term_id=term_id, state=PlanState.PREPARING)

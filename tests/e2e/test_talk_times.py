@@ -136,6 +136,13 @@ def test_a_series_is_booked_taken_and_moved(
     held.get_by_label("Move to").select_option(str(second))
     held.locator(f"#move-{first}-message").fill(message)
     held.get_by_role("button", name="Move the booking").click()
+    # It asks first, from when to when, with his message (issue 22, item 7).
+    question = johan.get_by_role("heading", level=1)
+    expect(question).to_have_text(re.compile(r"^Move the booking for Omar Haddad from .+ to .+\?$"))
+    expect(question).to_be_focused()
+    expect(johan.locator("main blockquote")).to_have_text(message)
+    axe_both(johan, axe_check)
+    johan.get_by_role("button", name="Yes, move the booking").click()
     expect(johan.locator(".notice--success")).to_have_text(
         "The booking is moved and the family is told."
     )

@@ -250,8 +250,9 @@ def test_the_mentor_sees_who_booked_moves_and_cancels_with_a_message(
     assert f'action="/talk-times/{times[0].id}/move"' in page.text
     refused = johan.form(f"/talk-times/{times[0].id}/remove", {})
     assert refused.status_code == 403 and len(times_of(db, "8B")) == 36
-    moved = johan.form(
-        f"/talk-times/{times[0].id}/move", {"to": str(times[5].id), "message": "Ny tid"}
+    moved = johan.form(  # confirm=1: from the page that asks first (test_confirm_first.py)
+        f"/talk-times/{times[0].id}/move",
+        {"to": str(times[5].id), "message": "Ny tid", "confirm": "1"},
     )
     assert moved.status_code == 303 and moved.headers["location"].endswith(f"#time-{times[5].id}")
     assert [b.talk_time_id for b in bookings(db)] == [times[5].id]

@@ -311,7 +311,8 @@ def test_opening_a_term_makes_each_pupils_plan_once(
     principal = signed_in("principal")
     made = principal.post(f"/api/schools/{school}/terms", json=next_term()).json()
     pupils = len(set(db.exec(select(GroupPupil.pupil_id))))
-    opened = principal.form(f"/schools/{school}/terms/{made['id']}/open", {})
+    # confirm=1: the page that asks first (tests/integration/test_confirm_first.py) sent it.
+    opened = principal.form(f"/schools/{school}/terms/{made['id']}/open", {"confirm": "1"})
     assert opened.status_code == 303
     assert opened.headers["location"].endswith(f"?opened={pupils}")
     page = principal.get(opened.headers["location"])
