@@ -26,6 +26,7 @@ from backend.models import AuditEvent, AuditKind, Person, utcnow
 from backend.people.service import issue_link
 from backend.retention import service as retention
 from backend.roster.commands import roster
+from backend.schools.service import add_organiser
 from backend.settings import Settings, from_env, record_origin
 from backend.web import form_int
 
@@ -268,6 +269,27 @@ def enrol(person_id: str, qr: bool) -> None:
         import segno
 
         segno.make(url, error="m").terminal(compact=True)
+
+
+@main.group("organiser")
+def organiser() -> None:
+    """Who reads an organisation's figures across its schools (never a pupil)."""
+
+
+@organiser.command("add")
+@click.argument("person_id")
+@click.argument("organisation")
+def organiser_add(person_id: str, organisation: str) -> None:
+    """Make PERSON_ID an organiser of ORGANISATION (its id, or its name). A new name makes
+    the organisation, with every school that has no organisation yet."""
+    with _database() as (_settings, session):
+        person = _person(session, person_id)
+        assert person.id is not None
+        name, schools = add_organiser(session, person_id=person.id, organisation=organisation)
+        click.echo(
+            gettext("%(person)s is an organiser of %(name)s. Its schools: %(schools)d.")
+            % {"person": person.name, "name": name, "schools": schools}
+        )
 
 
 @main.command("verify-signatures")

@@ -26,15 +26,18 @@ from backend.access.policies import (
 from backend.access.pupils import PupilEntry, Reader, readers_of, visible_pupils
 from backend.access.staff import (
     FOR_GROUP,
+    FOR_ORGANISATION,
     FOR_PERSON,
     FOR_SCHOOL,
     FOR_TALK_TIME,
     STAFF_ONLY,
     GroupAccess,
+    OrganisationAccess,
     PersonAccess,
     Staff,
     StaffGroup,
     TalkTimeAccess,
+    organisations_of,
     staff_of,
 )
 from backend.access.standing import (
@@ -53,6 +56,7 @@ from backend.access.standing import (
 __all__ = [
     "FAMILY",
     "FOR_GROUP",
+    "FOR_ORGANISATION",
     "FOR_PERSON",
     "FOR_SCHOOL",
     "FOR_TALK_TIME",
@@ -66,6 +70,7 @@ __all__ = [
     "STAFF_ONLY",
     "Access",
     "GroupAccess",
+    "OrganisationAccess",
     "PersonAccess",
     "Policy",
     "PupilEntry",
@@ -79,6 +84,7 @@ __all__ = [
     "for_pupil",
     "for_record",
     "namer_for",
+    "organisations_of",
     "own",
     "readers_of",
     "relation",

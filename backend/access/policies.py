@@ -41,6 +41,7 @@ class Policy(StrEnum):
     SCHOOL = "school"  # the school in the path, for its principals
     PERSON = "person"  # someone the viewer may issue a sign-up link for
     TALK_TIME = "talk_time"  # a talk time in the path, for its group's mentor and families
+    ORGANISATION = "organisation"  # the organisation in the path, for its organisers
 
 
 def declare(policy: Policy, fn: Callable[..., Any]) -> dict[str, Provide]:

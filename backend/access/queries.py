@@ -21,6 +21,8 @@ from backend.models import (
     GroupTeacher,
     Guardianship,
     Note,
+    Organisation,
+    Organiser,
     Person,
     Plan,
     SchoolPrincipal,
@@ -225,4 +227,12 @@ PUPILS_OF = Query(
             )
         ),
     )
+)
+
+# The organisations the viewer works for (an organiser reads their figures), by name.
+ORGANISATIONS = Query(
+    core_select(col(Organisation.id), col(Organisation.name))
+    .join(Organiser, col(Organiser.organisation_id) == Organisation.id)
+    .where(col(Organiser.person_id) == _V)
+    .order_by(col(Organisation.name), col(Organisation.id))
 )

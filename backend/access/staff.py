@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from sqlmodel import Session
 
 from backend.access.policies import Policy, declare
-from backend.access.queries import ISSUER, STAFF_OF, TIME_GROUP, TIME_STANDING
+from backend.access.queries import ISSUER, ORGANISATIONS, STAFF_OF, TIME_GROUP, TIME_STANDING
 from backend.access.standing import Relation
 from backend.errors import Forbidden, NotFound
 from backend.viewer import Viewer
@@ -65,6 +65,22 @@ class TalkTimeAccess(msgspec.Struct, frozen=True, kw_only=True):
     group_id: int
     relation: Relation  # MENTOR, GUARDIAN or SELF
     pupil_ids: tuple[int, ...] = ()  # the viewer's children in the group (or herself)
+
+
+class OrganisationAccess(msgspec.Struct, frozen=True, kw_only=True):
+    """An organiser towards the organisation she works for: its figures, never a pupil."""
+
+    viewer: Viewer
+    organisation_id: int
+    name: str
+
+
+def organisations_of(session: Session, *, viewer: Viewer) -> list[tuple[int, str]]:
+    """The organisations she works for: (id, name), by name."""
+    return [
+        (int(r.id), str(r.name))
+        for r in ORGANISATIONS.rows(session, {"viewer_id": viewer.person_id})
+    ]
 
 
 def staff_of(session: Session, *, viewer: Viewer) -> Staff:
@@ -160,8 +176,18 @@ def _talk_time(
     )
 
 
+def _organisation(
+    db: NamedDependency[Session], viewer: NamedDependency[Viewer], organisation_id: RowId
+) -> OrganisationAccess:
+    found = next((o for o in organisations_of(db, viewer=viewer) if o[0] == organisation_id), None)
+    if found is None:
+        raise NotFound()
+    return OrganisationAccess(viewer=viewer, organisation_id=found[0], name=found[1])
+
+
 STAFF_ONLY = declare(Policy.STAFF, _staff)
 FOR_GROUP = declare(Policy.GROUP, _group)
 FOR_SCHOOL = declare(Policy.SCHOOL, _school)
 FOR_PERSON = declare(Policy.PERSON, _person)
 FOR_TALK_TIME = declare(Policy.TALK_TIME, _talk_time)
+FOR_ORGANISATION = declare(Policy.ORGANISATION, _organisation)

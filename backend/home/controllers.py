@@ -15,7 +15,16 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 from sqlmodel import Session
 
-from backend.access import OWN, SIGNED_IN, Access, for_pupil, own, staff_of, visible_pupils
+from backend.access import (
+    OWN,
+    SIGNED_IN,
+    Access,
+    for_pupil,
+    organisations_of,
+    own,
+    staff_of,
+    visible_pupils,
+)
 from backend.errors import FormError, Invalid
 from backend.goals import proposals
 from backend.goals import service as goals
@@ -65,6 +74,8 @@ class HomeController(Controller):
                 "groups": groups,
                 "unread": groups_service.unread_total(groups),
                 "schools": stats_service.school_names(db, school_ids=staff.school_ids),
+                # An organiser: the figures across her organisation's schools.
+                "organisations": organisations_of(db, viewer=access),
             },
         )
 

@@ -106,6 +106,30 @@ class SchoolPrincipal(SQLModel, table=True):
     principal_id: int = Field(foreign_key="person.id", primary_key=True, index=True)
 
 
+class Organisation(SQLModel, table=True):
+    """A school organiser (huvudman, or its förvaltning): it answers for its schools' plans
+    and sees figures across them, never a pupil (DESIGN, glossary "organiser")."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    external_id: str | None = Field(default=None, max_length=64, unique=True)
+
+
+class OrganisationSchool(SQLModel, table=True):
+    """A school of an organisation; a school has one organiser."""
+
+    __tablename__ = "organisation_school"
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    school_id: int = Field(foreign_key="school.id", primary_key=True)
+
+
+class Organiser(SQLModel, table=True):
+    """A person who works for an organisation: she reads its figures."""
+
+    organisation_id: int = Field(foreign_key="organisation.id", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", primary_key=True, index=True)
+
+
 class RosterSource(SQLModel, table=True):
     """An SS 12000 API that `iup roster sync` reads (backend/roster/sync.py): a later sync
     asks it only for what changed after `synced_at` (by the API's own clock)."""

@@ -18,11 +18,22 @@ from typing import Any
 import msgspec
 from sqlalchemy import and_, update
 from sqlalchemy import select as core_select
-from sqlmodel import Session, col
+from sqlmodel import Session, col, or_, select
 
 from backend.errors import Conflict, FormError, NotFound
 from backend.i18n import N_
-from backend.models import AuditEvent, AuditKind, Group, GroupPupil, Guardianship, Person, School
+from backend.models import (
+    AuditEvent,
+    AuditKind,
+    Group,
+    GroupPupil,
+    Guardianship,
+    Organisation,
+    OrganisationSchool,
+    Organiser,
+    Person,
+    School,
+)
 from backend.roster.source import PROTECTED, RELATIONS
 from backend.schools.schemas import (
     DAYS_MAX,
@@ -201,3 +212,36 @@ def save_settings(
     session.add(school)
     session.commit()
     return settings_of(session, school_id=school_id, settings=settings, links_changed=changed)
+
+
+# Organisations (issue 22) ------------------------------------------------------------------
+
+
+def add_organiser(session: Session, *, person_id: int, organisation: str) -> tuple[str, int]:
+    """Makes the person an organiser of `organisation` (its id, or its name): a new name
+    makes the organisation, with every school that has no organisation yet (one organiser
+    for the installation, as most municipalities have). Returns its name and how many
+    schools it has. Idempotent."""
+    found = session.exec(
+        select(Organisation).where(
+            or_(
+                col(Organisation.name) == organisation,
+                col(Organisation.id) == form_int(organisation, default=-1),
+            )
+        )
+    ).first()
+    if found is None:
+        found = Organisation(name=organisation.strip())
+        session.add(found)
+        session.flush()
+        taken = select(OrganisationSchool.school_id)
+        for school_id in session.exec(select(School.id).where(col(School.id).not_in(taken))):
+            session.add(OrganisationSchool(organisation_id=found.id, school_id=school_id))  # type: ignore[arg-type]
+    assert found.id is not None
+    if session.get(Organiser, (found.id, person_id)) is None:
+        session.add(Organiser(organisation_id=found.id, person_id=person_id))
+    session.commit()
+    schools = session.exec(
+        select(OrganisationSchool.school_id).where(OrganisationSchool.organisation_id == found.id)
+    ).all()
+    return found.name, len(schools)

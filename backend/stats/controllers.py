@@ -14,7 +14,15 @@ from litestar.response import Template
 from sqlmodel import Session
 
 from backend import web
-from backend.access import FOR_SCHOOL, Access, Relation, Staff, for_pupil
+from backend.access import (
+    FOR_ORGANISATION,
+    FOR_SCHOOL,
+    Access,
+    OrganisationAccess,
+    Relation,
+    Staff,
+    for_pupil,
+)
 from backend.errors import FormError, refusals
 from backend.models import Person
 from backend.stats import cycle, service
@@ -22,6 +30,7 @@ from backend.stats.schemas import (
     REASON_MAX,
     REASON_MIN,
     GroupPupilNames,
+    OrganisationCyclePublic,
     ReadReasonCreate,
     ReadReasonPublic,
     ReasonForm,
@@ -142,10 +151,74 @@ class StatsController(Controller):
             return _reason_page(request, db, access, form=data, errors=error.errors)
         return web.see_other(request, "home.pupil_page", pupil_id=access.pupil_id)
 
+    @get(
+        "/organisations/{organisation_id:int}",
+        sync_to_thread=False,
+        dependencies=FOR_ORGANISATION,
+        name="stats.organisation_page",
+    )
+    def organisation_page(
+        self,
+        *,
+        request: HTMXRequest,
+        db: NamedDependency[Session],
+        state: State,
+        access: NamedDependency[OrganisationAccess],
+        term: FromQuery[str | None] = None,
+    ) -> Template:
+        figures = _organisation(db, state, access, term)
+        return render(
+            request,
+            "stats/organisation.html",
+            viewer=access.viewer,
+            nav="home",
+            figures=figures,
+            cycle_words=cycle.WORDS,
+            cycle_shares=cycle.shares(figures.total),
+        )
+
+
+def _organisation(
+    db: Session, state: State, access: OrganisationAccess, term: str | None
+) -> OrganisationCyclePublic:
+    settings = state.settings
+    return cycle.organisation_cycle(
+        db,
+        organisation_id=access.organisation_id,
+        name=access.name,
+        today=settings.today(),
+        zone=settings.zone,
+        term=term,
+    )
+
 
 class StatsApiController(Controller):
     path = "/api"
     tags = ("stats",)
+
+    @get(
+        "/organisations/{organisation_id:int}/overview",
+        sync_to_thread=False,
+        summary="The organiser's overview: the talk cycle per school and in all",
+        description=(
+            "Counts of pupils only, never a group or a name. Each school in its own current "
+            "term, or every school in the term `term` (e.g. HT2026) names. A count in "
+            "`suppressed` is null: it is about fewer than `min_pupils` pupils, or would let "
+            "such a count be worked out from the others."
+        ),
+        responses=refusals({404: "No such organisation, or not one the viewer works for"}),
+        dependencies=FOR_ORGANISATION,
+        name="stats.organisation_json",
+    )
+    def organisation_json(
+        self,
+        *,
+        db: NamedDependency[Session],
+        state: State,
+        access: NamedDependency[OrganisationAccess],
+        term: FromQuery[str | None] = None,
+    ) -> OrganisationCyclePublic:
+        return _organisation(db, state, access, term)
 
     @get(
         "/schools/{school_id:int}/overview",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,10 +22,12 @@ from backend.stats import queries
 from backend.stats.schemas import (
     CycleFigures,
     GroupCyclePublic,
+    OrganisationCyclePublic,
     SchoolCyclePublic,
+    SchoolFiguresPublic,
     YearCyclePublic,
 )
-from backend.stats.suppression import Row, protect
+from backend.stats.suppression import MIN, Row, protect
 from backend.terms.service import years_of
 
 # Each count, and the count it is part of: a base before its parts.
@@ -63,8 +66,9 @@ WORDS = {
 }
 
 
-def _facts(row: Any, *, required: bool, since: Any) -> dict[str, bool]:
-    """One pupil's place in the cycle, as the counts above count her."""
+def _facts(row: Any, *, since: Any) -> dict[str, bool]:
+    """One pupil's place in the cycle, as the counts above count her (a CYCLE row)."""
+    required = row.school_year in _years(row.summary_years)
     published = row.published_at is not None
     agreements = int(row.agreements or 0)
     return {
@@ -82,6 +86,11 @@ def _facts(row: Any, *, required: bool, since: Any) -> dict[str, bool]:
         "agreements_followed_up": agreements > 0 and row.followed_up == agreements,
         "not_rated_this_month": since is not None and (row.last is None or row.last < since),
     }
+
+
+@lru_cache(maxsize=64)
+def _years(summary_years: str) -> frozenset[int]:
+    return frozenset(years_of(summary_years))
 
 
 def _count(pupils: Iterable[dict[str, bool]]) -> dict[str, int]:
@@ -123,10 +132,9 @@ def school_cycle(
         )
     current = bool(chosen.current)
     since = month_start(today, zone) if current else None
-    years_required = set(years_of(chosen.summary_years))
     by_group: dict[int, tuple[Any, dict[int, dict[str, bool]]]] = {}
     for row in queries.CYCLE.rows(session, {"school_id": school_id, "term_id": chosen.id}):
-        facts = _facts(row, required=row.school_year in years_required, since=since)
+        facts = _facts(row, since=since)
         by_group.setdefault(row.group_id, (row, {}))[1][row.pupil_id] = facts
     # The tree the suppression protects: groups under their school year under the school.
     # A pupil in two groups counts in each, and once in her year's and the school's total.
@@ -170,6 +178,60 @@ def school_cycle(
             )
         ],
         total=CycleFigures(**_figures(school, current=current)),
+    )
+
+
+def organisation_cycle(
+    session: Session,
+    *,
+    organisation_id: int,
+    name: str,
+    today: date,
+    zone: ZoneInfo,
+    term: str | None = None,
+) -> OrganisationCyclePublic:
+    """The cycle per school and in all for the organiser: each school in its own current
+    term, or all in the term of the code `term` (one of the schools' terms). Never a group,
+    never a name; the same protection. Three statements whatever the size."""
+    key = {"organisation_id": organisation_id}
+    schools = queries.ORGANISATION_SCHOOLS.rows(session, key)
+    terms = [t.code for t in queries.ORGANISATION_TERMS.rows(session, {**key, "today": today})]
+    current = term not in terms
+    if current:
+        rows = queries.ORGANISATION_CYCLE.rows(session, {**key, "today": today})
+    else:
+        rows = queries.ORGANISATION_CYCLE_IN.rows(session, {**key, "code": term})
+    since = month_start(today, zone) if current else None
+    by_school: dict[int, dict[int, dict[str, bool]]] = {s.id: {} for s in schools}
+    for row in rows:
+        by_school.setdefault(row.school_id, {})[row.pupil_id] = _facts(row, since=since)
+    school_rows = [
+        (school, Row(key=f"school {school.id}", counts=_count(by_school[school.id].values())))
+        for school in schools
+    ]
+    everyone: dict[int, dict[str, bool]] = {}
+    for pupils in by_school.values():
+        everyone.update(pupils)
+    root = Row(
+        key="organisation",
+        counts=_count(everyone.values()),
+        children=[row for _school, row in school_rows],
+    )
+    protect(root, bases=BASES)
+    return OrganisationCyclePublic(
+        organisation_id=organisation_id,
+        name=name,
+        term=terms[0] if current and terms else term,
+        current=current,
+        terms=terms,
+        min_pupils=MIN,
+        schools=[
+            SchoolFiguresPublic(
+                school_id=school.id, name=school.name, **_figures(row, current=current)
+            )
+            for school, row in school_rows
+        ],
+        total=CycleFigures(**_figures(root, current=current)),
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, exists, func, or_
 from sqlalchemy import select as core_select
+from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from backend.db import Query
@@ -18,10 +19,12 @@ from backend.models import (
     Group,
     GroupPupil,
     Guardianship,
+    OrganisationSchool,
     Person,
     Plan,
     PlanEvent,
     Preparation,
+    School,
     SelfAssessment,
     Summary,
     Term,
@@ -107,54 +110,97 @@ def _agreements(*where: Any) -> Any:
     )
 
 
-# … and per group and pupil with a plan in a term: how far her plan has come in the cycle.
-CYCLE = Query(
-    core_select(
-        col(Group.id).label("group_id"),
-        col(Group.name),
-        col(Group.school_year),
-        col(Plan.pupil_id),
-        _exists_for_plan(
-            Preparation,
-            col(Preparation.author_id) == Plan.pupil_id,
-            col(Preparation.ready_at).is_not(None),
-        ).label("prepared"),
-        _exists_for_plan(
-            Preparation,
-            col(Preparation.ready_at).is_not(None),
+# The plan's term, apart from the term a current-term subquery reads (terms/current.py).
+_PlanTerm = aliased(Term)
+
+
+def _cycle(*where: Any) -> Any:
+    """Per group and pupil with a plan in the term `where` names: how far her plan has
+    come in the cycle."""
+    return (
+        core_select(
+            col(Group.id).label("group_id"),
+            col(Group.name),
+            col(Group.school_year),
+            col(Group.school_id),
+            col(_PlanTerm.summary_years),
+            col(Plan.pupil_id),
+            _exists_for_plan(
+                Preparation,
+                col(Preparation.author_id) == Plan.pupil_id,
+                col(Preparation.ready_at).is_not(None),
+            ).label("prepared"),
+            _exists_for_plan(
+                Preparation,
+                col(Preparation.ready_at).is_not(None),
+                exists()
+                .where(
+                    col(Guardianship.guardian_id) == Preparation.author_id,
+                    col(Guardianship.pupil_id) == Plan.pupil_id,
+                    col(Guardianship.has_access).is_(True),
+                )
+                .correlate(Preparation, Plan),
+            ).label("guardians_prepared"),
             exists()
-            .where(
-                col(Guardianship.guardian_id) == Preparation.author_id,
-                col(Guardianship.pupil_id) == Plan.pupil_id,
-                col(Guardianship.has_access).is_(True),
-            )
-            .correlate(Preparation, Plan),
-        ).label("guardians_prepared"),
-        exists()
-        .where(col(Booking.pupil_id) == Plan.pupil_id, col(Booking.term_id) == Plan.term_id)
-        .correlate(Plan)
-        .label("booked"),
-        _exists_for_plan(
-            PlanEvent, _one_of(col(PlanEvent.state), "held", "signed", "followed_up")
-        ).label("held"),
-        col(Summary.published_at),
-        _agreements().label("agreements"),
-        _agreements(col(Agreement.state) == "open").label("open"),
-        _agreements(_one_of(col(Agreement.state), "done", "not_done")).label("followed_up"),
-        core_select(func.max(col(SelfAssessment.created_at)))
-        .join(Goal, col(Goal.id) == SelfAssessment.goal_id)
-        .where(col(Goal.plan_id) == Plan.id)
-        .correlate(Plan)
-        .scalar_subquery()
-        .label("last"),
+            .where(col(Booking.pupil_id) == Plan.pupil_id, col(Booking.term_id) == Plan.term_id)
+            .correlate(Plan)
+            .label("booked"),
+            _exists_for_plan(
+                PlanEvent, _one_of(col(PlanEvent.state), "held", "signed", "followed_up")
+            ).label("held"),
+            col(Summary.published_at),
+            _agreements().label("agreements"),
+            _agreements(col(Agreement.state) == "open").label("open"),
+            _agreements(_one_of(col(Agreement.state), "done", "not_done")).label("followed_up"),
+            core_select(func.max(col(SelfAssessment.created_at)))
+            .join(Goal, col(Goal.id) == SelfAssessment.goal_id)
+            .where(col(Goal.plan_id) == Plan.id)
+            .correlate(Plan)
+            .scalar_subquery()
+            .label("last"),
+        )
+        .select_from(Group)
+        .join(GroupPupil, col(GroupPupil.group_id) == Group.id)
+        .join(Plan, col(Plan.pupil_id) == GroupPupil.pupil_id)
+        .join(
+            _PlanTerm,
+            and_(col(_PlanTerm.id) == Plan.term_id, col(_PlanTerm.school_id) == Group.school_id),
+        )
+        .outerjoin(Summary, col(Summary.plan_id) == Plan.id)
+        .where(*where)
+        .order_by(col(Group.school_year), col(Group.name), col(Group.id))
     )
-    .select_from(Group)
-    .join(GroupPupil, col(GroupPupil.group_id) == Group.id)
-    .join(
-        Plan,
-        and_(col(Plan.pupil_id) == GroupPupil.pupil_id, col(Plan.term_id) == bindparam("term_id")),
+
+
+# … a school's cycle in one of its terms …
+CYCLE = Query(
+    _cycle(
+        col(Group.school_id) == bindparam("school_id"), col(Plan.term_id) == bindparam("term_id")
     )
-    .outerjoin(Summary, col(Summary.plan_id) == Plan.id)
-    .where(col(Group.school_id) == bindparam("school_id"))
-    .order_by(col(Group.school_year), col(Group.name), col(Group.id))
+)
+
+# … and an organisation's: its schools, the terms they have had (newest first), and the
+# cycle at each school in its own current term, or in the term of a code.
+_ITS_SCHOOLS = core_select(col(OrganisationSchool.school_id)).where(
+    col(OrganisationSchool.organisation_id) == bindparam("organisation_id")
+)
+ORGANISATION_SCHOOLS = Query(
+    core_select(col(School.id), col(School.name))
+    .where(col(School.id).in_(_ITS_SCHOOLS))
+    .order_by(col(School.name), col(School.id))
+)
+ORGANISATION_TERMS = Query(
+    core_select(col(Term.code), func.max(col(Term.starts_on)).label("starts_on"))
+    .where(col(Term.school_id).in_(_ITS_SCHOOLS), col(Term.starts_on) <= _TODAY)
+    .group_by(col(Term.code))
+    .order_by(func.max(col(Term.starts_on)).desc())
+)
+ORGANISATION_CYCLE = Query(
+    _cycle(
+        col(Group.school_id).in_(_ITS_SCHOOLS),
+        col(Plan.term_id) == current.of_school(Group.school_id),
+    )
+)
+ORGANISATION_CYCLE_IN = Query(
+    _cycle(col(Group.school_id).in_(_ITS_SCHOOLS), col(_PlanTerm.code) == bindparam("code"))
 )

@@ -128,3 +128,22 @@ class SchoolCyclePublic(msgspec.Struct, kw_only=True):
     groups: list[GroupCyclePublic]  # by school year, then name
     years: list[YearCyclePublic]
     total: CycleFigures
+
+
+class SchoolFiguresPublic(CycleFigures, kw_only=True):
+    school_id: int
+    name: str
+
+
+class OrganisationCyclePublic(msgspec.Struct, kw_only=True):
+    """The organiser's view: the talk cycle per school and in all, this term (each school's
+    own) or an earlier one (`terms`); counts of pupils only, never a group or a name."""
+
+    organisation_id: int
+    name: str
+    term: str | None
+    current: bool
+    terms: list[str]  # the terms of its schools, newest first
+    min_pupils: int
+    schools: list[SchoolFiguresPublic]  # by name
+    total: CycleFigures

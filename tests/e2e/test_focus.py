@@ -9,12 +9,13 @@ files use Adam only for his name and heading (test_sibling_guardian)."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
+from backend.settings import Settings
 from tests.support import DESKTOP, words
 
 pytestmark = pytest.mark.e2e
@@ -23,7 +24,7 @@ PUPIL = "Adam Falk"
 MENTOR = "Nils Ahl"
 HIS_PART = "Adam tränar glosor tio minuter varje dag."
 SCHOOL_PART = "Skolan ger Adam ett lugnt arbetsrum på måndagar."
-TODAY = date.today()  # noqa: DTZ011
+TODAY = Settings(secret_key="-").today()  # the school's day (its zone), as the server's
 YESTERDAY = (TODAY - timedelta(days=1)).isoformat()
 TOMORROW = (TODAY + timedelta(days=1)).isoformat()
 DUE = (TODAY + timedelta(days=20)).isoformat()

@@ -172,30 +172,30 @@ def test_the_principal_sees_her_school_and_opens_a_plan_with_a_reason(
     axe_check(page)
     page.get_by_role("link", name="Skolöversikt").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Skolöversikt: Demoskolan")
-    expect(page.locator("tr", has=page.get_by_role("rowheader", name="5C"))).not_to_contain_text(
-        "färre än 5"
-    )
-    expect(page.locator("tr", has=page.get_by_role("rowheader", name="6D"))).to_contain_text(
-        "färre än 5"
-    )
+    expect(
+        page.locator("#overview-table tr", has=page.get_by_role("rowheader", name="5C"))
+    ).not_to_contain_text("färre än 5")
+    expect(
+        page.locator("#overview-table tr", has=page.get_by_role("rowheader", name="6D"))
+    ).to_contain_text("färre än 5")
     no_sideways_scroll(page, 360)
     axe_check(page)
 
     # On a desktop: chart beside table; then one plan, after a reason.
     page = signed_up("Birgitta Holm", DESKTOP)
     page.get_by_role("link", name="School overview").click()
-    chart = page.locator(".stats__chart svg")
+    chart = page.locator("#rated-chart svg")
     expect(chart).to_be_visible()
     expect(chart.locator("title")).to_have_text(re.compile("Share who rated"))
     expect(chart.locator(".stats__bar")).to_have_count(1)  # 5C's; the others: no bar
-    table = page.locator("table.stats__table")
+    table = page.locator("#overview-table")
     chart_box, table_box = chart.bounding_box(), table.bounding_box()
     assert chart_box and table_box and chart_box["x"] + chart_box["width"] <= table_box["x"] + 1
-    row_5c = page.locator("tr", has=page.get_by_role("rowheader", name="5C"))
+    row_5c = page.locator("#overview-table tr", has=page.get_by_role("rowheader", name="5C"))
     expect(row_5c.locator("td").nth(1)).to_have_text("5")
-    expect(page.locator("tr", has=page.get_by_role("rowheader", name="6D"))).to_contain_text(
-        "fewer than 5"
-    )
+    expect(
+        page.locator("#overview-table tr", has=page.get_by_role("rowheader", name="6D"))
+    ).to_contain_text("fewer than 5")
     axe_check(page)
 
     page.get_by_text("Group 4A", exact=True).click()  # the <summary>

@@ -65,6 +65,9 @@ TABLES = {
     "agreement_signature",
     "roster_source",
     "roster_record",
+    "organisation",
+    "organisation_school",
+    "organiser",
 }
 
 
