@@ -103,21 +103,9 @@ def this_summary(session: Session, *, pupil_id: int, today: date) -> SummaryPubl
     row = queries.WRITTEN.first(session, {"pupil_id": pupil_id, "today": today})
     if row is None:
         return None
-    year, years = row.school_year, row.summary_years
-    return SummaryPublic(
-        plan_id=row.plan_id,
-        term=row.term,
-        state=row.state,
-        held_on=row.held_on,
-        participants=row.participants,
-        measures_school=row.measures_school,
-        measures_pupil=row.measures_pupil,
-        measures_home=row.measures_home,
-        next_goals=row.next_goals,
-        required=year is not None and year in years_of(years),
-        version=row.version,
-        published_at=row.published_at,
-    )
+    required = row.school_year is not None and row.school_year in years_of(row.summary_years)
+    fields = (name for name in SummaryPublic.__struct_fields__ if name != "required")
+    return SummaryPublic(**{name: getattr(row, name) for name in fields}, required=required)
 
 
 def summary_of(session: Session, *, access: Access, today: date) -> SummaryPublic:
