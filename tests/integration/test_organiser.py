@@ -31,9 +31,8 @@ def organiser(db: Session, settings: Settings, name: str = "Demokommunen") -> tu
     result = iup(settings, "organiser", "add", str(person.id), name)
     assert result.exit_code == 0, result.output
     schools = len(db.exec(select(School)).all())
-    assert (
-        result.output.strip() == f"Oda Förvaltning is an organiser of {name}. Its schools: {schools}."
-    )
+    said = f"Oda Förvaltning is an organiser of {name}. Its schools: {schools}."
+    assert result.output.strip() == said
     again = iup(settings, "organiser", "add", str(person.id), name)  # idempotent
     assert again.exit_code == 0 and again.output == result.output
     found = db.exec(select(Organisation).where(Organisation.name == name)).one()
