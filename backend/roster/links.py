@@ -11,7 +11,14 @@ from typing import Any
 from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlmodel import Session
 
-from backend.models import GroupMentor, GroupPupil, GroupTeacher, Guardianship, SchoolPrincipal
+from backend.models import (
+    GroupMentor,
+    GroupPupil,
+    GroupTeacher,
+    Guardianship,
+    Organiser,
+    SchoolPrincipal,
+)
 from backend.roster.source import PROTECTED, Origin, Roster, Summary, chunks
 
 DEFAULT_RELATIONS = "Vårdnadshavare"
@@ -108,6 +115,31 @@ def duties(session: Session, *, roster: Roster, known: Known, summary: Summary) 
         summary=summary,
         entity="principals",
         names=(known.school_ext, known.person_ext),
+    )
+
+
+def organisers(
+    session: Session,
+    *,
+    roster: Roster,
+    known: Known,
+    organisations: dict[str, Any],
+    summary: Summary,
+) -> None:
+    """Who works at the source's Huvudman or Förvaltning (a duty there): its organisers."""
+    want = {
+        (int(organisations[o].id), known.person_id(p, origin, "person")): None
+        for (o, p), origin in roster.organisers.items()
+    }
+    _links(
+        session,
+        model=Organiser,
+        key=("organisation_id", "person_id"),
+        scope={int(organisations[o].id) for o in roster.organisations},
+        want=want,
+        summary=summary,
+        entity="organisers",
+        names=({int(row.id): ext for ext, row in organisations.items()}, known.person_ext),
     )
 
 

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlmodel import Session, col
 
-from backend.models import Group, Person, School, utcnow
+from backend.models import Group, Organisation, OrganisationSchool, Person, School, utcnow
 from backend.roster import csvfile, links, ss12000
 from backend.roster.source import (
     ENTITIES,
@@ -104,6 +104,8 @@ def apply(session: Session, *, roster: Roster, step: Progress) -> Summary:
     summary = Summary(changes={e: Change() for e in ENTITIES})
     step("schools")
     schools = _schools(session, roster=roster, summary=summary)
+    step("organisations")
+    organisations = _organisations(session, roster=roster, schools=schools, summary=summary)
     step("groups")
     groups = _groups(session, roster=roster, schools=schools, summary=summary)
     step("persons")
@@ -124,6 +126,9 @@ def apply(session: Session, *, roster: Roster, step: Progress) -> Summary:
     step("duties")
     if "duties" in roster.present:
         links.duties(session, roster=roster, known=known, summary=summary)
+        links.organisers(
+            session, roster=roster, known=known, organisations=organisations, summary=summary
+        )
     if "teaching" in roster.present:
         links.teaching(session, roster=roster, known=known, summary=summary)
     return summary
@@ -150,6 +155,41 @@ def _schools(session: Session, *, roster: Roster, summary: Summary) -> dict[str,
     ]
     _write(session, model=School, new=new, changed=changed, summary=summary, entity="schools")
     return _by_external(session, School, columns) if new else schools
+
+
+def _organisations(
+    session: Session, *, roster: Roster, schools: dict[str, Any], summary: Summary
+) -> dict[str, Any]:
+    """The source's Huvudman and Förvaltning organisations, and which of them each of its
+    schools belongs to (the first up the school's parents)."""
+    found = _by_external(session, Organisation, ["name"])
+    new = [
+        {"external_id": ext, "name": name}
+        for ext, (name, _origin) in roster.organisations.items()
+        if ext not in found
+    ]
+    changed = [
+        {"id": found[ext].id, "name": name}
+        for ext, (name, _origin) in roster.organisations.items()
+        if ext in found and found[ext].name != name
+    ]
+    _write(
+        session,
+        model=Organisation,
+        new=new,
+        changed=changed,
+        summary=summary,
+        entity="organisations",
+    )
+    if new:
+        found = _by_external(session, Organisation, ["name"])
+    for school in roster.schools:
+        owner = roster.owner(school)
+        if owner is not None:
+            session.merge(
+                OrganisationSchool(organisation_id=found[owner].id, school_id=schools[school].id)
+            )
+    return found
 
 
 def _groups(

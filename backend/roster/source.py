@@ -22,6 +22,8 @@ ENTITIES = (
     "mentors",
     "teachers",
     "principals",
+    "organisations",
+    "organisers",
 )
 CHUNK = 500
 K = TypeVar("K")
@@ -84,7 +86,21 @@ class Roster:
     mentors: dict[tuple[str, str], Origin] = field(default_factory=dict)  # group, person
     teachers: dict[tuple[str, str], tuple[set[str], Origin]] = field(default_factory=dict)
     principals: dict[tuple[str, str], Origin] = field(default_factory=dict)  # school, person
+    # A Huvudman or Förvaltning: its name; every organisation's parent (a school's owner is
+    # the first of these up its chain); who has a duty at one (an organiser).
+    organisations: dict[str, tuple[str, Origin]] = field(default_factory=dict)
+    parents: dict[str, str] = field(default_factory=dict)
+    organisers: dict[tuple[str, str], Origin] = field(default_factory=dict)  # org, person
     skipped_groups: set[str] = field(default_factory=set)  # other group types
+
+    def owner(self, school: str) -> str | None:
+        """The Huvudman or Förvaltning a school belongs to: up its parents, the first."""
+        seen: set[str] = set()
+        found: str | None = school
+        while found is not None and found not in self.organisations and found not in seen:
+            seen.add(found)
+            found = self.parents.get(found)
+        return found if found in self.organisations else None
 
     def teach(self, group: str, person: str, subject: str, origin: Origin) -> None:
         subjects, _ = self.teachers.setdefault((group, person), (set(), origin))

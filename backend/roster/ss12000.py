@@ -178,11 +178,20 @@ def build(
     return roster
 
 
+# The organisations whose staff read figures across their schools (DESIGN: organiser).
+ORGANISERS = frozenset({"Huvudman", "Förvaltning"})
+
+
 def _schools(roster: Roster, source: _Source) -> None:
     for gone, held in source.both("organisations"):
         for origin, org in held.values():
-            if org.organisationType == "Skolenhet" and (gone or org.id not in roster.schools):
+            if org.parentOrganisation is not None and (gone or org.id not in roster.parents):
+                roster.parents[org.id] = org.parentOrganisation.id
+            kind = org.organisationType
+            if kind == "Skolenhet" and (gone or org.id not in roster.schools):
                 roster.schools[org.id] = SchoolRow(org.displayName, org.schoolUnitCode, origin)
+            elif kind in ORGANISERS and (gone or org.id not in roster.organisations):
+                roster.organisations[org.id] = (org.displayName, origin)
 
 
 def _persons(roster: Roster, source: _Source) -> None:
@@ -260,6 +269,8 @@ def _duties(roster: Roster, source: _Source) -> None:
             continue
         if duty.dutyRole == "Rektor":
             roster.principals[(duty.dutyAt.id, person)] = origin
+        elif duty.dutyAt.id in roster.organisations:  # a duty at the organiser's office
+            roster.organisers[(duty.dutyAt.id, person)] = origin
         for role in duty.assignmentRole:
             mentor = role.assignmentRoleType == "Mentor" and _current(
                 role.startDate, role.endDate, today

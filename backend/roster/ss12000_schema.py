@@ -90,6 +90,7 @@ class Organisation(msgspec.Struct):
     displayName: str
     organisationType: OrganisationType
     schoolUnitCode: str | None = None
+    parentOrganisation: Ref | None = None  # a Skolenhet's Skola, a Skola's Huvudman, …
 
 
 class Enrolment(msgspec.Struct):

@@ -30,11 +30,13 @@ from backend.app import create_app
 from backend.auth.service import issue_enrolment_code
 from backend.models import (
     Agreement,
+    Booking,
     Goal,
     GoalProposal,
     Group,
     GroupPupil,
     Note,
+    Organisation,
     Plan,
     SelfAssessment,
     TalkTime,
@@ -79,6 +81,8 @@ class World:
     foreign_school: int
     persons: list[int]
     foreign_person: int
+    organisations: list[int]
+    foreign_organisation: int
 
 
 @dataclass
@@ -168,6 +172,10 @@ def providers(
             [Value(p) for p in world.persons] + [Value(world.foreign_person, None, True)]
         ),
         "code": code,
+        "organisation_id": lambda _c: (
+            [Value(o) for o in world.organisations]
+            + [Value(world.foreign_organisation, None, True)]
+        ),
     }
 
 
@@ -198,6 +206,8 @@ def world_of(town: Town, db: Session, kind: str) -> World:
     for school in led[:1]:
         staff = sorted({d.person for d in m.duties if d.school == school and d.person != ext})
         persons += [town.id(p) for p in staff[:2]]
+    found = db.exec(select(Organisation.id).where(Organisation.external_id == m.organiser)).one()
+    organisation = int(found)
     return World(
         person=me,
         pupils=[town.id(p) for p in pupils],
@@ -208,6 +218,8 @@ def world_of(town: Town, db: Session, kind: str) -> World:
         foreign_school=foreign_school,
         persons=persons,
         foreign_person=town.id(m.kinds["nobody"]),
+        organisations=[organisation] if m.organised(ext) else [],
+        foreign_organisation=organisation + (1 if m.organised(ext) else 0),  # else hers is
     )
 
 
@@ -500,3 +512,49 @@ def test_the_name_check_finds_a_name_in_a_page(town: Town) -> None:
     assert by_name[mother] not in m.may_be_named(m.kinds["pupil"])
     assert by_name[mother] in m.may_be_named(m.kinds["protected_pupil_guardian"])
     assert by_name[hidden] not in m.may_be_named(m.kinds["protected_pupil_guardian"])
+
+
+def test_the_roster_organiser_reads_counts_equal_to_the_database(town: Town) -> None:
+    """Issue 22: the Huvudman of the SS 12000 files arrives with its schools and the person
+    with a duty there; she reads, per school, the pupils with a plan in the school's current
+    term and how many of them are booked and have prepared, as the database holds them
+    (counted here with plain queries), and never a pupil's page."""
+    m = town.model
+    app = create_app(town.settings)
+    with TestClient(app) as client, town.session() as db:
+        organisation = db.exec(
+            select(Organisation).where(Organisation.external_id == m.organiser)
+        ).one()
+        assert organisation.name == m.organiser_name
+        organiser = town.id(m.kinds["organiser"])
+        oda = signed_in(client, db, organiser)
+        body = oda.get(f"/api/organisations/{organisation.id}/overview").json()
+        assert {s["name"] for s in body["schools"]} == {s.name for s in m.schools}
+        today = town.settings.today()
+        for school in body["schools"]:
+            term = db.exec(
+                select(Term)
+                .where(Term.school_id == school["school_id"], col(Term.starts_on) <= today)
+                .order_by(col(Term.ends_on) >= today, col(Term.starts_on))
+            ).all()[-1]
+            planned = set(
+                db.exec(
+                    select(Plan.pupil_id)
+                    .join(GroupPupil, col(GroupPupil.pupil_id) == Plan.pupil_id)
+                    .join(Group, col(Group.id) == GroupPupil.group_id)
+                    .where(Plan.term_id == term.id, Group.school_id == school["school_id"])
+                ).all()
+            )
+            booked = (
+                set(db.exec(select(Booking.pupil_id).where(Booking.term_id == term.id)).all())
+                & planned
+            )
+            for name, truth in (("pupils", len(planned)), ("booked", len(booked))):
+                if school[name] is not None:
+                    assert school[name] == truth, (school["name"], name)
+                else:
+                    assert name in school["suppressed"]
+            assert school["pupils"] is not None, "a school of the town is no small figure"
+        alva = town.id(m.kinds["pupil"])
+        assert oda.get(f"/pupils/{alva}").status_code == 404
+        assert oda.get(f"/api/pupils/{alva}/plan").status_code == 404

@@ -214,6 +214,7 @@ KINDS = (
     "new_pupil",
     "new_pupil_guardian",
     "former_guardian",
+    "organiser",
 )
 
 
@@ -279,8 +280,8 @@ class Group:
 class Duty:
     id: str
     person: str
-    school: str
-    role: str  # Lärare or Rektor
+    school: str  # where the duty is: a Skolenhet, or the Huvudman (an organiser)
+    role: str  # Lärare, Rektor or Övrig arbetsledning
     start: date
     mentor_of: list[str] = field(default_factory=list)  # group ids
 
@@ -346,6 +347,10 @@ class Municipality:
         return sorted(
             {d.school for d in self.duties if d.person == person_id and d.role == "Rektor"}
         )
+
+    def organised(self, person_id: str) -> list[str]:
+        """The organisations (the Huvudman) whose figures she reads: a duty there."""
+        return sorted({d.school for d in self.duties if d.person == person_id} & {self.organiser})
 
     def children(self, person_id: str, *, with_access: bool = True) -> set[str]:
         return {
@@ -825,5 +830,8 @@ def generate(
     )
     m.kinds["principal_two_schools"] = principals[0].id
     m.kinds["principal"] = principals[-1].id
+    office = adult()  # a duty at the Huvudman: its figures across the schools, never a pupil
+    m.duties.append(Duty(uid(rng), office.id, m.organiser, "Övrig arbetsledning", year_start))
+    m.kinds["organiser"] = office.id
     assert set(m.kinds) == set(KINDS), set(KINDS) ^ set(m.kinds)
     return m
