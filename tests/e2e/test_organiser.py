@@ -1,0 +1,58 @@
+"""The organiser (issue 22): someone at the municipality's office, made one with `iup
+organiser add`, opens the talk cycle across the demo's schools from her start page, on a
+phone at 360 px with touch and on a desktop; axe finds nothing, nothing scrolls sideways,
+and the page names no pupil and no group."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import sqlite3
+from datetime import UTC, datetime
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.support import DESKTOP, PHONE
+
+pytestmark = pytest.mark.e2e
+
+
+def office_person(live_server) -> str:
+    """Oda at the office: in no group, no school, no family; added once."""
+    name = "Oda Förvaltning"
+    with contextlib.closing(sqlite3.connect(live_server.db_path)) as db:
+        found = db.execute("SELECT id FROM person WHERE given_name = 'Oda'").fetchone()
+        if found is None:
+            db.execute(
+                "INSERT INTO person (given_name, family_name, user_handle, created_at) "
+                "VALUES ('Oda', 'Förvaltning', ?, ?)",
+                (secrets.token_bytes(32), datetime.now(UTC).isoformat(" ")),
+            )
+            db.commit()
+    said = live_server.iup("organiser", "add", str(live_server.person_id(name)), "Demokommunen")
+    assert "Demokommunen" in said
+    return name
+
+
+def test_the_organiser_reads_the_cycle_across_the_schools(
+    live_server, signed_up, axe_check
+) -> None:
+    name = office_person(live_server)
+    phone = signed_up(name, PHONE)
+    phone.get_by_role("link", name="Utvecklingssamtalen i Demokommunen").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Utvecklingssamtalen i Demokommunen")
+    total = phone.locator("#organisation-total")
+    expect(total).to_contain_text("Alla skolor")
+    expect(phone.locator("#cycle-table tbody tr")).not_to_have_count(0)
+    assert phone.evaluate("document.scrollingElement.scrollWidth") <= 360
+    main = phone.locator("main").inner_text()
+    for text in ("Alva", "Elias", "4A", "5C"):
+        assert text not in main, text
+    axe_check(phone)
+
+    desktop = signed_up(name, DESKTOP)
+    desktop.get_by_role("link", name="Utvecklingssamtalen i Demokommunen").click()
+    expect(desktop.locator("#cycle-chart svg")).to_be_visible()
+    expect(desktop.get_by_role("region", name="Per skola")).to_be_visible()
+    axe_check(desktop)
