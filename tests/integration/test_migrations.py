@@ -121,9 +121,15 @@ def test_the_comparison_sees_a_difference(sqlite_url: str) -> None:
 
 
 def test_downgrade_to_base_and_upgrade_again_on_sqlite(sqlite_url: str) -> None:
-    config = alembic_config(sqlite_url)
-    upgrade(sqlite_url)
-    engine = make_engine(sqlite_url)
+    down_and_up(sqlite_url)
+
+
+def down_and_up(url: str) -> None:
+    """Every migration down to nothing, then up again: the same tables, the models' shape,
+    and a database the demo seeds."""
+    config = alembic_config(url)
+    upgrade(url)
+    engine = make_engine(url)
     try:
         assert tables(engine) == TABLES
         command.downgrade(config, "base")
@@ -152,6 +158,11 @@ def test_the_migration_matches_the_models_on_postgresql(postgres_url: str) -> No
         assert differences(engine) == []
     finally:
         engine.dispose()
+
+
+def test_downgrade_to_base_and_upgrade_again_on_postgresql() -> None:
+    with postgres_database("iup_down_up") as url:  # a database of its own: it goes to nothing
+        down_and_up(url)
 
 
 def test_the_pupil_journey_on_postgresql(postgres_url: str) -> None:
