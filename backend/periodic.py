@@ -8,22 +8,29 @@ thread. A failing pass is logged and tried again the next hour; the others still
   (kept for ever) until a school or IUP_RETENTION_* sets them, and then nothing waits for
   someone to remember a command.
 
-Every pass is idempotent, so the processes of a municipality may run it at the same
-moment: a concurrent pass finds nothing left to do. `iup gallra` runs the retention pass by
-hand (with --dry-run, to see what it would remove)."""
+Of a municipality's processes, one runs each hour's passes: the one that takes the lease
+(`PeriodicLease`, one row the database arbitrates) when it has run out; the others find it
+taken and skip that hour. A restart within the hour therefore leaves the passes to the
+next. Every pass is idempotent besides, so a pass that overlaps another finds nothing left
+to do. `iup gallra` runs the retention pass by hand (with --dry-run, to see what it would
+remove)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from backend.models import utcnow
+from backend.models import PeriodicLease, utcnow
 from backend.retention import service as retention
 from backend.settings import Settings
 from backend.terms.closing import close_ended
@@ -46,8 +53,38 @@ def remove_what_is_due(session: Session, settings: Settings) -> None:
 PASSES: tuple[Callable[[Session, Settings], None], ...] = (close_terms, remove_what_is_due)
 
 
+LEASE = "passes"
+HOLDER = f"{socket.gethostname()[:60]}:{os.getpid()}"
+
+
+def take_lease(engine: Engine, *, now: int, seconds: int = int(EVERY) - 60) -> bool:
+    """Whether this process runs this hour's passes: it takes the lease when nobody holds
+    it past `now` (seconds since the epoch). Racing processes: the database lets one UPDATE
+    (or, the first time, one INSERT) through."""
+    table = PeriodicLease.__table__  # type: ignore[attr-defined]
+    values = {"until": now + seconds, "holder": HOLDER}
+    with engine.begin() as connection:
+        taken = connection.execute(
+            update(table).where(table.c.name == LEASE, table.c.until <= now).values(values)
+        )
+        if taken.rowcount:
+            return True
+        if connection.execute(select(table.c.name).where(table.c.name == LEASE)).first():
+            return False
+    try:
+        with engine.begin() as connection:
+            connection.execute(insert(table).values(name=LEASE, **values))
+    except IntegrityError:  # another process inserted it first
+        return False
+    return True
+
+
 def run_passes(engine: Engine, settings: Settings) -> int:
-    """Every pass once; returns how many failed (each failure is logged, never raised)."""
+    """Every pass once, if this process holds the lease; returns how many failed (each
+    failure is logged, never raised)."""
+    if not take_lease(engine, now=int(time.time())):
+        log.info("periodic work: another process runs this hour's passes")
+        return 0
     failed = 0
     for each in PASSES:
         try:

@@ -14,6 +14,7 @@ from backend.models.account import (
     Notification,
     NotificationItem,
     PasskeyCredential,
+    PeriodicLease,
     RateLimit,
     ReadLog,
 )
@@ -88,6 +89,7 @@ __all__ = [
     "Organiser",
     "Party",
     "PasskeyCredential",
+    "PeriodicLease",
     "Person",
     "Plan",
     "PlanEvent",

@@ -123,6 +123,16 @@ class RateLimit(SQLModel, table=True):
     count: int = 0
 
 
+class PeriodicLease(SQLModel, table=True):
+    """Who runs the periodic work until when (periodic.py): one process of many takes it,
+    the others find it taken and leave the pass to her."""
+
+    __tablename__ = "periodic_lease"
+    name: str = Field(primary_key=True, max_length=40)
+    until: int = 0  # seconds since the epoch
+    holder: str = Field(default="", max_length=80)
+
+
 class Notification(SQLModel, table=True):
     """One person's digest for one day: everything that reaches her that day is an item in
     it, so she gets at most one a day."""

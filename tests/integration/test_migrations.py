@@ -68,6 +68,7 @@ TABLES = {
     "organisation",
     "organisation_school",
     "organiser",
+    "periodic_lease",
 }
 
 

@@ -5,6 +5,7 @@ it, and a dry run changes nothing."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -24,6 +25,7 @@ from backend.models import (
     Group,
     GroupPupil,
     Note,
+    PeriodicLease,
     Plan,
     PlanState,
     ReadLog,
@@ -241,6 +243,14 @@ def test_the_app_removes_what_is_past_its_period_when_it_starts(
     school.retention_read_log_days = 30
     db.add(school)
     db.commit()
+    with TestClient(create_app(settings)) as client:  # within the hour: the lease is taken
+        assert client.get("/healthz").status_code == 200
+    assert 400 in reads(db, "alva")
+    lease = db.get(PeriodicLease, periodic.LEASE)
+    assert lease is not None
+    lease.until = 0  # an hour later
+    db.add(lease)
+    db.commit()
     with TestClient(create_app(settings)) as client:
         assert client.get("/healthz").status_code == 200
     assert reads(db, "alva") and all(days < 30 for days in reads(db, "alva"))
@@ -274,3 +284,28 @@ def test_a_failing_pass_does_not_stop_the_others(
     finally:
         engine.dispose()
     assert all(days < 30 for days in reads(db, "alva"))
+
+
+def test_of_many_processes_one_runs_the_hours_passes(settings: Settings) -> None:
+    one_takes_the_lease(settings.database_url)
+
+
+def test_of_many_processes_one_runs_the_hours_passes_on_postgresql(postgres_url: str) -> None:
+    upgrade(postgres_url)
+    one_takes_the_lease(postgres_url)
+
+
+def one_takes_the_lease(url: str) -> None:
+    """The lease: eight racing takers (threads with an engine each, as processes would
+    have), one wins; within the hour nobody takes it again; when it has run out, one does."""
+    engines = [make_engine(url) for _ in range(8)]
+    now = int(utcnow().timestamp())
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            won = list(pool.map(lambda e: periodic.take_lease(e, now=now), engines))
+        assert won.count(True) == 1
+        assert not periodic.take_lease(engines[0], now=now + 60)
+        assert periodic.take_lease(engines[1], now=now + 3600)
+    finally:
+        for engine in engines:
+            engine.dispose()
