@@ -73,6 +73,7 @@ messages: $(RUN_STAMP)
 
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/pages.py --json var/bench.json
+	$(BIN)/python bench/organisation.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
