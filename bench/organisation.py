@@ -250,7 +250,7 @@ def _wait(client: httpx.Client, process: subprocess.Popen[bytes]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="bench/organisation.py")
-    parser.add_argument("--pupils", type=int, default=50_000)
+    parser.add_argument("--pupils", type=int, default=50_400)  # 20 schools x 9 years x 10 x 28
     parser.add_argument("--requests", type=int, default=10)
     parser.add_argument("--databases", nargs="+", default=["postgresql"])
     args = parser.parse_args()

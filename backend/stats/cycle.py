@@ -192,29 +192,33 @@ def organisation_cycle(
 ) -> OrganisationCyclePublic:
     """The cycle per school and in all for the organiser: each school in its own current
     term, or all in the term of the code `term` (one of the schools' terms). Never a group,
-    never a name; the same protection. Three statements whatever the size."""
+    never a name; the same protection. Three statements whatever the size; the database
+    counts (queries._counted), per school and school year."""
     key = {"organisation_id": organisation_id}
     schools = queries.ORGANISATION_SCHOOLS.rows(session, key)
     terms = [t.code for t in queries.ORGANISATION_TERMS.rows(session, {**key, "today": today})]
     current = term not in terms
+    since = month_start(today, zone)
     if current:
-        rows = queries.ORGANISATION_CYCLE.rows(session, {**key, "today": today})
+        rows = queries.ORGANISATION_CYCLE.rows(session, {**key, "today": today, "since": since})
     else:
-        rows = queries.ORGANISATION_CYCLE_IN.rows(session, {**key, "code": term})
-    since = month_start(today, zone) if current else None
-    by_school: dict[int, dict[int, dict[str, bool]]] = {s.id: {} for s in schools}
+        rows = queries.ORGANISATION_CYCLE_IN.rows(session, {**key, "code": term, "since": since})
+    counts = {school.id: dict.fromkeys(BASES, 0) for school in schools}
     for row in rows:
-        by_school.setdefault(row.school_id, {})[row.pupil_id] = _facts(row, since=since)
+        school = counts.setdefault(row.school_id, dict.fromkeys(BASES, 0))
+        for count in BASES:
+            if count in row._fields:
+                school[count] += int(getattr(row, count) or 0)
+        required = row.school_year in _years(row.summary_years)
+        part = "required" if required else "others"
+        school[part] += int(row.pupils)
+        school[f"published_{part}"] += int(row.published or 0)
     school_rows = [
-        (school, Row(key=f"school {school.id}", counts=_count(by_school[school.id].values())))
-        for school in schools
+        (school, Row(key=f"school {school.id}", counts=counts[school.id])) for school in schools
     ]
-    everyone: dict[int, dict[str, bool]] = {}
-    for pupils in by_school.values():
-        everyone.update(pupils)
     root = Row(
         key="organisation",
-        counts=_count(everyone.values()),
+        counts={name: sum(row.counts[name] for _s, row in school_rows) for name in BASES},
         children=[row for _school, row in school_rows],
     )
     protect(root, bases=BASES)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, or_
+from sqlalchemy import and_, bindparam, case, exists, func, or_
 from sqlalchemy import select as core_select
 from sqlalchemy.orm import aliased
 from sqlmodel import col
@@ -195,12 +195,63 @@ ORGANISATION_TERMS = Query(
     .group_by(col(Term.code))
     .order_by(func.max(col(Term.starts_on)).desc())
 )
+
+
+def _counted(*where: Any) -> Any:
+    """The organisation's cycle counted by the database, per school and school year (with
+    the term's written-plan years): each pupil once per school, the counts summed. A
+    municipality's 50,000 pupils arrive as a few hundred rows."""
+    per_pupil = _cycle(*where).order_by(None).subquery()
+    c = per_pupil.c
+
+    def flag(condition: Any) -> Any:
+        return case((condition, 1), else_=0)
+
+    pupils = (
+        core_select(
+            c.school_id,
+            c.pupil_id,
+            func.min(c.school_year).label("school_year"),
+            func.min(c.summary_years).label("summary_years"),
+            *(
+                func.max(flag(getattr(c, name))).label(name)
+                for name in ("prepared", "guardians_prepared", "booked", "held")
+            ),
+            func.max(flag(c.published_at.is_not(None))).label("published"),
+            func.max(c.agreements).label("agreements"),
+            func.max(c.open).label("open"),
+            func.max(c.followed_up).label("followed_up"),
+            func.max(c.last).label("last"),
+        )
+        .group_by(c.school_id, c.pupil_id)
+        .subquery()
+    )
+    p = pupils.c
+    since = bindparam("since", type_=SelfAssessment.__table__.c.created_at.type)  # type: ignore[attr-defined]
+    return core_select(
+        p.school_id,
+        p.school_year,
+        p.summary_years,
+        func.count().label("pupils"),
+        *(
+            func.sum(getattr(p, name)).label(name)
+            for name in ("prepared", "guardians_prepared", "booked", "held", "published")
+        ),
+        func.sum(flag(p.agreements > 0)).label("with_agreements"),
+        func.sum(flag(and_(p.agreements > 0, p.open == 0))).label("agreements_signed"),
+        func.sum(flag(and_(p.agreements > 0, p.followed_up == p.agreements))).label(
+            "agreements_followed_up"
+        ),
+        func.sum(flag(or_(p.last.is_(None), p.last < since))).label("not_rated_this_month"),
+    ).group_by(p.school_id, p.school_year, p.summary_years)
+
+
 ORGANISATION_CYCLE = Query(
-    _cycle(
+    _counted(
         col(Group.school_id).in_(_ITS_SCHOOLS),
         col(Plan.term_id) == current.of_school(Group.school_id),
     )
 )
 ORGANISATION_CYCLE_IN = Query(
-    _cycle(col(Group.school_id).in_(_ITS_SCHOOLS), col(_PlanTerm.code) == bindparam("code"))
+    _counted(col(Group.school_id).in_(_ITS_SCHOOLS), col(_PlanTerm.code) == bindparam("code"))
 )
