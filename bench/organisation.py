@@ -58,7 +58,8 @@ from backend.models import (
     Term,
 )
 from backend.settings import Settings
-from tests.support import free_port, postgres_database, stop_server
+from bench.pages import postgres_database
+from tests.support import free_port, stop_server
 
 SCHOOLS = 20
 YEARS = range(1, 10)
@@ -184,7 +185,7 @@ def _write(url: str, rows: Rows) -> None:
 @contextlib.contextmanager
 def database(kind: str) -> Iterator[str]:
     if kind == "postgresql":
-        with postgres_database("bench_town") as url:
+        with postgres_database() as url:
             yield url
         return
     with tempfile.TemporaryDirectory() as tmp:

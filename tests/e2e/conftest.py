@@ -106,29 +106,36 @@ class LiveServer:
         assert row is not None, f"no demo person called {name}"
         return int(row[0])
 
-    def add_guardian(self, name: str, *, child: str, access: bool = True) -> int:
-        """A guardian of `child` who is not in the demo (no passkey, no stored language),
-        for a file whose steps count her passkeys or change her access; her id. Added once:
-        a second call finds her."""
+    def add_person(self, name: str) -> tuple[int, bool]:
+        """A person who is not in the demo (no passkey, no stored language, no link): her
+        id, and whether she is new. Added once: a second call finds her."""
         given, family = name.split(" ", 1)
         with contextlib.closing(sqlite3.connect(self.db_path)) as db:
             found = db.execute(
                 "SELECT id FROM person WHERE given_name = ? AND family_name = ?", (given, family)
             ).fetchone()
             if found:
-                return int(found[0])
+                return int(found[0]), False
             cursor = db.execute(
                 "INSERT INTO person (given_name, family_name, user_handle, created_at) "
                 "VALUES (?, ?, ?, ?)",
                 (given, family, secrets.token_bytes(32), datetime.now(UTC).isoformat(" ")),
             )
-            guardian = int(cursor.lastrowid or 0)
-            db.execute(
-                "INSERT INTO guardianship (guardian_id, pupil_id, has_access, relation) "
-                "VALUES (?, ?, ?, 'Vårdnadshavare')",
-                (guardian, self.person_id(child), int(access)),
-            )
             db.commit()
+            return int(cursor.lastrowid or 0), True
+
+    def add_guardian(self, name: str, *, child: str, access: bool = True) -> int:
+        """A guardian of `child` who is not in the demo, for a file whose steps count her
+        passkeys or change her access; her id. Added once: a second call finds her."""
+        guardian, new = self.add_person(name)
+        if new:
+            with contextlib.closing(sqlite3.connect(self.db_path)) as db:
+                db.execute(
+                    "INSERT INTO guardianship (guardian_id, pupil_id, has_access, relation) "
+                    "VALUES (?, ?, ?, 'Vårdnadshavare')",
+                    (guardian, self.person_id(child), int(access)),
+                )
+                db.commit()
         return guardian
 
     def enrolment_url(self, name: str) -> str:

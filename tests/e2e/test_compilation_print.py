@@ -15,9 +15,8 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-import secrets
 import sqlite3
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -77,28 +76,18 @@ PUPIL_ANSWER = "Jag är stolt över min berättelse på engelska och att jag pla
 GUARDIAN_ANSWER = "Hemma ser vi att Signe är mer självständig med läxorna nu."
 
 
-def add_pupil(db_path: Any, name: str, *, group: str) -> int:
+def add_pupil(live_server: Any, name: str, *, group: str) -> int:
     """A pupil who is not in the demo, in the demo group `group`; her id. Added once."""
-    given, family = name.split(" ", 1)
-    with contextlib.closing(sqlite3.connect(db_path)) as db:
-        found = db.execute(
-            "SELECT id FROM person WHERE given_name = ? AND family_name = ?", (given, family)
-        ).fetchone()
-        if found:
-            return int(found[0])
-        cursor = db.execute(
-            "INSERT INTO person (given_name, family_name, user_handle, created_at) "
-            "VALUES (?, ?, ?, ?)",
-            (given, family, secrets.token_bytes(32), datetime.now(UTC).isoformat(" ")),
-        )
-        pupil = int(cursor.lastrowid or 0)
-        db.execute(
-            "INSERT INTO grouppupil (group_id, pupil_id) "
-            "SELECT id, ? FROM pupil_group WHERE name = ?",
-            (pupil, group),
-        )
-        db.commit()
-    return pupil
+    pupil, new = live_server.add_person(name)
+    if new:
+        with contextlib.closing(sqlite3.connect(live_server.db_path)) as db:
+            db.execute(
+                "INSERT INTO grouppupil (group_id, pupil_id) "
+                "SELECT id, ? FROM pupil_group WHERE name = ?",
+                (pupil, group),
+            )
+            db.commit()
+    return int(pupil)
 
 
 def spread(db_path: Any, goal_ids: list[int]) -> None:
@@ -184,7 +173,7 @@ def test_the_compilation_prints_on_two_a4_pages(
 ) -> None:
     from pypdf import PdfReader
 
-    pupil_id = add_pupil(live_server.db_path, PUPIL, group="8B")
+    pupil_id = add_pupil(live_server, PUPIL, group="8B")
     live_server.add_guardian(GUARDIAN, child=PUPIL)
     seed(live_server, api_person, pupil_id)
 

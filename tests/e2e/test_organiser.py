@@ -5,11 +5,6 @@ and the page names no pupil and no group."""
 
 from __future__ import annotations
 
-import contextlib
-import secrets
-import sqlite3
-from datetime import UTC, datetime
-
 import pytest
 from playwright.sync_api import expect
 
@@ -21,16 +16,8 @@ pytestmark = pytest.mark.e2e
 def office_person(live_server) -> str:
     """Oda at the office: in no group, no school, no family; added once."""
     name = "Oda Förvaltning"
-    with contextlib.closing(sqlite3.connect(live_server.db_path)) as db:
-        found = db.execute("SELECT id FROM person WHERE given_name = 'Oda'").fetchone()
-        if found is None:
-            db.execute(
-                "INSERT INTO person (given_name, family_name, user_handle, created_at) "
-                "VALUES ('Oda', 'Förvaltning', ?, ?)",
-                (secrets.token_bytes(32), datetime.now(UTC).isoformat(" ")),
-            )
-            db.commit()
-    said = live_server.iup("organiser", "add", str(live_server.person_id(name)), "Demokommunen")
+    person, _new = live_server.add_person(name)
+    said = live_server.iup("organiser", "add", str(person), "Demokommunen")
     assert "Demokommunen" in said
     return name
 
