@@ -26,7 +26,6 @@ from backend.i18n import N_
 from backend.models import (
     AuditEvent,
     AuditKind,
-    Group,
     Person,
     Plan,
     PlanEvent,
@@ -98,23 +97,30 @@ def decode(raw: bytes) -> x.ExchangeDocument:
         raise Invalid("malformed_document", INVALID) from error
 
 
+def sender_key(sent: x.School, *, rp_id: str, origin: str) -> str:
+    """The sending school as another installation's: its relying party and origin (empty
+    when the document has no signatures), and its school unit code, else its name."""
+    which = f"unit:{sent.unit_code}" if sent.unit_code else f"name:{sent.name}"
+    return f"{rp_id}\n{origin}\n{which}"
+
+
 def _school(session: Session, sent: x.School, *, rp_id: str, origin: str) -> School:
-    """The sending school as another installation's: by its school unit code, else its name,
-    among the schools known from earlier imports of the same relying party; else new. A
-    document that names no relying party (it has no signatures) is never matched to one of
-    this installation's own schools (they have groups), though their rows look alike."""
-    query = select(School).where(School.rp_id == rp_id, School.origin == origin)
-    if not (rp_id or origin):
-        query = query.where(col(School.id).not_in(select(Group.school_id)))
-    if sent.unit_code:
-        query = query.where(School.unit_code == sent.unit_code)
-    else:
-        query = query.where(School.name == sent.name)
-    found = session.exec(query.order_by(col(School.id))).first()
-    if found is None:
-        found = School(name=sent.name, unit_code=sent.unit_code, rp_id=rp_id, origin=origin)
-        session.add(found)
-        session.flush()
+    """The school known from earlier imports by its key, else a new one. The key is unique:
+    of two imports from one new school at the same moment, one adds it and the other, its
+    insert refused, finds that one. This installation's own schools have no key, so a
+    document is never filed under one of them, whatever its name."""
+    key = sender_key(sent, rp_id=rp_id, origin=origin)
+    found = session.exec(select(School).where(School.sender_key == key)).first()
+    if found is not None:
+        return found
+    try:
+        with session.begin_nested():
+            found = School(
+                name=sent.name, unit_code=sent.unit_code, rp_id=rp_id, origin=origin, sender_key=key
+            )
+            session.add(found)
+    except IntegrityError:  # added by another import in the meantime
+        found = session.exec(select(School).where(School.sender_key == key)).one()
     return found
 
 

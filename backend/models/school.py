@@ -30,6 +30,9 @@ class School(SQLModel, table=True):
     # party and origin its signatures were made for. Empty: ours (this installation's).
     rp_id: str = Field(default="", max_length=253, sa_column_kwargs={"server_default": ""})
     origin: str = Field(default="", max_length=300, sa_column_kwargs={"server_default": ""})
+    # Such a school's key (exchange.importing.sender_key): unique, so that two imports from
+    # it at the same moment, in two processes, find one school. Empty (NULL): ours.
+    sender_key: str | None = Field(default=None, max_length=800, unique=True)
     # Retention (`iup gallra`): days to keep the read log and audit entries about its
     # pupils, and years to keep an archived plan of a pupil who has left the school after
     # its term ended. Empty: the installation's IUP_RETENTION_* setting (0 keeps for ever).

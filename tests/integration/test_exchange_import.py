@@ -13,14 +13,18 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import pytest
+from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from backend.access import Relation
 from backend.db import make_engine
 from backend.errors import Refusal
 from backend.exchange import service
-from backend.exchange.importing import import_document
+from backend.exchange.importing import _school, import_document, sender_key
 from backend.exchange.schemas import ExchangeDocument
+from backend.exchange.schemas import School as ExchangeSchool
 from backend.home.history import plans_of
 from backend.models import (
     Agreement,
@@ -325,4 +329,30 @@ def test_the_same_file_twice_at_once_is_imported_once(
             ).one()  # fmt: skip
             assert stored == n, key
         assert count(session, School) == schools + 1
+    engine.dispose()
+
+
+def test_a_school_added_by_another_import_meanwhile_is_the_one_used(
+    db: Session, settings: Settings
+) -> None:
+    """The sending school's key is unique: when another process adds the same school between
+    this import's lookup and its insert, the insert is refused and this import takes that
+    school; the database refuses a second row with the key outright."""
+    sent = ExchangeSchool(name="Norrskolan", unit_code="12345678")
+    key = sender_key(sent, rp_id="norr.example", origin="https://norr.example")
+    engine = make_engine(settings.database_url)
+
+    def meanwhile(session: Session, _context: Any, _instances: Any) -> None:
+        with Session(engine) as other:
+            other.add(School(name="Norrskolan", unit_code="12345678", sender_key=key))
+            other.commit()
+
+    event.listen(db, "before_flush", meanwhile, once=True)
+    found = _school(db, sent, rp_id="norr.example", origin="https://norr.example")
+    db.commit()
+    assert db.exec(select(School.id).where(School.sender_key == key)).all() == [found.id]
+    with Session(engine) as again:
+        again.add(School(name="Norrskolan igen", sender_key=key))
+        with pytest.raises(IntegrityError):
+            again.commit()
     engine.dispose()
