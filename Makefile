@@ -55,16 +55,19 @@ unit: $(TEST_STAMP)
 	$(BIN)/pytest tests/unit
 
 integration: $(TEST_STAMP)
-	$(BIN)/pytest tests/integration
+	$(BIN)/pytest -n auto tests/integration
+	IUP_TEST_DATABASE=postgresql $(BIN)/pytest -n auto tests/integration
 
 e2e: $(TEST_STAMP)
 	$(BIN)/pytest tests/e2e
 
 # The browser and load tests run alone (they measure a server under load); the integration,
-# unit and packaging tests on every core.
+# unit and packaging tests on every core, and the integration tests again on PostgreSQL
+# (IUP_TEST_POSTGRES_URL, by default the local server; CI=true fails without it).
 test: lint
 	$(BIN)/pytest tests/e2e tests/load
 	$(BIN)/pytest -n auto tests/integration tests/unit tests/package
+	IUP_TEST_DATABASE=postgresql $(BIN)/pytest -n auto tests/integration
 
 # Extract the strings and merge them into every catalogue (then translate the new ones).
 messages: $(RUN_STAMP)

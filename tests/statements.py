@@ -9,6 +9,7 @@ import sqlite3
 from datetime import date
 from typing import Any
 
+import psycopg
 from litestar import Litestar
 from sqlalchemy import event
 from sqlmodel import Session, select
@@ -31,44 +32,53 @@ from backend.settings import Settings
 AREAS = ("Engelska", "Matematik", "Socialt")
 
 
-class _Cursor(sqlite3.Cursor):
-    """Counts every statement sent to SQLite, through the ORM or a prebuilt Query alike
-    (both run on a DBAPI cursor); one executemany is one statement."""
+def _counting(base: type[Any], log: list[str]) -> type[Any]:
+    """A DBAPI cursor class that appends every statement to `log`, sent through the ORM or
+    a prebuilt Query alike (both run on a DBAPI cursor); one executemany is one."""
 
-    log: list[str]
+    class Counting(base):  # type: ignore[misc, valid-type]
+        def execute(self, sql: Any, *args: Any, **kwargs: Any) -> Any:
+            log.append(str(sql))
+            return super().execute(sql, *args, **kwargs)
 
-    def execute(self, sql: str, parameters: Any = (), /) -> Any:
-        self.log.append(sql)
-        return super().execute(sql, parameters)
+        def executemany(self, sql: Any, *args: Any, **kwargs: Any) -> Any:
+            log.append(str(sql))
+            return super().executemany(sql, *args, **kwargs)
 
-    def executemany(self, sql: str, parameters: Any, /) -> Any:
-        self.log.append(sql)
-        return super().executemany(sql, parameters)
+    return Counting
 
 
 def counting_app(settings: Settings) -> tuple[Litestar, list[str]]:
-    """The app for `settings`, and the list every statement it sends is appended to."""
+    """The app for `settings`, and the list every statement it sends is appended to, on
+    SQLite or PostgreSQL."""
     statements: list[str] = []
-
-    class Cursor(_Cursor):
-        log = statements
-
-    class Connection(sqlite3.Connection):
-        def cursor(self, factory: Any = None) -> Any:
-            return super().cursor(factory or Cursor)
-
     app = create_app(settings)
+    if app.state.engine.dialect.name == "sqlite":
+        cursor = _counting(sqlite3.Cursor, statements)
+
+        class Connection(sqlite3.Connection):
+            def cursor(self, factory: Any = None) -> Any:
+                return super().cursor(factory or cursor)
+
+        extra: dict[str, Any] = {"factory": Connection}
+    else:
+        extra = {"cursor_factory": _counting(psycopg.Cursor, statements)}
 
     @event.listens_for(app.state.engine, "do_connect")
     def counted(_dialect: Any, _record: Any, _args: Any, params: dict[str, Any]) -> None:
-        params["factory"] = Connection
+        params.update(extra)
 
     return app, statements
 
 
 def queries(statements: list[str]) -> list[str]:
-    """What the request asked of the database (a new connection's PRAGMAs are not)."""
-    return [s for s in statements if not s.lstrip().upper().startswith("PRAGMA")]
+    """What the request asked of the database: not a new connection's PRAGMAs (SQLite) or
+    the pool's check that a connection still lives (`;`, PostgreSQL)."""
+    return [
+        s
+        for s in statements
+        if not s.lstrip().upper().startswith("PRAGMA") and s.strip() not in (";", "")
+    ]
 
 
 def make_group(db: Session, *, name: str, size: int, mentor: str = "mentor-4a") -> list[int]:

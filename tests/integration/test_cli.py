@@ -22,6 +22,7 @@ import segno
 from click.testing import CliRunner, Result
 from litestar.testing import TestClient
 from sqlalchemy import inspect
+from sqlalchemy.engine import make_url
 from sqlmodel import Session, col, func, select
 
 from backend.app import create_app
@@ -33,6 +34,9 @@ from backend.settings import Settings, from_env, origin_file, record_origin
 from tests.softauthn import SoftAuthenticator
 from tests.support import DEMO_LINE, free_port, stop_server
 
+# Tests of the SQLite file itself (its folder, the origin recorded beside it, its backup)
+# or of a database of their own: the run on PostgreSQL leaves them out.
+SQLITE_FILE = pytest.mark.database("sqlite")
 LINK = re.compile(r"(https?://\S+)/enrol/([A-Za-z0-9_-]{16,})")
 REPO = Path(__file__).resolve().parents[2]
 
@@ -112,6 +116,7 @@ def test_a_new_link_replaces_the_unused_one(settings: Settings) -> None:
         assert client.get(f"/enrol/{second}").status_code == 200
 
 
+@SQLITE_FILE
 def test_demo_is_idempotent(tmp_path: Path) -> None:
     fresh = Settings(database_url=f"sqlite:///{tmp_path / 'iup.db'}", secret_key="test-secret")
     assert iup(fresh, "db", "upgrade").exit_code == 0
@@ -133,6 +138,7 @@ def test_demo_is_idempotent(tmp_path: Path) -> None:
     assert len(set(codes)) == len(codes), "each run prints fresh links"
 
 
+@SQLITE_FILE
 def test_db_upgrade_creates_the_tables(tmp_path: Path) -> None:
     fresh = Settings(database_url=f"sqlite:///{tmp_path / 'iup.db'}", secret_key="test-secret")
     assert not (tmp_path / "copy.db").exists()
@@ -151,6 +157,7 @@ def test_db_upgrade_creates_the_tables(tmp_path: Path) -> None:
     assert count_people(fresh) == 0
 
 
+@SQLITE_FILE
 def test_db_upgrade_creates_the_directory_too(tmp_path: Path) -> None:
     fresh = Settings(
         database_url=f"sqlite:///{tmp_path / 'new' / 'iup.db'}", secret_key="test-secret"
@@ -160,6 +167,7 @@ def test_db_upgrade_creates_the_directory_too(tmp_path: Path) -> None:
     assert (tmp_path / "new" / "iup.db").exists()
 
 
+@SQLITE_FILE
 def test_demo_prints_each_persons_id_for_enrol_and_saves_the_lines(tmp_path: Path) -> None:
     fresh = Settings(database_url=f"sqlite:///{tmp_path / 'iup.db'}", secret_key="test-secret")
     assert iup(fresh, "db", "upgrade").exit_code == 0
@@ -198,6 +206,7 @@ def test_links_and_the_qr_code_lead_to_iup_origin(settings: Settings) -> None:
     )
 
 
+@SQLITE_FILE
 def test_rp_id_follows_iup_origin_unless_set(tmp_path: Path) -> None:
     """One variable to try it on a phone through a tunnel: the passkeys' RP id is the
     origin's host name unless IUP_RP_ID says otherwise."""
@@ -211,6 +220,7 @@ def test_rp_id_follows_iup_origin_unless_set(tmp_path: Path) -> None:
     assert from_env(base).origin == "http://localhost:8000"
 
 
+@SQLITE_FILE
 def test_the_origin_iup_serve_recorded_is_every_commands_unless_iup_origin_says(
     tmp_path: Path,
 ) -> None:
@@ -270,6 +280,7 @@ def serving(settings: Settings, port: int, log: Path) -> subprocess.Popen[bytes]
         time.sleep(0.1)
 
 
+@SQLITE_FILE
 def test_a_server_on_another_port_and_the_commands_agree(
     settings: Settings, tmp_path: Path
 ) -> None:
@@ -402,6 +413,7 @@ def make_dry_run(folder: Path, target: str) -> str:
     return result.stdout
 
 
+@SQLITE_FILE
 def test_make_run_installs_only_what_running_needs(tmp_path: Path) -> None:
     for name in ("Makefile", "pyproject.toml"):
         shutil.copy(REPO / name, tmp_path / name)
@@ -420,6 +432,7 @@ def test_make_run_installs_only_what_running_needs(tmp_path: Path) -> None:
     assert "pip install" not in make_dry_run(tmp_path, "run"), "`make test` installed it all"
 
 
+@SQLITE_FILE
 def test_make_run_prints_the_demo_people_last_and_saves_them(tmp_path: Path) -> None:
     """The real recipe (the installation skipped: its stamp is there), in a folder of its
     own: migration first, then the people with their ids and links, then the server."""
@@ -478,6 +491,7 @@ def test_make_run_prints_the_demo_people_last_and_saves_them(tmp_path: Path) -> 
 # ---- iup backup -------------------------------------------------------------------------
 
 
+@SQLITE_FILE
 def test_backup_is_a_consistent_copy_taken_while_another_connection_writes(
     settings: Settings, tmp_path: Path
 ) -> None:
@@ -520,6 +534,34 @@ def test_backup_is_a_consistent_copy_taken_while_another_connection_writes(
     assert health.status_code == 200 and health.json()["database"] == "ok"
 
 
+@pytest.mark.database("postgresql")
+def test_the_readmes_postgresql_backup_and_restore(settings: Settings, tmp_path: Path) -> None:
+    """The README's two commands, as written there (pg_dump -Fc, then pg_restore --clean
+    --if-exists into the same database): what was written after the backup is gone, what
+    was there is back, and the restored database is at the latest revision and serves."""
+    libpq = make_url(settings.database_url).set(drivername="postgresql")
+    database = libpq.render_as_string(hide_password=False)
+    dump = tmp_path / "iup-backup.dump"
+    written = (REPO / "README.md").read_text()
+    assert (
+        "pg_dump -Fc -d iup -f " in written and "pg_restore --clean --if-exists -d iup " in written
+    )
+    subprocess.run(["pg_dump", "-Fc", "-d", database, "-f", str(dump)], check=True)
+    people = count_people(settings)
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        session.add(Person(given_name="Efter", family_name="Backupen", user_handle=b"e" * 32))
+        session.commit()
+    engine.dispose()
+    assert count_people(settings) == people + 1
+    subprocess.run(["pg_restore", "--clean", "--if-exists", "-d", database, str(dump)], check=True)
+    assert count_people(settings) == people
+    upgraded = iup(settings, "db", "upgrade")
+    assert upgraded.exit_code == 0 and "up to date" in upgraded.stdout, upgraded.output
+    code_from(settings, iup(settings, "enrol", external("alva")))  # it serves again
+
+
+@SQLITE_FILE
 def test_backup_never_overwrites_a_file(settings: Settings, tmp_path: Path) -> None:
     existing = tmp_path / "old.db"
     existing.write_bytes(b"yesterday's backup")
@@ -530,6 +572,7 @@ def test_backup_never_overwrites_a_file(settings: Settings, tmp_path: Path) -> N
     assert existing.read_bytes() == b"yesterday's backup"
 
 
+@SQLITE_FILE
 def test_backup_of_postgresql_points_to_pg_dump(settings: Settings, tmp_path: Path) -> None:
     postgres = msgspec.structs.replace(
         settings, database_url="postgresql+psycopg://iup@db.internal/iup"

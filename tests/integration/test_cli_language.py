@@ -92,6 +92,7 @@ def test_lc_all_comes_before_lang(settings: Settings) -> None:
     assert error_line(swedish) == "Error: ingen person med id 999999"
 
 
+@pytest.mark.database("sqlite")  # `iup backup` copies the SQLite file
 def test_what_is_done_is_said_in_the_language(settings: Settings, tmp_path: Path) -> None:
     source = str(make_url(settings.database_url).database)
     copy = tmp_path / "copy.db"

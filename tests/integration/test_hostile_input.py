@@ -8,7 +8,6 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
 import msgspec
@@ -18,8 +17,6 @@ from sqlmodel import Session, func, select
 
 from backend.auth import limits
 from backend.auth.service import issue_enrolment_code
-from backend.db import make_engine, upgrade
-from backend.demo import seed
 from backend.models import Challenge, PasskeyCredential, Person, SelfAssessment
 from backend.settings import Settings
 from backend.web import safe_next
@@ -27,23 +24,13 @@ from tests.integration.conftest import ORIGIN, Visitor, demo_person
 from tests.softauthn import SoftAuthenticator
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def settings(request: pytest.FixtureRequest, tmp_path: Path, template_db: bytes) -> Settings:
-    """Every test here runs on both databases (PostgreSQL refuses what SQLite stores)."""
-    if request.param == "sqlite":
-        path = tmp_path / "iup.db"
-        path.write_bytes(template_db)
-        url = f"sqlite:///{path}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-        upgrade(url)
-        engine = make_engine(url)
-        with Session(engine) as db:
-            seed(db, today=date.today())  # noqa: DTZ011  (idempotent)
-            db.execute(text("DELETE FROM rate_limit"))  # the test client's address is shared
-            db.commit()
-        engine.dispose()
-    return Settings(database_url=url, origin=ORIGIN, rp_id="localhost", secret_key="test-secret")
+@pytest.fixture
+def settings(fresh: Callable[[str], str]) -> Settings:
+    """Without the debug flag, as served (PostgreSQL refuses what SQLite stores: make test
+    runs these on both)."""
+    return Settings(
+        database_url=fresh("iup"), origin=ORIGIN, rp_id="localhost", secret_key="test-secret"
+    )
 
 
 @pytest.fixture(autouse=True)

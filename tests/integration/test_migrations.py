@@ -1,31 +1,23 @@
-"""The Alembic migration matches the models on SQLite and PostgreSQL, goes down and up
-again, and the app runs on PostgreSQL: demo seed, enrolment, the pupil's goals."""
+"""The Alembic migration matches the models, goes down and up again, and moves the data of
+the migrations that reshape it; on the run's database (make test runs both)."""
 
 from __future__ import annotations
 
-from contextlib import ExitStack
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from litestar.testing import TestClient
 from sqlalchemy import Engine, inspect, text
 from sqlmodel import Session, SQLModel, func, select
 
 import backend.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from backend.app import create_app
-from backend.auth.service import issue_enrolment_code
 from backend.db import MIGRATIONS, make_engine, upgrade
-from backend.demo import external, seed
-from backend.models import Goal, Person, Plan, SelfAssessment
-from backend.settings import Settings
-from tests.integration.conftest import ORIGIN, Visitor
-from tests.support import postgres_database
+from backend.demo import seed
+from backend.models import Person
+from tests.support import TEST_DATABASE
 
 TABLES = {
     "school",
@@ -90,28 +82,21 @@ def tables(engine: Engine) -> set[str]:
     return set(inspect(engine).get_table_names()) - {"alembic_version"}
 
 
-@pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'iup.db'}"
-
-
-# SQLite ----------------------------------------------------------------------------------
-
-
-def test_the_migration_matches_the_models_on_sqlite(sqlite_url: str) -> None:
-    upgrade(sqlite_url)
-    engine = make_engine(sqlite_url)
+def test_the_migration_matches_the_models(empty_url: str) -> None:
+    upgrade(empty_url)
+    engine = make_engine(empty_url)
     try:
+        assert engine.dialect.name == TEST_DATABASE
         assert tables(engine) == TABLES
         assert differences(engine) == []
     finally:
         engine.dispose()
 
 
-def test_the_comparison_sees_a_difference(sqlite_url: str) -> None:
+def test_the_comparison_sees_a_difference(empty_url: str) -> None:
     """The check above can fail: a column the models lack is reported."""
-    upgrade(sqlite_url)
-    engine = make_engine(sqlite_url)
+    upgrade(empty_url)
+    engine = make_engine(empty_url)
     try:
         with engine.begin() as connection:
             connection.execute(text("ALTER TABLE person ADD COLUMN nickname VARCHAR(20)"))
@@ -121,16 +106,12 @@ def test_the_comparison_sees_a_difference(sqlite_url: str) -> None:
     assert [(d[0], d[2], d[3].name) for d in found] == [("remove_column", "person", "nickname")]
 
 
-def test_downgrade_to_base_and_upgrade_again_on_sqlite(sqlite_url: str) -> None:
-    down_and_up(sqlite_url)
-
-
-def down_and_up(url: str) -> None:
+def test_downgrade_to_base_and_upgrade_again(empty_url: str) -> None:
     """Every migration down to nothing, then up again: the same tables, the models' shape,
     and a database the demo seeds."""
-    config = alembic_config(url)
-    upgrade(url)
-    engine = make_engine(url)
+    config = alembic_config(empty_url)
+    upgrade(empty_url)
+    engine = make_engine(empty_url)
     try:
         assert tables(engine) == TABLES
         command.downgrade(config, "base")
@@ -147,83 +128,15 @@ def down_and_up(url: str) -> None:
         engine.dispose()
 
 
-# PostgreSQL ------------------------------------------------------------------------------
-
-
-def test_the_migration_matches_the_models_on_postgresql(postgres_url: str) -> None:
-    upgrade(postgres_url)
-    engine = make_engine(postgres_url)
-    try:
-        assert engine.dialect.name == "postgresql"
-        assert tables(engine) == TABLES
-        assert differences(engine) == []
-    finally:
-        engine.dispose()
-
-
-def test_downgrade_to_base_and_upgrade_again_on_postgresql() -> None:
-    with postgres_database("iup_down_up") as url:  # a database of its own: it goes to nothing
-        down_and_up(url)
-
-
-def test_the_pupil_journey_on_postgresql(postgres_url: str) -> None:
-    upgrade(postgres_url)  # idempotent: the test above may have run first
-    settings = Settings(
-        database_url=postgres_url, origin=ORIGIN, rp_id="localhost", secret_key="test-secret"
-    )
-    with ExitStack() as stack:
-        engine = make_engine(postgres_url)
-        stack.callback(engine.dispose)
-        with Session(engine, expire_on_commit=False) as db:
-            seed(db, today=date.today())  # noqa: DTZ011
-            people = db.exec(select(func.count()).select_from(Person)).one()
-            seed(db, today=date.today())  # noqa: DTZ011
-            assert db.exec(select(func.count()).select_from(Person)).one() == people > 10
-            alva = db.exec(select(Person).where(Person.external_id == external("alva"))).one()
-            assert alva.id is not None
-            code = issue_enrolment_code(db, person_id=alva.id, hours=1)
-            [goal] = db.exec(
-                select(Goal.id).join(Plan).where(Plan.pupil_id == alva.id, Goal.position == 0)
-            ).all()
-
-        app = create_app(settings)
-        with TestClient(app) as client:
-            assert client.get("/healthz").json() == {"status": "ok", "database": "ok"}
-            pupil = Visitor(client)
-            assert pupil.get(f"/enrol/{code}").status_code == 200
-            enrolled = pupil.enrol(code)
-            assert enrolled.status_code == 201, enrolled.text
-            home = pupil.get("/")
-            assert home.status_code == 200
-            assert "Mina mål" in home.text and "multiplikationstabellerna" in home.text
-            again = pupil.get(f"/enrol/{code}")  # used, and she is signed in: home
-            assert again.status_code == 303 and again.headers["location"] == "/", "the code is used"
-
-            saved = pupil.form(f"/goals/{goal}/self-assessments", {"level": "3", "comment": "PG"})
-            assert saved.status_code == 303
-            assert pupil.form("/logout", {}).status_code == 303
-            assert pupil.get("/").status_code == 303
-            again = pupil.sign_in()
-            assert again.status_code == 201, again.text
-            plan = pupil.get("/api/plan").json()
-            assert [
-                g["self_assessments"][0]["comment"] for g in plan["goals"] if g["id"] == goal
-            ] == ["PG"]
-
-        with Session(engine) as db:
-            levels = db.exec(select(SelfAssessment.level).where(SelfAssessment.goal_id == goal))
-            assert list(levels) == [3]
-
-
 # Terms became a school's own (0004) ------------------------------------------------------
 
 
-def _terms_split_per_school(url: str) -> None:
+def test_terms_split_per_school(empty_url: str) -> None:
     """Before 0004 one term served every school; after it each school has its copy and each
     plan points at the copy of its pupil's school."""
-    config = alembic_config(url)
+    config = alembic_config(empty_url)
     command.upgrade(config, "0003")
-    engine = make_engine(url)
+    engine = make_engine(empty_url)
     try:
         with engine.begin() as db:
             for sql in (
@@ -256,10 +169,36 @@ def _terms_split_per_school(url: str) -> None:
         engine.dispose()
 
 
-def test_terms_split_per_school_on_sqlite(sqlite_url: str) -> None:
-    _terms_split_per_school(sqlite_url)
+# Imported schools got a unique key (0012) ------------------------------------------------
 
 
-def test_terms_split_per_school_on_postgresql() -> None:
-    with postgres_database("iup_terms") as url:
-        _terms_split_per_school(url)
+def test_schools_from_earlier_imports_get_their_key_and_ours_none(empty_url: str) -> None:
+    """The oldest of each imported school (the one imports chose) gets the key; a later
+    twin, made by a race before the key, keeps none; our own schools keep none."""
+    config = alembic_config(empty_url)
+    command.upgrade(config, "0011")
+    engine = make_engine(empty_url)
+    try:
+        with engine.begin() as db:
+            db.execute(
+                text(
+                    "INSERT INTO school (id, name, unit_code, rp_id, origin, external_id) VALUES"
+                    " (1, 'Ours', NULL, '', '', 'ext-1'), (2, 'Ours, 1A', NULL, '', '', NULL),"
+                    " (3, 'Norr', '123', 'norr.example', 'https://norr.example', NULL),"
+                    " (4, 'Norr', '123', 'norr.example', 'https://norr.example', NULL),"
+                    " (5, 'Other system', NULL, '', '', NULL)"
+                )
+            )
+            db.execute(text("INSERT INTO pupil_group (id, school_id, name) VALUES (1, 2, '1A')"))
+        command.upgrade(config, "head")
+        with engine.connect() as db:
+            keys = dict(db.execute(text("SELECT id, sender_key FROM school ORDER BY id")).all())
+        assert keys == {
+            1: None,
+            2: None,
+            3: "norr.example\nhttps://norr.example\nunit:123",
+            4: None,
+            5: "\n\nname:Other system",
+        }
+    finally:
+        engine.dispose()

@@ -37,9 +37,9 @@ def test_a_prebuilt_read_sees_the_requests_unsaved_writes(settings: Settings) ->
 
 
 @pytest.fixture
-def postgres(postgres_url: str) -> Iterator[Engine]:
-    upgrade(postgres_url)
-    engine = make_engine(postgres_url)
+def postgres(empty_url: str) -> Iterator[Engine]:
+    upgrade(empty_url)
+    engine = make_engine(empty_url)
     engine.pool.dispose()
     yield engine
     engine.dispose()
@@ -51,6 +51,7 @@ def prepared(engine: Engine) -> int:
         return len(session.execute(text("SELECT name FROM pg_prepared_statements")).all())
 
 
+@pytest.mark.database("postgresql")  # psycopg's prepared statements
 def test_reading_requests_keep_their_prepared_statements(postgres: Engine) -> None:
     for _ in range(6):  # psycopg prepares a statement at its fifth run on one connection
         with DbSession(postgres) as session:

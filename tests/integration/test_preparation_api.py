@@ -15,8 +15,7 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from backend.db import make_engine, upgrade
-from backend.demo import seed
+from backend.db import make_engine
 from backend.errors import Conflict
 from backend.models import Answer, Audience, Guardianship, Preparation
 from backend.preparation import service
@@ -344,24 +343,11 @@ def test_a_stale_json_save_with_the_saved_texts_is_saved_too(
     assert elias.get(PUPIL_API).json()["answers"][0]["text"] == "Samma"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, settings: Settings) -> str:
-    if request.param == "sqlite":
-        return settings.database_url
-    url: str = request.getfixturevalue("postgres_url")
-    upgrade(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        seed(session, today=date.today())  # noqa: DTZ011  (idempotent)
-    engine.dispose()
-    return url
-
-
-def test_saves_at_the_same_moment_from_one_version_store_exactly_one(database_url: str) -> None:
+def test_saves_at_the_same_moment_from_one_version_store_exactly_one(settings: Settings) -> None:
     """Eight saves based on the same version at once (the first save, then an update):
     one is stored, the others are refused as stale; no answer is overwritten unseen. The
     database decides (a unique key, a conditional update), on SQLite and PostgreSQL."""
-    engine = make_engine(database_url)
+    engine = make_engine(settings.database_url)
     db = Session(engine, expire_on_commit=False)
     elias = demo_person(db, "elias")
     assert elias.id is not None

@@ -6,7 +6,7 @@ it, and a dry run changes nothing."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import msgspec
@@ -16,8 +16,7 @@ from sqlmodel import Session, col, func, select
 
 from backend import periodic
 from backend.app import create_app
-from backend.db import make_engine, upgrade
-from backend.demo import seed
+from backend.db import make_engine
 from backend.models import (
     Agreement,
     AuditEvent,
@@ -38,7 +37,6 @@ from backend.models import (
 from backend.retention.service import sweep
 from backend.settings import Settings
 from tests.integration.conftest import demo_person
-from tests.support import postgres_database
 
 
 def school_of(db: Session, key: str) -> School:
@@ -72,18 +70,6 @@ def test_each_school_keeps_the_read_log_and_audit_entries_for_its_own_period(
     db: Session, settings: Settings
 ) -> None:
     the_read_log_and_audit_entries(db, settings)
-
-
-def test_the_same_on_postgresql() -> None:
-    with postgres_database("iup_retention") as url:
-        upgrade(url)
-        engine = make_engine(url)
-        with Session(engine, expire_on_commit=False) as db:
-            seed(db, today=date.today())  # noqa: DTZ011
-            settings = Settings(database_url=url, origin="http://localhost", rp_id="localhost")
-            the_read_log_and_audit_entries(db, settings)
-            an_archived_plan(db, settings)
-        engine.dispose()
 
 
 def the_read_log_and_audit_entries(db: Session, settings: Settings) -> None:
@@ -288,11 +274,6 @@ def test_a_failing_pass_does_not_stop_the_others(
 
 def test_of_many_processes_one_runs_the_hours_passes(settings: Settings) -> None:
     one_takes_the_lease(settings.database_url)
-
-
-def test_of_many_processes_one_runs_the_hours_passes_on_postgresql(postgres_url: str) -> None:
-    upgrade(postgres_url)
-    one_takes_the_lease(postgres_url)
 
 
 def one_takes_the_lease(url: str) -> None:

@@ -12,8 +12,6 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,8 +27,6 @@ from schemathesis.python import asgi
 from sqlalchemy import text
 from sqlmodel import Session
 
-from backend.db import make_engine, upgrade
-from backend.demo import seed
 from backend.settings import Settings
 from tests.integration.conftest import ORIGIN, Visitor, demo_person
 
@@ -41,30 +37,17 @@ EXAMPLES = int(os.environ.get("IUP_FUZZ_EXAMPLES", "10"))
 # schema, status codes, headers): the known mismatches are listed in docs/TESTING.md.
 CHECKS = None if os.environ.get("IUP_FUZZ_CHECKS") == "all" else [not_a_server_error]
 ROLES = ["anonymous", "alva", "guardian-anna", "mentor-4a", "principal"]
-DATABASE = os.environ.get("IUP_FUZZ_DATABASE", "sqlite")
 # Requests per role and status, printed at the end of each role's test (seen with -s).
 STATUSES: dict[str, Counter[int]] = {role: Counter() for role in ROLES}
 
 
 @pytest.fixture
-def settings(request: pytest.FixtureRequest, tmp_path: Path, template_db: bytes) -> Settings:
-    """The demo on SQLite, fresh for each role; IUP_FUZZ_DATABASE=postgresql runs on the
-    local PostgreSQL server instead (one database for the module, as in
-    test_hostile_input.py), which refuses more than SQLite stores."""
-    if DATABASE == "postgresql":
-        url = request.getfixturevalue("postgres_url")
-        upgrade(url)
-        engine = make_engine(url)
-        with Session(engine) as db:
-            seed(db, today=date.today())  # noqa: DTZ011  (idempotent)
-            db.execute(text("DELETE FROM rate_limit"))
-            db.commit()
-        engine.dispose()
-    else:
-        path = tmp_path / "iup.db"
-        path.write_bytes(template_db)
-        url = f"sqlite:///{path}"
-    return Settings(database_url=url, origin=ORIGIN, rp_id="localhost", secret_key="test-secret")
+def settings(fresh: Callable[[str], str]) -> Settings:
+    """The demo, fresh for each role, on the run's database (make test runs both:
+    PostgreSQL refuses more than SQLite stores)."""
+    return Settings(
+        database_url=fresh("iup"), origin=ORIGIN, rp_id="localhost", secret_key="test-secret"
+    )
 
 
 @pytest.fixture

@@ -54,6 +54,7 @@ from backend.settings import Settings
 from tests.integration.conftest import ORIGIN, Visitor
 from tests.integration.test_agreements import sign
 from tests.statements import counting_app, queries
+from tests.support import MasterCopy
 
 # The most statements one request of each page may send, today's count: a page made cheaper
 # lowers its budget; one that needs more says why in the commit that raises it.
@@ -300,16 +301,15 @@ def _ids(db: Session) -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def worlds(
-    tmp_path_factory: pytest.TempPathFactory, template_db: bytes
+    tmp_path_factory: pytest.TempPathFactory, demo_master: MasterCopy
 ) -> Iterator[dict[str, World]]:
     """The small and the large school, each on its own copy of the demo database."""
     made: dict[str, World] = {}
     with ExitStack() as stack:
         for size, n in SIZES.items():
-            path = tmp_path_factory.mktemp(size) / "iup.db"
-            path.write_bytes(template_db)
+            url = demo_master.copy(size)
             settings = Settings(
-                database_url=f"sqlite:///{path}",
+                database_url=url,
                 origin=ORIGIN,
                 rp_id="localhost",
                 secret_key="test-secret",

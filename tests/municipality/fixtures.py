@@ -1,5 +1,6 @@
-"""Pytest fixtures: the municipality built once per session (a migrated SQLite file with its
-SS 12000 files imported and a term's activity seeded), and a copy of it per test.
+"""Pytest fixtures: the municipality built once per session (a migrated database, SQLite or
+with IUP_TEST_DATABASE=postgresql PostgreSQL, with its SS 12000 files imported and a
+term's activity seeded), and a copy of it per test.
 
     from tests.municipality.fixtures import town_fixture, town_template_fixture  # noqa: F401
 
@@ -9,7 +10,6 @@ SS 12000 files imported and a term's activity seeded), and a copy of it per test
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +22,7 @@ from backend.db import make_engine
 from backend.settings import Settings
 from tests.municipality.generate import Municipality, generate
 from tests.municipality.seed import Seeded, build
+from tests.support import MasterCopy, master_copy
 
 ORIGIN = "http://localhost:8000"  # as tests/integration/conftest.py
 KNOBS = {"seed": 12000, "schools": 3, "pupils_per_class": 4, "classes_per_year": 2}
@@ -38,17 +39,15 @@ def knobs() -> dict[str, int]:
     return chosen
 
 
-def settings_for(path: Path) -> Settings:
-    return Settings(
-        database_url=f"sqlite:///{path}", origin=ORIGIN, rp_id="localhost", secret_key="test-secret"
-    )
+def settings_for(url: str) -> Settings:
+    return Settings(database_url=url, origin=ORIGIN, rp_id="localhost", secret_key="test-secret")
 
 
 @dataclass
 class Template:
     model: Municipality
     seeded: Seeded
-    database: Path  # the built file: copy it, never open it
+    master: MasterCopy  # the built database: copy it, never open it
     files: Path  # the SS 12000 files it was imported from
 
 
@@ -77,25 +76,26 @@ class Town:
 
 
 @pytest.fixture(scope="session", name="town_template")
-def town_template_fixture(tmp_path_factory: pytest.TempPathFactory) -> Template:
+def town_template_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Template]:
     """Generated, written, imported and seeded once; tests get copies."""
     root = tmp_path_factory.mktemp("municipality")
-    path = root / "iup.db"
-    settings = settings_for(path)
-    model = generate(**knobs(), today=settings.today())  # the app's today, in its zone
-    seeded = build(
-        model, folder=root / "ss12000", database_url=settings.database_url, settings=settings
-    )
-    return Template(model=model, seeded=seeded, database=path, files=root / "ss12000")
+    model = generate(**knobs(), today=settings_for("sqlite://").today())  # the app's day
+    seeded: list[Seeded] = []
+
+    def build_town(url: str) -> None:
+        settings = settings_for(url)
+        seeded.append(build(model, folder=root / "ss12000", database_url=url, settings=settings))
+
+    with master_copy(root, "town", build_town) as master:
+        yield Template(model=model, seeded=seeded[0], master=master, files=root / "ss12000")
 
 
 @pytest.fixture(name="town")
-def town_fixture(tmp_path: Path, town_template: Template) -> Town:
-    path = tmp_path / "iup.db"
-    shutil.copyfile(town_template.database, path)
+def town_fixture(town_template: Template) -> Town:
+    url = town_template.master.copy("iup")
     return Town(
         model=town_template.model,
         seeded=town_template.seeded,
-        settings=settings_for(path),
+        settings=settings_for(url),
         files=town_template.files,
     )
