@@ -3,6 +3,7 @@ and the health check. Public (no personal data), and all of it cacheable but /he
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from typing import Any
 
@@ -20,6 +21,8 @@ from backend.errors import NotFound
 from backend.i18n import _
 from backend.web import Page
 
+log = logging.getLogger("iup.access")
+
 
 class Health(msgspec.Struct):
     status: str
@@ -34,16 +37,21 @@ class Health(msgspec.Struct):
     dependencies=PUBLIC,
     name="shell.healthz",
 )
-def healthz(state: State) -> Health:
-    """A connection held only for `SELECT 1`: it answers while the app is busy."""
-    connection = state.engine.raw_connection()
+def healthz(state: State) -> Response[Health]:
+    """A connection held only for `SELECT 1`: it answers while the app is busy. Without
+    its database the process is no use: 503, so a proxy or a monitor takes it out."""
     try:
-        cursor = connection.cursor()
-        cursor.execute("SELECT 1")
-        cursor.close()
-    finally:
-        connection.close()
-    return Health(status="ok", database="ok")
+        connection = state.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+        finally:
+            connection.close()
+    except Exception:  # whatever the driver raises, the database does not answer
+        log.warning("health check: the database does not answer", exc_info=True)
+        return Response(Health(status="unavailable", database="unreachable"), status_code=503)
+    return Response(Health(status="ok", database="ok"))
 
 
 # Static files and the worker's script carry only the headers they need (every byte counts on

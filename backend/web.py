@@ -20,7 +20,7 @@ from litestar.enums import MediaType
 from litestar.params import PathParameter
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
-from litestar.types import Message, Scope, Send
+from litestar.types import Message, Receive, Scope, Send
 
 from backend import i18n
 from backend.db import close_db
@@ -267,6 +267,31 @@ def _without_body(send: Send) -> Send:
     return head_send
 
 
+# A body refused as too large is still read (and dropped) up to this much before the answer
+# goes out: a proxy in front that is still sending it would otherwise meet a closed
+# connection and answer 502 in its own words instead of ours.
+DRAIN = 32 * 1024 * 1024
+
+
+def _draining(receive: Receive, send: Send) -> tuple[Receive, Send]:
+    done = False
+
+    async def tracked() -> Any:
+        nonlocal done
+        message = await receive()
+        done = message["type"] == "http.disconnect" or not message.get("more_body", False)
+        return message
+
+    async def draining_send(message: Message) -> None:
+        if message["type"] == "http.response.start" and message["status"] == 413:
+            read = 0
+            while not done and read <= DRAIN:
+                read += len((await tracked()).get("body", b""))
+        await send(message)
+
+    return tracked, draining_send
+
+
 class App(Litestar):
     """Litestar, with what must hold for every request, unknown paths included: an id, the
     language, a bounded Cookie header, HEAD for every GET route, compression, and one log
@@ -282,6 +307,8 @@ class App(Litestar):
             scope["method"] = "GET"
             scope[HEAD_KEY] = True
             send = _without_body(send)
+        if method in ("POST", "PUT", "PATCH", "DELETE"):
+            receive, send = _draining(receive, send)
         seen = incoming(scope)
         if seen.encoding:  # outside HEAD's wrapper: the length is the compressed body's
             send = _compressing(send, seen.encoding)

@@ -8,16 +8,18 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
 from litestar import Litestar
+from litestar.testing import TestClient
 from sqlmodel import Session, select
 
 from backend.app import create_app
 from backend.models import ReadLog
 from backend.settings import Settings
-from tests.integration.conftest import Visitor, demo_person
+from tests.integration.conftest import ORIGIN, Visitor, demo_person
 
 BROWSER = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 VOLATILE = {"date", "x-request-id", "set-cookie"}
@@ -129,3 +131,17 @@ def test_head_on_a_pupils_plan_is_not_a_logged_read(
 def test_head_through_the_test_client(visitor: Callable[[], Visitor]) -> None:
     response = visitor().client.head("/login")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+
+
+@pytest.mark.database("sqlite")  # its own database, which is not one
+def test_health_is_503_while_the_database_does_not_answer(tmp_path: Path) -> None:
+    """A monitor or a proxy takes the process out: 503 with the reason, not a 500 page."""
+    folder = tmp_path / "not-a-database.db"
+    folder.mkdir()  # SQLite cannot open a folder
+    app = create_app(
+        Settings(database_url=f"sqlite:///{folder}", origin=ORIGIN, secret_key="test-secret")
+    )
+    client = TestClient(app)  # no lifespan: the hourly work would need the database too
+    answer = client.get("/healthz")
+    assert answer.status_code == 503
+    assert answer.json() == {"status": "unavailable", "database": "unreachable"}
