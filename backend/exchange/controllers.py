@@ -1,13 +1,19 @@
 """The open exchange format over HTTP: the document as JSON for the API, and the same as a
 file to download from the mentor's compilation (staff of the pupil only; the read log
 records each export). The receiving school imports one by the API or by uploading the file
-on the pupil's import page; both go through `importing.decode` and `import_document`."""
+on the pupil's import page; both go through `importing.decode` and `import_document`.
+
+An export or an import of a long history (up to 5 MB) is work of seconds: it runs in a
+worker thread (`to_thread`), so the process's event loop goes on serving everyone else
+meanwhile. The request's session goes along: only that thread uses it until it is back."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 import msgspec
+from anyio import to_thread
 from litestar import Controller, Response, get, post
 from litestar.datastructures import State, UploadFile
 from litestar.di import NamedDependency
@@ -67,15 +73,17 @@ class ExchangeController(Controller):
 
     @get(
         "/pupils/{pupil_id:int}/export.json",
-        sync_to_thread=False,
         dependencies=for_pupil(ReadKind.EXPORT, STAFF),
         name="exchange.download",
     )
-    def download(
+    async def download(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
     ) -> Response[bytes]:
-        document = service.export(db, pupil_id=access.pupil_id, settings=state.settings)
-        body = msgspec.json.format(msgspec.json.encode(document), indent=2) + b"\n"
+        def export() -> bytes:
+            document = service.export(db, pupil_id=access.pupil_id, settings=state.settings)
+            return msgspec.json.format(msgspec.json.encode(document), indent=2) + b"\n"
+
+        body = await to_thread.run_sync(export)
         return Response(
             body,
             media_type="application/json",
@@ -115,13 +123,17 @@ class ExchangeController(Controller):
         document = (await request.form()).get("document")
         if not isinstance(document, UploadFile) or not document.filename:
             return _upload_page(request, db, access, error=CHOOSE_FILE, status_code=422)
+        raw = await document.read(MAX_DOCUMENT + 1)
         try:
-            result = import_document(
-                db,
-                document=decode(await document.read(MAX_DOCUMENT + 1)),
-                person_id=access.pupil_id,
-                by_id=access.viewer.person_id,
-                settings=state.settings,
+            result = await to_thread.run_sync(
+                partial(
+                    import_document,
+                    db,
+                    document=decode(raw),
+                    person_id=access.pupil_id,
+                    by_id=access.viewer.person_id,
+                    settings=state.settings,
+                )
             )
         except DOCUMENT_REFUSALS as refusal:
             return _upload_page(
@@ -136,7 +148,6 @@ class ExchangeApiController(Controller):
 
     @get(
         "/pupils/{pupil_id:int}/export",
-        sync_to_thread=False,
         summary="One pupil's whole history in the open exchange format `iup-exchange/1` "
         "(docs/exchange.md), for the school she moves to: every term's goals, "
         "self-assessments with replies, preparations, summary, agreements with their "
@@ -145,14 +156,15 @@ class ExchangeApiController(Controller):
         dependencies=for_pupil(ReadKind.EXPORT, STAFF),
         name="exchange.export_json",
     )
-    def export_json(
+    async def export_json(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
     ) -> ExchangeDocument:
-        return service.export(db, pupil_id=access.pupil_id, settings=state.settings)
+        return await to_thread.run_sync(
+            partial(service.export, db, pupil_id=access.pupil_id, settings=state.settings)
+        )
 
     @post(
         "/imports",
-        sync_to_thread=False,
         status_code=201,
         summary="Import another school's exchange document (`iup-exchange/1`, "
         "docs/iup-exchange-1.schema.json) as the pupil's earlier terms: archived plans with "
@@ -163,7 +175,7 @@ class ExchangeApiController(Controller):
         request_max_body_size=MAX_DOCUMENT,
         name="exchange.import_json",
     )
-    def import_json(
+    async def import_json(
         self,
         *,
         db: NamedDependency[Session],
@@ -176,12 +188,15 @@ class ExchangeApiController(Controller):
     ) -> ImportedPublic:
         if person_id is None:
             raise Invalid("person_id", N_("Say whose history it is: ?person_id=."))
-        return import_for(
-            db,
-            staff=access,
-            person_id=person_id,
-            raw=msgspec.json.encode(data),
-            settings=state.settings,
+        return await to_thread.run_sync(
+            partial(
+                import_for,
+                db,
+                staff=access,
+                person_id=person_id,
+                raw=msgspec.json.encode(data),
+                settings=state.settings,
+            )
         )
 
 

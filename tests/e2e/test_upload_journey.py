@@ -29,7 +29,7 @@ from sqlmodel import Session, col, select
 from backend.db import make_engine
 from backend.demo import external
 from backend.models import Goal, Person, Plan, School, SelfAssessment
-from tests.support import DESKTOP, PHONE
+from tests.support import DESKTOP, PHONE, words
 
 pytestmark = pytest.mark.e2e
 
@@ -80,6 +80,17 @@ def leos_file(live_server: Any, tmp_path: Path) -> Path:
     return path
 
 
+# Every text the upload's status line takes, in order, kept on the page (window.said).
+SAID = """() => {
+  window.said = [];
+  new MutationObserver(() => {
+    const status = document.getElementById("upload-status");
+    if (status && status.textContent && window.said.at(-1) !== status.textContent)
+      window.said.push(status.textContent);
+  }).observe(document.body, { subtree: true, childList: true, characterData: true });
+}"""
+
+
 def fits(page: Any, width: int) -> None:
     assert page.evaluate("document.scrollingElement.scrollWidth") <= width, page.url
 
@@ -108,9 +119,18 @@ def test_his_mentor_uploads_leos_plans_from_his_earlier_school(
     axe_check(phone)
 
     phone.get_by_label("Filen från den tidigare skolan").set_input_files(path)
+    phone.evaluate(SAID)
     phone.get_by_role("button", name="Importera").tap()
     result = phone.locator("#imported")
     expect(result).to_contain_text("1 termin importerad")
+    # While it went, the page said how far: the file sent (a percentage), then importing.
+    said = phone.evaluate("window.said")
+    sending = words("sv", "Sending the file: %(percent)s %%").replace("%%", "%")
+    assert sending.replace("%(percent)s", "100") in said, said
+    assert words("sv", "The file is sent. Importing it…") in said, said
+    assert said.index(words("sv", "The file is sent. Importing it…")) > said.index(
+        sending.replace("%(percent)s", "100")
+    )
     expect(result).to_contain_text("3 mål")
     expect(result).to_contain_text("1 svar om hur det går")
     expect(result).to_contain_text("0 överenskommelser")
