@@ -34,13 +34,16 @@ ORIGIN = "http://localhost:8000"
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A test marked `database("postgresql")` is about that database alone: the run on the
-    other database leaves it out (deselected, not skipped)."""
+    other database leaves it out (deselected, not skipped). A test marked `long` runs
+    first."""
     other = [
         i for i in items if (m := i.get_closest_marker("database")) and m.args[0] != TEST_DATABASE
     ]
     if other:
         config.hook.pytest_deselected(items=other)
         items[:] = [i for i in items if i not in other]
+    # The long ones first, so that no core is left alone with one at the end (-n auto).
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
 
 
 @pytest.fixture

@@ -286,6 +286,7 @@ def open_page(guest: Visitor, url: str, chosen: dict[str, Value], tally: Tally) 
     return response
 
 
+@pytest.mark.long
 def test_every_page_as_every_kind_of_person(town: Town, capsys: pytest.CaptureFixture[str]) -> None:
     started = time.monotonic()
     pattern, by_name = name_pattern(town)

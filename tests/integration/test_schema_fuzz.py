@@ -91,6 +91,8 @@ def real_ids(db: Session) -> dict[str, Any]:
     }
 
 
+@pytest.mark.long
+@pytest.mark.database("postgresql")  # the stricter one: it refuses what SQLite stores
 @pytest.mark.parametrize("role", ROLES)
 def test_no_operation_answers_with_a_server_error(
     role: str,

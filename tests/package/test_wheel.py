@@ -24,6 +24,9 @@ from babel.messages.pofile import read_po
 from backend.assets import minified
 from tests.support import free_port, stop_server
 
+# Building and installing the wheel takes half a minute: started first (-n auto).
+pytestmark = pytest.mark.long
+
 REPO = Path(__file__).resolve().parents[2]
 NOT_SHIPPED = shutil.ignore_patterns(
     ".git", ".venv", "var", "build", "dist", "*.egg-info", "__pycache__", ".*_cache",
