@@ -45,6 +45,19 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def serve(iup: str, port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """`iup serve` on 127.0.0.1:`port`, its output in `log`, in a process group of its own
+    (which stop_server stops whole)."""
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [iup, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
+
+
 def stop_server(process: subprocess.Popen[bytes]) -> None:
     """`iup serve` started with start_new_session: the whole group, since granian's worker
     is a process of its own. SIGTERM first, SIGKILL for whatever is left."""

@@ -36,7 +36,7 @@ from backend.models import Person, RateLimit
 from backend.settings import Settings
 from tests.load.test_class_saves import CLIENT_TIMEOUT, IUP, wait_until_healthy
 from tests.softauthn import SoftAuthenticator
-from tests.support import free_port, postgres_database, stop_server
+from tests.support import free_port, postgres_database, serve, stop_server
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "nginx-iup.conf"
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
@@ -145,16 +145,7 @@ def proxied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxied]:
         logs = folder / "server-a.log", folder / "server-b.log"
         try:
             for port, log in zip((a, b), logs, strict=True):
-                with log.open("wb") as out:
-                    processes.append(
-                        subprocess.Popen(
-                            [IUP, "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=out,
-                            stderr=subprocess.STDOUT,
-                            env=env,
-                            start_new_session=True,
-                        )
-                    )
+                processes.append(serve(IUP, port, env, log))
             for port, process, log in zip((a, b), processes, logs, strict=True):
                 wait_until_healthy(f"http://127.0.0.1:{port}", process, f"\n{log}")
             checked = subprocess.run(

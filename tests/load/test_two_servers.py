@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from backend.models import Group, Person, TalkTime
 from backend.settings import Settings
 from tests.load.test_class_saves import CLIENT_TIMEOUT, IUP, wait_until_healthy
 from tests.softauthn import SoftAuthenticator
-from tests.support import free_port, postgres_database, stop_server
+from tests.support import free_port, postgres_database, serve, stop_server
 
 CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 ELSEWHERE = "another process runs this hour's passes"
@@ -65,16 +64,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
             for n, port in enumerate(ports):
                 log = folder / f"server-{n}.log"
                 logs.append(log)
-                with log.open("wb") as out:
-                    processes.append(
-                        subprocess.Popen(
-                            [IUP, "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=out,
-                            stderr=subprocess.STDOUT,
-                            env=env,
-                            start_new_session=True,
-                        )
-                    )
+                processes.append(serve(IUP, port, env, log))
             for base, process, log in zip((a, b), processes, logs, strict=True):
                 wait_until_healthy(base, process, f"\n{log}")
             yield Pair(a, b, engine, (logs[0], logs[1]))

@@ -106,41 +106,6 @@
   document.addEventListener("htmx:response:error", showSendNote(true));
   document.addEventListener("htmx:before:request", showSendNote(false));
 
-  /* A file upload shows how far it is: sent (a percentage), then imported on the server */
-  // htmx 4 sends with fetch, which reports no upload progress; XMLHttpRequest does. The
-  // answer is the form's section again (a result or a refusal), as htmx would swap it; any
-  // other answer, or none, falls back to the plain post.
-  function upload(e) {
-    const form = e.target;
-    const box = form.querySelector?.("[data-upload-progress]");
-    if (!box || !window.FormData) return;
-    e.preventDefault();
-    const bar = box.querySelector("progress");
-    const status = box.querySelector("[role=status]");
-    const say = (text) => { status.textContent = text; };
-    const request = new XMLHttpRequest();
-    request.open("POST", form.action);
-    request.setRequestHeader("HX-Request", "true");
-    request.upload.addEventListener("progress", (p) => {
-      if (!p.lengthComputable) return;
-      bar.value = Math.round((100 * p.loaded) / p.total);
-      say(status.dataset.sending.replace("%(percent)s", bar.value));
-    });
-    request.upload.addEventListener("load", () => { bar.removeAttribute("value"); say(status.dataset.working); });
-    request.addEventListener("load", () => {
-      const section = form.closest("section");
-      if (![200, 409, 413, 422].includes(request.status) || !section ||
-          !request.responseText.trimStart().startsWith("<section")) { form.submit(); return; }
-      section.outerHTML = request.responseText;
-      init();
-    });
-    request.addEventListener("error", () => form.submit());
-    box.hidden = false;
-    form.querySelectorAll("button").forEach((b) => { b.disabled = true; });
-    request.send(new FormData(form));
-  }
-  document.addEventListener("submit", upload);
-
   /* Service worker */
   if ("serviceWorker" in navigator) {
     const register = () => navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {});
