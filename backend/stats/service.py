@@ -158,6 +158,15 @@ CSV_HEADERS = (
 FEWER = N_("fewer than 5")
 
 
+# OWASP's rule against CSV injection: a cell a spreadsheet would take for a formula (names
+# come from the roster, and so from anyone who can name a group) starts with a quote.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    return "'" + cell if cell.startswith(FORMULA_START) else cell
+
+
 def overview_csv(overview: SchoolOverviewPublic) -> str:
     """The overview and the talk cycle as CSV for a spreadsheet, in the viewer's language:
     where her language writes a decimal comma (Swedish), `;` between cells and 0,5, as a
@@ -165,10 +174,12 @@ def overview_csv(overview: SchoolOverviewPublic) -> str:
     byte order mark so that Excel reads å, ä and ö."""
     comma = get_decimal_symbol(i18n.current.get()) == ","
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";" if comma else ",")
-    writer.writerow(
-        [*(gettext(h) for h in CSV_HEADERS), *(gettext(w) for w in cycle.WORDS.values())]
-    )
+    csv_writer = csv.writer(out, delimiter=";" if comma else ",")
+
+    def writerow(row: list[str]) -> None:
+        csv_writer.writerow([spreadsheet_safe(cell) for cell in row])
+
+    writerow([*(gettext(h) for h in CSV_HEADERS), *(gettext(w) for w in cycle.WORDS.values())])
     fewer, hidden = gettext(FEWER), gettext(N_("hidden"))
 
     def number(value: float | None) -> str:
@@ -205,15 +216,13 @@ def overview_csv(overview: SchoolOverviewPublic) -> str:
     years = {y.school_year: y for y in found.years} if found else {}
     for group in overview.groups:
         year = "" if group.school_year is None else str(group.school_year)
-        writer.writerow([year, group.name, *cells(group), *counts(groups.get(group.group_id))])
+        writerow([year, group.name, *cells(group), *counts(groups.get(group.group_id))])
     total = gettext(N_("All groups"))
     for year_stats in overview.years:
         year = "" if year_stats.school_year is None else str(year_stats.school_year)
-        writer.writerow(
-            [year, total, *cells(year_stats), *counts(years.get(year_stats.school_year))]
-        )
+        writerow([year, total, *cells(year_stats), *counts(years.get(year_stats.school_year))])
     if found:
-        writer.writerow(["", gettext(N_("The whole school")), *cells(None), *counts(found.total)])
+        writerow(["", gettext(N_("The whole school")), *cells(None), *counts(found.total)])
     return "\ufeff" + out.getvalue()
 
 

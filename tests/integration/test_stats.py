@@ -289,3 +289,21 @@ def group_id(db: Session, name: str) -> int:
     found = db.exec(select(Group).where(Group.name == name)).one().id
     assert found is not None
     return found
+
+
+def test_a_name_a_spreadsheet_would_run_is_written_as_text(
+    db: Session, signed_in: Callable[[str], Visitor]
+) -> None:
+    """Group names come from the roster: one that begins like a formula (OWASP's list:
+    = + - @, a tab, a carriage return) reaches the CSV with a quote before it, as text; an
+    ordinary name is left as it is."""
+    names = ['=HYPERLINK("http://x.example")', "+1+1", "-2+3", "@SUM(A1)", "\tTab", "\rCR"]
+    for name in names:
+        make_group(db, name=name, size=5)
+    principal = signed_in("principal")
+    principal.client.cookies.set("lang", "sv")
+    text = principal.get(f"/schools/{school_id(db)}/overview.csv").content.decode("utf-8-sig")
+    written = {row[1] for row in csv.reader(io.StringIO(text, newline=""), delimiter=";")}
+    assert {"'" + name for name in names} <= written, written
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in written)
+    assert "4A" in written  # an ordinary name as it is
