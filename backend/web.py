@@ -211,6 +211,8 @@ def _compressing(send: Send, encoding: str) -> Send:
     return compress_send
 
 
+# A year; no includeSubDomains: the school's other hosts under its domain are not ours.
+HSTS = (b"strict-transport-security", b"max-age=31536000")
 _DEFAULT_HEADERS = [
     (name.encode(), value.encode())
     for name, value in {**SECURITY_HEADERS, "cache-control": "no-store"}.items()
@@ -233,6 +235,8 @@ async def security_headers(message: Message, scope: Scope) -> None:
         if b"content-language" not in present:
             headers.append((b"content-language", i18n.current.get().encode()))
         headers.append((b"x-request-id", request_id.get().encode()))
+        if scope["app"].state.settings.secure_cookies:  # served over https: only ever so
+            headers.append(HSTS)
         scope[STATUS_KEY] = message["status"]  # type: ignore[literal-required]  # the log line
 
 
