@@ -80,16 +80,20 @@ def issue_enrolment_code(
 def redeemable_code(
     session: Session, *, code: str, client: str, per_minute: int = limits.SIGN_IN_START.max
 ) -> EnrolmentCode:
-    """Each look-up counts against the client's address; a wrong code counts as a guess."""
+    """Each look-up counts against the client's address. Only an unknown code is a guess,
+    and only guesses are limited per address: a class behind one school address that
+    re-clicks used or old links never locks itself out, and a valid unused link always
+    works (nobody comes by one by guessing: 24 random bytes)."""
     attempts = limits.per_address(limits.ENROL_ATTEMPT, per_minute)
     guesses = limits.per_address(limits.CODE_GUESS, per_minute)
     limits.hit(session, limit=attempts, who=client)
-    limits.check(session, limit=guesses, who=client)
     row = session.exec(select(EnrolmentCode).where(EnrolmentCode.code_hash == digest(code))).first()
+    if row is None:
+        limits.check(session, limit=guesses, who=client)
+        limits.hit(session, limit=guesses, who=client, refuse=False)
+        raise AuthError("code_unknown")
     reason = (
-        "code_unknown"
-        if row is None
-        else "code_used"
+        "code_used"
         if row.used_at is not None
         else "code_replaced"
         if row.voided_at is not None
@@ -97,9 +101,8 @@ def redeemable_code(
         if row.expires_at <= utcnow()
         else None
     )
-    if reason is not None or row is None:
-        limits.hit(session, limit=guesses, who=client, refuse=False)
-        raise AuthError(reason or "code_unknown")
+    if reason is not None:
+        raise AuthError(reason)
     return row
 
 

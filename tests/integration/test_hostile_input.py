@@ -242,6 +242,28 @@ def test_enrolment_code_guesses_are_limited_and_logged(
     assert caplog.text.count("code_guess") >= 20
 
 
+def test_used_links_clicked_again_never_lock_out_a_class(
+    db: Session, visitor: Callable[[], Visitor]
+) -> None:
+    """A class behind the school's one address: ten pupils sign up, then their used links
+    are opened again three times each (30 more than the guess limit allows); each says
+    "used", none is refused. Guesses past the limit are refused, and even then a valid,
+    unused link from the same address works."""
+    pupils = [p for p in db.exec(select(Person)).all() if p.id is not None][:11]
+    used = []
+    for pupil in pupils[:10]:
+        code = issue_enrolment_code(db, person_id=int(pupil.id or 0), hours=1)
+        assert visitor().enrol(code).status_code == 201, pupil.name
+        used.append(code)
+    again = visitor()
+    assert [again.get(f"/enrol/{code}").status_code for code in used * 3] == [410] * 30
+    guesses = [again.get(f"/enrol/guess-{n}").status_code for n in range(25)]
+    assert guesses[:20] == [410] * 20 and set(guesses[20:]) == {429}
+    fresh = issue_enrolment_code(db, person_id=int(pupils[10].id or 0), hours=1)
+    assert again.get(f"/enrol/{fresh}").status_code == 200
+    assert again.enrol(fresh).status_code == 201
+
+
 def test_a_class_signs_up_in_the_same_minute_from_one_address(
     db: Session, visitor: Callable[[], Visitor]
 ) -> None:
