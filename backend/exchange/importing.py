@@ -18,7 +18,16 @@ from sqlalchemy import update
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, col, select
 
-from backend.access import PLAN_READERS, STAFF, Relation, Staff, relation
+from backend import readlog
+from backend.access import (
+    PLAN_READERS,
+    REASON_LASTS,
+    STAFF,
+    ReasonNeeded,
+    Relation,
+    Staff,
+    relation,
+)
 from backend.errors import Conflict, Invalid, NotFound, TooLarge
 from backend.exchange import schemas as x
 from backend.exchange.contents import INVALID, Questions, add_agreement, add_goal, add_preparation
@@ -129,10 +138,15 @@ def import_for(
 ) -> ImportedPublic:
     """The API's import, for the pupil named by her id: her mentors and teachers or a
     principal of her school import; to anyone else she does not exist (404, before the
-    document is read)."""
+    document is read). A principal gives her reason first, as for any read of one pupil's
+    plan (403 `reason_needed`)."""
     found = relation(session, viewer=staff.viewer, pupil_id=person_id)
     if found is None or found not in IMPORTERS:
         raise NotFound()
+    if found is Relation.PRINCIPAL and not readlog.has_reason(
+        session, reader_id=staff.viewer.person_id, pupil_id=person_id, since=utcnow() - REASON_LASTS
+    ):  # as the page and every other read of one pupil's plan by a principal
+        raise ReasonNeeded()
     return import_document(
         session,
         document=decode(raw),

@@ -254,6 +254,30 @@ def test_the_api_imports_for_the_pupils_staff_only(
     assert spec["paths"]["/api/imports"]["post"]["summary"]
 
 
+def test_the_principal_imports_through_the_api_only_after_giving_a_reason(
+    db: Session, other: Settings, other_db: Session, signed_in: Callable[[str], Visitor]
+) -> None:
+    """As on the upload page: without a reason typed within the hour, 403 `reason_needed`
+    and nothing stored; with one (which the family sees), the import goes through."""
+    hugo_there = demo_person(other_db, "hugo")
+    body = msgspec.json.encode(
+        service.export(other_db, pupil_id=int(hugo_there.id or 0), settings=other)
+    )
+    hugo = demo_person(db, "hugo")
+    url = f"/api/imports?person_id={hugo.id}"
+    headers = {"content-type": "application/json"}
+    plans = count(db, Plan)
+    principal = signed_in("principal")
+    asked = principal.post(url, content=body, headers=headers)
+    assert asked.status_code == 403 and asked.json()["reason"] == "reason_needed", asked.text
+    assert count(db, Plan) == plans
+    reason = {"reason": "Hugo har bytt skola och hans mentor är sjuk."}
+    assert principal.post(f"/api/pupils/{hugo.id}/read-reasons", json=reason).status_code < 300
+    done = principal.post(url, content=body, headers=headers)
+    assert done.status_code == 201, done.text
+    assert count(db, Plan) == plans + len(done.json()["terms"])
+
+
 def test_a_document_without_a_relying_party_never_lands_in_one_of_our_schools(
     db: Session, settings: Settings, tmp_path: Path
 ) -> None:
