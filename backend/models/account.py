@@ -21,6 +21,7 @@ class CeremonyPurpose(StrEnum):
 
 class AuditKind(StrEnum):
     SIGNED_IN = "signed_in"
+    SIGNED_OUT_EVERYWHERE = "signed_out_everywhere"  # every session of hers ended
     PASSKEY_ADDED = "passkey_added"
     PASSKEY_REFUSED = "passkey_refused"
     PASSKEY_REMOVED = "passkey_removed"
@@ -70,7 +71,14 @@ class LoginSession(SQLModel, table=True):
         default=None, foreign_key="passkeycredential.id", ondelete="CASCADE", index=True
     )
     created_at: datetime = Field(default_factory=utcnow)
-    expires_at: datetime
+    expires_at: datetime  # the absolute end, IUP_SESSION_HOURS after sign-in
+    # The idle end: moved on by her requests (at most once a minute), never past
+    # `expires_at`; `idle_minutes` is the staff's or the family's (settings).
+    idle_until: datetime
+    idle_minutes: int
+    # The hash of the CSRF token set at sign-in: a state change of this session is
+    # accepted with that token only (auth/sessions.py, current_viewer).
+    csrf_hash: bytes = Field(sa_column=Column(LargeBinary(32), nullable=False))
 
 
 class Challenge(SQLModel, table=True):
