@@ -30,6 +30,8 @@ class ReadKind(StrEnum):
     PREPARATION = "preparation"  # the pupil's and guardians' answers before the talk
     EXPORT = "export"  # the whole history in the open format, for another school
     GUARDIANS = "guardians"  # her guardian links, on the staff's page
+    HISTORY = "history"  # the record of her terms' plans, earlier ones included
+    MY_DATA = "my_data"  # everything about her, in her guardian's all my data
 
 
 # What was read, in the family's words (the read log on the plan page).
@@ -42,6 +44,8 @@ KIND_WORDS = {
     ReadKind.PREPARATION: N_("the answers before the talk"),
     ReadKind.EXPORT: N_("the whole plan, downloaded in the open format"),
     ReadKind.GUARDIANS: N_("who the guardians are"),
+    ReadKind.HISTORY: N_("the plans of every term"),
+    ReadKind.MY_DATA: N_("everything, in All my data"),
 }
 
 
@@ -64,13 +68,14 @@ _RECORD = insert(ReadLog).values(
     reason=bindparam("reason"),
 )
 _REASON = Query(
-    core_select(col(ReadLog.id))
+    core_select(col(ReadLog.reason))
     .where(
         col(ReadLog.reader_id) == bindparam("reader_id"),
         col(ReadLog.pupil_id) == bindparam("pupil_id"),
         col(ReadLog.reason) != "",
         col(ReadLog.at) >= bindparam("since"),
     )
+    .order_by(col(ReadLog.at).desc(), col(ReadLog.id).desc())
     .limit(1)
 )
 # The plan page reads the newest rows of the log, a page of it; all my data reads it all.
@@ -105,9 +110,11 @@ _READS = {PAGE: _reads(PAGE), ALL: _reads(ALL)}
 
 # The log lists a read once per reader, kind and school day (reads_of), so a read this
 # process has written today is not written again: a group's overview opened ten times a
-# day writes its thirty rows once. A read with a reason is always written. Per process and
-# per database (a few workers may each write one); forgotten when it grows past its bound.
-_WRITTEN: dict[tuple[str, int, int, str], date] = {}
+# day writes its thirty rows once. A principal's reads carry her reason, and a read under a
+# new reason is written again; the reason stated (`always`) is always written, as it opens
+# the plan to her for an hour. Per process and per database (a few workers may each write
+# one); forgotten when it grows past its bound.
+_WRITTEN: dict[tuple[str, int, int, str, str], date] = {}
 _WRITTEN_MAX = 100_000
 
 
@@ -120,10 +127,17 @@ def record(
     role: str,
     zone: ZoneInfo,
     reason: str = "",
+    always: bool = False,
 ) -> None:
     """Committed at once: the read happened whether or not the rest of the request works."""
     record_many(
-        session, reader_id=reader_id, pupils={pupil_id: role}, kind=kind, zone=zone, reason=reason
+        session,
+        reader_id=reader_id,
+        pupils={pupil_id: role},
+        kind=kind,
+        zone=zone,
+        reason=reason,
+        always=always,
     )
 
 
@@ -135,18 +149,19 @@ def record_many(
     kind: ReadKind,
     zone: ZoneInfo,
     reason: str = "",
+    always: bool = False,
 ) -> None:
     """One read of several pupils' data (a group's rows, a list of reflections): a row for
-    each pupil not read this school day already, with the reader's relation to her, in one
-    statement."""
+    each pupil not read this school day already (with this reason), with the reader's
+    relation to her, in one statement; `always` writes every row."""
     at = utcnow()
     day = at.astimezone(zone).date()
     database = str(session.get_bind().engine.url)
-    if not reason:
+    if not always:
         pupils = {
             pupil_id: role
             for pupil_id, role in pupils.items()
-            if _WRITTEN.get((database, reader_id, pupil_id, kind)) != day
+            if _WRITTEN.get((database, reader_id, pupil_id, kind, reason)) != day
         }
     if not pupils:
         return
@@ -161,13 +176,19 @@ def record_many(
     session.commit()
     if len(_WRITTEN) > _WRITTEN_MAX:
         _WRITTEN.clear()
-    _WRITTEN.update(((database, reader_id, pupil_id, kind), day) for pupil_id in pupils)
+    _WRITTEN.update(((database, reader_id, pupil_id, kind, reason), day) for pupil_id in pupils)
+
+
+def reason_given(session: Session, *, reader_id: int, pupil_id: int, since: datetime) -> str | None:
+    """The reason the reader stated last to read this pupil's data, if she has since then."""
+    params = {"reader_id": reader_id, "pupil_id": pupil_id, "since": since}
+    row = _REASON.first(session, params)
+    return None if row is None else str(row.reason)
 
 
 def has_reason(session: Session, *, reader_id: int, pupil_id: int, since: datetime) -> bool:
     """Whether the reader has stated a reason to read this pupil's data since then."""
-    params = {"reader_id": reader_id, "pupil_id": pupil_id, "since": since}
-    return _REASON.first(session, params) is not None
+    return reason_given(session, reader_id=reader_id, pupil_id=pupil_id, since=since) is not None
 
 
 def reads_of(

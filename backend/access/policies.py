@@ -120,16 +120,17 @@ def _checked(
     found = relation(db, viewer=viewer, pupil_id=pupil_id)
     if found is None or found not in allow:
         raise NotFound()
-    if (
-        reason
-        and found is Relation.PRINCIPAL
-        and not readlog.has_reason(
-            db, reader_id=viewer.person_id, pupil_id=pupil_id, since=utcnow() - REASON_LASTS
+    given = ""  # the principal's reason, which her read carries into the log
+    if reason and found is Relation.PRINCIPAL:
+        since = utcnow() - REASON_LASTS
+        stated = readlog.reason_given(
+            db, reader_id=viewer.person_id, pupil_id=pupil_id, since=since
         )
-    ):
-        raise ReasonNeeded(
-            location=request.app.route_reverse("stats.reason_page", pupil_id=pupil_id)
-        )
+        if stated is None:
+            raise ReasonNeeded(
+                location=request.app.route_reverse("stats.reason_page", pupil_id=pupil_id)
+            )
+        given = stated
     if reads is not None and found is not Relation.SELF and not is_head(request.scope):
         readlog.record(
             db,
@@ -138,6 +139,7 @@ def _checked(
             kind=reads,
             role=found,
             zone=request.app.state.settings.zone,
+            reason=given,
         )
     return Access(viewer=viewer, pupil_id=pupil_id, relation=found)
 

@@ -40,7 +40,7 @@ class HistoryController(Controller):
     @get(
         "/pupils/{pupil_id:int}/plans",
         sync_to_thread=False,
-        dependencies=for_pupil(ReadKind.PLAN),
+        dependencies=for_pupil(ReadKind.HISTORY),
         name="home.plans_page",
     )
     def plans_page(
@@ -65,7 +65,7 @@ class HistoryController(Controller):
     @get(
         "/plans/{plan_id:int}",
         sync_to_thread=False,
-        dependencies=for_record(Record.PLAN, ReadKind.PLAN),
+        dependencies=for_record(Record.PLAN, ReadKind.HISTORY),
         name="home.plan_page",
     )
     def plan_page(
@@ -100,7 +100,7 @@ class HistoryApiController(Controller):
         summary="Every term's plan of the pupil, newest first: term, dates, state and how "
         "many agreements it holds (the family counts those of a published plan only)",
         responses=READ,
-        dependencies=for_pupil(ReadKind.PLAN),
+        dependencies=for_pupil(ReadKind.HISTORY),
         name="home.plans_json",
     )
     def plans_json(
@@ -116,7 +116,7 @@ class HistoryApiController(Controller):
         "may read, and the written summary and agreements with their signatures and "
         "follow-up (for the family once published). Never staff-only notes",
         responses=READ,
-        dependencies=for_record(Record.PLAN, ReadKind.PLAN),
+        dependencies=for_record(Record.PLAN, ReadKind.HISTORY),
         name="home.plan_json",
     )
     def plan_json(

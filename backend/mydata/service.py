@@ -90,7 +90,7 @@ def my_data(session: Session, *, viewer: Viewer, settings: Settings) -> MyData:
             for child, relation in children
             if relation is Relation.GUARDIAN and child.id is not None
         },
-        kind=ReadKind.PLAN,
+        kind=ReadKind.MY_DATA,
         zone=settings.zone,
     )
     return MyData(

@@ -113,7 +113,7 @@ class NoteController(Controller):
     @get(
         "/notes/{note_id:int}/edit",
         sync_to_thread=False,
-        dependencies=for_record(Record.NOTE, None, STAFF),
+        dependencies=for_record(Record.NOTE, ReadKind.NOTES, STAFF),
         name="notes.edit",
     )
     def edit(

@@ -256,5 +256,6 @@ def record_reason(
         role=Relation.PRINCIPAL.value,
         zone=zone,
         reason=reason,
+        always=True,  # it opens the plan to her for REASON_LASTS from now
     )
     return ReadReasonPublic(pupil_id=pupil_id, reason=reason, at=at, valid_until=at + REASON_LASTS)

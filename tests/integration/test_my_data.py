@@ -82,7 +82,7 @@ def test_the_pupil_gets_her_plan_ratings_shared_notes_and_read_log(
     assert [(r["level"], r["comment"]) for r in ratings] == [(3, "Bra")]
     assert SHARED in [n["text"] for n in child["notes"]]
     assert STAFF_ONLY not in text, "a staff-only note never reaches the family"
-    assert any(r["role"] == "mentor" and r["kind"] == "plan" for r in child["reads"])
+    assert any(r["role"] == "mentor" and r["kind"] == "history" for r in child["reads"])
 
 
 def test_a_guardian_gets_her_child_and_her_own_preparation_not_the_other_guardians(
