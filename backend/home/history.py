@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func
+import msgspec
+from sqlalchemy import and_, func, or_
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
@@ -103,10 +104,11 @@ def plans_of(session: Session, *, pupil_id: int, relation: Relation) -> list[Pla
 
 
 def plan_record(
-    session: Session, *, access: Access, plan_id: int, settings: Settings
+    session: Session, *, access: Access, plan_id: int, settings: Settings, goals: bool = True
 ) -> PlanRecord:
     """One term's whole plan as the viewer's relation may read it; 404 for a plan of
-    another pupil."""
+    another pupil. `goals=False` leaves the goals out (the page reads them a page at a
+    time: goal_pages)."""
     pupil_id, relation, viewer_id = access.pupil_id, access.relation, access.viewer.person_id
     row = session.exec(
         select(Plan, Term, School, Person)
@@ -138,7 +140,7 @@ def plan_record(
         ends_on=term.ends_on,
         state=plan.state,
         events=events_of(session, plan_id=plan_id, pupil_id=pupil_id, namer=namer),
-        goals=_goals(session, plan_id=plan_id),
+        goals=_goals(session, plan_id=plan_id) if goals else [],
         preparations=_preparations(
             session, plan_id=plan_id, relation=relation, viewer_id=viewer_id, namer=namer
         ),
@@ -253,4 +255,141 @@ def _preparations(
         )
         for prep, person in visible
         if prep.id in answers
+    ]
+
+
+# A goal's ratings a page at a time, newest first (issue 23, item 8: a goal rated 1,000
+# times is not one 200 KB page).
+RATINGS_PAGE = 50
+
+
+class RatingsPage(msgspec.Struct, kw_only=True):
+    """A page of one goal's ratings, newest first. `before` is the cursor of the next,
+    older page (pass it back as `before`); None when these are the oldest."""
+
+    goal_id: int
+    total: int  # every rating of the goal
+    ratings: list[RatingPublic]
+    before: int | None = None
+
+
+class GoalPage(msgspec.Struct, kw_only=True):
+    """A goal on the term's page, with a page of its ratings."""
+
+    id: int
+    area: str
+    text: str
+    how: str
+    retired: bool
+    page: RatingsPage
+
+
+def _newer_than_cursor(before: int) -> Any:
+    """Older than the rating `before`, in the order (created_at, id)."""
+    at = (
+        core_select(col(SelfAssessment.created_at))
+        .where(col(SelfAssessment.id) == before)
+        .scalar_subquery()
+    )
+    return or_(
+        col(SelfAssessment.created_at) < at,
+        and_(col(SelfAssessment.created_at) == at, col(SelfAssessment.id) < before),
+    )
+
+
+def _page(goal_id: int, total: int, rows: list[Any], limit: int) -> RatingsPage:
+    shown = rows[:limit]
+    return RatingsPage(
+        goal_id=goal_id,
+        total=total,
+        ratings=[
+            RatingPublic(level=r.level, comment=r.comment, created_at=r.created_at) for r in shown
+        ],
+        before=int(shown[-1].id) if len(rows) > limit else None,
+    )
+
+
+def ratings_page(
+    session: Session, *, goal_id: int, before: int | None = None, limit: int = RATINGS_PAGE
+) -> RatingsPage:
+    """One page of the goal's ratings, newest first, older than `before` (two queries)."""
+    query = (
+        core_select(
+            col(SelfAssessment.id),
+            col(SelfAssessment.level),
+            col(SelfAssessment.comment),
+            col(SelfAssessment.created_at),
+        )
+        .where(col(SelfAssessment.goal_id) == goal_id)
+        .order_by(col(SelfAssessment.created_at).desc(), col(SelfAssessment.id).desc())
+        .limit(limit + 1)
+    )
+    if before is not None:
+        query = query.where(_newer_than_cursor(before))
+    rows = list(session.execute(query).all())
+    total: int = session.execute(
+        core_select(func.count()).where(col(SelfAssessment.goal_id) == goal_id)
+    ).scalar_one()
+    return _page(goal_id, int(total), rows, limit)
+
+
+def goal_pages(
+    session: Session, *, plan_id: int, goal_id: int | None = None, before: int | None = None
+) -> list[GoalPage]:
+    """The term's goals (in force first, then retired), each with its newest page of
+    ratings; the goal `goal_id` with the page older than `before` instead (three queries,
+    whatever the number of goals or ratings)."""
+    goals = session.exec(
+        select(Goal)
+        .where(Goal.plan_id == plan_id)
+        .order_by(col(Goal.retired_at).is_not(None), col(Goal.position), col(Goal.id))
+    ).all()
+    totals = dict(
+        session.execute(
+            core_select(col(SelfAssessment.goal_id), func.count())
+            .join(Goal, col(Goal.id) == SelfAssessment.goal_id)
+            .where(col(Goal.plan_id) == plan_id)
+            .group_by(col(SelfAssessment.goal_id))
+        ).all()
+    )
+    newest = (
+        core_select(
+            col(SelfAssessment.goal_id),
+            col(SelfAssessment.id),
+            col(SelfAssessment.level),
+            col(SelfAssessment.comment),
+            col(SelfAssessment.created_at),
+            func.row_number()
+            .over(
+                partition_by=col(SelfAssessment.goal_id),
+                order_by=(col(SelfAssessment.created_at).desc(), col(SelfAssessment.id).desc()),
+            )
+            .label("n"),
+        )
+        .join(Goal, col(Goal.id) == SelfAssessment.goal_id)
+        .where(col(Goal.plan_id) == plan_id)
+    )
+    if goal_id is not None and before is not None:
+        newest = newest.where(
+            or_(col(SelfAssessment.goal_id) != goal_id, _newer_than_cursor(before))
+        )
+    ranked = newest.subquery()
+    rows: dict[int, list[Any]] = {}
+    for row in session.execute(
+        core_select(ranked)
+        .where(ranked.c.n <= RATINGS_PAGE + 1)
+        .order_by(ranked.c.goal_id, ranked.c.n)
+    ).all():
+        rows.setdefault(int(row.goal_id), []).append(row)
+    return [
+        GoalPage(
+            id=goal.id,
+            area=goal.area,
+            text=goal.text,
+            how=goal.how,
+            retired=goal.retired_at is not None,
+            page=_page(goal.id, int(totals.get(goal.id, 0)), rows.get(goal.id, []), RATINGS_PAGE),
+        )
+        for goal in goals
+        if goal.id is not None
     ]

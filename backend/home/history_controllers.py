@@ -3,9 +3,13 @@ page prints on A4), and the same as JSON (the paths are the contract of issue 9)
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 from litestar import Controller, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.params import QueryParameter
+from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 from sqlmodel import Session
 
@@ -17,8 +21,10 @@ from backend.home import history
 from backend.models import Person
 from backend.plans.service import LEVEL_WORDS
 from backend.readlog import ReadKind
-from backend.web import Page, RowId
+from backend.web import MAX_ROW_ID, Page, RowId, render
 
+# The rating a page of older ones starts below (RatingsPage.before).
+Cursor = Annotated[int | None, QueryParameter(name="before", ge=1, le=MAX_ROW_ID)]
 _NOT_FOUND = {404: "No such pupil or plan, or not the viewer's to read"}
 READ = refusals(_NOT_FOUND | {403: "`reason_needed`: a principal gives a reason first"})
 
@@ -71,23 +77,43 @@ class HistoryController(Controller):
     def plan_page(
         self,
         *,
+        request: HTMXRequest,
         db: NamedDependency[Session],
         state: State,
         access: NamedDependency[Access],
         plan_id: RowId,
+        goal: Annotated[int | None, QueryParameter(name="goal", ge=1, le=MAX_ROW_ID)] = None,
+        before: Cursor = None,
     ) -> Template:
-        return Page(
-            "plans/record.html",
-            context={
-                "viewer": access.viewer,
-                "nav": "home",
-                "r": _record(db, state, access, plan_id),
-                "pupil_id": access.pupil_id,
-                "is_self": access.is_self,
-                "staff": access.relation not in FAMILY,
-                **_words(),
-            },
+        """The term's record; each goal shows its newest ratings, a page at a time: `goal`
+        and `before` (a rating's id) show that goal's older page, the whole page or, for
+        htmx, the page of ratings alone, which takes the place of its link."""
+        record = history.plan_record(
+            db, access=access, plan_id=plan_id, settings=state.settings, goals=False
         )
+        goals = history.goal_pages(db, plan_id=plan_id, goal_id=goal, before=before)
+        shown = next((g for g in goals if g.id == goal), None)
+        context: dict[str, Any] = {
+            "viewer": access.viewer,
+            "nav": "home",
+            "r": record,
+            "goals": goals,
+            "plan_id": plan_id,
+            "pupil_id": access.pupil_id,
+            "is_self": access.is_self,
+            "staff": access.relation not in FAMILY,
+            **_words(),
+        }
+        if shown is not None and request.htmx and not request.htmx.boosted:
+            return render(
+                request,
+                "plans/record.html",
+                partial="plans/_ratings.html",
+                goal=shown,
+                older=True,
+                **context,
+            )
+        return Page("plans/record.html", context=context)
 
 
 class HistoryApiController(Controller):
@@ -128,3 +154,23 @@ class HistoryApiController(Controller):
         plan_id: RowId,
     ) -> PlanRecord:
         return _record(db, state, access, plan_id)
+
+    @get(
+        "/goals/{goal_id:int}/ratings",
+        sync_to_thread=False,
+        summary="A goal's ratings a page at a time, newest first: `before` is the cursor "
+        "the previous page gave (none: the newest page), `limit` 1–200 (50)",
+        responses=READ,
+        dependencies=for_record(Record.GOAL, ReadKind.HISTORY),
+        name="home.ratings_json",
+    )
+    def ratings_json(
+        self,
+        *,
+        db: NamedDependency[Session],
+        access: NamedDependency[Access],
+        goal_id: RowId,
+        before: Cursor = None,
+        limit: Annotated[int, QueryParameter(name="limit", ge=1, le=200)] = history.RATINGS_PAGE,
+    ) -> history.RatingsPage:
+        return history.ratings_page(db, goal_id=goal_id, before=before, limit=limit)
