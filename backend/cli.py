@@ -393,7 +393,7 @@ def import_(path: Path, person_ref: str | None) -> None:
     """Import another school's exchange document (iup-exchange/1, docs/exchange.md): each of
     its terms becomes an archived plan of the person here, with its signatures verifiable.
     One transaction; importing the same document again is refused."""
-    from backend.errors import Refusal
+    from backend.errors import Refusal, say
     from backend.exchange.importing import import_document
     from backend.exchange.schemas import ExchangeDocument
 
@@ -431,7 +431,7 @@ def import_(path: Path, person_ref: str | None) -> None:
                 settings=settings,
             )
         except Refusal as refusal:
-            raise click.ClickException(gettext(refusal.message)) from refusal
+            raise click.ClickException(say(refusal)) from refusal
     click.echo(
         gettext(
             "imported %(terms)d term(s) for %(name)s (id %(id)s): %(goals)d goal(s), "

@@ -27,7 +27,7 @@ from litestar.response import Redirect, Template
 from litestar.types import Empty
 from litestar.utils.scope.state import ScopeState
 
-from backend.i18n import N_, _
+from backend.i18n import N_, _, template_gettext
 
 log = logging.getLogger("iup")
 request_id: ContextVar[str] = ContextVar("request_id", default="-")
@@ -40,11 +40,13 @@ class ErrorMessage(msgspec.Struct, kw_only=True, omit_defaults=True):
     message: str
     request_id: str | None = None  # on 5xx: quote it to the school's IT staff
     current: dict[str, Any] | None = None  # on 409: the record as it is now, to compare
+    params: dict[str, str] | None = None  # the texts put into `message` (e.g. two names)
 
 
 class Refusal(Exception):
     """A request we refuse on purpose. `reason` is stable (tests and clients match on it);
-    `message` is an untranslated message id, translated where it is shown."""
+    `message` is an untranslated message id, translated where it is shown (`say`), with
+    `params` put into it after translation."""
 
     status: int = 400
     default_reason: ClassVar[str] = "bad_request"
@@ -59,12 +61,22 @@ class Refusal(Exception):
         *,
         headers: dict[str, str] | None = None,
         location: str | None = None,
+        params: dict[str, str] | None = None,
     ) -> None:
         self.reason = reason or self.default_reason
         self.message = message or self.default_message
+        self.params = params or {}
         self.headers = headers or {}
         self.location = location  # a page that helps (a form to give a reason): people go there
         super().__init__(self.reason)
+
+
+def say(refusal: Refusal) -> str:
+    """The refusal's message in the reader's language, with its params put in (each
+    isolated in a right-to-left sentence, as in templates)."""
+    if refusal.params:
+        return template_gettext(refusal.message, **refusal.params)
+    return _(refusal.message)
 
 
 class BadRequest(Refusal):
@@ -219,6 +231,7 @@ HEADINGS = {
     403: N_("No access"),
 }
 NOT_POSSIBLE = N_("Not possible")
+FAILURE = N_("Something went wrong on our side. Try again in a moment.")
 WENT_WRONG = N_("Something went wrong")
 
 
@@ -295,14 +308,12 @@ def handle(
     if refusal is None:
         log.error("failure %s %s id=%s", request.method, route, rid, exc_info=exc)
         status, reason = 500, "server_error"
-        message_id = N_("Something went wrong on our side. Try again in a moment.")
         headers: dict[str, str] = {}
     else:
         log.info(
             "refused %s %s %d %s id=%s", request.method, route, refusal.status, refusal.reason, rid
         )
         status, reason, headers = refusal.status, refusal.reason, refusal.headers
-        message_id = refusal.message
     json = wants_json(request)
     elsewhere = None if json or refusal is None else _sent_on(request, refusal)
     if elsewhere is not None:
@@ -310,13 +321,14 @@ def handle(
     viewer = None
     if find_viewer is not None and not isinstance(refusal, NotSignedIn):
         viewer = find_viewer(request, look_up=status < 500)  # also switches to her language
-    message = _(message_id)
+    message = _(FAILURE) if refusal is None else say(refusal)
     if json:
         body = ErrorMessage(
             reason=reason,
             message=message,
             request_id=rid if status >= 500 else None,
             current=refusal.current if isinstance(refusal, Conflict) else None,
+            params=(refusal.params or None) if refusal is not None else None,
         )
         return Response(body, status_code=status, headers=headers)
     return Template(

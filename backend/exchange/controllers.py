@@ -23,8 +23,9 @@ from litestar.response import Template
 from sqlmodel import Session
 
 from backend.access import STAFF, STAFF_ONLY, Access, Staff, for_pupil
-from backend.errors import Conflict, Invalid, TooLarge, refusals
+from backend.errors import Conflict, Invalid, TooLarge, refusals, say
 from backend.exchange import service
+from backend.exchange.held import hold, take
 from backend.exchange.importing import (
     IMPORTERS,
     MAX_DOCUMENT,
@@ -34,7 +35,7 @@ from backend.exchange.importing import (
     import_for,
 )
 from backend.exchange.schemas import ExchangeDocument
-from backend.i18n import N_
+from backend.i18n import N_, _
 from backend.models import Person
 from backend.readlog import ReadKind
 from backend.web import render
@@ -45,9 +46,12 @@ IMPORT = refusals(
         404: "No such person, or not a pupil of the viewer's groups or school",
         409: "A plan of hers for one of the document's terms exists: it was imported before",
         413: "`too_large`: a document of more than 5 MB",
-        422: "`malformed_document`, `not_exchange_document` (another format or version), "
-        "`no_relying_party` (signatures without one) or `bad_signature` (one that does not "
-        "verify); nothing is stored",
+        422: "`other_pupil`: the document is another pupil's (her SS 12000 id is another "
+        "person's here, or, that id unknown here or missing, her name differs), and `params` "
+        "names both (`document_pupil`, `pupil`); `malformed_document`, "
+        "`not_exchange_document` (another format or version), `no_relying_party` "
+        "(signatures without one) or `bad_signature` (one that does not verify); nothing is "
+        "stored",
     }
 )
 # The page's form: the file with its multipart envelope and the CSRF token. A file past
@@ -117,29 +121,53 @@ class ExchangeController(Controller):
         state: State,
         access: NamedDependency[Access],
     ) -> Template:
-        """The same import as the API's, from the file the earlier school sent; a refused
-        document is shown on the form, and the result replaces the form. The form is read
-        here, after the access check (a `data` parameter is parsed before it)."""
-        document = (await request.form()).get("document")
-        if not isinstance(document, UploadFile) or not document.filename:
-            return _upload_page(request, db, access, error=CHOOSE_FILE, status_code=422)
-        raw = await document.read(MAX_DOCUMENT + 1)
-        try:
-            result = await to_thread.run_sync(
-                partial(
-                    import_document,
-                    db,
-                    document=decode(raw),
-                    person_id=access.pupil_id,
-                    by_id=access.viewer.person_id,
-                    settings=state.settings,
+        """The same import as the API's, from the file the earlier school sent, in two
+        steps: the file is checked (everything but storing it) and held, and the page shows
+        whose history it holds and asks; the confirming form (`held`, `confirm=1`) stores
+        it. A refused document is shown on the form. The form is read here, after the
+        access check (a `data` parameter is parsed before it)."""
+        form = await request.form()
+        pupil_id, by_id, settings = access.pupil_id, access.viewer.person_id, state.settings
+        token = form.get("held")
+        if form.get("confirm") == "1" and isinstance(token, str):
+
+            def store() -> ImportedPublic:
+                raw = take(db, token=token, pupil_id=pupil_id, by_id=by_id)
+                return import_document(db, document=decode(raw), person_id=pupil_id,
+                                       by_id=by_id, settings=settings)  # fmt: skip
+
+            try:
+                result = await to_thread.run_sync(store)
+            except DOCUMENT_REFUSALS as refusal:
+                return _upload_page(
+                    request, db, access, error=say(refusal), status_code=refusal.status
                 )
-            )
+            return _upload_page(request, db, access, result=result)
+        document = form.get("document")
+        if not isinstance(document, UploadFile) or not document.filename:
+            return _upload_page(request, db, access, error=_(CHOOSE_FILE), status_code=422)
+        raw = await document.read(MAX_DOCUMENT + 1)
+
+        def check() -> Held:
+            sent = decode(raw)
+            would = import_document(db, document=sent, person_id=pupil_id, by_id=by_id,
+                                    settings=settings, dry_run=True)  # fmt: skip
+            token = hold(db, pupil_id=pupil_id, by_id=by_id, raw=raw)
+            return Held(token=token, document=sent, would=would)
+
+        try:
+            held = await to_thread.run_sync(check)
         except DOCUMENT_REFUSALS as refusal:
-            return _upload_page(
-                request, db, access, error=refusal.message, status_code=refusal.status
-            )
-        return _upload_page(request, db, access, result=result)
+            return _upload_page(request, db, access, error=say(refusal), status_code=refusal.status)
+        return _upload_page(request, db, access, held=held)
+
+
+class Held(msgspec.Struct, kw_only=True):
+    """A document checked and held: what the page shows before it is stored."""
+
+    token: str
+    document: ExchangeDocument
+    would: ImportedPublic  # what the import would store
 
 
 class ExchangeApiController(Controller):
@@ -206,6 +234,7 @@ def _upload_page(
     access: Access,
     *,
     result: ImportedPublic | None = None,
+    held: Held | None = None,
     error: str | None = None,
     status_code: int = 200,
 ) -> Template:
@@ -220,5 +249,6 @@ def _upload_page(
         pupil=pupil.name if pupil else "",
         pupil_id=access.pupil_id,
         result=result,
+        held=held,
         error=error,
     )

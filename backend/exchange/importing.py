@@ -11,6 +11,7 @@ back here): it is skipped, and said so."""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 
 import msgspec
@@ -83,6 +84,10 @@ NOT_EXCHANGE = N_(
     "earlier school exported from its IUP."
 )
 TOO_LARGE = N_("The file is larger than 5 MB. An exchange document is much smaller.")
+OTHER_PUPIL = N_(
+    "This file holds the history of %(document_pupil)s, not of %(pupil)s. Nothing was "
+    "imported. Choose the file of %(pupil)s."
+)
 
 
 def decode(raw: bytes) -> x.ExchangeDocument:
@@ -104,6 +109,36 @@ def decode(raw: bytes) -> x.ExchangeDocument:
         return msgspec.json.decode(raw, type=x.ExchangeDocument)
     except (msgspec.DecodeError, msgspec.ValidationError) as error:
         raise Invalid("malformed_document", INVALID) from error
+
+
+def _plain(name: str) -> str:
+    """A name as compared: Unicode NFKC (an Arabic letter in its presentation form is the
+    letter), case folded, spaces collapsed. Accents and vowel marks stay: they tell names
+    apart."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def refuse_other_pupil(session: Session, *, sent: x.Pupil, person: Person) -> None:
+    """Imports land on their own pupil (issue 23, item 1): 422 `other_pupil`, naming both,
+    unless the document's pupil is this person. Her SS 12000 id decides when it is known
+    here: hers, she; another person's, not she. An id of another system (a school in
+    another municipality), or none, leaves it to her name, given and family name together
+    as compared by `_plain`. Neither the format nor the roster holds a birth year."""
+    if sent.external_id and sent.external_id == person.external_id:
+        return
+    known = (
+        sent.external_id is not None
+        and session.exec(select(Person.id).where(Person.external_id == sent.external_id)).first()
+        is not None
+    )
+    document_name = f"{sent.given_name} {sent.family_name}"
+    if not known and _plain(document_name) == _plain(person.name):
+        return
+    raise Invalid(
+        "other_pupil",
+        OTHER_PUPIL,
+        params={"document_pupil": " ".join(document_name.split()), "pupil": person.name},
+    )
 
 
 def sender_key(sent: x.School, *, rp_id: str, origin: str) -> str:
@@ -163,12 +198,17 @@ def import_document(
     person_id: int,
     by_id: int | None,
     settings: Settings,
+    dry_run: bool = False,
 ) -> ImportedPublic:
     """One transaction: everything or nothing. 404: no such person; 409: a plan of hers
-    for one of the terms exists (imported before); 422: signatures that name no relying
-    party, or that do not verify."""
-    if session.get(Person, person_id) is None:
+    for one of the terms exists (imported before); 422: the document is another pupil's
+    (`other_pupil`), or has signatures that name no relying party, or that do not verify.
+    `dry_run`: all the same, then rolled back: what the import would store (the upload
+    page asks with it before storing)."""
+    person = session.get(Person, person_id)
+    if person is None:
         raise NotFound()
+    refuse_other_pupil(session, sent=document.pupil, person=person)
     for attempt in (1, 2):
         try:
             result = _import(session, document=document, person_id=person_id, by_id=by_id,
@@ -185,7 +225,10 @@ def import_document(
         except Exception:
             session.rollback()
             raise
-        session.commit()
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
         return result
     raise AssertionError("unreachable")
 

@@ -237,3 +237,17 @@ class Note(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime | None = None
     version: int = 1
+
+
+class HeldUpload(SQLModel, table=True):
+    """An exchange document uploaded for a pupil and not yet imported: the upload page shows
+    whose history it holds and asks before storing (docs/exchange.md, "Import"). Held for
+    the one who uploaded it, for that pupil, for an hour; swept by an indexed delete at the
+    next upload, and taken away by the import."""
+
+    __tablename__ = "held_upload"
+    token: str = Field(primary_key=True, max_length=64)  # random, in the confirming form
+    pupil_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
+    by_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
+    document: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    expires_at: datetime = Field(index=True)

@@ -3,7 +3,8 @@ all their data home (part 3).
 
 Leo Ek (6D) comes from Bäckskolan, another installation with its own web origin: there his
 plan is exported as `iup export` writes it. Here Nils Ahl, his mentor, finds "import earlier
-terms" on Leo's history on his phone, uploads the file, sees what was imported, and follows
+terms" on Leo's history on his phone, uploads the file, sees whose history it holds and from
+which school, says yes, sees what was imported, and follows
 the link to the archived term, which names Bäckskolan and Leo's rating from there. On a
 desktop, in English, the same file again and a file that is not JSON are refused on the
 form. Then Leo (phone) and Per Nilsson, Alva's guardian (desktop), open "All my data" from
@@ -91,6 +92,14 @@ SAID = """() => {
 }"""
 
 
+def sv(msgid: str) -> str:
+    """The Swedish page's words; a message the catalogue lacks yet shows as written."""
+    try:
+        return words("sv", msgid)
+    except KeyError:
+        return msgid
+
+
 def fits(page: Any, width: int) -> None:
     assert page.evaluate("document.scrollingElement.scrollWidth") <= width, page.url
 
@@ -121,8 +130,12 @@ def test_his_mentor_uploads_leos_plans_from_his_earlier_school(
     phone.get_by_label("Filen från den tidigare skolan").set_input_files(path)
     phone.evaluate(SAID)
     phone.get_by_role("button", name="Importera").tap()
-    result = phone.locator("#imported")
-    expect(result).to_contain_text("1 termin importerad")
+    # Before anything is stored the page says whose history the file holds, from which
+    # school, and asks; the question holds the focus.
+    check = phone.locator("#check-upload")
+    expect(check).to_contain_text("Leo Ek")
+    expect(check).to_contain_text(SENDING_SCHOOL)
+    assert phone.evaluate("document.activeElement.id") == "check-upload"
     # While it went, the page said how far: the file sent (a percentage), then importing.
     said = phone.evaluate("window.said")
     sending = words("sv", "Sending the file: %(percent)s %%").replace("%%", "%")
@@ -131,6 +144,11 @@ def test_his_mentor_uploads_leos_plans_from_his_earlier_school(
     assert said.index(words("sv", "The file is sent. Importing it…")) > said.index(
         sending.replace("%(percent)s", "100")
     )
+    fits(phone, 360)
+    axe_check(phone)
+    phone.get_by_role("button", name=sv("Yes, import them for %(name)s") % {"name": "Leo Ek"}).tap()
+    result = phone.locator("#imported")
+    expect(result).to_contain_text("1 termin importerad")
     expect(result).to_contain_text("3 mål")
     expect(result).to_contain_text("1 svar om hur det går")
     expect(result).to_contain_text("0 överenskommelser")

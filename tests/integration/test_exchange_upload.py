@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -20,14 +21,16 @@ from sqlmodel import Session, col, func, select
 from backend.app import create_app
 from backend.auth.service import issue_enrolment_code
 from backend.exchange import service
+from backend.exchange.held import GONE, HOLD_FOR
 from backend.exchange.importing import MAX_DOCUMENT
 from backend.exchange.schemas import ExchangeDocument
-from backend.models import Agreement, Goal, Plan, School, SelfAssessment, Signature
+from backend.models import Agreement, Goal, HeldUpload, Plan, School, SelfAssessment, Signature
 from backend.settings import Settings
 from tests.integration.conftest import THEIR_ORIGIN, THEIR_RP_ID, Visitor, demo_person
 from tests.integration.test_agreements import OUTSIDERS, sign, write_plan
 from tests.integration.test_cli import iup
 from tests.softauthn import SoftAuthenticator
+from tests.support import words
 
 TABLES = (Plan, Goal, SelfAssessment, Agreement, Signature, School)
 
@@ -71,6 +74,33 @@ def upload(visitor: Visitor, url: str, content: bytes, **kwargs: Any) -> httpx.R
     return visitor.client.post(url, data=data, files=files, follow_redirects=False, **kwargs)
 
 
+def sv(msgid: str) -> str:
+    """The Swedish page's words; a message the catalogue lacks yet shows as written."""
+    try:
+        return words("sv", msgid)
+    except KeyError:
+        return msgid
+
+
+def held_token(answer: httpx.Response) -> str:
+    """The token of the file the page holds, from its confirming form."""
+    found = re.search(r'name="held" value="([^"]+)"', answer.text)
+    assert found, answer.text
+    return found.group(1)
+
+
+def confirm(visitor: Visitor, url: str, token: str) -> httpx.Response:
+    """ "Yes, import": the confirming form, as a browser sends it."""
+    data = {"_csrf_token": visitor.token, "held": token, "confirm": "1"}
+    return visitor.client.post(url, data=data, follow_redirects=False)
+
+
+def upload_and_confirm(visitor: Visitor, url: str, content: bytes) -> httpx.Response:
+    asked = upload(visitor, url, content)
+    assert asked.status_code == 200, asked.text
+    return confirm(visitor, url, held_token(asked))
+
+
 def counts(session: Session) -> list[int]:
     session.expire_all()
     return [int(session.exec(select(func.count()).select_from(t)).one()) for t in TABLES]
@@ -97,10 +127,20 @@ def test_his_mentor_uploads_his_earlier_school_s_file_and_finds_the_terms_in_his
     assert 'enctype="multipart/form-data"' in page.text and 'name="_csrf_token"' in page.text
     assert 'type="file"' in page.text and "Hugo Lund" in page.text
 
-    done = upload(mentor, url, hugos_file)
+    # First the page shows whose history the file holds, from where, and asks; nothing is
+    # stored until the mentor says yes.
+    sent = msgspec.json.decode(hugos_file, type=ExchangeDocument)
+    asked = upload(mentor, url, hugos_file)
+    assert asked.status_code == 200, asked.text
+    words = text(asked)
+    assert "Hugo Lund" in words and sent.school.name in words
+    assert all(f"{t.code[2:]}" in words for t in sent.terms)
+    assert 'name="confirm" value="1"' in asked.text and 'type="file"' not in asked.text
+    assert counts(other_db) == before
+
+    done = confirm(mentor, url, held_token(asked))
     assert done.status_code == 200, done.text
     words = text(done)
-    sent = msgspec.json.decode(hugos_file, type=ExchangeDocument)
     goals = sum(len(t.goals) for t in sent.terms)
     assert f"{len(sent.terms)} terminer importerade" in words
     assert f"{goals} mål" in words and "2 överenskommelser" in words
@@ -142,7 +182,7 @@ def test_the_principal_of_his_school_imports_too_after_giving_a_reason(
     assert asked.status_code == 303 and asked.headers["location"] == f"/pupils/{hugo.id}/reason"
     reason = "Hugo har flyttat hit och hans tidigare planer ska föras över."
     assert principal.form(f"/pupils/{hugo.id}/reason", {"reason": reason}).status_code == 303
-    assert upload(principal, url, hugos_file).status_code == 200
+    assert "terminer importerade" in text(upload_and_confirm(principal, url, hugos_file))
 
 
 def test_files_that_are_not_a_document_are_refused_on_the_form_and_store_nothing(
@@ -238,3 +278,57 @@ def test_the_api_shares_the_page_s_checks_and_limit(
     too_large = mentor.post(url, content=large, headers={"content-type": "application/json"})
     assert too_large.status_code == 413 and too_large.json()["reason"] == "too_large"
     assert counts(other_db) == before
+
+
+def test_a_file_of_another_pupil_is_refused_on_the_form_naming_both(
+    other_db: Session, hugos_file: bytes, there: Callable[[str], Visitor]
+) -> None:
+    """Issue 23, item 1: the mentor picks Hugo's file on Alva's page. The form says whose
+    file it is and whose page, stores nothing and holds nothing."""
+    alva = demo_person(other_db, "alva")
+    mentor = there("mentor-4a")
+    before = counts(other_db)
+    refused = upload(mentor, f"/pupils/{alva.id}/import", hugos_file)
+    assert refused.status_code == 422, refused.text
+    words = text(refused)
+    assert "Hugo Lund" in words and "Alva Nilsson" in words, words
+    assert "Något behöver rättas" in words and 'type="file"' in refused.text
+    assert 'name="held"' not in refused.text
+    assert counts(other_db) == before
+    assert other_db.exec(select(func.count()).select_from(HeldUpload)).one() == 0
+
+
+def test_a_held_file_is_imported_once_by_its_uploader_for_its_pupil_only(
+    other_db: Session, hugos_file: bytes, there: Callable[[str], Visitor]
+) -> None:
+    """The confirming form names the held file by a token: another of Hugo's teachers, the
+    same mentor on another pupil's page, the token after the import or after its hour are
+    refused (`upload_gone`), and nothing is stored by them."""
+    hugo, alva = demo_person(other_db, "hugo"), demo_person(other_db, "alva")
+    url = f"/pupils/{hugo.id}/import"
+    mentor, teacher = there("mentor-4a"), there("teacher-ek")
+    before = counts(other_db)
+    token = held_token(upload(mentor, url, hugos_file))
+    for visitor, where in ((teacher, url), (mentor, f"/pupils/{alva.id}/import")):
+        gone = confirm(visitor, where, token)
+        assert gone.status_code == 422, gone.text
+        assert sv(GONE) in text(gone)
+        assert counts(other_db) == before
+    assert "terminer importerade" in text(confirm(mentor, url, token))
+    again = confirm(mentor, url, token)
+    assert again.status_code == 422 and 'type="file"' in again.text
+    # An hour later the file is gone too, and the next upload sweeps it away.
+    alvas_file = hugos_file.replace(
+        b'"given_name":"Hugo","family_name":"Lund"', b'"given_name":"Alva","family_name":"Nilsson"'
+    ).replace(str(hugo.external_id).encode(), b"an id of another system")
+    late = held_token(upload(teacher, f"/pupils/{alva.id}/import", alvas_file))
+    other_db.expire_all()
+    held = other_db.get(HeldUpload, late)
+    assert held is not None
+    held.expires_at = held.expires_at - HOLD_FOR - timedelta(seconds=1)
+    other_db.add(held)
+    other_db.commit()
+    assert confirm(teacher, f"/pupils/{alva.id}/import", late).status_code == 422
+    assert upload(teacher, f"/pupils/{alva.id}/import", alvas_file).status_code == 200
+    other_db.expire_all()
+    assert other_db.get(HeldUpload, late) is None

@@ -60,6 +60,7 @@ TABLES = {
     "organisation",
     "organisation_school",
     "organiser",
+    "held_upload",
     "periodic_lease",
 }
 
