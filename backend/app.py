@@ -26,8 +26,9 @@ from backend.auth.controllers import (
     AccountController,
     AuthApiController,
     AuthController,
+    SessionsApiController,
 )
-from backend.auth.sessions import current_viewer, peek_viewer
+from backend.auth.sessions import CSRF_COOKIE, current_viewer, peek_viewer
 from backend.compilation.controllers import CompilationApiController, CompilationController
 from backend.db import make_engine, provide_db, release_db
 from backend.exchange.controllers import ExchangeApiController, ExchangeController
@@ -104,6 +105,7 @@ def create_app(settings: Settings) -> App:
             AuthApiController,
             AccountController,
             AccountApiController,
+            SessionsApiController,
             HomeController,
             PlanApiController,
             GoalController,
@@ -151,7 +153,7 @@ def create_app(settings: Settings) -> App:
         before_send=[release_db, security_headers],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
-            cookie_name="iup_csrf",
+            cookie_name=settings.cookie(CSRF_COOKIE),
             cookie_secure=settings.secure_cookies,
             cookie_samesite="strict",
             header_name="x-csrftoken",

@@ -14,7 +14,7 @@ from urllib.parse import quote, urlsplit
 import msgspec
 from litestar import Request, Response
 from litestar.datastructures import UploadFile
-from litestar.enums import MediaType
+from litestar.enums import MediaType, RequestEncodingType
 from litestar.exceptions import (
     HTTPException,
     NotAuthorizedException,
@@ -277,9 +277,61 @@ def close_uploads(request: Request[Any, Any, Any]) -> None:
                 item.file.close()
 
 
+def _held(request: Request[Any, Any, Any]) -> list[tuple[str, str]] | None:
+    """A plain form's fields, when its save met an ended session: Litestar's CSRF check has
+    read the form already (it reads a form that has no CSRF header). None for htmx and for
+    anything but a POST."""
+    if request.method != "POST" or request.headers.get("hx-request"):
+        return None
+    form = ScopeState.from_scope(request.scope).form
+    if form is Empty or not isinstance(form, dict):
+        return None
+    return [
+        (name, item)
+        for name, value in form.items()
+        if name != "_csrf_token"
+        for item in (value if isinstance(value, list) else [value])
+        if isinstance(item, str)
+    ]
+
+
+def _sign_in_again(request: Request[Any, Any, Any]) -> Template:
+    """Her save is held on the page, not lost: she signs in there, and the page sends the
+    form again with the new session's token; the save's own answer takes her on. A file
+    cannot be held (a browser does not give it to a page): she is told to choose it again."""
+    form = ScopeState.from_scope(request.scope).form
+    files = isinstance(form, dict) and any(
+        isinstance(item, UploadFile)
+        for value in form.values()
+        for item in (value if isinstance(value, list) else [value])
+    )
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return Template(
+        template_name="sign_in_again.html",
+        media_type=MediaType.HTML,
+        status_code=401,
+        context={
+            "action": target,
+            "fields": _held(request),
+            "file": files,
+            "viewer": None,
+            "nav": None,
+        },
+    )
+
+
 def _sent_on(request: Request[Any, Any, Any], refusal: Refusal) -> Response[Any] | None:
     """A page that helps instead of an error page: sign-in for someone not signed in, back
     to this page afterwards; or a GET's refusal `location` (a form to give a reason)."""
+    if isinstance(refusal, NotSignedIn) and request.method == "POST":
+        if (
+            request.headers.get("hx-request")
+            and request.content_type[0] == RequestEncodingType.URL_ENCODED
+        ):
+            # htmx sent a form: its script posts it again as a plain form, to the page below.
+            return Response("", status_code=401, headers={"x-iup-held": "1"})
+        if _held(request) is not None:
+            return _sign_in_again(request)
     if isinstance(refusal, NotSignedIn):
         # Back to the page itself; its query only held one-off notices (?saved=, ?welcome=).
         back = urlsplit(request.headers.get("hx-current-url", "")).path

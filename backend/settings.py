@@ -25,7 +25,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     rp_id: str = "localhost"
     rp_name: str = "IUP"
     secret_key: str = ""
-    session_hours: int = 12
+    session_hours: int = 12  # a session's absolute end after sign-in
+    # A session also ends after this long without a request: staff on a shared computer in
+    # the staff room, pupils and guardians on their own phones (README, Sessions).
+    idle_minutes_staff: int = 30
+    idle_minutes_family: int = 480
     enrolment_hours: int = 72
     challenge_seconds: int = 300
     ceremony_timeout_ms: int = 120_000
@@ -55,6 +59,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def secure_cookies(self) -> bool:
         return urlsplit(self.origin).scheme == "https"
+
+    def cookie(self, name: str) -> str:
+        """A cookie's name: under https with the `__Host-` prefix, which a browser accepts
+        only from this host, Secure, for path / (no subdomain can set or shadow it)."""
+        return f"__Host-{name}" if self.secure_cookies else name
 
     @property
     def zone(self) -> ZoneInfo:

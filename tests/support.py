@@ -24,6 +24,7 @@ from sqlmodel import SQLModel
 
 import backend.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from backend import readlog
+from backend.auth.sessions import CSRF_COOKIE, SESSION_COOKIE, Started
 
 POSTGRES = os.environ.get(
     "IUP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -37,6 +38,13 @@ if TEST_DATABASE not in ("sqlite", "postgresql"):
 DEMO_LINE = re.compile(
     r"^(?P<id>\d+)\s{2,}(?P<role>\S.*?)\s{2,}(?P<name>\S.*?)\s{2,}(?P<url>https?://\S+/enrol/\S+)$"
 )
+
+
+def signed_in_cookies(started: Started) -> dict[str, str]:
+    """A session begun in the database (`start_session`), as a browser over http holds it:
+    the session cookie and the CSRF cookie bound to it (the server's secret must be the one
+    the session was started with)."""
+    return {SESSION_COOKIE: started.token, CSRF_COOKIE: started.csrf}
 
 
 def free_port() -> int:

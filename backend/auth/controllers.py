@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
@@ -20,9 +20,11 @@ from backend.auth.schemas import (
     LanguageForm,
     RemoveForm,
     RenameForm,
+    SessionsEnded,
+    SignedIn,
 )
 from backend.auth.schemas import Redirect as RedirectJSON
-from backend.auth.sessions import SESSION_COOKIE
+from backend.auth.sessions import CSRF_COOKIE, SESSION_COOKIE
 from backend.errors import refusals
 from backend.i18n import LANGUAGES, _
 from backend.models import Person
@@ -51,20 +53,50 @@ def device_name(request: Request[Any, Any, Any], data: CredentialJSON) -> str:
     )
 
 
-def signed_in(settings: Settings, target: str, token: str) -> Response[RedirectJSON]:
+def signed_in(settings: Settings, target: str, started: sessions.Started) -> Response[SignedIn]:
+    """Both cookies new at sign-in (no session or CSRF token from before it lives on). The
+    CSRF cookie lasts as long as the session, so a browser restarted in between still has
+    the token its session accepts; the page's script gets it too, for a form it sends on
+    (a save held while the session had ended)."""
+    both = [(SESSION_COOKIE, started.token), (CSRF_COOKIE, started.csrf)]
     return Response(
-        RedirectJSON(redirect=target),
+        SignedIn(redirect=target, csrf=started.csrf),
         cookies=[
             Cookie(
-                key=SESSION_COOKIE,
-                value=token,
+                key=settings.cookie(name),
+                value=value,
                 httponly=True,
                 secure=settings.secure_cookies,
-                samesite="lax",
+                samesite="strict" if name == CSRF_COOKIE else "lax",
                 path="/",
                 max_age=settings.session_hours * 3600,
             )
+            for name, value in both
         ],
+    )
+
+
+def signed_out(request: Request[Any, Any, Any], response: Response[Any]) -> Response[Any]:
+    """The session's cookie goes (its CSRF cookie is bound to the ended session and is
+    replaced at the next sign-in)."""
+    response.delete_cookie(request.app.state.settings.cookie(SESSION_COOKIE), path="/")
+    return response
+
+
+def start(
+    request: Request[Any, Any, Any],
+    db: Session,
+    settings: Settings,
+    *,
+    person_id: int,
+    passkey_id: int | None,
+) -> sessions.Started:
+    return sessions.start_session(
+        db,
+        person_id=person_id,
+        passkey_id=passkey_id,
+        settings=settings,
+        replacing=request.cookies.get(settings.cookie(SESSION_COOKIE)),
     )
 
 
@@ -112,8 +144,7 @@ class AuthController(Controller):
             )
         except AuthError as error:
             # Someone already signed in (often the person who used the link) goes home.
-            token = request.cookies.get(SESSION_COOKIE)
-            if token and sessions.viewer_for(db, token=token) is not None:
+            if sessions.peek_viewer(request) is not None:
                 return web.see_other(request, "home.home")
             return Page(
                 "auth/enrol.html",
@@ -127,10 +158,11 @@ class AuthController(Controller):
     def logout(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session]
     ) -> Response[Any]:
-        if token := request.cookies.get(SESSION_COOKIE):
+        if token := request.cookies.get(request.app.state.settings.cookie(SESSION_COOKIE)):
             sessions.end_session(db, token=token)
-        response = web.see_other(request, "auth.login_page", query={"signed_out": 1})
-        response.delete_cookie(SESSION_COOKIE, path="/")
+        response = signed_out(
+            request, web.see_other(request, "auth.login_page", query={"signed_out": 1})
+        )
         # Clears what this browser holds for us: cached files and offline drafts.
         response.headers["clear-site-data"] = '"cache", "storage"'
         return response
@@ -182,8 +214,24 @@ class AccountController(Controller):
                 "saved": saved,
                 "passkeys": sessions.passkeys_of(db, person_id=access.person_id),
                 "current": access.passkey_id,
+                "sessions": sessions.live_sessions(db, person_id=access.person_id),
             },
         )
+
+    @post("/sign-out-everywhere", sync_to_thread=False, name="auth.sign_out_everywhere")
+    def sign_out_everywhere(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Session],
+        access: NamedDependency[Viewer],
+    ) -> Response[Any]:
+        """Every session of hers ends, this browser's too; she signs in again here."""
+        sessions.end_everywhere(db, person_id=access.person_id)
+        response = signed_out(
+            request, web.see_other(request, "auth.login_page", query={"signed_out": 1})
+        )
+        response.headers["clear-site-data"] = '"cache", "storage"'
+        return response
 
     @post(
         "/passkeys/{passkey_id:int}/rename",
@@ -229,9 +277,9 @@ class AccountController(Controller):
             )
         sessions.remove_passkey(db, person_id=access.person_id, passkey_id=passkey_id)
         if access.passkey_id == passkey_id:
-            response = web.see_other(request, "auth.login_page", query={"removed": 1})
-            response.delete_cookie(SESSION_COOKIE, path="/")
-            return response
+            return signed_out(
+                request, web.see_other(request, "auth.login_page", query={"removed": 1})
+            )
         return web.see_other(request, "auth.account", query={"saved": 1})
 
 
@@ -270,15 +318,13 @@ class AuthApiController(Controller):
         state: State,
         data: JSONBody[CredentialJSON],
         next: FromQuery[str] = "/",
-    ) -> Response[RedirectJSON]:
+    ) -> Response[SignedIn]:
         settings: Settings = state.settings
         passkey = service.finish_authentication(
             db, settings=settings, credential=credential_dict(data), client=client(request)
         )
-        token = sessions.start_session(
-            db, person_id=passkey.person_id, passkey_id=passkey.id, hours=settings.session_hours
-        )
-        return signed_in(settings, safe_next(next), token)
+        started = start(request, db, settings, person_id=passkey.person_id, passkey_id=passkey.id)
+        return signed_in(settings, safe_next(next), started)
 
     @post(
         "/enrol/{code:str}/options",
@@ -318,7 +364,7 @@ class AuthApiController(Controller):
         state: State,
         code: FromPath[str],
         data: JSONBody[CredentialJSON],
-    ) -> Response[RedirectJSON]:
+    ) -> Response[SignedIn]:
         settings: Settings = state.settings
         row = service.redeemable_code(
             db, code=code, client=client(request), per_minute=per_address(request)
@@ -330,10 +376,9 @@ class AuthApiController(Controller):
             person_id=row.person_id,
             nickname=device_name(request, data),
         )
-        token = sessions.start_session(
-            db, person_id=passkey.person_id, passkey_id=passkey.id, hours=settings.session_hours
-        )
-        return signed_in(settings, request.app.route_reverse("home.home") + "?welcome=1", token)
+        started = start(request, db, settings, person_id=passkey.person_id, passkey_id=passkey.id)
+        home = request.app.route_reverse("home.home") + "?welcome=1"
+        return signed_in(settings, home, started)
 
 
 class AccountApiController(Controller):
@@ -380,3 +425,28 @@ class AccountApiController(Controller):
             nickname=device_name(request, data),
         )
         return RedirectJSON(redirect=request.app.route_reverse("auth.account") + "?saved=1")
+
+
+class SessionsApiController(Controller):
+    """One's own sessions: sign out everywhere."""
+
+    path = "/api/sessions"
+    dependencies = SIGNED_IN
+    tags = ("auth",)
+
+    @delete(
+        "/",
+        sync_to_thread=False,
+        status_code=200,
+        summary="Sign out everywhere: end every session of mine, this one included",
+        responses=ACCOUNT_RESPONSES,
+        name="auth.end_sessions",
+    )
+    def end_sessions(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Session],
+        access: NamedDependency[Viewer],
+    ) -> Response[SessionsEnded]:
+        ended = sessions.end_everywhere(db, person_id=access.person_id)
+        return signed_out(request, Response(SessionsEnded(ended=ended)))

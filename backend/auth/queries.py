@@ -9,12 +9,16 @@ from sqlmodel import col
 
 from backend.db import Query
 from backend.models import (
+    GroupMentor,
     GroupPupil,
+    GroupTeacher,
     LoginSession,
     Notification,
     NotificationItem,
+    Organiser,
     PasskeyCredential,
     Person,
+    SchoolPrincipal,
 )
 
 # In the same statement as the session: the header's count costs no query of its own.
@@ -39,12 +43,29 @@ VIEWER = Query(
         exists().where(col(GroupPupil.pupil_id) == LoginSession.person_id).label("is_pupil"),
         col(Person.locale),
         UNREAD,
+        col(LoginSession.id).label("session_id"),
+        col(LoginSession.idle_until),
+        col(LoginSession.idle_minutes),
+        col(LoginSession.expires_at),
+        col(LoginSession.csrf_hash),
     )
     .select_from(LoginSession)
     .join(Person, col(Person.id) == LoginSession.person_id)
     .where(
         col(LoginSession.token_hash) == bindparam("token_hash"),
         col(LoginSession.expires_at) > bindparam("now"),
+        col(LoginSession.idle_until) > bindparam("now"),
+    )
+)
+
+# Staff (a teacher, a mentor, a principal, an organiser's person) get the shorter idle end
+# at sign-in: their computer may be the staff room's. A teacher who is also a parent too.
+IS_STAFF = Query(
+    core_select(
+        exists().where(col(GroupTeacher.teacher_id) == bindparam("person_id"))
+        | exists().where(col(GroupMentor.mentor_id) == bindparam("person_id"))
+        | exists().where(col(SchoolPrincipal.principal_id) == bindparam("person_id"))
+        | exists().where(col(Organiser.person_id) == bindparam("person_id"))
     )
 )
 

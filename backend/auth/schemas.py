@@ -23,6 +23,19 @@ class Redirect(msgspec.Struct):
     redirect: str
 
 
+class SignedIn(msgspec.Struct, kw_only=True):
+    """Where to go after a sign-in, and the CSRF token the new session accepts."""
+
+    redirect: str
+    csrf: str
+
+
+class SessionsEnded(msgspec.Struct, kw_only=True):
+    """Sign out everywhere: how many sessions ended, this one included."""
+
+    ended: int
+
+
 class PasskeyPublic(msgspec.Struct, kw_only=True):
     id: int
     nickname: str

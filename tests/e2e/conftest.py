@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from backend.auth.sessions import SESSION_COOKIE
+from backend.auth.sessions import CSRF_COOKIE, SESSION_COOKIE
 from tests.softauthn import SoftAuthenticator
 from tests.support import DEMO_LINE, free_port, stop_server
 
@@ -531,7 +531,8 @@ class ApiPerson:
         self.token = match.group(1)
         code = live_server.enrolment_url(name).rsplit("/enrol/", 1)[1]
         options = self.call("POST", f"/enrol/{code}/options", {})
-        self.call("POST", f"/enrol/{code}/verify", self.authenticator.register(options))
+        signed = self.call("POST", f"/enrol/{code}/verify", self.authenticator.register(options))
+        self.token = signed["csrf"]  # new at sign-in, bound to her session
 
     def call(self, method: str, url: str, body: Any = None) -> Any:
         response = self.client.request(method, url, json=body, headers={"x-csrftoken": self.token})
@@ -540,9 +541,9 @@ class ApiPerson:
 
     def cookies(self) -> list[dict[str, Any]]:
         """Her session, for a browser context to go on as her (add_cookies)."""
-        token = self.client.cookies.get(SESSION_COOKIE)
-        assert token, "signed in"
-        return [{"name": SESSION_COOKIE, "value": token, "url": str(self.client.base_url)}]
+        kept = [(name, self.client.cookies.get(name)) for name in (SESSION_COOKIE, CSRF_COOKIE)]
+        assert all(value for _, value in kept), "signed in"
+        return [{"name": n, "value": v, "url": str(self.client.base_url)} for n, v in kept]
 
     def sign(self, agreement_id: int) -> None:
         options = self.call("POST", f"/api/agreements/{agreement_id}/signature/options", {})

@@ -143,12 +143,22 @@ class Visitor:
     def enrol(self, code: str) -> httpx.Response:
         options = self.post(f"/enrol/{code}/options", json={})
         assert options.status_code == 201, options.text
-        return self.post(f"/enrol/{code}/verify", json=self.authenticator.register(options.json()))
+        return self._signed(
+            self.post(f"/enrol/{code}/verify", json=self.authenticator.register(options.json()))
+        )
 
     def sign_in(self) -> httpx.Response:
         options = self.post("/auth/login/options", json={})
         assert options.status_code == 201, options.text
-        return self.post("/auth/login/verify", json=self.authenticator.login(options.json()))
+        return self._signed(
+            self.post("/auth/login/verify", json=self.authenticator.login(options.json()))
+        )
+
+    def _signed(self, answer: httpx.Response) -> httpx.Response:
+        """A sign-in gives a new CSRF token (and cookie), as the page's script takes it."""
+        if answer.status_code == 201:
+            self._token = answer.json()["csrf"]
+        return answer
 
 
 class Servers:

@@ -31,7 +31,7 @@ def test_enrol_sign_out_sign_in_and_self_assess(
     assert alva.get("/").status_code == 303
 
     response = alva.sign_in()
-    assert response.status_code == 201 and response.json() == {"redirect": "/"}
+    assert response.status_code == 201 and response.json()["redirect"] == "/"
     goal = goal_ids(db, "alva")[0]
     saved = alva.form(f"/goals/{goal}/self-assessments", {"level": "2", "comment": "Åttans tabell"})
     assert saved.status_code == 303

@@ -382,10 +382,16 @@ def test_an_expired_session_sends_pages_to_sign_in(
 
     page = alva.get("/")
     assert page.status_code == 303 and page.headers["location"] == "/login?expired=1&next=/"
-    htmx = alva.post(
-        f"/goals/{goal}/self-assessments",
-        data={"level": "3", "comment": ""},
+    htmx = alva.get(
+        f"/goals/{goal}",
         headers={"hx-request": "true", "hx-current-url": f"{ORIGIN}/account?saved=1"},
     )
     assert htmx.status_code == 401
     assert htmx.headers["hx-redirect"] == "/login?expired=1&next=/account"
+    # A save is held instead (tests/integration/test_sessions.py).
+    held = alva.post(
+        f"/goals/{goal}/self-assessments",
+        data={"level": "3", "comment": ""},
+        headers={"hx-request": "true", "hx-current-url": f"{ORIGIN}/account?saved=1"},
+    )
+    assert held.status_code == 401 and held.headers["x-iup-held"] == "1"

@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, func, select
 
-from backend.auth.sessions import SESSION_COOKIE, start_session
+from backend.auth.sessions import Started, start_session
 from backend.db import make_engine, upgrade
 from backend.demo import external, seed
 from backend.models import (
@@ -40,10 +40,11 @@ from backend.models import (
 )
 from backend.settings import Settings
 from tests.load.test_class_saves import CLIENT_TIMEOUT, IUP, wait_until_healthy
-from tests.support import free_port, postgres_database, stop_server
+from tests.support import free_port, postgres_database, signed_in_cookies, stop_server
 
 FAMILIES = 20
 CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+SETTINGS = Settings(secret_key="race-test")  # the servers': it signs the sessions' tokens
 TAKEN = "Den tiden hann någon annan boka. Välj en annan tid."
 
 
@@ -71,7 +72,7 @@ class Race:
     base_url: str
     engine: Engine
     time_id: int
-    tokens: list[str]  # one guardian's session per family
+    tokens: list[Started]  # one guardian's session per family
 
 
 def families(session: Session, *, today: Any) -> tuple[int, list[str]]:
@@ -107,7 +108,9 @@ def families(session: Session, *, today: Any) -> tuple[int, list[str]]:
     session.add(time)
     session.commit()
     assert time.id is not None
-    tokens = [start_session(session, person_id=g, passkey_id=None, hours=1) for g in guardians]
+    tokens = [
+        start_session(session, person_id=g, passkey_id=None, settings=SETTINGS) for g in guardians
+    ]
     return time.id, tokens
 
 
@@ -128,7 +131,7 @@ def race(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             **os.environ,
             "IUP_DATABASE_URL": database_url,
             "IUP_ORIGIN": base_url,
-            "IUP_SECRET_KEY": "race-test",
+            "IUP_SECRET_KEY": SETTINGS.secret_key,
             "PYTHONUNBUFFERED": "1",
         }
         # Several worker processes: the requests meet in the database, not in one loop.
@@ -150,7 +153,7 @@ def race(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 async def _book_at_once(race: Race) -> list[httpx.Response]:
     clients = [
         httpx.AsyncClient(
-            base_url=race.base_url, cookies={SESSION_COOKIE: t}, timeout=CLIENT_TIMEOUT
+            base_url=race.base_url, cookies=signed_in_cookies(t), timeout=CLIENT_TIMEOUT
         )
         for t in race.tokens
     ]

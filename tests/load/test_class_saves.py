@@ -36,15 +36,17 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, col, func, select
 
-from backend.auth.sessions import SESSION_COOKIE, start_session
+from backend.auth.sessions import Started, start_session
 from backend.db import make_engine, upgrade
 from backend.demo import external, seed
 from backend.models import Goal, Group, GroupPupil, Person, Plan, School, SelfAssessment, Term
 from backend.settings import Settings
-from tests.support import free_port, postgres_database, stop_server
+from tests.support import free_port, postgres_database, signed_in_cookies, stop_server
 
 IUP = str(Path(sys.executable).parent / "iup")
 PUPILS = 100
+# The servers' secret: the sessions started in the database carry CSRF tokens it signed.
+SETTINGS = Settings(secret_key="load-test")
 LOAD_SECONDS = 15.0
 HEALTH_EVERY = 0.5
 # No request may take longer, however busy the machine: one unanswered by then is a transport
@@ -73,7 +75,7 @@ def database_url(
 @dataclass(frozen=True)
 class Pupil:
     goal_id: int
-    token: str  # the value of the session cookie
+    session: Started  # her session and its CSRF token
 
 
 def add_pupils(session: Session, *, count: int, today_term: Term, school_id: int) -> list[Pupil]:
@@ -103,7 +105,7 @@ def add_pupils(session: Session, *, count: int, today_term: Term, school_id: int
     return [
         Pupil(
             goal_id=goal_id,
-            token=start_session(session, person_id=person_id, passkey_id=None, hours=1),
+            session=start_session(session, person_id=person_id, passkey_id=None, settings=SETTINGS),
         )
         for person_id, goal_id in made
     ]
@@ -218,7 +220,7 @@ def served(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
             **os.environ,
             "IUP_DATABASE_URL": database_url,
             "IUP_ORIGIN": base_url,
-            "IUP_SECRET_KEY": "load-test",
+            "IUP_SECRET_KEY": SETTINGS.secret_key,
             "PYTHONUNBUFFERED": "1",  # the log is read while the server runs
         }
         command = [IUP, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
@@ -242,7 +244,7 @@ def served(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
 def client_for(served: Served, pupil: Pupil) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         base_url=served.base_url,
-        cookies={SESSION_COOKIE: pupil.token},
+        cookies=signed_in_cookies(pupil.session),
         timeout=CLIENT_TIMEOUT,
     )
 

@@ -28,9 +28,10 @@ from backend.models import Group, Person, TalkTime
 from backend.settings import Settings
 from tests.load.test_class_saves import CLIENT_TIMEOUT, IUP, wait_until_healthy
 from tests.softauthn import SoftAuthenticator
-from tests.support import free_port, postgres_database, serve, stop_server
+from tests.support import free_port, postgres_database, serve, signed_in_cookies, stop_server
 
 CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+SECRET = "two-servers"  # both servers': it signs the CSRF tokens of sessions begun here
 ELSEWHERE = "another process runs this hour's passes"
 
 
@@ -56,7 +57,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
             **os.environ,
             "IUP_DATABASE_URL": url,
             "IUP_ORIGIN": a,  # the proxy's address: the same for both
-            "IUP_SECRET_KEY": "two-servers",
+            "IUP_SECRET_KEY": SECRET,
             "PYTHONUNBUFFERED": "1",
         }
         processes, logs = [], []
@@ -179,13 +180,18 @@ def test_a_booking_on_one_server_is_taken_on_the_other(pair: Pair) -> None:
             select(TalkTime.id).where(TalkTime.group_id == group).order_by(col(TalkTime.starts_at))
         ).first()
         tokens = [
-            start_session(session, person_id=person(pair.engine, key), passkey_id=None, hours=1)
+            start_session(
+                session,
+                person_id=person(pair.engine, key),
+                passkey_id=None,
+                settings=Settings(secret_key=SECRET),
+            )
             for key in ("guardian-anna", "guardian-lina")
         ]
     answers = []
     for base, token in zip((pair.a, pair.b), tokens, strict=True):
         with httpx.Client(
-            base_url=base, cookies={SESSION_COOKIE: token}, timeout=CLIENT_TIMEOUT
+            base_url=base, cookies=signed_in_cookies(token), timeout=CLIENT_TIMEOUT
         ) as client:
             page = client.get("/account")
             match = CSRF.search(page.text)

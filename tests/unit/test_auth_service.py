@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import msgspec
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
@@ -177,11 +178,8 @@ def test_enrol_sign_in_and_out(
         assert stored.last_used_at is not None
         assert stored.last_used_at <= utcnow()
 
-    token = start_session(
-        session,
-        person_id=person_id(person),
-        passkey_id=passkey_id(passkey),
-        hours=settings.session_hours,
+    token, _csrf = start_session(
+        session, person_id=person_id(person), passkey_id=passkey_id(passkey), settings=settings
     )
     viewer = viewer_for(session, token=token)
     assert viewer is not None
@@ -510,14 +508,22 @@ def test_transports_not_a_list(session: Session, settings: Settings, person: Per
     assert passkey.transports == ""
 
 
-def test_expired_session(session: Session, person: Person) -> None:
-    token = start_session(session, person_id=person_id(person), passkey_id=None, hours=0)
+def test_expired_session(session: Session, person: Person, settings: Settings) -> None:
+    ended = msgspec.structs.replace(settings, session_hours=0)
+    token, _csrf = start_session(
+        session, person_id=person_id(person), passkey_id=None, settings=ended
+    )
     assert viewer_for(session, token=token) is None
 
 
-def test_expired_sessions_are_swept_when_a_new_one_starts(session: Session, person: Person) -> None:
-    start_session(session, person_id=person_id(person), passkey_id=None, hours=0)
-    live = start_session(session, person_id=person_id(person), passkey_id=None, hours=1)
+def test_expired_sessions_are_swept_when_a_new_one_starts(
+    session: Session, person: Person, settings: Settings
+) -> None:
+    ended = msgspec.structs.replace(settings, session_hours=0)
+    start_session(session, person_id=person_id(person), passkey_id=None, settings=ended)
+    live, _csrf = start_session(
+        session, person_id=person_id(person), passkey_id=None, settings=settings
+    )
     assert len(session.exec(select(LoginSession)).all()) == 1
     assert viewer_for(session, token=live) is not None
 
@@ -532,11 +538,8 @@ def test_remove_passkey_ends_only_its_sessions(
     laptop, second = enrol(session, settings, person, nickname="Laptop")
     tokens = {
         passkey_id(sign_in(session, settings, authenticator)): start_session(
-            session,
-            person_id=person_id(person),
-            passkey_id=passkey_id(key),
-            hours=settings.session_hours,
-        )
+            session, person_id=person_id(person), passkey_id=passkey_id(key), settings=settings
+        ).token
         for authenticator, key in ((phone, first), (laptop, second))
     }
     remove_passkey(session, person_id=person_id(person), passkey_id=passkey_id(first))

@@ -105,6 +105,25 @@
   document.addEventListener("htmx:error", showSendNote(true));
   document.addEventListener("htmx:response:error", showSendNote(true));
   document.addEventListener("htmx:before:request", showSendNote(false));
+  // A save that met an ended session (401, x-iup-held) goes again as a plain form: the page
+  // that answers holds it while she signs in, then sends it (errors.py, _sign_in_again).
+  document.addEventListener("htmx:response:error", (e) => {
+    const ctx = e.detail && e.detail.ctx;
+    if (!ctx || ctx.response.status !== 401 || !ctx.response.headers.get("x-iup-held")) return;
+    const form = document.createElement("form");
+    form.method = "post";
+    form.action = ctx.request.action;
+    form.hidden = true;
+    const add = (name, value) => {
+      const input = document.createElement("input");
+      input.type = "hidden"; input.name = name; input.value = value;
+      form.append(input);
+    };
+    for (const [name, value] of ctx.request.body) if (typeof value === "string") add(name, value);
+    if (!ctx.request.body.has("_csrf_token")) add("_csrf_token", document.querySelector('meta[name="csrf-token"]')?.content || "");
+    document.body.append(form);
+    form.submit();
+  });
 
   /* Service worker */
   if ("serviceWorker" in navigator) {

@@ -102,6 +102,13 @@
       throw err;
     }
     if (signal && signal.aborted) throw new DOMException("aborted", "AbortError");
+    // A save held while the session had ended is sent on, with the new session's token.
+    const held = btn.dataset.resend && document.getElementById(btn.dataset.resend);
+    if (held && result.csrf) {
+      held.elements._csrf_token.value = result.csrf;
+      held.submit();
+      return;
+    }
     const to = result.redirect && new URL(result.redirect, location.href);
     if (to && to.origin === location.origin) location.assign(to.href);
     else location.reload();
