@@ -298,7 +298,9 @@ def verify_signatures(pupil_ref: str | None) -> None:
     """Re-verifies every stored agreement signature from the database alone: the stored
     public key, authenticator data, client data and signature against the recomputed
     challenge, for this installation's origin (IUP_ORIGIN, else the one `iup serve`
-    recorded). One line each: OK; OTHER-ORIGIN signed for <origin> (not this
+    recorded). One line each, ending with where it was made: "made here" (a passkey
+    registered here), or "signed at <school> (imported; ...)", checked with the key its
+    document carried. It begins OK; OTHER-ORIGIN signed for <origin> (not this
     installation's origin <ours>): the signature is valid, but for the origin its client
     data names, where it was made: an earlier address, or a server on another port (then
     set IUP_ORIGIN to the origin it serves); or FAILED <reason>. Exits 1 if any failed,
@@ -309,9 +311,16 @@ def verify_signatures(pupil_ref: str | None) -> None:
         for c in signing.check_all(session, settings=settings, pupil_id=pupil_id):
             # The report stays as it is in every language: scripts read its lines, and the
             # reasons come from signing.check_all.
+            # Where it was made: here, with a passkey registered here, or at another school,
+            # checked with the key its document carried (docs/exchange.md, "Trust").
+            where = (
+                f"signed at {c.imported_from} (imported; checked with the key in its document)"
+                if c.imported_from is not None
+                else "made here"
+            )
             what = (
                 f"signature {c.signature_id}: agreement {c.agreement_id} version {c.version}, "
-                f"{c.signer} ({c.role}), {c.signed_at:%Y-%m-%d %H:%M} UTC"
+                f"{c.signer} ({c.role}), {c.signed_at:%Y-%m-%d %H:%M} UTC, {where}"
                 + (" (void: the agreement changed since)" if c.void else "")
             )
             if c.failure is not None:

@@ -21,6 +21,7 @@ from backend.models import (
     Guardianship,
     Person,
     Plan,
+    School,
     Signature,
     Summary,
     Term,
@@ -122,4 +123,13 @@ SIGNED_BY = Query(
         col(Signature.signer_id) == bindparam("signer_id"),
         col(Signature.voided_at).is_(None),
     )
+)
+
+
+# The school whose term a plan is of: for an imported plan, where its signatures were made.
+SCHOOL_OF_PLAN = Query(
+    core_select(col(School.name))
+    .join(Term, col(Term.school_id) == School.id)
+    .join(Plan, col(Plan.term_id) == Term.id)
+    .where(col(Plan.id) == _PLAN)
 )

@@ -70,6 +70,9 @@ class SignerPublic(msgspec.Struct, kw_only=True):
     given_name: str  # how the page names her: "signerat av Anna"
     signed_at: datetime | None = None
     verified: bool | None = None  # the stored signature re-verified (None: not signed)
+    # Signed at another school and imported with its plan (docs/exchange.md, "Trust"): that
+    # school's name. None: made here, with a passkey registered here.
+    imported_from: str | None = None
 
 
 class AgreementPublic(msgspec.Struct, kw_only=True):

@@ -75,8 +75,20 @@ def agreements_of(
         return []
     parties = parties_of(session, pupil_id=pupil_id)
     signatures = queries.SIGNATURES.rows(session, {"plan_id": plan_id})
+    school = (  # a plan imported with its signatures: the school they were made at
+        queries.SCHOOL_OF_PLAN.rows(session, {"plan_id": plan_id})[0].name
+        if any(signing.imported(s) for s in signatures)
+        else None
+    )
     return [
-        _agreement_public(a, parties=parties, signatures=signatures, settings=settings, namer=namer)
+        _agreement_public(
+            a,
+            parties=parties,
+            signatures=signatures,
+            settings=settings,
+            namer=namer,
+            imported_from=school,
+        )
         for a in agreements
     ]
 
@@ -88,10 +100,24 @@ def _agreement_public(
     signatures: Sequence[Signature | Any],
     settings: Settings,
     namer: Namer,
+    imported_from: str | None = None,
 ) -> AgreementPublic:
     assert a.id is not None
     mine = {s.signer_id: s for s in signatures if s.agreement_id == a.id}
     live = signing.canonical(a, pupil_id=parties.pupil.id)
+    brought = [s for s in signatures if s.agreement_id == a.id and signing.imported(s)]
+    if brought:  # signed at another school: by its people, named as they signed there
+        return _public(a, [
+            SignerPublic(
+                role=s.role,
+                name=s.signer_name,
+                given_name=s.signer_name,
+                signed_at=s.signed_at,
+                verified=signing.verify(s, live=live, settings=settings) is None,
+                imported_from=imported_from or "?",
+            )
+            for s in brought
+        ])  # fmt: skip
 
     def signer(role: str, person: Signer) -> SignerPublic:
         s = mine.get(person.id)
@@ -127,6 +153,11 @@ def _agreement_public(
                 ),
             )
         )
+    return _public(a, signers)
+
+
+def _public(a: Agreement | Any, signers: list[SignerPublic]) -> AgreementPublic:
+    assert a.id is not None
     return AgreementPublic(
         id=a.id,
         plan_id=a.plan_id,

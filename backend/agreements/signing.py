@@ -17,6 +17,7 @@ import secrets
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urlsplit
 
 import msgspec
@@ -41,7 +42,9 @@ from backend.models import (
     PasskeyCredential,
     Person,
     Plan,
+    School,
     Signature,
+    Term,
 )
 from backend.settings import Settings
 
@@ -326,6 +329,9 @@ class Checked(msgspec.Struct, frozen=True, kw_only=True):
     # The origin it holds for, when that is not this installation's: made on another
     # address (an earlier one, or a server on another port), which its client data names.
     signed_for: str | None = None
+    # Imported: the school it was signed at. Checked against the key its document carried,
+    # which proves the text was signed with that key, not who held it (docs/exchange.md).
+    imported_from: str | None = None
 
 
 def signed_origin(client_data_json: bytes) -> str | None:
@@ -353,17 +359,26 @@ def check_all(
     """Every stored signature (of one pupil), re-verified from the database alone. One in
     force must match the agreement as stored now; a void one, the text it was made over."""
     query = (
-        select(Signature, Agreement, Plan, Person)
+        select(Signature, Agreement, Person, School)
         .join(Agreement, col(Agreement.id) == Signature.agreement_id)
         .join(Plan, col(Plan.id) == Agreement.plan_id)
+        .join(Term, col(Term.id) == Plan.term_id)
+        .join(School, col(School.id) == Term.school_id)
         .outerjoin(Person, col(Person.id) == Signature.signer_id)
         .order_by(col(Signature.id))
     )
     if pupil_id is not None:
         query = query.where(Plan.pupil_id == pupil_id)
-    for s, agreement, plan, person in session.exec(query):
+    pupils = dict(  # each plan's pupil, for the agreement's canonical bytes (one query)
+        session.exec(
+            select(Plan.id, Plan.pupil_id).where(
+                col(Plan.id).in_(select(Agreement.plan_id).join(Signature).distinct())
+            )
+        ).all()
+    )
+    for s, agreement, person, school in session.exec(query):
         void = s.voided_at is not None
-        live = None if void else canonical(agreement, pupil_id=plan.pupil_id)
+        live = None if void else canonical(agreement, pupil_id=pupils[agreement.plan_id])
         signed_for = None
         if not void and agreement.version != s.agreement_version:
             failure: str | None = "the signature is in force but the agreement's version moved on"
@@ -386,4 +401,12 @@ def check_all(
             void=void,
             failure=failure,
             signed_for=signed_for,
+            imported_from=school.name if imported(s) else None,
         )
+
+
+def imported(signature: Signature | Any) -> bool:
+    """Signed at another school and imported with its plan: it keeps that school's relying
+    party, and has no signer here. Every other signature was made by the ceremony here, with
+    a passkey registered here to its signer (`sign`)."""
+    return bool(signature.rp_id) or signature.signer_id is None

@@ -1,7 +1,9 @@
 """Trust in what another school sends (issue 23, items 1 and 2): a document lands only on
 its own pupil, by her SS 12000 id where it is known here, else by her name (Arabic script
 too); one of another pupil is refused with both names and stores nothing, by the API and
-the command line as on the upload page (tests/integration/test_exchange_upload.py)."""
+the command line as on the upload page (tests/integration/test_exchange_upload.py). An
+imported signature says where it was made, and that it was imported, on the command line
+and on every page that shows a signature; one made here says so."""
 
 from __future__ import annotations
 
@@ -13,10 +15,12 @@ import pytest
 from sqlmodel import Session, func, select
 
 from backend.exchange import service
-from backend.models import Plan
+from backend.models import Plan, School
 from backend.settings import Settings
 from tests.integration.conftest import Visitor, demo_person
+from tests.integration.test_agreements import sign, write_plan
 from tests.integration.test_cli import iup
+from tests.integration.test_exchange_upload import hugos_file, sv, text, there  # noqa: F401
 
 JSON = {"content-type": "application/json"}
 
@@ -145,3 +149,49 @@ def test_names_in_arabic_script_are_compared_as_written(
     done = mentor.post(url, content=same, headers=JSON)
     assert done.status_code == 201, done.text
     assert plans(db) == before + len(done.json()["terms"])
+
+
+def test_an_imported_signature_says_where_it_was_made_and_one_made_here_says_so(
+    db: Session,
+    other: Settings,
+    other_db: Session,
+    hugos_file: bytes,  # noqa: F811
+    there: Callable[[str], Visitor],  # noqa: F811
+) -> None:
+    """Hugo's plan, signed by him and his mentor at Norrskolan, imported here; Alva's
+    agreement signed here by her. `iup verify-signatures` ends each line with where it was
+    made; his record and his own data say "signed at Norrskolan (imported)", hers "made
+    here", and no one here is asked to sign his imported agreements."""
+    ours = str(db.exec(select(School.name).where(School.name != "")).first())
+    sent = hugos_file.replace(f'"name":"{ours}"'.encode(), b'"name":"Norrskolan"')
+    assert sent != hugos_file
+    hugo, alva = demo_person(other_db, "hugo"), demo_person(other_db, "alva")
+    mentor = there("mentor-4a")
+    done = mentor.post(f"/api/imports?person_id={hugo.id}", content=sent, headers=JSON)
+    assert done.status_code == 201 and done.json()["signatures"] == 3, done.text
+    (first,) = write_plan(mentor, int(alva.id or 0), agreements=1)
+    assert sign(there("alva"), first["id"]).status_code == 201
+
+    result = iup(other, "verify-signatures")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    brought = [line for line in lines if "Hugo Lund" in line or "(mentor)" in line]
+    assert len(lines) == 4 and len(brought) == 3, lines
+    imported = "signed at Norrskolan (imported; checked with the key in its document)"
+    assert all(line.startswith("OK ") and line.endswith(imported) for line in brought), lines
+    (mine,) = set(lines) - set(brought)
+    assert "Alva Nilsson (self)" in mine and mine.endswith(", made here"), mine
+
+    his = other_db.exec(
+        select(Plan.id).where(Plan.pupil_id == hugo.id, Plan.imported_at.is_not(None))  # type: ignore[union-attr]
+    ).all()
+    at_norrskolan = sv("signed at %(school)s (imported)") % {"school": "Norrskolan"}
+    records = " ".join(text(mentor.get(f"/plans/{plan_id}")) for plan_id in his)
+    assert records.count(at_norrskolan) == 3, records
+    assert "Hugo Lund" in records and sv("made here") not in records
+    assert (sv("waiting for %(name)s") % {"name": ""}).strip() not in records
+    own = text(there("hugo").get("/me/data"))
+    assert own.count(at_norrskolan) == 3 and sv("made here") not in own
+    alvas = other_db.exec(select(Plan.id).where(Plan.pupil_id == alva.id)).all()
+    assert any(sv("made here") in text(mentor.get(f"/plans/{p}")) for p in alvas)
+    assert sv("made here") in text(there("alva").get("/me/data"))
