@@ -54,7 +54,9 @@ class GoalPublic(msgspec.Struct, kw_only=True):
     id: int
     area: str
     text: str
-    self_assessments: list[SelfAssessmentPublic]
+    self_assessments: list[SelfAssessmentPublic]  # oldest first; in the JSON the newest 50
+    # All her ratings of the goal; the JSON's older ones: GET /api/goals/{id}/ratings.
+    ratings_total: int = 0
     how: str = ""  # "how I will get there"
     version: int = 1  # sent back with an edit; a stale one is refused (409)
     retired_at: datetime | None = None

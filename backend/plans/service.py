@@ -75,6 +75,7 @@ def plan_of(session: Session, *, pupil_id: int, today: date, namer: Namer) -> Pl
                 id=row.rating_id, level=row.level, comment=row.comment, created_at=row.created_at
             )
             goal.self_assessments.append(rating)
+            goal.ratings_total += 1
     if plan is not None and ratings:
         for reply in queries.REPLIES.rows(session, {"plan_id": plan.id}):
             author = reply.author_name or namer.name(
@@ -91,12 +92,19 @@ def plan_of(session: Session, *, pupil_id: int, today: date, namer: Namer) -> Pl
     return plan
 
 
+# The JSON plan holds each goal's newest ratings; the older ones come a page at a time
+# (GET /api/goals/{goal_id}/ratings), so a goal rated a thousand times stays small.
+API_RATINGS = 50
+
+
 def plan_seen(session: Session, *, access: Access, today: date) -> PlanPublic:
-    """The plan this term as the viewer may see it (names as her relation allows); 404 when
-    the pupil has none."""
+    """The plan this term as the viewer may see it (names as her relation allows), each
+    goal with its newest `API_RATINGS` ratings; 404 when the pupil has none."""
     plan = plan_of(session, pupil_id=access.pupil_id, today=today, namer=access.namer)
     if plan is None:
         raise NotFound()
+    for goal in (*plan.goals, *plan.retired):
+        del goal.self_assessments[:-API_RATINGS]
     return plan
 
 

@@ -119,3 +119,24 @@ def test_a_goal_rated_a_thousand_times_is_read_a_page_at_a_time(
     assert mentor.get(f"/api/goals/{goal}/ratings", params={"limit": 201}).status_code == 400
     outsider = signed_in("mentor-6d")
     assert outsider.get(f"/api/goals/{goal}/ratings").status_code == 404
+
+
+def test_the_json_plan_holds_the_newest_ratings_and_how_many_there_are(
+    db: Session, signed_in: Callable[[str], Visitor]
+) -> None:
+    """/api/plan and /api/pupils/{id}/plan: each goal's newest 50 ratings with their
+    replies, and `ratings_total`; the older ones come from /api/goals/{id}/ratings."""
+    alva, _plan, goal = seed(db)
+    for who, url in (
+        (signed_in("alva"), "/api/plan"),
+        (signed_in("mentor-4a"), f"/api/pupils/{alva}/plan"),
+    ):
+        answer = who.get(url)
+        assert answer.status_code == 200, answer.text
+        assert len(answer.content) < BOUND, len(answer.content)
+        [rated] = [g for g in answer.json()["goals"] if g["id"] == goal]
+        assert rated["ratings_total"] == RATINGS
+        got = [r["comment"] for r in rated["self_assessments"]]
+        assert got == [comment(i) for i in range(RATINGS - 50, RATINGS)]  # oldest first
+        replies = sum(len(r["replies"]) for r in rated["self_assessments"])
+        assert replies == 100  # the 200 replies went to the newest 100 ratings, two each
