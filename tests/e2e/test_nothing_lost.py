@@ -129,15 +129,17 @@ def test_a_teachers_note_survives_the_idle_end_of_her_session(
     teacher.keyboard.type(note)
 
     expire_session(live_server, teacher.context, column="idle_until")
-    teacher.get_by_role("button", name="Spara bara för personalen").click()
+    # The button pressed says "share": it goes with the held form.
+    teacher.get_by_role("button", name="Spara och dela med eleven och vårdnadshavarna").click()
     expect(teacher.get_by_role("heading", level=1)).to_have_text("Logga in för att spara")
     axe_check(teacher)
     teacher.get_by_role("button", name="Logga in och spara").click()
-    teacher.wait_for_url(re.compile(rf"/pupils/{alva_id}/notes"))
-    teacher.goto(f"/pupils/{alva_id}/notes")
+    # The save's own answer: Alva's notes, the new one among them.
+    expect(teacher.get_by_role("heading", level=1)).to_have_text("Anteckningar om Alva Nilsson")
+    assert teacher.url.endswith(f"/pupils/{alva_id}/notes"), teacher.url
     saved = teacher.locator("article.note").filter(has_text=note)
     expect(saved).to_have_count(1)
-    expect(saved).to_contain_text("Bara personalen")
+    expect(saved).to_contain_text("Delad med eleven och vårdnadshavarna")
     axe_check(teacher)
 
 

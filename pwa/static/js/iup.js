@@ -1,5 +1,6 @@
-/* IUP glue: drafts that survive, htmx events, sign-out, service worker. Passkey
-   ceremonies live in passkey.js, loaded only where there are passkey buttons.
+/* IUP glue: drafts that survive, htmx events, service worker. Passkey ceremonies, and
+   forgetting this device's drafts after signing out, live in passkey.js, loaded only on
+   the pages with passkey buttons.
    Plain ES2020, loaded with defer. No inline code, no eval, no el.style (CSP). */
 (() => {
   "use strict";
@@ -62,20 +63,6 @@
   document.addEventListener("input", onEdit);
   document.addEventListener("change", onEdit);
 
-  // Signed-out page: forget drafts and the service worker's caches on this device.
-  function signedOut() {
-    if (!document.querySelector("[data-signed-out]")) return;
-    try {
-      Object.keys(localStorage).filter((k) => k.startsWith(PREFIX)).forEach((k) => localStorage.removeItem(k));
-    } catch { /* private mode */ }
-    const sw = navigator.serviceWorker?.controller;
-    if (sw) sw.postMessage({ type: "clear" });
-    else if (window.caches) {
-      caches.keys().then((keys) => keys.filter((k) => k.startsWith("iup-")).forEach((k) => caches.delete(k)))
-        .catch(() => {});
-    }
-  }
-
   /* The result of a save holds the focus, on screen */
   // A saved rating's confirmation or a refused save's error summary is marked [data-focus]:
   // focused, scrolled into view, and read out by the live region that was there first.
@@ -92,7 +79,7 @@
 
   // A redirect names its result as the place to show (?saved=1#done): a fragment naming a
   // place that cannot hold the focus would make Chromium clear it after this script.
-  function init() { restoreDrafts(); openDrafted(); signedOut(); focusResult(); }
+  function init() { restoreDrafts(); openDrafted(); focusResult(); }
   init();
   // htmx 4 events (2.x: afterSettle, sendError, responseError, beforeRequest).
   document.addEventListener("htmx:after:settle", init);
@@ -105,24 +92,13 @@
   document.addEventListener("htmx:error", showSendNote(true));
   document.addEventListener("htmx:response:error", showSendNote(true));
   document.addEventListener("htmx:before:request", showSendNote(false));
-  // A save that met an ended session (401, x-iup-held) goes again as a plain form: the page
-  // that answers holds it while she signs in, then sends it (errors.py, _sign_in_again).
+  // A save that met an ended session (401, x-iup-held) goes again as a plain form (every
+  // form carries its token and action): that page holds it while she signs in (errors.py).
   document.addEventListener("htmx:response:error", (e) => {
-    const ctx = e.detail && e.detail.ctx;
-    if (!ctx || ctx.response.status !== 401 || !ctx.response.headers.get("x-iup-held")) return;
-    const form = document.createElement("form");
-    form.method = "post";
-    form.action = ctx.request.action;
-    form.hidden = true;
-    const add = (name, value) => {
-      const input = document.createElement("input");
-      input.type = "hidden"; input.name = name; input.value = value;
-      form.append(input);
-    };
-    for (const [name, value] of ctx.request.body) if (typeof value === "string") add(name, value);
-    if (!ctx.request.body.has("_csrf_token")) add("_csrf_token", document.querySelector('meta[name="csrf-token"]')?.content || "");
-    document.body.append(form);
-    form.submit();
+    const c = e.detail.ctx, f = c.request.form, b = c.request.submitter;
+    if (c.response.status !== 401 || !c.response.headers.get("x-iup-held") || !f) return;
+    if (b && b.name) f.append(Object.assign(document.createElement("input"), { type: "hidden", name: b.name, value: b.value }));
+    f.submit();
   });
 
   /* Service worker */

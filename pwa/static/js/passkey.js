@@ -1,5 +1,6 @@
-/* IUP passkeys (WebAuthn): sign-up, sign-in, adding a passkey. Loaded only by the pages
-   that have passkey buttons (sign-in, sign-up link, passkeys page). Plain ES2020, deferred.
+/* IUP passkeys (WebAuthn): sign-up, sign-in, adding a passkey, and a sign-in that sends a
+   held save on. Loaded only by the pages that have passkey buttons (sign-in, sign-up link,
+   passkeys page, a held save). Plain ES2020, deferred.
    Autofill sign-in (conditional mediation) runs only on the sign-in page, is aborted before
    any other ceremony and when the page goes away, and never acts after its abort. */
 (() => {
@@ -9,6 +10,20 @@
 
   const $$ = (sel) => Array.from(document.querySelectorAll(sel));
   const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
+
+  // Signed out (the sign-in page says so): forget the drafts (iup.js) and the service
+  // worker's caches on this device.
+  if (document.querySelector("[data-signed-out]")) {
+    try {
+      Object.keys(localStorage).filter((k) => k.startsWith("iup-draft:")).forEach((k) => localStorage.removeItem(k));
+    } catch { /* private mode */ }
+    const sw = navigator.serviceWorker?.controller;
+    if (sw) sw.postMessage({ type: "clear" });
+    else if (window.caches) {
+      caches.keys().then((keys) => keys.filter((k) => k.startsWith("iup-")).forEach((k) => caches.delete(k)))
+        .catch(() => {});
+    }
+  }
 
   // POST JSON with the CSRF header; throws an Error carrying the server's message on 4xx/5xx.
   async function post(url, data) {
