@@ -159,11 +159,14 @@ class RatingPublic(msgspec.Struct, kw_only=True):
 
 
 class GoalRecord(msgspec.Struct, kw_only=True):
+    id: int
     area: str
     text: str
     how: str
     retired: bool
-    ratings: list[RatingPublic]
+    ratings: list[RatingPublic]  # the newest 50, oldest first
+    # All of them; the older ones a page at a time: GET /api/goals/{id}/ratings.
+    ratings_total: int = 0
 
 
 class AnswerRecord(msgspec.Struct, kw_only=True):

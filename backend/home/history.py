@@ -160,8 +160,8 @@ def plan_record(
 
 
 def _goals(session: Session, *, plan_id: int) -> list[GoalRecord]:
-    """The goals in force first, then the retired ones, each with every rating, oldest
-    first (one query)."""
+    """The goals in force first, then the retired ones, each with its newest ratings
+    (`RATINGS_PAGE`), oldest first, and how many there are (one query)."""
     rows = session.exec(
         select(Goal, SelfAssessment)
         .outerjoin(SelfAssessment, col(SelfAssessment.goal_id) == Goal.id)
@@ -180,6 +180,7 @@ def _goals(session: Session, *, plan_id: int) -> list[GoalRecord]:
         record = goals.get(goal.id)
         if record is None:
             record = goals[goal.id] = GoalRecord(
+                id=goal.id,
                 area=goal.area,
                 text=goal.text,
                 how=goal.how,
@@ -187,11 +188,13 @@ def _goals(session: Session, *, plan_id: int) -> list[GoalRecord]:
                 ratings=[],
             )
         if rating is not None:
+            record.ratings_total += 1
             record.ratings.append(
                 RatingPublic(
                     level=rating.level, comment=rating.comment, created_at=rating.created_at
                 )
             )
+            del record.ratings[:-RATINGS_PAGE]
     return list(goals.values())
 
 

@@ -140,3 +140,16 @@ def test_the_json_plan_holds_the_newest_ratings_and_how_many_there_are(
         assert got == [comment(i) for i in range(RATINGS - 50, RATINGS)]  # oldest first
         replies = sum(len(r["replies"]) for r in rated["self_assessments"])
         assert replies == 100  # the 200 replies went to the newest 100 ratings, two each
+
+
+def test_the_json_record_of_a_term_holds_the_newest_ratings(
+    db: Session, signed_in: Callable[[str], Visitor]
+) -> None:
+    """/api/plans/{id}: each goal's newest 50 ratings, its id and `ratings_total`."""
+    _alva, plan, goal = seed(db)
+    answer = signed_in("mentor-4a").get(f"/api/plans/{plan}")
+    assert answer.status_code == 200, answer.text
+    assert len(answer.content) < BOUND, len(answer.content)
+    [rated] = [g for g in answer.json()["goals"] if g["id"] == goal]
+    assert rated["ratings_total"] == RATINGS
+    assert [r["comment"] for r in rated["ratings"]] == [comment(i) for i in range(950, 1000)]
