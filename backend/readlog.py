@@ -23,6 +23,7 @@ class ReadKind(StrEnum):
     """What was read; each domain that shows a pupil's data adds its kind."""
 
     PLAN = "plan"
+    WRITTEN = "written"  # the written plan: the summary of measures and the agreements
     NOTES = "notes"  # running notes, staff-only ones included
     REFLECTIONS = "reflections"  # self-assessments with comments, in a teacher's list
     OVERVIEW = "overview"  # a row in the group at a glance
@@ -37,6 +38,7 @@ class ReadKind(StrEnum):
 # What was read, in the family's words (the read log on the plan page).
 KIND_WORDS = {
     ReadKind.PLAN: N_("the plan"),
+    ReadKind.WRITTEN: N_("the written plan and the agreements"),
     ReadKind.NOTES: N_("the running notes"),
     ReadKind.REFLECTIONS: N_("ratings with comments"),
     ReadKind.OVERVIEW: N_("the group at a glance"),

@@ -79,7 +79,7 @@ class AgreementsApiController(Controller):
         "of measures and next term's goals, with its `version`. The family reads it once "
         "published",
         responses=READ,
-        dependencies=for_pupil(ReadKind.PLAN),
+        dependencies=for_pupil(ReadKind.WRITTEN),
         name="agreements.summary",
     )
     def summary(
@@ -142,7 +142,7 @@ class AgreementsApiController(Controller):
         summary="This term's agreements with who has signed (and whether each signature "
         "verifies) and who is still asked. The family reads them once published",
         responses=READ,
-        dependencies=for_pupil(ReadKind.PLAN),
+        dependencies=for_pupil(ReadKind.WRITTEN),
         name="agreements.agreements",
     )
     def agreements(

@@ -93,7 +93,7 @@ class WrittenPlanController(Controller):
     @get(
         "/pupils/{pupil_id:int}/written-plan",
         sync_to_thread=False,
-        dependencies=for_pupil(ReadKind.PLAN, STAFF),
+        dependencies=for_pupil(ReadKind.WRITTEN, STAFF),
         name="agreements.page",
     )
     def page(
