@@ -83,6 +83,14 @@ def signed_out(request: Request[Any, Any, Any], response: Response[Any]) -> Resp
     return response
 
 
+def to_signed_out_page(request: Request[Any, Any, Any]) -> Response[Any]:
+    """After signing out (here or everywhere): the sign-in page that says so, and this
+    browser forgets what it holds for us: cached files and offline drafts."""
+    response = web.see_other(request, "auth.login_page", query={"signed_out": 1})
+    response.headers["clear-site-data"] = '"cache", "storage"'
+    return signed_out(request, response)
+
+
 def start(
     request: Request[Any, Any, Any],
     db: Session,
@@ -160,12 +168,7 @@ class AuthController(Controller):
     ) -> Response[Any]:
         if token := request.cookies.get(request.app.state.settings.cookie(SESSION_COOKIE)):
             sessions.end_session(db, token=token)
-        response = signed_out(
-            request, web.see_other(request, "auth.login_page", query={"signed_out": 1})
-        )
-        # Clears what this browser holds for us: cached files and offline drafts.
-        response.headers["clear-site-data"] = '"cache", "storage"'
-        return response
+        return to_signed_out_page(request)
 
     @get("/logout", sync_to_thread=False, name="auth.logout_page")
     def logout_page(self, request: Request[Any, Any, Any]) -> Template:
@@ -227,11 +230,7 @@ class AccountController(Controller):
     ) -> Response[Any]:
         """Every session of hers ends, this browser's too; she signs in again here."""
         sessions.end_everywhere(db, person_id=access.person_id)
-        response = signed_out(
-            request, web.see_other(request, "auth.login_page", query={"signed_out": 1})
-        )
-        response.headers["clear-site-data"] = '"cache", "storage"'
-        return response
+        return to_signed_out_page(request)
 
     @post(
         "/passkeys/{passkey_id:int}/rename",
