@@ -54,6 +54,8 @@ from backend.talks.api import TalkApiController
 from backend.talks.controllers import TalkController
 from backend.terms.api import TermApiController
 from backend.terms.controllers import TermController
+from backend.threads.api import ThreadApiController
+from backend.threads.controllers import ThreadController
 from backend.web import MAX_BODY, App, IupRequest, security_headers
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -112,6 +114,8 @@ def create_app(settings: Settings) -> App:
             GoalApiController,
             NoteController,
             NoteApiController,
+            ThreadController,
+            ThreadApiController,
             ReflectionController,
             ReflectionApiController,
             PeopleController,

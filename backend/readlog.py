@@ -33,6 +33,7 @@ class ReadKind(StrEnum):
     GUARDIANS = "guardians"  # her guardian links, on the staff's page
     HISTORY = "history"  # the record of her terms' plans, earlier ones included
     MY_DATA = "my_data"  # everything about her, in her guardian's all my data
+    THREAD = "thread"  # the messages in a goal's or the plan's thread
 
 
 # What was read, in the family's words (the read log on the plan page).
@@ -48,6 +49,7 @@ KIND_WORDS = {
     ReadKind.GUARDIANS: N_("who the guardians are"),
     ReadKind.HISTORY: N_("the plans of every term"),
     ReadKind.MY_DATA: N_("everything, in All my data"),
+    ReadKind.THREAD: N_("the messages about the goals"),
 }
 
 

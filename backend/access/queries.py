@@ -20,6 +20,7 @@ from backend.models import (
     GroupPupil,
     GroupTeacher,
     Guardianship,
+    Message,
     Note,
     Organisation,
     Organiser,
@@ -67,6 +68,11 @@ PUPIL_OF = {
         .where(col(Agreement.id) == _ID)
     ),
     Record.PLAN: Query(core_select(col(Plan.pupil_id)).where(col(Plan.id) == _ID)),
+    Record.MESSAGE: Query(
+        core_select(col(Plan.pupil_id))
+        .join(Message, col(Message.plan_id) == Plan.id)
+        .where(col(Message.id) == _ID)
+    ),
 }
 
 # The viewer towards one pupil: row.kind (guardian, mentor, teacher, principal) and

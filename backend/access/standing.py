@@ -33,6 +33,9 @@ STAFF = frozenset({Relation.MENTOR, Relation.TEACHER})
 # has typed within REASON_LASTS, which the read log keeps and the family sees (DESIGN).
 PLAN_READERS = frozenset({Relation.SELF, Relation.GUARDIAN, *STAFF, Relation.PRINCIPAL})
 FAMILY = frozenset({Relation.SELF, Relation.GUARDIAN})
+# Who takes part in a pupil's threads (backend/threads/): not the principal, who is no
+# party to the conversation.
+THREAD_READERS = FAMILY | STAFF
 REASON_LASTS = timedelta(hours=1)
 # The closest relation first: someone who is two things to a pupil is the first of them.
 RANK = (Relation.GUARDIAN, Relation.MENTOR, Relation.TEACHER, Relation.PRINCIPAL)
@@ -91,3 +94,4 @@ class Record(StrEnum):
     NOTE = "note_id"
     AGREEMENT = "agreement_id"
     PLAN = "plan_id"
+    MESSAGE = "message_id"  # a message in a goal's or the plan's thread

@@ -12,7 +12,7 @@ from litestar.response import Template
 from sqlmodel import Session
 
 from backend import readlog
-from backend.access import STAFF, Access, Relation, readers_of
+from backend.access import STAFF, THREAD_READERS, Access, Relation, readers_of
 from backend.agreements.page import written
 from backend.goals.carry_over import offered
 from backend.goals.proposals import plan_context as goals_context
@@ -23,6 +23,7 @@ from backend.plans.schemas import PlanPublic
 from backend.preparation.service import progress as preparation_progress
 from backend.settings import Settings
 from backend.talks.service import booking_of
+from backend.threads.service import marks as thread_marks
 from backend.web import render
 
 
@@ -72,6 +73,12 @@ def plan_page(
         staff=access.relation in STAFF,
         talk_pupil_id=access.pupil_id,
         guardian=access.relation is Relation.GUARDIAN,
+        # Each goal's thread: how many messages, how many unread for her ("New answer").
+        threads=(
+            thread_marks(db, plan_id=plan.id, reader_id=access.viewer.person_id)
+            if plan and access.relation in THREAD_READERS
+            else None
+        ),
         rated_this_month=(
             service.rated_this_month(plan, today=today, zone=settings.zone) if plan else set()
         ),

@@ -251,3 +251,34 @@ class HeldUpload(SQLModel, table=True):
     by_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
     document: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     expires_at: datetime = Field(index=True)
+
+
+class Message(SQLModel, table=True):
+    """A message in a thread (tråd): one thread a goal (`goal_id`) and one for the plan as a
+    whole (`goal_id` empty), written by the pupil, her guardians with access, her mentor or
+    the goal's teacher. `role` is the writer's relation to the pupil when she wrote it; the
+    writer may change the text for a few minutes (`edited_at`). A teacher's reply to a
+    rating stays a `Reply` under the rating and is carried into the goal's thread as a
+    message that names it (`reply_id`), so the pupil sees it unread and answers there."""
+
+    __tablename__ = "thread_message"
+    __table_args__ = (Index("ix_thread_message_plan_id_goal_id", "plan_id", "goal_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id")
+    goal_id: int | None = Field(default=None, foreign_key="goal.id")
+    reply_id: int | None = Field(default=None, foreign_key="reflection_reply.id")
+    author_id: int = Field(foreign_key="person.id", index=True)
+    role: str = Field(max_length=20)  # an access.Relation: self, guardian, mentor, teacher
+    text: str = Field(max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow)
+    edited_at: datetime | None = None
+
+
+class MessageRead(SQLModel, table=True):
+    """A person has read a message (her own are read when written): what is unread for
+    her is a message of a thread she takes part in without her row here."""
+
+    __tablename__ = "thread_read"
+    message_id: int = Field(foreign_key="thread_message.id", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", primary_key=True, index=True)
+    at: datetime = Field(default_factory=utcnow)

@@ -30,6 +30,7 @@ class Kind(StrEnum):
     BOOKING_CANCELLED = "booking_cancelled"  # the mentor cancelled it (message: her words)
     PLAN_PUBLISHED = "plan_published"  # the written plan is out: read it, sign the agreements
     AGREEMENT_CHANGED = "agreement_changed"  # a signed agreement changed: sign it again
+    MESSAGE = "message"  # a new message in a goal's or the plan's thread (backend/threads/)
 
 
 def _digest(session: Session, *, person_id: int, day: date) -> int:
@@ -105,6 +106,7 @@ _ABOUT = {
     Kind.BOOKING_CANCELLED: N_("The time for the talk about %(name)s was cancelled: %(message)s"),
     Kind.PLAN_PUBLISHED: N_("The written plan for %(name)s is ready: read it and sign"),
     Kind.AGREEMENT_CHANGED: N_("An agreement about %(name)s was changed: sign it again"),
+    Kind.MESSAGE: N_("A new message about the goals of %(name)s"),
 }
 _OWN = {
     Kind.PREPARE: N_("Time to prepare for your development talk"),
@@ -114,17 +116,20 @@ _OWN = {
     Kind.BOOKING_CANCELLED: N_("The time for your talk was cancelled: %(message)s"),
     Kind.PLAN_PUBLISHED: N_("Your written plan is ready: read it and sign"),
     Kind.AGREEMENT_CHANGED: N_("An agreement in your plan was changed: sign it again"),
+    Kind.MESSAGE: N_("You have a new answer about your goals"),
 }
 # Where to act: the pupil's own preparation, a guardian's, the talk times.
 _OWN_LINK = {
     Kind.PREPARE: "/preparation",
     Kind.PLAN_PUBLISHED: "/#agreements",
     Kind.AGREEMENT_CHANGED: "/#agreements",
+    Kind.MESSAGE: "/",  # her goals, where the goal with a new answer is marked
 }
 _ABOUT_LINK = {
     Kind.PREPARE: "/pupils/{pupil_id}/preparation",
     Kind.PLAN_PUBLISHED: "/pupils/{pupil_id}#agreements",
     Kind.AGREEMENT_CHANGED: "/pupils/{pupil_id}#agreements",
+    Kind.MESSAGE: "/pupils/{pupil_id}",
 }
 _TALK_TIMES = "/pupils/{pupil_id}/talk-times"
 

@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, URLEncodedBody
 from litestar.plugins.htmx import HTMXRequest
@@ -27,6 +28,9 @@ from backend.reflections.schemas import (
     ReplyCreate,
     ReplyForm,
 )
+from backend.threads import service as threads
+from backend.threads.controllers import ROLES
+from backend.threads.schemas import NewMessage
 from backend.web import Page, RowId, is_head, see_other
 
 READ = refusals({403: "Not a teacher, mentor or principal"})
@@ -83,7 +87,14 @@ class ReflectionController(Controller):
             text = service.check_reply(data.text)
         except FormError as error:
             return _answer(request, db, access, assessment_id, errors=error.errors, form=data)
-        service.add_reply(db, assessment_id=assessment_id, author=access.viewer, text=text)
+        service.add_reply(
+            db,
+            assessment_id=assessment_id,
+            author=access.viewer,
+            text=text,
+            access=access,
+            today=request.app.state.settings.today(),
+        )
         return _answer(request, db, access, assessment_id, done="replied")
 
     @post(
@@ -120,8 +131,12 @@ class ReflectionApiController(Controller):
     def list_json(
         self, *, request: HTMXRequest, db: NamedDependency[Session], access: NamedDependency[Staff]
     ) -> ReflectionList:
-        items = _read(db, access, zone=_reads_in(request))
-        return ReflectionList(items=items, days=service.DAYS, limit=service.LIMIT)
+        zone = _reads_in(request)
+        items = _read(db, access, zone=zone)
+        messages = _messages(db, access, zone=zone)
+        return ReflectionList(
+            items=items, days=service.DAYS, limit=service.LIMIT, messages=messages
+        )
 
     @post(
         "/self-assessments/{assessment_id:int}/replies",
@@ -135,6 +150,7 @@ class ReflectionApiController(Controller):
         self,
         *,
         db: NamedDependency[Session],
+        state: State,
         access: NamedDependency[Access],
         assessment_id: RowId,
         data: JSONBody[ReplyCreate],
@@ -143,7 +159,14 @@ class ReflectionApiController(Controller):
             text = service.check_reply(data.text)
         except FormError as error:
             raise error.invalid() from error
-        reply = service.add_reply(db, assessment_id=assessment_id, author=access.viewer, text=text)
+        reply = service.add_reply(
+            db,
+            assessment_id=assessment_id,
+            author=access.viewer,
+            text=text,
+            access=access,
+            today=state.settings.today(),
+        )
         return Response(reply, status_code=201)
 
     @post(
@@ -183,6 +206,20 @@ def _read(db: Session, staff: Staff, *, zone: ZoneInfo | None) -> list[Reflectio
     return items
 
 
+def _messages(db: Session, staff: Staff, *, zone: ZoneInfo | None) -> list[NewMessage]:
+    """The pupils' and guardians' messages she has not read, each pupil's read logged."""
+    found = threads.new_for_staff(db, staff=staff)
+    if zone is not None:
+        readlog.record_many(
+            db,
+            reader_id=staff.viewer.person_id,
+            pupils=threads.readers(staff, found),
+            kind=ReadKind.THREAD,
+            zone=zone,
+        )
+    return found
+
+
 def _list_page(
     db: Session,
     staff: Staff,
@@ -194,6 +231,7 @@ def _list_page(
     zone: ZoneInfo | None,
 ) -> Template:
     items = _read(db, staff, zone=zone)
+    messages = _messages(db, staff, zone=zone)
     return Page(
         "reflections/list.html",
         status_code=status,
@@ -201,6 +239,8 @@ def _list_page(
             "viewer": staff.viewer,
             "nav": "reflections",
             "items": items,
+            "messages": messages,
+            "roles": ROLES,
             "unread": sum(item.unread for item in items),
             "days": service.DAYS,
             "limit": service.LIMIT,

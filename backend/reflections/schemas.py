@@ -9,6 +9,7 @@ from typing import Annotated
 import msgspec
 
 from backend.plans.schemas import ReplyPublic
+from backend.threads.schemas import NewMessage
 from backend.web import TEXT_PATTERN
 
 REPLY_MAX = 500
@@ -56,3 +57,5 @@ class ReflectionList(msgspec.Struct, kw_only=True):
     items: list[ReflectionPublic]
     days: int  # how far back the list reaches
     limit: int  # at most this many items
+    # The pupils' and guardians' messages in her threads that she has not read, newest first
+    messages: list[NewMessage] = []

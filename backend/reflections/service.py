@@ -7,7 +7,7 @@ mentors), that V has neither marked seen nor replied to."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlmodel import Session, col
 
@@ -25,6 +25,7 @@ from backend.plans.schemas import ReplyPublic
 from backend.plans.service import refuse_archived
 from backend.reflections import queries
 from backend.reflections.schemas import REPLY_MAX, ReflectionPublic
+from backend.threads.service import reply_to_rating
 from backend.viewer import Viewer
 from backend.web import has_control_characters
 
@@ -130,9 +131,19 @@ def mark_seen(session: Session, *, access: Access, assessment_id: int) -> None:
         session.commit()
 
 
-def add_reply(session: Session, *, assessment_id: int, author: Viewer, text: str) -> ReplyPublic:
+def add_reply(
+    session: Session,
+    *,
+    assessment_id: int,
+    author: Viewer,
+    text: str,
+    access: Access | None = None,
+    today: date | None = None,
+) -> ReplyPublic:
     """Stores a reply already checked (check_reply); replying also marks it seen. 409
-    `archived` for a rating in an archived plan: the reply would change its history."""
+    `archived` for a rating in an archived plan: the reply would change its history.
+    With `access` and `today` (a request's), the reply is also carried into the goal's
+    thread (backend/threads/): the pupil sees it as a new answer and answers there."""
     found = queries.PLAN_OF_RATING.first(session, {"assessment_id": assessment_id})
     if found is None:
         raise NotFound()
@@ -141,8 +152,18 @@ def add_reply(session: Session, *, assessment_id: int, author: Viewer, text: str
     session.add(reply)
     if session.get(Seen, (assessment_id, author.person_id)) is None:
         session.add(Seen(self_assessment_id=assessment_id, person_id=author.person_id))
-    session.commit()
+    session.flush()
     assert reply.id is not None
+    if access is not None and today is not None:
+        reply_to_rating(
+            session,
+            access=access,
+            assessment_id=assessment_id,
+            reply_id=reply.id,
+            text=text,
+            today=today,
+        )
+    session.commit()
     return ReplyPublic(
         id=reply.id, author=author.name, text=reply.text, created_at=reply.created_at
     )

@@ -38,6 +38,8 @@ from backend.models import (
     GoalProposal,
     Group,
     GroupPupil,
+    Message,
+    MessageRead,
     Note,
     Plan,
     PlanEvent,
@@ -246,7 +248,10 @@ def _remove_plans(session: Session, due: list[Any]) -> None:
         preparations = core_select(col(Preparation.id)).where(
             col(Preparation.plan_id).in_(plan_ids)
         )
+        messages = core_select(col(Message.id)).where(col(Message.plan_id).in_(plan_ids))
         for statement in (
+            delete(MessageRead).where(col(MessageRead.message_id).in_(messages)),
+            delete(Message).where(col(Message.plan_id).in_(plan_ids)),
             delete(Reply).where(col(Reply.self_assessment_id).in_(ratings)),
             delete(Seen).where(col(Seen.self_assessment_id).in_(ratings)),
             delete(SelfAssessment).where(col(SelfAssessment.goal_id).in_(goals)),

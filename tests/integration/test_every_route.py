@@ -33,6 +33,7 @@ from backend.models import (
     GoalProposal,
     Group,
     GroupPupil,
+    Message,
     Note,
     Organisation,
     Plan,
@@ -155,6 +156,7 @@ def providers(
         ),
         "note_id": per_pupil(lambda p: _pupil_records(db, p, Note, Note.pupil_id)),
         "plan_id": per_pupil(lambda p: _pupil_records(db, p, Plan, Plan.pupil_id)),
+        "message_id": per_pupil(lambda p: _pupil_records(db, p, Message, None, Message.plan_id)),
         "agreement_id": per_pupil(
             lambda p: _pupil_records(db, p, Agreement, None, Agreement.plan_id)
         ),

@@ -61,6 +61,8 @@ TABLES = {
     "organisation_school",
     "organiser",
     "held_upload",
+    "thread_message",
+    "thread_read",
     "periodic_lease",
 }
 

@@ -21,7 +21,7 @@ SHARED = [
 ]  # fmt: skip
 DOMAINS = [
     "retention", "roster", "auth", "people", "schools", "terms", "plans", "notes",
-    "notifications", "goals", "reflections", "preparation", "groups", "stats", "talks",
+    "notifications", "goals", "threads", "reflections", "preparation", "groups", "stats", "talks",
     "compilation", "agreements", "exchange",
 ]  # fmt: skip
 TOP = ["home", "mydata", "shell", "periodic", "demo", "cli", "app", "asgi"]
