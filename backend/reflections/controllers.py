@@ -83,7 +83,14 @@ class ReflectionController(Controller):
             text = service.check_reply(data.text)
         except FormError as error:
             return _answer(request, db, access, assessment_id, errors=error.errors, form=data)
-        service.add_reply(db, assessment_id=assessment_id, author=access.viewer, text=text)
+        service.add_reply(
+            db,
+            assessment_id=assessment_id,
+            author=access.viewer,
+            text=text,
+            pupil_id=access.pupil_id,
+            day=request.app.state.settings.today(),
+        )
         return _answer(request, db, access, assessment_id, done="replied")
 
     @post(
@@ -134,6 +141,7 @@ class ReflectionApiController(Controller):
     def reply_json(
         self,
         *,
+        request: Request[Any, Any, Any],
         db: NamedDependency[Session],
         access: NamedDependency[Access],
         assessment_id: RowId,
@@ -143,7 +151,14 @@ class ReflectionApiController(Controller):
             text = service.check_reply(data.text)
         except FormError as error:
             raise error.invalid() from error
-        reply = service.add_reply(db, assessment_id=assessment_id, author=access.viewer, text=text)
+        reply = service.add_reply(
+            db,
+            assessment_id=assessment_id,
+            author=access.viewer,
+            text=text,
+            pupil_id=access.pupil_id,
+            day=request.app.state.settings.today(),
+        )
         return Response(reply, status_code=201)
 
     @post(

@@ -7,7 +7,7 @@ mentors), that V has neither marked seen nor replied to."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlmodel import Session, col
 
@@ -20,6 +20,7 @@ from backend.models import (
     Seen,
     utcnow,
 )
+from backend.notifications.service import Kind, notify
 from backend.plans.queries import REPLY_ROWS
 from backend.plans.schemas import ReplyPublic
 from backend.plans.service import refuse_archived
@@ -130,9 +131,12 @@ def mark_seen(session: Session, *, access: Access, assessment_id: int) -> None:
         session.commit()
 
 
-def add_reply(session: Session, *, assessment_id: int, author: Viewer, text: str) -> ReplyPublic:
-    """Stores a reply already checked (check_reply); replying also marks it seen. 409
-    `archived` for a rating in an archived plan: the reply would change its history."""
+def add_reply(
+    session: Session, *, assessment_id: int, author: Viewer, text: str, pupil_id: int, day: date
+) -> ReplyPublic:
+    """Stores a reply already checked (check_reply); replying also marks it seen, and the
+    pupil is told (her digest of `day`, and a push if she chose it). 409 `archived` for a
+    rating in an archived plan: the reply would change its history."""
     found = queries.PLAN_OF_RATING.first(session, {"assessment_id": assessment_id})
     if found is None:
         raise NotFound()
@@ -141,6 +145,15 @@ def add_reply(session: Session, *, assessment_id: int, author: Viewer, text: str
     session.add(reply)
     if session.get(Seen, (assessment_id, author.person_id)) is None:
         session.add(Seen(self_assessment_id=assessment_id, person_id=author.person_id))
+    if author.person_id != pupil_id:
+        notify(
+            session,
+            person_ids=[pupil_id],
+            kind=Kind.REPLY,
+            day=day,
+            pupil_id=pupil_id,
+            actor_id=author.person_id,
+        )
     session.commit()
     assert reply.id is not None
     return ReplyPublic(

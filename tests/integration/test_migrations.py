@@ -62,6 +62,9 @@ TABLES = {
     "organiser",
     "held_upload",
     "periodic_lease",
+    "push_subscription",
+    "push_off",
+    "push_sent",
 }
 
 
