@@ -39,7 +39,12 @@ from backend.home.controllers import HomeController
 from backend.home.history_controllers import HistoryApiController, HistoryController
 from backend.mydata.controllers import MyDataApiController, MyDataController
 from backend.notes.controllers import NoteApiController, NoteController
-from backend.notifications.controllers import NotificationApiController, NotificationController
+from backend.notifications import push
+from backend.notifications.controllers import (
+    NotificationApiController,
+    NotificationController,
+    PushApiController,
+)
 from backend.people.controllers import PeopleApiController, PeopleController
 from backend.people.guardian_controllers import GuardianApiController, GuardianController
 from backend.periodic import periodic_work
@@ -100,6 +105,7 @@ def create_app(settings: Settings) -> App:
     settings.zone  # noqa: B018  (an unknown IUP_TIME_ZONE stops the start, not a request)
     engine = make_engine(settings.database_url)
     assets = built()
+    push.serve(engine, settings)  # pushes queued on this engine are sent with these settings
     return App(
         route_handlers=[
             *shell.ROUTES,
@@ -138,6 +144,7 @@ def create_app(settings: Settings) -> App:
             WrittenPlanController,
             NotificationController,
             NotificationApiController,
+            PushApiController,
             PreparationController,
             PreparationApiController,
             HistoryController,

@@ -7,6 +7,7 @@ thread. A failing pass is logged and tried again the next hour; the others still
 - Retention (backend/retention/, gallring): what is past its period goes. Periods are 0
   (kept for ever) until a school or IUP_RETENTION_* sets them, and then nothing waits for
   someone to remember a command.
+- Pushes a stopped process queued but did not send (backend/notifications/push.py).
 
 Of a municipality's processes, one runs each hour's passes: the one that takes the lease
 (`PeriodicLease`, one row the database arbitrates) when it has run out; the others find it
@@ -31,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from backend.models import PeriodicLease, utcnow
+from backend.notifications import push
 from backend.retention import service as retention
 from backend.settings import Settings
 from backend.terms.closing import close_ended
@@ -50,7 +52,19 @@ def remove_what_is_due(session: Session, settings: Settings) -> None:
         log.info("gallra %s", removal.line(apply=True))
 
 
-PASSES: tuple[Callable[[Session, Settings], None], ...] = (close_terms, remove_what_is_due)
+def send_pushes(session: Session, settings: Settings) -> None:
+    """Pushes a stopped process queued and did not send (each is sent at most once)."""
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    if sent := push.drain(engine, settings):
+        log.info("push: %d sent that were left", sent)
+
+
+PASSES: tuple[Callable[[Session, Settings], None], ...] = (
+    close_terms,
+    remove_what_is_due,
+    send_pushes,
+)
 
 
 LEASE = "passes"

@@ -25,6 +25,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     rp_id: str = "localhost"
     rp_name: str = "IUP"
     secret_key: str = ""
+    # The VAPID private key (PEM) that signs Web Push requests (RFC 8292); from
+    # IUP_VAPID_PRIVATE_KEY, IUP_VAPID_PRIVATE_KEY_FILE or var/vapid_private.pem, made on
+    # first use. Empty (settings built by hand): the push room makes one for the process.
+    vapid_private_key: str = ""
     session_hours: int = 12  # a session's absolute end after sign-in
     # A session also ends after this long without a request: staff on a shared computer in
     # the staff room, pupils and guardians on their own phones (README, Sessions).
@@ -90,6 +94,28 @@ def _secret(env: dict[str, str]) -> str:
     return path.read_text().strip()
 
 
+def _vapid(env: dict[str, str]) -> str:
+    """The VAPID private key in PEM, kept like the secret key: IUP_VAPID_PRIVATE_KEY, a file
+    named by IUP_VAPID_PRIVATE_KEY_FILE, or var/vapid_private.pem made on first use (a
+    browser's subscription is bound to the public key, so it must not change)."""
+    if key := env.get("IUP_VAPID_PRIVATE_KEY"):
+        return key.replace("\\n", "\n")
+    path = Path(env.get("IUP_VAPID_PRIVATE_KEY_FILE") or ROOT / "var" / "vapid_private.pem")
+    if not path.exists():
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(pem)
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def origin_file(database_url: str) -> Path | None:
     """Where `iup serve` records the origin it serves: the file `origin` beside the SQLite
     database (var/origin by default), so that every command on that database (`iup enrol`,
@@ -133,7 +159,7 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
     fields = {
         name: env[f"IUP_{name.upper()}"]
         for name in Settings.__struct_fields__
-        if name != "secret_key" and f"IUP_{name.upper()}" in env
+        if name not in ("secret_key", "vapid_private_key") and f"IUP_{name.upper()}" in env
     }
     # IUP_ORIGIN first; else the origin the server on this database recorded (`iup serve`).
     if "origin" not in fields and (
@@ -142,4 +168,5 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         fields["origin"] = recorded
     if "origin" in fields and "rp_id" not in fields:  # passkeys belong to the origin's host
         fields["rp_id"] = urlsplit(fields["origin"]).hostname or "localhost"
-    return msgspec.convert({**fields, "secret_key": _secret(env)}, Settings, strict=False)
+    secrets_ = {"secret_key": _secret(env), "vapid_private_key": _vapid(env)}
+    return msgspec.convert({**fields, **secrets_}, Settings, strict=False)

@@ -12,6 +12,7 @@ class Viewer(msgspec.Struct, frozen=True, kw_only=True):
     given_name: str
     family_name: str
     passkey_id: int | None  # the passkey that started this session
+    session_id: int | None = None  # the session (LoginSession.id) this request came with
     is_pupil: bool  # in a group as a pupil: the app opens on her own plan
     locale: str | None = None  # the language she chose (Person.locale); None: her browser's
     unread: int = 0  # items in her unread notification digests (the header shows it)

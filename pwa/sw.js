@@ -18,71 +18,69 @@ const dropCaches = (keep) =>
 // Shell: the offline page and its files; the HTTP cache has them already (no cache:"reload").
 // The JSON API never passes through the worker (static routing, where the browser has
 // it): the worker is not woken for a save, and the save meets the network as the page does.
-self.addEventListener("install", (event) => {
-  const direct = event.addRoutes &&
-    event.addRoutes([{ condition: { urlPattern: "/api/:rest*" }, source: "network" }]).catch(() => {});
-  event.waitUntil(Promise.all([direct, caches.open(CACHE).then((cache) => cache.addAll(SHELL))])
-    .then(() => self.skipWaiting()));
-});
+self.oninstall = (e) => {
+  const direct = e.addRoutes &&
+    e.addRoutes([{ condition: { urlPattern: "/api/:rest*" }, source: "network" }]).catch(() => {});
+  e.waitUntil(Promise.all([direct, caches.open(CACHE).then((cache) => cache.addAll(SHELL))])
+    .then(() => skipWaiting()));
+};
 
-self.addEventListener("activate", (event) => {
-  event.waitUntil((async () => {
+self.onactivate = (e) => {
+  e.waitUntil((async () => {
     await dropCaches(CACHE);
-    if (self.registration.navigationPreload) await self.registration.navigationPreload.enable();
-    await self.clients.claim();
+    await registration.navigationPreload?.enable();
+    await clients.claim();
   })());
-});
+};
+
+// Push: the payload is the words and a path on this origin, nothing else; a tap opens it.
+self.onpush = (e) => {
+  const d = e.data.json();
+  e.waitUntil(registration.showNotification(d.title, { data: d.link }));
+};
+self.onnotificationclick = (e) => {
+  e.notification.close();
+  e.waitUntil(clients.openWindow(location.origin + e.notification.data));
+};
 
 // Sign-out: forget what this app cached.
-self.addEventListener("message", (event) => {
-  if (event.data && event.data.type === "clear") event.waitUntil(dropCaches(null));
-});
+self.onmessage = (e) => {
+  if (e.data?.type === "clear") e.waitUntil(dropCaches());
+};
 
-self.addEventListener("fetch", (event) => {
-  const request = event.request;
-  if (request.method !== "GET") return;
-  const url = new URL(request.url);
-  if (url.origin !== self.location.origin) return;
-  if (request.mode === "navigate" && OFFLINE_PAGES.test(url.pathname)) event.respondWith(kept(event, url));
-  else if (request.mode === "navigate") event.respondWith(page(event));
-  else if (url.pathname.startsWith("/static/")) event.respondWith(staticFile(event));
-});
+self.onfetch = (e) => {
+  const r = e.request;
+  if (r.method !== "GET") return;
+  const url = new URL(r.url);
+  if (url.origin !== location.origin) return;
+  if (r.mode === "navigate") e.respondWith(page(e, OFFLINE_PAGES.test(url.pathname) && url.pathname));
+  else if (url.pathname.startsWith("/static/")) e.respondWith(staticFile(e));
+};
 
-// Pages: network only; the offline page when it fails.
-async function page(event) {
+// Pages: network only; the offline page when it fails. A preparation page (`key`): the
+// copy last seen when there is no network; a page that is not a plain 200 (signed out,
+// refused) is never kept, and the copy goes with it.
+async function page(e, key) {
   try {
-    const preloaded = await event.preloadResponse;
-    return preloaded || (await fetch(event.request));
+    const res = (await e.preloadResponse) || (await fetch(e.request));
+    if (key) {
+      const cache = await caches.open(CACHE);
+      e.waitUntil(res.status === 200 && !res.redirected ? cache.put(key, res.clone()).catch(() => {}) : cache.delete(key));
+    }
+    return res;
   } catch {
-    return (await caches.match(OFFLINE)) || Response.error();
-  }
-}
-
-// A preparation page: the network first, the copy last seen when there is none. A page
-// that is not a plain 200 (signed out, refused) is never kept; the copy goes with it.
-async function kept(event, url) {
-  const cache = await caches.open(CACHE);
-  const key = url.origin + url.pathname;
-  try {
-    const preloaded = await event.preloadResponse;
-    const response = preloaded || (await fetch(event.request));
-    if (response.status === 200 && !response.redirected) {
-      event.waitUntil(cache.put(key, response.clone()).catch(() => {}));
-    } else event.waitUntil(cache.delete(key));
-    return response;
-  } catch {
-    return (await cache.match(key)) || (await caches.match(OFFLINE)) || Response.error();
+    return (key && (await caches.match(key))) || caches.match(OFFLINE);
   }
 }
 
 // Static files (hashed names): cache first.
-async function staticFile(event) {
+async function staticFile(e) {
   const cache = await caches.open(CACHE);
-  const hit = await cache.match(event.request);
+  const hit = await cache.match(e.request);
   if (hit) return hit;
-  const response = await fetch(event.request);
-  if (response.ok && response.status === 200 && response.type === "basic") {
-    event.waitUntil(cache.put(event.request, response.clone()).catch(() => {}));
+  const res = await fetch(e.request);
+  if (res.status === 200 && res.type === "basic") {
+    e.waitUntil(cache.put(e.request, res.clone()).catch(() => {}));
   }
-  return response;
+  return res;
 }

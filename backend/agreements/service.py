@@ -22,6 +22,7 @@ from backend.agreements.signers import (
     agreement_of,
     agreements_of,
     one,
+    parties_of,
     waiting_for,
 )
 from backend.agreements.summary import (
@@ -34,7 +35,7 @@ from backend.agreements.summary import (
 )
 from backend.errors import Conflict, Forbidden, FormError
 from backend.i18n import N_
-from backend.models import Agreement, AgreementState, Party, Signature, utcnow
+from backend.models import Agreement, AgreementState, Party, Signature, Summary, utcnow
 from backend.names import Namer
 from backend.notifications.service import Kind, notify
 from backend.settings import Settings
@@ -100,6 +101,17 @@ def create_agreement(
     agreement = Agreement(plan_id=plan.id, text=text, party=who, due_on=day, created_by_id=by_id)
     session.add(agreement)
     session.flush()
+    summary = session.get(Summary, plan.id)
+    if summary is not None and summary.published_at is not None:  # the family sees it: sign
+        parties = parties_of(session, pupil_id=pupil_id)
+        notify(
+            session,
+            person_ids=[parties.pupil.id, *(g.id for g in parties.guardians)],
+            kind=Kind.AGREEMENT_TO_SIGN,
+            day=settings.today(),
+            pupil_id=pupil_id,
+            actor_id=by_id,
+        )
     advance(session, plan=plan, pupil_id=pupil_id, settings=settings, by_id=by_id)
     session.commit()
     return one(session, agreement=agreement, pupil_id=pupil_id, settings=settings)

@@ -28,6 +28,7 @@ from backend.auth.sessions import CSRF_COOKIE, SESSION_COOKIE
 from backend.errors import refusals
 from backend.i18n import LANGUAGES, _
 from backend.models import Person
+from backend.notifications import service as notifications
 from backend.settings import Settings
 from backend.viewer import Viewer
 from backend.web import Page, RowId, client_address, safe_next
@@ -218,6 +219,7 @@ class AccountController(Controller):
                 "passkeys": sessions.passkeys_of(db, person_id=access.person_id),
                 "current": access.passkey_id,
                 "sessions": sessions.live_sessions(db, person_id=access.person_id),
+                "push": notifications.push_choices_of(db, person_id=access.person_id),
             },
         )
 

@@ -32,6 +32,7 @@ from backend.models import (
     Person,
     utcnow,
 )
+from backend.notifications import push
 from backend.settings import Settings
 from backend.viewer import Viewer
 from backend.web import has_control_characters
@@ -162,6 +163,7 @@ def _viewer(row: Any) -> Viewer:
         given_name=row.given_name,
         family_name=row.family_name,
         passkey_id=row.credential_id,
+        session_id=row.session_id,
         is_pupil=bool(row.is_pupil),
         locale=row.locale,
         unread=int(row.unread or 0),
@@ -205,6 +207,12 @@ def viewer_for(session: Session, *, token: str) -> Viewer | None:
 
 
 def end_session(session: Session, *, token: str) -> None:
+    """Sign-out: the session ends, and push to the browsers it turned push on in."""
+    ended = session.execute(
+        select(col(LoginSession.id)).where(col(LoginSession.token_hash) == digest(token))
+    ).scalar_one_or_none()
+    if ended is not None:
+        push.end_for_session(session, session_id=ended)
     session.execute(delete(LoginSession).where(col(LoginSession.token_hash) == digest(token)))
     session.commit()
 
@@ -229,6 +237,7 @@ def end_everywhere(session: Session, *, person_id: int) -> int:
     """Sign out everywhere: every session of hers ends, this one too (a phone left at a
     friend's, a computer in the library). Returns how many ended."""
     ended = session.execute(delete(LoginSession).where(col(LoginSession.person_id) == person_id))
+    push.end_for_person(session, person_id=person_id)
     audit(session, kind=AuditKind.SIGNED_OUT_EVERYWHERE, actor_id=person_id)
     session.commit()
     return int(getattr(ended, "rowcount", 0) or 0)
@@ -282,9 +291,11 @@ def remove_passkey(
     session: Session, *, person_id: int, passkey_id: int, removed_by_id: int | None = None
 ) -> None:
     """The sessions the passkey started end with it (ON DELETE CASCADE, done explicitly too
-    for databases where the cascade is off). `removed_by_id`: staff handling a lost phone."""
+    for databases where the cascade is off), and so do the push subscriptions it came with.
+    `removed_by_id`: staff handling a lost phone."""
     passkey = _own_passkey(session, person_id=person_id, passkey_id=passkey_id)
     session.execute(delete(LoginSession).where(col(LoginSession.credential_id) == passkey_id))
+    push.end_for_passkey(session, passkey_id=passkey_id)
     session.delete(passkey)
     audit(
         session,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from backend.models.school import utcnow
@@ -167,3 +167,46 @@ class NotificationItem(SQLModel, table=True):
     actor_id: int | None = Field(default=None, foreign_key="person.id")
     message: str = Field(default="", max_length=500)
     at: datetime = Field(default_factory=utcnow)
+
+
+class PushSubscription(SQLModel, table=True):
+    """A browser's Web Push subscription (the Push API's PushSubscription): where the push
+    service takes a message for one device of hers, and the keys it is encrypted to (RFC
+    8291). It came with a passkey and a session: it ends when she signs out of that session
+    or everywhere, when the passkey is removed, or when the push service says it is gone."""
+
+    __tablename__ = "push_subscription"
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    passkey_id: int | None = Field(
+        default=None, foreign_key="passkeycredential.id", ondelete="CASCADE", index=True
+    )
+    # The session it was made or last confirmed in (sessions are swept when they end, so
+    # no foreign key: the subscription outlives an idle end, not a sign-out).
+    session_id: int | None = Field(default=None, index=True)
+    endpoint: str = Field(sa_column=Column(String(1000), unique=True, nullable=False))
+    p256dh: str = Field(max_length=200)  # the browser's public key, base64url
+    auth: str = Field(max_length=100)  # the shared authentication secret, base64url
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PushOff(SQLModel, table=True):
+    """A kind of notification she chose not to get by push (every kind is on by default)."""
+
+    __tablename__ = "push_off"
+    person_id: int = Field(foreign_key="person.id", primary_key=True, ondelete="CASCADE")
+    choice: str = Field(primary_key=True, max_length=30)
+
+
+class PushSent(SQLModel, table=True):
+    """One push a person, kind and day (the digest's rule): queued in the transaction that
+    made the notification, sent after it commits (`sent_at`), off the request."""
+
+    __tablename__ = "push_sent"
+    __table_args__ = (UniqueConstraint("person_id", "kind", "day"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
+    kind: str = Field(max_length=30)
+    day: date
+    queued_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = Field(default=None, index=True)

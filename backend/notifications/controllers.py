@@ -6,19 +6,30 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
+from litestar.params import JSONBody, URLEncodedBody
 from litestar.response import Template
 from sqlmodel import Session
 
+from backend import web
 from backend.access import SIGNED_IN
 from backend.errors import refusals
-from backend.notifications import service
-from backend.notifications.schemas import NotificationsPublic
+from backend.notifications import push, service
+from backend.notifications.schemas import (
+    NotificationsPublic,
+    PushChoicesPublic,
+    PushChoicesUpdate,
+    PushKeyPublic,
+    PushSubscriptionCreate,
+    PushSubscriptionDelete,
+)
 from backend.viewer import Viewer
 from backend.web import Page, is_head
 
 READ = refusals({})
+WRITE = refusals({422: "not a browser's push subscription, or an unknown choice"})
+GONE = refusals({404: "no such subscription of yours"})
 
 
 class NotificationController(Controller):
@@ -49,6 +60,25 @@ class NotificationController(Controller):
                 "found": found,
             },
         )
+
+    @post(
+        "/notifications/push",
+        sync_to_thread=False,
+        dependencies=SIGNED_IN,
+        name="notifications.push_choices_form",
+    )
+    def push_choices_form(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Session],
+        access: NamedDependency[Viewer],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Response[Any]:
+        """Her account page's form: a box `on-<choice>` for each sort of news she wants."""
+        on = [key.removeprefix("on-") for key in data if key.startswith("on-")]
+        service.choose_push(db, person_id=access.person_id, on=on)
+        return web.see_other(request, "auth.account", query={"saved": 1}, fragment="push")
 
 
 class NotificationApiController(Controller):
@@ -82,3 +112,103 @@ class NotificationApiController(Controller):
     ) -> Response[NotificationsPublic]:
         service.mark_read(db, person_id=access.person_id)
         return Response(service.notifications_of(db, person_id=access.person_id), status_code=200)
+
+
+class PushApiController(Controller):
+    """Web Push: the key a browser subscribes with, her browsers' subscriptions, and which
+    sorts of news reach her by push (notifications/push.py)."""
+
+    path = "/api/push"
+    tags = ("notifications",)
+    dependencies = SIGNED_IN
+
+    @get(
+        "/key",
+        sync_to_thread=False,
+        summary="The VAPID public key (base64url, the form pushManager.subscribe takes as "
+        "applicationServerKey)",
+        responses=READ,
+        name="notifications.push_key",
+    )
+    def push_key(
+        self, *, request: Request[Any, Any, Any], access: NamedDependency[Viewer]
+    ) -> PushKeyPublic:
+        """Asked for by a signed-in person only: no one else has a use for it."""
+        return PushKeyPublic(key=push.public_key(request.app.state.settings))
+
+    @post(
+        "/subscriptions",
+        sync_to_thread=False,
+        status_code=201,
+        summary="Turn push on for this browser: its PushSubscription as JSON (endpoint, "
+        "keys.p256dh, keys.auth), kept for me and the passkey and session I am signed in with",
+        responses={**WRITE, **GONE},
+        name="notifications.push_subscribe",
+    )
+    def push_subscribe(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Session],
+        access: NamedDependency[Viewer],
+        data: JSONBody[PushSubscriptionCreate],
+    ) -> PushChoicesPublic:
+        push.subscribe(
+            db,
+            person_id=access.person_id,
+            passkey_id=access.passkey_id,
+            session_id=access.session_id,
+            endpoint=data.endpoint,
+            p256dh=data.keys.p256dh,
+            auth=data.keys.auth,
+            settings=request.app.state.settings,
+            confirm=data.confirm,
+        )
+        return service.push_choices_of(db, person_id=access.person_id)
+
+    @delete(
+        "/subscriptions",
+        sync_to_thread=False,
+        status_code=200,
+        summary="Turn push off for a browser of mine, by its endpoint",
+        responses=GONE,
+        name="notifications.push_unsubscribe",
+    )
+    def push_unsubscribe(
+        self,
+        *,
+        db: NamedDependency[Session],
+        access: NamedDependency[Viewer],
+        data: JSONBody[PushSubscriptionDelete],
+    ) -> PushChoicesPublic:
+        push.unsubscribe(db, person_id=access.person_id, endpoint=data.endpoint)
+        return service.push_choices_of(db, person_id=access.person_id)
+
+    @get(
+        "/choices",
+        sync_to_thread=False,
+        summary="Which sorts of news reach me by push (all until I turn some off), and on "
+        "how many of my browsers push is on",
+        responses=READ,
+        name="notifications.push_choices",
+    )
+    def push_choices(
+        self, *, db: NamedDependency[Session], access: NamedDependency[Viewer]
+    ) -> PushChoicesPublic:
+        return service.push_choices_of(db, person_id=access.person_id)
+
+    @put(
+        "/choices",
+        sync_to_thread=False,
+        summary="Choose which sorts of news reach me by push: `on` lists their keys",
+        responses=WRITE,
+        name="notifications.push_choose",
+    )
+    def push_choose(
+        self,
+        *,
+        db: NamedDependency[Session],
+        access: NamedDependency[Viewer],
+        data: JSONBody[PushChoicesUpdate],
+    ) -> PushChoicesPublic:
+        return service.choose_push(db, person_id=access.person_id, on=data.on)

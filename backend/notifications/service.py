@@ -7,18 +7,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
+from typing import NamedTuple
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from backend.errors import Invalid
 from backend.i18n import N_, gettext
 from backend.models import Notification, NotificationItem, utcnow
-from backend.notifications import queries
+from backend.notifications import push, queries
 from backend.notifications.schemas import (
     NotificationItemPublic,
     NotificationPublic,
     NotificationsPublic,
+    PushChoicePublic,
+    PushChoicesPublic,
 )
 
 
@@ -31,6 +35,41 @@ class Kind(StrEnum):
     PLAN_PUBLISHED = "plan_published"  # the written plan is out: read it, sign the agreements
     AGREEMENT_CHANGED = "agreement_changed"  # a signed agreement changed: sign it again
     MESSAGE = "message"  # a new message in a goal's or the plan's thread (backend/threads/)
+    AGREEMENT_TO_SIGN = "agreement_to_sign"  # a new agreement in a published plan: sign it
+    REPLY = "reply"  # a teacher answered the pupil's comment on how it is going
+
+
+class Choice(NamedTuple):
+    """What a person may let reach her by push, or not: the kinds of one sort of news."""
+
+    key: str
+    label: str
+    kinds: tuple[Kind, ...]
+
+
+# Her choice of what reaches her outside the app (her account page, /api/push/choices):
+# every kind is in one of these, and a new kind goes into the list where it belongs.
+CHOICES: tuple[Choice, ...] = (
+    Choice("reply", N_("A reply to you"), (Kind.REPLY, Kind.MESSAGE)),
+    Choice(
+        "talk",
+        N_("Your talk: a time to book, a booked, moved or cancelled time"),
+        (Kind.BOOK, Kind.BOOKED, Kind.BOOKING_MOVED, Kind.BOOKING_CANCELLED),
+    ),
+    Choice("plan", N_("A written plan that is published"), (Kind.PLAN_PUBLISHED,)),
+    Choice(
+        "sign",
+        N_("An agreement waiting for your signature"),
+        (Kind.AGREEMENT_TO_SIGN, Kind.AGREEMENT_CHANGED),
+    ),
+    Choice("prepare", N_("A reminder to prepare for the talk"), (Kind.PREPARE,)),
+)
+_CHOICE_OF = {kind: choice.key for choice in CHOICES for kind in choice.kinds}
+
+
+def choice_of(kind: Kind) -> str:
+    """The choice a kind belongs to (a kind not listed yet: its own, always on)."""
+    return _CHOICE_OF.get(kind, kind.value)
 
 
 def _digest(session: Session, *, person_id: int, day: date) -> int:
@@ -62,7 +101,7 @@ def notify(
     """Adds the item to each person's digest of `day` (the school's date), once per kind and
     pupil a day; an unread digest stays unread, a read one becomes unread again. Flushed,
     not committed. Returns how many people got something new."""
-    reached = 0
+    reached: list[int] = []
     for person_id in dict.fromkeys(person_ids):
         digest_id = _digest(session, person_id=person_id, day=day)
         known = session.exec(
@@ -91,9 +130,10 @@ def notify(
         digest = session.get(Notification, digest_id)
         assert digest is not None
         digest.read_at = None
-        reached += 1
+        reached.append(person_id)
     session.flush()
-    return reached
+    push.queue(session, person_ids=reached, kind=kind.value, choice=choice_of(kind), day=day)
+    return len(reached)
 
 
 # The words of each kind, for a guardian (or anyone) about a pupil, and for the pupil
@@ -107,6 +147,8 @@ _ABOUT = {
     Kind.PLAN_PUBLISHED: N_("The written plan for %(name)s is ready: read it and sign"),
     Kind.AGREEMENT_CHANGED: N_("An agreement about %(name)s was changed: sign it again"),
     Kind.MESSAGE: N_("A new message about the goals of %(name)s"),
+    Kind.AGREEMENT_TO_SIGN: N_("A new agreement about %(name)s waits for your signature"),
+    Kind.REPLY: N_("A teacher answered %(name)s's comment"),
 }
 _OWN = {
     Kind.PREPARE: N_("Time to prepare for your development talk"),
@@ -117,6 +159,8 @@ _OWN = {
     Kind.PLAN_PUBLISHED: N_("Your written plan is ready: read it and sign"),
     Kind.AGREEMENT_CHANGED: N_("An agreement in your plan was changed: sign it again"),
     Kind.MESSAGE: N_("You have a new answer about your goals"),
+    Kind.AGREEMENT_TO_SIGN: N_("A new agreement in your plan waits for your signature"),
+    Kind.REPLY: N_("A teacher answered your comment on how it is going"),
 }
 # Where to act: the pupil's own preparation, a guardian's, the talk times.
 _OWN_LINK = {
@@ -124,12 +168,16 @@ _OWN_LINK = {
     Kind.PLAN_PUBLISHED: "/#agreements",
     Kind.AGREEMENT_CHANGED: "/#agreements",
     Kind.MESSAGE: "/",  # her goals, where the goal with a new answer is marked
+    Kind.AGREEMENT_TO_SIGN: "/#agreements",
+    Kind.REPLY: "/",
 }
 _ABOUT_LINK = {
     Kind.PREPARE: "/pupils/{pupil_id}/preparation",
     Kind.PLAN_PUBLISHED: "/pupils/{pupil_id}#agreements",
     Kind.AGREEMENT_CHANGED: "/pupils/{pupil_id}#agreements",
     Kind.MESSAGE: "/pupils/{pupil_id}",
+    Kind.AGREEMENT_TO_SIGN: "/pupils/{pupil_id}#agreements",
+    Kind.REPLY: "/pupils/{pupil_id}",
 }
 _TALK_TIMES = "/pupils/{pupil_id}/talk-times"
 
@@ -192,3 +240,29 @@ def mark_read(session: Session, *, person_id: int) -> int:
     )
     session.commit()
     return int(result.rowcount)
+
+
+# Push: her choice ---------------------------------------------------------------------------
+
+
+def push_choices_of(session: Session, *, person_id: int) -> PushChoicesPublic:
+    """Which sorts of news reach her by push (all, until she turns some off), and on how
+    many of her browsers push is on."""
+    off = push.turned_off(session, person_id=person_id)
+    return PushChoicesPublic(
+        devices=push.devices(session, person_id=person_id),
+        choices=[
+            PushChoicePublic(key=c.key, label=gettext(c.label), on=c.key not in off)
+            for c in CHOICES
+        ],
+    )
+
+
+def choose_push(session: Session, *, person_id: int, on: Iterable[str]) -> PushChoicesPublic:
+    """Her choice: the sorts named in `on` reach her by push, the others only in the app."""
+    wanted = set(on)
+    unknown = wanted - {c.key for c in CHOICES}
+    if unknown:
+        raise Invalid("on", N_("Choose among the kinds of news listed."))
+    push.choose(session, person_id=person_id, off=[c.key for c in CHOICES if c.key not in wanted])
+    return push_choices_of(session, person_id=person_id)

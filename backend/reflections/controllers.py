@@ -92,8 +92,9 @@ class ReflectionController(Controller):
             assessment_id=assessment_id,
             author=access.viewer,
             text=text,
+            pupil_id=access.pupil_id,
+            day=request.app.state.settings.today(),
             access=access,
-            today=request.app.state.settings.today(),
         )
         return _answer(request, db, access, assessment_id, done="replied")
 
@@ -149,6 +150,7 @@ class ReflectionApiController(Controller):
     def reply_json(
         self,
         *,
+        request: Request[Any, Any, Any],
         db: NamedDependency[Session],
         state: State,
         access: NamedDependency[Access],
@@ -164,8 +166,9 @@ class ReflectionApiController(Controller):
             assessment_id=assessment_id,
             author=access.viewer,
             text=text,
+            pupil_id=access.pupil_id,
+            day=state.settings.today(),
             access=access,
-            today=state.settings.today(),
         )
         return Response(reply, status_code=201)
 

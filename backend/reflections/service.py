@@ -20,6 +20,7 @@ from backend.models import (
     Seen,
     utcnow,
 )
+from backend.notifications.service import Kind, notify
 from backend.plans.queries import REPLY_ROWS
 from backend.plans.schemas import ReplyPublic
 from backend.plans.service import refuse_archived
@@ -137,13 +138,16 @@ def add_reply(
     assessment_id: int,
     author: Viewer,
     text: str,
+    pupil_id: int,
+    day: date,
     access: Access | None = None,
-    today: date | None = None,
 ) -> ReplyPublic:
     """Stores a reply already checked (check_reply); replying also marks it seen. 409
     `archived` for a rating in an archived plan: the reply would change its history.
-    With `access` and `today` (a request's), the reply is also carried into the goal's
-    thread (backend/threads/): the pupil sees it as a new answer and answers there."""
+    With the request's `access`, the reply is also carried into the goal's thread
+    (backend/threads/), which tells the people there: the pupil sees it as a new answer
+    and answers there. A reply that is not carried (another subject's teacher) tells the
+    pupil itself (her digest of `day`, and a push if she chose it)."""
     found = queries.PLAN_OF_RATING.first(session, {"assessment_id": assessment_id})
     if found is None:
         raise NotFound()
@@ -154,14 +158,22 @@ def add_reply(
         session.add(Seen(self_assessment_id=assessment_id, person_id=author.person_id))
     session.flush()
     assert reply.id is not None
-    if access is not None and today is not None:
-        reply_to_rating(
+    carried = access is not None and reply_to_rating(
+        session,
+        access=access,
+        assessment_id=assessment_id,
+        reply_id=reply.id,
+        text=text,
+        today=day,
+    )
+    if not carried and author.person_id != pupil_id:
+        notify(
             session,
-            access=access,
-            assessment_id=assessment_id,
-            reply_id=reply.id,
-            text=text,
-            today=today,
+            person_ids=[pupil_id],
+            kind=Kind.REPLY,
+            day=day,
+            pupil_id=pupil_id,
+            actor_id=author.person_id,
         )
     session.commit()
     return ReplyPublic(

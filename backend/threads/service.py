@@ -417,17 +417,17 @@ def readers(staff: Staff, items: list[NewMessage]) -> dict[int, str]:
 
 def reply_to_rating(
     session: Session, *, access: Access, assessment_id: int, reply_id: int, text: str, today: date
-) -> None:
+) -> bool:
     """A teacher's reply to a rating, carried into the goal's thread (the reply stays
     under the rating): the pupil sees it unread on her home and answers there. A teacher
     who does not write in the goal's thread (another subject's) replies under the rating
-    only."""
+    only: False."""
     rating = session.get(SelfAssessment, assessment_id)
     if rating is None:
         raise NotFound()
     goal = goal_thread(session, goal_id=rating.goal_id)
     if not may_write(session, access=access, goal=goal):
-        return
+        return False
     write(
         session,
         access=access,
@@ -437,3 +437,4 @@ def reply_to_rating(
         today=today,
         reply_id=reply_id,
     )
+    return True

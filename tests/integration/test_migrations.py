@@ -64,6 +64,9 @@ TABLES = {
     "thread_message",
     "thread_read",
     "periodic_lease",
+    "push_subscription",
+    "push_off",
+    "push_sent",
 }
 
 

@@ -267,6 +267,8 @@ def _activity(
                     assessment_id=rating.id,
                     author=_viewer(session, mentor),
                     text="Bra! Vi tittar på det tillsammans på fredag.",
+                    pupil_id=pupil_id,
+                    day=today,
                 )
                 session.commit()
         if pupil_id in rich or n % 7 == 0:

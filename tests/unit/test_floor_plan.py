@@ -20,8 +20,8 @@ SHARED = [
     "readlog", "viewer", "access",
 ]  # fmt: skip
 DOMAINS = [
-    "retention", "roster", "auth", "people", "schools", "terms", "plans", "notes",
-    "notifications", "goals", "threads", "reflections", "preparation", "groups", "stats", "talks",
+    "retention", "roster", "notifications", "auth", "people", "schools", "terms", "plans",
+    "notes", "goals", "threads", "reflections", "preparation", "groups", "stats", "talks",
     "compilation", "agreements", "exchange",
 ]  # fmt: skip
 TOP = ["home", "mydata", "shell", "periodic", "demo", "cli", "app", "asgi"]

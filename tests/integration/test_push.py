@@ -1,0 +1,262 @@
+"""Web Push (issue 24, items 2 and 3): a local push service receives the push, the test
+decrypts it (RFC 8291, aes128gcm) with the subscription's private key and finds nothing
+personal in it; a 410 ends the subscription; sign-out, sign out everywhere and removing the
+passkey end them; one person cannot end another's; her choice is kept; one push a kind a
+day."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import http_ece
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from sqlmodel import Session, col, select
+
+from backend.models import PushSent, PushSubscription
+from backend.notifications import push
+from backend.notifications.service import Kind, notify
+from backend.settings import Settings
+from tests.integration.conftest import Visitor, demo_person
+from tests.integration.test_reflections import rate
+
+
+class PushService:
+    """A push service on 127.0.0.1 that records each POST and answers `status`."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, dict[str, str], bytes]] = []
+        self.status = 201
+        service = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                service.received.append(
+                    (self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                )
+                self.send_response(service.status)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+@pytest.fixture
+def service() -> Iterator[PushService]:
+    found = PushService()
+    thread = threading.Thread(target=found.server.serve_forever, daemon=True)
+    thread.start()
+    yield found
+    found.server.shutdown()
+    found.server.server_close()
+
+
+def b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+class Browser:
+    """A browser's side of a subscription: its P-256 key pair and auth secret."""
+
+    def __init__(self, endpoint: str) -> None:
+        self.key = ec.generate_private_key(ec.SECP256R1())
+        self.auth = os.urandom(16)
+        self.endpoint = endpoint
+
+    def subscription(self) -> dict[str, Any]:
+        point = self.key.public_key().public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
+        return {
+            "endpoint": self.endpoint,
+            "expirationTime": None,
+            "keys": {"p256dh": b64(point), "auth": b64(self.auth)},
+        }
+
+    def decrypt(self, body: bytes) -> dict[str, Any]:
+        plain = http_ece.decrypt(
+            body, private_key=self.key, auth_secret=self.auth, version="aes128gcm"
+        )
+        found: dict[str, Any] = json.loads(plain)
+        return found
+
+
+def subscribe(visitor: Visitor, browser: Browser) -> None:
+    answer = visitor.post("/api/push/subscriptions", json=browser.subscription())
+    assert answer.status_code == 201, answer.text
+
+
+def reply_to_alva(db: Session, signed_in: Callable[[str], Visitor]) -> Visitor:
+    rating = rate(db, "alva", "Matematik", "Jag övar bråk med Elias varje dag.")
+    teacher = signed_in("teacher-ek")
+    answer = teacher.post(
+        f"/api/self-assessments/{rating}/replies", json={"text": "Bra jobbat, Alva!"}
+    )
+    assert answer.status_code == 201, answer.text
+    push.wait()
+    return teacher
+
+
+def test_the_key_is_a_p256_point(signed_in: Callable[[str], Visitor]) -> None:
+    key = signed_in("alva").get("/api/push/key").json()["key"]
+    raw = base64.urlsafe_b64decode(key + "=" * (-len(key) % 4))
+    assert len(raw) == 65 and raw[0] == 4
+
+
+def test_a_reply_reaches_her_device_with_nothing_personal(
+    db: Session, signed_in: Callable[[str], Visitor], service: PushService
+) -> None:
+    alva = signed_in("alva")
+    browser = Browser(service.url + "/push/alva-phone")
+    subscribe(alva, browser)
+    reply_to_alva(db, signed_in)
+    assert len(service.received) == 1
+    path, headers, body = service.received[0]
+    assert path == "/push/alva-phone"
+    assert headers["content-encoding"] == "aes128gcm"
+    assert headers["authorization"].startswith("vapid t=")
+    assert b"IUP" not in body  # encrypted on the wire
+    payload = browser.decrypt(body)
+    assert payload == {"title": "Något nytt i IUP", "link": "/notifications"}
+    pupil = demo_person(db, "alva")
+    words = json.dumps(payload, ensure_ascii=False)
+    for personal in ("Alva", "Nilsson", "Elias", "Sara", "Ek", "bråk", "Bra jobbat", str(pupil.id)):
+        assert personal not in words
+
+
+def test_her_language_and_one_push_a_kind_a_day(
+    db: Session, signed_in: Callable[[str], Visitor], service: PushService
+) -> None:
+    alva = signed_in("alva")
+    alva.form("/lang", {"lang": "en", "next": "/"})
+    browser = Browser(service.url + "/push/1")
+    subscribe(alva, browser)
+    reply_to_alva(db, signed_in)
+    reply_to_alva(db, signed_in)  # the same kind the same day: the digest's rule
+    assert len(service.received) == 1
+    assert browser.decrypt(service.received[0][2])["title"] == "Something new in IUP"
+
+
+def test_her_choice_is_kept(
+    db: Session, signed_in: Callable[[str], Visitor], service: PushService
+) -> None:
+    alva = signed_in("alva")
+    subscribe(alva, Browser(service.url + "/push/1"))
+    chosen = alva.client.put(
+        "/api/push/choices",
+        json={"on": ["talk", "plan", "sign", "prepare"]},
+        headers={"x-csrftoken": alva.token},
+    )
+    assert chosen.status_code == 200, chosen.text
+    assert {c["key"]: c["on"] for c in chosen.json()["choices"]}["reply"] is False
+    reply_to_alva(db, signed_in)
+    assert service.received == []
+    # The account page's form turns it on again; the in-app digest had it all along.
+    saved = alva.form("/notifications/push", {"on-reply": "1"})
+    assert saved.status_code == 303
+    page = alva.get("/account").text
+    assert 'name="on-reply" value="1" checked' in page
+    assert 'name="on-talk" value="1">' in page  # the form turned the others off
+    assert alva.get("/api/notifications").json()["unread"] >= 1
+    choices = alva.get("/api/push/choices").json()
+    assert [c["key"] for c in choices["choices"] if c["on"]] == ["reply"]
+    assert choices["devices"] == 1
+
+
+def test_a_gone_subscription_ends(
+    db: Session, signed_in: Callable[[str], Visitor], service: PushService
+) -> None:
+    subscribe(signed_in("alva"), Browser(service.url + "/push/gone"))
+    service.status = 410
+    reply_to_alva(db, signed_in)
+    assert len(service.received) == 1
+    db.expire_all()
+    assert db.exec(select(PushSubscription)).all() == []
+
+
+def test_a_failing_push_service_fails_no_request(
+    db: Session, signed_in: Callable[[str], Visitor], settings: Settings
+) -> None:
+    alva = signed_in("alva")
+    subscribe(alva, Browser("http://127.0.0.1:9/nobody-listens"))
+    reply_to_alva(db, signed_in)  # the reply is stored (201) while the push fails
+    db.expire_all()
+    assert db.exec(select(PushSubscription)).one().endpoint.endswith("/nobody-listens")
+    sent = db.exec(select(PushSent)).one()
+    assert sent.sent_at is not None  # tried once, not again and again
+
+
+def test_sign_out_and_passkey_removal_end_them(
+    db: Session, signed_in: Callable[[str], Visitor]
+) -> None:
+    alva = signed_in("alva")
+    subscribe(alva, Browser("https://push.example.com/a"))
+    alva.post("/logout")
+    db.expire_all()
+    assert db.exec(select(PushSubscription)).all() == []
+
+    alva = signed_in("alva")
+    subscribe(alva, Browser("https://push.example.com/b"))
+    alva.post("/account/sign-out-everywhere", data={"_csrf_token": alva.token})
+    db.expire_all()
+    assert db.exec(select(PushSubscription)).all() == []
+
+    alva = signed_in("alva")
+    subscribe(alva, Browser("https://push.example.com/c"))
+    row = db.exec(select(PushSubscription)).one()
+    assert row.passkey_id is not None
+    removed = alva.form(f"/account/passkeys/{row.passkey_id}/remove", {})
+    assert removed.status_code in (303, 200), removed.text
+    db.expire_all()
+    assert db.exec(select(PushSubscription)).all() == []
+
+
+def test_nobody_ends_anothers_subscription(
+    db: Session, signed_in: Callable[[str], Visitor]
+) -> None:
+    alva, elias = signed_in("alva"), signed_in("elias")
+    subscribe(alva, Browser("https://push.example.com/alva"))
+    gone = elias.client.request(
+        "DELETE",
+        "/api/push/subscriptions",
+        json={"endpoint": "https://push.example.com/alva"},
+        headers={"x-csrftoken": elias.token},
+    )
+    assert gone.status_code == 404
+    assert len(db.exec(select(PushSubscription)).all()) == 1
+    own = alva.client.request(
+        "DELETE",
+        "/api/push/subscriptions",
+        json={"endpoint": "https://push.example.com/alva"},
+        headers={"x-csrftoken": alva.token},
+    )
+    assert own.status_code == 200, own.text
+    db.expire_all()
+    assert db.exec(select(PushSubscription)).all() == []
+
+
+def test_not_a_subscription_is_refused(signed_in: Callable[[str], Visitor]) -> None:
+    alva = signed_in("alva")
+    bad = Browser("https://push.example.com/x").subscription()
+    bad["keys"]["auth"] = "short"
+    assert alva.post("/api/push/subscriptions", json=bad).status_code == 422
+
+
+def test_without_a_subscription_nothing_is_queued(db: Session, settings: Settings) -> None:
+    alva = demo_person(db, "alva")
+    assert alva.id is not None
+    notify(db, person_ids=[alva.id], kind=Kind.REPLY, day=settings.today(), pupil_id=alva.id)
+    db.commit()
+    assert db.exec(select(PushSent).where(col(PushSent.person_id) == alva.id)).all() == []
