@@ -63,7 +63,7 @@ BUDGET = {
     "pupil home, after the talk": 14,
     "GET /api/plan": 3,
     "rating saved (htmx card)": 8,
-    "guardian's plan page": 14,
+    "guardian's plan page": 15,  # + her own preparation's "ready" (issue 24, item 5)
     "teacher's reflections": 4,
     "mentor's group overview": 7,
     "compilation": 15,
