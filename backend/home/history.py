@@ -11,10 +11,11 @@ the family reads the summary and the agreements once the mentor has published th
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import msgspec
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, func, or_, true
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
@@ -56,9 +57,12 @@ _AUTHOR_ROLE = {Audience.PUPIL.value: "self", Audience.GUARDIAN.value: "guardian
 SIGNER_WORDS = {"self": N_("pupil"), "guardian": N_("guardian"), "mentor": N_("mentor")}
 
 
-def plans_of(session: Session, *, pupil_id: int, relation: Relation) -> list[PlanEntry]:
+def plans_of(
+    session: Session, *, pupil_id: int, relation: Relation, today: date | None = None
+) -> list[PlanEntry]:
     """Every term's plan of the pupil, newest first, with how many agreements it holds;
-    the family counts only those of a published plan (one query)."""
+    the family counts only those of a published plan (one query). With `today`, only the
+    terms begun by then: a term still to come is not an earlier one."""
     rows: Any = session.execute(
         core_select(
             col(Plan.id),
@@ -76,6 +80,7 @@ def plans_of(session: Session, *, pupil_id: int, relation: Relation) -> list[Pla
         .outerjoin(Summary, col(Summary.plan_id) == Plan.id)
         .outerjoin(Agreement, col(Agreement.plan_id) == Plan.id)
         .where(col(Plan.pupil_id) == pupil_id)
+        .where(true() if today is None else col(Term.starts_on) <= today)
         .group_by(
             col(Plan.id),
             col(Term.code),

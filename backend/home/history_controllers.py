@@ -63,7 +63,12 @@ class HistoryController(Controller):
                 "is_self": access.is_self,
                 "may_import": access.relation in IMPORTERS,
                 "today": state.settings.today(),
-                "plans": history.plans_of(db, pupil_id=access.pupil_id, relation=access.relation),
+                "plans": history.plans_of(
+                    db,
+                    pupil_id=access.pupil_id,
+                    relation=access.relation,
+                    today=state.settings.today(),
+                ),
                 **_words(),
             },
         )
@@ -123,16 +128,19 @@ class HistoryApiController(Controller):
     @get(
         "/pupils/{pupil_id:int}/plans",
         sync_to_thread=False,
-        summary="Every term's plan of the pupil, newest first: term, dates, state and how "
-        "many agreements it holds (the family counts those of a published plan only)",
+        summary="Every term's plan of the pupil, newest first, terms still to come left out: "
+        "term, dates, state and how many agreements it holds (the family counts those of a "
+        "published plan only)",
         responses=READ,
         dependencies=for_pupil(ReadKind.HISTORY),
         name="home.plans_json",
     )
     def plans_json(
-        self, *, db: NamedDependency[Session], access: NamedDependency[Access]
+        self, *, db: NamedDependency[Session], state: State, access: NamedDependency[Access]
     ) -> list[PlanEntry]:
-        return history.plans_of(db, pupil_id=access.pupil_id, relation=access.relation)
+        return history.plans_of(
+            db, pupil_id=access.pupil_id, relation=access.relation, today=state.settings.today()
+        )
 
     @get(
         "/plans/{plan_id:int}",

@@ -20,6 +20,7 @@ from backend.models import Person, PlanState
 from backend.notes.service import notes_of
 from backend.plans import service
 from backend.plans.schemas import PlanPublic
+from backend.preparation.service import is_ready
 from backend.preparation.service import progress as preparation_progress
 from backend.settings import Settings
 from backend.talks.service import booking_of
@@ -129,6 +130,13 @@ def _around(
             preparation_progress(db, pupil_id=access.pupil_id, plan=plan)
             if access.is_self
             else None
+        ),
+        # A guardian's own preparation: "Ready" on her card once she has said so.
+        "guardian_ready": (
+            plan is not None
+            and not partial
+            and access.relation is Relation.GUARDIAN
+            and is_ready(db, plan_id=plan.id, author_id=access.viewer.person_id)
         ),
         # After the talk: the published written plan, and what waits for the viewer.
         "written": written(db, access=access, settings=settings),

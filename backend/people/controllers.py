@@ -127,6 +127,7 @@ class PeopleController(Controller):
         *,
         request: Request[Any, Any, Any],
         db: NamedDependency[Session],
+        state: State,
         access: NamedDependency[PersonAccess],
         removed: FromQuery[bool] = False,
     ) -> Template:
@@ -136,7 +137,7 @@ class PeopleController(Controller):
             access.viewer,
             person=person,
             removed=removed,
-            days=service.LINK_DAYS,
+            hours=state.settings.enrolment_hours,
             back=_back(request, db, person, access),
         )
 
@@ -156,7 +157,12 @@ class PeopleController(Controller):
         access: NamedDependency[PersonAccess],
     ) -> Template:
         """The link is shown on this one answer only (no redirect: only its hash is kept)."""
-        link = service.issue_for(db, access=access, origin=state.settings.origin)
+        link = service.issue_for(
+            db,
+            access=access,
+            origin=state.settings.origin,
+            hours=state.settings.enrolment_hours,
+        )
         person = _person(db, access)
         issuer = db.get(Person, access.viewer.person_id)
         return _page(
@@ -291,7 +297,8 @@ class PeopleApiController(Controller):
         sync_to_thread=False,
         summary="Issue a one-time sign-up link; the person's older unused links stop working",
         description=(
-            f"The link lasts {service.LINK_DAYS} days and works once. It is returned only "
+            "The link lasts IUP_ENROLMENT_HOURS (72 by default; its `expires_at` says when it "
+            "ends) and works once. It is returned only "
             "here: only a hash of its code is stored."
         ),
         responses=REFUSED,
@@ -301,4 +308,9 @@ class PeopleApiController(Controller):
     def issue_json(
         self, *, db: NamedDependency[Session], state: State, access: NamedDependency[PersonAccess]
     ) -> EnrolmentLinkPublic:
-        return service.issue_for(db, access=access, origin=state.settings.origin)
+        return service.issue_for(
+            db,
+            access=access,
+            origin=state.settings.origin,
+            hours=state.settings.enrolment_hours,
+        )

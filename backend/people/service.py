@@ -27,7 +27,6 @@ from backend.people.schemas import (
 )
 
 # A letter goes home in a school bag and may wait for the weekend: a week.
-LINK_DAYS = 7
 
 
 def _name(given: str, family: str) -> str:
@@ -111,7 +110,7 @@ def issue_link(
     person_id: int,
     issued_by_id: int | None,
     origin: str,
-    hours: int = LINK_DAYS * 24,
+    hours: int,
 ) -> EnrolmentLinkPublic:
     """A new one-time link; the person's older unused links are void from now on (they
     say so when opened). The web and `iup enrol` both issue through here."""
@@ -126,10 +125,17 @@ def issue_link(
     return EnrolmentLinkPublic(url=f"{origin}/enrol/{code}", expires_at=expires_at)
 
 
-def issue_for(session: Session, *, access: PersonAccess, origin: str) -> EnrolmentLinkPublic:
-    """A link issued from the web: by the member of staff access proved."""
+def issue_for(
+    session: Session, *, access: PersonAccess, origin: str, hours: int
+) -> EnrolmentLinkPublic:
+    """A link issued from the web: by the member of staff access proved, lasting `hours`
+    (IUP_ENROLMENT_HOURS, as `iup enrol`'s)."""
     return issue_link(
-        session, person_id=access.person_id, issued_by_id=access.viewer.person_id, origin=origin
+        session,
+        person_id=access.person_id,
+        issued_by_id=access.viewer.person_id,
+        origin=origin,
+        hours=hours,
     )
 
 

@@ -348,6 +348,18 @@ def other_guardians(session: Session, *, access: Access) -> list[str]:
     ]
 
 
+def is_ready(session: Session, *, plan_id: int, author_id: int) -> bool:
+    """Whether this person (a guardian) has said she is ready for the talk (one query)."""
+    return (
+        session.exec(
+            select(Preparation.ready_at).where(
+                Preparation.plan_id == plan_id, Preparation.author_id == author_id
+            )
+        ).first()
+        is not None
+    )
+
+
 def progress(session: Session, *, pupil_id: int, plan: PlanPublic | None) -> Progress | None:
     """How far the pupil's preparation has come: answers given to the questions in force,
     "ready for the talk" (one query)."""

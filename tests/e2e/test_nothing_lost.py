@@ -15,7 +15,7 @@ from urllib.parse import unquote
 import pytest
 from playwright.sync_api import expect
 
-from tests.support import DESKTOP
+from tests.support import DESKTOP, PHONE
 
 pytestmark = pytest.mark.e2e
 
@@ -143,58 +143,102 @@ def test_a_teachers_note_survives_the_idle_end_of_her_session(
     axe_check(teacher)
 
 
-def test_typed_text_survives_a_lost_connection(
-    live_server, page, watch, add_authenticator, axe_check, enrol
+WAITING = "Väntar på att skickas"
+
+
+def ratings_with(page, goal_id: str, comment: str) -> list[dict]:
+    """Her stored ratings of the goal with this comment, from the JSON API."""
+    plan = page.request.get("/api/plan").json()
+    goal = next(g for g in plan["goals"] if str(g["id"]) == goal_id)
+    return [r for r in goal["self_assessments"] if r["comment"] == comment]
+
+
+def test_a_rating_made_offline_is_sent_by_itself(
+    live_server, new_context, watch, add_authenticator, axe_check, enrol, go_offline, go_online
 ) -> None:
-    # The failed request is noted in the console, by Chromium and by htmx.
-    watch.allow_console(r"ERR_INTERNET_DISCONNECTED @ \S+/self-assessments$")
+    """Issue 24, item 4: on her phone with no connection she rates a goal with a comment;
+    the card says it waits to be sent; the connection returns and, without a tap, the
+    rating is stored once, though the first send's answer is lost on its way back (the
+    retry carries the key made when she pressed save), and the card shows it."""
+    watch.allow_console(r"ERR_INTERNET_DISCONNECTED")
     watch.allow_console(r"^\S+: htmx: htmx:error: Failed to fetch")
+    page = new_context(**PHONE).new_page()
     add_authenticator(page)
     enrol(page, live_server.enrolment_url(PUPIL))
     card, goal_id = goal_card(page, 1)
     comment = "Jag vågar prata mer på lektionerna nu."
-    open_card(card)
+    card.get_by_role("link", name="Hur går det?").tap()
     card.get_by_role("radio", name="På väg").check()
     card.get_by_role("textbox").fill(comment)
+    page.wait_for_function("document.getElementById('outbox').dataset.ready !== undefined")
 
-    page.context.set_offline(True)
+    go_offline(page)
     with page.expect_event("requestfailed") as failed:
-        card.get_by_role("button", name="Spara hur det går").click()
+        card.get_by_role("button", name="Spara hur det går").tap()
     assert failed.value.method == "POST" and "/self-assessments" in failed.value.url
-    assert page.url.rstrip("/").endswith("?welcome=1")  # still the same page, not an error
-    expect(card.get_by_role("textbox")).to_have_value(comment)
-    expect(card.get_by_role("radio", name="På väg")).to_be_checked()
-    assert draft(page, f"sa-{goal_id}") == {"level": "2", "comment": comment}
-
-    page.context.set_offline(False)
-    page.goto("/")
-    card, _ = goal_card(page, 1)
-    expect(card.get_by_role("textbox")).to_have_value(comment)
-    expect(card.get_by_role("radio", name="På väg")).to_be_checked()
-    expect(card.locator("[data-draft-restored]")).to_be_visible()
+    expect(card.locator("[data-outbox-waiting]")).to_have_text(WAITING)
+    expect(card.get_by_role("button", name="Spara hur det går")).to_be_hidden()
+    kept = draft(page, "out")
+    assert [(i["level"], i["comment"]) for i in kept] == [(2, comment)], kept
     axe_check(page)
 
-    card.get_by_role("button", name="Spara hur det går").click()
-    expect(card.locator(".notice--success")).to_have_text(SAVED)
-    expect(card.locator("table.ratings tbody tr").first).to_contain_text(f"På väg{comment}")
-    wait_until_draft_gone(page, f"sa-{goal_id}")
+    # The first send reaches the server, but its answer is lost: the retry goes by itself.
+    posts: list[str] = []
+
+    def answer_lost_once(route) -> None:
+        posts.append(route.request.headers.get("idempotency-key", ""))
+        if len(posts) == 1:
+            route.fetch()
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+
+    page.context.route("**/api/goals/*/self-assessments", answer_lost_once)
+    go_online(page)  # nobody taps anything from here on
+    expect(card.locator(".notice--success")).to_have_text(SAVED, timeout=15_000)
+    expect(card.locator("[data-outbox-waiting]")).to_have_count(0)
+    expect(card.locator(".goal__latest")).to_contain_text("På väg")
+    assert len(posts) == 2 and posts[0] == posts[1] == kept[0]["key"], posts
+    assert len(ratings_with(page, goal_id, comment)) == 1
+    assert draft(page, "out") is None and draft(page, f"sa-{goal_id}") is None
+    axe_check(page)
+
+    page.reload()  # nothing waits any more: the rating is not sent again
+    card, _ = goal_card(page, 1)
+    expect(card.locator(".goal__latest")).to_contain_text("På väg")
+    expect(card.locator("[data-outbox-waiting]")).to_have_count(0)
+    assert len(ratings_with(page, goal_id, comment)) == 1
+    assert posts == [kept[0]["key"]] * 2
 
 
-def test_a_save_that_cannot_be_sent_says_so(
-    live_server, page, watch, add_authenticator, enrol
+def test_a_rating_kept_offline_is_sent_on_the_next_visit(
+    live_server, new_context, watch, add_authenticator, axe_check, enrol, go_offline, go_online
 ) -> None:
-    watch.allow_console(r"ERR_INTERNET_DISCONNECTED @ \S+/self-assessments$")
+    """She rates with no connection and closes the app: on her next visit, online, the
+    rating goes by itself, once, and the card shows it."""
+    watch.allow_console(r"ERR_INTERNET_DISCONNECTED")
     watch.allow_console(r"^\S+: htmx: htmx:error: Failed to fetch")
+    page = new_context(**PHONE).new_page()
     add_authenticator(page)
     enrol(page, live_server.enrolment_url(PUPIL))
-    card, _ = goal_card(page, 1)
-    open_card(card)
-    card.get_by_role("radio", name="Inte än").check()
-    page.context.set_offline(True)
-    with page.expect_event("requestfailed"):
-        card.get_by_role("button", name="Spara hur det går").click()
-    # Something in the card tells her it was not saved (and that her text is kept).
-    expect(card.get_by_role("alert")).to_be_visible(timeout=2_000)
+    card, goal_id = goal_card(page, 0)
+    comment = "Läxorna går bättre när jag gör dem direkt."
+    card.get_by_role("link", name="Hur går det?").tap()
+    card.get_by_role("radio", name="Nästan").check()
+    card.get_by_role("textbox").fill(comment)
+    page.wait_for_function("document.getElementById('outbox').dataset.ready !== undefined")
+    go_offline(page)
+    card.get_by_role("button", name="Spara hur det går").tap()
+    expect(card.locator("[data-outbox-waiting]")).to_have_text(WAITING)
+    page.goto("about:blank")  # she leaves; the rating waits on the device
+    go_online(page)
+    page.goto("/")
+    card = page.locator(f"#goal-{goal_id}")
+    expect(card.locator(".notice--success")).to_have_text(SAVED, timeout=15_000)
+    expect(card.locator(".goal__latest")).to_contain_text("Nästan")
+    assert len(ratings_with(page, goal_id, comment)) == 1
+    assert draft(page, "out") is None
+    axe_check(page)
 
 
 def test_the_form_works_without_javascript(

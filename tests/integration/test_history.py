@@ -7,6 +7,7 @@ everyone outside the pupil's links gets 404 (a principal first gives a reason)."
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -265,3 +266,34 @@ def test_the_principal_of_the_school_gives_a_reason_first(
     assert principal.get(f"/api/plans/{plan.id}").status_code == 200
     assert principal.get(f"/plans/{plan.id}").status_code == 200
     assert db.exec(select(TalkDraft)).all() == []
+
+
+def test_earlier_terms_are_the_past_newest_first_and_never_a_term_to_come(
+    db: Session, signed_in: Callable[[str], Visitor]
+) -> None:
+    """Issue 24, item 5: a plan in a term that begins after today (the mentor has opened
+    next term early) is not an "earlier term"; the rest are listed newest first."""
+    hugo = demo_person(db, "hugo")
+    assert hugo.id is not None
+    now = plan_of(db, "hugo")
+    term = db.get(Term, now.term_id)
+    assert term is not None and term.id is not None
+    later = Term(
+        school_id=term.school_id,
+        code="HT2099",
+        starts_on=term.ends_on + timedelta(days=60),
+        ends_on=term.ends_on + timedelta(days=180),
+    )
+    db.add(later)
+    db.commit()
+    assert later.id is not None
+    future = Plan(pupil_id=hugo.id, term_id=later.id)
+    db.add(future)
+    db.commit()
+    before = last_terms_plan(db, "hugo")
+    for who in (signed_in("hugo"), signed_in("mentor-4a")):
+        listed = who.get(f"/api/pupils/{hugo.id}/plans").json()
+        assert [p["plan_id"] for p in listed] == [now.id, before.id]
+        page = who.get(f"/pupils/{hugo.id}/plans").text
+        assert f"/plans/{future.id}" not in page
+        assert page.index(f'"/plans/{now.id}"') < page.index(f'"/plans/{before.id}"')

@@ -14,7 +14,6 @@ from sqlmodel import Session, col, select
 
 from backend import i18n
 from backend.models import AuditEvent, AuditKind, EnrolmentCode, Group, PasskeyCredential, utcnow
-from backend.people.service import LINK_DAYS
 from tests.integration.conftest import ORIGIN, Visitor, demo_person
 
 LINK = re.compile(re.escape(ORIGIN) + r"/enrol/([A-Za-z0-9_-]+)")
@@ -123,7 +122,9 @@ def test_a_newer_link_replaces_the_older_one(
     assert old.voided_at is not None and old.expires_at <= utcnow()
     assert new.voided_at is None and new.used_at is None
     assert new.issued_by_id == person_id(db, "mentor-4a")
-    assert new.expires_at - new.created_at == timedelta(days=LINK_DAYS)
+    assert new.expires_at - new.created_at == timedelta(hours=72)  # IUP_ENROLMENT_HOURS
+    # The person's page says the same as the setting (and the README): 72 hours.
+    assert "gäller i 3 dagar" in mentor.get(f"/people/{alva}").text
     audited = db.exec(
         select(AuditEvent).where(AuditEvent.kind == AuditKind.ENROLMENT_CODE_ISSUED)
     ).all()

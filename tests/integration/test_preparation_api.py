@@ -398,3 +398,23 @@ def test_layla_answers_in_arabic(db: Session, signed_in: Callable[[str], Visitor
     assert saved.status_code == 303
     assert layla.get(guardian_api(omar.id)).json()["answers"][0]["text"] == "يحب المدرسة"
     assert "يحب المدرسة" in layla.get(f"/pupils/{omar.id}/preparation").text
+
+
+def test_the_guardians_card_says_ready_when_she_is(
+    db: Session, signed_in: Callable[[str], Visitor]
+) -> None:
+    """Issue 24, item 5: the "Before the talk" card on the guardian's plan page says "Klar"
+    once she has said she is ready, and only for her (the other guardian's card does not)."""
+    alva = demo_person(db, "alva")
+    anna, per = signed_in("guardian-anna"), signed_in("guardian-per")
+
+    def card(visitor: Visitor) -> str:
+        page = visitor.get(f"/pupils/{alva.id}").text
+        start = page.index('class="prep-card"')
+        return page[start : page.index("</p>", start)]
+
+    assert "Klar" not in card(anna) and "svara på några frågor" in card(anna)
+    done = put(anna, guardian_api(alva.id), {"version": 0, "answers": [], "ready": True})
+    assert done.status_code == 200, done.text
+    assert "Klar" in card(anna) and "svara på några frågor" not in card(anna)
+    assert "Klar" not in card(per)

@@ -65,7 +65,7 @@ BUDGET = {
     "pupil home, after the talk": 15,
     "GET /api/plan": 3,
     "rating saved (htmx card)": 9,
-    "guardian's plan page": 15,
+    "guardian's plan page": 16,  # + her own preparation's "ready" (issue 24, item 5)
     "teacher's reflections": 5,
     "mentor's group overview": 7,
     "compilation": 15,

@@ -1,6 +1,6 @@
-/* IUP glue: drafts that survive, htmx events, service worker. Passkey ceremonies, and
-   forgetting this device's drafts after signing out, live in passkey.js, loaded only on
-   the pages with passkey buttons.
+/* IUP glue: drafts that survive, htmx events, service worker, loading the ratings' outbox.
+   Passkey ceremonies, and forgetting this device's drafts after signing out, live in
+   passkey.js, loaded only on the pages with passkey buttons.
    Plain ES2020, loaded with defer. No inline code, no eval, no el.style (CSP). */
 (() => {
   "use strict";
@@ -77,21 +77,23 @@
     if (el) { el.removeAttribute("data-focus"); show(el); }
   }
 
+  // A rating that cannot be sent waits on the device and goes by itself: outbox.js, loaded
+  // on the plan page (#outbox) once a rating form is open (so it is cached before the
+  // connection goes) or a rating waits from before.
+  let boxed;
+  function outbox() {
+    const box = document.getElementById("outbox");
+    if (box && !boxed && (store.get("out") || $$("form[data-draft^=sa-]").length)) {
+      boxed = document.head.appendChild(Object.assign(document.createElement("script"), { src: box.dataset.src }));
+    }
+  }
+
   // A redirect names its result as the place to show (?saved=1#done): a fragment naming a
   // place that cannot hold the focus would make Chromium clear it after this script.
-  function init() { restoreDrafts(); openDrafted(); focusResult(); }
+  function init() { restoreDrafts(); openDrafted(); focusResult(); outbox(); }
   init();
   // htmx 4 events (2.x: afterSettle, sendError, responseError, beforeRequest).
   document.addEventListener("htmx:after:settle", init);
-  // A save that never reached the server says so; the draft is still on the device.
-  const sendNote = (e) => e.target?.closest?.("form[data-draft]")?.querySelector("[data-send-failed]");
-  const showSendNote = (shown) => (e) => {
-    const note = sendNote(e);
-    if (note) { note.hidden = !shown; if (shown) show(note); }
-  };
-  document.addEventListener("htmx:error", showSendNote(true));
-  document.addEventListener("htmx:response:error", showSendNote(true));
-  document.addEventListener("htmx:before:request", showSendNote(false));
   // A save that met an ended session (401, x-iup-held) goes again as a plain form (every
   // form carries its token and action): that page holds it while she signs in (errors.py).
   document.addEventListener("htmx:response:error", (e) => {
