@@ -183,7 +183,7 @@ def test_service_worker_and_its_shell(visitor: Callable[[], Visitor]) -> None:
     assert response.headers["content-type"].startswith("text/javascript")
     code = response.text  # minified: one line of code, no comments
     assert "__VERSION__" not in code and "__SHELL__" not in code
-    assert 'self.addEventListener("fetch"' in code, "the worker's code is there"
+    assert "self.onfetch" in code, "the worker's code is there"
     assert "/*" not in code and "\n//" not in code.rstrip().rsplit("\n", 1)[0]
     shell = json.loads(re.search(r"const SHELL=(\[[^\]]*\]);", code)[1])  # type: ignore[index]
     assert "/offline" in shell
