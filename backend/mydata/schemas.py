@@ -10,6 +10,7 @@ import msgspec
 from backend.agreements.schemas import PlanRecord
 from backend.notifications.schemas import NotificationPublic
 from backend.readlog import ReadPublic
+from backend.threads.schemas import MessagePublic
 
 FORMAT = "iup-my-data/1"
 
@@ -72,6 +73,7 @@ class ChildData(msgspec.Struct, kw_only=True):
     relation: str  # "self" or "guardian"
     plans: list[PlanRecord]  # every term, newest first
     notes: list[SharedNoteData]  # newest first
+    messages: list[MessagePublic]  # the threads about her goals and plans, oldest first
     reads: list[ReadPublic]  # who has read the pupil's data, newest first
 
 

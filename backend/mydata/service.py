@@ -38,6 +38,7 @@ from backend.notes.service import notes_of
 from backend.notifications.service import notifications_of
 from backend.readlog import ReadKind
 from backend.settings import Settings
+from backend.threads import service as threads
 from backend.viewer import Viewer
 
 # A security event, in her words.
@@ -203,6 +204,9 @@ def _child(
                 namer=access.namer,
             )
         ],
+        messages=threads.every_message(
+            session, pupil_id=child.id, reader_id=viewer.person_id, namer=access.namer
+        ),
         reads=readlog.reads_of(
             session,
             pupil_id=child.id,

@@ -115,3 +115,14 @@ NEW_FROM_FAMILIES = Query(
     .order_by(col(Message.id).desc())
     .limit(500)
 )
+
+
+# Every message about one pupil, all her plans' threads, oldest first (all my data).
+EVERY = Query(
+    core_select(*_COLUMNS)
+    .join(Person, col(Person.id) == Message.author_id)
+    .join(Plan, col(Plan.id) == Message.plan_id)
+    .outerjoin(_Read, and_(_Read.message_id == Message.id, _Read.person_id == _READER))
+    .where(col(Plan.pupil_id) == bindparam("pupil_id"))
+    .order_by(col(Message.created_at), col(Message.id))
+)

@@ -132,6 +132,17 @@ def _public(row: Any, *, namer: Namer, reader_id: int, now: Any) -> MessagePubli
     )
 
 
+def every_message(
+    session: Session, *, pupil_id: int, reader_id: int, namer: Namer
+) -> list[MessagePublic]:
+    """Every message in the pupil's threads, of every term, oldest first: all my data."""
+    now = utcnow()
+    return [
+        _public(row, namer=namer, reader_id=reader_id, now=now)
+        for row in queries.EVERY.rows(session, {"pupil_id": pupil_id, "reader_id": reader_id})
+    ]
+
+
 def thread(
     session: Session,
     *,

@@ -183,3 +183,31 @@ def test_signed_out_gets_nothing(visitor: Callable[[], Visitor], url: str) -> No
     response = visitor().get(url)
     assert response.status_code in (401, 303), response.status_code
     assert "Alva" not in response.text
+
+
+def test_the_messages_about_her_goals_are_in_her_data_and_her_guardians(
+    db: Session, signed_in: Callable[[str], Visitor]
+) -> None:
+    """A thread's messages (issue 24) are hers: in all my data, JSON and page, for her and
+    for a guardian; a staff-only note is still not."""
+    alva = demo_person(db, "alva")
+    goal = db.exec(
+        select(Goal).join(Plan).where(Plan.pupil_id == alva.id).order_by(Goal.position)
+    ).first()
+    assert goal is not None
+    mentor = signed_in("mentor-4a")
+    said = "Du har kommit långt med tabellerna!"
+    sent = mentor.post(f"/api/goals/{goal.id}/messages", json={"text": said})
+    assert sent.status_code == 201, sent.text
+    answer = "Tack! Jag övar vidare."
+    pupil = signed_in("alva")
+    assert pupil.post(f"/api/goals/{goal.id}/messages", json={"text": answer}).status_code == 201
+    for who in (pupil, signed_in("guardian-anna")):
+        body, _text = data_of(who)
+        [child] = [c for c in body["children"] if c["pupil_id"] == alva.id]
+        assert [(m["text"], m["role"]) for m in child["messages"]] == [
+            (said, "mentor"),
+            (answer, "self"),
+        ]
+        page = who.get("/me/data")
+        assert said in page.text and answer in page.text
