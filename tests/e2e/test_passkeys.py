@@ -48,7 +48,7 @@ def test_add_rename_and_remove_a_second_passkey(
     page.get_by_role("button", name="Lägg till passkey").click()
     page.wait_for_url(re.compile(r"/account\?saved=1$"))
     assert len(computer.credentials()) == 1
-    expect(page.get_by_role("status")).to_have_text("Sparat.")
+    expect(page.locator(".notice--success")).to_have_text("Sparat.")
     expect(passkey_items(page)).to_have_count(2)
 
     # Rename the new one (the one not used to sign in).
