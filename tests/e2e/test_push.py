@@ -13,7 +13,8 @@ Noah's Engelska goal; the server sends the push to the local service, the test d
 DevTools protocol (`ServiceWorker.deliverPushMessage`). The worker shows "Något nytt i IUP"
 with no name and no text. Chromium offers no way to click a system notification, so the
 tap is a `notificationclick` dispatched in the worker with that notification: a new page
-opens at the goal's thread, with the teacher's message in it."""
+opens at the goal's thread, with the teacher's message in it. At sign-out the browser drops
+the worker's registration (Clear-Site-Data), so its own subscription ends too."""
 
 from __future__ import annotations
 
@@ -138,6 +139,18 @@ def test_a_push_shows_nothing_personal_and_a_tap_opens_the_thread(
     expect(opened.get_by_role("heading", level=1)).to_be_visible()
     expect(opened.locator(".thread__message").filter(has_text=note)).to_contain_text(TEACHER)
     axe_check(opened)
+
+    # Sign-out: the server ends its copy; the answer's Clear-Site-Data ("storage") makes
+    # the browser delete the worker's registration, and with it the browser's own push
+    # subscription (the sign-in page then registers a new worker, without one).
+    first = ours[0]["registrationId"]
+    opened.get_by_role("banner").get_by_role("button", name="Logga ut").click()
+    expect(opened.locator("[data-signed-out]")).to_be_visible()
+    for _ in range(100):
+        if any(r["registrationId"] == first and r["isDeleted"] for r in registrations):
+            break
+        opened.wait_for_timeout(50)
+    assert any(r["registrationId"] == first and r["isDeleted"] for r in registrations)
 
 
 NOTIFICATIONS = """() => navigator.serviceWorker.ready
