@@ -208,5 +208,8 @@ class PushSent(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
     kind: str = Field(max_length=30)
     day: date
+    # Where a tap on it leads: a path on our own origin (a thread's page, /notifications),
+    # never a name or a text; the first of the day's (a later one the same day is not sent).
+    link: str = Field(default="/notifications", max_length=200)
     queued_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = Field(default=None, index=True)

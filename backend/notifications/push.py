@@ -1,8 +1,11 @@
 """Web Push (RFC 8030, encrypted per RFC 8291, signed per RFC 8292, sent with pywebpush):
 a person turns it on per device from her account page; what reaches her is the words
-"Something new in IUP" in her language and a link to her notifications, never a name, a
-text or a pupil id, so nothing personal passes through a push service (Google's, Mozilla's,
-Apple's). At most one push a person, kind and day (`PushSent`, the digest's rule).
+"Something new in IUP" in her language and a link, never a name, a text or a pupil id, so
+nothing personal passes through a push service (Google's, Mozilla's, Apple's). The link is
+a path on our own origin: for a message in a thread, the thread's page (a goal's or a
+plan's id, which says nothing without signing in); for every other kind her notifications.
+At most one push a person, kind and day (`PushSent`, the digest's rule): the first of the
+day goes out with its link, a later one the same day is not sent (the digest lists it).
 
 Sending never happens on a request: `queue` writes the push into the request's transaction,
 and when that commits a worker thread sends it (the push service is a remote host; a slow
@@ -17,6 +20,7 @@ import binascii
 import ipaddress
 import json
 import logging
+import re
 import threading
 import weakref
 from collections.abc import Iterable
@@ -42,6 +46,7 @@ log = logging.getLogger("iup")
 
 WORDS = N_("Something new in IUP")
 LINK = "/notifications"  # a path on our own origin: the list says what is new, once signed in
+_PATH = re.compile(r"/(?!/)[A-Za-z0-9/_-]{0,199}")  # ours: no host, no query, no text
 TIMEOUT = 10.0  # seconds a push service may take to answer
 GONE = frozenset({404, 410})
 
@@ -225,10 +230,22 @@ def choose(session: Session, *, person_id: int, off: Iterable[str]) -> None:
 # Sending ------------------------------------------------------------------------------------
 
 
-def queue(session: Session, *, person_ids: Iterable[int], kind: str, choice: str, day: date) -> int:
+def queue(
+    session: Session,
+    *,
+    person_ids: Iterable[int],
+    kind: str,
+    choice: str,
+    day: date,
+    link: str = LINK,
+) -> int:
     """A push of `kind` to each of them who has a subscription and has not turned `choice`
-    off, unless one went out today; sent once the request's transaction commits. Flushed,
-    not committed. Returns how many were queued."""
+    off, unless one went out today; sent once the request's transaction commits. `link`:
+    the path on our origin a tap opens (ids of goals or plans at most, never a name or a
+    text); a push already queued today keeps its own. Flushed, not committed. Returns how
+    many were queued."""
+    if not _PATH.fullmatch(link):
+        raise ValueError(f"a push links to a path on this origin, not {link!r}")
     wanted = list(dict.fromkeys(person_ids))
     if not wanted:
         return 0
@@ -256,7 +273,7 @@ def queue(session: Session, *, person_ids: Iterable[int], kind: str, choice: str
             continue
         try:
             with session.begin_nested():
-                session.add(PushSent(person_id=person_id, kind=kind, day=day))
+                session.add(PushSent(person_id=person_id, kind=kind, day=day, link=link))
         except IntegrityError:  # one already went out today (or is on its way)
             continue
         queued += 1
@@ -291,10 +308,10 @@ def wait() -> None:
     done.result()
 
 
-def payload(locale: str | None) -> bytes:
+def payload(locale: str | None, link: str = LINK) -> bytes:
     """All a push carries: the words in her language and the link."""
     words = translations(letter_language(locale)).gettext(WORDS)
-    return json.dumps({"title": words, "link": LINK}, ensure_ascii=False).encode()
+    return json.dumps({"title": words, "link": link}, ensure_ascii=False).encode()
 
 
 def drain(engine: Engine, settings: Settings) -> int:
@@ -305,7 +322,7 @@ def drain(engine: Engine, settings: Settings) -> int:
     with _lock, Session(engine, expire_on_commit=False) as session:
         try:
             pending = session.execute(
-                select(col(PushSent.id), col(PushSent.person_id)).where(
+                select(col(PushSent.id), col(PushSent.person_id), col(PushSent.link)).where(
                     col(PushSent.sent_at).is_(None)
                 )
             ).all()
@@ -317,15 +334,17 @@ def drain(engine: Engine, settings: Settings) -> int:
                 )
                 session.commit()
                 if getattr(claimed, "rowcount", 0):
-                    sent += _send(session, person_id=row.person_id, settings=settings)
+                    sent += _send(
+                        session, person_id=row.person_id, link=row.link, settings=settings
+                    )
         except Exception:
             log.exception("push: sending failed")
     return sent
 
 
-def _send(session: Session, *, person_id: int, settings: Settings) -> int:
+def _send(session: Session, *, person_id: int, link: str, settings: Settings) -> int:
     locale = session.execute(select(col(Person.locale)).where(col(Person.id) == person_id))
-    data = payload(locale.scalar_one_or_none())
+    data = payload(locale.scalar_one_or_none(), link)
     subscriptions = session.execute(
         select(
             col(PushSubscription.id),

@@ -97,10 +97,13 @@ def notify(
     pupil_id: int | None = None,
     actor_id: int | None = None,
     message: str = "",
+    push_link: str = push.LINK,
 ) -> int:
     """Adds the item to each person's digest of `day` (the school's date), once per kind and
     pupil a day; an unread digest stays unread, a read one becomes unread again. Flushed,
-    not committed. Returns how many people got something new."""
+    not committed. Returns how many people got something new. `push_link`: the path a tap
+    on the push opens (a thread's page; her notifications otherwise), never with a name or a
+    text in it (push.queue)."""
     reached: list[int] = []
     for person_id in dict.fromkeys(person_ids):
         digest_id = _digest(session, person_id=person_id, day=day)
@@ -132,7 +135,14 @@ def notify(
         digest.read_at = None
         reached.append(person_id)
     session.flush()
-    push.queue(session, person_ids=reached, kind=kind.value, choice=choice_of(kind), day=day)
+    push.queue(
+        session,
+        person_ids=reached,
+        kind=kind.value,
+        choice=choice_of(kind),
+        day=day,
+        link=push_link,
+    )
     return len(reached)
 
 

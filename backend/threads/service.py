@@ -300,9 +300,15 @@ def write(
         day=today,
         pupil_id=access.pupil_id,
         actor_id=viewer.person_id,
+        push_link=thread_path(plan_id=plan_id, goal=goal),
     )
     session.commit()
     return one(session, access=access, message_id=message.id)
+
+
+def thread_path(*, plan_id: int, goal: Goal | None) -> str:
+    """The thread's page (a push's link: the goal's or the plan's id, nothing else)."""
+    return f"/plans/{plan_id}/thread" if goal is None else f"/goals/{goal.id}/thread"
 
 
 def parties(session: Session, *, pupil_id: int, plan_id: int, goal: Goal | None) -> list[int]:

@@ -1,23 +1,19 @@
 """Web Push (issue 24, items 2 and 3): a local push service receives the push, the test
 decrypts it (RFC 8291, aes128gcm) with the subscription's private key and finds nothing
-personal in it; a 410 ends the subscription; sign-out, sign out everywhere and removing the
-passkey end them; one person cannot end another's; her choice is kept; one push a kind a
-day."""
+personal in it, only the words and the path of the thread a tap opens; a 410 ends the
+subscription; sign-out, sign out everywhere and removing the passkey end them; one person
+cannot end another's; her choice is kept; one push a kind a day, with the first link."""
 
 from __future__ import annotations
 
 import base64
 import json
-import os
-import threading
+import re
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import http_ece
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from backend.models import PushSent, PushSubscription
@@ -26,71 +22,14 @@ from backend.notifications.service import Kind, notify
 from backend.settings import Settings
 from tests.integration.conftest import Visitor, demo_person
 from tests.integration.test_reflections import rate
-
-
-class PushService:
-    """A push service on 127.0.0.1 that records each POST and answers `status`."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[str, dict[str, str], bytes]] = []
-        self.status = 201
-        service = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length", 0)))
-                service.received.append(
-                    (self.path, {k.lower(): v for k, v in self.headers.items()}, body)
-                )
-                self.send_response(service.status)
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+from tests.integration.test_threads import goal_of
+from tests.webpush import Browser, PushService, push_service
 
 
 @pytest.fixture
 def service() -> Iterator[PushService]:
-    found = PushService()
-    thread = threading.Thread(target=found.server.serve_forever, daemon=True)
-    thread.start()
-    yield found
-    found.server.shutdown()
-    found.server.server_close()
-
-
-def b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-class Browser:
-    """A browser's side of a subscription: its P-256 key pair and auth secret."""
-
-    def __init__(self, endpoint: str) -> None:
-        self.key = ec.generate_private_key(ec.SECP256R1())
-        self.auth = os.urandom(16)
-        self.endpoint = endpoint
-
-    def subscription(self) -> dict[str, Any]:
-        point = self.key.public_key().public_bytes(
-            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-        )
-        return {
-            "endpoint": self.endpoint,
-            "expirationTime": None,
-            "keys": {"p256dh": b64(point), "auth": b64(self.auth)},
-        }
-
-    def decrypt(self, body: bytes) -> dict[str, Any]:
-        plain = http_ece.decrypt(
-            body, private_key=self.key, auth_secret=self.auth, version="aes128gcm"
-        )
-        found: dict[str, Any] = json.loads(plain)
-        return found
+    with push_service() as found:
+        yield found
 
 
 def subscribe(visitor: Visitor, browser: Browser) -> None:
@@ -129,11 +68,78 @@ def test_a_reply_reaches_her_device_with_nothing_personal(
     assert headers["authorization"].startswith("vapid t=")
     assert b"IUP" not in body  # encrypted on the wire
     payload = browser.decrypt(body)
-    assert payload == {"title": "Något nytt i IUP", "link": "/notifications"}
-    pupil = demo_person(db, "alva")
+    # The teacher's reply went into the goal's thread: the tap opens that thread.
+    goal = goal_of(db, "alva", "Matematik")
+    assert payload == {"title": "Något nytt i IUP", "link": f"/goals/{goal.id}/thread"}
+    nothing_personal(db, payload, "alva", goal.id, "Bra jobbat", "bråk")
+
+
+def nothing_personal(
+    db: Session, payload: dict[str, Any], key: str, thread_id: int | None, *texts: str
+) -> None:
+    """No name of anyone in the demo, none of the texts, and no number but the thread's
+    (the goal's or the plan's id), which is not the pupil's."""
+    pupil = demo_person(db, key)
+    assert thread_id != pupil.id  # else the check below could not tell them apart
     words = json.dumps(payload, ensure_ascii=False)
-    for personal in ("Alva", "Nilsson", "Elias", "Sara", "Ek", "bråk", "Bra jobbat", str(pupil.id)):
+    names = ("Alva", "Nilsson", "Elias", "Sara", "Ek", "Anna", "Hassan")
+    for personal in (*names, *texts):
         assert personal not in words
+    assert re.findall(r"\d+", words) == [str(thread_id)]
+
+
+def test_a_message_in_the_plans_thread_links_to_that_thread(
+    db: Session, signed_in: Callable[[str], Visitor], service: PushService, settings: Settings
+) -> None:
+    """The mentor writes in the plan's thread: the push to the pupil opens that thread; a
+    second message the same day (another thread) sends nothing more, so the first link is
+    the day's. Another kind (a booked time) links to her notifications."""
+    alva = signed_in("alva")
+    browser = Browser(service.url + "/push/alva")
+    subscribe(alva, browser)
+    mentor = signed_in("mentor-4a")
+    goal = goal_of(db, "alva", "Matematik")
+    text = "Alva, ta med dina bråkuppgifter till samtalet."
+    made = mentor.post(f"/api/plans/{goal.plan_id}/messages", json={"text": text})
+    assert made.status_code == 201, made.text
+    push.wait()
+    assert len(service.received) == 1
+    payload = browser.decrypt(service.received[0][2])
+    assert payload == {"title": "Något nytt i IUP", "link": f"/plans/{goal.plan_id}/thread"}
+    nothing_personal(db, payload, "alva", goal.plan_id, "bråkuppgifter", "samtalet")
+
+    again = mentor.post(f"/api/goals/{goal.id}/messages", json={"text": "Och i matten?"})
+    assert again.status_code == 201, again.text
+    push.wait()
+    assert len(service.received) == 1  # one push a kind a day: the first one's link
+    sent = db.exec(select(PushSent).where(col(PushSent.kind) == "message")).one()
+    assert sent.link == f"/plans/{goal.plan_id}/thread"
+
+    pupil = demo_person(db, "alva")
+    assert pupil.id is not None
+    notify(db, person_ids=[pupil.id], kind=Kind.BOOKED, day=settings.today(), pupil_id=pupil.id)
+    db.commit()
+    engine = db.get_bind()
+    assert isinstance(engine, Engine)
+    assert push.drain(engine, settings) == 1  # this session is not the app's: sent here
+    assert len(service.received) == 2
+    assert browser.decrypt(service.received[1][2])["link"] == "/notifications"
+
+
+def test_a_push_links_only_to_a_path_of_ours(db: Session, settings: Settings) -> None:
+    alva = demo_person(db, "alva")
+    assert alva.id is not None
+    for link in ("https://example.com/x", "//example.com/x", "/goals/1/thread?name=Alva", "x"):
+        with pytest.raises(ValueError, match="a path on this origin"):
+            notify(
+                db,
+                person_ids=[alva.id],
+                kind=Kind.MESSAGE,
+                day=settings.today(),
+                pupil_id=alva.id,
+                push_link=link,
+            )
+        db.rollback()
 
 
 def test_her_language_and_one_push_a_kind_a_day(

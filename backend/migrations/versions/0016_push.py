@@ -56,6 +56,7 @@ def upgrade() -> None:
         sa.Column("person_id", sa.Integer(), nullable=False),
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("link", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("queued_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("sent_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(["person_id"], ["person.id"], ondelete="CASCADE"),
