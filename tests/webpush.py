@@ -1,5 +1,5 @@
 """A local push service and a browser's side of a push subscription, for the push tests
-(tests/integration/test_push.py, tests/e2e/test_push.py): the service on 127.0.0.1 records
+(tests/integration/test_push.py, tests/e2e/test_push_journey.py): the service on 127.0.0.1 records
 each POST the server sends; the browser's key pair and auth secret decrypt it (RFC 8291,
 aes128gcm, with http_ece)."""
 
