@@ -5,6 +5,8 @@ after their own forms without importing a controller."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from litestar.plugins.htmx import HTMXRequest
@@ -26,6 +28,19 @@ from backend.settings import Settings
 from backend.talks.service import booking_of
 from backend.threads.service import marks as thread_marks
 from backend.web import render
+
+# A shared note or an answered proposal is "new" for a week: its folded list on her home
+# opens by itself until then (nothing records which of them she has read).
+NEW_FOR = timedelta(days=7)
+
+
+def _new(times: Iterable[datetime | None], *, since: datetime) -> bool:
+    """Whether any of these times (stored without a zone are UTC) is at or after `since`."""
+    return any(t is not None and (t if t.tzinfo else t.replace(tzinfo=UTC)) >= since for t in times)
+
+
+def _new_since(settings: Settings) -> datetime:
+    return datetime.combine(settings.today() - NEW_FOR, time(0), tzinfo=settings.zone)
 
 
 def plan_page(
@@ -51,6 +66,9 @@ def plan_page(
     goals = goals_context(db, access=access, plan=plan, partial=bool(partial))
     if archived:
         goals["rights"] = None  # nobody writes goals or answers proposals in history
+    goals["proposals_new"] = _new(
+        (p.decided_at for p in goals.get("proposals") or []), since=_new_since(settings)
+    )
     return render(
         request,
         "plans/plan.html",
@@ -112,11 +130,15 @@ def _around(
             namer=access.namer,
             rows=readlog.PAGE,
         )
+    shared_notes = (
+        []
+        if partial
+        else notes_of(db, pupil_id=access.pupil_id, shared_only=True, namer=access.namer)
+    )
     return {
         "reads": reads,
-        "shared_notes": []
-        if partial
-        else notes_of(db, pupil_id=access.pupil_id, shared_only=True, namer=access.namer),
+        "shared_notes": shared_notes,
+        "notes_new": _new((n.created_at for n in shared_notes), since=_new_since(settings)),
         "carry_over": (
             offered(db, access=access, today=today)
             if plan and not partial and not archived and access.relation in STAFF
