@@ -72,7 +72,10 @@
       draft: form.dataset.draft,
     });
     keep(items);
-    draft(form.dataset.draft, null);  // the outbox holds it now
+    // The outbox holds it now: no draft of it stays, not even from the change event a
+    // field sends when the page is left, which would open the card again on her return.
+    form.reset();
+    draft(form.dataset.draft, null);
     mark();
     say(box.dataset.waiting);
     later();
