@@ -1,10 +1,11 @@
 """The pupil's page before and after the talk, and the guardian's talk page once booked
 (issue 24, item 5), on a phone (360 × 740, touch), with axe on every page.
 
-Its people are this file's own: Ebba Wik (6D), her mentor Nils Ahl (who, through the API,
-writes her a shared note, answers her rating, writes in a goal's thread, offers 6D three
-days of talk times and publishes her written plan) and a guardian of Ebba's added here,
-Tove Wik."""
+Its people are this file's own: Saga Holm (5C), whose mentor Karin Lind, through the API,
+writes her a shared note, answers her rating, writes in a goal's thread and publishes her
+written plan (no other browser test touches Saga's plan: test_print publishes Ebba's); and
+Ebba Wik (6D), her mentor Nils Ahl (who offers 6D three days of talk times) and a guardian
+of Ebba's added here, Tove Wik."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ pytestmark = pytest.mark.e2e
 
 PUPIL = "Ebba Wik"
 MENTOR = "Nils Ahl"
+HOME_PUPIL = "Saga Holm"
+HOME_MENTOR = "Karin Lind"
 GUARDIAN = "Tove Wik"
 SCREEN = 740  # PHONE's height
 HEIGHT = "document.scrollingElement.scrollHeight"
@@ -37,36 +40,36 @@ def weekdays(first: int, count: int) -> list[str]:
 
 
 def rich_home(live_server, api_person) -> tuple[object, int]:
-    """Ebba's home as a busy pupil's is before the talk: three goals, one rated with a
+    """Saga's home as a busy pupil's is before the talk: three goals, one rated with a
     comment and answered by her mentor, a message from him in another goal's thread (unread),
     a note he shares with her and a goal she has proposed herself (waiting for him).
-    Returns (Ebba through the API, signed in; her id)."""
-    ebba = api_person(PUPIL)
-    nils = api_person(MENTOR)
-    pupil_id = live_server.person_id(PUPIL)
-    goals = ebba.call("GET", "/api/plan")["goals"]
+    Returns (Saga through the API, signed in; her id)."""
+    saga = api_person(HOME_PUPIL)
+    karin = api_person(HOME_MENTOR)
+    pupil_id = live_server.person_id(HOME_PUPIL)
+    goals = saga.call("GET", "/api/plan")["goals"]
     assert len(goals) >= 3
-    rating = ebba.call(
+    rating = saga.call(
         "POST",
         f"/api/goals/{goals[0]['id']}/self-assessments",
         {"level": 2, "comment": "Procent är svårt när det är rabatt i affären."},
     )
-    nils.call(
+    karin.call(
         "POST",
         f"/api/self-assessments/{rating['id']}/replies",
         {"text": "Bra att du säger det! Vi övar rabatter med reklamblad på onsdag."},
     )
-    nils.call(
+    karin.call(
         "POST",
         f"/api/goals/{goals[2]['id']}/messages",
         {"text": "Hur går det med veckoplaneringen? Berätta gärna på samtalet."},
     )
-    nils.call(
+    karin.call(
         "POST",
         f"/api/pupils/{pupil_id}/notes",
-        {"text": "Ebba hjälper gärna andra i gruppen och förklarar tydligt.", "shared": True},
+        {"text": "Saga hjälper gärna andra i gruppen och förklarar tydligt.", "shared": True},
     )
-    ebba.call(
+    saga.call(
         "POST",
         "/api/plan/goal-proposals",
         {
@@ -75,13 +78,13 @@ def rich_home(live_server, api_person) -> tuple[object, int]:
             "how": "Jag springer två gånger i veckan efter skolan.",
         },
     )
-    return ebba, pupil_id
+    return saga, pupil_id
 
 
 def test_her_goals_come_first_and_her_home_is_two_screens_before_the_talk(
     live_server, new_context, api_person, publish_written_plan, axe_check
 ) -> None:
-    api, ebba = rich_home(live_server, api_person)
+    api, saga = rich_home(live_server, api_person)
     context = new_context(**PHONE)
     context.add_cookies(api.cookies())
     page = context.new_page()
@@ -95,24 +98,25 @@ def test_her_goals_come_first_and_her_home_is_two_screens_before_the_talk(
     reply = page.locator(".goal__latest + .replies")  # under her latest rating, unfolded
     expect(reply).to_be_visible()
     expect(reply).to_contain_text("Vi övar rabatter med reklamblad på onsdag.")
-    # The reply is carried into Matematik's thread; Nils wrote in Studieteknik's.
+    # The reply is carried into the first goal's thread; her mentor wrote in the third's.
     expect(page.get_by_role("link", name="Nytt svar")).to_have_count(2)
-    expect(page.get_by_role("link", name="Nytt svar – Studieteknik")).to_be_visible()
+    third = goals.nth(2).locator(".goal__area").inner_text()
+    expect(page.get_by_role("link", name=f"Nytt svar – {third}")).to_be_visible()
     expect(goals.get_by_role("link", name="Hur går det?", exact=True)).to_have_count(goals.count())
     expect(page.get_by_role("heading", name="Från skolan")).to_be_visible()
-    expect(page.get_by_text("Ebba hjälper gärna andra")).to_be_attached()
+    expect(page.get_by_text("Saga hjälper gärna andra")).to_be_attached()
     expect(page.get_by_text("Jag vill kunna springa fem kilometer.")).to_be_attached()
     before = page.evaluate(HEIGHT)
-    print(f"\n{PUPIL}'s home before the talk: {before} px at 360 px")
+    print(f"\n{HOME_PUPIL}'s home before the talk: {before} px at 360 px")
     assert before <= 2 * SCREEN, f"{before} px: more than two screens"
     axe_check(page)
 
     # After the talk: her goals first, then the written plan and its agreements.
     publish_written_plan(
-        api_person(MENTOR),
-        ebba,
-        [("Ebba läser tjugo minuter varje kväll.", "pupil"), ("Skolan ger Ebba lästid.", "school")],
-        measures="Skolan ger Ebba extra lästräning två gånger i veckan.",
+        api_person(HOME_MENTOR),
+        saga,
+        [("Saga läser tjugo minuter varje kväll.", "pupil"), ("Skolan ger Saga lästid.", "school")],
+        measures="Skolan ger Saga extra lästräning två gånger i veckan.",
     )
     page.reload()
     written = page.locator("section.written")
@@ -128,7 +132,7 @@ def test_her_goals_come_first_and_her_home_is_two_screens_before_the_talk(
     top = goals.first.bounding_box()
     assert top is not None and top["y"] < SCREEN, "her first goal is on the first screen"
     after = page.evaluate(HEIGHT)
-    print(f"{PUPIL}'s home after the talk: {after} px at 360 px")
+    print(f"{HOME_PUPIL}'s home after the talk: {after} px at 360 px")
     axe_check(page)
 
 
