@@ -24,6 +24,7 @@ class PushService:
 
     def __init__(self) -> None:
         self.received: list[tuple[str, dict[str, str], bytes]] = []
+        self.arrived = threading.Event()  # set by the first POST (a server in another process)
         self.status = 201
         service = self
 
@@ -33,6 +34,7 @@ class PushService:
                 service.received.append(
                     (self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                 )
+                service.arrived.set()
                 self.send_response(service.status)
                 self.send_header("content-length", "0")
                 self.end_headers()
