@@ -50,6 +50,7 @@ from backend.models import (
 )
 from backend.names import Namer
 from backend.plans.events import events_of
+from backend.plans.service import RATINGS_PAGE
 from backend.settings import Settings
 from backend.terms.questions import wording
 
@@ -264,11 +265,6 @@ def _preparations(
         for prep, person in visible
         if prep.id in answers
     ]
-
-
-# A goal's ratings a page at a time, newest first (issue 23, item 8: a goal rated 1,000
-# times is not one 200 KB page).
-RATINGS_PAGE = 50
 
 
 class RatingsPage(msgspec.Struct, kw_only=True):

@@ -19,7 +19,7 @@ from backend.errors import refusals
 from backend.exchange.importing import IMPORTERS
 from backend.home import history
 from backend.models import Person
-from backend.plans.service import LEVEL_WORDS
+from backend.plans.service import LEVEL_WORDS, RATINGS_PAGE
 from backend.readlog import ReadKind
 from backend.web import MAX_ROW_ID, Page, RowId, render
 
@@ -179,6 +179,6 @@ class HistoryApiController(Controller):
         access: NamedDependency[Access],
         goal_id: RowId,
         before: Cursor = None,
-        limit: Annotated[int, QueryParameter(name="limit", ge=1, le=200)] = history.RATINGS_PAGE,
+        limit: Annotated[int, QueryParameter(name="limit", ge=1, le=200)] = RATINGS_PAGE,
     ) -> history.RatingsPage:
         return history.ratings_page(db, goal_id=goal_id, before=before, limit=limit)

@@ -92,19 +92,20 @@ def plan_of(session: Session, *, pupil_id: int, today: date, namer: Namer) -> Pl
     return plan
 
 
-# The JSON plan holds each goal's newest ratings; the older ones come a page at a time
-# (GET /api/goals/{goal_id}/ratings), so a goal rated a thousand times stays small.
-API_RATINGS = 50
+# A page of a goal's ratings: the JSON plan and a term's record hold each goal's newest,
+# the older ones come a page at a time (GET /api/goals/{goal_id}/ratings, the record's
+# "older" link), so a goal rated a thousand times stays small.
+RATINGS_PAGE = 50
 
 
 def plan_seen(session: Session, *, access: Access, today: date) -> PlanPublic:
     """The plan this term as the viewer may see it (names as her relation allows), each
-    goal with its newest `API_RATINGS` ratings; 404 when the pupil has none."""
+    goal with its newest `RATINGS_PAGE` ratings; 404 when the pupil has none."""
     plan = plan_of(session, pupil_id=access.pupil_id, today=today, namer=access.namer)
     if plan is None:
         raise NotFound()
     for goal in (*plan.goals, *plan.retired):
-        del goal.self_assessments[:-API_RATINGS]
+        del goal.self_assessments[:-RATINGS_PAGE]
     return plan
 
 
